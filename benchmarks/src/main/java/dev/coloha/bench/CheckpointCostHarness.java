@@ -1,0 +1,102 @@
+package dev.coloha.bench;
+
+import dev.coloha.microvm.MicroVm;
+import dev.coloha.microvm.OutputSink;
+import dev.coloha.microvm.VmConfig;
+import dev.coloha.microvm.VmEnvironment;
+import dev.coloha.microvm.checkpoint.Captured;
+import dev.coloha.microvm.device.BlockDevice;
+import dev.coloha.microvm.guest.GuestCatalog;
+import dev.coloha.microvm.guest.GuestLoader;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Prints the cost of checkpoint capture (the primary's pause) and apply (the secondary's pause) per
+ * dirty 4 KiB page, for several dirty-page counts, from the VMs' own timings.
+ *
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.CheckpointCostHarness</pre>
+ */
+public final class CheckpointCostHarness {
+  private static final int[] DIRTY = {1, 100, 1_000, 10_000, 50_000};
+  private static final int ROUNDS = 30;
+
+  private CheckpointCostHarness() {}
+
+  public static void main(String[] args) {
+    GuestCatalog catalog =
+        new GuestCatalog(new GuestLoader(16 << 20, Set.of(1), true), Optional.empty());
+    VmConfig config = VmConfig.defaults().withMemoryLimit(1L << 30);
+    MicroVm primary =
+        MicroVm.create(
+            "p", catalog.get("kv"), config, VmEnvironment.of(BlockDevice.NONE, OutputSink.DISCARD));
+    primary.start();
+    int neededWasmPages = DIRTY[DIRTY.length - 1] / 16 + 16;
+    primary.atBoundary(
+        "grow",
+        () -> primary.memory().grow(Math.max(0, neededWasmPages - primary.memory().pages())));
+    Captured full = primary.capture(1, 0, true);
+    MicroVm secondary =
+        MicroVm.restore(
+            "s",
+            catalog.get("kv"),
+            config,
+            VmEnvironment.of(BlockDevice.NONE, OutputSink.DISCARD),
+            full.checkpoint());
+    long sequence = 1;
+    // warm up the capture and apply paths (and the buffers they reuse) before measuring
+    for (int r = 0; r < 300; r++) {
+      int round = r;
+      primary.atBoundary(
+          "warm-up",
+          () -> {
+            for (int p = 0; p < DIRTY[DIRTY.length - 1]; p += 1 + (round % 7)) {
+              primary.memory().writeLong(p * 4096, round);
+            }
+            return null;
+          });
+      Captured c = primary.capture(1, sequence++, false);
+      secondary.apply(c.checkpoint());
+      c.release();
+    }
+    System.out.printf(
+        "%-8s %14s %16s %14s %16s%n",
+        "dirty", "capture p50", "capture/page", "apply p50", "apply/page");
+    for (int dirty : DIRTY) {
+      long[] capture = new long[ROUNDS];
+      long[] apply = new long[ROUNDS];
+      for (int r = 0; r < ROUNDS + 5; r++) {
+        int round = r;
+        primary.atBoundary(
+            "dirty pages",
+            () -> {
+              for (int p = 0; p < dirty; p++) {
+                primary.memory().writeLong(p * 4096 + 8 * (round % 512), round);
+              }
+              return null;
+            });
+        Captured c = primary.capture(1, sequence++, false);
+        long applied = secondary.apply(c.checkpoint());
+        c.release();
+        if (r >= 5) {
+          capture[r - 5] = c.pauseNanos();
+          apply[r - 5] = applied;
+        }
+      }
+      long cap = median(capture);
+      long app = median(apply);
+      System.out.printf(
+          "%-8d %11.1f us %13.3f us %11.1f us %13.3f us%n",
+          dirty, cap / 1e3, cap / 1e3 / dirty, app / 1e3, app / 1e3 / dirty);
+    }
+    primary.stop();
+    secondary.stop();
+  }
+
+  private static long median(long[] v) {
+    long[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+}

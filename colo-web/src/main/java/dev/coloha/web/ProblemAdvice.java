@@ -1,0 +1,139 @@
+package dev.coloha.web;
+
+import dev.coloha.wire.ColoException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Turns every error into an RFC 9457 problem document and counts it ({@code colo_api_rejected} by
+ * type and status). {@link ColoException}s keep their slug as the problem type and their details as
+ * properties, so a client can recover (e.g. read {@code currentEpoch}).
+ */
+@RestControllerAdvice
+public class ProblemAdvice extends ResponseEntityExceptionHandler {
+  private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
+  public static final String TYPE_BASE = "https://coloha.dev/problems/";
+
+  private static final Map<String, HttpStatus> STATUS =
+      Map.ofEntries(
+          Map.entry("vm-not-found", HttpStatus.NOT_FOUND),
+          Map.entry("unknown-guest", HttpStatus.NOT_FOUND),
+          Map.entry("checkpoint-file-not-found", HttpStatus.NOT_FOUND),
+          Map.entry("not-found", HttpStatus.NOT_FOUND),
+          Map.entry("conflict", HttpStatus.CONFLICT),
+          Map.entry("stale-epoch", HttpStatus.CONFLICT),
+          Map.entry("not-primary", HttpStatus.CONFLICT),
+          Map.entry("vm-state", HttpStatus.CONFLICT),
+          Map.entry("checkpoint-mismatch", HttpStatus.CONFLICT),
+          Map.entry("guest-trap", HttpStatus.CONFLICT),
+          Map.entry("unavailable", HttpStatus.SERVICE_UNAVAILABLE),
+          Map.entry("timeout", HttpStatus.GATEWAY_TIMEOUT),
+          Map.entry("unauthorized", HttpStatus.UNAUTHORIZED));
+
+  private final MeterRegistry registry;
+
+  public ProblemAdvice(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** HTTP status for a COLO error slug; unlisted slugs are 422 Unprocessable Content. */
+  public static HttpStatus statusOf(String type) {
+    return STATUS.getOrDefault(type, HttpStatus.UNPROCESSABLE_CONTENT);
+  }
+
+  @ExceptionHandler(ColoException.class)
+  ResponseEntity<ProblemDetail> colo(ColoException e) {
+    HttpStatus status = statusOf(e.type());
+    ProblemDetail p = ProblemDetail.forStatusAndDetail(status, e.getMessage());
+    p.setType(URI.create(TYPE_BASE + e.type()));
+    p.setTitle(title(e.type()));
+    e.details().forEach(p::setProperty);
+    return respond(p, e.type());
+  }
+
+  @ExceptionHandler(IllegalArgumentException.class)
+  ResponseEntity<ProblemDetail> badArgument(IllegalArgumentException e) {
+    ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
+    p.setType(URI.create(TYPE_BASE + "bad-request"));
+    p.setTitle("Bad request");
+    return respond(p, "bad-request");
+  }
+
+  @ExceptionHandler(UncheckedIOException.class)
+  ResponseEntity<ProblemDetail> io(UncheckedIOException e) {
+    log.warn("I/O failure: {}", e.getMessage());
+    ProblemDetail p =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage() + ": " + e.getCause().getMessage());
+    p.setType(URI.create(TYPE_BASE + "io-error"));
+    p.setTitle("I/O error");
+    return respond(p, "io-error");
+  }
+
+  @ExceptionHandler(Exception.class)
+  ResponseEntity<ProblemDetail> unexpected(Exception e) {
+    log.error("unexpected error", e);
+    ProblemDetail p =
+        ProblemDetail.forStatusAndDetail(
+            HttpStatus.INTERNAL_SERVER_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+    p.setType(URI.create(TYPE_BASE + "internal-error"));
+    p.setTitle("Internal error");
+    return respond(p, "internal-error");
+  }
+
+  /** Spring MVC's own errors (validation, bad JSON, 404, 405...) are counted too. */
+  @Override
+  protected ResponseEntity<Object> handleExceptionInternal(
+      Exception ex, Object body, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    ResponseEntity<Object> r = super.handleExceptionInternal(ex, body, headers, status, request);
+    String type = slug(status);
+    if (r != null && r.getBody() instanceof ProblemDetail p) {
+      if (p.getType() == null || "about:blank".equals(p.getType().toString())) {
+        p.setType(URI.create(TYPE_BASE + type));
+      }
+    }
+    count(type, status.value());
+    return r;
+  }
+
+  /** "bad-request", "not-found", "method-not-allowed"... from a status code. */
+  private static String slug(HttpStatusCode status) {
+    HttpStatus known = HttpStatus.resolve(status.value());
+    return known == null
+        ? "http-" + status.value()
+        : known.getReasonPhrase().toLowerCase(Locale.ROOT).replace(' ', '-');
+  }
+
+  private ResponseEntity<ProblemDetail> respond(ProblemDetail p, String type) {
+    count(type, p.getStatus());
+    return ResponseEntity.status(p.getStatus()).body(p);
+  }
+
+  private void count(String type, int status) {
+    Counter.builder("colo.api.rejected")
+        .description("API requests answered with an error, by problem type and status")
+        .tags("type", type, "status", Integer.toString(status))
+        .register(registry)
+        .increment();
+  }
+
+  private static String title(String type) {
+    String words = type.replace('-', ' ');
+    return Character.toUpperCase(words.charAt(0)) + words.substring(1);
+  }
+}

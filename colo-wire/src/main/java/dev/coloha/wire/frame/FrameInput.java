@@ -1,0 +1,99 @@
+package dev.coloha.wire.frame;
+
+import dev.coloha.wire.CorruptStreamException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads frames written by {@link FrameOutput}. Refuses frames longer than the configured maximum
+ * before reading their payload, so a corrupt length cannot make the reader allocate gigabytes.
+ */
+public final class FrameInput {
+  private final InputStream in;
+  private final int maxPayload;
+  private final CRC32C crc = new CRC32C();
+  private final byte[] head = new byte[5];
+  private long bytesRead;
+  private int checksumBeforeHead;
+
+  public FrameInput(InputStream in, int maxPayload) {
+    this.in = in;
+    this.maxPayload = maxPayload;
+  }
+
+  /**
+   * Reads the next frame head.
+   *
+   * @return the head, or {@code null} at a clean end of stream (no byte of a new frame read)
+   */
+  public FrameHead next() throws IOException {
+    int first = in.read();
+    if (first < 0) {
+      return null;
+    }
+    head[0] = (byte) first;
+    readFully(head, 1, 4);
+    checksumBeforeHead = (int) crc.getValue();
+    crc.update(head);
+    bytesRead += head.length;
+    int length =
+        ((head[1] & 0xff) << 24)
+            | ((head[2] & 0xff) << 16)
+            | ((head[3] & 0xff) << 8)
+            | (head[4] & 0xff);
+    if (length < 0 || length > maxPayload) {
+      throw new CorruptStreamException(
+          "frame of type "
+              + (first & 0xff)
+              + " declares "
+              + Integer.toUnsignedString(length)
+              + " bytes; the limit is "
+              + maxPayload);
+    }
+    return new FrameHead(first & 0xff, length);
+  }
+
+  /** Reads exactly {@code length} payload bytes into {@code dst}. */
+  public void body(byte[] dst, int offset, int length) throws IOException {
+    readFully(dst, offset, length);
+    crc.update(dst, offset, length);
+    bytesRead += length;
+  }
+
+  public byte[] body(FrameHead head) throws IOException {
+    byte[] payload = new byte[head.length()];
+    body(payload, 0, payload.length);
+    return payload;
+  }
+
+  public int checksum() {
+    return (int) crc.getValue();
+  }
+
+  /** The checksum as it was before the head of the last frame returned by {@link #next()}. */
+  public int checksumBeforeHead() {
+    return checksumBeforeHead;
+  }
+
+  public void resetChecksum() {
+    crc.reset();
+  }
+
+  public long bytesRead() {
+    return bytesRead;
+  }
+
+  private void readFully(byte[] dst, int offset, int length) throws IOException {
+    int done = 0;
+    while (done < length) {
+      int n = in.read(dst, offset + done, length - done);
+      if (n < 0) {
+        throw new EOFException(
+            "stream ended inside a frame (" + done + " of " + length + " bytes)");
+      }
+      done += n;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.coloha.wire.frame;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes frames {@code u8 type | u32 length (big endian) | payload} to a stream, keeping a running
+ * CRC-32C of every byte written since the last {@link #resetChecksum()}.
+ *
+ * <p>Not thread-safe: one writer per stream.
+ */
+public final class FrameOutput {
+  private final OutputStream out;
+  private final CRC32C crc = new CRC32C();
+  private final byte[] head = new byte[5];
+  private long bytesWritten;
+
+  public FrameOutput(OutputStream out) {
+    this.out = out;
+  }
+
+  /** Writes a whole frame. */
+  public void frame(int type, byte[] payload, int offset, int length) throws IOException {
+    begin(type, length);
+    body(payload, offset, length);
+  }
+
+  public void frame(int type, byte[] payload) throws IOException {
+    frame(type, payload, 0, payload.length);
+  }
+
+  /** Writes a frame head; the caller then writes exactly {@code length} bytes with body(). */
+  public void begin(int type, int length) throws IOException {
+    if (length < 0) {
+      throw new IllegalArgumentException("negative frame length " + length);
+    }
+    head[0] = (byte) type;
+    head[1] = (byte) (length >>> 24);
+    head[2] = (byte) (length >>> 16);
+    head[3] = (byte) (length >>> 8);
+    head[4] = (byte) length;
+    out.write(head);
+    crc.update(head);
+    bytesWritten += head.length;
+  }
+
+  public void body(byte[] bytes, int offset, int length) throws IOException {
+    out.write(bytes, offset, length);
+    crc.update(bytes, offset, length);
+    bytesWritten += length;
+  }
+
+  public int checksum() {
+    return (int) crc.getValue();
+  }
+
+  public void resetChecksum() {
+    crc.reset();
+  }
+
+  public long bytesWritten() {
+    return bytesWritten;
+  }
+
+  public void flush() throws IOException {
+    out.flush();
+  }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Build every COLO guest (.wasm next to its sources), reproducibly.
+#
+#   guests/build.sh           build into the source tree
+#   guests/build.sh --check   build into a temporary directory and fail when a committed .wasm
+#                             differs from a fresh build (CI runs this)
+#
+# Needs Debian's clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32. When wabt's wasm-objdump
+# is installed, the imports and exports of every output are checked against the ABI as well.
+#
+# Reproducibility: fixed flags and source order, relative paths only (run from this directory),
+# no debug info (-g0, --strip-debug; the name section stays for readable stack traces), and
+# -ffile-prefix-map in case a path slips into a string.
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")"
+
+CLANG=${CLANG:-clang-14}
+mode=build
+case "${1:-}" in
+"") ;;
+--check) mode=check ;;
+*)
+    echo "usage: $0 [--check]" >&2
+    exit 64
+    ;;
+esac
+
+if ! command -v "$CLANG" >/dev/null; then
+    echo "build.sh: $CLANG not found (apt-get install clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32)" >&2
+    exit 2
+fi
+
+out_root=.
+if [ "$mode" = check ]; then
+    out_root=$(mktemp -d)
+    trap 'rm -rf "$out_root"' EXIT
+fi
+
+# -mbulk-memory: memcpy/memset become memory.copy/memory.fill (Wasm 2.0, supported by Chicory),
+# which run as System.arraycopy/Arrays.fill in the JVM instead of byte loops: ~30% faster kv.
+CFLAGS=(--target=wasm32-wasi -mexec-model=reactor -mbulk-memory -O2 -g0 -std=c11
+    -Wall -Wextra -Wpedantic -Wshadow -Werror
+    -ffile-prefix-map="$PWD"=. -Iinclude -Icommon)
+COMMON=(common/connmap.c common/out.c common/strbuf.c)
+MiB=$((1024 * 1024))
+KiB=1024
+
+# build OUTPUT MAX_MEMORY(0 = none) STACK SOURCES...
+build() {
+    local out=$1 max_mem=$2 stack=$3
+    shift 3
+    local ldflags=(-Wl,--strip-debug -Wl,-z,stack-size="$stack")
+    if [ "$max_mem" -gt 0 ]; then
+        ldflags+=(-Wl,--max-memory="$max_mem")
+    fi
+    mkdir -p "$out_root/$(dirname "$out")"
+    "$CLANG" "${CFLAGS[@]}" "$@" "${ldflags[@]}" -o "$out_root/$out"
+}
+
+build kv/kv.wasm $((256 * MiB)) $((256 * KiB)) \
+    kv/aof.c kv/cmd_keys.c kv/cmd_server.c kv/cmd_string.c kv/commands.c kv/crc32.c kv/db.c \
+    kv/dict.c kv/glob.c kv/kv.c kv/proto.c kv/replay.c kv/reply.c kv/util.c "${COMMON[@]}"
+build http/http.wasm $((64 * MiB)) $((256 * KiB)) \
+    http/http.c http/httpdate.c http/request.c "${COMMON[@]}"
+build testing/trap.wasm $((16 * MiB)) $((64 * KiB)) testing/trap.c
+build testing/abi2.wasm $((16 * MiB)) $((64 * KiB)) testing/abi2.c
+build testing/hog.wasm 0 $((64 * KiB)) testing/hog.c
+build testing/clock.wasm $((16 * MiB)) $((64 * KiB)) testing/clock.c common/connmap.c
+build testing/wasi.wasm $((16 * MiB)) $((64 * KiB)) testing/wasi.c
+
+OUTPUTS=(kv/kv.wasm http/http.wasm testing/trap.wasm testing/abi2.wasm testing/hog.wasm
+    testing/clock.wasm testing/wasi.wasm)
+
+# ABI checks (wabt): imports only from "colo" (wasi.wasm must import WASI), required exports.
+if command -v wasm-objdump >/dev/null; then
+    required="memory _initialize colo_abi_version colo_alloc colo_init colo_on_open colo_on_data colo_on_close colo_on_timer"
+    for out in "${OUTPUTS[@]}"; do
+        details=$(wasm-objdump -x "$out_root/$out")
+        foreign=$(grep -E '^ - .* <- ' <<<"$details" | grep -v ' <- colo\.' || true)
+        if [ "$out" = testing/wasi.wasm ]; then
+            if [ -z "$foreign" ]; then
+                echo "build.sh: $out should import from WASI but does not" >&2
+                exit 1
+            fi
+        elif [ -n "$foreign" ]; then
+            echo "build.sh: $out imports outside module \"colo\":" >&2
+            echo "$foreign" >&2
+            exit 1
+        fi
+        for e in $required; do
+            if ! grep -qF -e "-> \"$e\"" <<<"$details"; then
+                echo "build.sh: $out does not export $e" >&2
+                exit 1
+            fi
+        done
+    done
+fi
+
+if [ "$mode" = check ]; then
+    stale=0
+    for out in "${OUTPUTS[@]}"; do
+        if [ ! -f "$out" ]; then
+            echo "build.sh --check: $out is missing (run guests/build.sh and commit it)" >&2
+            stale=1
+        elif ! cmp -s "$out" "$out_root/$out"; then
+            echo "build.sh --check: $out differs from a fresh build (run guests/build.sh and commit it)" >&2
+            stale=1
+        fi
+    done
+    if [ "$stale" -ne 0 ]; then
+        exit 1
+    fi
+    echo "build.sh --check: all ${#OUTPUTS[@]} guests are up to date"
+else
+    for out in "${OUTPUTS[@]}"; do
+        printf '%-22s %8d bytes\n' "$out" "$(stat -c %s "$out")"
+    done
+fi

@@ -1,0 +1,69 @@
+/*
+ * aof: the append-only log of the kv guest on the VM's virtual disk.
+ *
+ * Disk layout (sector = 512 bytes, all integers little-endian):
+ *
+ *   sector 0, sector 1   two header copies; header number `seq` lives in sector seq % 2
+ *   region 0             [1024, 1024 + R)
+ *   region 1             [1024 + R, 1024 + 2R)      R = region_size, a multiple of 512
+ *
+ *   header: 0 magic "COLOKVLG" | 8 u32 version (1) | 12 u32 active region (0/1) | 16 u64 seq |
+ *           24 u64 region_size | 32 u64 log_len | 40 u32 CRC-32 of the log_len log bytes |
+ *           44 u32 CRC-32 of header bytes 0..43 | rest zero
+ *
+ * The active region holds log_len bytes of RESP multibulk records (the same encoding clients
+ * send). Records describe effects, never conditions, with absolute times:
+ *   SET key value [PXAT ms] | MSET k v [k v ...] | DEL key [key ...] (also UNLINK) |
+ *   PEXPIREAT key ms | PERSIST key | FLUSHALL
+ *
+ * Appending a record writes the log's partially filled last sector (kept in memory) plus the new
+ * bytes, then a new header in the other header slot. A torn header fails its checksum and the
+ * previous one (still describing a consistent, shorter log) is used. Compaction writes a
+ * snapshot of the live keys into the inactive region and switches by writing the header.
+ */
+#ifndef KV_AOF_H
+#define KV_AOF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define AOF_CHUNK (64u * 1024u) /* largest single disk request the guest makes */
+
+enum {
+    AOF_OK = 0,
+    AOF_ERR_IO = -1,     /* the device failed */
+    AOF_ERR_FULL = -2,   /* no room even after compaction */
+    AOF_ERR_CORRUPT = -3 /* (boot) the log cannot be trusted */
+};
+
+/* Space a growing command may not use, so that DEL/FLUSHALL can still be logged when full. */
+#define AOF_APPEND_GROW 0
+#define AOF_APPEND_SHRINK 1
+
+/*
+ * At boot: find the disk, read the header (formatting a blank disk) and replay the log through
+ * kv_replay_apply(). 0 when ready (also without a disk), negative on failure.
+ */
+int aof_open(void);
+
+int aof_enabled(void);
+
+/* Append one record (compacting first when it does not fit). AOF_OK or an error above. */
+int aof_append(size_t argc, const kv_arg *argv, int kind);
+
+/* Rewrite the log as a snapshot of the live keys now. AOF_OK or an error. */
+int aof_compact(void);
+
+/* colo_disk_flush() if anything was written since the last call. */
+void aof_sync(void);
+
+/* For INFO. */
+uint64_t aof_log_len(void);
+uint64_t aof_region_size(void);
+
+/* Implemented by replay.c: apply one record read from the log. 0 ok, -1 invalid record. */
+int kv_replay_apply(size_t argc, const kv_arg *argv);
+
+#endif

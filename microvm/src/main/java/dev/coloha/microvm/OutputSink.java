@@ -1,0 +1,34 @@
+package dev.coloha.microvm;
+
+/**
+ * Where a VM's output goes. Called on the VM's thread, in order; must not block for long. Every
+ * chunk is tagged with its interval and its byte offset in the connection's output stream.
+ */
+public interface OutputSink {
+  /** The guest sent {@code bytes} on {@code conn}, starting at output offset {@code offset}. */
+  void output(int conn, long interval, long offset, byte[] bytes);
+
+  /** The guest closed {@code conn} after {@code endOffset} output bytes. */
+  void closed(int conn, long interval, long endOffset);
+
+  /** The guest has consumed {@code conn}'s input up to {@code offset} (flow-control credit). */
+  default void consumed(int conn, long offset) {}
+
+  /** The guest has been told that the client closed {@code conn}: no more output will come. */
+  default void ended(int conn) {}
+
+  /** Output from now on belongs to {@code interval} (a checkpoint was captured or applied). */
+  default void interval(long interval) {}
+
+  /** The guest trapped; the VM receives no further events. */
+  default void crashed(GuestTrapException cause) {}
+
+  OutputSink DISCARD =
+      new OutputSink() {
+        @Override
+        public void output(int conn, long interval, long offset, byte[] bytes) {}
+
+        @Override
+        public void closed(int conn, long interval, long endOffset) {}
+      };
+}

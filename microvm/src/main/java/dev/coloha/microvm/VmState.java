@@ -1,0 +1,15 @@
+package dev.coloha.microvm;
+
+/** Lifecycle of a micro-VM. */
+public enum VmState {
+  /** Instantiated, not started: no event is dispatched. */
+  CREATED,
+  /** Dispatching events. */
+  RUNNING,
+  /** Stopped at an event boundary on request; resumes where it left off. */
+  PAUSED,
+  /** Stopped for good; its thread has ended. */
+  STOPPED,
+  /** The guest trapped; no further events. */
+  CRASHED
+}

@@ -1,0 +1,54 @@
+package dev.coloha.microvm.device;
+
+import java.io.IOException;
+
+/**
+ * A VM's virtual block device: a fixed number of 512-byte sectors. The micro-VM checks alignment
+ * and bounds before calling; implementations check again and fail with {@link IOException}.
+ */
+public interface BlockDevice extends AutoCloseable {
+  int SECTOR_SIZE = 512;
+
+  long sizeBytes();
+
+  void read(long offset, byte[] dst, int dstOffset, int length) throws IOException;
+
+  void write(long offset, byte[] src, int srcOffset, int length) throws IOException;
+
+  /** Makes every completed write durable, as the device's flush policy says. */
+  void flush() throws IOException;
+
+  /**
+   * Marks disk barrier {@code n} at a checkpoint pause: writes before it belong to checkpoint n.
+   * Only mirrored devices care.
+   */
+  default void barrier(long n) throws IOException {}
+
+  @Override
+  void close() throws IOException;
+
+  /** The device of a VM without a disk. */
+  BlockDevice NONE =
+      new BlockDevice() {
+        @Override
+        public long sizeBytes() {
+          return 0;
+        }
+
+        @Override
+        public void read(long offset, byte[] dst, int dstOffset, int length) throws IOException {
+          throw new IOException("no disk");
+        }
+
+        @Override
+        public void write(long offset, byte[] src, int srcOffset, int length) throws IOException {
+          throw new IOException("no disk");
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+      };
+}

@@ -1,0 +1,15 @@
+package dev.coloha.microvm.guest;
+
+import dev.coloha.wire.ColoException;
+
+/** No guest of that name exists. */
+public final class UnknownGuestException extends ColoException {
+  public UnknownGuestException(String name) {
+    super("no guest named '" + name + "'");
+  }
+
+  @Override
+  public String type() {
+    return "unknown-guest";
+  }
+}

@@ -1,0 +1,137 @@
+package dev.coloha.agent.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the replica agent ({@code colo.agent.*}); every limit has a name here. See
+ * docs/configuration.md.
+ *
+ * @param name host name this agent reports
+ * @param dataDir where disk images and checkpoint files live
+ * @param guestsDir optional directory of extra {@code <name>.wasm} guests
+ * @param guest guest loading
+ * @param vm per-VM limits and defaults
+ * @param standalone standalone network mode
+ * @param checkpoint checkpoint limits
+ */
+@ConfigurationProperties("colo.agent")
+public record AgentProperties(
+    @DefaultValue("agent") String name,
+    @DefaultValue("./data/agent") Path dataDir,
+    Path guestsDir,
+    @DefaultValue Guest guest,
+    @DefaultValue Vm vm,
+    @DefaultValue Standalone standalone,
+    @DefaultValue Checkpoint checkpoint,
+    @DefaultValue Stream stream) {
+
+  /**
+   * @param maxModuleSize largest Wasm module accepted
+   * @param supportedAbiVersions guest ABI versions this agent runs
+   * @param compile compile guests to JVM bytecode (the interpreter is ~60x slower)
+   */
+  public record Guest(
+      @DefaultValue("8MB") DataSize maxModuleSize,
+      @DefaultValue("1") Set<Integer> supportedAbiVersions,
+      @DefaultValue("true") boolean compile) {}
+
+  /**
+   * @param maxVms VMs per agent
+   * @param defaultMemory memory limit when a request names none
+   * @param maxMemory largest memory limit a request may ask for
+   * @param defaultDisk disk size when a request names none
+   * @param maxDisk largest disk a request may ask for
+   * @param maxDataChunk largest single input delivery to a guest
+   * @param maxTimers armed timers per VM
+   * @param maxDiskRequest largest single guest disk read or write
+   * @param maxLogLine guest log lines are cut to this
+   * @param maxConnections connections per VM
+   * @param maxDeadConnections ids of connections closed by a primary checkpoint remembered
+   * @param threadStack stack of each VM thread
+   * @param diskFlushPolicy what a guest's disk flush does: FSYNC (every flush), INTERVAL (fsync at
+   *     most every disk-flush-interval in the background) or OS (page cache only)
+   * @param diskFlushInterval period of the INTERVAL flush policy
+   * @param statsInterval how often VM figures are refreshed for metrics
+   * @param operationTimeout how long an API call waits for a VM operation
+   */
+  public record Vm(
+      @DefaultValue("16") int maxVms,
+      @DefaultValue("64MB") DataSize defaultMemory,
+      @DefaultValue("1GB") DataSize maxMemory,
+      @DefaultValue("64MB") DataSize defaultDisk,
+      @DefaultValue("4GB") DataSize maxDisk,
+      @DefaultValue("16KB") DataSize maxDataChunk,
+      @DefaultValue("64") int maxTimers,
+      @DefaultValue("1MB") DataSize maxDiskRequest,
+      @DefaultValue("1KB") DataSize maxLogLine,
+      @DefaultValue("10000") int maxConnections,
+      @DefaultValue("65536") int maxDeadConnections,
+      @DefaultValue("16MB") DataSize threadStack,
+      @DefaultValue("INTERVAL") dev.coloha.microvm.device.FlushPolicy diskFlushPolicy,
+      @DefaultValue("1s") Duration diskFlushInterval,
+      @DefaultValue("1s") Duration statsInterval,
+      @DefaultValue("30s") Duration operationTimeout) {}
+
+  /**
+   * @param guest when set, a VM of this guest is created at start-up and served on {@code port}
+   * @param vmId id of that VM
+   * @param port TCP port of the standalone listener (0 picks a free one)
+   * @param bindAddress address the standalone listener binds to
+   * @param memory memory limit of the start-up VM
+   * @param disk disk size of the start-up VM
+   * @param outputHighWatermark queued output per client above which its input is held
+   * @param outputLowWatermark queued output per client below which its input resumes
+   * @param inputHighWatermark unconsumed input per client above which the agent stops reading it
+   * @param readBuffer bytes read from a client socket at a time
+   */
+  public record Standalone(
+      String guest,
+      @DefaultValue("standalone") String vmId,
+      @DefaultValue("0") int port,
+      @DefaultValue("127.0.0.1") String bindAddress,
+      @DefaultValue("64MB") DataSize memory,
+      @DefaultValue("64MB") DataSize disk,
+      @DefaultValue("1MB") DataSize outputHighWatermark,
+      @DefaultValue("256KB") DataSize outputLowWatermark,
+      @DefaultValue("1MB") DataSize inputHighWatermark,
+      @DefaultValue("16KB") DataSize readBuffer) {}
+
+  /**
+   * @param maxMemoryPages largest memory a checkpoint may describe, in 64 KiB pages
+   * @param maxRunPages pages per PAGES frame
+   * @param maxConnections connection table size a checkpoint may carry
+   * @param maxTimers timers a checkpoint may carry
+   * @param maxGlobals globals a checkpoint may carry
+   */
+  public record Checkpoint(
+      @DefaultValue("16384") int maxMemoryPages,
+      @DefaultValue("256") int maxRunPages,
+      @DefaultValue("100000") int maxConnections,
+      @DefaultValue("4096") int maxTimers,
+      @DefaultValue("4096") int maxGlobals) {}
+
+  /**
+   * @param outputHighWatermark output queued for the proxy above which the guest's input stops
+   * @param outputLowWatermark queued output below which it resumes
+   * @param inputHighWatermark input submitted but not consumed above which the input stream is not
+   *     read (TCP backpressure to the proxy)
+   * @param heartbeatInterval heartbeat period on idle streams
+   * @param maxFrame largest frame accepted on a stream
+   */
+  public record Stream(
+      @DefaultValue("8MB") DataSize outputHighWatermark,
+      @DefaultValue("2MB") DataSize outputLowWatermark,
+      @DefaultValue("4MB") DataSize inputHighWatermark,
+      @DefaultValue("500ms") Duration heartbeatInterval,
+      @DefaultValue("2MB") DataSize maxFrame) {}
+
+  /** Convenience: every listed file name must be a plain name, never a path. */
+  public static boolean isPlainName(String name) {
+    return name != null && name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}") && !name.contains("..");
+  }
+}

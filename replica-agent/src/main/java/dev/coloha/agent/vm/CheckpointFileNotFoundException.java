@@ -1,0 +1,15 @@
+package dev.coloha.agent.vm;
+
+import dev.coloha.wire.ColoException;
+
+/** No checkpoint file of that name. */
+public final class CheckpointFileNotFoundException extends ColoException {
+  public CheckpointFileNotFoundException(String file) {
+    super("no checkpoint file '" + file + "'");
+  }
+
+  @Override
+  public String type() {
+    return "checkpoint-file-not-found";
+  }
+}

@@ -1,0 +1,405 @@
+package dev.coloha.agent.vm;
+
+import dev.coloha.agent.config.AgentProperties;
+import dev.coloha.agent.metrics.VmMetrics;
+import dev.coloha.agent.standalone.StandaloneLimits;
+import dev.coloha.agent.standalone.StandaloneListener;
+import dev.coloha.agent.stream.InputFlow;
+import dev.coloha.agent.stream.StreamOutputSink;
+import dev.coloha.agent.stream.VmStreams;
+import dev.coloha.microvm.MicroVm;
+import dev.coloha.microvm.OutputSink;
+import dev.coloha.microvm.VmConfig;
+import dev.coloha.microvm.VmEnvironment;
+import dev.coloha.microvm.VmState;
+import dev.coloha.microvm.VmStats;
+import dev.coloha.microvm.device.BlockDevice;
+import dev.coloha.microvm.device.FileBlockDevice;
+import dev.coloha.microvm.guest.GuestCatalog;
+import dev.coloha.microvm.guest.GuestModule;
+import dev.coloha.wire.LimitExceededException;
+import dev.coloha.wire.StaleEpochException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates, runs, lists and deletes the VMs of this agent. */
+public final class VmService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(VmService.class);
+  private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+  private final AgentProperties props;
+  private final GuestCatalog guests;
+  private final VmMetrics metrics;
+  private final Map<String, VmHandle> vms = new ConcurrentHashMap<>();
+  private final AtomicInteger nextId = new AtomicInteger(1);
+
+  public VmService(AgentProperties props, GuestCatalog guests, VmMetrics metrics) {
+    this.props = props;
+    this.guests = guests;
+    this.metrics = metrics;
+  }
+
+  public GuestCatalog guests() {
+    return guests;
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  public synchronized VmView create(CreateVm cmd) {
+    String id = cmd.id() == null || cmd.id().isBlank() ? freshId() : cmd.id();
+    if (!ID.matcher(id).matches()) {
+      throw new IllegalArgumentException(
+          "VM id '" + id + "' is invalid: use 1-63 of [a-z0-9-], starting with a letter or digit");
+    }
+    if (vms.containsKey(id)) {
+      throw new VmConflictException("a VM '" + id + "' already exists");
+    }
+    if (vms.size() >= props.vm().maxVms()) {
+      throw new LimitExceededException("VMs per agent", vms.size() + 1, props.vm().maxVms());
+    }
+    long memory =
+        cmd.memoryBytes() == null ? props.vm().defaultMemory().toBytes() : cmd.memoryBytes();
+    long disk = cmd.diskBytes() == null ? props.vm().defaultDisk().toBytes() : cmd.diskBytes();
+    checkSize("VM memory", memory, 65536, props.vm().maxMemory().toBytes());
+    if (disk != 0) {
+      checkSize("VM disk", disk, BlockDevice.SECTOR_SIZE, props.vm().maxDisk().toBytes());
+      if (disk % BlockDevice.SECTOR_SIZE != 0) {
+        throw new IllegalArgumentException("disk size must be a multiple of 512 bytes");
+      }
+    }
+    GuestModule guest = guests.get(cmd.guest());
+    VmSpec spec = new VmSpec(id, guest.name(), memory, disk);
+    Path image = props.dataDir().resolve("disks").resolve(id + ".img");
+    MicroVm vm = instantiate(spec, guest, image);
+    VmHandle handle = new VmHandle(spec, image, vm);
+    vms.put(id, handle);
+    metrics.register(id, guest.name(), handle::lastStats);
+    log.info(
+        "created VM {} (guest {}, memory {} bytes, disk {} bytes)", id, guest.name(), memory, disk);
+    if (cmd.start()) {
+      start(id);
+    }
+    return view(handle);
+  }
+
+  private static void checkSize(String what, long value, long min, long max) {
+    if (value < min) {
+      throw new IllegalArgumentException(
+          what + " of " + value + " bytes is below the minimum " + min);
+    }
+    if (value > max) {
+      throw new LimitExceededException(what, value, max);
+    }
+  }
+
+  private String freshId() {
+    String id;
+    do {
+      id = "vm-" + nextId.getAndIncrement();
+    } while (vms.containsKey(id));
+    return id;
+  }
+
+  private MicroVm instantiate(VmSpec spec, GuestModule guest, Path image) {
+    BlockDevice disk;
+    try {
+      disk =
+          spec.diskBytes() == 0
+              ? BlockDevice.NONE
+              : FileBlockDevice.open(
+                  image,
+                  spec.diskBytes(),
+                  props.vm().diskFlushPolicy(),
+                  props.vm().diskFlushInterval());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open disk image " + image, e);
+    }
+    try {
+      return MicroVm.create(
+          spec.id(), guest, vmConfig(spec), VmEnvironment.of(disk, OutputSink.DISCARD));
+    } catch (RuntimeException e) {
+      try {
+        disk.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  VmConfig vmConfig(VmSpec spec) {
+    var v = props.vm();
+    return new VmConfig(
+        spec.memoryBytes(),
+        (int) v.maxDataChunk().toBytes(),
+        v.maxTimers(),
+        (int) v.maxDiskRequest().toBytes(),
+        (int) v.maxLogLine().toBytes(),
+        v.maxConnections(),
+        v.maxDeadConnections(),
+        v.threadStack().toBytes(),
+        true);
+  }
+
+  /** Starts a VM; a stopped VM boots again from its disk image. */
+  public VmView start(String id) {
+    VmHandle h = handle(id);
+    synchronized (h) {
+      if (h.stopped()) {
+        MicroVm fresh = instantiate(h.spec(), guests.get(h.spec().guest()), h.diskImage());
+        h.vm(fresh);
+        if (h.listener() != null) {
+          reopenListener(h);
+        }
+        if (h.streams() != null) {
+          h.streams().sink().close();
+          h.streams(null);
+        }
+      }
+      h.vm().start();
+      h.refreshStats();
+    }
+    return view(h);
+  }
+
+  public VmView pause(String id) {
+    VmHandle h = handle(id);
+    synchronized (h) {
+      h.vm().pause();
+    }
+    return view(h);
+  }
+
+  /** Stops a VM (its disk image stays; start boots it again from there). */
+  public VmView stop(String id) {
+    VmHandle h = handle(id);
+    synchronized (h) {
+      if (h.listener() != null) {
+        h.listener().close();
+      }
+      h.vm().stop();
+    }
+    return view(h);
+  }
+
+  public void delete(String id, boolean keepDisk) {
+    VmHandle h = handle(id);
+    synchronized (h) {
+      if (h.streams() != null) {
+        h.streams().sink().close();
+      }
+      if (h.listener() != null) {
+        h.listener().close();
+      }
+      h.vm().stop();
+      vms.remove(id);
+      metrics.unregister(id);
+      if (!keepDisk) {
+        try {
+          Files.deleteIfExists(h.diskImage());
+        } catch (IOException e) {
+          log.warn("could not delete disk image {}: {}", h.diskImage(), e.getMessage());
+        }
+      }
+    }
+    log.info("deleted VM {}", id);
+  }
+
+  // ---- epochs and streams ---------------------------------------------------------------------
+
+  /**
+   * Fences a command or stream by epoch: an older epoch is refused with the current one, a newer
+   * one is adopted.
+   *
+   * @return the VM's epoch after the check
+   */
+  public long checkEpoch(String id, long offered) {
+    var epoch = handle(id).epoch();
+    while (true) {
+      long current = epoch.get();
+      if (offered < current) {
+        throw new StaleEpochException(current, offered);
+      }
+      if (offered == current || epoch.compareAndSet(current, offered)) {
+        return offered;
+      }
+    }
+  }
+
+  public long epoch(String id) {
+    return handle(id).epoch().get();
+  }
+
+  /** The VM's input and output streams (its output goes to the stream from now on). */
+  public VmStreams streams(String id) {
+    VmHandle h = handle(id);
+    synchronized (h) {
+      if (h.listener() != null) {
+        throw new VmConflictException(
+            "VM " + id + " serves clients itself (standalone mode); it has no streams");
+      }
+      if (h.streams() == null) {
+        var s = props.stream();
+        InputFlow flow = new InputFlow(s.inputHighWatermark().toBytes());
+        StreamOutputSink sink =
+            new StreamOutputSink(
+                h.vm(),
+                h.epoch()::get,
+                flow,
+                s.outputHighWatermark().toBytes(),
+                s.outputLowWatermark().toBytes(),
+                s.heartbeatInterval());
+        h.vm().outputSink(sink);
+        h.streams(new VmStreams(h.vm(), sink, flow, (int) s.maxFrame().toBytes()));
+      }
+      return h.streams();
+    }
+  }
+
+  // ---- standalone network mode ----------------------------------------------------------------
+
+  /** Serves the VM on a TCP port of this host (standalone network mode). */
+  public VmView listen(String id, String bindAddress, int port) {
+    VmHandle h = handle(id);
+    synchronized (h) {
+      if (h.listener() != null) {
+        throw new VmConflictException(
+            "VM " + id + " already listens on " + h.listenAddress() + ":" + h.listener().port());
+      }
+      if (h.streams() != null) {
+        throw new VmConflictException("VM " + id + " is served by streams; it cannot also listen");
+      }
+      String address = bindAddress == null ? props.standalone().bindAddress() : bindAddress;
+      try {
+        StandaloneListener l = StandaloneListener.open(h.vm(), address, port, limits());
+        h.listener(l, address, l.port());
+        log.info("VM {} serves clients on {}:{}", id, address, l.port());
+      } catch (IOException e) {
+        throw new VmConflictException(
+            "cannot listen on " + address + ":" + port + ": " + e.getMessage());
+      }
+    }
+    return view(h);
+  }
+
+  private void reopenListener(VmHandle h) {
+    try {
+      StandaloneListener l =
+          StandaloneListener.open(h.vm(), h.listenAddress(), h.listenPort(), limits());
+      h.listener(l, h.listenAddress(), l.port());
+    } catch (IOException e) {
+      throw new VmConflictException(
+          "cannot listen again on "
+              + h.listenAddress()
+              + ":"
+              + h.listenPort()
+              + ": "
+              + e.getMessage());
+    }
+  }
+
+  private StandaloneLimits limits() {
+    var s = props.standalone();
+    return new StandaloneLimits(
+        (int) s.readBuffer().toBytes(),
+        s.inputHighWatermark().toBytes(),
+        s.outputHighWatermark().toBytes(),
+        s.outputLowWatermark().toBytes());
+  }
+
+  // ---- queries --------------------------------------------------------------------------------
+
+  public List<VmView> list() {
+    return vms.values().stream()
+        .sorted(Comparator.comparing(h -> h.spec().id()))
+        .map(this::view)
+        .toList();
+  }
+
+  public VmView get(String id) {
+    return view(handle(id));
+  }
+
+  /** The micro-VM behind an id (for checkpoint and replication services). */
+  public MicroVm vm(String id) {
+    return handle(id).vm();
+  }
+
+  VmHandle handle(String id) {
+    VmHandle h = vms.get(id);
+    if (h == null) {
+      throw new VmNotFoundException(id);
+    }
+    return h;
+  }
+
+  /** Refreshes every VM's figures for metrics (called periodically). */
+  public void refreshStats() {
+    for (VmHandle h : vms.values()) {
+      try {
+        h.refreshStats();
+      } catch (RuntimeException e) {
+        log.debug("stats of VM {} unavailable: {}", h.spec().id(), e.getMessage());
+      }
+    }
+  }
+
+  private VmView view(VmHandle h) {
+    MicroVm vm = h.vm();
+    VmStats s;
+    try {
+      s = h.refreshStats();
+    } catch (RuntimeException e) {
+      s = h.lastStats();
+    }
+    if (s == null) {
+      s = new VmStats(vm.state(), 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, null);
+    }
+    StandaloneListener l = h.listener();
+    return new VmView(
+        h.spec().id(),
+        h.spec().guest(),
+        vm.guest().sha256Hex(),
+        s.state() == null ? VmState.STOPPED : s.state(),
+        h.spec().memoryBytes(),
+        h.spec().diskBytes(),
+        (long) s.memoryPages() * 65536,
+        s.trackPages(),
+        s.dirtyPages(),
+        s.events(),
+        s.guestNanos() / 1e6,
+        s.connections(),
+        s.timers(),
+        s.interval(),
+        s.lastCheckpoint(),
+        s.bufferedInput(),
+        s.inputErrors(),
+        s.diskErrors(),
+        s.crash(),
+        l == null ? null : h.listenAddress() + ":" + l.port());
+  }
+
+  @Override
+  public void close() {
+    for (VmHandle h : vms.values()) {
+      try {
+        if (h.listener() != null) {
+          h.listener().close();
+        }
+        h.vm().stop();
+      } catch (RuntimeException e) {
+        log.warn("stopping VM {}: {}", h.spec().id(), e.getMessage());
+      }
+    }
+  }
+}

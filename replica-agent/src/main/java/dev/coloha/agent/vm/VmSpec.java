@@ -1,0 +1,11 @@
+package dev.coloha.agent.vm;
+
+/**
+ * What a VM is made of.
+ *
+ * @param id VM id, unique on this agent
+ * @param guest guest name
+ * @param memoryBytes memory limit
+ * @param diskBytes size of its virtual disk (0: no disk)
+ */
+public record VmSpec(String id, String guest, long memoryBytes, long diskBytes) {}

@@ -1,0 +1,20 @@
+package dev.coloha.agent.web;
+
+import dev.coloha.microvm.guest.GuestModule;
+
+/**
+ * A guest as the API shows it.
+ *
+ * @param name catalogue name
+ * @param sha256 module hash
+ * @param sizeBytes module size
+ * @param abiVersion declared guest ABI version
+ * @param initialMemoryPages initial memory in 64 KiB pages
+ */
+public record GuestView(
+    String name, String sha256, int sizeBytes, int abiVersion, int initialMemoryPages) {
+  static GuestView of(GuestModule m) {
+    return new GuestView(
+        m.name(), m.sha256Hex(), m.sizeBytes(), m.abiVersion(), m.declaredInitialPages());
+  }
+}
