@@ -7,9 +7,9 @@ import dev.coloha.agent.vm.CheckpointFiles;
 import dev.coloha.agent.vm.VmService;
 import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestLoader;
+import dev.coloha.web.security.ServiceToken;
 import dev.coloha.wire.checkpoint.CheckpointLimits;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -63,8 +63,9 @@ public class AgentConfiguration {
       AgentProperties props,
       CheckpointLimits limits,
       ReplicationMetrics metrics,
-      VmMetrics vmMetrics) {
-    return new ReplicationService(vms, props, limits, metrics, vmMetrics, Map::of);
+      VmMetrics vmMetrics,
+      ServiceToken token) {
+    return new ReplicationService(vms, props, limits, metrics, vmMetrics, token::headers);
   }
 
   /** Refreshes VM figures for the metrics endpoint. */

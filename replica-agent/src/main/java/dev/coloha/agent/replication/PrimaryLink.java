@@ -59,6 +59,7 @@ final class PrimaryLink implements AutoCloseable {
   private volatile FrameOutput out;
   private volatile long lastAcked = -1;
   private volatile long syncSequence = -1;
+  private volatile SyncPoint syncPoint;
   private volatile CheckpointResult lastResult;
   private volatile long checkpoints;
   private volatile boolean closed;
@@ -99,7 +100,8 @@ final class PrimaryLink implements AutoCloseable {
         checkpoints,
         0,
         0,
-        reason);
+        reason,
+        syncPoint);
   }
 
   // ---- the stream -----------------------------------------------------------------------------
@@ -247,6 +249,7 @@ final class PrimaryLink implements AutoCloseable {
       long seq = vm.lastCheckpoint() + 1;
       CompletableFuture<ReplicationFrame.Ack> ack = expect(seq);
       Captured last = vm.capture(epoch, seq, CaptureKind.PRECOPY_FINAL, false);
+      SyncPoint point = SyncPoint.of(last.checkpoint());
       try {
         send(last.checkpoint(), false);
       } finally {
@@ -255,6 +258,7 @@ final class PrimaryLink implements AutoCloseable {
       await(ack, seq, cfg.syncTimeout().toNanos());
       lastAcked = seq;
       syncSequence = seq;
+      syncPoint = point;
       reason = null;
       state = LinkState.PROTECTED;
       metrics.synced(vmId, System.nanoTime() - t0, rounds + 1, precopied);

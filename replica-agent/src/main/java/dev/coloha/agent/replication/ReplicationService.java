@@ -189,6 +189,7 @@ public final class ReplicationService implements AutoCloseable {
         0,
         0,
         0,
+        null,
         null);
   }
 

@@ -14,6 +14,7 @@ package dev.coloha.agent.replication;
  * @param discarded checkpoints a secondary discarded whole (torn, corrupt, out of chain)
  * @param bytesReceived stream bytes a secondary has received from its primaries so far
  * @param reason why the link is not PROTECTED, or null
+ * @param sync the checkpoint that completed the primary's initial sync, with offsets, or null
  */
 public record ReplicationStatus(
     String vm,
@@ -26,4 +27,5 @@ public record ReplicationStatus(
     long checkpoints,
     long discarded,
     long bytesReceived,
-    String reason) {}
+    String reason,
+    SyncPoint sync) {}

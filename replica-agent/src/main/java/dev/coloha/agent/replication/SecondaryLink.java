@@ -88,7 +88,8 @@ final class SecondaryLink {
         applied,
         discarded,
         bytesReceived.get(),
-        reason);
+        reason,
+        null);
   }
 
   boolean promoted() {

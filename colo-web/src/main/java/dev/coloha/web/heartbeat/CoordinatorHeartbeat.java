@@ -1,0 +1,103 @@
+package dev.coloha.web.heartbeat;
+
+import dev.coloha.web.security.ServiceToken;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Tells the coordinator, every heartbeat interval, that this service lives and where it is ({@code
+ * POST /v1/hosts/{host}/heartbeat}). Missing beats are how the coordinator notices a dead host (it
+ * probes too).
+ */
+public final class CoordinatorHeartbeat
+    implements ApplicationListener<WebServerInitializedEvent>, SmartLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(CoordinatorHeartbeat.class);
+
+  private final HeartbeatProperties props;
+  private final ServiceToken token;
+  private final HttpClient client;
+  private final AtomicBoolean running = new AtomicBoolean();
+  private volatile String advertise;
+  private volatile boolean failing;
+  private Thread thread;
+
+  public CoordinatorHeartbeat(HeartbeatProperties props, ServiceToken token) {
+    this.props = props;
+    this.token = token;
+    this.client = HttpClient.newBuilder().connectTimeout(props.timeout()).build();
+  }
+
+  @Override
+  public void onApplicationEvent(WebServerInitializedEvent event) {
+    advertise =
+        props.advertiseUrl() != null && !props.advertiseUrl().isBlank()
+            ? props.advertiseUrl()
+            : "http://127.0.0.1:" + event.getWebServer().getPort();
+  }
+
+  @Override
+  public void start() {
+    if (running.compareAndSet(false, true)) {
+      thread = Thread.ofVirtual().name("heartbeat").start(this::beat);
+    }
+  }
+
+  @Override
+  public void stop() {
+    running.set(false);
+    if (thread != null) {
+      thread.interrupt();
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running.get();
+  }
+
+  private void beat() {
+    String base =
+        props.coordinatorUrl().endsWith("/")
+            ? props.coordinatorUrl().substring(0, props.coordinatorUrl().length() - 1)
+            : props.coordinatorUrl();
+    while (running.get()) {
+      try {
+        Thread.sleep(props.interval());
+        if (advertise == null) {
+          continue;
+        }
+        HttpRequest.Builder b =
+            HttpRequest.newBuilder(URI.create(base + "/v1/hosts/" + props.host() + "/heartbeat"))
+                .timeout(props.timeout())
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"role\":\"" + props.role() + "\",\"url\":\"" + advertise + "\"}"));
+        token.headers().forEach(b::header);
+        HttpResponse<Void> r = client.send(b.build(), HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() >= 300) {
+          throw new IllegalStateException("HTTP " + r.statusCode());
+        }
+        if (failing) {
+          log.info("heartbeats to the coordinator at {} flow again", base);
+          failing = false;
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        if (!failing) {
+          log.warn("heartbeat to the coordinator at {} failed: {}", base, e.toString());
+          failing = true;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package dev.coloha.coordinator.config;
+
+import dev.coloha.coordinator.events.GroupEvents;
+import dev.coloha.coordinator.group.GroupService;
+import dev.coloha.coordinator.hosts.HostRegistry;
+import dev.coloha.coordinator.remote.AgentClient;
+import dev.coloha.coordinator.remote.MirrorClient;
+import dev.coloha.coordinator.remote.ProxyClient;
+import dev.coloha.coordinator.remote.Remote;
+import dev.coloha.coordinator.store.CoordinatorStore;
+import dev.coloha.coordinator.store.JdbcCoordinatorStore;
+import dev.coloha.web.security.ServiceToken;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.retry.RetryRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Wires the coordinator's domain objects; they carry no Spring annotations themselves. */
+@Configuration(proxyBeanMethods = false)
+public class CoordinatorConfiguration {
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  /**
+   * The embedded database file under the data directory (absolute: H2 refuses bare relative paths).
+   */
+  @Bean
+  DataSource dataSource(CoordinatorProperties props) throws java.io.IOException {
+    java.nio.file.Path dir = props.dataDir().toAbsolutePath().normalize();
+    java.nio.file.Files.createDirectories(dir);
+    JdbcDataSource ds = new JdbcDataSource();
+    ds.setURL("jdbc:h2:file:" + dir.resolve("coordinator") + ";DB_CLOSE_ON_EXIT=FALSE");
+    ds.setUser("sa");
+    return ds;
+  }
+
+  @Bean
+  CoordinatorStore coordinatorStore(JdbcClient jdbc) {
+    JsonMapper json =
+        JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    return new JdbcCoordinatorStore(jdbc, json);
+  }
+
+  @Bean
+  HostRegistry hostRegistry(CoordinatorStore store, Clock clock, CoordinatorProperties props) {
+    return new HostRegistry(store, clock, props.hostGrace());
+  }
+
+  @Bean
+  Remote remote(
+      ServiceToken token,
+      CircuitBreakerRegistry breakers,
+      RetryRegistry retries,
+      CoordinatorProperties props) {
+    JsonMapper json =
+        JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    return new Remote(json, token, breakers, retries, props.callTimeout());
+  }
+
+  @Bean
+  AgentClient agentClient(Remote remote, CoordinatorProperties props) {
+    return new AgentClient(remote, props.callTimeout(), props.checkpointTimeout());
+  }
+
+  @Bean
+  MirrorClient mirrorClient(Remote remote, CoordinatorProperties props) {
+    return new MirrorClient(remote, props.callTimeout());
+  }
+
+  @Bean
+  ProxyClient proxyClient(Remote remote, CoordinatorProperties props) {
+    return new ProxyClient(remote, props.callTimeout());
+  }
+
+  @Bean
+  GroupEvents groupEvents(CoordinatorProperties props) {
+    return new GroupEvents(props.eventHistory());
+  }
+
+  @Bean(destroyMethod = "close")
+  GroupService groupService(
+      CoordinatorStore store,
+      HostRegistry hosts,
+      AgentClient agents,
+      MirrorClient mirrors,
+      ProxyClient proxies,
+      Remote remote,
+      GroupEvents events,
+      MeterRegistry registry,
+      CoordinatorProperties props,
+      Clock clock) {
+    return new GroupService(
+        store, hosts, agents, mirrors, proxies, remote, events, registry, props, clock);
+  }
+
+  /** Resumes the stored groups once the coordinator serves (hosts can heartbeat meanwhile). */
+  @Bean
+  ApplicationListener<ApplicationReadyEvent> resumeGroups(GroupService groups) {
+    return e -> groups.start();
+  }
+}

@@ -1,0 +1,37 @@
+package dev.coloha.coordinator.config;
+
+import dev.coloha.coordinator.model.Policy;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the coordinator ({@code colo.coordinator.*}); docs/configuration.md.
+ *
+ * @param dataDir where the embedded database file lives
+ * @param policy the policy of a group that names none
+ * @param defaultMemory memory limit of a group that names none
+ * @param defaultDisk disk size of a group that names none (0: memory only)
+ * @param callTimeout timeout of an ordinary call to an agent, mirror or proxy
+ * @param checkpointTimeout timeout of a checkpoint call to a primary agent
+ * @param syncTimeout how long an initial sync (pairing) may take
+ * @param probeTimeout timeout of a health probe of a suspected host
+ * @param reprotectDelay pause before re-protecting a degraded group (and between attempts)
+ * @param eventHistory group events kept for new subscribers and the API
+ * @param hostGrace after a coordinator start, how long hosts may stay silent before a probe
+ */
+@ConfigurationProperties("colo.coordinator")
+public record CoordinatorProperties(
+    @DefaultValue("./data/coordinator") Path dataDir,
+    @DefaultValue Policy policy,
+    @DefaultValue("64MB") DataSize defaultMemory,
+    @DefaultValue("0") DataSize defaultDisk,
+    @DefaultValue("5s") Duration callTimeout,
+    @DefaultValue("30s") Duration checkpointTimeout,
+    @DefaultValue("5m") Duration syncTimeout,
+    @DefaultValue("1s") Duration probeTimeout,
+    @DefaultValue("1s") Duration reprotectDelay,
+    @DefaultValue("1000") int eventHistory,
+    @DefaultValue("5s") Duration hostGrace) {}

@@ -1,0 +1,46 @@
+package dev.coloha.coordinator.events;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/** Publishes group events to subscribers and keeps a bounded history. */
+public final class GroupEvents {
+  private final int historySize;
+  private final ArrayDeque<GroupEvent> history = new ArrayDeque<>();
+  private final List<Consumer<GroupEvent>> subscribers = new CopyOnWriteArrayList<>();
+
+  public GroupEvents(int historySize) {
+    this.historySize = historySize;
+  }
+
+  public void publish(GroupEvent e) {
+    synchronized (history) {
+      history.addLast(e);
+      while (history.size() > historySize) {
+        history.removeFirst();
+      }
+    }
+    for (Consumer<GroupEvent> s : subscribers) {
+      try {
+        s.accept(e);
+      } catch (RuntimeException gone) {
+        subscribers.remove(s);
+      }
+    }
+  }
+
+  /** Subscribes; returns a handle that unsubscribes. */
+  public Runnable subscribe(Consumer<GroupEvent> subscriber) {
+    subscribers.add(subscriber);
+    return () -> subscribers.remove(subscriber);
+  }
+
+  /** Recent events, oldest first, of one group or (null) of all. */
+  public List<GroupEvent> history(String group) {
+    synchronized (history) {
+      return history.stream().filter(e -> group == null || e.group().equals(group)).toList();
+    }
+  }
+}

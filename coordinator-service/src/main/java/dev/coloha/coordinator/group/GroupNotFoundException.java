@@ -1,0 +1,15 @@
+package dev.coloha.coordinator.group;
+
+import dev.coloha.wire.ColoException;
+
+/** No group of that id. */
+public final class GroupNotFoundException extends ColoException {
+  public GroupNotFoundException(String id) {
+    super("no group '" + id + "'");
+  }
+
+  @Override
+  public String type() {
+    return "not-found";
+  }
+}

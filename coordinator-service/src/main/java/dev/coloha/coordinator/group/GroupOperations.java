@@ -1,0 +1,473 @@
+package dev.coloha.coordinator.group;
+
+import dev.coloha.coordinator.config.CoordinatorProperties;
+import dev.coloha.coordinator.events.GroupEvent;
+import dev.coloha.coordinator.events.GroupEvents;
+import dev.coloha.coordinator.hosts.HostRegistry;
+import dev.coloha.coordinator.hosts.Placement;
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.GroupState;
+import dev.coloha.coordinator.model.Host;
+import dev.coloha.coordinator.model.Replica;
+import dev.coloha.coordinator.remote.AgentClient;
+import dev.coloha.coordinator.remote.MirrorClient;
+import dev.coloha.coordinator.remote.ProxyClient;
+import dev.coloha.coordinator.store.CoordinatorStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator's procedures on one group, each idempotent so that it can be resumed after a
+ * coordinator restart: place and create replicas, pair them (live initial sync), checkpoint, fail
+ * over, re-protect, delete. Every state change, and above all every new epoch, is persisted before
+ * the agents act on it. Called by the group's worker only (one at a time).
+ */
+final class GroupOperations {
+  private static final Logger log = LoggerFactory.getLogger(GroupOperations.class);
+
+  private final CoordinatorStore store;
+  private final HostRegistry hosts;
+  private final AgentClient agents;
+  private final MirrorClient mirrors;
+  private final ProxyClient proxies;
+  private final GroupEvents events;
+  private final CoordinatorMetrics metrics;
+  private final CoordinatorProperties props;
+  private final Clock clock;
+  private final Supplier<Collection<Group>> allGroups;
+
+  GroupOperations(
+      CoordinatorStore store,
+      HostRegistry hosts,
+      AgentClient agents,
+      MirrorClient mirrors,
+      ProxyClient proxies,
+      GroupEvents events,
+      CoordinatorMetrics metrics,
+      CoordinatorProperties props,
+      Clock clock,
+      Supplier<Collection<Group>> allGroups) {
+    this.store = store;
+    this.hosts = hosts;
+    this.agents = agents;
+    this.mirrors = mirrors;
+    this.proxies = proxies;
+    this.events = events;
+    this.metrics = metrics;
+    this.props = props;
+    this.clock = clock;
+    this.allGroups = allGroups;
+  }
+
+  /** Persists the group and tells subscribers. */
+  Group save(Group g, String kind, String detail) {
+    store.save(g);
+    events.publish(
+        new GroupEvent(clock.instant(), g.id(), kind, g.epoch(), g.state().name(), detail));
+    return g;
+  }
+
+  // ---- creation and pairing -------------------------------------------------------------------
+
+  private Replica replicaOn(Host h, Group g) {
+    boolean disk = g.spec().diskBytes() > 0;
+    return new Replica(
+        h.name(), h.agentUrl(), disk ? h.mirrorUrl() : null, g.id(), disk ? g.id() : null);
+  }
+
+  private Optional<Host> place(Group g, Set<String> exclude) {
+    List<Host> live = hosts.live(g.policy().suspectAfter());
+    if (g.spec().diskBytes() > 0) {
+      live = live.stream().filter(h -> h.mirrorUrl() != null).toList();
+    }
+    return Placement.choose(live, allGroups.get(), exclude);
+  }
+
+  /**
+   * Places a new group and creates its replicas: the primary runs at once; with a second host the
+   * secondary is synced and the group becomes PROTECTED, otherwise it stays DEGRADED.
+   */
+  Group protect(Group g) {
+    if (g.proxyUrl() == null) {
+      String proxy =
+          hosts
+              .proxy(g.policy().suspectAfter().plus(props.hostGrace()))
+              .map(HostRegistry.ProxyNode::url)
+              .orElseThrow(
+                  () -> new PlacementException("no proxy has registered with the coordinator"));
+      g = g.withProxy(proxy);
+    }
+    if (g.primary() == null) {
+      String id = g.id();
+      Host p =
+          place(g, Set.of())
+              .orElseThrow(() -> new PlacementException("no live host to run group " + id + " on"));
+      Host s = place(g, Set.of(p.name())).orElse(null);
+      g =
+          save(
+              g.withReplicas(replicaOn(p, g), s == null ? null : replicaOn(s, g))
+                  .with(GroupState.CREATING, "placing"),
+              "placed",
+              "primary on "
+                  + p.name()
+                  + (s == null
+                      ? ", no second host for a secondary"
+                      : ", secondary on " + s.name()));
+    }
+    Replica p = g.primary();
+    if (p.volume() != null) {
+      mirrors.createVolume(p.mirrorUrl(), p.volume(), g.spec().diskBytes(), "PRIMARY", g.epoch());
+    }
+    agents.createVm(
+        p.agentUrl(),
+        p.vm(),
+        g.spec().guest(),
+        g.spec().memoryBytes(),
+        g.spec().diskBytes(),
+        disk(p),
+        true);
+    agents.start(p.agentUrl(), p.vm());
+    if (g.secondary() == null) {
+      proxies.configure(
+          g.proxyUrl(),
+          g.id(),
+          g.epoch(),
+          g.spec().bindAddress(),
+          g.spec().port(),
+          endpoint(p),
+          null,
+          g.policy().compareTimeout(),
+          null);
+      return save(
+          g.with(GroupState.DEGRADED, "no second host for a secondary"),
+          "state",
+          "running unprotected");
+    }
+    g =
+        save(
+            g.with(GroupState.SYNCING, "initial sync"), "state", "syncing " + g.secondary().host());
+    g = pair(g, g.secondary());
+    return save(
+        g.with(GroupState.PROTECTED, null),
+        "state",
+        "protected: primary " + g.primary().host() + ", secondary " + g.secondary().host());
+  }
+
+  private static Map<String, Object> disk(Replica r) {
+    return r.volume() == null ? null : Map.of("mirrorUrl", r.mirrorUrl(), "volume", r.volume());
+  }
+
+  private static ProxyClient.Endpoint endpoint(Replica r) {
+    return r == null ? null : new ProxyClient.Endpoint(r.agentUrl(), r.vm());
+  }
+
+  /**
+   * Pairs the primary with {@code s}: creates the secondary VM (and volume, resynced from the
+   * primary's), syncs it live, and tells the proxy where the secondary's streams start.
+   */
+  private Group pair(Group g, Replica s) {
+    Replica p = g.primary();
+    if (s.volume() != null) {
+      mirrors.createVolume(s.mirrorUrl(), s.volume(), g.spec().diskBytes(), "SECONDARY", g.epoch());
+      mirrors.resync(p.mirrorUrl(), p.volume(), s.mirrorUrl(), s.volume());
+    }
+    agents.createVm(
+        s.agentUrl(),
+        s.vm(),
+        g.spec().guest(),
+        g.spec().memoryBytes(),
+        g.spec().diskBytes(),
+        disk(s),
+        false);
+    agents.becomeSecondary(s.agentUrl(), s.vm(), g.epoch());
+    agents.becomePrimary(p.agentUrl(), p.vm(), g.epoch(), s.agentUrl(), s.vm());
+    AgentClient.Replication synced = awaitSync(g, p);
+    Map<String, Object> sync =
+        synced.sync() == null
+            ? null
+            : Map.of(
+                "sequence", synced.sync().sequence(),
+                "outputOffsets", synced.sync().outputOffsets(),
+                "inputOffsets", synced.sync().inputOffsets(),
+                "closedConnections", List.of());
+    proxies.configure(
+        g.proxyUrl(),
+        g.id(),
+        g.epoch(),
+        g.spec().bindAddress(),
+        g.spec().port(),
+        endpoint(p),
+        endpoint(s),
+        g.policy().compareTimeout(),
+        sync);
+    return g.withCheckpoint(synced.syncSequence(), clock.instant()).withCounters(g.counters());
+  }
+
+  private AgentClient.Replication awaitSync(Group g, Replica p) {
+    Instant deadline = clock.instant().plus(props.syncTimeout());
+    while (true) {
+      AgentClient.Replication r = agents.replication(p.agentUrl(), p.vm());
+      if ("PROTECTED".equals(r.state()) && r.epoch() == g.epoch()) {
+        return r;
+      }
+      if ("DEGRADED".equals(r.state()) || "RESYNC_REQUIRED".equals(r.state())) {
+        throw new PairingException("initial sync of group " + g.id() + " failed: " + r.reason());
+      }
+      if (clock.instant().isAfter(deadline)) {
+        throw new PairingException(
+            "initial sync of group " + g.id() + " did not finish within " + props.syncTimeout());
+      }
+      sleep(Duration.ofMillis(50));
+    }
+  }
+
+  // ---- checkpoints ----------------------------------------------------------------------------
+
+  /** Checkpoint on the primary, committed at the proxy. Returns the group with the new sequence. */
+  Group checkpoint(Group g, String reason) {
+    Replica p = g.primary();
+    long seq = g.lastCheckpoint() + 1;
+    long t0 = System.nanoTime();
+    AgentClient.Checkpoint c;
+    try {
+      c = agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), seq);
+    } catch (dev.coloha.coordinator.remote.RemoteException e) {
+      if (e.problem().equals("checkpoint-mismatch")) {
+        // our count fell behind the agent's (e.g. after a coordinator restart): catch up, retry
+        long agentLast = agents.replication(p.agentUrl(), p.vm()).lastCheckpoint();
+        seq = Math.max(seq, agentLast + 1);
+        c = agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), seq);
+      } else {
+        throw e;
+      }
+    }
+    proxies.commit(
+        g.proxyUrl(),
+        g.id(),
+        g.epoch(),
+        c.sequence(),
+        c.outputOffsets(),
+        c.inputOffsets(),
+        c.closedConnections());
+    metrics.checkpoint(g.id(), reason, System.nanoTime() - t0, c);
+    Group done = g.withCheckpoint(c.sequence(), clock.instant());
+    store.save(done);
+    return done;
+  }
+
+  // ---- failover ------------------------------------------------------------------------------
+
+  /**
+   * Fails over to the secondary: the new epoch is persisted first (fencing), then the secondary is
+   * promoted, its disk takes over, and the proxy switches to it.
+   */
+  Group failover(Group g, String reason) {
+    long t0 = System.nanoTime();
+    Replica oldPrimary = g.primary();
+    Replica next = g.secondary();
+    if (next == null) {
+      return save(
+          g.with(GroupState.FAILED, "primary lost with no secondary: " + reason), "failed", reason);
+    }
+    if (g.state() != GroupState.FAILING_OVER) {
+      g =
+          save(
+              g.withEpoch(g.epoch() + 1).with(GroupState.FAILING_OVER, reason),
+              "failover",
+              "epoch " + (g.epoch() + 1) + ": " + reason);
+    }
+    agents.promote(next.agentUrl(), next.vm(), g.epoch());
+    if (next.volume() != null) {
+      mirrors.failover(next.mirrorUrl(), next.volume(), g.epoch());
+    }
+    proxies.failover(g.proxyUrl(), g.id(), g.epoch(), endpoint(next));
+    List<Replica> orphans = new ArrayList<>(g.orphans());
+    if (oldPrimary != null) {
+      orphans.add(oldPrimary);
+    }
+    Group after =
+        g.withReplicas(next, null)
+            .withOrphans(orphans)
+            .withCounters(g.counters().failover())
+            .with(
+                GroupState.DEGRADED,
+                "failed over from "
+                    + (oldPrimary == null ? "?" : oldPrimary.host())
+                    + ": "
+                    + reason);
+    long nanos = System.nanoTime() - t0;
+    metrics.failover(g.id(), nanos);
+    log.info(
+        "group {} failed over to {} in epoch {} ({} ms): {}",
+        g.id(),
+        next.host(),
+        g.epoch(),
+        nanos / 1_000_000,
+        reason);
+    return save(
+        after, "failed-over", "new primary " + next.host() + " in " + nanos / 1_000_000 + " ms");
+  }
+
+  /**
+   * The secondary is gone: the primary carries on alone in a new epoch (which fences the old
+   * secondary off), the proxy releases its output without comparing, re-protection follows.
+   */
+  Group secondaryLost(Group g, String reason) {
+    Replica lost = g.secondary();
+    if (lost == null) {
+      return g;
+    }
+    g =
+        save(
+            g.withEpoch(g.epoch() + 1).with(GroupState.DEGRADED, "secondary lost: " + reason),
+            "secondary-lost",
+            reason);
+    proxies.failover(g.proxyUrl(), g.id(), g.epoch(), endpoint(g.primary()));
+    List<Replica> orphans = new ArrayList<>(g.orphans());
+    orphans.add(lost);
+    return save(
+        g.withReplicas(g.primary(), null).withOrphans(orphans),
+        "state",
+        "running on " + g.primary().host() + " alone");
+  }
+
+  // ---- re-protection ---------------------------------------------------------------------------
+
+  /**
+   * Syncs a new secondary on another live host. Returns the group unchanged if none is free, and
+   * DEGRADED again (the attempted replica an orphan) if the sync fails.
+   */
+  Group reprotect(Group g) {
+    Set<String> exclude = new HashSet<>();
+    exclude.add(g.primary().host());
+    Optional<Host> h = place(g, exclude);
+    if (h.isEmpty()) {
+      return g;
+    }
+    Replica s = replicaOn(h.get(), g);
+    // a new pair is a new membership: a new epoch, persisted first (the proxy refuses a
+    // reconfiguration without one, and the old secondary, if it comes back, is fenced)
+    g =
+        save(
+            g.withEpoch(g.epoch() + 1)
+                .withReplicas(g.primary(), s)
+                .with(GroupState.REPROTECTING, "syncing " + s.host()),
+            "state",
+            "re-protecting on " + s.host() + " in epoch " + (g.epoch() + 1));
+    try {
+      g = pair(g, s);
+    } catch (RuntimeException e) {
+      log.warn("group {}: re-protection on {} failed: {}", g.id(), s.host(), e.getMessage());
+      List<Replica> orphans = new ArrayList<>(g.orphans());
+      orphans.add(s);
+      return save(
+          g.withReplicas(g.primary(), null)
+              .withOrphans(orphans)
+              .with(
+                  GroupState.DEGRADED,
+                  "re-protection on " + s.host() + " failed: " + e.getMessage()),
+          "reprotect-failed",
+          e.getMessage());
+    }
+    return save(
+        g.withCounters(g.counters().reprotection()).with(GroupState.PROTECTED, null),
+        "reprotected",
+        "protected again: secondary " + s.host());
+  }
+
+  // ---- clean-up ---------------------------------------------------------------------------------
+
+  /** Deletes replicas of earlier epochs on hosts that answer again. */
+  Group cleanOrphans(Group g) {
+    if (g.orphans().isEmpty()) {
+      return g;
+    }
+    List<Replica> left = new ArrayList<>();
+    for (Replica r : g.orphans()) {
+      Host h = hosts.host(r.host()).orElse(null);
+      boolean current = r.equals(g.primary()) || r.equals(g.secondary());
+      if (current) {
+        continue;
+      }
+      if (h == null
+          || hosts.silence(r.host()).compareTo(g.policy().suspectAfter()) > 0
+          || h.lost()) {
+        left.add(r);
+        continue;
+      }
+      try {
+        boolean sameVmInUse =
+            (g.primary() != null && g.primary().host().equals(r.host()))
+                || (g.secondary() != null && g.secondary().host().equals(r.host()));
+        if (!sameVmInUse) {
+          agents.deleteVm(r.agentUrl(), r.vm());
+          if (r.volume() != null) {
+            mirrors.deleteVolume(r.mirrorUrl(), r.volume());
+          }
+        }
+        log.info("group {}: removed its old replica on {}", g.id(), r.host());
+      } catch (RuntimeException e) {
+        left.add(r);
+      }
+    }
+    if (left.size() == g.orphans().size()) {
+      return g;
+    }
+    Group cleaned = g.withOrphans(left);
+    store.save(cleaned);
+    return cleaned;
+  }
+
+  /** Deletes every replica and the proxy's service, then the group. */
+  void delete(Group g) {
+    save(g.with(GroupState.DELETING, "deleting"), "state", "deleting");
+    if (g.proxyUrl() != null) {
+      safely(() -> proxies.delete(g.proxyUrl(), g.id()));
+    }
+    List<Replica> all = new ArrayList<>(g.orphans());
+    if (g.primary() != null) {
+      all.add(g.primary());
+    }
+    if (g.secondary() != null) {
+      all.add(g.secondary());
+    }
+    for (Replica r : all) {
+      safely(() -> agents.deleteVm(r.agentUrl(), r.vm()));
+      if (r.volume() != null) {
+        safely(() -> mirrors.deleteVolume(r.mirrorUrl(), r.volume()));
+      }
+    }
+    store.delete(g.id());
+    events.publish(
+        new GroupEvent(
+            clock.instant(), g.id(), "deleted", g.epoch(), GroupState.DELETING.name(), "deleted"));
+  }
+
+  private static void safely(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      log.warn("clean-up step failed (left behind): {}", e.getMessage());
+    }
+  }
+
+  static void sleep(Duration d) {
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

@@ -1,0 +1,237 @@
+package dev.coloha.coordinator.group;
+
+import dev.coloha.coordinator.config.CoordinatorProperties;
+import dev.coloha.coordinator.events.GroupEvent;
+import dev.coloha.coordinator.events.GroupEvents;
+import dev.coloha.coordinator.hosts.HostRegistry;
+import dev.coloha.coordinator.model.Counters;
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.GroupSpec;
+import dev.coloha.coordinator.model.GroupState;
+import dev.coloha.coordinator.model.Policy;
+import dev.coloha.coordinator.remote.AgentClient;
+import dev.coloha.coordinator.remote.MirrorClient;
+import dev.coloha.coordinator.remote.ProxyClient;
+import dev.coloha.coordinator.remote.Remote;
+import dev.coloha.coordinator.store.CoordinatorStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Protected groups: creation (one call), queries, manual checkpoint and failover, host loss, policy
+ * updates, deletion. Each group is run by its own {@link GroupWorker}; after a restart every stored
+ * group is resumed from its persisted state.
+ */
+public final class GroupService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GroupService.class);
+  private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+  private final CoordinatorStore store;
+  private final HostRegistry hosts;
+  private final AgentClient agents;
+  private final Remote remote;
+  private final GroupEvents events;
+  private final CoordinatorMetrics metrics;
+  private final CoordinatorProperties props;
+  private final Clock clock;
+  private final GroupOperations ops;
+  private final Map<String, GroupWorker> workers = new ConcurrentHashMap<>();
+
+  public GroupService(
+      CoordinatorStore store,
+      HostRegistry hosts,
+      AgentClient agents,
+      MirrorClient mirrors,
+      ProxyClient proxies,
+      Remote remote,
+      GroupEvents events,
+      MeterRegistry registry,
+      CoordinatorProperties props,
+      Clock clock) {
+    this.store = store;
+    this.hosts = hosts;
+    this.agents = agents;
+    this.remote = remote;
+    this.events = events;
+    this.props = props;
+    this.clock = clock;
+    this.metrics = new CoordinatorMetrics(registry, this::current);
+    this.ops =
+        new GroupOperations(
+            store, hosts, agents, mirrors, proxies, events, metrics, props, clock, this::current);
+  }
+
+  private Collection<Group> current() {
+    return workers.values().stream().map(GroupWorker::group).toList();
+  }
+
+  /** Resumes every stored group (after a start or restart of the coordinator). */
+  public void start() {
+    for (Group g : store.groups()) {
+      if (g.state() == GroupState.DELETING) {
+        store.delete(g.id());
+        continue;
+      }
+      log.info("resuming group {} ({}, epoch {})", g.id(), g.state(), g.epoch());
+      run(g);
+    }
+  }
+
+  private void run(Group g) {
+    GroupWorker w =
+        new GroupWorker(
+            g,
+            ops,
+            hosts,
+            agents,
+            remote,
+            events,
+            metrics,
+            props,
+            clock,
+            () -> workers.remove(g.id()));
+    workers.put(g.id(), w);
+    w.start();
+  }
+
+  /** Creates a protected group; the work happens in the background (watch its state). */
+  public synchronized Group create(CreateGroup c) {
+    String id = c.id();
+    if (id == null || !ID.matcher(id).matches()) {
+      throw new IllegalArgumentException("group id '" + id + "' is invalid: use 1-63 of [a-z0-9-]");
+    }
+    if (workers.containsKey(id) || store.group(id).isPresent()) {
+      throw new GroupConflictException("a group '" + id + "' already exists");
+    }
+    for (GroupWorker w : workers.values()) {
+      GroupSpec other = w.group().spec();
+      if (other.port() == c.port() && other.bindAddress().equals(c.bindAddress())) {
+        throw new GroupConflictException(
+            "port " + c.port() + " is already served for group " + other.id());
+      }
+    }
+    Group g =
+        new Group(
+            new GroupSpec(id, c.guest(), c.memoryBytes(), c.diskBytes(), c.port(), c.bindAddress()),
+            c.policy() == null ? props.policy() : c.policy(),
+            GroupState.CREATING,
+            1,
+            null,
+            null,
+            null,
+            -1,
+            null,
+            Counters.zero(),
+            List.of(),
+            "creating");
+    store.save(g); // the epoch is durable before any agent sees it
+    events.publish(
+        new GroupEvent(
+            clock.instant(), id, "created", 1, GroupState.CREATING.name(), "guest " + c.guest()));
+    run(g);
+    return g;
+  }
+
+  public List<Group> list() {
+    return current().stream().sorted(Comparator.comparing(Group::id)).toList();
+  }
+
+  public Group get(String id) {
+    return worker(id).group();
+  }
+
+  private GroupWorker worker(String id) {
+    GroupWorker w = workers.get(id);
+    if (w == null) {
+      throw new GroupNotFoundException(id);
+    }
+    return w;
+  }
+
+  public Group checkpoint(String id) {
+    CompletableFuture<Group> f = new CompletableFuture<>();
+    worker(id).send(new GroupWorker.Checkpoint("manual", f));
+    return await(f, props.checkpointTimeout().plus(props.callTimeout()));
+  }
+
+  public Group failover(String id) {
+    CompletableFuture<Group> f = new CompletableFuture<>();
+    worker(id).send(new GroupWorker.Failover("manual failover", f));
+    return await(f, props.callTimeout().multipliedBy(6));
+  }
+
+  public Group updatePolicy(String id, Policy policy) {
+    CompletableFuture<Group> f = new CompletableFuture<>();
+    worker(id).send(new GroupWorker.ChangePolicy(policy, f));
+    return await(f, props.callTimeout());
+  }
+
+  /** An external heartbeat module (Pacemaker, Kubernetes) says a host is gone. */
+  public void hostLost(String host) {
+    hosts.markLost(host);
+    log.warn("host {} declared lost", host);
+    workers.values().forEach(w -> w.send(new GroupWorker.HostLost(host)));
+  }
+
+  public void delete(String id) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    worker(id).send(new GroupWorker.Delete(f));
+    await(f, props.callTimeout().multipliedBy(6));
+  }
+
+  public List<GroupEvent> history(String id) {
+    if (id != null) {
+      worker(id);
+    }
+    return events.history(id);
+  }
+
+  private static <T> T await(CompletableFuture<T> f, Duration timeout) {
+    try {
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new OperationTimeoutException(
+          "the group did not finish the operation within " + timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    workers.values().forEach(GroupWorker::stop);
+  }
+
+  /**
+   * Command: create a group.
+   *
+   * @param policy null for the default policy
+   */
+  public record CreateGroup(
+      String id,
+      String guest,
+      long memoryBytes,
+      long diskBytes,
+      int port,
+      String bindAddress,
+      Policy policy) {}
+}

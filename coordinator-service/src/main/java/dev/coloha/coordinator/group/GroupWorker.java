@@ -1,0 +1,417 @@
+package dev.coloha.coordinator.group;
+
+import dev.coloha.coordinator.config.CoordinatorProperties;
+import dev.coloha.coordinator.events.GroupEvent;
+import dev.coloha.coordinator.events.GroupEvents;
+import dev.coloha.coordinator.hosts.HostRegistry;
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.GroupState;
+import dev.coloha.coordinator.model.Policy;
+import dev.coloha.coordinator.model.Replica;
+import dev.coloha.coordinator.remote.AgentClient;
+import dev.coloha.coordinator.remote.ProxyEventStream;
+import dev.coloha.coordinator.remote.Remote;
+import dev.coloha.coordinator.remote.RemoteException;
+import dev.coloha.coordinator.remote.UnreachableException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one group: a single thread that serialises everything done to it (creation, checkpoints,
+ * failover, re-protection, deletion), decides when to checkpoint (proxy mismatch and pressure
+ * events, the maximum interval; no more often than the minimum interval, requests in between
+ * coalesce), and watches its hosts (missed heartbeats, then a probe).
+ */
+final class GroupWorker {
+  private static final Logger log = LoggerFactory.getLogger(GroupWorker.class);
+
+  sealed interface Command {}
+
+  record Checkpoint(String reason, CompletableFuture<Group> done) implements Command {}
+
+  record Failover(String reason, CompletableFuture<Group> done) implements Command {}
+
+  record HostLost(String host) implements Command {}
+
+  record Suspect(String replica, String reason) implements Command {}
+
+  record ChangePolicy(Policy policy, CompletableFuture<Group> done) implements Command {}
+
+  record Delete(CompletableFuture<Void> done) implements Command {}
+
+  record Wake() implements Command {}
+
+  private final GroupOperations ops;
+  private final HostRegistry hosts;
+  private final AgentClient agents;
+  private final Remote remote;
+  private final GroupEvents events;
+  private final CoordinatorMetrics metrics;
+  private final CoordinatorProperties props;
+  private final Clock clock;
+  private final Runnable onDeleted;
+  private final LinkedBlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
+  private volatile Group group;
+  private volatile String wantedReason;
+  private Instant lastAttempt = Instant.EPOCH;
+  private Instant nextReprotect = Instant.EPOCH;
+  private final Map<String, Instant> probedOk = new java.util.HashMap<>();
+  private ProxyEventStream proxyEvents;
+  private String proxyEventsUrl;
+  private volatile boolean stopped;
+  private Thread thread;
+
+  GroupWorker(
+      Group group,
+      GroupOperations ops,
+      HostRegistry hosts,
+      AgentClient agents,
+      Remote remote,
+      GroupEvents events,
+      CoordinatorMetrics metrics,
+      CoordinatorProperties props,
+      Clock clock,
+      Runnable onDeleted) {
+    this.group = group;
+    this.ops = ops;
+    this.hosts = hosts;
+    this.agents = agents;
+    this.remote = remote;
+    this.events = events;
+    this.metrics = metrics;
+    this.props = props;
+    this.clock = clock;
+    this.onDeleted = onDeleted;
+  }
+
+  Group group() {
+    return group;
+  }
+
+  void start() {
+    thread = Thread.ofVirtual().name("group-" + group.id()).start(this::run);
+  }
+
+  void send(Command c) {
+    inbox.add(c);
+  }
+
+  /** Asks for a checkpoint soon (coalesced with others, rate-limited by the minimum interval). */
+  void want(String reason) {
+    if (wantedReason == null) {
+      wantedReason = reason;
+      inbox.add(new Wake());
+    }
+  }
+
+  /**
+   * Ends the worker after its current step. Never by interrupting it: an interrupt closes the
+   * embedded database's file channel under a write.
+   */
+  void stop() {
+    stopped = true;
+    if (proxyEvents != null) {
+      proxyEvents.close();
+    }
+    inbox.add(new Wake());
+  }
+
+  private void run() {
+    resume();
+    while (!stopped) {
+      try {
+        Command c = inbox.poll(tick().toNanos(), TimeUnit.NANOSECONDS);
+        if (c != null) {
+          handle(c);
+        }
+        periodic();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.warn("group {}: {}", group.id(), e.toString());
+        sleepQuietly(props.reprotectDelay());
+      }
+    }
+  }
+
+  private Duration tick() {
+    Duration hb = group.policy().heartbeatInterval();
+    return hb.compareTo(Duration.ofMillis(50)) > 0 ? Duration.ofMillis(50) : hb;
+  }
+
+  /** Picks up where a coordinator restart (or a new group) left the group. */
+  private void resume() {
+    try {
+      group =
+          switch (group.state()) {
+            case CREATING, SYNCING -> ops.protect(group);
+            case FAILING_OVER -> ops.failover(group, "resumed after a coordinator restart");
+            case REPROTECTING -> ops.reprotect(group.withReplicas(group.primary(), null));
+            case PROTECTED -> reconcileProtected(group);
+            default -> group;
+          };
+    } catch (RuntimeException e) {
+      log.warn("group {}: could not resume {} yet: {}", group.id(), group.state(), e.getMessage());
+      if (group.state() == GroupState.CREATING || group.state() == GroupState.SYNCING) {
+        group = ops.save(group.with(GroupState.DEGRADED, e.getMessage()), "state", e.getMessage());
+      }
+    }
+  }
+
+  private Group reconcileProtected(Group g) {
+    AgentClient.Replication r = agents.replication(g.primary().agentUrl(), g.primary().vm());
+    if (r.lastCheckpoint() > g.lastCheckpoint()) {
+      g = g.withCheckpoint(r.lastCheckpoint(), clock.instant());
+    }
+    return g;
+  }
+
+  // ---- commands ---------------------------------------------------------------------------------
+
+  private void handle(Command c) {
+    switch (c) {
+      case Wake w -> {
+        // the loop runs periodic() next
+      }
+      case Checkpoint ck ->
+          complete(
+              ck.done(),
+              () -> {
+                requireState(GroupState.PROTECTED, "checkpoint");
+                return checkpoint(ck.reason());
+              });
+      case Failover f ->
+          complete(
+              f.done(),
+              () -> {
+                requireState(GroupState.PROTECTED, "fail over");
+                group = ops.failover(group, f.reason());
+                nextReprotect = clock.instant().plus(props.reprotectDelay());
+                return group;
+              });
+      case HostLost h -> hostGone(h.host(), "host " + h.host() + " declared lost");
+      case Suspect s -> suspect(s.replica(), s.reason());
+      case ChangePolicy p ->
+          complete(
+              p.done(),
+              () -> {
+                group = ops.save(group.withPolicy(p.policy()), "policy", p.policy().toString());
+                if (group.primary() != null
+                    && group.proxyUrl() != null
+                    && group.state() == GroupState.PROTECTED) {
+                  // the proxy takes the new compare timeout with its next configuration
+                  wantedReason = wantedReason == null ? "policy" : wantedReason;
+                }
+                return group;
+              });
+      case Delete d -> {
+        stop();
+        try {
+          ops.delete(group);
+          d.done().complete(null);
+        } catch (RuntimeException e) {
+          d.done().completeExceptionally(e);
+        }
+        onDeleted.run();
+      }
+    }
+  }
+
+  private interface Step {
+    Group run();
+  }
+
+  private static void complete(CompletableFuture<Group> f, Step step) {
+    try {
+      f.complete(step.run());
+    } catch (RuntimeException e) {
+      f.completeExceptionally(e);
+    }
+  }
+
+  private void requireState(GroupState s, String what) {
+    if (group.state() != s) {
+      throw new GroupStateException(group.id(), group.state(), what);
+    }
+  }
+
+  // ---- the periodic part ----------------------------------------------------------------------
+
+  private void periodic() {
+    if (stopped) {
+      return;
+    }
+    followProxyEvents();
+    watchHosts();
+    Group g = group;
+    Instant now = clock.instant();
+    if (g.state() == GroupState.PROTECTED) {
+      boolean rateOk = Duration.between(lastAttempt, now).compareTo(g.policy().minInterval()) >= 0;
+      Instant last = g.lastCheckpointAt() == null ? Instant.EPOCH : g.lastCheckpointAt();
+      if (wantedReason != null && rateOk) {
+        tryCheckpoint(wantedReason);
+      } else if (Duration.between(last, now).compareTo(g.policy().maxInterval()) >= 0 && rateOk) {
+        tryCheckpoint("interval");
+      }
+    } else if ((g.state() == GroupState.DEGRADED && g.primary() != null)
+        && !now.isBefore(nextReprotect)) {
+      nextReprotect = now.plus(props.reprotectDelay());
+      group = ops.reprotect(g);
+    }
+    group = ops.cleanOrphans(group);
+  }
+
+  private void tryCheckpoint(String reason) {
+    wantedReason = null;
+    lastAttempt = clock.instant();
+    try {
+      checkpoint(reason);
+    } catch (RuntimeException e) {
+      String why =
+          e instanceof RemoteException r
+              ? r.problem()
+              : e instanceof UnreachableException ? "unreachable" : "error";
+      metrics.checkpointFailed(group.id(), why);
+      group = group.withCounters(group.counters().checkpointFailure());
+      events.publish(
+          new GroupEvent(
+              clock.instant(),
+              group.id(),
+              "checkpoint-failed",
+              group.epoch(),
+              group.state().name(),
+              e.getMessage()));
+      // find out which side is the problem
+      suspect("primary", "checkpoint failed: " + e.getMessage());
+      if (group.state() == GroupState.PROTECTED) {
+        suspect("secondary", "checkpoint failed: " + e.getMessage());
+      }
+      if (group.state() == GroupState.PROTECTED
+          && e instanceof RemoteException r
+          && r.problem().equals("resync-required")) {
+        group = ops.secondaryLost(group, "it lost the checkpoint chain (" + r.getMessage() + ")");
+        nextReprotect = clock.instant();
+      }
+    }
+  }
+
+  private Group checkpoint(String reason) {
+    group = ops.checkpoint(group, reason);
+    return group;
+  }
+
+  private void followProxyEvents() {
+    String url = group.proxyUrl();
+    if (url == null || url.equals(proxyEventsUrl)) {
+      return;
+    }
+    if (proxyEvents != null) {
+      proxyEvents.close();
+    }
+    proxyEventsUrl = url;
+    proxyEvents =
+        new ProxyEventStream(remote, url, group.id(), this::proxyEvent, Duration.ofSeconds(1))
+            .start();
+  }
+
+  private void proxyEvent(Map<String, Object> e) {
+    Object kind = e.getOrDefault("kind", e.get("type"));
+    String k = kind == null ? "" : kind.toString().toLowerCase(java.util.Locale.ROOT);
+    if (k.contains("heartbeat")) {
+      return;
+    }
+    if (k.contains("broken")) {
+      Object replica = e.getOrDefault("replica", "primary");
+      send(
+          new Suspect(
+              replica.toString().toLowerCase(java.util.Locale.ROOT), "proxy reports: " + e));
+      return;
+    }
+    boolean requested = Boolean.TRUE.equals(e.get("checkpointRequested")) || k.contains("pressure");
+    if (!requested) {
+      return;
+    }
+    metrics.mismatch(group.id(), k.isEmpty() ? "unknown" : k);
+    if (!k.contains("pressure")) {
+      group = group.withCounters(group.counters().mismatch());
+    }
+    want(k.isEmpty() ? "proxy" : k);
+  }
+
+  // ---- failure detection --------------------------------------------------------------------
+
+  private void watchHosts() {
+    Group g = group;
+    Duration limit = g.policy().suspectAfter();
+    if (g.primary() != null
+        && (hosts.lost(g.primary().host())
+            || hosts.silence(g.primary().host()).compareTo(limit) > 0)) {
+      suspect(
+          "primary", "no heartbeat for " + hosts.silence(g.primary().host()).toMillis() + " ms");
+    }
+    g = group;
+    if (g.secondary() != null
+        && (hosts.lost(g.secondary().host())
+            || hosts.silence(g.secondary().host()).compareTo(limit) > 0)) {
+      suspect(
+          "secondary",
+          "no heartbeat for " + hosts.silence(g.secondary().host()).toMillis() + " ms");
+    }
+  }
+
+  /** A replica looks gone: probe it, and act if the probe fails too. */
+  private void suspect(String which, String reason) {
+    Group g = group;
+    Replica r = which.startsWith("s") ? g.secondary() : g.primary();
+    if (r == null) {
+      return;
+    }
+    boolean lost = hosts.lost(r.host());
+    Instant now = clock.instant();
+    Instant okUntil = probedOk.getOrDefault(r.host(), Instant.EPOCH);
+    if (!lost && now.isBefore(okUntil)) {
+      return; // probed fine a moment ago: heartbeats are just late
+    }
+    if (!lost && agents.alive(r.agentUrl(), props.probeTimeout())) {
+      probedOk.put(r.host(), now.plus(g.policy().suspectAfter()));
+      return;
+    }
+    hostGone(r.host(), (lost ? "host declared lost" : reason + "; probe failed"));
+  }
+
+  private void hostGone(String host, String reason) {
+    Group g = group;
+    if (g.primary() != null && g.primary().host().equals(host)) {
+      if (g.state() == GroupState.PROTECTED || g.state() == GroupState.FAILING_OVER) {
+        group = ops.failover(g, "primary on " + host + " lost: " + reason);
+        nextReprotect = clock.instant().plus(props.reprotectDelay());
+      } else if (g.state() != GroupState.FAILED) {
+        group =
+            ops.save(
+                g.with(
+                    GroupState.FAILED,
+                    "primary on " + host + " lost before a secondary was synced: " + reason),
+                "failed",
+                reason);
+      }
+    } else if (g.secondary() != null && g.secondary().host().equals(host)) {
+      group = ops.secondaryLost(g, "secondary on " + host + " lost: " + reason);
+      nextReprotect = clock.instant().plus(props.reprotectDelay());
+    }
+  }
+
+  private static void sleepQuietly(Duration d) {
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

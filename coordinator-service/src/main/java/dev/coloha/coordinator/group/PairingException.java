@@ -1,0 +1,15 @@
+package dev.coloha.coordinator.group;
+
+import dev.coloha.wire.ColoException;
+
+/** An initial sync failed or did not finish in time. */
+public final class PairingException extends ColoException {
+  public PairingException(String message) {
+    super(message);
+  }
+
+  @Override
+  public String type() {
+    return "unavailable";
+  }
+}

@@ -1,0 +1,176 @@
+package dev.coloha.coordinator.remote;
+
+import dev.coloha.coordinator.remote.Remote.Idempotence;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The coordinator's calls to replica agents (docs/api.md, replica agent). */
+public final class AgentClient {
+  private final Remote remote;
+  private final Duration timeout;
+  private final Duration checkpointTimeout;
+
+  public AgentClient(Remote remote, Duration timeout, Duration checkpointTimeout) {
+    this.remote = remote;
+    this.timeout = timeout;
+    this.checkpointTimeout = checkpointTimeout;
+  }
+
+  /** A VM's replication as its agent reports it. */
+  public record Replication(
+      String vm,
+      String role,
+      String state,
+      long epoch,
+      long lastCheckpoint,
+      long syncSequence,
+      String reason,
+      Sync sync) {}
+
+  /** The checkpoint that completed the initial sync, with offsets at its pause. */
+  public record Sync(long sequence, List<Offset> outputOffsets, List<Offset> inputOffsets) {}
+
+  /** A connection and a byte offset. */
+  public record Offset(int conn, long offset) {}
+
+  /** What a primary answers to a checkpoint request. */
+  public record Checkpoint(
+      long sequence,
+      List<Offset> outputOffsets,
+      List<Offset> inputOffsets,
+      List<Integer> closedConnections,
+      int pages,
+      double pauseMicros,
+      double transferMicros,
+      double applyMicros,
+      double totalMicros) {}
+
+  private static String target(String url) {
+    return "agent:" + url;
+  }
+
+  /** Creates the VM unless it exists already (409 conflict counts as done). */
+  public void createVm(
+      String url,
+      String vm,
+      String guest,
+      long memoryBytes,
+      long diskBytes,
+      Map<String, Object> disk,
+      boolean start) {
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("id", vm);
+    body.put("guest", guest);
+    body.put("memoryBytes", memoryBytes);
+    body.put("diskBytes", diskBytes);
+    body.put("start", start);
+    if (disk != null) {
+      body.put("mirror", disk);
+    }
+    try {
+      remote.call(target(url), Idempotence.ONCE, "POST", url + "/v1/vms", body, Map.class, timeout);
+    } catch (RemoteException e) {
+      if (e.status() != 409) {
+        throw e;
+      }
+    }
+  }
+
+  public void start(String url, String vm) {
+    remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "POST",
+        url + "/v1/vms/" + vm + "/start",
+        null,
+        Map.class,
+        timeout);
+  }
+
+  public void deleteVm(String url, String vm) {
+    try {
+      remote.call(
+          target(url),
+          Idempotence.IDEMPOTENT,
+          "DELETE",
+          url + "/v1/vms/" + vm,
+          null,
+          null,
+          timeout);
+    } catch (RemoteException e) {
+      if (e.status() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  public Replication becomeSecondary(String url, String vm, long epoch) {
+    return remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "POST",
+        url + "/v1/vms/" + vm + "/secondary",
+        Map.of("epoch", epoch),
+        Replication.class,
+        timeout);
+  }
+
+  public Replication becomePrimary(
+      String url, String vm, long epoch, String secondaryAgentUrl, String secondaryVm) {
+    return remote.call(
+        target(url),
+        Idempotence.ONCE,
+        "POST",
+        url + "/v1/vms/" + vm + "/primary",
+        Map.of(
+            "epoch", epoch, "secondary", Map.of("agentUrl", secondaryAgentUrl, "vm", secondaryVm)),
+        Replication.class,
+        timeout);
+  }
+
+  public Replication replication(String url, String vm) {
+    return remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "GET",
+        url + "/v1/vms/" + vm + "/replication",
+        null,
+        Replication.class,
+        timeout);
+  }
+
+  /** Checkpoint {@code sequence}: retried safely (the agent answers a repeated sequence again). */
+  public Checkpoint checkpoint(String url, String vm, long epoch, long sequence) {
+    return remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "POST",
+        url + "/v1/vms/" + vm + "/checkpoint",
+        Map.of("epoch", epoch, "sequence", sequence),
+        Checkpoint.class,
+        checkpointTimeout);
+  }
+
+  /** Promotes a secondary (idempotent for one epoch). */
+  public Replication promote(String url, String vm, long epoch) {
+    return remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "POST",
+        url + "/v1/vms/" + vm + "/promote",
+        Map.of("epoch", epoch),
+        Replication.class,
+        timeout);
+  }
+
+  /** A health probe that bypasses the circuit breaker. */
+  public boolean alive(String url, Duration probeTimeout) {
+    try {
+      remote.direct(target(url), "GET", url + "/actuator/health", null, Map.class, probeTimeout);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+}

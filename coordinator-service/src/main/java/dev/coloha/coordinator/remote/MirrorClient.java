@@ -1,0 +1,79 @@
+package dev.coloha.coordinator.remote;
+
+import dev.coloha.coordinator.remote.Remote.Idempotence;
+import java.time.Duration;
+import java.util.Map;
+
+/** The coordinator's calls to disk mirrors (docs/disk-mirror.md). */
+public final class MirrorClient {
+  private final Remote remote;
+  private final Duration timeout;
+
+  public MirrorClient(Remote remote, Duration timeout) {
+    this.remote = remote;
+    this.timeout = timeout;
+  }
+
+  private static String target(String url) {
+    return "mirror:" + url;
+  }
+
+  /** Creates a volume unless it exists (409 counts as done). */
+  public void createVolume(String url, String volume, long sizeBytes, String role, long epoch) {
+    try {
+      remote.call(
+          target(url),
+          Idempotence.ONCE,
+          "POST",
+          url + "/v1/volumes",
+          Map.of("id", volume, "sizeBytes", sizeBytes, "role", role, "epoch", epoch),
+          Map.class,
+          timeout);
+    } catch (RemoteException e) {
+      if (e.status() != 409) {
+        throw e;
+      }
+    }
+  }
+
+  /** Makes a primary volume replicate to a (new) secondary, copying the whole image first. */
+  public void resync(String url, String volume, String secondaryMirrorUrl, String secondaryVolume) {
+    remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "POST",
+        url + "/v1/volumes/" + volume + "/resync",
+        Map.of("secondaryUrl", secondaryMirrorUrl, "secondaryVolume", secondaryVolume),
+        Map.class,
+        timeout);
+  }
+
+  /** Failover of a secondary volume: its overlay becomes the disk, in the new epoch. */
+  public void failover(String url, String volume, long epoch) {
+    remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "POST",
+        url + "/v1/volumes/" + volume + "/failover",
+        Map.of("epoch", epoch),
+        Map.class,
+        timeout);
+  }
+
+  public void deleteVolume(String url, String volume) {
+    try {
+      remote.call(
+          target(url),
+          Idempotence.IDEMPOTENT,
+          "DELETE",
+          url + "/v1/volumes/" + volume,
+          null,
+          null,
+          timeout);
+    } catch (RemoteException e) {
+      if (e.status() != 404) {
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package dev.coloha.coordinator.remote;
+
+import dev.coloha.coordinator.remote.Remote.Idempotence;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The coordinator's calls to the packet proxy (docs/proxy.md). */
+public final class ProxyClient {
+  private final Remote remote;
+  private final Duration timeout;
+
+  public ProxyClient(Remote remote, Duration timeout) {
+    this.remote = remote;
+    this.timeout = timeout;
+  }
+
+  private static String target(String url) {
+    return "proxy:" + url;
+  }
+
+  /** A replica as the proxy addresses it. */
+  public record Endpoint(String agentUrl, String vm) {}
+
+  /** Configures (or reconfigures) a protected service on the proxy. */
+  public void configure(
+      String url,
+      String group,
+      long epoch,
+      String bindAddress,
+      int port,
+      Endpoint primary,
+      Endpoint secondary,
+      Duration compareTimeout,
+      Map<String, Object> sync) {
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("epoch", epoch);
+    body.put("listen", Map.of("address", bindAddress, "port", port));
+    body.put("mode", "COLO");
+    body.put("primary", primary);
+    body.put("secondary", secondary);
+    body.put("compareTimeout", compareTimeout.toString());
+    if (sync != null) {
+      body.put("sync", sync);
+    }
+    remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "PUT",
+        url + "/v1/groups/" + group,
+        body,
+        Map.class,
+        timeout);
+  }
+
+  /** Commits checkpoint {@code sequence}: the primary's output up to the offsets is released. */
+  public void commit(
+      String url,
+      String group,
+      long epoch,
+      long sequence,
+      List<AgentClient.Offset> outputOffsets,
+      List<AgentClient.Offset> inputOffsets,
+      List<Integer> closed) {
+    remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "POST",
+        url + "/v1/groups/" + group + "/commits",
+        Map.of(
+            "epoch", epoch,
+            "sequence", sequence,
+            "outputOffsets", outputOffsets,
+            "inputOffsets", inputOffsets,
+            "closedConnections", closed),
+        Map.class,
+        timeout);
+  }
+
+  /** Switches the group to single-replica mode on a new primary. */
+  public void failover(String url, String group, long epoch, Endpoint primary) {
+    remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "POST",
+        url + "/v1/groups/" + group + "/failover",
+        Map.of("epoch", epoch, "primary", primary),
+        Map.class,
+        timeout);
+  }
+
+  public void delete(String url, String group) {
+    try {
+      remote.call(
+          target(url),
+          Idempotence.IDEMPOTENT,
+          "DELETE",
+          url + "/v1/groups/" + group,
+          null,
+          null,
+          timeout);
+    } catch (RemoteException e) {
+      if (e.status() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  public boolean alive(String url, Duration probeTimeout) {
+    try {
+      remote.direct(target(url), "GET", url + "/actuator/health", null, Map.class, probeTimeout);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+}

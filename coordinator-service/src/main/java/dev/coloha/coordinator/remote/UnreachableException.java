@@ -1,0 +1,22 @@
+package dev.coloha.coordinator.remote;
+
+import dev.coloha.wire.ColoException;
+
+/** A service did not answer (refused, timed out, or its circuit breaker is open). */
+public final class UnreachableException extends ColoException {
+  private final String target;
+
+  public UnreachableException(String target, String call, Throwable cause) {
+    super(call + " on " + target + ": no answer (" + cause + ")", cause);
+    this.target = target;
+  }
+
+  public String target() {
+    return target;
+  }
+
+  @Override
+  public String type() {
+    return "unavailable";
+  }
+}

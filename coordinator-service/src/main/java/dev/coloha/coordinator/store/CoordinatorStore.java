@@ -1,0 +1,25 @@
+package dev.coloha.coordinator.store;
+
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.Host;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where the coordinator keeps what must survive its restart: groups (with their epochs) and hosts.
+ * Every save is durable when it returns: an epoch is saved before it is used. The embedded database
+ * implements it here; a distributed store (etcd, a replicated SQL database) can too.
+ */
+public interface CoordinatorStore {
+  List<Group> groups();
+
+  Optional<Group> group(String id);
+
+  void save(Group group);
+
+  void delete(String groupId);
+
+  List<Host> hosts();
+
+  void save(Host host);
+}

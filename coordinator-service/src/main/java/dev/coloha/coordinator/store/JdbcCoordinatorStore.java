@@ -1,0 +1,81 @@
+package dev.coloha.coordinator.store;
+
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.Host;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@link CoordinatorStore} on an embedded H2 database file (autocommit: each save is durable when
+ * it returns). Records are kept as JSON next to the columns queries need.
+ */
+public final class JdbcCoordinatorStore implements CoordinatorStore {
+  private final JdbcClient jdbc;
+  private final JsonMapper json;
+
+  public JdbcCoordinatorStore(JdbcClient jdbc, JsonMapper json) {
+    this.jdbc = jdbc;
+    this.json = json;
+    jdbc.sql(
+            "create table if not exists colo_group (id varchar(64) primary key, epoch bigint not null,"
+                + " state varchar(32) not null, body clob not null)")
+        .update();
+    jdbc.sql(
+            "create table if not exists colo_host (name varchar(64) primary key, body clob not null)")
+        .update();
+  }
+
+  @Override
+  public List<Group> groups() {
+    return jdbc.sql("select body from colo_group order by id").query(String.class).list().stream()
+        .map(b -> json.readValue(b, Group.class))
+        .toList();
+  }
+
+  @Override
+  public Optional<Group> group(String id) {
+    return jdbc.sql("select body from colo_group where id = ?")
+        .param(id)
+        .query(String.class)
+        .optional()
+        .map(b -> json.readValue(b, Group.class));
+  }
+
+  @Override
+  public synchronized void save(Group g) {
+    String body = json.writeValueAsString(g);
+    int n =
+        jdbc.sql("update colo_group set epoch = ?, state = ?, body = ? where id = ?")
+            .params(g.epoch(), g.state().name(), body, g.id())
+            .update();
+    if (n == 0) {
+      jdbc.sql("insert into colo_group (id, epoch, state, body) values (?, ?, ?, ?)")
+          .params(g.id(), g.epoch(), g.state().name(), body)
+          .update();
+    }
+  }
+
+  @Override
+  public void delete(String groupId) {
+    jdbc.sql("delete from colo_group where id = ?").param(groupId).update();
+  }
+
+  @Override
+  public List<Host> hosts() {
+    return jdbc.sql("select body from colo_host order by name").query(String.class).list().stream()
+        .map(b -> json.readValue(b, Host.class))
+        .toList();
+  }
+
+  @Override
+  public synchronized void save(Host h) {
+    String body = json.writeValueAsString(h);
+    int n =
+        jdbc.sql("update colo_host set body = ? where name = ?").params(body, h.name()).update();
+    if (n == 0) {
+      jdbc.sql("insert into colo_host (name, body) values (?, ?)").params(h.name(), body).update();
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.coloha.coordinator.web;
+
+import dev.coloha.coordinator.model.Policy;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
+import java.time.Duration;
+
+/** Bodies of the group endpoints. */
+final class GroupRequests {
+  private GroupRequests() {}
+
+  /**
+   * {@code POST /v1/groups}.
+   *
+   * @param id group id ([a-z0-9-], up to 63)
+   * @param guest guest name, e.g. kv or http
+   * @param memoryBytes memory limit of each replica (default colo.coordinator.default-memory)
+   * @param diskBytes virtual disk of each replica, 0 for none (default
+   *     colo.coordinator.default-disk)
+   * @param port TCP port the proxy serves the group on
+   * @param bindAddress address the proxy binds the port to (default 127.0.0.1)
+   * @param policy checkpoint and failure-detection policy (default colo.coordinator.policy)
+   */
+  record Create(
+      @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
+      @NotBlank String guest,
+      @Positive Long memoryBytes,
+      @PositiveOrZero Long diskBytes,
+      @NotNull @Min(1) @Max(65535) Integer port,
+      String bindAddress,
+      @Valid PolicyBody policy) {}
+
+  /**
+   * A policy, durations in milliseconds; absent fields keep their current (or default) value.
+   *
+   * @param minIntervalMs checkpoints at most this often
+   * @param maxIntervalMs a checkpoint at least this often
+   * @param compareTimeoutMs one replica ahead of the other this long is a mismatch
+   * @param heartbeatIntervalMs how often hosts are checked
+   * @param missedBeats heartbeats a primary may miss before it is probed and failed over
+   */
+  record PolicyBody(
+      @PositiveOrZero Long minIntervalMs,
+      @Positive Long maxIntervalMs,
+      @Positive Long compareTimeoutMs,
+      @Min(10) Long heartbeatIntervalMs,
+      @Min(1) Integer missedBeats) {
+
+    Policy over(Policy base) {
+      return new Policy(
+          minIntervalMs == null ? base.minInterval() : Duration.ofMillis(minIntervalMs),
+          maxIntervalMs == null ? base.maxInterval() : Duration.ofMillis(maxIntervalMs),
+          compareTimeoutMs == null ? base.compareTimeout() : Duration.ofMillis(compareTimeoutMs),
+          heartbeatIntervalMs == null
+              ? base.heartbeatInterval()
+              : Duration.ofMillis(heartbeatIntervalMs),
+          missedBeats == null ? base.missedBeats() : missedBeats);
+    }
+  }
+
+  /**
+   * {@code POST /v1/hosts/{name}/heartbeat}.
+   *
+   * @param role agent, mirror or proxy
+   * @param url how the coordinator reaches that service
+   */
+  record Heartbeat(
+      @NotBlank @Pattern(regexp = "agent|mirror|proxy") String role,
+      @NotBlank @Pattern(regexp = "http://.+") String url) {}
+}
