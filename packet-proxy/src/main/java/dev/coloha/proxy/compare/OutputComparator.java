@@ -366,6 +366,11 @@ public final class OutputComparator {
         c.unprotected);
   }
 
+  /** Buffered bytes (primary held plus secondary kept) of the whole group. */
+  public synchronized long buffered() {
+    return heldPrimary + heldSecondary;
+  }
+
   /** Buffered bytes (primary held plus secondary kept) of one connection. */
   public synchronized long buffered(int conn) {
     ConnectionOutput c = conns.get(conn);
