@@ -37,7 +37,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx1g"})
 public class ComparatorBenchmark {
   static final int STREAM = 1 << 20;
 
@@ -64,8 +66,7 @@ public class ComparatorBenchmark {
     int i = 0;
     int j = 0;
     while (i < p.size() || j < s.size()) {
-      boolean takeP =
-          j == s.size() || (i < p.size() && end(p.get(i)) <= end(s.get(j)));
+      boolean takeP = j == s.size() || (i < p.size() && end(p.get(i)) <= end(s.get(j)));
       frames.add(takeP ? p.get(i++) : s.get(j++));
     }
   }
