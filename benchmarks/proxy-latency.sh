@@ -18,11 +18,12 @@ JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 AGENT_JAR="$(ls "$ROOT"/replica-agent/target/replica-agent-*-exec.jar | head -1)"
 PROXY_JAR="$(ls "$ROOT"/packet-proxy/target/packet-proxy-*-exec.jar | head -1)"
 WORK="$(mktemp -d)"
-PIDS=()
 
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for f in "$WORK"/*.pid; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
+  sleep 1
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -32,7 +33,7 @@ start() {
   local name="$1" jar="$2"
   shift 2
   "$JAVA" -Xss16m -jar "$jar" --server.port=0 --server.address=127.0.0.1 "$@" >"$WORK/$name.log" 2>&1 &
-  PIDS+=("$!")
+  echo "$!" >"$WORK/$name.pid" # start runs in a subshell: the pid file is what cleanup reads
   for _ in $(seq 1 600); do
     if grep -q "Tomcat started on port" "$WORK/$name.log"; then
       grep -o "Tomcat started on port [0-9]*" "$WORK/$name.log" | head -1 | awk '{print $5}'
