@@ -68,9 +68,10 @@ build testing/abi2.wasm $((16 * MiB)) $((64 * KiB)) testing/abi2.c
 build testing/hog.wasm 0 $((64 * KiB)) testing/hog.c
 build testing/clock.wasm $((16 * MiB)) $((64 * KiB)) testing/clock.c common/connmap.c
 build testing/wasi.wasm $((16 * MiB)) $((64 * KiB)) testing/wasi.c
+build testing/dirty.wasm 0 $((64 * KiB)) testing/dirty.c
 
 OUTPUTS=(kv/kv.wasm http/http.wasm testing/trap.wasm testing/abi2.wasm testing/hog.wasm
-    testing/clock.wasm testing/wasi.wasm)
+    testing/clock.wasm testing/wasi.wasm testing/dirty.wasm)
 
 # ABI checks (wabt): imports only from "colo" (wasi.wasm must import WASI), required exports.
 if command -v wasm-objdump >/dev/null; then

@@ -2,6 +2,7 @@ package dev.coloha.microvm;
 
 import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
+import dev.coloha.microvm.checkpoint.CaptureKind;
 import dev.coloha.microvm.checkpoint.Captured;
 import dev.coloha.microvm.guest.GuestModule;
 import dev.coloha.microvm.memory.TrackedMemory;
@@ -46,13 +47,14 @@ final class CheckpointCapture {
       GuestDevices devices,
       long epoch,
       long sequence,
-      boolean full) {
+      CaptureKind kind,
+      boolean digest) {
     if (sequence <= lastSequence) {
       throw new CheckpointMismatchException(
           "checkpoint " + sequence + " is not after the last one, " + lastSequence);
     }
     long t0 = System.nanoTime();
-    boolean whole = full || lastSequence < 0;
+    boolean whole = kind == CaptureKind.FULL || (kind == CaptureKind.DELTA && lastSequence < 0);
     try {
       devices.disk().barrier(sequence);
     } catch (IOException e) {
@@ -63,6 +65,7 @@ final class CheckpointCapture {
     for (int i = 0; i < pages.length; i++) {
       memory.readPage(pages[i], data, i * Checkpoint.PAGE_SIZE);
     }
+    long copyNanos = System.nanoTime() - t0;
     memory.clearDirty();
     List<GlobalValue> globals = globals(instance);
     long now = devices.clock().monotonicNanos();
@@ -80,13 +83,17 @@ final class CheckpointCapture {
             guest.sha256(),
             epoch,
             sequence,
-            whole ? CheckpointHeader.NO_BASE : lastSequence,
+            whole
+                ? CheckpointHeader.NO_BASE
+                : kind == CaptureKind.PRECOPY_FINAL ? CheckpointHeader.PRECOPY_BASE : lastSequence,
             memory.pages(),
             pages.length);
     devices.interval(sequence + 1);
     lastSequence = sequence;
     Checkpoint cp = new Checkpoint(header, pages, data, globals, device);
-    return new Captured(cp, System.nanoTime() - t0, this::giveBack);
+    long pause = System.nanoTime() - t0;
+    byte[] sha = digest ? memory.digest() : new byte[0];
+    return new Captured(cp, pause, copyNanos, sha, this::giveBack);
   }
 
   private byte[] buffer(int bytes) {
@@ -113,7 +120,7 @@ final class CheckpointCapture {
       }
     }
     devices.connections().restoreTombstones(failed.device().closedConnections());
-    lastSequence = failed.header().full() ? -1 : failed.header().baseSequence();
+    lastSequence = failed.header().baseSequence() < 0 ? -1 : failed.header().baseSequence();
   }
 
   private List<GlobalValue> globals(Instance instance) {

@@ -1,10 +1,9 @@
 package dev.coloha.microvm;
 
-import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.coloha.microvm.checkpoint.CaptureKind;
 import dev.coloha.microvm.checkpoint.Captured;
-import dev.coloha.microvm.conn.ConnectionTable;
 import dev.coloha.microvm.conn.GuestConnection;
 import dev.coloha.microvm.conn.InputEvent;
 import dev.coloha.microvm.conn.InputProtocolException;
@@ -14,10 +13,8 @@ import dev.coloha.microvm.memory.TrackedMemory;
 import dev.coloha.wire.LimitExceededException;
 import dev.coloha.wire.checkpoint.Checkpoint;
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -39,11 +36,8 @@ public final class MicroVm implements AutoCloseable {
   private final GuestModule guest;
   private final VmConfig config;
   private final GuestDevices devices;
-  private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
-  private final ArrayDeque<Control<?>> controls = new ArrayDeque<>();
-  private final Thread thread;
-  private final AtomicLong events = new AtomicLong();
-  private final AtomicLong guestNanos = new AtomicLong();
+  private final VmThread thread;
+  private final GuestEvents guestEvents;
   private final AtomicLong inputErrors = new AtomicLong();
 
   private volatile VmState state = VmState.CREATED;
@@ -51,15 +45,8 @@ public final class MicroVm implements AutoCloseable {
   private boolean booted;
   private Instance instance;
   private TrackedMemory memory;
-  private ExportFunction alloc;
-  private ExportFunction onOpen;
-  private ExportFunction onData;
-  private ExportFunction onClose;
-  private ExportFunction onTimer;
   private final CheckpointCapture capture;
   private final CheckpointRestore restore;
-
-  private record Control<T>(String operation, Callable<T> body, CompletableFuture<T> result) {}
 
   private record FlowControl(int conn, boolean held) {}
 
@@ -72,12 +59,16 @@ public final class MicroVm implements AutoCloseable {
     this.devices = new GuestDevices(id, config, env.disk(), env.clock(), env.random(), env.sink());
     this.capture = new CheckpointCapture(guest);
     this.restore = new CheckpointRestore(guest);
-    this.thread =
-        Thread.ofPlatform()
-            .name("vm-" + id)
-            .daemon(true)
-            .stackSize(config.threadStackBytes())
-            .unstarted(this::loop);
+    this.guestEvents =
+        new GuestEvents(
+            id,
+            config,
+            devices,
+            trap -> {
+              crash = trap;
+              state = VmState.CRASHED;
+            });
+    this.thread = new VmThread(id, config.threadStackBytes(), new Work());
     this.thread.start();
     await(control("instantiate", () -> instantiate(boot)));
   }
@@ -131,11 +122,7 @@ public final class MicroVm implements AutoCloseable {
             .withStart(false)
             .build();
     devices.attach(memory);
-    alloc = instance.export(GuestAbi.ALLOC);
-    onOpen = instance.export(GuestAbi.ON_OPEN);
-    onData = instance.export(GuestAbi.ON_DATA);
-    onClose = instance.export(GuestAbi.ON_CLOSE);
-    onTimer = instance.export(GuestAbi.ON_TIMER);
+    guestEvents.bind(instance, memory);
     booted = !boot;
     return null;
   }
@@ -189,11 +176,11 @@ public final class MicroVm implements AutoCloseable {
 
   private void boot() {
     booted = true;
-    guestCall("_initialize", instance.export(GuestAbi.INITIALIZE));
+    guestEvents.call("_initialize", instance.export(GuestAbi.INITIALIZE));
     if (state == VmState.CRASHED) {
       return;
     }
-    long[] r = guestCall(GuestAbi.INIT, instance.export(GuestAbi.INIT));
+    long[] r = guestEvents.call(GuestAbi.INIT, instance.export(GuestAbi.INIT));
     if (state != VmState.CRASHED && r != null && r.length > 0 && r[0] != 0) {
       throw new GuestBootException(
           "guest of VM " + id + " failed to boot: colo_init returned " + r[0]);
@@ -216,7 +203,7 @@ public final class MicroVm implements AutoCloseable {
 
   /** Stops the VM for good and closes its disk. Idempotent. */
   public void stop() {
-    if (state == VmState.STOPPED || !thread.isAlive()) {
+    if (state == VmState.STOPPED || !thread.alive()) {
       state = VmState.STOPPED;
       return;
     }
@@ -225,6 +212,7 @@ public final class MicroVm implements AutoCloseable {
             "stop",
             () -> {
               state = VmState.STOPPED;
+              thread.requestStop();
               return null;
             });
     try {
@@ -263,7 +251,7 @@ public final class MicroVm implements AutoCloseable {
     if (state == VmState.STOPPED) {
       throw new VmStateException(id, state, "receive input");
     }
-    inbox.add(event);
+    thread.post(event);
   }
 
   /**
@@ -271,12 +259,12 @@ public final class MicroVm implements AutoCloseable {
    * has nowhere to go). Timers still fire. Any thread.
    */
   public void gateInput(boolean closed) {
-    inbox.add(new Gate(closed));
+    thread.post(new Gate(closed));
   }
 
   /** Flow control: hold (or release) delivery of a connection's input. Any thread. */
   public void holdInput(int conn, boolean held) {
-    inbox.add(new FlowControl(conn, held));
+    thread.post(new FlowControl(conn, held));
   }
 
   // ---- checkpoints ----------------------------------------------------------------------------
@@ -284,16 +272,23 @@ public final class MicroVm implements AutoCloseable {
   /**
    * Captures checkpoint {@code sequence} at the next event boundary and resumes at once.
    *
-   * @param full every page (initial sync) rather than the pages dirtied since the last capture
+   * @param kind every page, the pages dirtied since the last capture, or the final round of a live
+   *     initial sync
+   * @param digest also hash the whole memory at the pause (verification; adds to the pause)
    */
-  public Captured capture(long epoch, long sequence, boolean full) {
+  public Captured capture(long epoch, long sequence, CaptureKind kind, boolean digest) {
     return await(
         control(
             "capture",
             () -> {
               requireCapturable();
-              return capture.capture(memory, instance, devices, epoch, sequence, full);
+              return capture.capture(memory, instance, devices, epoch, sequence, kind, digest);
             }));
+  }
+
+  /** A full or delta capture of checkpoint {@code sequence} without a digest. */
+  public Captured capture(long epoch, long sequence, boolean full) {
+    return capture(epoch, sequence, full ? CaptureKind.FULL : CaptureKind.DELTA, false);
   }
 
   /** Captures with the next sequence number (standalone use). */
@@ -304,8 +299,53 @@ public final class MicroVm implements AutoCloseable {
             () -> {
               requireCapturable();
               return capture.capture(
-                  memory, instance, devices, 0, capture.lastSequence() + 1, full);
+                  memory,
+                  instance,
+                  devices,
+                  0,
+                  capture.lastSequence() + 1,
+                  full ? CaptureKind.FULL : CaptureKind.DELTA,
+                  false);
             }));
+  }
+
+  /**
+   * Starts a live pre-copy: forgets which pages are dirty, so that from now on the dirty map
+   * records exactly the pages written after the copy began. Returns the memory size in 64 KiB
+   * pages. The caller then reads every page racily ({@link #readPageRacy}).
+   */
+  public int beginPrecopy() {
+    return await(
+        control(
+            "begin pre-copy",
+            () -> {
+              requireCapturable();
+              memory.clearDirty();
+              return memory.pages();
+            }));
+  }
+
+  /** The pages written since the last pre-copy round (and forgets them): the next round's set. */
+  public int[] precopyRound() {
+    return await(
+        control(
+            "pre-copy round",
+            () -> {
+              requireCapturable();
+              int[] dirty = memory.dirtyPages();
+              memory.clearDirty();
+              return dirty;
+            }));
+  }
+
+  /** Memory size in 64 KiB pages, read without stopping the VM. */
+  public int memoryPagesRacy() {
+    return memory.pages();
+  }
+
+  /** Copies a 4 KiB page without stopping the VM (see {@link TrackedMemory#readPageRacy}). */
+  public boolean readPageRacy(int page, byte[] dst, int offset) {
+    return memory.readPageRacy(page, dst, offset);
   }
 
   private void requireCapturable() {
@@ -324,6 +364,17 @@ public final class MicroVm implements AutoCloseable {
    * @return time the VM was paused for, in nanoseconds
    */
   public long apply(Checkpoint cp) {
+    return apply(cp, false).pauseNanos();
+  }
+
+  /** What an apply cost, and the memory digest right after it when asked for. */
+  public record Applied(long pauseNanos, byte[] digest) {}
+
+  /**
+   * As {@link #apply(Checkpoint)}; with {@code digest}, also hashes the memory before the VM
+   * resumes (verification).
+   */
+  public Applied apply(Checkpoint cp, boolean digest) {
     return await(
         control(
             "apply",
@@ -339,8 +390,10 @@ public final class MicroVm implements AutoCloseable {
                 // a secondary whose guest trapped is healed by the primary's state
                 crash = null;
                 state = VmState.RUNNING;
+                guestEvents.healed();
               }
-              return System.nanoTime() - t0;
+              long pause = System.nanoTime() - t0;
+              return new Applied(pause, digest ? memory.digest() : new byte[0]);
             }));
   }
 
@@ -354,6 +407,23 @@ public final class MicroVm implements AutoCloseable {
             "rollback",
             () -> {
               capture.rollback(failed.checkpoint(), memory, devices);
+              return null;
+            }));
+  }
+
+  /**
+   * Continues the checkpoint chain from {@code sequence}: the secondary turned out to hold a
+   * checkpoint whose acknowledgement was lost (and which was rolled back here). Pages rolled back
+   * stay dirty and are simply sent again.
+   */
+  public void adoptBase(long sequence) {
+    await(
+        control(
+            "adopt base",
+            () -> {
+              if (sequence > capture.lastSequence()) {
+                capture.appliedSequence(sequence);
+              }
               return null;
             }));
   }
@@ -384,8 +454,9 @@ public final class MicroVm implements AutoCloseable {
 
   /** Point-in-time figures, taken at an event boundary. */
   public VmStats stats() {
-    if (!thread.isAlive()) {
-      return VmStats.stopped(state, events.get(), guestNanos.get(), inputErrors.get());
+    if (!thread.alive()) {
+      return VmStats.stopped(
+          state, guestEvents.events(), guestEvents.guestNanos(), inputErrors.get());
     }
     return await(
         control(
@@ -396,8 +467,8 @@ public final class MicroVm implements AutoCloseable {
                     memory.pages(),
                     memory.trackPages(),
                     memory.dirtyCount(),
-                    events.get(),
-                    guestNanos.get(),
+                    guestEvents.events(),
+                    guestEvents.guestNanos(),
                     devices.connections().size(),
                     devices.timers().size(),
                     devices.interval(),
@@ -438,175 +509,56 @@ public final class MicroVm implements AutoCloseable {
   // ---- the VM thread --------------------------------------------------------------------------
 
   private <T> CompletableFuture<T> control(String operation, Callable<T> body) {
-    CompletableFuture<T> f = new CompletableFuture<>();
-    if (!thread.isAlive() && thread.getState() != Thread.State.NEW) {
-      f.completeExceptionally(new VmStateException(id, VmState.STOPPED, operation));
-      return f;
-    }
-    inbox.add(new Control<>(operation, body, f));
-    return f;
+    return thread.control(operation, body);
   }
 
   private static <T> T await(CompletableFuture<T> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the VM", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(e.getCause());
-    }
+    return VmThread.await(f);
   }
 
-  private void loop() {
-    try {
-      while (state != VmState.STOPPED) {
-        drainInbox();
-        Control<?> c = controls.poll();
-        if (c != null) {
-          runControl(c);
-          continue;
+  /** What the VM thread drives: input into the connection table, events into the guest. */
+  private final class Work implements VmThread.Work {
+    @Override
+    public void input(Object item) {
+      switch (item) {
+        case InputEvent e -> {
+          try {
+            devices.connections().receive(e);
+          } catch (InputProtocolException ex) {
+            inputErrors.incrementAndGet();
+            log.warn("VM {} refused input: {}", id, ex.getMessage());
+          }
         }
-        if (state == VmState.RUNNING && dispatchOne()) {
-          continue;
+        case FlowControl fc -> {
+          GuestConnection conn = devices.connections().get(fc.conn());
+          if (conn != null) {
+            conn.holdInput(fc.held());
+            devices.connections().schedule(conn);
+          }
         }
-        long wait =
-            state == VmState.RUNNING
-                ? devices.timers().untilNext(devices.clock().monotonicNanos())
-                : -1;
-        Object next = wait < 0 ? inbox.take() : inbox.poll(wait, TimeUnit.NANOSECONDS);
-        if (next != null) {
-          accept(next);
-        }
+        case Gate g -> devices.connections().gate(g.closed());
+        default -> throw new IllegalStateException("unknown inbox item " + item);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
+    }
+
+    @Override
+    public boolean dispatching() {
+      return state == VmState.RUNNING;
+    }
+
+    @Override
+    public boolean dispatchOne() {
+      return guestEvents.dispatchOne();
+    }
+
+    @Override
+    public long nanosUntilTimer() {
+      return devices.timers().untilNext(devices.clock().monotonicNanos());
+    }
+
+    @Override
+    public void ended() {
       state = VmState.STOPPED;
-      failPending();
-    }
-  }
-
-  private void failPending() {
-    Control<?> c;
-    while ((c = controls.poll()) != null) {
-      c.result().completeExceptionally(new VmStateException(id, VmState.STOPPED, c.operation()));
-    }
-    Object o;
-    while ((o = inbox.poll()) != null) {
-      if (o instanceof Control<?> ctl) {
-        ctl.result()
-            .completeExceptionally(new VmStateException(id, VmState.STOPPED, ctl.operation()));
-      }
-    }
-  }
-
-  private void drainInbox() {
-    Object o;
-    while ((o = inbox.poll()) != null) {
-      accept(o);
-    }
-  }
-
-  private void accept(Object o) {
-    switch (o) {
-      case Control<?> c -> controls.add(c);
-      case InputEvent e -> {
-        try {
-          devices.connections().receive(e);
-        } catch (InputProtocolException ex) {
-          inputErrors.incrementAndGet();
-          log.warn("VM {} refused input: {}", id, ex.getMessage());
-        }
-      }
-      case FlowControl fc -> {
-        GuestConnection conn = devices.connections().get(fc.conn());
-        if (conn != null) {
-          conn.holdInput(fc.held());
-          devices.connections().schedule(conn);
-        }
-      }
-      case Gate g -> devices.connections().gate(g.closed());
-      default -> throw new IllegalStateException("unknown inbox item " + o);
-    }
-  }
-
-  private <T> void runControl(Control<T> c) {
-    try {
-      c.result().complete(c.body().call());
-    } catch (Throwable t) {
-      c.result().completeExceptionally(t);
-    }
-  }
-
-  /** Delivers one event to the guest; false if there was nothing to do. */
-  private boolean dispatchOne() {
-    long now = devices.clock().monotonicNanos();
-    int timer = devices.timers().popDue(now);
-    if (timer >= 0) {
-      guestCall(GuestAbi.ON_TIMER, onTimer, timer);
-      return true;
-    }
-    ConnectionTable table = devices.connections();
-    GuestConnection c = table.next();
-    if (c == null) {
-      return false;
-    }
-    int conn = c.id();
-    if (!c.opened()) {
-      table.opening(c);
-      guestCall(GuestAbi.ON_OPEN, onOpen, conn);
-    } else if (table.pending(c) > 0 && !c.inputHeld()) {
-      deliverData(table, c);
-    } else {
-      table.closing(c);
-      guestCall(GuestAbi.ON_CLOSE, onClose, conn);
-      devices.sink().ended(conn);
-    }
-    table.done(c);
-    return true;
-  }
-
-  private void deliverData(ConnectionTable table, GuestConnection c) {
-    byte[] bytes = table.take(c, config.maxDataChunk());
-    long[] r = guestCall(GuestAbi.ALLOC, alloc, bytes.length);
-    if (state == VmState.CRASHED) {
-      return;
-    }
-    int ptr = (int) r[0];
-    if (ptr == 0) {
-      // out of guest memory: the connection cannot continue, tell the guest it is gone
-      log.warn(
-          "VM {} connection {}: guest could not allocate {} input bytes; closing it",
-          id,
-          c.id(),
-          bytes.length);
-      table.abandon(c);
-      guestCall(GuestAbi.ON_CLOSE, onClose, c.id());
-      devices.sink().closed(c.id(), devices.interval(), c.produced());
-      return;
-    }
-    memory.write(ptr, bytes, 0, bytes.length);
-    guestCall(GuestAbi.ON_DATA, onData, c.id(), ptr, bytes.length);
-    devices.sink().consumed(c.id(), c.consumed());
-  }
-
-  private long[] guestCall(String what, ExportFunction fn, long... args) {
-    long t0 = System.nanoTime();
-    try {
-      return fn.apply(args);
-    } catch (RuntimeException | StackOverflowError e) {
-      crash = new GuestTrapException(id, what, e);
-      state = VmState.CRASHED;
-      log.warn("VM {} crashed: {}", id, crash.getMessage());
-      devices.sink().crashed(crash);
-      return null;
-    } finally {
-      guestNanos.addAndGet(System.nanoTime() - t0);
-      events.incrementAndGet();
     }
   }
 }

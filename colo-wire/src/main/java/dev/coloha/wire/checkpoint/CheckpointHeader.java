@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param moduleHash SHA-256 of the guest's Wasm module: a checkpoint applies only to the same code
  * @param epoch fencing epoch of the group that produced it (0 for standalone VMs)
  * @param sequence checkpoint number N; N closes interval N
- * @param baseSequence the checkpoint this one is a delta of, or {@link #NO_BASE} for a full one
+ * @param baseSequence the checkpoint this one is a delta of, {@link #NO_BASE} for a full one, or
+ *     {@link #PRECOPY_BASE} for the final round of a live initial sync
  * @param memoryPages linear memory size in 64 KiB Wasm pages at the pause
  * @param pageCount number of 4 KiB pages carried
  */
@@ -24,7 +25,14 @@ public record CheckpointHeader(
     int memoryPages,
     int pageCount) {
 
+  /** Base of a full checkpoint. */
   public static final long NO_BASE = -1;
+
+  /**
+   * Base of the last round of a live initial sync: the checkpoint carries the pages dirtied since
+   * the last pre-copy round and applies on top of the pre-copied image, making it whole.
+   */
+  public static final long PRECOPY_BASE = -2;
 
   public CheckpointHeader {
     Objects.requireNonNull(guest, "guest");

@@ -7,6 +7,7 @@ import dev.coloha.wire.frame.Payload;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Reads one checkpoint and verifies it whole: frame order, page bounds and order, counts and the
@@ -35,6 +36,15 @@ public final class CheckpointReader {
    * reset the checksum before reading it).
    */
   public Checkpoint readAfter(FrameHead first, FrameInput in) throws IOException {
+    return readAfter(first, in, byte[]::new);
+  }
+
+  /**
+   * As {@link #readAfter(FrameHead, FrameInput)}, taking the page buffer from {@code buffers}
+   * (which may return a larger, reused array: only the first {@code pages * 4096} bytes are used).
+   */
+  public Checkpoint readAfter(FrameHead first, FrameInput in, IntFunction<byte[]> buffers)
+      throws IOException {
     long start = in.bytesRead() - 5;
     if (first.type() != CheckpointFrame.HEADER) {
       throw new CorruptStreamException(
@@ -42,7 +52,11 @@ public final class CheckpointReader {
     }
     CheckpointHeader header = header(new Payload(in.body(first)));
     int[] indices = new int[header.pageCount()];
-    byte[] data = new byte[Math.multiplyExact(header.pageCount(), Checkpoint.PAGE_SIZE)];
+    int dataBytes = Math.multiplyExact(header.pageCount(), Checkpoint.PAGE_SIZE);
+    byte[] data = buffers.apply(dataBytes);
+    if (data.length < dataBytes) {
+      throw new IllegalStateException("buffer of " + data.length + " bytes for " + dataBytes);
+    }
     int maxPage = header.memoryPages() * Checkpoint.PAGES_PER_WASM_PAGE;
     int filled = 0;
     int runs = 0;
@@ -156,7 +170,10 @@ public final class CheckpointReader {
       throw new CorruptStreamException("page count " + pageCount + " beyond memory size");
     }
     boolean full = (flags & 1) != 0;
-    if (full != (base == CheckpointHeader.NO_BASE) || sequence < 0 || (!full && base >= sequence)) {
+    boolean precopy = base == CheckpointHeader.PRECOPY_BASE;
+    if (full != (base == CheckpointHeader.NO_BASE)
+        || sequence < 0
+        || (!full && !precopy && (base < 0 || base >= sequence))) {
       throw new CorruptStreamException("inconsistent sequence " + sequence + " / base " + base);
     }
     return new CheckpointHeader(guest, hash, epoch, sequence, base, memoryPages, pageCount);

@@ -77,6 +77,15 @@ public final class FrameInput {
     return checksumBeforeHead;
   }
 
+  /**
+   * Restarts the checksum at the head of the last frame returned by {@link #next()}: for a reader
+   * that recognised the first frame of a checksummed sequence after reading its head.
+   */
+  public void restartChecksumAtLastHead() {
+    crc.reset();
+    crc.update(head);
+  }
+
   public void resetChecksum() {
     crc.reset();
   }

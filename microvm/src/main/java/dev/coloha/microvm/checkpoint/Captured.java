@@ -12,9 +12,16 @@ import java.util.function.Consumer;
  *
  * @param checkpoint the state
  * @param pauseNanos how long the VM was stopped: the copy of pages, globals and device state
+ * @param copyNanos the part of the pause spent copying pages
+ * @param digest SHA-256 of the whole memory at the pause when asked for (verification), else empty
  * @param releaser hands the page buffer back for reuse
  */
-public record Captured(Checkpoint checkpoint, long pauseNanos, Consumer<byte[]> releaser) {
+public record Captured(
+    Checkpoint checkpoint,
+    long pauseNanos,
+    long copyNanos,
+    byte[] digest,
+    Consumer<byte[]> releaser) {
 
   /** Gives the page buffer back to the VM for its next capture. Idempotent enough: call once. */
   public void release() {

@@ -285,6 +285,9 @@ public final class ConnectionTable {
       return false;
     }
     c.guestClosed = true;
+    if (!journaling) {
+      c.input.reset(c.input.end()); // what the guest did not read is never needed
+    }
     if (c.closeReceived) {
       settle(c);
     }

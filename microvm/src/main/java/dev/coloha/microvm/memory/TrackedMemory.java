@@ -182,6 +182,32 @@ public final class TrackedMemory implements Memory {
     }
   }
 
+  /** SHA-256 of the whole linear memory (verification: replicas compare digests). */
+  public byte[] digest() {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      sha.update(buffer, 0, pages * PAGE_SIZE);
+      return sha.digest();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Copies 4 KiB page {@code page} from any thread, racily: the copy may be torn if the VM writes
+   * the page meanwhile, but such a page is dirty again and sent again (live pre-copy). Returns
+   * false if the page is beyond the memory now.
+   */
+  public boolean readPageRacy(int page, byte[] dst, int offset) {
+    byte[] b = buffer;
+    int at = page << TRACK_SHIFT;
+    if (at < 0 || at + TRACK_PAGE_SIZE > b.length) {
+      return false;
+    }
+    System.arraycopy(b, at, dst, offset, TRACK_PAGE_SIZE);
+    return true;
+  }
+
   /** The backing array (read-only use: hashing, tests). */
   public byte[] buffer() {
     return buffer;

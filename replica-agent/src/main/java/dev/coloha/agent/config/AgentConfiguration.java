@@ -1,11 +1,15 @@
 package dev.coloha.agent.config;
 
+import dev.coloha.agent.metrics.ReplicationMetrics;
 import dev.coloha.agent.metrics.VmMetrics;
+import dev.coloha.agent.replication.ReplicationService;
 import dev.coloha.agent.vm.CheckpointFiles;
 import dev.coloha.agent.vm.VmService;
 import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestLoader;
+import dev.coloha.wire.checkpoint.CheckpointLimits;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,8 +40,31 @@ public class AgentConfiguration {
   }
 
   @Bean
-  CheckpointFiles checkpointFiles(VmService vms, VmMetrics metrics, AgentProperties props) {
-    return new CheckpointFiles(vms, metrics, props);
+  CheckpointLimits checkpointLimits(AgentProperties props) {
+    var c = props.checkpoint();
+    return new CheckpointLimits(
+        c.maxMemoryPages(), c.maxRunPages(), c.maxConnections(), c.maxTimers(), c.maxGlobals());
+  }
+
+  @Bean
+  CheckpointFiles checkpointFiles(
+      VmService vms, VmMetrics metrics, CheckpointLimits limits, AgentProperties props) {
+    return new CheckpointFiles(vms, metrics, limits, props);
+  }
+
+  @Bean
+  ReplicationMetrics replicationMetrics(MeterRegistry registry) {
+    return new ReplicationMetrics(registry);
+  }
+
+  @Bean(destroyMethod = "close")
+  ReplicationService replicationService(
+      VmService vms,
+      AgentProperties props,
+      CheckpointLimits limits,
+      ReplicationMetrics metrics,
+      VmMetrics vmMetrics) {
+    return new ReplicationService(vms, props, limits, metrics, vmMetrics, Map::of);
   }
 
   /** Refreshes VM figures for the metrics endpoint. */

@@ -28,7 +28,8 @@ public record AgentProperties(
     @DefaultValue Vm vm,
     @DefaultValue Standalone standalone,
     @DefaultValue Checkpoint checkpoint,
-    @DefaultValue Stream stream) {
+    @DefaultValue Stream stream,
+    @DefaultValue Replication replication) {
 
   /**
    * @param maxModuleSize largest Wasm module accepted
@@ -129,6 +130,28 @@ public record AgentProperties(
       @DefaultValue("4MB") DataSize inputHighWatermark,
       @DefaultValue("500ms") Duration heartbeatInterval,
       @DefaultValue("2MB") DataSize maxFrame) {}
+
+  /**
+   * @param checkpointTimeout how long a primary waits for its secondary's acknowledgement of a
+   *     checkpoint before failing the request (the primary VM keeps running)
+   * @param syncTimeout how long a live initial sync may take in all
+   * @param connectTimeout TCP connect timeout to the secondary agent
+   * @param streamReadTimeout silence tolerated on a checkpoint stream (heartbeats flow every
+   *     heartbeat-interval)
+   * @param heartbeatInterval heartbeat period on an idle checkpoint stream
+   * @param precopyMaxRounds live sync: pre-copy rounds at most before the final pause
+   * @param precopyThresholdPages live sync: stop pre-copying when a round has fewer dirty pages
+   * @param precopyBatchPages pages read per pre-copy frame
+   */
+  public record Replication(
+      @DefaultValue("10s") Duration checkpointTimeout,
+      @DefaultValue("5m") Duration syncTimeout,
+      @DefaultValue("2s") Duration connectTimeout,
+      @DefaultValue("5s") Duration streamReadTimeout,
+      @DefaultValue("500ms") Duration heartbeatInterval,
+      @DefaultValue("8") int precopyMaxRounds,
+      @DefaultValue("256") int precopyThresholdPages,
+      @DefaultValue("256") int precopyBatchPages) {}
 
   /** Convenience: every listed file name must be a plain name, never a path. */
   public static boolean isPlainName(String name) {

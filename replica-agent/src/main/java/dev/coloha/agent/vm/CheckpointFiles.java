@@ -34,14 +34,12 @@ public final class CheckpointFiles {
   private final Path directory;
   private final CheckpointLimits limits;
 
-  public CheckpointFiles(VmService vms, VmMetrics metrics, AgentProperties props) {
+  public CheckpointFiles(
+      VmService vms, VmMetrics metrics, CheckpointLimits limits, AgentProperties props) {
     this.vms = vms;
     this.metrics = metrics;
     this.directory = props.dataDir().resolve("checkpoints");
-    var c = props.checkpoint();
-    this.limits =
-        new CheckpointLimits(
-            c.maxMemoryPages(), c.maxRunPages(), c.maxConnections(), c.maxTimers(), c.maxGlobals());
+    this.limits = limits;
   }
 
   public CheckpointLimits limits() {

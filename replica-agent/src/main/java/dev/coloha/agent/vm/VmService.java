@@ -27,7 +27,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,11 +44,17 @@ public final class VmService implements AutoCloseable {
   private final VmMetrics metrics;
   private final Map<String, VmHandle> vms = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger(1);
+  private final List<Consumer<String>> deleteListeners = new CopyOnWriteArrayList<>();
 
   public VmService(AgentProperties props, GuestCatalog guests, VmMetrics metrics) {
     this.props = props;
     this.guests = guests;
     this.metrics = metrics;
+  }
+
+  /** Called with a VM's id when it is deleted (replication forgets its links). */
+  public void onDelete(Consumer<String> listener) {
+    deleteListeners.add(listener);
   }
 
   public GuestCatalog guests() {
@@ -204,6 +212,7 @@ public final class VmService implements AutoCloseable {
       h.vm().stop();
       vms.remove(id);
       metrics.unregister(id);
+      deleteListeners.forEach(l -> l.accept(id));
       if (!keepDisk) {
         try {
           Files.deleteIfExists(h.diskImage());
@@ -342,6 +351,27 @@ public final class VmService implements AutoCloseable {
     }
     return h;
   }
+
+  /** SHA-256 of a VM's whole memory, taken at an event boundary (verification, diagnostics). */
+  public VmDigest digest(String id) {
+    MicroVm vm = vm(id);
+    return vm.atBoundary(
+        "digest",
+        () ->
+            new VmDigest(
+                id,
+                java.util.HexFormat.of().formatHex(vm.memory().digest()),
+                vm.memory().pages(),
+                vm.lastCheckpoint()));
+  }
+
+  /**
+   * @param vm VM id
+   * @param sha256 SHA-256 of the whole linear memory
+   * @param memoryPages memory size in 64 KiB pages
+   * @param lastCheckpoint last checkpoint captured or applied
+   */
+  public record VmDigest(String vm, String sha256, int memoryPages, long lastCheckpoint) {}
 
   /** Refreshes every VM's figures for metrics (called periodically). */
   public void refreshStats() {

@@ -54,6 +54,12 @@ public class VmController {
     return vms.get(id);
   }
 
+  @GetMapping("/{id}/digest")
+  @Operation(summary = "SHA-256 of the VM's whole memory at an event boundary (verification)")
+  public VmService.VmDigest digest(@PathVariable String id) {
+    return vms.digest(id);
+  }
+
   @PostMapping("/{id}/start")
   @Operation(summary = "Start a VM (a stopped VM boots again from its disk image)")
   public VmView start(@PathVariable String id) {

@@ -1,0 +1,273 @@
+package dev.coloha.bench;
+
+import dev.coloha.wire.frame.FrameInput;
+import dev.coloha.wire.frame.FrameOutput;
+import dev.coloha.wire.http.HttpStream;
+import dev.coloha.wire.io.IoFrame;
+import dev.coloha.wire.io.IoFrameCodec;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checkpoint replication over loopback between two agent processes: for N dirty pages, the
+ * primary's pause and the end-to-end latency (request to acknowledged), next to a raw socket copy
+ * of the same number of bytes measured in the same run.
+ *
+ * <pre>
+ * ./mvnw -q -DskipTests package -pl benchmarks,replica-agent -am
+ * java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.ReplicationHarness
+ * </pre>
+ */
+public final class ReplicationHarness {
+  private static final int[] DIRTY = {1, 100, 1_000, 10_000, 50_000};
+  private static final int ROUNDS = 15;
+  private static final Pattern PORT = Pattern.compile("Tomcat started on port (\\d+)");
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private ReplicationHarness() {}
+
+  public static void main(String[] args) throws Exception {
+    Path jar = args.length > 0 ? Path.of(args[0]) : findJar();
+    Path work = Files.createTempDirectory("colo-bench");
+    List<Process> agents = new ArrayList<>();
+    try {
+      String a = start(jar, work.resolve("a"), agents);
+      String b = start(jar, work.resolve("b"), agents);
+      byte[] wasm = Files.readAllBytes(Path.of("guests", "testing", "dirty.wasm"));
+      for (String host : List.of(a, b)) {
+        call("PUT", host + "/v1/guests/dirty", wasm, "application/wasm");
+      }
+      String vm =
+          "{\"id\":\"%s\",\"guest\":\"dirty\",\"diskBytes\":0,\"memoryBytes\":536870912,\"start\":%s}";
+      call("POST", a + "/v1/vms", vm.formatted("p", true).getBytes(), "application/json");
+      call("POST", b + "/v1/vms", vm.formatted("s", false).getBytes(), "application/json");
+      call("POST", b + "/v1/vms/s/secondary", "{\"epoch\":1}".getBytes(), "application/json");
+      call(
+          "POST",
+          a + "/v1/vms/p/primary",
+          ("{\"epoch\":1,\"secondary\":{\"agentUrl\":\"" + b + "\",\"vm\":\"s\"}}").getBytes(),
+          "application/json");
+      while (!call("GET", a + "/v1/vms/p/replication", null, null).contains("\"PROTECTED\"")) {
+        TimeUnit.MILLISECONDS.sleep(50);
+      }
+      Driver p = new Driver(a, "p");
+      System.out.printf(
+          "%-8s %12s %12s %12s %12s %16s %14s %10s%n",
+          "dirty",
+          "pause p50",
+          "transfer",
+          "apply",
+          "e2e p50",
+          "e2e p50 / page",
+          "raw copy p50",
+          "e2e/raw");
+      for (int dirty : DIRTY) {
+        double[] pause = new double[ROUNDS];
+        double[] e2e = new double[ROUNDS];
+        double[] raw = new double[ROUNDS];
+        double[] transfer = new double[ROUNDS];
+        double[] apply = new double[ROUNDS];
+        for (int r = 0; r < ROUNDS + 2; r++) {
+          p.dirty(dirty);
+          String res =
+              call(
+                  "POST",
+                  a + "/v1/vms/p/checkpoint",
+                  "{\"epoch\":1}".getBytes(),
+                  "application/json");
+          if (r >= 2) {
+            pause[r - 2] = number(res, "pauseMicros");
+            e2e[r - 2] = number(res, "totalMicros");
+            raw[r - 2] = rawCopyMicros((long) dirty * 4096);
+            transfer[r - 2] = number(res, "transferMicros");
+            apply[r - 2] = number(res, "applyMicros");
+          }
+        }
+        double e = median(e2e);
+        double c = median(raw);
+        System.out.printf(
+            "%-8d %9.1f us %9.1f us %9.1f us %9.1f us %13.2f us %11.1f us %9.2fx%n",
+            dirty, median(pause), median(transfer), median(apply), e, e / dirty, c, e / c);
+      }
+      p.close();
+    } finally {
+      agents.forEach(Process::destroy);
+    }
+  }
+
+  private static Path findJar() {
+    File[] jars = new File("replica-agent/target").listFiles((d, n) -> n.endsWith("-exec.jar"));
+    if (jars == null || jars.length == 0) {
+      throw new IllegalStateException("build replica-agent first (./mvnw -q -DskipTests package)");
+    }
+    return jars[0].toPath();
+  }
+
+  private static String start(Path jar, Path dir, List<Process> agents) throws Exception {
+    Files.createDirectories(dir);
+    Path log = dir.resolve("agent.log");
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xss16m",
+                "-Xms2g",
+                "-Xmx2g",
+                "-XX:+UseParallelGC",
+                "-XX:+AlwaysPreTouch",
+                "-jar",
+                jar.toString(),
+                "--server.port=0",
+                "--colo.agent.data-dir=" + dir,
+                "--colo.agent.replication.checkpoint-timeout=60s")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    agents.add(p);
+    for (int i = 0; i < 900; i++) {
+      Matcher m = PORT.matcher(Files.readString(log));
+      if (m.find()) {
+        return "http://127.0.0.1:" + m.group(1);
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    throw new IllegalStateException("agent did not start: " + Files.readString(log));
+  }
+
+  private static String call(String method, String url, byte[] body, String type) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(2));
+    if (body == null) {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      b.header("Content-Type", type).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+    }
+    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() >= 300) {
+      throw new IllegalStateException(method + " " + url + ": " + r.statusCode() + " " + r.body());
+    }
+    return r.body();
+  }
+
+  private static double number(String json, String field) {
+    Matcher m = Pattern.compile("\"" + field + "\":([0-9.Ee+-]+)").matcher(json);
+    if (!m.find()) {
+      throw new IllegalStateException(field + " missing in " + json);
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
+  /** Copies {@code bytes} over a loopback TCP connection; microseconds until all were read. */
+  private static double rawCopyMicros(long bytes) throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+        Socket peer = server.accept()) {
+      client.setTcpNoDelay(true);
+      byte[] chunk = new byte[1 << 20];
+      Thread reader =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try (InputStream in = peer.getInputStream()) {
+                      byte[] buf = new byte[1 << 20];
+                      long left = bytes;
+                      while (left > 0) {
+                        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                        if (n < 0) {
+                          return;
+                        }
+                        left -= n;
+                      }
+                    } catch (IOException e) {
+                      throw new IllegalStateException(e);
+                    }
+                  });
+      long t0 = System.nanoTime();
+      OutputStream out = client.getOutputStream();
+      long left = bytes;
+      while (left > 0) {
+        int n = (int) Math.min(chunk.length, left);
+        out.write(chunk, 0, n);
+        left -= n;
+      }
+      out.flush();
+      reader.join();
+      return (System.nanoTime() - t0) / 1e3;
+    }
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+
+  /** Feeds the dirty fixture through the VM's input stream and waits for its answer. */
+  private static final class Driver implements AutoCloseable {
+    private final HttpStream input;
+    private final HttpStream output;
+    private final FrameOutput in;
+    private final FrameInput out;
+    private final IoFrameCodec codec = new IoFrameCodec();
+    private long sent;
+
+    Driver(String agent, String vm) throws IOException {
+      output =
+          HttpStream.open(
+              "GET",
+              URI.create(agent + "/v1/vms/" + vm + "/output?epoch=1"),
+              Map.of(),
+              Duration.ofSeconds(5),
+              Duration.ofMinutes(2));
+      input =
+          HttpStream.open(
+              "POST",
+              URI.create(agent + "/v1/vms/" + vm + "/input?epoch=1"),
+              Map.of(),
+              Duration.ofSeconds(5),
+              Duration.ofMinutes(2));
+      in = new FrameOutput(input.body());
+      out = new FrameInput(output.response(), 1 << 22);
+      codec.write(new IoFrame.Open(1), in);
+      in.flush();
+    }
+
+    void dirty(int pages) throws IOException {
+      byte[] line = (pages + "\n").getBytes(StandardCharsets.US_ASCII);
+      codec.write(new IoFrame.Data(1, sent, line), in);
+      in.flush();
+      sent += line.length;
+      while (true) {
+        IoFrame f = codec.read(out);
+        if (f instanceof IoFrame.Output o
+            && new String(o.bytes(), StandardCharsets.US_ASCII).endsWith("\n")) {
+          return;
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      input.close();
+      output.close();
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.coloha.agent.replication;
+
+import java.util.List;
+
+/**
+ * A checkpoint acknowledged by the secondary: what the coordinator needs to commit it at the proxy,
+ * and where the time went.
+ *
+ * @param vm primary VM id
+ * @param epoch group epoch
+ * @param sequence checkpoint number N (closes output interval N)
+ * @param outputOffsets per connection, output bytes the primary had produced at the pause: the
+ *     proxy may release the primary's output up to there
+ * @param inputOffsets per connection, input bytes the primary had consumed at the pause
+ * @param closedConnections connections that ended since the previous checkpoint
+ * @param pages 4 KiB pages carried
+ * @param bytes bytes sent
+ * @param pauseMicros the primary VM's pause (the capture)
+ * @param copyMicros the part of the pause spent copying pages
+ * @param transferMicros from the end of the pause until the secondary had received and verified it
+ * @param applyMicros the secondary VM's pause to apply it
+ * @param totalMicros request to acknowledgement
+ * @param primaryDigest SHA-256 of the primary's memory at the pause (only when verification was
+ *     asked for)
+ * @param secondaryDigest SHA-256 of the secondary's memory right after the apply (idem)
+ */
+public record CheckpointResult(
+    String vm,
+    long epoch,
+    long sequence,
+    List<ConnectionOffset> outputOffsets,
+    List<ConnectionOffset> inputOffsets,
+    List<Integer> closedConnections,
+    int pages,
+    long bytes,
+    double pauseMicros,
+    double copyMicros,
+    double transferMicros,
+    double applyMicros,
+    double totalMicros,
+    String primaryDigest,
+    String secondaryDigest) {
+
+  /** A connection and a byte offset in one of its streams. */
+  public record ConnectionOffset(int conn, long offset) {}
+}

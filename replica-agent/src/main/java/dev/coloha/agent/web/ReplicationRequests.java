@@ -1,0 +1,42 @@
+package dev.coloha.agent.web;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.PositiveOrZero;
+
+/** Bodies of the replication endpoints. */
+final class ReplicationRequests {
+  private ReplicationRequests() {}
+
+  /**
+   * @param epoch the group's epoch
+   */
+  record Secondary(@NotNull @PositiveOrZero Long epoch) {}
+
+  /**
+   * @param epoch the group's epoch
+   * @param secondary where the secondary VM lives
+   */
+  record Primary(@NotNull @PositiveOrZero Long epoch, @NotNull @Valid PeerRef secondary) {}
+
+  /**
+   * @param agentUrl base URL of the secondary's agent
+   * @param vm VM id on that agent
+   */
+  record PeerRef(@NotBlank String agentUrl, @NotBlank String vm) {}
+
+  /**
+   * @param epoch the group's epoch
+   * @param sequence checkpoint number to take (default: the next one); repeating the last completed
+   *     number returns its result again
+   * @param verify also compare memory digests of both replicas (adds to both pauses)
+   */
+  record Checkpoint(
+      @NotNull @PositiveOrZero Long epoch, @PositiveOrZero Long sequence, Boolean verify) {}
+
+  /**
+   * @param epoch the new epoch, above the VM's current one
+   */
+  record Promote(@NotNull @PositiveOrZero Long epoch) {}
+}

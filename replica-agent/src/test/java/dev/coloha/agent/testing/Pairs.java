@@ -1,0 +1,51 @@
+package dev.coloha.agent.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import tools.jackson.databind.JsonNode;
+
+/** Forms primary/secondary pairs between agent processes in tests. */
+public final class Pairs {
+  private Pairs() {}
+
+  /** The JSON body of a 2xx reply (fails with the body otherwise). */
+  public static JsonNode ok(Http.Reply r) {
+    assertThat(r.status()).as(r.body()).isBetween(200, 299);
+    return r.json();
+  }
+
+  /** Makes {@code s} the secondary and {@code p} the primary, and waits for the initial sync. */
+  public static void pair(
+      AgentProcess primaryHost, String p, AgentProcess secondaryHost, String s, long epoch) {
+    ok(secondaryHost.api().post("/v1/vms/" + s + "/secondary", "{\"epoch\":" + epoch + "}"));
+    JsonNode started =
+        ok(
+            primaryHost
+                .api()
+                .post(
+                    "/v1/vms/" + p + "/primary",
+                    "{\"epoch\":"
+                        + epoch
+                        + ",\"secondary\":{\"agentUrl\":\""
+                        + secondaryHost.url()
+                        + "\",\"vm\":\""
+                        + s
+                        + "\"}}"));
+    assertThat(started.get("role").asString()).isEqualTo("PRIMARY");
+    awaitLink(primaryHost, p, "PROTECTED");
+    assertThat(ok(secondaryHost.api().get("/v1/vms/" + s + "/replication")).get("state").asString())
+        .isEqualTo("PROTECTED");
+  }
+
+  public static void awaitLink(AgentProcess host, String vm, String state) {
+    await("link of " + vm + " is " + state)
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              JsonNode st = ok(host.api().get("/v1/vms/" + vm + "/replication"));
+              assertThat(st.get("state").asString()).as(st.toString()).isEqualTo(state);
+            });
+  }
+}
