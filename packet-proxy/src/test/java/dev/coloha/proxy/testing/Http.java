@@ -21,6 +21,10 @@ public final class Http {
     this.base = base;
   }
 
+  public String base() {
+    return base;
+  }
+
   /** Status, content type and body of a response. */
   public record Reply(int status, String contentType, String body) {
     public JsonNode json() {
