@@ -99,6 +99,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
   private final AtomicLong retained = new AtomicLong();
   private final AtomicLong linkSerial = new AtomicLong();
   private final AtomicLong mismatchCount = new AtomicLong();
+  private final AtomicLong staleFrames = new AtomicLong();
   private final Semaphore slots;
   private final Object room = new Object();
   private final ServerSocket server;
@@ -375,6 +376,10 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
       broken(l, "output", "guest crashed: " + c.reason());
       return;
     }
+    if (epochOf(f) < l.epoch) {
+      staleFrames.incrementAndGet(); // from before this replica joined: fenced off
+      return;
+    }
     long now = System.nanoTime();
     synchronized (comparator) {
       Roles r = roles;
@@ -392,6 +397,16 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
         c.touched();
       }
     }
+  }
+
+  private static long epochOf(IoFrame f) {
+    return switch (f) {
+      case IoFrame.Output o -> o.epoch();
+      case IoFrame.Closed c -> c.epoch();
+      case IoFrame.Interval i -> i.epoch();
+      case IoFrame.Heartbeat h -> h.epoch();
+      default -> Long.MAX_VALUE;
+    };
   }
 
   /** Blocks an output stream reader while the group buffers more than allowed. */
