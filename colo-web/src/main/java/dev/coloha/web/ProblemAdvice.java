@@ -35,6 +35,8 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
           Map.entry("unknown-guest", HttpStatus.NOT_FOUND),
           Map.entry("checkpoint-file-not-found", HttpStatus.NOT_FOUND),
           Map.entry("not-found", HttpStatus.NOT_FOUND),
+          Map.entry("group-not-found", HttpStatus.NOT_FOUND),
+          Map.entry("mismatch-not-found", HttpStatus.NOT_FOUND),
           Map.entry("conflict", HttpStatus.CONFLICT),
           Map.entry("stale-epoch", HttpStatus.CONFLICT),
           Map.entry("not-primary", HttpStatus.CONFLICT),

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Added latency of the COLO packet proxy per matched reply, against passthrough mode.
+#
+#   benchmarks/proxy-latency.sh [requests] [rounds]
+#
+# Starts two replica agents and one packet proxy (their exec jars; build them first with
+# ./mvnw -q -DskipTests package -pl replica-agent,packet-proxy -am), creates kv VMs, and two groups:
+# "colo" (primary on agent A, secondary on agent B, every reply compared) and "pass" (PASSTHROUGH:
+# one VM on agent A, nothing compared). Then runs redis-benchmark GET and SET (replies that match
+# on both replicas) against each, alternating, with one client (latency of a lone request) and with
+# 50 clients, and prints redis-benchmark's p50 and p99 per run. Everything listens on 127.0.0.1.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REQUESTS="${1:-50000}"
+ROUNDS="${2:-3}"
+JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+AGENT_JAR="$(ls "$ROOT"/replica-agent/target/replica-agent-*-exec.jar | head -1)"
+PROXY_JAR="$(ls "$ROOT"/packet-proxy/target/packet-proxy-*-exec.jar | head -1)"
+WORK="$(mktemp -d)"
+
+cleanup() {
+  for f in "$WORK"/*.pid; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
+  sleep 1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# start NAME JAR ARGS... -> prints the HTTP port once the service is up
+start() {
+  local name="$1" jar="$2"
+  shift 2
+  "$JAVA" -Xss16m -jar "$jar" --server.port=0 --server.address=127.0.0.1 "$@" >"$WORK/$name.log" 2>&1 &
+  echo "$!" >"$WORK/$name.pid" # start runs in a subshell: the pid file is what cleanup reads
+  for _ in $(seq 1 600); do
+    if grep -q "Tomcat started on port" "$WORK/$name.log"; then
+      grep -o "Tomcat started on port [0-9]*" "$WORK/$name.log" | head -1 | awk '{print $5}'
+      return
+    fi
+    sleep 0.2
+  done
+  echo "$name did not start:" >&2
+  cat "$WORK/$name.log" >&2
+  exit 1
+}
+
+json() { curl -sf -X "$1" -H 'Content-Type: application/json' -d "$3" "$2"; }
+
+A="$(start agent-a "$AGENT_JAR" --colo.agent.data-dir="$WORK/a")"
+B="$(start agent-b "$AGENT_JAR" --colo.agent.data-dir="$WORK/b")"
+P="$(start proxy "$PROXY_JAR")"
+for vm in colo pass; do
+  json POST "http://127.0.0.1:$A/v1/vms" "{\"id\":\"$vm\",\"guest\":\"kv\",\"diskBytes\":0,\"start\":true}" >/dev/null
+done
+json POST "http://127.0.0.1:$B/v1/vms" '{"id":"colo","guest":"kv","diskBytes":0,"start":true}' >/dev/null
+
+port_of() { sed -E 's/.*"listen":"[^:]*:([0-9]+)".*/\1/'; }
+COLO="$(json PUT "http://127.0.0.1:$P/v1/groups/colo" "{\"epoch\":1,\"listen\":{\"port\":0},\"mode\":\"COLO\",\"primary\":{\"agentUrl\":\"http://127.0.0.1:$A\",\"vm\":\"colo\"},\"secondary\":{\"agentUrl\":\"http://127.0.0.1:$B\",\"vm\":\"colo\"}}" | port_of)"
+PASS="$(json PUT "http://127.0.0.1:$P/v1/groups/pass" "{\"epoch\":1,\"listen\":{\"port\":0},\"mode\":\"PASSTHROUGH\",\"primary\":{\"agentUrl\":\"http://127.0.0.1:$A\",\"vm\":\"pass\"}}" | port_of)"
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$P/v1/groups/colo" | grep -q '"state":"PROTECTED"' && break
+  sleep 0.2
+done
+
+# warm-up (JIT of the proxy, the agents and the guests)
+for port in "$COLO" "$PASS"; do
+  redis-benchmark -p "$port" -t set,get -n 20000 -q >/dev/null
+done
+
+echo "mode,clients,test,rps,p50_ms,p99_ms"
+for round in $(seq 1 "$ROUNDS"); do
+  for clients in 1 50; do
+    for mode in pass colo; do
+      port="$PASS"
+      [ "$mode" = colo ] && port="$COLO"
+      n="$REQUESTS"
+      [ "$clients" = 1 ] && n=$((REQUESTS / 5))
+      redis-benchmark -p "$port" -t get,set -n "$n" -c "$clients" --csv |
+        tail -n +2 | tr -d '"' |
+        awk -F, -v m="$mode" -v c="$clients" '{printf "%s,%s,%s,%s,%s,%s\n", m, c, $1, $2, $5, $7}'
+    done
+  done
+done
+echo "# proxy counters of the colo group:"
+curl -sf "http://127.0.0.1:$P/v1/groups/colo" | sed -E 's/.*"counters":(\{[^}]*\}).*/\1/'
+echo

@@ -1,0 +1,16 @@
+package dev.coloha.proxy.config;
+
+import dev.coloha.proxy.group.Groups;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires the proxy's domain objects; they carry no Spring annotations themselves. */
+@Configuration(proxyBeanMethods = false)
+public class ProxyConfiguration {
+
+  @Bean(destroyMethod = "close")
+  Groups groups(ProxyProperties props, MeterRegistry registry) {
+    return new Groups(props, registry);
+  }
+}

@@ -1,0 +1,97 @@
+package dev.coloha.proxy.config;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the packet proxy ({@code colo.proxy.*}); every limit has a name here. See
+ * docs/configuration.md and docs/proxy.md.
+ *
+ * @param limits buffers and counts; a group may override the per-group ones
+ * @param compare output comparison
+ * @param forensics mismatch forensics
+ * @param stream the agents' input and output streams
+ * @param events the coordinator's event stream
+ * @param client client sockets
+ */
+@ConfigurationProperties("colo.proxy")
+public record ProxyProperties(
+    @DefaultValue Limits limits,
+    @DefaultValue Compare compare,
+    @DefaultValue Forensics forensics,
+    @DefaultValue Stream stream,
+    @DefaultValue Events events,
+    @DefaultValue Client client) {
+
+  /**
+   * @param maxGroups protected services per proxy
+   * @param maxConnections client connections per group (the listener stops accepting above it)
+   * @param heldPerConnection output buffered for one connection (the primary's held bytes plus the
+   *     secondary's kept bytes) above which the proxy stops reading that client and asks for a
+   *     checkpoint
+   * @param heldPerGroup the same over the whole group: every client of the group is paused
+   * @param retainedInputPerConnection client input kept since the last commit's consumed offset,
+   *     per connection, above which the proxy stops reading that client and asks for a checkpoint
+   * @param retainedInputPerGroup the same over the whole group
+   * @param clientBuffer released output queued for a slow client above which the proxy stops
+   *     reading that client
+   * @param maxBufferedOutput output buffered for the group above which the proxy stops reading the
+   *     agents' output streams (the agents then stop their guests' input)
+   */
+  public record Limits(
+      @DefaultValue("64") int maxGroups,
+      @DefaultValue("10000") int maxConnections,
+      @DefaultValue("4MB") DataSize heldPerConnection,
+      @DefaultValue("64MB") DataSize heldPerGroup,
+      @DefaultValue("4MB") DataSize retainedInputPerConnection,
+      @DefaultValue("64MB") DataSize retainedInputPerGroup,
+      @DefaultValue("1MB") DataSize clientBuffer,
+      @DefaultValue("256MB") DataSize maxBufferedOutput) {}
+
+  /**
+   * @param timeout how long one replica's output may stay ahead of the other's (or wait for a
+   *     commit) before a TIMEOUT mismatch asks for a checkpoint
+   * @param sampleSize bytes of each replica's output in a mismatch event
+   */
+  public record Compare(
+      @DefaultValue("2s") Duration timeout, @DefaultValue("64B") DataSize sampleSize) {}
+
+  /**
+   * @param window bytes kept on each side of a divergence (before it, and of each replica after it)
+   *     for the mismatch's .pcap; 0 switches forensics off
+   * @param history mismatches kept per group (oldest dropped first)
+   */
+  public record Forensics(@DefaultValue("4KB") DataSize window, @DefaultValue("256") int history) {}
+
+  /**
+   * @param connectTimeout TCP connect timeout to an agent
+   * @param readTimeout longest silence tolerated on an agent's output stream (it sends heartbeats)
+   * @param heartbeatInterval heartbeat period on idle input streams
+   * @param maxFrame largest frame accepted on an output stream
+   */
+  public record Stream(
+      @DefaultValue("5s") Duration connectTimeout,
+      @DefaultValue("10s") Duration readTimeout,
+      @DefaultValue("500ms") Duration heartbeatInterval,
+      @DefaultValue("2MB") DataSize maxFrame) {}
+
+  /**
+   * @param heartbeatInterval a heartbeat line on an idle event stream this often
+   * @param history events kept per group for subscribers that reconnect with {@code since}
+   * @param subscriberBuffer events queued for one slow subscriber before it is disconnected
+   */
+  public record Events(
+      @DefaultValue("1s") Duration heartbeatInterval,
+      @DefaultValue("1024") int history,
+      @DefaultValue("4096") int subscriberBuffer) {}
+
+  /**
+   * @param readBuffer bytes read from a client socket at a time (one input DATA frame at most)
+   * @param linger after a client closed its side, how long the proxy waits for further output of
+   *     the replicas before it closes the socket
+   */
+  public record Client(
+      @DefaultValue("16KB") DataSize readBuffer, @DefaultValue("1s") Duration linger) {}
+}

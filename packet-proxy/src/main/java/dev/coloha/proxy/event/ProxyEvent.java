@@ -1,0 +1,108 @@
+package dev.coloha.proxy.event;
+
+import java.time.Instant;
+
+/**
+ * What the proxy tells the coordinator, one JSON object per line on {@code GET
+ * /v1/groups/{group}/events}. Every event has a group-wide increasing {@code id} (heartbeats repeat
+ * the last one), a {@code type} and the {@code group}. A mismatch, a timeout and pressure all mean
+ * "checkpoint requested" ({@code checkpointRequested: true}).
+ */
+public sealed interface ProxyEvent {
+  long id();
+
+  String type();
+
+  String group();
+
+  Instant time();
+
+  /**
+   * The replicas' output diverged on one connection (or a side stayed ahead too long).
+   *
+   * @param mismatch id in the mismatch history (for the .pcap)
+   * @param kind CONTENT, TIMEOUT or CLOSE
+   * @param offset output offset of the divergence
+   * @param primaryEnd primary output received for the connection so far
+   * @param secondaryEnd secondary output of the interval received so far
+   * @param primarySample the primary's bytes from the offset, escaped (bounded)
+   * @param secondarySample the secondary's bytes from the offset, escaped (bounded)
+   * @param primarySampleHex the same bytes in hex
+   * @param secondarySampleHex the same bytes in hex
+   * @param pcap where to download the forensic window
+   */
+  record Mismatch(
+      long id,
+      String type,
+      String group,
+      Instant time,
+      long mismatch,
+      String kind,
+      int conn,
+      long interval,
+      long offset,
+      long primaryEnd,
+      long secondaryEnd,
+      String primarySample,
+      String secondarySample,
+      String primarySampleHex,
+      String secondarySampleHex,
+      String detail,
+      boolean checkpointRequested,
+      String pcap)
+      implements ProxyEvent {}
+
+  /**
+   * A buffer went over its limit: clients are paused (TCP backpressure) until a commit drains it.
+   *
+   * @param reason HELD (output waiting) or RETAINED (input kept since the last commit)
+   * @param conn the connection, or null for the whole group
+   * @param bytes bytes in the buffer
+   * @param limit its limit
+   */
+  record Pressure(
+      long id,
+      String type,
+      String group,
+      Instant time,
+      String reason,
+      Integer conn,
+      long bytes,
+      long limit,
+      boolean checkpointRequested)
+      implements ProxyEvent {}
+
+  /**
+   * A replica's stream ended or failed, or its guest crashed.
+   *
+   * @param replica PRIMARY or SECONDARY
+   * @param stream output or input
+   */
+  record StreamBroken(
+      long id,
+      String type,
+      String group,
+      Instant time,
+      String replica,
+      String agentUrl,
+      String vm,
+      String stream,
+      String reason)
+      implements ProxyEvent {}
+
+  /** The proxy switched replicas (failover) or attached a secondary. */
+  record Switched(
+      long id,
+      String type,
+      String group,
+      Instant time,
+      long epoch,
+      String mode,
+      String primary,
+      String secondary,
+      int connectionsReset)
+      implements ProxyEvent {}
+
+  /** Sent on an idle stream so that both sides know the other is there. */
+  record Heartbeat(long id, String type, String group, Instant time) implements ProxyEvent {}
+}

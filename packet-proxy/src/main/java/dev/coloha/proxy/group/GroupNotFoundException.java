@@ -1,0 +1,24 @@
+package dev.coloha.proxy.group;
+
+import dev.coloha.wire.ColoException;
+import java.util.Map;
+
+/** No protected service of that name on this proxy. */
+public final class GroupNotFoundException extends ColoException {
+  private final String group;
+
+  public GroupNotFoundException(String group) {
+    super("no group " + group);
+    this.group = group;
+  }
+
+  @Override
+  public String type() {
+    return "group-not-found";
+  }
+
+  @Override
+  public Map<String, Object> details() {
+    return Map.of("group", group);
+  }
+}

@@ -1,0 +1,144 @@
+package dev.coloha.proxy.replica;
+
+import dev.coloha.proxy.group.ReplicaRef;
+import dev.coloha.wire.frame.FrameInput;
+import dev.coloha.wire.http.HttpStream;
+import dev.coloha.wire.io.IoFrame;
+import dev.coloha.wire.io.IoFrameCodec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's subscription to one replica's output stream ({@code GET .../output?epoch=E}): reads
+ * frames on a virtual thread and hands each to the group, in order. Any end of the stream that the
+ * proxy did not ask for is reported once as broken; the proxy does not reconnect on its own (the
+ * coordinator decides: failover, or a reconfiguration).
+ */
+public final class ReplicaOutput implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ReplicaOutput.class);
+
+  private final ReplicaRef ref;
+  private final long epoch;
+  private final StreamSettings settings;
+  private final Consumer<IoFrame> frames;
+  private final BiConsumer<ReplicaOutput, String> broken;
+  private final Runnable awaitRoom;
+  private volatile HttpStream stream;
+  private volatile boolean closed;
+  private volatile boolean connected;
+
+  /**
+   * @param frames receives every frame (on the reader thread)
+   * @param broken told once when the stream ends without {@link #close()}
+   * @param awaitRoom called before each frame is read; blocks while the group buffers too much
+   */
+  public ReplicaOutput(
+      ReplicaRef ref,
+      long epoch,
+      StreamSettings settings,
+      Consumer<IoFrame> frames,
+      BiConsumer<ReplicaOutput, String> broken,
+      Runnable awaitRoom) {
+    this.ref = ref;
+    this.epoch = epoch;
+    this.settings = settings;
+    this.frames = frames;
+    this.broken = broken;
+    this.awaitRoom = awaitRoom;
+  }
+
+  public void start() {
+    Thread.ofVirtual().name("output-" + ref.vm()).start(this::run);
+  }
+
+  public boolean connected() {
+    return connected;
+  }
+
+  static URI uri(ReplicaRef ref, String stream, long epoch) {
+    return URI.create(
+        ref.agentUrl()
+            + "/v1/vms/"
+            + URLEncoder.encode(ref.vm(), StandardCharsets.UTF_8)
+            + "/"
+            + stream
+            + "?epoch="
+            + epoch);
+  }
+
+  private void run() {
+    String why;
+    try {
+      HttpStream s =
+          HttpStream.open(
+              "GET",
+              uri(ref, "output", epoch),
+              Map.of(),
+              settings.connectTimeout(),
+              settings.readTimeout());
+      stream = s;
+      if (closed) {
+        s.close();
+        return;
+      }
+      int status = s.status();
+      if (status != 200) {
+        why = "HTTP " + status + ": " + s.responseText(2000);
+      } else {
+        connected = true;
+        log.info("subscribed to the output of {} (epoch {})", ref, epoch);
+        why = read(s.response());
+      }
+    } catch (IOException | RuntimeException e) {
+      why = e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+    connected = false;
+    if (!closed) {
+      log.warn("output stream of {} broken: {}", ref, why);
+      broken.accept(this, why);
+    }
+  }
+
+  private String read(InputStream body) throws IOException {
+    FrameInput in = new FrameInput(body, settings.maxFrame());
+    IoFrameCodec codec = new IoFrameCodec();
+    while (!closed) {
+      awaitRoom.run();
+      IoFrame f = codec.read(in);
+      if (f == null) {
+        return "the agent ended the stream";
+      }
+      switch (f) {
+        case IoFrame.End e -> {
+          return "the agent ended the stream (END)";
+        }
+        case IoFrame.Error e -> {
+          return e.type() + ": " + e.message();
+        }
+        default -> frames.accept(f);
+      }
+    }
+    return "closed";
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    HttpStream s = stream;
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  public ReplicaRef ref() {
+    return ref;
+  }
+}
