@@ -42,6 +42,9 @@ final class GroupWorker {
 
   record Suspect(String replica, String reason) implements Command {}
 
+  /** The proxy lost its stream to (or the guest of) a replica. */
+  record StreamBroken(String agentUrl, String vm, String reason) implements Command {}
+
   record ChangePolicy(Policy policy, CompletableFuture<Group> done) implements Command {}
 
   record Delete(CompletableFuture<Void> done) implements Command {}
@@ -198,6 +201,7 @@ final class GroupWorker {
               });
       case HostLost h -> hostGone(h.host(), "host " + h.host() + " declared lost");
       case Suspect s -> suspect(s.replica(), s.reason());
+      case StreamBroken b -> streamBroken(b);
       case ChangePolicy p ->
           complete(
               p.done(),
@@ -328,10 +332,11 @@ final class GroupWorker {
       return;
     }
     if (k.contains("broken")) {
-      Object replica = e.getOrDefault("replica", "primary");
       send(
-          new Suspect(
-              replica.toString().toLowerCase(java.util.Locale.ROOT), "proxy reports: " + e));
+          new StreamBroken(
+              String.valueOf(e.get("agentUrl")),
+              String.valueOf(e.get("vm")),
+              String.valueOf(e.get("reason"))));
       return;
     }
     boolean requested = Boolean.TRUE.equals(e.get("checkpointRequested")) || k.contains("pressure");
@@ -386,23 +391,45 @@ final class GroupWorker {
     hostGone(r.host(), (lost ? "host declared lost" : reason + "; probe failed"));
   }
 
+  /**
+   * The proxy can no longer serve a current replica (its stream broke, or its guest crashed): for
+   * the service that replica is gone, whether its agent still answers or not.
+   */
+  private void streamBroken(StreamBroken b) {
+    Group g = group;
+    if (g.primary() != null
+        && g.primary().agentUrl().equals(b.agentUrl())
+        && g.primary().vm().equals(b.vm())) {
+      replicaGone(true, "the proxy lost the primary: " + b.reason());
+    } else if (g.secondary() != null
+        && g.secondary().agentUrl().equals(b.agentUrl())
+        && g.secondary().vm().equals(b.vm())) {
+      replicaGone(false, "the proxy lost the secondary: " + b.reason());
+    }
+  }
+
   private void hostGone(String host, String reason) {
     Group g = group;
     if (g.primary() != null && g.primary().host().equals(host)) {
+      replicaGone(true, "primary on " + host + " lost: " + reason);
+    } else if (g.secondary() != null && g.secondary().host().equals(host)) {
+      replicaGone(false, "secondary on " + host + " lost: " + reason);
+    }
+  }
+
+  private void replicaGone(boolean primary, String reason) {
+    Group g = group;
+    if (primary) {
       if (g.state() == GroupState.PROTECTED || g.state() == GroupState.FAILING_OVER) {
-        group = ops.failover(g, "primary on " + host + " lost: " + reason);
+        group = ops.failover(g, reason);
         nextReprotect = clock.instant().plus(props.reprotectDelay());
       } else if (g.state() != GroupState.FAILED) {
         group =
             ops.save(
-                g.with(
-                    GroupState.FAILED,
-                    "primary on " + host + " lost before a secondary was synced: " + reason),
-                "failed",
-                reason);
+                g.with(GroupState.FAILED, reason + " (no synced secondary)"), "failed", reason);
       }
-    } else if (g.secondary() != null && g.secondary().host().equals(host)) {
-      group = ops.secondaryLost(g, "secondary on " + host + " lost: " + reason);
+    } else {
+      group = ops.secondaryLost(g, reason);
       nextReprotect = clock.instant().plus(props.reprotectDelay());
     }
   }

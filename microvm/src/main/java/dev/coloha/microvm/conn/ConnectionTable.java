@@ -3,6 +3,7 @@ package dev.coloha.microvm.conn;
 import dev.coloha.wire.checkpoint.ConnectionState;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -120,6 +121,11 @@ public final class ConnectionTable {
         }
         long offset = data.offset();
         byte[] bytes = data.bytes();
+        if (offset < c.received && offset + bytes.length > c.received) {
+          // overlaps what we have (a feed restarted below our end): keep the new tail only
+          bytes = Arrays.copyOfRange(bytes, (int) (c.received - offset), bytes.length);
+          offset = c.received;
+        }
         if (offset != c.received) {
           if (offset + bytes.length <= c.received) {
             return; // a duplicate of what we have: ignore
@@ -425,8 +431,12 @@ public final class ConnectionTable {
     c.closeDelivered = false;
     c.produced = s.outputProduced();
     c.consumed = s.inputConsumed();
-    if (c.consumed > c.input.end()) {
-      // the primary consumed bytes that have not reached us yet: skip them when they come
+    // input the primary consumed need not come again: a feed may (re)start at that offset
+    c.received = Math.max(c.received, c.consumed);
+    if (c.consumed
+        > c.input
+            .end()) { // the primary consumed bytes that have not reached us yet: skip them when
+      // they come
       c.input.reset(c.consumed);
     } else {
       c.input.trim(c.consumed);

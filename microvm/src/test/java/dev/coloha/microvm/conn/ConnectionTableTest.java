@@ -126,6 +126,18 @@ class ConnectionTableTest {
   }
 
   @Test
+  void aSecondaryAttachedLaterIsFedFromThePrimarysConsumedOffset() {
+    // re-protection: the connection exists only in the sync checkpoint, at offset 40 both ways
+    table.journaling(true);
+    table.reposition(List.of(new ConnectionState(5, true, false, 40, 12)), List.of());
+    table.receive(new InputEvent.Data(5, 40, b("next")));
+    assertThat(drain()).isEqualTo("next");
+    // a feed that restarts below what arrived keeps only the new tail
+    table.receive(new InputEvent.Data(5, 42, b("xtmore")));
+    assertThat(drain()).isEqualTo("more");
+  }
+
+  @Test
   void repositionIsAllOrNothing() {
     table.receive(new InputEvent.Open(1));
     table.receive(new InputEvent.Data(1, 0, b("abcdef")));

@@ -1,6 +1,7 @@
 package dev.coloha.proxy.config;
 
 import dev.coloha.proxy.group.Groups;
+import dev.coloha.web.security.ServiceToken;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -10,7 +11,7 @@ import org.springframework.context.annotation.Configuration;
 public class ProxyConfiguration {
 
   @Bean(destroyMethod = "close")
-  Groups groups(ProxyProperties props, MeterRegistry registry) {
-    return new Groups(props, registry);
+  Groups groups(ProxyProperties props, MeterRegistry registry, ServiceToken token) {
+    return new Groups(props, registry, token.headers());
   }
 }

@@ -108,7 +108,11 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
   private volatile boolean closed;
 
   private Group(
-      GroupSpec spec, ProxyProperties props, MeterRegistry registry, ServerSocket server) {
+      GroupSpec spec,
+      ProxyProperties props,
+      MeterRegistry registry,
+      ServerSocket server,
+      java.util.Map<String, String> headers) {
     this.name = spec.name();
     this.props = props;
     this.spec = spec;
@@ -118,7 +122,8 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
             props.stream().connectTimeout(),
             props.stream().readTimeout(),
             props.stream().heartbeatInterval(),
-            (int) props.stream().maxFrame().toBytes());
+            (int) props.stream().maxFrame().toBytes(),
+            headers);
     this.comparator =
         new OutputComparator(
             spec.mode() == GroupSpec.Mode.COLO && spec.secondary() != null
@@ -137,7 +142,11 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
   }
 
   /** Binds the listener and connects to the replicas' streams. */
-  static Group start(GroupSpec spec, ProxyProperties props, MeterRegistry registry) {
+  static Group start(
+      GroupSpec spec,
+      ProxyProperties props,
+      MeterRegistry registry,
+      java.util.Map<String, String> headers) {
     ServerSocket server;
     try {
       server = new ServerSocket();
@@ -147,7 +156,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
       throw new GroupConflictException(
           "cannot listen on " + spec.bindAddress() + ":" + spec.port() + ": " + e.getMessage());
     }
-    Group g = new Group(spec, props, registry, server);
+    Group g = new Group(spec, props, registry, server, headers);
     g.spec = withPort(spec, server.getLocalPort());
     Link p = g.new Link(spec.primary(), spec.epoch());
     Link s =

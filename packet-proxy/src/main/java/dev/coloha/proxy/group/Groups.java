@@ -15,9 +15,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Groups implements AutoCloseable {
   private final ProxyProperties props;
   private final MeterRegistry registry;
+  private final java.util.Map<String, String> headers;
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
 
-  public Groups(ProxyProperties props, MeterRegistry registry) {
+  /**
+   * @param headers headers on every stream to an agent (the shared token)
+   */
+  public Groups(
+      ProxyProperties props, MeterRegistry registry, java.util.Map<String, String> headers) {
+    this.headers = headers;
     this.props = props;
     this.registry = registry;
   }
@@ -36,7 +42,7 @@ public final class Groups implements AutoCloseable {
       throw new LimitExceededException(
           "max-groups", groups.size() + 1L, props.limits().maxGroups());
     }
-    g = Group.start(spec, props, registry);
+    g = Group.start(spec, props, registry, headers);
     groups.put(spec.name(), g);
     return new Put(g.view(), true);
   }

@@ -90,7 +90,7 @@ public final class ReplicaInput implements AutoCloseable {
           HttpStream.open(
               "POST",
               ReplicaOutput.uri(ref, "input", epoch),
-              Map.of("Content-Type", "application/octet-stream"),
+              settings.headers(Map.of("Content-Type", "application/octet-stream")),
               settings.connectTimeout(),
               java.time.Duration.ZERO);
       stream = s;

@@ -81,7 +81,7 @@ public final class ReplicaOutput implements AutoCloseable {
           HttpStream.open(
               "GET",
               uri(ref, "output", epoch),
-              Map.of(),
+              settings.headers(Map.of()),
               settings.connectTimeout(),
               settings.readTimeout());
       stream = s;
