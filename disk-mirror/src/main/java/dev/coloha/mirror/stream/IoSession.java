@@ -70,7 +70,10 @@ public final class IoSession {
             out.flush();
             return new Summary(requests, failures, true);
           }
-          case BlockFrame.Heartbeat h -> writer.write(new BlockFrame.Heartbeat(epoch), out);
+          case BlockFrame.Heartbeat h -> {
+            volume.checkAlive(epoch); // ends the stream of a closed volume or an old epoch
+            writer.write(new BlockFrame.Heartbeat(epoch), out);
+          }
           case BlockFrame.Request r -> {
             requests++;
             BlockFrame reply = handle(r);

@@ -241,6 +241,17 @@ public final class Volume implements AutoCloseable {
     }
   }
 
+  /** A heartbeat on an I/O stream: is the volume still here, and the epoch still current? */
+  public void checkAlive(long epoch) throws IOException {
+    lock.lock();
+    try {
+      checkOpen();
+      checkEpoch(epoch);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   public byte[] read(long epoch, long offset, int length) throws IOException {
     checkRequest(offset, length);
     lock.lock();
