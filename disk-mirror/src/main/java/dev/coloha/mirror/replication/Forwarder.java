@@ -131,6 +131,11 @@ public final class Forwarder {
         return;
       } catch (InterruptedException e) {
         return;
+      } catch (RuntimeException e) {
+        log.error("replica stream of {} failed unexpectedly; reconnecting", volume, e);
+        if (stopped || !listener.disconnected(e)) {
+          return;
+        }
       } finally {
         connected = false;
         ReplicaTransport.Link l = link;
@@ -175,6 +180,8 @@ public final class Forwarder {
         }
       } catch (IOException | ColoException e) {
         // the stream is gone; the sender notices
+      } catch (RuntimeException e) {
+        log.error("acknowledgements of {} failed unexpectedly", volume, e);
       } finally {
         ended = true;
         ReplicaTransport.Link l = link;

@@ -12,6 +12,8 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -28,6 +30,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/v1/volumes/{id}")
 @Tag(name = "streams")
 public class StreamController {
+  private static final Logger log = LoggerFactory.getLogger(StreamController.class);
   private final Volumes volumes;
   private final MirrorMetrics metrics;
   private final int maxFrame;
@@ -56,7 +59,13 @@ public class StreamController {
     IoSession session = new IoSession(v, epoch, metrics, maxFrame);
     BlockFrame.Hello hello = session.attach();
     stream(response);
-    session.serve(hello, request.getInputStream(), response.getOutputStream());
+    try {
+      IoSession.Summary s =
+          session.serve(hello, request.getInputStream(), response.getOutputStream());
+      log.debug("I/O stream of volume {} ended: {}", id, s);
+    } catch (IOException e) {
+      log.info("I/O stream of volume {} lost: {}", id, e.toString()); // the agent went away
+    }
   }
 
   @PostMapping(
@@ -78,7 +87,13 @@ public class StreamController {
     ReplicaReceiver receiver = new ReplicaReceiver(v, epoch, maxFrame);
     Volume.ReplicaAttachment attachment = receiver.attach();
     stream(response);
-    receiver.serve(attachment, request.getInputStream(), response.getOutputStream());
+    try {
+      ReplicaReceiver.Summary s =
+          receiver.serve(attachment, request.getInputStream(), response.getOutputStream());
+      log.debug("replica stream of volume {} ended: {}", id, s);
+    } catch (IOException e) {
+      log.info("replica stream of volume {} lost: {}", id, e.toString()); // the primary went away
+    }
   }
 
   private static void stream(HttpServletResponse response) {
