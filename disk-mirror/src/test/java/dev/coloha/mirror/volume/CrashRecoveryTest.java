@@ -163,4 +163,44 @@ class CrashRecoveryTest {
       s.close();
     }
   }
+
+  @Test
+  void aCompactedJournalKeepsItsPendingWritesAndSequenceAcrossARestart() throws Exception {
+    VolumeSettings s =
+        Settings.fast()
+            .withSecondary(
+                new VolumeSettings.Secondary(
+                    256L << 20,
+                    256L << 20,
+                    Duration.ofSeconds(20),
+                    64 << 10,
+                    Duration.ofSeconds(20)));
+    try (VolumePair pair = new VolumePair(dir, 4 * MB, 1, Settings.fast(), s)) {
+      pair.resync();
+      await().atMost(WAIT).until(() -> pair.primary().status().state().equals("REPLICATING"));
+      Volume p = pair.primary();
+      Random rnd = new Random(15);
+      for (long barrier = 0; barrier < 5; barrier++) {
+        randomWrites(p, 1, rnd, 40);
+        p.barrier(1, barrier);
+        randomWrites(p, 1, rnd, 10); // stays pending across the compaction
+        pair.secondary().commit(1, barrier);
+      }
+      assertThat(p.awaitReplicated(30, TimeUnit.SECONDS)).isTrue();
+      long pending = pair.secondary().status().pendingWrites();
+      assertThat(pending).isEqualTo(10);
+      try (Stream<Path> files = Files.list(dir.resolve(VolumePair.S))) {
+        assertThat(files.map(f -> f.getFileName().toString()))
+            .as("the journal was rewritten at least once")
+            .anyMatch(n -> n.matches("journal-([3-9]|[1-9][0-9]+)\\.log"));
+      }
+
+      pair.restartSecondary(s);
+      assertThat(pair.secondary().status().pendingWrites()).isEqualTo(pending);
+      randomWrites(p, 1, rnd, 20); // the primary resumes after the last frame held
+      p.barrier(1, 5);
+      pair.secondary().commit(1, 5);
+      assertThat(pair.secondary().digest().view()).isEqualTo(p.digest().base());
+    }
+  }
 }
