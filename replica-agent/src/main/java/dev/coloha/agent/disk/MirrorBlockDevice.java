@@ -118,10 +118,12 @@ public final class MirrorBlockDevice implements BlockDevice {
   }
 
   /**
-   * Commits barrier {@code n} on the secondary (call it while the VM is paused for the apply of
-   * checkpoint n): the primary's writes up to barrier n enter the image, the VM's own writes since
-   * the last commit are discarded. Waits on the mirror until barrier n has arrived from the primary
-   * (at most {@code colo.mirror.secondary.commit-timeout}).
+   * Commits barrier {@code n} on the secondary: the primary's writes up to barrier n enter the
+   * image, the VM's own writes since the last commit are discarded. Waits on the mirror until
+   * barrier n has arrived from the primary (at most {@code colo.mirror.secondary.commit-timeout}).
+   *
+   * <p>Call it with the VM paused, right before applying checkpoint n (pause, commit, apply,
+   * start): a commit that fails changes nothing, so the checkpoint can be discarded whole.
    *
    * @return the committed barrier
    * @throws ColoException typed: {@code barrier-order} (n is older than the last commit, or the

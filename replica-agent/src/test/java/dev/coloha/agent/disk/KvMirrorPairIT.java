@@ -81,8 +81,8 @@ class KvMirrorPairIT {
       Captured c0 = p.capture(1, 0, true);
       MirrorBlockDevice sDisk = MirrorBlockDevice.open(b.uri(), VOLUME, 1, IO);
       Kv.Sink sOut = new Kv.Sink();
+      assertThat(sDisk.commit(0)).isZero(); // commit, then apply (here: restore from) checkpoint 0
       s = MicroVm.restore("s", Kv.guest(), config, VmEnvironment.of(sDisk, sOut), c0.checkpoint());
-      assertThat(sDisk.commit(0)).isZero();
       s.journaling(true);
       s.start();
 
@@ -118,10 +118,10 @@ class KvMirrorPairIT {
       awaitIdle(s);
       assertThat(digest(a, "base")).isNotEqualTo(primaryAtBarrier);
 
-      // the secondary pauses, applies checkpoint 1, its mirror commits barrier 1
+      // the secondary pauses, its mirror commits barrier 1, it applies checkpoint 1
       s.pause();
-      s.apply(c1.checkpoint());
       assertThat(sDisk.commit(1)).isEqualTo(1);
+      s.apply(c1.checkpoint());
       assertThat(digest(b, "view"))
           .as("after checkpoint 1 the secondary's disk is the primary's at barrier 1")
           .isEqualTo(primaryAtBarrier);
