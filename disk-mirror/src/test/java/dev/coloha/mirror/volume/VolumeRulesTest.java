@@ -109,7 +109,7 @@ class VolumeRulesTest {
                 new VolumeSettings.Secondary(
                     256L << 20,
                     256L << 20,
-                    Duration.ofMillis(300),
+                    Duration.ofSeconds(3),
                     1 << 20,
                     Duration.ofSeconds(20)));
     try (VolumePair pair = new VolumePair(dir, 1 * MB, 1, Settings.fast(), s)) {
