@@ -21,13 +21,22 @@ public final class HttpReplicaTransport implements ReplicaTransport {
   private final String volume;
   private final Duration connectTimeout;
   private final Duration streamTimeout;
+  private final Map<String, String> headers;
 
+  /**
+   * @param headers request headers of every stream (the shared service token)
+   */
   public HttpReplicaTransport(
-      String mirrorUrl, String volume, Duration connectTimeout, Duration streamTimeout) {
+      String mirrorUrl,
+      String volume,
+      Duration connectTimeout,
+      Duration streamTimeout,
+      Map<String, String> headers) {
     this.mirrorUrl = mirrorUrl.replaceAll("/+$", "");
     this.volume = volume;
     this.connectTimeout = connectTimeout;
     this.streamTimeout = streamTimeout;
+    this.headers = Map.copyOf(headers);
   }
 
   @Override
@@ -39,7 +48,7 @@ public final class HttpReplicaTransport implements ReplicaTransport {
                 + URLEncoder.encode(volume, StandardCharsets.UTF_8)
                 + "/replica?epoch="
                 + epoch);
-    HttpStream s = HttpStream.open("POST", uri, Map.of(), connectTimeout, streamTimeout);
+    HttpStream s = HttpStream.open("POST", uri, headers, connectTimeout, streamTimeout);
     try {
       int status = s.status();
       if (status != 200) {

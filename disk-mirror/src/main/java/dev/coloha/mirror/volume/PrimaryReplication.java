@@ -141,9 +141,17 @@ final class PrimaryReplication implements Forwarder.Listener {
   /** Starts copying the image to a new secondary (under the lock). */
   synchronized void startResync(String url, String secondaryVolume) throws IOException {
     requireWritable();
+    VolumeMeta m = volume.meta();
+    boolean sameTarget =
+        url.equals(m.secondaryUrl()) && secondaryVolume.equals(m.secondaryVolume());
+    if (sameTarget
+        && (state == ReplicationState.RESYNCING || state == ReplicationState.REPLICATING)) {
+      return; // a repeated request (a retry): that secondary is being or is protected already
+    }
     Resync running = resync;
     if (running != null && !running.finished()) {
-      throw new VolumeConflictException("volume " + volume.id() + " is already resyncing");
+      throw new VolumeConflictException(
+          "volume " + volume.id() + " is resyncing to " + m.secondaryUrl() + " already");
     }
     stopForwarding();
     volume.persist(volume.meta().withSecondary(url, secondaryVolume));

@@ -95,6 +95,12 @@ class DiskInvariantTest {
       s.commit(1, 1);
       assertThat(s.read(1, 8192, 1024)).isEqualTo(a);
       assertThat(s.status().pendingWrites()).isZero();
+
+      // a repeated resync request for the same secondary (a retry) changes nothing
+      pair.resync();
+      assertThat(p.status().state()).isEqualTo("REPLICATING");
+      assertThat(s.status().committedBarrier()).isEqualTo(1);
+      assertThat(s.read(1, 8192, 1024)).isEqualTo(a);
     }
   }
 
