@@ -122,6 +122,8 @@ class MirrorPairIT {
           .atMost(WAIT)
           .until(() -> pa.ok(pa.get("/v1/volumes/vm1")).path("pendingWrites").asLong() == 0);
       String before = digest(sb, "vm1", "view");
+      // the coordinator promotes the volume, then the secondary's agent (still in epoch 1) does
+      sb.ok(sb.post("/v1/volumes/vm1/failover", "{\"epoch\":2}"));
       svm.failover(2);
       assertThat(svm.epoch()).isEqualTo(2);
       assertThat(digest(sb, "vm1", "base")).isEqualTo(before);

@@ -368,13 +368,15 @@ public final class Volume implements AutoCloseable {
   /**
    * Promotes a secondary to primary in {@code newEpoch}: the primary's writes after the last
    * committed barrier are discarded, the overlay becomes part of the image. Repeating it on the
-   * promoted volume is a no-op.
+   * promoted volume is a no-op. {@code newEpoch} must not be older than the volume's epoch; the
+   * epoch of the stream asking ({@code epoch}) may be (it moves to the new one).
    */
   public void failover(long epoch, long newEpoch) throws IOException {
     lock.lock();
     try {
       checkOpen();
-      checkEpoch(epoch);
+      // the new epoch is the fencing token here, not the stream's: the agent's device (opened in
+      // the old epoch) and the coordinator's REST call may both promote, in either order
       long current = meta.get().epoch();
       if (newEpoch < current) {
         throw new StaleEpochException(current, newEpoch);

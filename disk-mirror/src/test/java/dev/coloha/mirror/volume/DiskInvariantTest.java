@@ -133,6 +133,8 @@ class DiskInvariantTest {
       assertThat(s.status().state()).isEqualTo("UNPROTECTED");
       assertThat(s.status().lastBarrier()).isEqualTo(1);
       s.failover(2, 2); // repeated: no-op
+      s.failover(1, 2); // repeated from a stream still in the old epoch (the agent's): no-op
+      assertThatThrownBy(() -> s.failover(1, 1)).isInstanceOf(StaleEpochException.class);
 
       // the old primary's next forwarded write is refused: it adopts epoch 2 and is fenced
       p.write(1, 0, new byte[512]);
