@@ -6,14 +6,25 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureMetrics
 class DiskMirrorApplicationTest {
+  @TempDir static Path data;
+
+  @DynamicPropertySource
+  static void props(DynamicPropertyRegistry r) {
+    r.add("colo.mirror.data-dir", () -> data.toString());
+  }
+
   @LocalServerPort int port;
 
   private HttpResponse<String> get(String path) throws Exception {

@@ -1,0 +1,517 @@
+package dev.coloha.bench;
+
+import dev.coloha.microvm.device.FileBlockDevice;
+import dev.coloha.microvm.device.FlushPolicy;
+import dev.coloha.wire.block.BlockClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Write throughput and latency of a VM disk through the disk mirror against the file backend, and
+ * the replication lag under load. Starts two real mirror processes (the primary's host and the
+ * secondary's) from {@code disk-mirror/target/disk-mirror-*-exec.jar}, on loopback.
+ *
+ * <pre>
+ * ./mvnw -q -DskipTests package -pl benchmarks,disk-mirror -am
+ * java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.MirrorWriteHarness [writes] [policy]
+ * </pre>
+ *
+ * <p>Every case writes {@code writes} blocks (after a warm-up) at sequential offsets of a 256 MiB
+ * volume, one at a time as a guest does (the VM thread waits for each), with the same flush policy
+ * everywhere (default INTERVAL, the agent's default). "kv pattern" is what the kv guest does per
+ * command: a 512-byte log tail write, a 512-byte header write and a flush.
+ */
+public final class MirrorWriteHarness {
+  private static final long VOLUME = 256L << 20;
+  private static final Pattern LAG_BYTES = Pattern.compile("\"lagBytes\":(\\d+)");
+  private static final Pattern LAG_SECONDS = Pattern.compile("\"lagSeconds\":([0-9.Ee-]+)");
+  private static final Pattern STATE = Pattern.compile("\"state\":\"([A-Z_]+)\"");
+
+  private MirrorWriteHarness() {}
+
+  /** One way of writing a block. */
+  private interface Disk extends AutoCloseable {
+    void write(long offset, byte[] data) throws Exception;
+
+    void flush() throws Exception;
+
+    /** Marks a checkpoint's disk barrier (the primary's VM at its pause). */
+    default void barrier(long n) throws Exception {}
+
+    @Override
+    void close() throws Exception;
+  }
+
+  /**
+   * Checkpoints as COLO takes them: every {@code every} writes the primary marks a barrier and the
+   * secondary's mirror commits it (asynchronously, as the secondary's agent would after the apply),
+   * which keeps the secondary's journal of hidden writes bounded.
+   */
+  private static final class Checkpoints implements AutoCloseable {
+    private final Node secondary;
+    private final String volume;
+    private final int every;
+    private static long next; // barriers rise across every run on the volume
+    private final ExecutorService committer = Executors.newSingleThreadExecutor();
+    private long count;
+
+    Checkpoints(Node secondary, String volume, int every) {
+      this.secondary = secondary;
+      this.volume = volume;
+      this.every = every;
+    }
+
+    void wrote(Disk disk) throws Exception {
+      if (++count % every == 0) {
+        long n = next++;
+        disk.barrier(n);
+        committer.submit(
+            () -> {
+              secondary.post(
+                  "/v1/volumes/" + volume + "/commit", "{\"epoch\":0,\"barrier\":" + n + "}");
+              return null;
+            });
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      committer.shutdown();
+      committer.awaitTermination(5, TimeUnit.MINUTES);
+    }
+  }
+
+  private record Result(String name, int block, int writes, double seconds, long[] nanos) {
+    double mbPerSecond() {
+      return (double) block * writes / seconds / (1 << 20);
+    }
+
+    double perSecond() {
+      return writes / seconds;
+    }
+
+    double percentile(double p) {
+      long[] sorted = nanos.clone();
+      Arrays.sort(sorted);
+      return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))] / 1000.0;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int writes = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+    String policy = args.length > 1 ? args[1] : "INTERVAL";
+    boolean lagOnly = args.length > 2 && args[2].equals("lag");
+    Path jar = findJar();
+    Path tmp = Files.createTempDirectory("mirror-bench");
+    System.out.printf(
+        "writes per case: %,d; flush policy: %s; mirror: %s%n", writes, policy, jar.getFileName());
+    try (Node secondary = Node.start(jar, tmp.resolve("s"), policy);
+        Node primary = Node.start(jar, tmp.resolve("p"), policy)) {
+      primary.post("/v1/volumes", "{\"id\":\"solo\",\"sizeBytes\":" + VOLUME + "}");
+      primary.post("/v1/volumes", "{\"id\":\"pair\",\"sizeBytes\":" + VOLUME + "}");
+      secondary.post(
+          "/v1/volumes", "{\"id\":\"pair\",\"sizeBytes\":" + VOLUME + ",\"role\":\"SECONDARY\"}");
+      primary.post(
+          "/v1/volumes/pair/resync",
+          "{\"secondaryUrl\":\"" + secondary.url() + "\",\"secondaryVolume\":\"pair\"}");
+      primary.awaitState("pair", "REPLICATING");
+
+      if (!lagOnly) {
+        List<Result> results = new ArrayList<>();
+        FlushPolicy fp = FlushPolicy.valueOf(policy);
+        for (int block : new int[] {512, 4096, 65536}) {
+          int n = block == 65536 ? writes / 4 : writes;
+          Path image = tmp.resolve("file-" + block + ".img");
+          results.add(run("file", block, n, fileDisk(image, fp), null));
+          results.add(run("mirror", block, n, mirrorDisk(primary, "solo"), null));
+          try (Checkpoints cps = new Checkpoints(secondary, "pair", 500)) {
+            results.add(run("mirror+replica", block, n, mirrorDisk(primary, "pair"), cps));
+          }
+          primary.awaitDrained("pair");
+        }
+        results.add(runKv("file", writes, fileDisk(tmp.resolve("file-kv.img"), fp), null));
+        results.add(runKv("mirror", writes, mirrorDisk(primary, "solo"), null));
+        try (Checkpoints cps = new Checkpoints(secondary, "pair", 500)) {
+          results.add(runKv("mirror+replica", writes, mirrorDisk(primary, "pair"), cps));
+        }
+        print(results);
+      }
+
+      System.out.println();
+      System.out.println("replication lag under load (a checkpoint every 200 writes):");
+      lagUnderLoad(primary, secondary, writes, 4096, 1);
+      lagUnderLoad(primary, secondary, writes / 4, 65536, 16);
+    } finally {
+      try (Stream<Path> files = Files.walk(tmp)) {
+        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
+
+  private static Disk fileDisk(Path image, FlushPolicy policy) throws IOException {
+    FileBlockDevice d = FileBlockDevice.open(image, VOLUME, policy);
+    return new Disk() {
+      @Override
+      public void write(long offset, byte[] data) throws IOException {
+        d.write(offset, data, 0, data.length);
+      }
+
+      @Override
+      public void flush() throws IOException {
+        d.flush();
+      }
+
+      @Override
+      public void close() throws IOException {
+        d.close();
+      }
+    };
+  }
+
+  private static Disk mirrorDisk(Node node, String volume) {
+    BlockClient c =
+        BlockClient.connect(URI.create(node.url()), volume, 0, BlockClient.Options.defaults());
+    return new Disk() {
+      @Override
+      public void write(long offset, byte[] data) {
+        c.write(offset, data, 0, data.length);
+      }
+
+      @Override
+      public void flush() {
+        c.flush();
+      }
+
+      @Override
+      public void barrier(long n) {
+        c.barrier(n);
+      }
+
+      @Override
+      public void close() {
+        c.close();
+      }
+    };
+  }
+
+  private static Result run(String name, int block, int writes, Disk disk, Checkpoints cps)
+      throws Exception {
+    try (disk) {
+      byte[] data = new byte[block];
+      new Random(block).nextBytes(data);
+      long span = VOLUME / block;
+      for (int i = 0; i < Math.min(writes, 2_000); i++) {
+        disk.write((i % span) * block, data);
+        if (cps != null) {
+          cps.wrote(disk);
+        }
+      }
+      long[] nanos = new long[writes];
+      long t0 = System.nanoTime();
+      for (int i = 0; i < writes; i++) {
+        long s = System.nanoTime();
+        disk.write(((i + 7) % span) * block, data);
+        nanos[i] = System.nanoTime() - s;
+        if (cps != null) {
+          cps.wrote(disk);
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      disk.flush();
+      return new Result(name, block, writes, seconds, nanos);
+    }
+  }
+
+  /** The kv guest's pattern per command: tail sector, header sector, flush. */
+  private static Result runKv(String name, int commands, Disk disk, Checkpoints cps)
+      throws Exception {
+    try (disk) {
+      byte[] sector = new byte[512];
+      new Random(1).nextBytes(sector);
+      for (int i = 0; i < Math.min(commands, 2_000); i++) {
+        disk.write(1024 + (i % 1000) * 512L, sector);
+        disk.write((i % 2) * 512L, sector);
+        disk.flush();
+      }
+      long[] nanos = new long[commands];
+      long t0 = System.nanoTime();
+      for (int i = 0; i < commands; i++) {
+        long s = System.nanoTime();
+        disk.write(1024 + (i % 100_000) * 512L, sector);
+        disk.write((i % 2) * 512L, sector);
+        disk.flush();
+        nanos[i] = System.nanoTime() - s;
+        if (cps != null) {
+          cps.wrote(disk);
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      return new Result(name + " (kv pattern)", 512, commands, seconds, nanos);
+    }
+  }
+
+  private static void print(List<Result> results) {
+    System.out.printf(
+        "%-28s %7s %12s %10s %10s %10s %9s%n",
+        "backend", "block", "writes/s", "MiB/s", "p50 us", "p99 us", "vs file");
+    Result file = null;
+    for (Result r : results) {
+      if (r.name().startsWith("file")) {
+        file = r;
+      }
+      String ratio =
+          file == null || r == file
+              ? "1.00x"
+              : String.format("%.2fx", file.perSecond() / r.perSecond());
+      System.out.printf(
+          "%-28s %7d %,12.0f %10.1f %10.1f %10.1f %9s%n",
+          r.name(),
+          r.block(),
+          r.perSecond(),
+          r.mbPerSecond(),
+          r.percentile(0.5),
+          r.percentile(0.99),
+          ratio);
+    }
+  }
+
+  private static void lagUnderLoad(Node primary, Node secondary, int writes, int block, int depth)
+      throws Exception {
+    List<long[]> samples = new ArrayList<>();
+    AtomicBoolean done = new AtomicBoolean();
+    Thread sampler =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  while (!done.get()) {
+                    try {
+                      String s = primary.get("/v1/volumes/pair");
+                      long bytes = number(LAG_BYTES, s);
+                      long micros = (long) (decimal(LAG_SECONDS, s) * 1e6);
+                      synchronized (samples) {
+                        samples.add(new long[] {bytes, micros});
+                      }
+                      Thread.sleep(20);
+                    } catch (Exception e) {
+                      return;
+                    }
+                  }
+                });
+    byte[] data = new byte[block];
+    new Random(3).nextBytes(data);
+    long t0 = System.nanoTime();
+    Disk disk = mirrorDisk(primary, "pair");
+    try (BlockClient c =
+            BlockClient.connect(
+                URI.create(primary.url()), "pair", 0, BlockClient.Options.defaults());
+        Checkpoints cps = new Checkpoints(secondary, "pair", 200);
+        disk) {
+      List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+      for (int i = 0; i < writes; i++) {
+        inFlight.add(
+            c.writeAsync((i % (VOLUME / data.length)) * data.length, data, 0, data.length));
+        if (inFlight.size() >= depth) {
+          inFlight.removeFirst().join();
+        }
+        cps.wrote(disk);
+      }
+      inFlight.forEach(CompletableFuture::join);
+    }
+    double loadSeconds = (System.nanoTime() - t0) / 1e9;
+    long t1 = System.nanoTime();
+    primary.awaitDrained("pair");
+    double drainSeconds = (System.nanoTime() - t1) / 1e9;
+    done.set(true);
+    sampler.join();
+    long[] bytes;
+    long[] micros;
+    synchronized (samples) {
+      bytes = samples.stream().mapToLong(s -> s[0]).sorted().toArray();
+      micros = samples.stream().mapToLong(s -> s[1]).sorted().toArray();
+    }
+    System.out.printf(
+        "  %d KiB writes, %d in flight: %,d in %.2f s = %.1f MiB/s accepted by the primary%n",
+        block / 1024,
+        depth,
+        writes,
+        loadSeconds,
+        (double) writes * data.length / loadSeconds / (1 << 20));
+    System.out.printf(
+        "  lag (%d samples): bytes p50 %s, p99 %s, max %s; age of oldest unacked p50 %.1f ms,"
+            + " p99 %.1f ms, max %.1f ms%n",
+        bytes.length,
+        size(at(bytes, 0.5)),
+        size(at(bytes, 0.99)),
+        size(at(bytes, 1.0)),
+        at(micros, 0.5) / 1000.0,
+        at(micros, 0.99) / 1000.0,
+        at(micros, 1.0) / 1000.0);
+    System.out.printf("  drained %.1f ms after the last write returned%n", drainSeconds * 1000);
+  }
+
+  private static long at(long[] sorted, double p) {
+    return sorted.length == 0
+        ? 0
+        : sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  }
+
+  private static String size(long bytes) {
+    return bytes >= 1 << 20
+        ? String.format("%.1f MiB", bytes / (double) (1 << 20))
+        : String.format("%.0f KiB", bytes / 1024.0);
+  }
+
+  private static long number(Pattern p, String s) {
+    Matcher m = p.matcher(s);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  private static double decimal(Pattern p, String s) {
+    Matcher m = p.matcher(s);
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+
+  private static Path findJar() throws IOException {
+    Path target = Path.of("disk-mirror", "target");
+    try (Stream<Path> files = Files.list(target)) {
+      return files
+          .filter(p -> p.getFileName().toString().matches("disk-mirror-.*-exec\\.jar"))
+          .findFirst()
+          .orElseThrow(() -> new IllegalStateException("build disk-mirror first"));
+    }
+  }
+
+  /** A mirror process on a free loopback port. */
+  private static final class Node implements AutoCloseable {
+    private final Process process;
+    private final int port;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private Node(Process process, int port) {
+      this.process = process;
+      this.port = port;
+    }
+
+    static Node start(Path jar, Path data, String policy) throws Exception {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      Files.createDirectories(data);
+      Process p =
+          new ProcessBuilder(
+                  ProcessHandle.current().info().command().orElse("java"),
+                  "-jar",
+                  jar.toAbsolutePath().toString(),
+                  "--server.port=" + port,
+                  "--server.address=127.0.0.1",
+                  "--colo.mirror.data-dir=" + data.toAbsolutePath(),
+                  "--colo.mirror.flush-policy=" + policy,
+                  "--logging.level.root=WARN")
+              .redirectErrorStream(true)
+              .redirectOutput(data.resolve("mirror.log").toFile())
+              .start();
+      Node n = new Node(p, port);
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (true) {
+        try {
+          if (n.status("/actuator/health") == 200) {
+            return n;
+          }
+        } catch (IOException e) {
+          // not up yet
+        }
+        if (!p.isAlive() || System.nanoTime() > deadline) {
+          p.destroyForcibly();
+          throw new IllegalStateException("mirror did not start; see " + data);
+        }
+        Thread.sleep(200);
+      }
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + port;
+    }
+
+    int status(String path) throws Exception {
+      return http.send(
+              HttpRequest.newBuilder(URI.create(url() + path)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    }
+
+    String get(String path) throws Exception {
+      return http.send(
+              HttpRequest.newBuilder(URI.create(url() + path)).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    }
+
+    void post(String path, String json) throws Exception {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url() + path))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(json))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() / 100 != 2) {
+        throw new IllegalStateException(path + ": HTTP " + r.statusCode() + " " + r.body());
+      }
+    }
+
+    void awaitState(String volume, String state) throws Exception {
+      for (int i = 0; i < 6000; i++) {
+        Matcher m = STATE.matcher(get("/v1/volumes/" + volume));
+        if (m.find() && m.group(1).equals(state)) {
+          return;
+        }
+        Thread.sleep(20);
+      }
+      throw new IllegalStateException(volume + " never reached " + state);
+    }
+
+    void awaitDrained(String volume) throws Exception {
+      for (int i = 0; i < 60_000; i++) {
+        if (number(LAG_BYTES, get("/v1/volumes/" + volume)) == 0) {
+          return;
+        }
+        Thread.sleep(1);
+      }
+      throw new IllegalStateException(volume + " never drained: " + get("/v1/volumes/" + volume));
+    }
+
+    @Override
+    public void close() {
+      process.destroy();
+      try {
+        process.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.coloha.wire.block;
+
+import dev.coloha.wire.ColoException;
+import dev.coloha.wire.CorruptStreamException;
+import dev.coloha.wire.LimitExceededException;
+import dev.coloha.wire.StaleEpochException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Typed errors across the wire: a {@link ColoException} becomes a slug, a message and string
+ * details (in a FAIL or ERROR frame, or an RFC 9457 problem document), and back into the same
+ * exception class on the client, so callers catch {@link StaleEpochException}, not a string.
+ */
+public final class BlockErrors {
+  private static final Pattern JSON_FIELD =
+      Pattern.compile("\"([A-Za-z]+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|-?[0-9]+)");
+  private static final Pattern REQUESTED = Pattern.compile(": (-?[0-9]+) > ");
+
+  private BlockErrors() {}
+
+  /** The details of an error as strings, for a FAIL frame. */
+  public static Map<String, String> details(ColoException e) {
+    Map<String, String> out = new LinkedHashMap<>();
+    e.details().forEach((k, v) -> out.put(k, String.valueOf(v)));
+    return out;
+  }
+
+  /** The exception a FAIL or ERROR frame (or a problem document) stands for. */
+  public static ColoException fromWire(String type, String message, Map<String, String> details) {
+    return switch (type) {
+      case "stale-epoch" ->
+          new StaleEpochException(
+              number(details, "currentEpoch", -1), number(details, "offeredEpoch", -1));
+      case "limit-exceeded" -> {
+        Matcher m = REQUESTED.matcher(message);
+        long requested = m.find() ? Long.parseLong(m.group(1)) : -1;
+        yield new LimitExceededException(
+            details.getOrDefault("limit", "unknown"), requested, number(details, "maximum", -1));
+      }
+      case "sector-range" -> new SectorRangeException(message, number(details, "sizeBytes", -1));
+      case "volume-not-found" ->
+          new VolumeNotFoundException(details.getOrDefault("volume", message));
+      case "volume-state" ->
+          new VolumeStateException(
+              details.getOrDefault("volume", "?"), details.getOrDefault("state", "?"), message);
+      case "barrier-order" ->
+          new BarrierOrderException(
+              number(details, "barrier", -1), number(details, "last", -1), message);
+      case "conflict" -> new VolumeConflictException(message);
+      case "timeout" -> new MirrorTimeoutException(message);
+      case "unavailable" -> new MirrorUnavailableException(message);
+      case "corrupt-stream" -> new CorruptStreamException(message);
+      default -> new RemoteBlockException(type, message, details);
+    };
+  }
+
+  /**
+   * The exception an RFC 9457 problem document stands for (a stream refused before it started).
+   * Reads the few flat fields it needs without a JSON library.
+   */
+  public static ColoException fromProblem(int status, String body) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    Matcher m = JSON_FIELD.matcher(body == null ? "" : body);
+    while (m.find()) {
+      fields.putIfAbsent(m.group(1), m.group(3) != null ? unescape(m.group(3)) : m.group(2));
+    }
+    String type = fields.getOrDefault("type", "");
+    int slash = type.lastIndexOf('/');
+    String slug = slash >= 0 ? type.substring(slash + 1) : type;
+    if (slug.isEmpty() || slug.equals("about:blank")) {
+      slug = status == 404 ? "not-found" : "http-" + status;
+    }
+    String detail = fields.getOrDefault("detail", "HTTP " + status);
+    return fromWire(slug, detail, fields);
+  }
+
+  private static long number(Map<String, String> details, String key, long fallback) {
+    try {
+      return Long.parseLong(details.getOrDefault(key, ""));
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private static String unescape(String s) {
+    return s.replace("\\\"", "\"").replace("\\n", "\n").replace("\\\\", "\\");
+  }
+}

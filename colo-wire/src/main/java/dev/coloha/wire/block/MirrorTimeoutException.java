@@ -1,0 +1,15 @@
+package dev.coloha.wire.block;
+
+import dev.coloha.wire.ColoException;
+
+/** A mirror operation did not complete in time (a reply, or a barrier that never arrived). */
+public final class MirrorTimeoutException extends ColoException {
+  public MirrorTimeoutException(String message) {
+    super(message);
+  }
+
+  @Override
+  public String type() {
+    return "timeout";
+  }
+}

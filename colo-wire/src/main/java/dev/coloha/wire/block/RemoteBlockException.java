@@ -1,0 +1,26 @@
+package dev.coloha.wire.block;
+
+import dev.coloha.wire.ColoException;
+import java.util.Map;
+
+/** A typed error from a mirror that this client has no dedicated class for; keeps its slug. */
+public final class RemoteBlockException extends ColoException {
+  private final String type;
+  private final Map<String, String> details;
+
+  public RemoteBlockException(String type, String message, Map<String, String> details) {
+    super(message);
+    this.type = type;
+    this.details = Map.copyOf(details);
+  }
+
+  @Override
+  public String type() {
+    return type;
+  }
+
+  @Override
+  public Map<String, Object> details() {
+    return Map.copyOf(details);
+  }
+}

@@ -1,0 +1,28 @@
+package dev.coloha.wire.block;
+
+import dev.coloha.wire.ColoException;
+import java.util.Map;
+
+/** No volume of that id on this mirror. */
+public final class VolumeNotFoundException extends ColoException {
+  private final String volume;
+
+  public VolumeNotFoundException(String volume) {
+    super("no volume '" + volume + "' on this mirror");
+    this.volume = volume;
+  }
+
+  public String volume() {
+    return volume;
+  }
+
+  @Override
+  public String type() {
+    return "volume-not-found";
+  }
+
+  @Override
+  public Map<String, Object> details() {
+    return Map.of("volume", volume);
+  }
+}

@@ -1,0 +1,255 @@
+package dev.coloha.mirror.replication;
+
+import dev.coloha.wire.ColoException;
+import dev.coloha.wire.CorruptStreamException;
+import dev.coloha.wire.block.BlockErrors;
+import dev.coloha.wire.block.BlockFrame;
+import dev.coloha.wire.block.BlockFrameCodec;
+import dev.coloha.wire.block.MirrorTimeoutException;
+import dev.coloha.wire.block.MirrorUnavailableException;
+import dev.coloha.wire.frame.FrameInput;
+import dev.coloha.wire.frame.FrameOutput;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends a primary volume's {@link ReplicationQueue} to its secondary over a long-lived replica
+ * stream, and feeds the secondary's acknowledgements back into the queue. Reconnects with
+ * exponential backoff and resumes after the last frame the secondary holds; sends a heartbeat on an
+ * idle stream. A typed refusal from the secondary (a newer epoch, no such volume, a gap) ends it:
+ * its {@link Listener} decides what that means for the volume.
+ */
+public final class Forwarder {
+  private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
+
+  /** What the forwarder tells its volume. */
+  public interface Listener {
+    /**
+     * The secondary greeted a new stream.
+     *
+     * @return the sequence number after which to send
+     * @throws ReplicationBrokenException if the two cannot continue (a resync is needed)
+     */
+    long resumeAfter(BlockFrame.ReplicaHello hello);
+
+    /** The secondary holds every frame up to {@code seq} and has committed this barrier. */
+    void acked(long seq, long committedBarrier);
+
+    /**
+     * The stream was lost (a network error, the secondary restarting).
+     *
+     * @return whether to reconnect
+     */
+    boolean disconnected(Exception cause);
+
+    /** The secondary refused the stream for good (typed reason); the forwarder stops. */
+    void refused(ColoException cause);
+  }
+
+  private final String volume;
+  private final ReplicaTransport transport;
+  private final ReplicationQueue queue;
+  private final LongSupplier epoch;
+  private final Listener listener;
+  private final Duration heartbeat;
+  private final Duration backoff;
+  private final Duration maxBackoff;
+  private final int maxFrame;
+  private volatile boolean stopped;
+  private volatile boolean connected;
+  private volatile ReplicaTransport.Link link;
+  private volatile Thread thread;
+
+  public Forwarder(
+      String volume,
+      ReplicaTransport transport,
+      ReplicationQueue queue,
+      LongSupplier epoch,
+      Listener listener,
+      Duration heartbeat,
+      Duration backoff,
+      Duration maxBackoff,
+      int maxFrame) {
+    this.volume = volume;
+    this.transport = transport;
+    this.queue = queue;
+    this.epoch = epoch;
+    this.listener = listener;
+    this.heartbeat = heartbeat;
+    this.backoff = backoff;
+    this.maxBackoff = maxBackoff;
+    this.maxFrame = maxFrame;
+  }
+
+  public void start() {
+    thread = Thread.ofVirtual().name("forwarder-" + volume).start(this::run);
+  }
+
+  /** Stops for good and closes the stream; frames stay in the queue. */
+  public void stop() {
+    stopped = true;
+    ReplicaTransport.Link l = link;
+    if (l != null) {
+      l.close();
+    }
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  public boolean connected() {
+    return connected;
+  }
+
+  public String target() {
+    return transport.describe();
+  }
+
+  private void run() {
+    long wait = backoff.toNanos();
+    while (!stopped) {
+      try {
+        stream();
+        return;
+      } catch (ReplicationBrokenException | CorruptStreamException e) {
+        listener.refused(e);
+        return;
+      } catch (MirrorUnavailableException | MirrorTimeoutException | IOException e) {
+        if (stopped || !listener.disconnected(e)) {
+          return;
+        }
+        log.info("replica stream of {} to {} lost: {}", volume, transport.describe(), e.toString());
+      } catch (ColoException e) {
+        if (!stopped) {
+          listener.refused(e);
+        }
+        return;
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.error("replica stream of {} failed unexpectedly; reconnecting", volume, e);
+        if (stopped || !listener.disconnected(e)) {
+          return;
+        }
+      } finally {
+        connected = false;
+        ReplicaTransport.Link l = link;
+        link = null;
+        if (l != null) {
+          l.close();
+        }
+      }
+      try {
+        Thread.sleep(Duration.ofNanos(wait));
+      } catch (InterruptedException e) {
+        return;
+      }
+      wait = Math.min(wait * 2, maxBackoff.toNanos());
+    }
+  }
+
+  private final class Acks implements Runnable {
+    private final FrameInput in;
+    private volatile ColoException remote;
+    private volatile boolean ended;
+
+    Acks(FrameInput in) {
+      this.in = in;
+    }
+
+    @Override
+    public void run() {
+      BlockFrameCodec codec = new BlockFrameCodec();
+      try {
+        while (true) {
+          BlockFrame f = codec.read(in);
+          if (f instanceof BlockFrame.Ack a) {
+            queue.ack(a.seq());
+            listener.acked(a.seq(), a.committedBarrier());
+          } else if (f instanceof BlockFrame.Error e) {
+            remote = BlockErrors.fromWire(e.type(), e.message(), e.details());
+            return;
+          } else {
+            return; // END, or the secondary went away
+          }
+        }
+      } catch (IOException | ColoException e) {
+        // the stream is gone; the sender notices
+      } catch (RuntimeException e) {
+        log.error("acknowledgements of {} failed unexpectedly", volume, e);
+      } finally {
+        ended = true;
+        ReplicaTransport.Link l = link;
+        if (l != null) {
+          l.close(); // wakes the sender
+        }
+      }
+    }
+  }
+
+  private void stream() throws IOException, InterruptedException {
+    ReplicaTransport.Link l = transport.open(epoch.getAsLong());
+    link = l;
+    if (stopped) {
+      throw new InterruptedException("stopped");
+    }
+    FrameInput in = new FrameInput(l.replies(), maxFrame);
+    BlockFrameCodec codec = new BlockFrameCodec();
+    BlockFrame first = codec.read(in);
+    if (first instanceof BlockFrame.Error e) {
+      throw BlockErrors.fromWire(e.type(), e.message(), e.details());
+    }
+    if (!(first instanceof BlockFrame.ReplicaHello hello)) {
+      throw new IOException("the replica stream did not start with HELLO");
+    }
+    long cursor = listener.resumeAfter(hello);
+    connected = true;
+    log.info(
+        "replica stream of {} to {} open (epoch {}), resuming after frame {}",
+        volume,
+        transport.describe(),
+        epoch.getAsLong(),
+        cursor);
+    Acks acks = new Acks(in);
+    Thread.ofVirtual().name("forwarder-acks-" + volume).start(acks);
+    FrameOutput out = new FrameOutput(l.frames());
+    long beat = heartbeat.toNanos();
+    try {
+      while (!stopped) {
+        ReplicationQueue.Entry e = queue.next(cursor, beat);
+        if (acks.remote != null) {
+          throw acks.remote;
+        }
+        if (acks.ended) {
+          throw new IOException("the secondary ended the replica stream");
+        }
+        if (e == null) {
+          if (queue.isClosed()) {
+            return;
+          }
+          codec.write(new BlockFrame.Heartbeat(epoch.getAsLong()), out);
+          out.flush();
+          continue;
+        }
+        codec.write(e.frame(), out);
+        cursor = e.seq();
+        if (!queue.hasAfter(cursor)) {
+          out.flush();
+        }
+      }
+    } catch (IOException e) {
+      if (acks.remote != null) {
+        throw acks.remote;
+      }
+      if (e instanceof InterruptedIOException) {
+        throw new InterruptedException("stopped");
+      }
+      throw e;
+    }
+  }
+}

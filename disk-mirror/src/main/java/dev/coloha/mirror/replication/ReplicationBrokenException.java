@@ -1,0 +1,18 @@
+package dev.coloha.mirror.replication;
+
+import dev.coloha.wire.ColoException;
+
+/**
+ * The primary and its secondary can no longer continue where they left off (the secondary lost or
+ * never had frames the primary no longer holds): the secondary needs a resync.
+ */
+public final class ReplicationBrokenException extends ColoException {
+  public ReplicationBrokenException(String message) {
+    super(message);
+  }
+
+  @Override
+  public String type() {
+    return "replication-broken";
+  }
+}

@@ -1,0 +1,223 @@
+package dev.coloha.mirror.volume;
+
+import dev.coloha.wire.CorruptStreamException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An append-only file of checksummed records: {@code u8 type | u32 length | payload | u32
+ * CRC-32C(type, length, payload)}. Opening it scans every record and cuts the file after the last
+ * whole, valid one: a record torn by a crash in the middle of its write (or damaged later) is
+ * dropped with everything after it, never half-applied.
+ *
+ * <p>Not thread-safe: its volume's lock guards it.
+ */
+public final class RecordLog implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RecordLog.class);
+  static final int OVERHEAD = 9;
+
+  /** Sees each valid record while the log is opened. */
+  @FunctionalInterface
+  public interface Visitor {
+    /**
+     * @param type the record type
+     * @param position file position of the record's first byte
+     * @param payload the payload (valid until the next call)
+     */
+    void record(int type, long position, ByteBuffer payload) throws IOException;
+  }
+
+  private final Path path;
+  private final FileChannel channel;
+  private final CRC32C crc = new CRC32C();
+  private final ByteBuffer head = ByteBuffer.allocate(5);
+  private final ByteBuffer tail = ByteBuffer.allocate(4);
+  private long end;
+  private final long tornBytes;
+
+  private RecordLog(Path path, FileChannel channel, long end, long tornBytes) {
+    this.path = path;
+    this.channel = channel;
+    this.end = end;
+    this.tornBytes = tornBytes;
+  }
+
+  /**
+   * Opens (creating if needed) the log at {@code path}, visiting every valid record in order and
+   * truncating whatever follows the last one.
+   *
+   * @param maxPayload a longer declared length is corruption
+   */
+  public static RecordLog open(Path path, int maxPayload, Visitor visitor) throws IOException {
+    FileChannel ch =
+        FileChannel.open(
+            path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      long size = ch.size();
+      long pos = 0;
+      ByteBuffer head = ByteBuffer.allocate(5);
+      ByteBuffer payload = ByteBuffer.allocate(Math.min(maxPayload, 1 << 16));
+      ByteBuffer sum = ByteBuffer.allocate(4);
+      CRC32C crc = new CRC32C();
+      while (pos + OVERHEAD <= size) {
+        head.clear();
+        readFully(ch, head, pos);
+        int type = head.get(0) & 0xff;
+        int length = head.getInt(1);
+        if (length < 0 || length > maxPayload || pos + OVERHEAD + length > size) {
+          break;
+        }
+        if (payload.capacity() < length) {
+          payload = ByteBuffer.allocate(Math.max(length, payload.capacity() * 2));
+        }
+        payload.clear().limit(length);
+        readFully(ch, payload, pos + 5);
+        sum.clear();
+        readFully(ch, sum, pos + 5 + length);
+        crc.reset();
+        crc.update(head.array(), 0, 5);
+        crc.update(payload.array(), 0, length);
+        if ((int) crc.getValue() != sum.getInt(0)) {
+          break;
+        }
+        payload.flip();
+        visitor.record(type, pos, payload);
+        pos += OVERHEAD + length;
+      }
+      long torn = size - pos;
+      if (torn > 0) {
+        log.warn("{}: dropping {} bytes after the last whole record at {}", path, torn, pos);
+        ch.truncate(pos);
+        ch.force(false);
+      }
+      return new RecordLog(path, ch, pos, torn);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+    long p = pos;
+    while (buf.hasRemaining()) {
+      int n = ch.read(buf, p);
+      if (n < 0) {
+        throw new CorruptStreamException("record log ends early at " + p);
+      }
+      p += n;
+    }
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  /** Bytes of valid records (the append position). */
+  public long end() {
+    return end;
+  }
+
+  /** Bytes dropped when the log was opened (a torn or damaged tail). */
+  public long tornBytes() {
+    return tornBytes;
+  }
+
+  /**
+   * Appends one record whose payload is {@code header[0, headerLength)} followed by {@code
+   * data[dataOffset, dataOffset + dataLength)}, in one gathering write.
+   *
+   * @return the file position of the record
+   */
+  public long append(
+      int type, byte[] header, int headerLength, byte[] data, int dataOffset, int dataLength)
+      throws IOException {
+    return append(type, header, headerLength, data, dataOffset, dataLength, FaultPoint.NONE);
+  }
+
+  /** As above; {@code fault} is reached after the first half of the record is written. */
+  public long append(
+      int type,
+      byte[] header,
+      int headerLength,
+      byte[] data,
+      int dataOffset,
+      int dataLength,
+      FaultPoint fault)
+      throws IOException {
+    int length = headerLength + dataLength;
+    head.clear();
+    head.put((byte) type).putInt(length).flip();
+    crc.reset();
+    crc.update(head.array(), 0, 5);
+    crc.update(header, 0, headerLength);
+    crc.update(data, dataOffset, dataLength);
+    tail.clear();
+    tail.putInt((int) crc.getValue()).flip();
+    ByteBuffer[] parts = {
+      head,
+      ByteBuffer.wrap(header, 0, headerLength),
+      ByteBuffer.wrap(data, dataOffset, dataLength),
+      tail
+    };
+    long start = end;
+    long total = OVERHEAD + (long) length;
+    if (fault.armed(FaultPoint.JOURNAL_TORN_APPEND)) {
+      // a crash in the middle of this write: only its first half reaches the file
+      ByteBuffer all = ByteBuffer.allocate((int) total);
+      for (ByteBuffer p : parts) {
+        all.put(p.duplicate());
+      }
+      all.flip().limit((int) (total / 2));
+      channel.write(all, start);
+      fault.reached(FaultPoint.JOURNAL_TORN_APPEND);
+    }
+    channel.position(start);
+    long written = 0;
+    while (written < total) {
+      written += channel.write(parts);
+    }
+    end = start + total;
+    return start;
+  }
+
+  /** Reads {@code length} bytes at file position {@code position}. */
+  public void read(long position, byte[] dst, int dstOffset, int length) throws IOException {
+    readFully(channel, ByteBuffer.wrap(dst, dstOffset, length), position);
+  }
+
+  /** The payload of the record at {@code position}. */
+  public ByteBuffer payload(long position) throws IOException {
+    ByteBuffer h = ByteBuffer.allocate(5);
+    readFully(channel, h, position);
+    int length = h.getInt(1);
+    ByteBuffer p = ByteBuffer.allocate(length);
+    readFully(channel, p, position + 5);
+    return p.flip();
+  }
+
+  /** Position of the record after the one at {@code position}. */
+  public long next(long position) throws IOException {
+    ByteBuffer h = ByteBuffer.allocate(5);
+    readFully(channel, h, position);
+    return position + OVERHEAD + h.getInt(1);
+  }
+
+  public FileChannel channel() {
+    return channel;
+  }
+
+  public void force() throws IOException {
+    channel.force(false);
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}

@@ -1,0 +1,444 @@
+package dev.coloha.mirror.volume;
+
+import dev.coloha.wire.CorruptStreamException;
+import dev.coloha.wire.LimitExceededException;
+import dev.coloha.wire.block.BarrierOrderException;
+import dev.coloha.wire.block.BlockFrame;
+import dev.coloha.wire.block.BlockLimits;
+import dev.coloha.wire.block.SectorRangeException;
+import dev.coloha.wire.block.VolumeStateException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The secondary side of a volume (QEMU block replication's secondary): the base image as of the
+ * last committed barrier, the primary's newer writes hidden in a journal, and the secondary VM's
+ * own writes in an overlay that reads see first.
+ *
+ * <p>Commit of barrier N: journal fsynced, a commit intent persisted, the hidden writes up to N
+ * applied to the base and fsynced, then the new state persisted with a fresh overlay. Failover: a
+ * failover intent persisted, the overlay merged into the base and fsynced, then the volume
+ * persisted as a primary (the hidden writes after the last committed barrier are dropped). A crash
+ * anywhere is finished on the next open from the intent: both steps are idempotent.
+ *
+ * <p>Not thread-safe: the volume's lock guards every call.
+ */
+final class SecondaryDisk implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SecondaryDisk.class);
+
+  /** {@link #tryCommit} could not commit yet: the barrier has not arrived. */
+  static final long WAIT = Long.MIN_VALUE;
+
+  private final Path dir;
+  private final MetaFile meta;
+  private final BaseImage base;
+  private final Flusher flusher;
+  private final VolumeSettings settings;
+  private HiddenJournal journal;
+  private Overlay overlay;
+  private long lastSeq;
+  private boolean resyncing;
+  private int lastCommitWrites;
+
+  private SecondaryDisk(
+      Path dir,
+      MetaFile meta,
+      BaseImage base,
+      Flusher flusher,
+      VolumeSettings settings,
+      HiddenJournal journal,
+      Overlay overlay) {
+    this.dir = dir;
+    this.meta = meta;
+    this.base = base;
+    this.flusher = flusher;
+    this.settings = settings;
+    this.journal = journal;
+    this.overlay = overlay;
+    this.lastSeq = journal.lastSeq();
+  }
+
+  /**
+   * Opens the secondary state of a volume and finishes a commit or failover that a crash
+   * interrupted. After a finished failover the volume is a primary: the caller checks the role.
+   */
+  static SecondaryDisk open(
+      Path dir, MetaFile meta, BaseImage base, Flusher flusher, VolumeSettings settings)
+      throws IOException {
+    VolumeMeta m = meta.get();
+    int max = maxPayload(settings);
+    HiddenJournal j =
+        HiddenJournal.open(journalPath(dir, m.journalGen()), m.committedPos(), m.seqFloor(), max);
+    Overlay o;
+    try {
+      o = Overlay.open(overlayPath(dir, m.overlayGen()), max);
+    } catch (IOException | RuntimeException e) {
+      j.close();
+      throw e;
+    }
+    SecondaryDisk d = new SecondaryDisk(dir, meta, base, flusher, settings, j, o);
+    d.recover();
+    d.deleteStrays();
+    return d;
+  }
+
+  static int maxPayload(VolumeSettings settings) {
+    return settings.maxFrame() + 64;
+  }
+
+  static Path journalPath(Path dir, int gen) {
+    return dir.resolve("journal-" + gen + ".log");
+  }
+
+  static Path overlayPath(Path dir, int gen) {
+    return dir.resolve("overlay-" + gen + ".log");
+  }
+
+  private void recover() throws IOException {
+    VolumeMeta m = meta.get();
+    switch (m.intent()) {
+      case COMMIT -> {
+        if (m.intentPos() > journal.end()) {
+          log.error(
+              "volume {}: the journal lost records of committed barrier {}; a resync is needed",
+              m.id(),
+              m.intentBarrier());
+          meta.put(m.withJournal(false, -1, 0, 0, m.journalGen(), m.overlayGen()).withoutIntent());
+          return;
+        }
+        log.warn(
+            "volume {}: finishing the commit of barrier {} interrupted by a crash",
+            m.id(),
+            m.intentBarrier());
+        finishCommit();
+      }
+      case FAILOVER -> {
+        log.warn(
+            "volume {}: finishing the failover to epoch {} interrupted by a crash",
+            m.id(),
+            m.intentEpoch());
+        finishFailover();
+      }
+      case NONE -> {
+        // nothing under way
+      }
+    }
+  }
+
+  /** Removes journal and overlay files of other generations (left by a crash). */
+  private void deleteStrays() throws IOException {
+    VolumeMeta m = meta.get();
+    Path keepJournal = journalPath(dir, m.journalGen());
+    Path keepOverlay = overlayPath(dir, m.overlayGen());
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : files.toList()) {
+        String name = p.getFileName().toString();
+        boolean log = name.startsWith("journal-") || name.startsWith("overlay-");
+        if (log && !p.equals(keepJournal) && !p.equals(keepOverlay)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  // ---- status ---------------------------------------------------------------------------------
+
+  boolean synced() {
+    return meta.get().synced();
+  }
+
+  boolean resyncing() {
+    return resyncing;
+  }
+
+  long committedBarrier() {
+    return meta.get().committedBarrier();
+  }
+
+  long lastSeq() {
+    return lastSeq;
+  }
+
+  int pendingWrites() {
+    return journal.pendingWrites();
+  }
+
+  long pendingBytes() {
+    return journal.pendingBytes();
+  }
+
+  long highestBarrier() {
+    return journal.highestBarrier();
+  }
+
+  long overlayBytes() {
+    return overlay.bytes();
+  }
+
+  int overlaySectors() {
+    return overlay.sectors();
+  }
+
+  long tornBytes() {
+    return journal.tornBytes();
+  }
+
+  // ---- the secondary VM's I/O -----------------------------------------------------------------
+
+  private void requireSynced(String operation) {
+    if (!meta.get().synced()) {
+      throw new VolumeStateException(
+          meta.get().id(),
+          resyncing ? "RESYNC_TARGET" : "UNSYNCED",
+          "cannot " + operation + " before a resync from the primary completed");
+    }
+  }
+
+  void read(long offset, byte[] dst) throws IOException {
+    requireSynced("read");
+    overlay.read(offset, dst, 0, dst.length, base);
+  }
+
+  void write(long offset, byte[] data) throws IOException {
+    requireSynced("write");
+    long max = settings.secondary().maxOverlayBytes();
+    long after = overlay.bytes() + data.length + 32;
+    if (after > max) {
+      throw new LimitExceededException("overlay bytes", after, max);
+    }
+    overlay.write(offset, data);
+  }
+
+  void flush() throws IOException {
+    flusher.flush(overlay.channel());
+  }
+
+  // ---- the primary's frames -------------------------------------------------------------------
+
+  BlockFrame.ReplicaHello hello(long epoch) {
+    VolumeMeta m = meta.get();
+    return new BlockFrame.ReplicaHello(epoch, m.synced(), lastSeq, m.committedBarrier());
+  }
+
+  /** Whether the journal has room for more of the primary's writes. */
+  boolean hasRoom() {
+    return journal.pendingBytes() < settings.secondary().maxPendingBytes();
+  }
+
+  /** Takes one frame of the replica stream. Duplicates (after a reconnect) are ignored. */
+  void receive(BlockFrame.Replica f) throws IOException {
+    if (f instanceof BlockFrame.ResyncBegin b) {
+      beginResync(b);
+      return;
+    }
+    if (f.seq() <= lastSeq) {
+      return;
+    }
+    if (f.seq() != lastSeq + 1) {
+      throw new CorruptStreamException(
+          "replica frame " + f.seq() + " does not follow " + lastSeq + ": frames are missing");
+    }
+    switch (f) {
+      case BlockFrame.ResyncData d -> {
+        requireResyncing();
+        checkRange(d.offset(), d.data().length);
+        base.write(d.offset(), d.data(), 0, d.data().length);
+      }
+      case BlockFrame.ResyncEnd e -> {
+        requireResyncing();
+        base.force();
+        VolumeMeta m = meta.get();
+        meta.put(m.withJournal(true, -1, 0, e.seq(), m.journalGen(), m.overlayGen()));
+        resyncing = false;
+        log.info("volume {}: resync complete at frame {}", m.id(), e.seq());
+      }
+      case BlockFrame.ReplicaWrite w -> {
+        requireSynced("take the primary's writes");
+        checkRange(w.offset(), w.data().length);
+        journal.append(w, settings.faults());
+      }
+      case BlockFrame.ReplicaBarrier b -> {
+        requireSynced("take the primary's barriers");
+        journal.append(b);
+      }
+      default -> throw new CorruptStreamException("unexpected replica frame " + f);
+    }
+    lastSeq = f.seq();
+  }
+
+  private void requireResyncing() {
+    if (!resyncing) {
+      throw new VolumeStateException(
+          meta.get().id(),
+          meta.get().synced() ? "IN_SYNC" : "UNSYNCED",
+          "resync data without a resync under way (the stream broke; start the resync again)");
+    }
+  }
+
+  private void checkRange(long offset, int length) {
+    if (!BlockLimits.inRange(offset, length, base.size())) {
+      throw new SectorRangeException(offset, length, base.size());
+    }
+  }
+
+  /** The primary starts copying its image: forget everything, start from zeros. */
+  private void beginResync(BlockFrame.ResyncBegin b) throws IOException {
+    VolumeMeta m = meta.get();
+    if (b.sizeBytes() != m.sizeBytes()) {
+      throw new VolumeStateException(
+          m.id(),
+          "SIZE",
+          "the primary's volume has " + b.sizeBytes() + " bytes, this one " + m.sizeBytes());
+    }
+    int jGen = m.journalGen() + 1;
+    int oGen = m.overlayGen() + 1;
+    meta.put(m.withJournal(false, -1, 0, b.seq(), jGen, oGen));
+    lastSeq = b.seq();
+    swapJournal(jGen);
+    swapOverlay(oGen);
+    base.zero();
+    resyncing = true;
+    log.info("volume {}: resync from the primary begins (frame {})", m.id(), b.seq());
+  }
+
+  /** Makes what the stream delivered durable as the flush policy says, before it is acked. */
+  BlockFrame.Ack acknowledge() throws IOException {
+    flusher.flush(journal.channel());
+    return new BlockFrame.Ack(lastSeq, meta.get().committedBarrier());
+  }
+
+  // ---- commit and failover --------------------------------------------------------------------
+
+  /**
+   * Commits barrier {@code n}: the primary's writes before its marker enter the base, the overlay
+   * is discarded.
+   *
+   * @return {@code n}, or {@link #WAIT} if the marker has not arrived yet
+   */
+  long tryCommit(long n) throws IOException {
+    requireSynced("commit");
+    VolumeMeta m = meta.get();
+    if (n < 0 || n < m.committedBarrier()) {
+      throw new BarrierOrderException(
+          n,
+          m.committedBarrier(),
+          "barrier " + n + " is older than the committed barrier " + m.committedBarrier());
+    }
+    if (n == m.committedBarrier()) {
+      discardOverlay(); // a repeated commit: the VM's state is barrier n again
+      return n;
+    }
+    HiddenJournal.Entry marker = journal.barrier(n);
+    if (marker == null) {
+      long highest = journal.highestBarrier();
+      if (highest > n) {
+        throw new BarrierOrderException(
+            n,
+            m.committedBarrier(),
+            "barrier " + n + " never reached this secondary (barrier " + highest + " did)");
+      }
+      return WAIT;
+    }
+    journal.force();
+    meta.put(m.withCommitIntent(n, marker.end()));
+    settings.faults().reached(FaultPoint.COMMIT_AFTER_INTENT);
+    return finishCommit();
+  }
+
+  private long finishCommit() throws IOException {
+    VolumeMeta m = meta.get();
+    lastCommitWrites = journal.applyTo(base, m.intentPos(), settings.faults());
+    base.force();
+    VolumeMeta done = m.committed();
+    meta.put(done);
+    swapOverlay(done.overlayGen());
+    journal.dropBefore(done.committedPos());
+    compactIfLarge();
+    return done.committedBarrier();
+  }
+
+  /** Primary writes the last commit applied to the base. */
+  int lastCommitWrites() {
+    return lastCommitWrites;
+  }
+
+  private void discardOverlay() throws IOException {
+    if (!overlay.isEmpty()) {
+      VolumeMeta m = meta.get().withFreshOverlay();
+      meta.put(m);
+      swapOverlay(m.overlayGen());
+    }
+  }
+
+  private void compactIfLarge() throws IOException {
+    VolumeMeta m = meta.get();
+    if (m.committedPos() < settings.secondary().journalCompactBytes()) {
+      return;
+    }
+    int gen = m.journalGen() + 1;
+    HiddenJournal fresh = journal.compactInto(journalPath(dir, gen), maxPayload(settings));
+    meta.put(m.withJournal(true, m.committedBarrier(), 0, lastSeq, gen, m.overlayGen()));
+    Path old = journal.path();
+    journal.close();
+    Files.deleteIfExists(old);
+    journal = fresh;
+  }
+
+  /** Starts a failover to {@code newEpoch}; the volume is a primary when this returns. */
+  void failover(long newEpoch) throws IOException {
+    requireSynced("fail over");
+    meta.put(meta.get().withFailoverIntent(newEpoch));
+    settings.faults().reached(FaultPoint.FAILOVER_AFTER_INTENT);
+    finishFailover();
+  }
+
+  private void finishFailover() throws IOException {
+    VolumeMeta m = meta.get();
+    long merged = overlay.mergeInto(base, settings.faults());
+    base.force();
+    meta.put(m.promoted());
+    log.info(
+        "volume {}: failed over to epoch {} at barrier {}: {} own writes kept, {} pending"
+            + " primary writes ({} bytes) discarded",
+        m.id(),
+        m.intentEpoch(),
+        m.committedBarrier(),
+        merged,
+        journal.pendingWrites(),
+        journal.pendingBytes());
+    close();
+    Files.deleteIfExists(journal.path());
+    Files.deleteIfExists(overlay.path());
+  }
+
+  private void swapJournal(int gen) throws IOException {
+    Path old = journal.path();
+    journal.close();
+    Files.deleteIfExists(old);
+    Path fresh = journalPath(dir, gen);
+    Files.deleteIfExists(fresh);
+    journal = HiddenJournal.open(fresh, 0, lastSeq, maxPayload(settings));
+  }
+
+  private void swapOverlay(int gen) throws IOException {
+    Path old = overlay.path();
+    overlay.close();
+    Files.deleteIfExists(old);
+    Path fresh = overlayPath(dir, gen);
+    Files.deleteIfExists(fresh);
+    overlay = Overlay.open(fresh, maxPayload(settings));
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      journal.close();
+    } finally {
+      overlay.close();
+    }
+  }
+}

@@ -1,0 +1,242 @@
+package dev.coloha.mirror.volume;
+
+import dev.coloha.wire.block.VolumeRole;
+
+/**
+ * What a volume persists about itself (file {@code meta}, replaced atomically). A pending {@link
+ * Intent} is the crash-recovery point of commit and failover: once it is on disk the operation is
+ * finished by whoever opens the volume next, however far it got.
+ *
+ * @param id volume id
+ * @param sizeBytes size in bytes (whole sectors)
+ * @param role primary or secondary
+ * @param epoch highest epoch seen; older ones are refused
+ * @param secondaryUrl primary: base URL of the secondary's mirror, null when unprotected
+ * @param secondaryVolume primary: the volume id on the secondary's mirror
+ * @param synced secondary: a resync completed, so the base is a real copy of the primary
+ * @param committedBarrier secondary: the last committed barrier (-1 none)
+ * @param committedPos secondary: journal position after the last committed record
+ * @param seqFloor secondary: sequence number of everything applied or dropped before the journal
+ * @param journalGen secondary: generation of the pending-write journal file
+ * @param overlayGen secondary: generation of the overlay file
+ * @param intent a commit or failover under way
+ * @param intentBarrier the barrier a commit intent commits
+ * @param intentPos the journal position a commit intent applies up to
+ * @param intentEpoch the epoch a failover intent promotes to
+ */
+public record VolumeMeta(
+    String id,
+    long sizeBytes,
+    VolumeRole role,
+    long epoch,
+    String secondaryUrl,
+    String secondaryVolume,
+    boolean synced,
+    long committedBarrier,
+    long committedPos,
+    long seqFloor,
+    int journalGen,
+    int overlayGen,
+    Intent intent,
+    long intentBarrier,
+    long intentPos,
+    long intentEpoch) {
+
+  /** A crash-sensitive operation under way. */
+  public enum Intent {
+    NONE,
+    COMMIT,
+    FAILOVER
+  }
+
+  public static VolumeMeta fresh(String id, long sizeBytes, VolumeRole role, long epoch) {
+    return new VolumeMeta(
+        id, sizeBytes, role, epoch, null, null, false, -1, 0, 0, 1, 1, Intent.NONE, -1, 0, 0);
+  }
+
+  public VolumeMeta withEpoch(long e) {
+    return new VolumeMeta(
+        id,
+        sizeBytes,
+        role,
+        e,
+        secondaryUrl,
+        secondaryVolume,
+        synced,
+        committedBarrier,
+        committedPos,
+        seqFloor,
+        journalGen,
+        overlayGen,
+        intent,
+        intentBarrier,
+        intentPos,
+        intentEpoch);
+  }
+
+  public VolumeMeta withSecondary(String url, String volume) {
+    return new VolumeMeta(
+        id,
+        sizeBytes,
+        role,
+        epoch,
+        url,
+        volume,
+        synced,
+        committedBarrier,
+        committedPos,
+        seqFloor,
+        journalGen,
+        overlayGen,
+        intent,
+        intentBarrier,
+        intentPos,
+        intentEpoch);
+  }
+
+  /** A secondary's replication state after a resync began or ended, or a journal compaction. */
+  public VolumeMeta withJournal(
+      boolean isSynced, long committed, long pos, long floor, int jGen, int oGen) {
+    return new VolumeMeta(
+        id,
+        sizeBytes,
+        role,
+        epoch,
+        secondaryUrl,
+        secondaryVolume,
+        isSynced,
+        committed,
+        pos,
+        floor,
+        jGen,
+        oGen,
+        intent,
+        intentBarrier,
+        intentPos,
+        intentEpoch);
+  }
+
+  public VolumeMeta withCommitIntent(long barrier, long pos) {
+    return new VolumeMeta(
+        id,
+        sizeBytes,
+        role,
+        epoch,
+        secondaryUrl,
+        secondaryVolume,
+        synced,
+        committedBarrier,
+        committedPos,
+        seqFloor,
+        journalGen,
+        overlayGen,
+        Intent.COMMIT,
+        barrier,
+        pos,
+        0);
+  }
+
+  public VolumeMeta withFailoverIntent(long newEpoch) {
+    return new VolumeMeta(
+        id,
+        sizeBytes,
+        role,
+        epoch,
+        secondaryUrl,
+        secondaryVolume,
+        synced,
+        committedBarrier,
+        committedPos,
+        seqFloor,
+        journalGen,
+        overlayGen,
+        Intent.FAILOVER,
+        -1,
+        0,
+        newEpoch);
+  }
+
+  /** The commit intent done: barrier committed, overlay discarded (a fresh generation). */
+  public VolumeMeta committed() {
+    return new VolumeMeta(
+        id,
+        sizeBytes,
+        role,
+        epoch,
+        secondaryUrl,
+        secondaryVolume,
+        synced,
+        intentBarrier,
+        intentPos,
+        seqFloor,
+        journalGen,
+        overlayGen + 1,
+        Intent.NONE,
+        -1,
+        0,
+        0);
+  }
+
+  /** The overlay discarded without a new barrier (a commit of the barrier already committed). */
+  public VolumeMeta withFreshOverlay() {
+    return new VolumeMeta(
+        id,
+        sizeBytes,
+        role,
+        epoch,
+        secondaryUrl,
+        secondaryVolume,
+        synced,
+        committedBarrier,
+        committedPos,
+        seqFloor,
+        journalGen,
+        overlayGen + 1,
+        intent,
+        intentBarrier,
+        intentPos,
+        intentEpoch);
+  }
+
+  /** Any intent forgotten (it cannot be finished; the volume needs a resync). */
+  public VolumeMeta withoutIntent() {
+    return new VolumeMeta(
+        id,
+        sizeBytes,
+        role,
+        epoch,
+        secondaryUrl,
+        secondaryVolume,
+        synced,
+        committedBarrier,
+        committedPos,
+        seqFloor,
+        journalGen,
+        overlayGen,
+        Intent.NONE,
+        -1,
+        0,
+        0);
+  }
+
+  /** The failover intent done: a primary in the new epoch, with no secondary yet. */
+  public VolumeMeta promoted() {
+    return new VolumeMeta(
+        id,
+        sizeBytes,
+        VolumeRole.PRIMARY,
+        Math.max(epoch, intentEpoch),
+        null,
+        null,
+        false,
+        committedBarrier,
+        0,
+        0,
+        journalGen + 1,
+        overlayGen + 1,
+        Intent.NONE,
+        -1,
+        0,
+        0);
+  }
+}

@@ -1,0 +1,116 @@
+package dev.coloha.mirror.volume;
+
+import java.time.Duration;
+
+/**
+ * Limits and knobs of a mirror's volumes, from {@code colo.mirror.*} (docs/configuration.md).
+ *
+ * @param flushPolicy what a flush does to the image, overlay and journal
+ * @param flushInterval period of the INTERVAL policy
+ * @param maxRequest largest single read or write
+ * @param maxFrame largest frame read from a stream (a larger one ends the stream)
+ * @param secondary limits of a secondary's hidden writes and overlay
+ * @param replication the primary's forwarding to its secondary
+ * @param resync re-protection copies
+ * @param faults fault-injection points (tests only)
+ */
+public record VolumeSettings(
+    FlushPolicy flushPolicy,
+    Duration flushInterval,
+    int maxRequest,
+    int maxFrame,
+    Secondary secondary,
+    Replication replication,
+    Resync resync,
+    FaultPoint faults) {
+
+  /**
+   * @param maxPendingBytes primary writes held uncommitted; above it the replica stream is not read
+   *     (backpressure to the primary)
+   * @param maxOverlayBytes size of the overlay file; a secondary VM write beyond it is refused
+   * @param commitTimeout how long a commit waits for its barrier to arrive from the primary
+   * @param journalCompactBytes committed journal prefix above which a commit rewrites the journal
+   * @param receiveStallTimeout how long the replica stream waits for room before it gives up
+   */
+  public record Secondary(
+      long maxPendingBytes,
+      long maxOverlayBytes,
+      Duration commitTimeout,
+      long journalCompactBytes,
+      Duration receiveStallTimeout) {}
+
+  /**
+   * @param maxPendingBytes bytes forwarded but not yet acknowledged by the secondary; a write waits
+   *     for room above it
+   * @param maxPendingWrites frames forwarded but not acknowledged (queue depth)
+   * @param backpressureTimeout how long a write waits for room before the replication is declared
+   *     broken (DEGRADED: the write completes, the secondary needs a resync)
+   * @param heartbeatInterval heartbeat on an idle replica stream
+   * @param streamTimeout silence from the secondary after which the stream is reopened
+   * @param connectTimeout TCP connect timeout to the secondary's mirror
+   * @param reconnectBackoff first wait before reconnecting; doubles up to the maximum
+   * @param maxReconnectBackoff longest wait between reconnection attempts
+   */
+  public record Replication(
+      long maxPendingBytes,
+      int maxPendingWrites,
+      Duration backpressureTimeout,
+      Duration heartbeatInterval,
+      Duration streamTimeout,
+      Duration connectTimeout,
+      Duration reconnectBackoff,
+      Duration maxReconnectBackoff) {}
+
+  /**
+   * @param chunk unit of copy and of dirty tracking
+   * @param maxRounds dirty rounds after the bulk copy before the final round
+   * @param finalRoundBytes dirty bytes small enough to copy in the final round (writes wait)
+   */
+  public record Resync(int chunk, int maxRounds, long finalRoundBytes) {}
+
+  public static VolumeSettings defaults() {
+    return new VolumeSettings(
+        FlushPolicy.INTERVAL,
+        Duration.ofSeconds(1),
+        1 << 20,
+        4 << 20,
+        new Secondary(
+            1L << 30, 1L << 30, Duration.ofSeconds(10), 64L << 20, Duration.ofSeconds(30)),
+        new Replication(
+            64L << 20,
+            65_536,
+            Duration.ofSeconds(30),
+            Duration.ofMillis(500),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(2),
+            Duration.ofMillis(100),
+            Duration.ofSeconds(2)),
+        new Resync(256 << 10, 8, 4L << 20),
+        FaultPoint.NONE);
+  }
+
+  public VolumeSettings withFaults(FaultPoint f) {
+    return new VolumeSettings(
+        flushPolicy, flushInterval, maxRequest, maxFrame, secondary, replication, resync, f);
+  }
+
+  public VolumeSettings withFlushPolicy(FlushPolicy p) {
+    return new VolumeSettings(
+        p, flushInterval, maxRequest, maxFrame, secondary, replication, resync, faults);
+  }
+
+  public VolumeSettings withSecondary(Secondary s) {
+    return new VolumeSettings(
+        flushPolicy, flushInterval, maxRequest, maxFrame, s, replication, resync, faults);
+  }
+
+  public VolumeSettings withReplication(Replication r) {
+    return new VolumeSettings(
+        flushPolicy, flushInterval, maxRequest, maxFrame, secondary, r, resync, faults);
+  }
+
+  public VolumeSettings withResync(Resync r) {
+    return new VolumeSettings(
+        flushPolicy, flushInterval, maxRequest, maxFrame, secondary, replication, r, faults);
+  }
+}

@@ -1,0 +1,18 @@
+package dev.coloha.mirror.web;
+
+import dev.coloha.wire.block.VolumeRole;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
+
+/**
+ * Body of {@code POST /v1/volumes}.
+ *
+ * @param id volume id, 1-63 of [a-z0-9-]
+ * @param sizeBytes size, a positive multiple of 512
+ * @param role PRIMARY (default) or SECONDARY (a resync target)
+ * @param epoch the group's epoch (default 0)
+ */
+public record CreateVolumeRequest(
+    @NotBlank String id, @NotNull @Positive Long sizeBytes, VolumeRole role, @Min(0) Long epoch) {}

@@ -1,0 +1,15 @@
+package dev.coloha.mirror.web;
+
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+
+/**
+ * Body of {@code POST /v1/volumes/{id}/resync}: the secondary to (re)protect this primary with.
+ *
+ * @param secondaryUrl base URL of the secondary's mirror, e.g. {@code http://10.0.0.2:7702}
+ * @param secondaryVolume the SECONDARY volume on that mirror (same size)
+ */
+public record ResyncRequest(
+    @NotBlank @Pattern(regexp = "http://.+", message = "must be an http:// URL")
+        String secondaryUrl,
+    @NotBlank String secondaryVolume) {}

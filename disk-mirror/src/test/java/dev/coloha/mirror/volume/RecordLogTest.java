@@ -1,0 +1,85 @@
+package dev.coloha.mirror.volume;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecordLogTest {
+  @TempDir Path dir;
+
+  private List<String> records(Path file) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (RecordLog log =
+        RecordLog.open(
+            file,
+            1 << 16,
+            (type, pos, p) -> {
+              byte[] b = new byte[p.remaining()];
+              p.get(b);
+              out.add(type + ":" + new String(b));
+            })) {
+      return out;
+    }
+  }
+
+  private void write(Path file, String... payloads) throws IOException {
+    try (RecordLog log = RecordLog.open(file, 1 << 16, (t, p, b) -> {})) {
+      for (String s : payloads) {
+        byte[] b = s.getBytes();
+        log.append(7, b, b.length, new byte[0], 0, 0);
+      }
+    }
+  }
+
+  @Test
+  void recordsSurviveAReopenInOrder() throws IOException {
+    Path f = dir.resolve("a.log");
+    write(f, "one", "two", "three");
+    assertThat(records(f)).containsExactly("7:one", "7:two", "7:three");
+  }
+
+  @Test
+  void aRecordTornInItsMiddleIsDroppedAndTheFileCutThere() throws IOException {
+    Path f = dir.resolve("torn.log");
+    write(f, "first", "second-record");
+    long whole = Files.size(f);
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+      ch.truncate(whole - 5);
+    }
+    assertThat(records(f)).containsExactly("7:first");
+    assertThat(Files.size(f)).isEqualTo(RecordLog.OVERHEAD + 5L);
+    write(f, "third");
+    assertThat(records(f)).containsExactly("7:first", "7:third");
+  }
+
+  @Test
+  void garbageAfterTheLastRecordAndADamagedRecordStopTheScan() throws IOException {
+    Path f = dir.resolve("damaged.log");
+    write(f, "aaaa", "bbbb", "cccc");
+    long second = RecordLog.OVERHEAD + 4L;
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {'X'}), second + 6); // inside "bbbb"
+      ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7}), ch.size());
+    }
+    assertThat(records(f)).containsExactly("7:aaaa");
+  }
+
+  @Test
+  void anAbsurdLengthIsCorruptionNotAnAllocation() throws IOException {
+    Path f = dir.resolve("length.log");
+    write(f, "ok");
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {7, 0x7f, (byte) 0xff, (byte) 0xff, 0}), ch.size());
+    }
+    assertThat(records(f)).containsExactly("7:ok");
+  }
+}

@@ -1,0 +1,74 @@
+package dev.coloha.agent.disk;
+
+import dev.coloha.agent.testing.Http;
+import dev.coloha.mirror.DiskMirrorApplication;
+import java.net.URI;
+import java.nio.file.Path;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+/** A real disk mirror in the test JVM, on an ephemeral loopback port. */
+final class Mirror implements AutoCloseable {
+  private final ConfigurableApplicationContext context;
+  private final int port;
+
+  private Mirror(ConfigurableApplicationContext context) {
+    this.context = context;
+    this.port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+  }
+
+  static Mirror start(String name, Path data) {
+    return start(name, data, 0);
+  }
+
+  /** Starts a mirror on {@code port} (0: a free one). */
+  static Mirror start(String name, Path data, int port) {
+    return new Mirror(
+        new SpringApplicationBuilder(DiskMirrorApplication.class)
+            .run(
+                "--server.port=" + port,
+                "--server.address=127.0.0.1",
+                "--spring.application.name=" + name,
+                "--spring.main.banner-mode=off",
+                "--spring.jmx.enabled=false",
+                "--colo.mirror.data-dir=" + data,
+                "--colo.mirror.flush-policy=OS",
+                "--colo.mirror.replication.heartbeat-interval=100ms",
+                "--colo.mirror.replication.reconnect-backoff=50ms"));
+  }
+
+  int port() {
+    return port;
+  }
+
+  URI uri() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  Http api() {
+    return new Http(uri().toString());
+  }
+
+  /** GET, expecting 2xx. */
+  JsonNode get(String path) {
+    return ok(api().get(path));
+  }
+
+  /** POST of JSON, expecting 2xx. */
+  JsonNode post(String path, String json) {
+    return ok(api().post(path, json));
+  }
+
+  private static JsonNode ok(Http.Reply r) {
+    if (r.status() / 100 != 2) {
+      throw new AssertionError("HTTP " + r.status() + ": " + r.body());
+    }
+    return r.json();
+  }
+
+  @Override
+  public void close() {
+    context.close();
+  }
+}
