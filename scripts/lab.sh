@@ -126,7 +126,7 @@ JSON
   if [ "$groups" = 1 ]; then
     [ "$(port_free "$kv_port")" = yes ] || { kv_port="$(free_port)"; echo "colo lab: port taken, kv gets $kv_port" >&2; }
     [ "$(port_free "$http_port")" = yes ] || { http_port="$(free_port)"; echo "colo lab: port taken, web gets $http_port" >&2; }
-    api POST "$curl_c/v1/groups" "{\"id\":\"kv\",\"guest\":\"kv\",\"port\":$kv_port,\"diskBytes\":0}" >/dev/null
+    api POST "$curl_c/v1/groups" "{\"id\":\"kv\",\"guest\":\"kv\",\"port\":$kv_port,\"diskBytes\":67108864}" >/dev/null
     api POST "$curl_c/v1/groups" "{\"id\":\"web\",\"guest\":\"http\",\"port\":$http_port,\"diskBytes\":0}" >/dev/null
     local want="PROTECTED"
     [ "$hosts" -ge 2 ] || want="DEGRADED"

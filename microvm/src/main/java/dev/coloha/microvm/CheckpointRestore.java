@@ -7,6 +7,7 @@ import dev.coloha.microvm.guest.GuestModule;
 import dev.coloha.microvm.memory.TrackedMemory;
 import dev.coloha.wire.checkpoint.Checkpoint;
 import dev.coloha.wire.checkpoint.GlobalValue;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -37,7 +38,13 @@ final class CheckpointRestore {
     devices
         .connections()
         .checkReposition(cp.device().connections(), cp.device().closedConnections());
-
+    try {
+      // the disk first: if its barrier cannot commit, nothing has changed yet
+      devices.disk().commitCheckpoint(cp.header().sequence());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(
+          "disk barrier " + cp.header().sequence() + " did not commit; checkpoint not applied", e);
+    }
     if (cp.header().full()) {
       cache = MemoryCache.of(cp);
     } else {

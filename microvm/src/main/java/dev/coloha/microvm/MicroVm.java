@@ -428,6 +428,20 @@ public final class MicroVm implements AutoCloseable {
             }));
   }
 
+  /**
+   * A promoted secondary takes its disk over in {@code epoch} (at an event boundary: no guest write
+   * in between).
+   */
+  public void diskFailover(long epoch) {
+    await(
+        control(
+            "disk failover",
+            () -> {
+              devices.disk().failOver(epoch);
+              return null;
+            }));
+  }
+
   /** Makes this VM keep its input journal (secondary) or not (primary, standalone). */
   public void journaling(boolean on) {
     await(

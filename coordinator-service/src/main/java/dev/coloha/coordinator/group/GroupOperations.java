@@ -46,6 +46,7 @@ final class GroupOperations {
   private final CoordinatorProperties props;
   private final Clock clock;
   private final Supplier<Collection<Group>> allGroups;
+  private final Map<String, Long> attempted = new java.util.concurrent.ConcurrentHashMap<>();
 
   GroupOperations(
       CoordinatorStore store,
@@ -127,7 +128,8 @@ final class GroupOperations {
     }
     Replica p = g.primary();
     if (p.volume() != null) {
-      mirrors.createVolume(p.mirrorUrl(), p.volume(), g.spec().diskBytes(), "PRIMARY", g.epoch());
+      mirrors.createVolume(
+          p.mirrorUrl(), p.volume(), g.spec().diskBytes(), "PRIMARY", g.diskEpoch());
     }
     agents.createVm(
         p.agentUrl(),
@@ -135,7 +137,7 @@ final class GroupOperations {
         g.spec().guest(),
         g.spec().memoryBytes(),
         g.spec().diskBytes(),
-        disk(p),
+        disk(g, p),
         true);
     agents.start(p.agentUrl(), p.vm());
     if (g.secondary() == null) {
@@ -164,8 +166,11 @@ final class GroupOperations {
         "protected: primary " + g.primary().host() + ", secondary " + g.secondary().host());
   }
 
-  private static Map<String, Object> disk(Replica r) {
-    return r.volume() == null ? null : Map.of("mirrorUrl", r.mirrorUrl(), "volume", r.volume());
+  /** The agent's view of a replica's disk: its volume on its host's mirror, in the disk epoch. */
+  private static Map<String, Object> disk(Group g, Replica r) {
+    return r.volume() == null
+        ? null
+        : Map.of("url", r.mirrorUrl(), "volume", r.volume(), "epoch", g.diskEpoch());
   }
 
   private static ProxyClient.Endpoint endpoint(Replica r) {
@@ -179,8 +184,11 @@ final class GroupOperations {
   private Group pair(Group g, Replica s) {
     Replica p = g.primary();
     if (s.volume() != null) {
-      mirrors.createVolume(s.mirrorUrl(), s.volume(), g.spec().diskBytes(), "SECONDARY", g.epoch());
+      mirrors.createVolume(
+          s.mirrorUrl(), s.volume(), g.spec().diskBytes(), "SECONDARY", g.diskEpoch());
       mirrors.resync(p.mirrorUrl(), p.volume(), s.mirrorUrl(), s.volume());
+      // the disk first: the secondary's checkpoints commit disk barriers, which must reach it
+      awaitDiskReplicating(g, p);
     }
     agents.createVm(
         s.agentUrl(),
@@ -188,7 +196,7 @@ final class GroupOperations {
         g.spec().guest(),
         g.spec().memoryBytes(),
         g.spec().diskBytes(),
-        disk(s),
+        disk(g, s),
         false);
     agents.becomeSecondary(s.agentUrl(), s.vm(), g.epoch());
     agents.becomePrimary(p.agentUrl(), p.vm(), g.epoch(), s.agentUrl(), s.vm());
@@ -214,6 +222,31 @@ final class GroupOperations {
     return g.withCheckpoint(synced.syncSequence(), clock.instant()).withCounters(g.counters());
   }
 
+  private void awaitDiskReplicating(Group g, Replica p) {
+    Instant deadline = clock.instant().plus(props.syncTimeout());
+    while (true) {
+      MirrorClient.VolumeState v = mirrors.volumeState(p.mirrorUrl(), p.volume());
+      if ("REPLICATING".equals(v.state())) {
+        return;
+      }
+      if ("DEGRADED".equals(v.state()) || "FENCED".equals(v.state())) {
+        throw new PairingException(
+            "disk resync of group " + g.id() + " failed: " + v.state() + " " + v.reason());
+      }
+      if (clock.instant().isAfter(deadline)) {
+        throw new PairingException(
+            "disk resync of group "
+                + g.id()
+                + " did not finish within "
+                + props.syncTimeout()
+                + " (volume "
+                + v.state()
+                + ")");
+      }
+      sleep(Duration.ofMillis(50));
+    }
+  }
+
   private AgentClient.Replication awaitSync(Group g, Replica p) {
     Instant deadline = clock.instant().plus(props.syncTimeout());
     while (true) {
@@ -237,16 +270,20 @@ final class GroupOperations {
   /** Checkpoint on the primary, committed at the proxy. Returns the group with the new sequence. */
   Group checkpoint(Group g, String reason) {
     Replica p = g.primary();
-    long seq = g.lastCheckpoint() + 1;
+    // sequences strictly rise, failed attempts included: the primary marked disk barrier n for an
+    // attempt that failed, and a barrier is never marked twice
+    long seq = Math.max(g.lastCheckpoint(), attempted.getOrDefault(g.id(), -1L)) + 1;
     long t0 = System.nanoTime();
     AgentClient.Checkpoint c;
+    attempted.put(g.id(), seq);
     try {
       c = agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), seq);
     } catch (dev.coloha.coordinator.remote.RemoteException e) {
       if (e.problem().equals("checkpoint-mismatch")) {
         // our count fell behind the agent's (e.g. after a coordinator restart): catch up, retry
         long agentLast = agents.replication(p.agentUrl(), p.vm()).lastCheckpoint();
-        seq = Math.max(seq, agentLast + 1);
+        seq = Math.max(seq, agentLast) + 1;
+        attempted.put(g.id(), seq);
         c = agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), seq);
       } else {
         throw e;
@@ -298,6 +335,7 @@ final class GroupOperations {
     }
     Group after =
         g.withReplicas(next, null)
+            .withDiskEpoch(g.epoch())
             .withOrphans(orphans)
             .withCounters(g.counters().failover())
             .with(
@@ -431,6 +469,7 @@ final class GroupOperations {
 
   /** Deletes every replica and the proxy's service, then the group. */
   void delete(Group g) {
+    attempted.remove(g.id());
     save(g.with(GroupState.DELETING, "deleting"), "state", "deleting");
     if (g.proxyUrl() != null) {
       safely(() -> proxies.delete(g.proxyUrl(), g.id()));

@@ -136,7 +136,8 @@ public final class GroupService implements AutoCloseable {
             null,
             Counters.zero(),
             List.of(),
-            "creating");
+            "creating",
+            1);
     store.save(g); // the epoch is durable before any agent sees it
     events.publish(
         new GroupEvent(

@@ -19,6 +19,10 @@ import java.util.List;
  * @param counters totals
  * @param orphans replicas of earlier epochs to delete when their hosts answer again
  * @param reason why the group is not PROTECTED, or null
+ * @param diskEpoch the epoch its disk volumes work in: the group epoch of the last failover (0
+ *     before any). Re-protection and a lost secondary start a new group epoch but leave the disk
+ *     epoch alone, so that the primary's volume stream, opened in this epoch, stays valid
+ *     (docs/adr/0001-epochs.md)
  */
 public record Group(
     GroupSpec spec,
@@ -32,7 +36,8 @@ public record Group(
     Instant lastCheckpointAt,
     Counters counters,
     List<Replica> orphans,
-    String reason) {
+    String reason,
+    long diskEpoch) {
 
   public Group {
     orphans = orphans == null ? List.of() : List.copyOf(orphans);
@@ -56,7 +61,8 @@ public record Group(
         lastCheckpointAt,
         counters,
         orphans,
-        why);
+        why,
+        diskEpoch);
   }
 
   public Group withEpoch(long e) {
@@ -72,7 +78,8 @@ public record Group(
         lastCheckpointAt,
         counters,
         orphans,
-        reason);
+        reason,
+        diskEpoch);
   }
 
   public Group withReplicas(Replica p, Replica s) {
@@ -88,7 +95,8 @@ public record Group(
         lastCheckpointAt,
         counters,
         orphans,
-        reason);
+        reason,
+        diskEpoch);
   }
 
   public Group withProxy(String url) {
@@ -104,7 +112,8 @@ public record Group(
         lastCheckpointAt,
         counters,
         orphans,
-        reason);
+        reason,
+        diskEpoch);
   }
 
   public Group withCheckpoint(long sequence, Instant at) {
@@ -120,7 +129,8 @@ public record Group(
         at,
         counters.checkpoint(),
         orphans,
-        reason);
+        reason,
+        diskEpoch);
   }
 
   public Group withCounters(Counters c) {
@@ -136,7 +146,8 @@ public record Group(
         lastCheckpointAt,
         c,
         orphans,
-        reason);
+        reason,
+        diskEpoch);
   }
 
   public Group withPolicy(Policy p) {
@@ -152,7 +163,8 @@ public record Group(
         lastCheckpointAt,
         counters,
         orphans,
-        reason);
+        reason,
+        diskEpoch);
   }
 
   public Group withOrphans(List<Replica> o) {
@@ -168,7 +180,25 @@ public record Group(
         lastCheckpointAt,
         counters,
         o,
-        reason);
+        reason,
+        diskEpoch);
+  }
+
+  public Group withDiskEpoch(long e) {
+    return new Group(
+        spec,
+        policy,
+        state,
+        epoch,
+        primary,
+        secondary,
+        proxyUrl,
+        lastCheckpoint,
+        lastCheckpointAt,
+        counters,
+        orphans,
+        reason,
+        e);
   }
 
   /** Hosts of its current replicas. */

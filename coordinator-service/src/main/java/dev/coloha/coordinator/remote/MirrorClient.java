@@ -48,6 +48,31 @@ public final class MirrorClient {
         timeout);
   }
 
+  /**
+   * A volume's state (primary: UNPROTECTED, RESYNCING, REPLICATING, DEGRADED, FENCED; secondary:
+   * UNSYNCED, RESYNC_TARGET, IN_SYNC) and, for a primary, why its replication is not working.
+   */
+  public record VolumeState(String state, String reason) {}
+
+  public VolumeState volumeState(String url, String volume) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> v =
+        remote.call(
+            target(url),
+            Idempotence.IDEMPOTENT,
+            "GET",
+            url + "/v1/volumes/" + volume,
+            null,
+            Map.class,
+            timeout);
+    Object replication = v.get("replication");
+    String reason =
+        replication instanceof Map<?, ?> r && r.get("reason") != null
+            ? r.get("reason").toString()
+            : null;
+    return new VolumeState(String.valueOf(v.get("state")), reason);
+  }
+
   /** Failover of a secondary volume: its overlay becomes the disk, in the new epoch. */
   public void failover(String url, String volume, long epoch) {
     remote.call(

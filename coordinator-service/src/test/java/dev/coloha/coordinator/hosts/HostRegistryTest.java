@@ -153,7 +153,8 @@ class HostRegistryTest {
             null,
             Counters.zero(),
             List.of(),
-            null);
+            null,
+            1);
     assertThat(Placement.choose(List.of(a, b, c), List.of(busy), Set.of())).contains(c);
     assertThat(Placement.choose(List.of(a, b), List.of(busy), Set.of("a"))).contains(b);
     assertThat(Placement.choose(List.of(a), List.of(), Set.of("a"))).isEmpty();

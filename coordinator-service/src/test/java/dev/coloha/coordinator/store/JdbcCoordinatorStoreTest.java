@@ -47,7 +47,8 @@ class JdbcCoordinatorStoreTest {
         Instant.parse("2026-01-01T00:00:00Z"),
         new Counters(41, 1, 7, 2, 1),
         List.of(new Replica("h3", "http://127.0.0.1:3", null, id, null)),
-        null);
+        null,
+        epoch - 1);
   }
 
   @Test

@@ -24,6 +24,20 @@ public interface BlockDevice extends AutoCloseable {
    */
   default void barrier(long n) throws IOException {}
 
+  /**
+   * A secondary applies checkpoint {@code n}: the primary's writes up to barrier n become the disk,
+   * the secondary's own writes since the previous checkpoint are dropped. Called at the apply's
+   * pause, before anything else changes; if it fails, nothing is applied. Only mirrored devices
+   * care.
+   */
+  default void commitCheckpoint(long n) throws IOException {}
+
+  /**
+   * A promoted secondary takes its disk over in {@code epoch}: its own writes since the last
+   * checkpoint stay, the primary's later writes are dropped. Only mirrored devices care.
+   */
+  default void failOver(long epoch) throws IOException {}
+
   @Override
   void close() throws IOException;
 

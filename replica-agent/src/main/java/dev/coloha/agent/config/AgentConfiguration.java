@@ -35,8 +35,9 @@ public class AgentConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  VmService vmService(AgentProperties props, GuestCatalog guests, VmMetrics metrics) {
-    return new VmService(props, guests, metrics);
+  VmService vmService(
+      AgentProperties props, GuestCatalog guests, VmMetrics metrics, ServiceToken token) {
+    return new VmService(props, guests, metrics, token::headers);
   }
 
   @Bean

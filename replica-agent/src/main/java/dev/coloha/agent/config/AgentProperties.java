@@ -18,6 +18,9 @@ import org.springframework.util.unit.DataSize;
  * @param vm per-VM limits and defaults
  * @param standalone standalone network mode
  * @param checkpoint checkpoint limits
+ * @param stream input and output streams to the proxy
+ * @param replication checkpoint replication to the secondary agent
+ * @param mirror block streams to the disk mirror (VMs on mirrored disks)
  */
 @ConfigurationProperties("colo.agent")
 public record AgentProperties(
@@ -29,7 +32,8 @@ public record AgentProperties(
     @DefaultValue Standalone standalone,
     @DefaultValue Checkpoint checkpoint,
     @DefaultValue Stream stream,
-    @DefaultValue Replication replication) {
+    @DefaultValue Replication replication,
+    @DefaultValue Mirror mirror) {
 
   /**
    * @param maxModuleSize largest Wasm module accepted
@@ -152,6 +156,18 @@ public record AgentProperties(
       @DefaultValue("8") int precopyMaxRounds,
       @DefaultValue("256") int precopyThresholdPages,
       @DefaultValue("256") int precopyBatchPages) {}
+
+  /**
+   * @param connectTimeout TCP connect timeout to the disk mirror
+   * @param requestTimeout how long one disk request (read, write, flush, barrier, commit) may take
+   * @param heartbeatInterval heartbeat period on an idle block stream
+   * @param streamTimeout silence tolerated on a block stream before it counts as broken
+   */
+  public record Mirror(
+      @DefaultValue("2s") Duration connectTimeout,
+      @DefaultValue("30s") Duration requestTimeout,
+      @DefaultValue("1s") Duration heartbeatInterval,
+      @DefaultValue("10s") Duration streamTimeout) {}
 
   /** Convenience: every listed file name must be a plain name, never a path. */
   public static boolean isPlainName(String name) {

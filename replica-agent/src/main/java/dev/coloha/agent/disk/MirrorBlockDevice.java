@@ -129,6 +129,16 @@ public final class MirrorBlockDevice implements BlockDevice {
    * @throws ColoException typed: {@code barrier-order} (n is older than the last commit, or the
    *     primary never marked it), {@code timeout}, {@code stale-epoch}, {@code volume-state}
    */
+  @Override
+  public void commitCheckpoint(long n) {
+    commit(n);
+  }
+
+  @Override
+  public void failOver(long newEpoch) {
+    failover(newEpoch);
+  }
+
   public long commit(long n) {
     return live().commit(n);
   }

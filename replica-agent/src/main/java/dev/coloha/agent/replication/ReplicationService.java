@@ -144,6 +144,7 @@ public final class ReplicationService implements AutoCloseable {
       SecondaryLink s = secondaries.get(vm);
       if (s == null) {
         if (epoch == current && !primaries.containsKey(vm)) {
+          vms.diskFailover(vm, epoch); // idempotent: completes a promotion whose disk step failed
           return status(vm); // already promoted in this epoch
         }
         throw new NotPrimaryException(vm, role(vm));
@@ -159,6 +160,10 @@ public final class ReplicationService implements AutoCloseable {
       s.promote(epoch);
       secondaries.remove(vm);
       m.journaling(false);
+      // the disk follows: the VM's own writes since the last checkpoint stay, the old primary's
+      // later writes go (if the mirror cannot be reached, the error goes to the caller, who
+      // retries: the promotion itself is already done and a repeated promote completes the disk)
+      vms.diskFailover(vm, epoch);
       log.info(
           "VM {} promoted to primary in epoch {} (last checkpoint {})",
           vm,

@@ -8,5 +8,11 @@ package dev.coloha.agent.vm;
  * @param memoryBytes memory limit, or null
  * @param diskBytes disk size, or null; 0 for no disk
  * @param start start it at once
+ * @param mirror when set, the disk is this volume on a disk mirror (its size is the volume's)
  */
-public record CreateVm(String id, String guest, Long memoryBytes, Long diskBytes, boolean start) {}
+public record CreateVm(
+    String id, String guest, Long memoryBytes, Long diskBytes, boolean start, MirrorDisk mirror) {
+  public CreateVm(String id, String guest, Long memoryBytes, Long diskBytes, boolean start) {
+    this(id, guest, memoryBytes, diskBytes, start, null);
+  }
+}

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * synchronise on the handle.
  */
 final class VmHandle {
-  private final VmSpec spec;
+  private volatile VmSpec spec;
   private final Path diskImage;
   private volatile MicroVm vm;
   private volatile StandaloneListener listener;
@@ -32,6 +32,10 @@ final class VmHandle {
 
   VmSpec spec() {
     return spec;
+  }
+
+  void spec(VmSpec spec) {
+    this.spec = spec;
   }
 
   Path diskImage() {

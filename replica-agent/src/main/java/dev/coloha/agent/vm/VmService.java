@@ -1,6 +1,7 @@
 package dev.coloha.agent.vm;
 
 import dev.coloha.agent.config.AgentProperties;
+import dev.coloha.agent.disk.MirrorBlockDevice;
 import dev.coloha.agent.metrics.VmMetrics;
 import dev.coloha.agent.standalone.StandaloneLimits;
 import dev.coloha.agent.standalone.StandaloneListener;
@@ -19,6 +20,8 @@ import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestModule;
 import dev.coloha.wire.LimitExceededException;
 import dev.coloha.wire.StaleEpochException;
+import dev.coloha.wire.block.BlockClient;
+import dev.coloha.wire.block.BlockFrameCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +50,24 @@ public final class VmService implements AutoCloseable {
   private final AtomicInteger nextId = new AtomicInteger(1);
   private final List<Consumer<String>> deleteListeners = new CopyOnWriteArrayList<>();
 
+  private final Supplier<Map<String, String>> headers;
+
   public VmService(AgentProperties props, GuestCatalog guests, VmMetrics metrics) {
+    this(props, guests, metrics, Map::of);
+  }
+
+  /**
+   * @param headers headers for calls to other services (the disk mirror), for authentication
+   */
+  public VmService(
+      AgentProperties props,
+      GuestCatalog guests,
+      VmMetrics metrics,
+      Supplier<Map<String, String>> headers) {
     this.props = props;
     this.guests = guests;
     this.metrics = metrics;
+    this.headers = headers;
   }
 
   /** Called with a VM's id when it is deleted (replication forgets its links). */
@@ -79,6 +97,10 @@ public final class VmService implements AutoCloseable {
         cmd.memoryBytes() == null ? props.vm().defaultMemory().toBytes() : cmd.memoryBytes();
     long disk = cmd.diskBytes() == null ? props.vm().defaultDisk().toBytes() : cmd.diskBytes();
     checkSize("VM memory", memory, 65536, props.vm().maxMemory().toBytes());
+    if (cmd.mirror() != null && disk == 0) {
+      throw new IllegalArgumentException(
+          "a VM on a mirrored disk needs a disk size (the volume's size, a multiple of 512)");
+    }
     if (disk != 0) {
       checkSize("VM disk", disk, BlockDevice.SECTOR_SIZE, props.vm().maxDisk().toBytes());
       if (disk % BlockDevice.SECTOR_SIZE != 0) {
@@ -86,7 +108,7 @@ public final class VmService implements AutoCloseable {
       }
     }
     GuestModule guest = guests.get(cmd.guest());
-    VmSpec spec = new VmSpec(id, guest.name(), memory, disk);
+    VmSpec spec = new VmSpec(id, guest.name(), memory, disk, cmd.mirror());
     Path image = props.dataDir().resolve("disks").resolve(id + ".img");
     MicroVm vm = instantiate(spec, guest, image);
     VmHandle handle = new VmHandle(spec, image, vm);
@@ -119,19 +141,7 @@ public final class VmService implements AutoCloseable {
   }
 
   private MicroVm instantiate(VmSpec spec, GuestModule guest, Path image) {
-    BlockDevice disk;
-    try {
-      disk =
-          spec.diskBytes() == 0
-              ? BlockDevice.NONE
-              : FileBlockDevice.open(
-                  image,
-                  spec.diskBytes(),
-                  props.vm().diskFlushPolicy(),
-                  props.vm().diskFlushInterval());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open disk image " + image, e);
-    }
+    BlockDevice disk = openDisk(spec, image);
     try {
       return MicroVm.create(
           spec.id(), guest, vmConfig(spec), VmEnvironment.of(disk, OutputSink.DISCARD));
@@ -142,6 +152,73 @@ public final class VmService implements AutoCloseable {
         e.addSuppressed(suppressed);
       }
       throw e;
+    }
+  }
+
+  private BlockDevice openDisk(VmSpec spec, Path image) {
+    if (spec.mirror() != null) {
+      return openMirror(spec);
+    }
+    if (spec.diskBytes() == 0) {
+      return BlockDevice.NONE;
+    }
+    try {
+      return FileBlockDevice.open(
+          image, spec.diskBytes(), props.vm().diskFlushPolicy(), props.vm().diskFlushInterval());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open disk image " + image, e);
+    }
+  }
+
+  private BlockDevice openMirror(VmSpec spec) {
+    var m = props.mirror();
+    var md = spec.mirror();
+    MirrorBlockDevice device =
+        MirrorBlockDevice.open(
+            md.url(),
+            md.volume(),
+            md.epoch(),
+            new BlockClient.Options(
+                m.connectTimeout(),
+                m.requestTimeout(),
+                m.heartbeatInterval(),
+                m.streamTimeout(),
+                (int) props.vm().maxDiskRequest().toBytes() + BlockFrameCodec.MAX_HEADER,
+                headers.get()));
+    if (device.sizeBytes() != spec.diskBytes()) {
+      long actual = device.sizeBytes();
+      device.close();
+      throw new IllegalArgumentException(
+          "volume "
+              + md.volume()
+              + " on "
+              + md.url()
+              + " has "
+              + actual
+              + " bytes, the VM asks for "
+              + spec.diskBytes());
+    }
+    return device;
+  }
+
+  /**
+   * A promoted secondary takes its mirrored disk over in {@code epoch}; a VM on a local image has
+   * nothing to do. Idempotent.
+   */
+  public void diskFailover(String id, long epoch) {
+    VmHandle h = handle(id);
+    synchronized (h) {
+      if (h.spec().mirror() == null) {
+        return;
+      }
+      h.vm().diskFailover(epoch);
+      h.spec(
+          new VmSpec(
+              h.spec().id(),
+              h.spec().guest(),
+              h.spec().memoryBytes(),
+              h.spec().diskBytes(),
+              h.spec().mirror().withEpoch(Math.max(epoch, h.spec().mirror().epoch()))));
     }
   }
 

@@ -7,5 +7,7 @@ package dev.coloha.agent.vm;
  * @param guest guest name
  * @param memoryBytes memory limit
  * @param diskBytes size of its virtual disk (0: no disk)
+ * @param mirror the disk mirror volume behind the disk, or null for a local image file
  */
-public record VmSpec(String id, String guest, long memoryBytes, long diskBytes) {}
+public record VmSpec(
+    String id, String guest, long memoryBytes, long diskBytes, MirrorDisk mirror) {}

@@ -3,11 +3,13 @@ package dev.coloha.agent.web;
 import dev.coloha.agent.vm.CheckpointFileResult;
 import dev.coloha.agent.vm.CheckpointFiles;
 import dev.coloha.agent.vm.CreateVm;
+import dev.coloha.agent.vm.MirrorDisk;
 import dev.coloha.agent.vm.VmService;
 import dev.coloha.agent.vm.VmView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
+import java.net.URI;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -39,7 +41,15 @@ public class VmController {
   public VmView create(@Valid @RequestBody CreateVmRequest r) {
     return vms.create(
         new CreateVm(
-            r.id(), r.guest(), r.memoryBytes(), r.diskBytes(), Boolean.TRUE.equals(r.start())));
+            r.id(),
+            r.guest(),
+            r.memoryBytes(),
+            r.diskBytes(),
+            Boolean.TRUE.equals(r.start()),
+            r.mirror() == null
+                ? null
+                : new MirrorDisk(
+                    URI.create(r.mirror().url()), r.mirror().volume(), r.mirror().epoch())));
   }
 
   @GetMapping
