@@ -227,7 +227,7 @@ final class Lab {
             .start();
     updatePid(r.service(), p.pid());
     await()
-        .atMost(Duration.ofSeconds(90))
+        .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofMillis(200))
         .ignoreExceptions()
         .until(

@@ -28,7 +28,7 @@ class PrimaryFailoverIT {
     List<String> acked = new ArrayList<>();
     AtomicBoolean killed = new AtomicBoolean();
     Lab.Restart restart;
-    try (Resp client = new Resp("127.0.0.1", lab.kvPort, 20_000)) {
+    try (Resp client = new Resp("127.0.0.1", lab.kvPort, 60_000)) {
       // a stream of writes on ONE connection; every OK is recorded
       int i = 0;
       for (; i < 200; i++) {

@@ -18,7 +18,7 @@ class SecondaryLossIT {
     String secondary = g.get("secondary").get("host").asString();
     long epoch = g.get("epoch").asLong();
 
-    try (Resp client = new Resp("127.0.0.1", lab.kvPort, 20_000)) {
+    try (Resp client = new Resp("127.0.0.1", lab.kvPort, 60_000)) {
       assertThat(client.call("SET", "before-secondary-loss", "1")).isEqualTo("OK");
       Lab.Restart restart = lab.kill9(lab.agentOf(secondary));
 

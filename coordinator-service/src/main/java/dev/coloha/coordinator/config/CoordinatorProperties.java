@@ -21,6 +21,9 @@ import org.springframework.util.unit.DataSize;
  * @param reprotectDelay pause before re-protecting a degraded group (and between attempts)
  * @param eventHistory group events kept for new subscribers and the API
  * @param hostGrace after a coordinator start, how long hosts may stay silent before a probe
+ * @param maxCheckpointFailures consecutive failed checkpoints, with both replicas still answering
+ *     probes (e.g. the link between their hosts is cut), after which the secondary is dropped: the
+ *     primary carries on alone in a new epoch and re-protection follows
  */
 @ConfigurationProperties("colo.coordinator")
 public record CoordinatorProperties(
@@ -34,4 +37,11 @@ public record CoordinatorProperties(
     @DefaultValue("1s") Duration probeTimeout,
     @DefaultValue("1s") Duration reprotectDelay,
     @DefaultValue("1000") int eventHistory,
-    @DefaultValue("5s") Duration hostGrace) {}
+    @DefaultValue("5s") Duration hostGrace,
+    @DefaultValue("3") int maxCheckpointFailures) {
+  public CoordinatorProperties {
+    if (maxCheckpointFailures < 1) {
+      throw new IllegalArgumentException("max-checkpoint-failures must be at least 1");
+    }
+  }
+}

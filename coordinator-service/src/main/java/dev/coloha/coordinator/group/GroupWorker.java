@@ -64,6 +64,7 @@ final class GroupWorker {
   private volatile Group group;
   private volatile String wantedReason;
   private Instant lastAttempt = Instant.EPOCH;
+  private int failedInARow;
   private Instant nextReprotect = Instant.EPOCH;
   private final Map<String, Instant> probedOk = new java.util.HashMap<>();
   private ProxyEventStream proxyEvents;
@@ -277,7 +278,9 @@ final class GroupWorker {
     lastAttempt = clock.instant();
     try {
       checkpoint(reason);
+      failedInARow = 0;
     } catch (RuntimeException e) {
+      failedInARow++;
       String why =
           e instanceof RemoteException r
               ? r.problem()
@@ -302,6 +305,21 @@ final class GroupWorker {
           && r.problem().equals("resync-required")) {
         group = ops.secondaryLost(group, "it lost the checkpoint chain (" + r.getMessage() + ")");
         nextReprotect = clock.instant();
+      } else if (group.state() == GroupState.PROTECTED
+          && failedInARow >= props.maxCheckpointFailures()) {
+        // both answer, yet checkpoints fail: the pair cannot reach each other (a partition
+        // between their hosts). The primary keeps the service; output held for a checkpoint is
+        // released once the proxy stops comparing; the secondary is fenced by the new epoch.
+        group =
+            ops.secondaryLost(
+                group,
+                failedInARow
+                    + " checkpoints in a row failed with both replicas up: "
+                    + e.getMessage());
+        nextReprotect = clock.instant().plus(props.reprotectDelay());
+      }
+      if (group.state() != GroupState.PROTECTED) {
+        failedInARow = 0;
       }
     }
   }
