@@ -71,7 +71,8 @@ public class CoordinatorConfiguration {
 
   @Bean
   AgentClient agentClient(Remote remote, CoordinatorProperties props) {
-    return new AgentClient(remote, props.callTimeout(), props.checkpointTimeout());
+    return new AgentClient(
+        remote, props.callTimeout(), props.checkpointTimeout(), props.vmCreateTimeout());
   }
 
   @Bean

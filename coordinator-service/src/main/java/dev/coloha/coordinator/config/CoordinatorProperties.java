@@ -16,6 +16,7 @@ import org.springframework.util.unit.DataSize;
  * @param defaultDisk disk size of a group that names none (0: memory only)
  * @param callTimeout timeout of an ordinary call to an agent, mirror or proxy
  * @param checkpointTimeout timeout of a checkpoint call to a primary agent
+ * @param vmCreateTimeout timeout of creating or starting a VM (the agent may compile the guest)
  * @param syncTimeout how long an initial sync (pairing) may take
  * @param probeTimeout timeout of a health probe of a suspected host
  * @param reprotectDelay pause before re-protecting a degraded group (and between attempts)
@@ -33,6 +34,7 @@ public record CoordinatorProperties(
     @DefaultValue("0") DataSize defaultDisk,
     @DefaultValue("5s") Duration callTimeout,
     @DefaultValue("30s") Duration checkpointTimeout,
+    @DefaultValue("60s") Duration vmCreateTimeout,
     @DefaultValue("5m") Duration syncTimeout,
     @DefaultValue("1s") Duration probeTimeout,
     @DefaultValue("1s") Duration reprotectDelay,

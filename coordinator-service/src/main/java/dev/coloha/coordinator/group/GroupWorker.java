@@ -162,10 +162,23 @@ final class GroupWorker {
             default -> group;
           };
     } catch (RuntimeException e) {
-      log.warn("group {}: could not resume {} yet: {}", group.id(), group.state(), e.getMessage());
-      if (group.state() == GroupState.CREATING || group.state() == GroupState.SYNCING) {
-        group = ops.save(group.with(GroupState.DEGRADED, e.getMessage()), "state", e.getMessage());
-      }
+      protectFailed(e);
+    }
+  }
+
+  /**
+   * Creation or pairing failed (a timeout on a loaded host, a host that went away): the group keeps
+   * its state and the worker tries again after reprotect-delay; every step is idempotent.
+   */
+  private void protectFailed(RuntimeException e) {
+    log.warn("group {}: could not resume {} yet: {}", group.id(), group.state(), e.getMessage());
+    nextReprotect = clock.instant().plus(props.reprotectDelay());
+    if (group.state() == GroupState.CREATING || group.state() == GroupState.SYNCING) {
+      group =
+          ops.save(
+              group.with(group.state(), "retrying: " + e.getMessage()),
+              "protect-failed",
+              e.getMessage());
     }
   }
 
@@ -264,6 +277,13 @@ final class GroupWorker {
         tryCheckpoint(wantedReason);
       } else if (Duration.between(last, now).compareTo(g.policy().maxInterval()) >= 0 && rateOk) {
         tryCheckpoint("interval");
+      }
+    } else if ((g.state() == GroupState.CREATING || g.state() == GroupState.SYNCING)
+        && !now.isBefore(nextReprotect)) {
+      try {
+        group = ops.protect(g);
+      } catch (RuntimeException e) {
+        protectFailed(e);
       }
     } else if ((g.state() == GroupState.DEGRADED && g.primary() != null)
         && !now.isBefore(nextReprotect)) {

@@ -10,11 +10,19 @@ public final class AgentClient {
   private final Remote remote;
   private final Duration timeout;
   private final Duration checkpointTimeout;
+  private final Duration vmCreateTimeout;
 
-  public AgentClient(Remote remote, Duration timeout, Duration checkpointTimeout) {
+  /**
+   * @param timeout ordinary calls
+   * @param checkpointTimeout checkpoint calls
+   * @param vmCreateTimeout creating and starting a VM (the agent may compile the guest first)
+   */
+  public AgentClient(
+      Remote remote, Duration timeout, Duration checkpointTimeout, Duration vmCreateTimeout) {
     this.remote = remote;
     this.timeout = timeout;
     this.checkpointTimeout = checkpointTimeout;
+    this.vmCreateTimeout = vmCreateTimeout;
   }
 
   /** A VM's replication as its agent reports it. */
@@ -69,7 +77,8 @@ public final class AgentClient {
       body.put("mirror", disk);
     }
     try {
-      remote.call(target(url), Idempotence.ONCE, "POST", url + "/v1/vms", body, Map.class, timeout);
+      remote.call(
+          target(url), Idempotence.ONCE, "POST", url + "/v1/vms", body, Map.class, vmCreateTimeout);
     } catch (RemoteException e) {
       if (e.status() != 409) {
         throw e;
@@ -85,7 +94,7 @@ public final class AgentClient {
         url + "/v1/vms/" + vm + "/start",
         null,
         Map.class,
-        timeout);
+        vmCreateTimeout);
   }
 
   public void deleteVm(String url, String vm) {
