@@ -143,7 +143,7 @@ class CoordinatorApiIT {
   }
 
   @Test
-  void aGroupWithoutHostsWaitsDegradedAndEventsTellPortals() throws Exception {
+  void aGroupWithoutHostsWaitsInCreationAndEventsTellPortals() throws Exception {
     HttpResponse<String> created =
         call("POST", "/v1/groups", "{\"id\":\"lonely\",\"guest\":\"kv\",\"port\":6001}", true);
     assertThat(created.statusCode()).as(created.body()).isEqualTo(202);
@@ -160,9 +160,9 @@ class CoordinatorApiIT {
         .untilAsserted(
             () ->
                 assertThat(call("GET", "/v1/groups/lonely", null, true).body())
-                    .contains("\"state\":\"DEGRADED\"", "no proxy"));
+                    .contains("\"state\":\"CREATING\"", "retrying", "no proxy"));
     HttpResponse<String> history = call("GET", "/v1/groups/lonely/history", null, true);
-    assertThat(history.body()).contains("\"kind\":\"created\"");
+    assertThat(history.body()).contains("\"kind\":\"created\"", "\"kind\":\"protect-failed\"");
     HttpRequest sse =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/events"))
             .header("Authorization", "Bearer " + TOKEN)
