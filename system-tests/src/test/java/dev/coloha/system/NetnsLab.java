@@ -123,7 +123,10 @@ final class NetnsLab implements AutoCloseable {
   /** Builds the network and starts coordinator, agents (one per host namespace) and proxy. */
   static NetnsLab start(Path dir, int hosts) throws Exception {
     removeLeftovers(dir, hosts);
+    deleteTree(dir); // a fresh run: the coordinator must not resume the last run's groups
     NetnsLab lab = new NetnsLab(dir, hosts);
+    Thread hook = new Thread(lab::close, "netns-lab-down");
+    Runtime.getRuntime().addShutdownHook(hook); // a test JVM ended by a signal cleans up too
     try {
       lab.network();
       lab.services();
@@ -231,6 +234,8 @@ final class NetnsLab implements AutoCloseable {
             jar(module),
             "--server.port=" + port,
             "--colo.security.token=" + token,
+            // marks the process as this lab's (see removeLeftovers); Spring ignores it
+            "--colo.test.lab=" + dir,
             "--colo.heartbeat.coordinator-url=" + coordinatorUrl()));
     cmd.addAll(args);
     return cmd;
@@ -371,8 +376,14 @@ final class NetnsLab implements AutoCloseable {
 
   // ---- clean-up -------------------------------------------------------------------------------
 
+  private volatile boolean closed;
+
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     List<Process> all;
     synchronized (procs) {
       all = new ArrayList<>(procs.values());
@@ -442,6 +453,17 @@ final class NetnsLab implements AutoCloseable {
     }
     shQuiet("ip", "netns", "del", SWITCH_NS);
     shQuiet("ip", "link", "del", ROOT_VETH);
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (var s = Files.walk(p)) {
+      for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(q);
+      }
+    }
   }
 
   static int freePort() throws IOException {

@@ -49,12 +49,14 @@ class PartitionIT {
     lab = NetnsLab.start(Lab.ROOT.resolve("system-tests/target/netns-lab"), 2);
     log("services up in %d ms", ms(t0));
     long t1 = System.nanoTime();
-    lab.call(
-        "POST",
-        lab.coordinatorUrl() + "/v1/groups",
-        "{\"id\":\"kv\",\"guest\":\"kv\",\"port\":"
-            + lab.kvPort
-            + ",\"bindAddress\":\"127.0.0.1\",\"diskBytes\":0}");
+    NetnsLab.Response created =
+        lab.call(
+            "POST",
+            lab.coordinatorUrl() + "/v1/groups",
+            "{\"id\":\"kv\",\"guest\":\"kv\",\"port\":"
+                + lab.kvPort
+                + ",\"bindAddress\":\"127.0.0.1\",\"diskBytes\":0}");
+    assertThat(created.status()).as("POST /v1/groups: %s", created.body()).isBetween(200, 299);
     JsonNode g = awaitState("PROTECTED", Duration.ofMinutes(2));
     log("group kv PROTECTED in %d ms: %s", ms(t1), brief(g));
     client = new Counter(lab.kvPort);
