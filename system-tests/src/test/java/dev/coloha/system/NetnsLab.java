@@ -235,8 +235,10 @@ final class NetnsLab implements AutoCloseable {
             "--server.port=" + port,
             "--colo.security.token=" + token,
             // marks the process as this lab's (see removeLeftovers); Spring ignores it
-            "--colo.test.lab=" + dir,
-            "--colo.heartbeat.coordinator-url=" + coordinatorUrl()));
+            "--colo.test.lab=" + dir));
+    if (!module.equals("coordinator-service")) {
+      cmd.add("--colo.heartbeat.coordinator-url=" + coordinatorUrl());
+    }
     cmd.addAll(args);
     return cmd;
   }
@@ -270,6 +272,9 @@ final class NetnsLab implements AutoCloseable {
             coordinatorPort,
             List.of(
                 "--server.address=" + ROOT_IP,
+                // calls to a JVM on a loaded machine can take seconds: a timeout here is no
+                // fault of the network (failure detection has its own probe timeout)
+                "--colo.coordinator.call-timeout=30s",
                 "--colo.coordinator.data-dir=" + dir.resolve("coordinator"))));
     for (int i = 1; i <= hosts; i++) {
       List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns(i)));
