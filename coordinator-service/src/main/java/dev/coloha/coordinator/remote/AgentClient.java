@@ -46,7 +46,7 @@ public final class AgentClient {
       double applyMicros,
       double totalMicros) {}
 
-  private static String target(String url) {
+  public static String target(String url) {
     return "agent:" + url;
   }
 
