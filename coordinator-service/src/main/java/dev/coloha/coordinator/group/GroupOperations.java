@@ -12,6 +12,7 @@ import dev.coloha.coordinator.model.Replica;
 import dev.coloha.coordinator.remote.AgentClient;
 import dev.coloha.coordinator.remote.MirrorClient;
 import dev.coloha.coordinator.remote.ProxyClient;
+import dev.coloha.coordinator.remote.UnreachableException;
 import dev.coloha.coordinator.store.CoordinatorStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,6 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -269,6 +275,16 @@ final class GroupOperations {
 
   /** Checkpoint on the primary, committed at the proxy. Returns the group with the new sequence. */
   Group checkpoint(Group g, String reason) {
+    return checkpoint(g, reason, () -> false);
+  }
+
+  /**
+   * Checkpoint on the primary, committed at the proxy, giving up the wait for the primary's answer
+   * as soon as {@code primaryGone} says so (its heartbeats stopped and a probe failed): a primary
+   * cut off by the network answers nothing, and the failover must not wait for the full checkpoint
+   * timeout.
+   */
+  Group checkpoint(Group g, String reason, BooleanSupplier primaryGone) {
     Replica p = g.primary();
     // sequences strictly rise, failed attempts included: the primary marked disk barrier n for an
     // attempt that failed, and a barrier is never marked twice
@@ -277,7 +293,13 @@ final class GroupOperations {
     AgentClient.Checkpoint c;
     attempted.put(g.id(), seq);
     try {
-      c = agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), seq);
+      long first = seq;
+      c =
+          abandonable(
+              () -> agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), first),
+              primaryGone,
+              AgentClient.target(p.agentUrl()),
+              "POST /v1/vms/" + p.vm() + "/checkpoint");
     } catch (dev.coloha.coordinator.remote.RemoteException e) {
       if (e.problem().equals("checkpoint-mismatch")) {
         // our count fell behind the agent's (e.g. after a coordinator restart): catch up, retry
@@ -301,6 +323,35 @@ final class GroupOperations {
     Group done = g.withCheckpoint(c.sequence(), clock.instant());
     store.save(done);
     return done;
+  }
+
+  /**
+   * Runs {@code call} on a virtual thread and waits for it, polling {@code giveUp} every 50 ms;
+   * when it says so, stops waiting with an {@link UnreachableException} (the call itself goes on,
+   * its result is dropped). Exceptions of the call are rethrown as they are.
+   */
+  static <T> T abandonable(Supplier<T> call, BooleanSupplier giveUp, String target, String what) {
+    CompletableFuture<T> f = CompletableFuture.supplyAsync(call, r -> Thread.ofVirtual().start(r));
+    while (true) {
+      try {
+        return f.get(50, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        if (giveUp.getAsBoolean()) {
+          throw new UnreachableException(
+              target,
+              what,
+              new TimeoutException("gave up waiting: the host stopped beating and a probe failed"));
+        }
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
   }
 
   // ---- failover ------------------------------------------------------------------------------

@@ -182,6 +182,22 @@ final class GroupWorker {
     }
   }
 
+  /**
+   * Creates a group whose creation failed before it had a primary. A failure leaves it DEGRADED
+   * without a primary, to be tried again; its event is published only when the reason changes.
+   */
+  private Group create(Group g) {
+    try {
+      return ops.protect(g);
+    } catch (RuntimeException e) {
+      log.warn("group {}: creation failed, will try again: {}", g.id(), e.getMessage());
+      Group failed = g.with(GroupState.DEGRADED, e.getMessage());
+      return java.util.Objects.equals(e.getMessage(), g.reason())
+          ? failed
+          : ops.save(failed, "state", e.getMessage());
+    }
+  }
+
   private Group reconcileProtected(Group g) {
     AgentClient.Replication r = agents.replication(g.primary().agentUrl(), g.primary().vm());
     if (r.lastCheckpoint() > g.lastCheckpoint()) {
@@ -289,6 +305,12 @@ final class GroupWorker {
         && !now.isBefore(nextReprotect)) {
       nextReprotect = now.plus(props.reprotectDelay());
       group = ops.reprotect(g);
+    } else if (g.state() == GroupState.DEGRADED
+        && g.primary() == null
+        && !now.isBefore(nextReprotect)) {
+      // its creation failed (no proxy or host yet, an agent that did not answer in time): again
+      nextReprotect = now.plus(props.reprotectDelay());
+      group = create(g);
     }
     group = ops.cleanOrphans(group);
   }
@@ -326,6 +348,15 @@ final class GroupWorker {
         group = ops.secondaryLost(group, "it lost the checkpoint chain (" + r.getMessage() + ")");
         nextReprotect = clock.instant();
       } else if (group.state() == GroupState.PROTECTED
+          && primaryCannotReachSecondary(e, group.primary().agentUrl())) {
+        // both answer us, but not each other (a partition between their hosts, or a secondary
+        // too slow to acknowledge): the proxy holds the primary's output until a commit that
+        // cannot come, so the service would stall for as long as the partition lasts. Carry on
+        // with the primary alone in a new epoch (fencing the secondary), re-protect later.
+        group =
+            ops.secondaryLost(group, "the primary cannot replicate to it (" + e.getMessage() + ")");
+        nextReprotect = clock.instant().plus(props.reprotectDelay());
+      } else if (group.state() == GroupState.PROTECTED
           && failedInARow >= props.maxCheckpointFailures()) {
         // both answer, yet checkpoints fail: the pair cannot reach each other (a partition
         // between their hosts). The primary keeps the service; output held for a checkpoint is
@@ -344,8 +375,37 @@ final class GroupWorker {
     }
   }
 
+  /**
+   * Whether a failed checkpoint says that the primary, which answered, has no working link to its
+   * secondary: {@code timeout} (no acknowledgement in time) or {@code unavailable} (the link is
+   * broken and reconnecting failed).
+   */
+  static boolean primaryCannotReachSecondary(RuntimeException e, String primaryAgentUrl) {
+    return e instanceof RemoteException r
+        && r.target().equals(AgentClient.target(primaryAgentUrl))
+        && (r.problem().equals("timeout") || r.problem().equals("unavailable"));
+  }
+
   private Group checkpoint(String reason) {
-    group = ops.checkpoint(group, reason);
+    Replica p = group.primary();
+    Duration limit = group.policy().suspectAfter();
+    Instant[] nextProbe = {Instant.EPOCH};
+    group =
+        ops.checkpoint(
+            group,
+            reason,
+            () -> {
+              // on this thread, while it waits for the primary's answer
+              if (hosts.lost(p.host())) {
+                return true;
+              }
+              Instant now = clock.instant();
+              if (hosts.silence(p.host()).compareTo(limit) <= 0 || now.isBefore(nextProbe[0])) {
+                return false;
+              }
+              nextProbe[0] = now.plus(limit);
+              return !agents.alive(p.agentUrl(), props.probeTimeout());
+            });
     return group;
   }
 

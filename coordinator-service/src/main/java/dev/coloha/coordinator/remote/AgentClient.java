@@ -54,7 +54,7 @@ public final class AgentClient {
       double applyMicros,
       double totalMicros) {}
 
-  private static String target(String url) {
+  public static String target(String url) {
     return "agent:" + url;
   }
 
