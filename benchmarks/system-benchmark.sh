@@ -340,9 +340,16 @@ class Client(threading.Thread):
 
 
 def alive(pid):
+    """True while the process runs; a killed agent restarted by this script is our child: reap it
+    (a zombie still answers kill -0)."""
     try:
-        os.kill(pid, 0)
-        return True
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
 
