@@ -1,0 +1,506 @@
+#!/usr/bin/env bash
+# System benchmark on the local lab: redis-benchmark SET/GET through the packet proxy, COLO against
+# passthrough, in one run; then the failover time (kill -9 of the primary's agent to the first
+# reply served by the new primary), repeated.
+#
+#   benchmarks/system-benchmark.sh [--dir DIR] [--rounds R] [--failovers F] [--requests N] [--no-disk]
+#
+#   --dir DIR        lab directory (default target/bench-lab; it is started fresh and stopped at exit)
+#   --rounds R       throughput rounds; each round runs every target once, in turn (default 3)
+#   --failovers F    failover runs (default 10)
+#   --requests N     redis-benchmark requests per test without pipelining (default 20000; -P 16
+#                    runs 5 N; the disk-backed targets run N/10 and N/4)
+#   --no-disk        skip the disk-backed targets
+#
+# Needs the service jars (./colo build), redis-benchmark, curl, python3. Everything listens on
+# 127.0.0.1. Prints a markdown report on stdout (also written to DIR/results.md); progress goes to
+# stderr. Not part of ./colo test. See docs/benchmarks.md ("System: COLO vs passthrough, failover
+# time") for what each target is.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+[ -x "$JAVA_HOME/bin/java" ] || JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+DIR="$ROOT/target/bench-lab"
+ROUNDS=3
+FAILOVERS=10
+REQUESTS=20000
+DISK=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) DIR="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --failovers) FAILOVERS="$2"; shift 2 ;;
+    --requests) REQUESTS="$2"; shift 2 ;;
+    --no-disk) DISK=0; shift ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "system-benchmark: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd)"
+
+for tool in redis-benchmark curl python3; do
+  command -v "$tool" >/dev/null || { echo "system-benchmark: $tool is missing (apt-get install redis-tools curl python3)" >&2; exit 1; }
+done
+for m in coordinator-service replica-agent disk-mirror packet-proxy; do
+  ls "$ROOT/$m/target/$m"-*-exec.jar >/dev/null 2>&1 || { echo "system-benchmark: the $m jar is missing: run ./colo build" >&2; exit 1; }
+done
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+stop_lab() { "$ROOT/scripts/lab.sh" down --dir "$DIR" >&2 || true; }
+trap stop_lab EXIT
+
+"$ROOT/scripts/lab.sh" down --dir "$DIR" >/dev/null 2>&1 || true
+started=$(date +%s)
+echo "system-benchmark: starting a 3-host lab in $DIR (this takes a minute or two)..." >&2
+"$ROOT/scripts/lab.sh" up --hosts 3 --no-groups --dir "$DIR" >&2
+echo "system-benchmark: lab up in $(( $(date +%s) - started )) s" >&2
+
+python3 - "$DIR" "$ROUNDS" "$FAILOVERS" "$REQUESTS" "$DISK" <<'PY' | tee "$DIR/results.md"
+import json, os, signal, socket, statistics, subprocess, sys, threading, time, urllib.request
+
+DIR, ROUNDS, FAILOVERS, REQUESTS, DISK = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
+TOKEN = open(os.path.join(DIR, "token")).read().strip()
+
+
+def log(*a):
+    print("system-benchmark:", *a, file=sys.stderr, flush=True)
+
+
+def lab():
+    return json.load(open(os.path.join(DIR, "lab.json")))
+
+
+def api(method, url, body=None, timeout=30):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Authorization", "Bearer " + TOKEN)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        raw = r.read()
+        return json.loads(raw) if raw else None
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+COORD = lab()["coordinator"]["url"]
+PROXY = lab()["proxy"]["url"]
+
+
+def group(gid):
+    return api("GET", f"{COORD}/v1/groups/{gid}")
+
+
+def wait_group(gid, want="PROTECTED", timeout=300, pred=None):
+    end = time.monotonic() + timeout
+    g = None
+    while time.monotonic() < end:
+        try:
+            g = group(gid)
+            if g["state"] == want and (pred is None or pred(g)):
+                return g
+        except Exception:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"group {gid} not {want} within {timeout} s: {g}")
+
+
+def host_of(name):
+    return next(h for h in lab()["hosts"] if h["name"] == name)
+
+
+def prom(url, name):
+    """Sum of a Prometheus sample family (name as prefix match of the full sample name)."""
+    req = urllib.request.Request(url + "/actuator/prometheus")
+    req.add_header("Authorization", "Bearer " + TOKEN)
+    out = {}
+    with urllib.request.urlopen(req, timeout=30) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name):
+                k, v = line.rsplit(" ", 1)
+                out[k] = float(v)
+    return out
+
+
+# ---- targets ---------------------------------------------------------------------------------
+# The lab is up without groups; the script creates its own: "kv" (COLO, 64 MiB disk on the disk
+# mirrors, what ./colo lab up creates) and "kvnd" (COLO, no disk). Only these exist, so each kill
+# below fails over exactly one group.
+
+
+def create_group(gid, disk, attempts=3):
+    """POST /v1/groups and wait for PROTECTED. A creation that failed part-way (the group DEGRADED
+    with no primary, e.g. a call that timed out on a loaded machine) is not retried by the
+    coordinator: delete the group and create it again."""
+    for attempt in range(1, attempts + 1):
+        port = free_port()
+        api("POST", f"{COORD}/v1/groups", {"id": gid, "guest": "kv", "port": port, "diskBytes": 67108864 if disk else 0})
+        end = time.monotonic() + 300
+        g = None
+        while time.monotonic() < end:
+            g = group(gid)
+            if g["state"] == "PROTECTED":
+                return g
+            if g["state"] in ("DEGRADED", "FAILED") and g.get("primary") is None:
+                break
+            time.sleep(0.1)
+        log(f"group {gid}: creation attempt {attempt} ended {g['state']} ({g.get('reason')}); deleting it and trying again")
+        api("DELETE", f"{COORD}/v1/groups/{gid}", timeout=120)
+        time.sleep(2)
+    raise RuntimeError(f"group {gid} could not be created: {g}")
+
+
+log("creating the groups kv (COLO, mirrored disk) and kvnd (COLO, no disk)")
+kv = create_group("kv", True) if DISK else None
+kvnd = create_group("kvnd", False)
+kv_port = int(kv["endpoint"].rsplit(":", 1)[1]) if kv else None
+nodisk_port = int(kvnd["endpoint"].rsplit(":", 1)[1])
+log("creating the passthrough VMs and the standalone VM")
+# passthrough and standalone VMs live on the no-disk COLO primary's host: same agent process
+ph = host_of(kvnd["primary"]["host"])
+agent, mirror = ph["agent"]["url"], ph["mirror"]["url"]
+
+
+def passthrough(vm, disk):
+    body = {"id": vm, "guest": "kv", "diskBytes": 67108864 if disk else 0, "start": True}
+    if disk:
+        api("POST", f"{mirror}/v1/volumes", {"id": vm, "sizeBytes": 67108864, "role": "PRIMARY", "epoch": 1})
+        body["mirror"] = {"url": mirror, "volume": vm, "epoch": 1}
+    api("POST", f"{agent}/v1/vms", body)
+    port = free_port()
+    api("PUT", f"{PROXY}/v1/groups/{vm}", {"epoch": 1, "listen": {"address": "127.0.0.1", "port": port},
+                                          "mode": "PASSTHROUGH", "primary": {"agentUrl": agent, "vm": vm}})
+    return port
+
+
+pass_port = passthrough("pass", False)
+solo_port = free_port()
+api("POST", f"{agent}/v1/vms", {"id": "solo", "guest": "kv", "diskBytes": 0, "start": True})
+api("POST", f"{agent}/v1/vms/solo/listener", {"bindAddress": "127.0.0.1", "port": solo_port})
+targets = [("colo", nodisk_port, False), ("passthrough", pass_port, False), ("standalone", solo_port, False)]
+if DISK:
+    passd_port = passthrough("passd", True)
+    targets += [("colo+disk", kv_port, True), ("passthrough+disk", passd_port, True)]
+
+
+def bench(port, n, pipeline):
+    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", "set,get", "-n", str(n), "-c", "50", "--csv"]
+    if pipeline > 1:
+        cmd += ["-P", str(pipeline)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900).stdout
+    res = {}
+    for line in out.splitlines()[1:]:
+        f = [x.strip('"') for x in line.split(",")]
+        if len(f) >= 7:
+            res[f[0]] = (float(f[1]), float(f[4]), float(f[6]))  # rps, p50 ms, p99 ms
+    return res
+
+
+def sizes(disk, pipeline):
+    if disk:
+        return max(500, REQUESTS // 10) if pipeline == 1 else max(2000, REQUESTS // 4)
+    return REQUESTS if pipeline == 1 else REQUESTS * 5
+
+
+log("warm-up (JIT of the proxy, the agents and the guests)")
+for name, port, disk in targets:
+    bench(port, 2000 if disk else 10000, 1)
+    bench(port, 2000 if disk else 20000, 16)
+
+runs = {}  # (target, pipeline, test) -> [(rps, p50, p99)]
+t0 = time.monotonic()
+for r in range(ROUNDS):
+    for pipeline in (1, 16):
+        for name, port, disk in targets:
+            log(f"round {r + 1}/{ROUNDS}: {name}, -P {pipeline}")
+            for test, v in bench(port, sizes(disk, pipeline), pipeline).items():
+                runs.setdefault((name, pipeline, test), []).append(v)
+throughput_s = time.monotonic() - t0
+mism = prom(PROXY, "colo_proxy_mismatches_total")
+ckpt = prom(COORD, "colo_coordinator_checkpoints_total")
+
+
+def med(name, pipeline, test, i=0):
+    v = runs.get((name, pipeline, test))
+    return statistics.median(x[i] for x in v) if v else None
+
+
+def fmt(x, d=0):
+    return "—" if x is None else f"{x:,.{d}f}"
+
+
+print("## Throughput: redis-benchmark -c 50 through the proxy, COLO against passthrough\n")
+print(f"Median of {ROUNDS} rounds (targets alternate within a round); requests/s, p50 / p99 in ms "
+      f"(redis-benchmark's own, median of the rounds). {throughput_s:.0f} s of benchmarking.\n")
+print("| target | pipeline | SET req/s | SET p50 / p99 | GET req/s | GET p50 / p99 | SET runs (req/s) | GET runs (req/s) |")
+print("|---|---|---|---|---|---|---|---|")
+for name, port, disk in targets:
+    for pipeline in (1, 16):
+        cells = []
+        for test in ("SET", "GET"):
+            cells += [fmt(med(name, pipeline, test)),
+                      f"{fmt(med(name, pipeline, test, 1), 2)} / {fmt(med(name, pipeline, test, 2), 2)}"]
+        spread = [", ".join(fmt(x[0]) for x in runs.get((name, pipeline, t), [])) for t in ("SET", "GET")]
+        print(f"| {name} | {'-P 16' if pipeline > 1 else 'none'} | " + " | ".join(cells) + f" | {spread[0]} | {spread[1]} |")
+print()
+print("| ratio (median req/s) | pipeline | SET | GET |")
+print("|---|---|---|---|")
+pairs = [("colo", "passthrough"), ("passthrough", "standalone"), ("colo", "standalone")]
+if DISK:
+    pairs += [("colo+disk", "passthrough+disk"), ("colo+disk", "colo")]
+for a, b in pairs:
+    for pipeline in (1, 16):
+        cells = []
+        for test in ("SET", "GET"):
+            x, y = med(a, pipeline, test), med(b, pipeline, test)
+            cells.append("—" if not x or not y else f"{x / y:.2f}")
+        print(f"| {a} / {b} | {'-P 16' if pipeline > 1 else 'none'} | {cells[0]} | {cells[1]} |")
+print()
+print("Proxy mismatches and coordinator checkpoints during the throughput phase (all COLO groups):\n")
+for k, v in sorted(mism.items()):
+    if v:
+        print(f"- `{k}` {v:.0f}")
+for k, v in sorted(ckpt.items()):
+    if v:
+        print(f"- `{k}` {v:.0f}")
+print(flush=True)
+
+# ---- failover --------------------------------------------------------------------------------
+log("deleting the throughput-only targets before the failover runs")
+if DISK:
+    api("DELETE", f"{COORD}/v1/groups/kvnd", timeout=120)
+for vm in ["pass", "passd"] if DISK else ["pass"]:
+    api("DELETE", f"{PROXY}/v1/groups/{vm}")
+for vm in ["pass", "passd", "solo"] if DISK else ["pass", "solo"]:
+    try:
+        api("DELETE", f"{agent}/v1/vms/{vm}")
+    except Exception as e:
+        log("delete vm", vm, e)
+if DISK:
+    try:
+        api("DELETE", f"{mirror}/v1/volumes/passd")
+    except Exception as e:
+        log("delete volume passd", e)
+
+FAILOVER_GROUP = "kv" if DISK else "kvnd"
+fo_port = kv_port if DISK else nodisk_port
+KEY, VALUE = b"failover-key", b"value-0123456789"
+
+
+class Client(threading.Thread):
+    """One connection through the proxy: GET after GET, back to back; (sent, replied) per request."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock.settimeout(120)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.f = self.sock.makefile("rb")
+        self.log = []
+        self.error = None
+        self.stop = threading.Event()
+        self.call(b"SET", KEY, VALUE)
+
+    def call(self, *args):
+        msg = b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+        self.sock.sendall(msg)
+        line = self.f.readline()
+        if line.startswith(b"$"):
+            n = int(line[1:])
+            data = self.f.read(n + 2)[:-2] if n >= 0 else None
+            return data
+        return line.rstrip(b"\r\n")
+
+    def run(self):
+        try:
+            while not self.stop.is_set():
+                t = time.monotonic()
+                v = self.call(b"GET", KEY)
+                if v != VALUE:
+                    raise RuntimeError(f"GET returned {v!r}")
+                self.log.append((t, time.monotonic()))
+        except Exception as e:  # noqa: BLE001
+            self.error = e
+
+    def close(self):
+        self.stop.set()
+        self.join(130)
+        self.sock.close()
+
+
+def alive(pid):
+    """True while the process runs; a killed agent restarted by this script is our child: reap it
+    (a zombie still answers kill -0)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def set_pid(host, role, pid):
+    d = lab()
+    for h in d["hosts"]:
+        if h["name"] == host:
+            h[role]["pid"] = pid
+    tmp = os.path.join(DIR, "lab.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(d, f)
+    os.replace(tmp, os.path.join(DIR, "lab.json"))
+
+
+def healthy(url):
+    try:
+        api("GET", url + "/actuator/health", timeout=5)
+        return True
+    except Exception:
+        return False
+
+
+def wait_hosts(n, timeout=180):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            hs = api("GET", f"{COORD}/v1/hosts")
+            up = [h for h in hs if h.get("agentUrl") and h.get("mirrorUrl") and not h.get("lost")]
+            if len(up) >= n and all(alive(h["agent"]["pid"]) and healthy(h["agent"]["url"]) for h in lab()["hosts"]):
+                return
+        except Exception:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the restarted agent did not come back")
+
+
+results = []
+fo_before = prom(COORD, "colo_failover_duration_seconds_")
+for run in range(FAILOVERS):
+    try:
+        g = wait_group(FAILOVER_GROUP, timeout=120)
+        wait_hosts(3)
+        old_primary, epoch = g["primary"]["host"], g["epoch"]
+        h = host_of(old_primary)
+        pid, url = h["agent"]["pid"], h["agent"]["url"]
+        port = url.rsplit(":", 1)[1]
+        cmd = [a for a in open(f"/proc/{pid}/cmdline", "rb").read().decode().split("\0") if a]
+        cmd = [f"--server.port={port}" if a == "--server.port=0" else a for a in cmd]
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+        fo = prom(COORD, "colo_failover_duration_seconds_")
+        c = Client(fo_port)
+        c.start()
+        time.sleep(0.5)
+        if c.error:
+            raise RuntimeError(f"client failed before the kill: {c.error}")
+        mark = len(c.log)
+        t_kill = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        # first reply to a request sent after the kill
+        t_first = None
+        deadline = t_kill + 120
+        while time.monotonic() < deadline and not c.error:
+            after = [x for x in c.log[max(0, mark - 2):] if x[0] > t_kill]
+            if after:
+                t_first = after[0][1]
+                break
+            time.sleep(0.001)
+        while alive(pid):
+            time.sleep(0.01)
+        # restart the killed agent at once (same command line and port): re-protection does not need
+        # it (a third host is there), the next run does
+        with open(os.path.join(DIR, f"{old_primary}-agent.restart.log"), "ab") as out:
+            p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        set_pid(old_primary, "agent", p.pid)
+        try:
+            g2 = wait_group(FAILOVER_GROUP, timeout=240,
+                            pred=lambda x: x["epoch"] > epoch and x["primary"]["host"] != old_primary
+                            and x["secondary"] is not None)
+            t_prot = time.monotonic()
+        except RuntimeError as e:
+            log(str(e))
+            g2, t_prot = group(FAILOVER_GROUP), None
+        time.sleep(0.3)
+        c.close()
+        # warm the restarted agent up before the next kill: under heavy load the coordinator's first
+        # POST /v1/vms to a cold agent (JIT, guest compilation) can exceed its 5 s call timeout
+        # (see docs/benchmarks.md)
+        end = time.monotonic() + 180
+        while not healthy(url) and time.monotonic() < end:
+            time.sleep(0.2)
+        try:
+            api("POST", f"{url}/v1/vms", {"id": "warmup", "guest": "kv", "diskBytes": 0, "start": True}, timeout=120)
+            api("DELETE", f"{url}/v1/vms/warmup", timeout=60)
+        except Exception as e:  # noqa: BLE001
+            log(f"warm-up of the restarted agent failed: {e!r}")
+        if c.error:
+            log(f"run {run + 1}: client error {c.error!r}")
+        # the longest wait for a reply around the kill: from the last reply before the kill (or the
+        # kill) to the first reply after it
+        replies = [x[1] for x in c.log]
+        before = max([r for r in replies if r <= t_kill], default=t_kill)
+        gap = None if t_first is None else t_first - before
+        fo2 = prom(COORD, "colo_failover_duration_seconds_")
+        key_sum = next((k for k in fo2 if k.startswith("colo_failover_duration_seconds_sum") and f'group="{FAILOVER_GROUP}"' in k), None)
+        key_cnt = next((k for k in fo2 if k.startswith("colo_failover_duration_seconds_count") and f'group="{FAILOVER_GROUP}"' in k), None)
+        coord = None
+        if key_sum and key_cnt and fo2[key_cnt] - fo.get(key_cnt, 0) == 1:
+            coord = fo2[key_sum] - fo.get(key_sum, 0)
+        r = {"run": run + 1, "killed": old_primary, "new_primary": g2["primary"]["host"] if g2.get("primary") else None,
+             "first_reply_ms": None if t_first is None else (t_first - t_kill) * 1000,
+             "blackout_ms": None if gap is None else gap * 1000,
+             "coordinator_ms": None if coord is None else coord * 1000,
+             "reprotected_ms": None if t_prot is None else (t_prot - t_kill) * 1000,
+             "requests": len(c.log), "client_error": repr(c.error) if c.error else None}
+        results.append(r)
+        log(f"failover {run + 1}/{FAILOVERS}: " + ", ".join(f"{k}={v:.0f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+    except Exception as e:  # noqa: BLE001
+        log(f"failover {run + 1}/{FAILOVERS} failed: {e!r}")
+        results.append({"run": run + 1, "killed": None, "new_primary": None, "first_reply_ms": None, "blackout_ms": None,
+                        "coordinator_ms": None, "reprotected_ms": None, "requests": 0, "client_error": repr(e)})
+        if "not PROTECTED" in str(e) or "did not come back" in str(e):
+            break
+
+print(f"## Failover time: kill -9 of the primary's agent, group `{FAILOVER_GROUP}` "
+      f"(kv guest, {'64 MiB mirrored disk' if DISK else 'no disk'})\n")
+print("| run | killed | new primary | kill → first reply (ms) | reply blackout (ms) | coordinator failover (ms) | kill → PROTECTED (ms) | GETs on the connection |")
+print("|---|---|---|---|---|---|---|---|")
+for r in results:
+    print(f"| {r['run']} | {r['killed']} | {r['new_primary']} | {fmt(r['first_reply_ms'])} | {fmt(r['blackout_ms'])} | "
+          f"{fmt(r['coordinator_ms'])} | {fmt(r['reprotected_ms'])} | {r['requests']:,}{' (error: ' + r['client_error'] + ')' if r['client_error'] else ''} |")
+print()
+
+
+def q(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, int(round(p * (len(xs) - 1)))))]
+
+
+print("| figure (ms) | n | min | median | p90 | max |")
+print("|---|---|---|---|---|---|")
+for k, label in [("first_reply_ms", "kill → first reply served by the new primary"),
+                 ("blackout_ms", "longest wait for a reply on the connection"),
+                 ("coordinator_ms", "coordinator: primary declared lost → proxy switched"),
+                 ("reprotected_ms", "kill → PROTECTED again (new secondary synced)")]:
+    xs = [r[k] for r in results if r[k] is not None]
+    if xs:
+        print(f"| {label} | {len(xs)} | {min(xs):,.0f} | {statistics.median(xs):,.0f} | {q(xs, 0.9):,.0f} | {max(xs):,.0f} |")
+    else:
+        print(f"| {label} | 0 | — | — | — | — |")
+print()
+print(f"Load average at the end: {open('/proc/loadavg').read().split()[:3]}, {os.cpu_count()} CPUs.")
+PY
+echo "system-benchmark: done in $(( $(date +%s) - started )) s; report in $DIR/results.md" >&2
