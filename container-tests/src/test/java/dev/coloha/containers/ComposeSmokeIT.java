@@ -37,7 +37,7 @@ class ComposeSmokeIT {
     compose =
         new Compose(
             Compose.repositoryRoot(),
-            "colosmoke",
+            "colosmoke" + ProcessHandle.current().pid(),
             Map.of(
                 "COLO_TOKEN",
                 TOKEN,

@@ -128,6 +128,35 @@ class MetricsExpositionIT {
   }
 
   @Test
+  void everyDashboardQueryIsValidPromQl() throws Exception {
+    // promtool parses PromQL in rule files: one recording rule per panel query, with Grafana's
+    // variables replaced by what Grafana substitutes
+    Path dashboard = Compose.repositoryRoot().resolve("docker/grafana/dashboards/colo-ha.json");
+    JsonNode root = JsonMapper.builder().build().readTree(Files.readString(dashboard));
+    StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+    int i = 0;
+    for (JsonNode expr : root.findValues("expr")) {
+      String q =
+          expr.asString()
+              .replace("$__rate_interval", "1m")
+              .replace("$group", ".*")
+              .replace("'", "''");
+      rules.append("      - record: colo:dashboard:q").append(i++).append("\n");
+      rules.append("        expr: '").append(q).append("'\n");
+    }
+    Path file = Files.createTempFile("colo-dashboard", ".rules.yml");
+    Files.writeString(file, rules);
+    Process p =
+        new ProcessBuilder("promtool", "check", "rules", file.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).contains("SUCCESS: " + i + " rules found");
+  }
+
+  @Test
   void everyMetricTheDashboardUsesIsExposed() throws Exception {
     Path dashboard = Compose.repositoryRoot().resolve("docker/grafana/dashboards/colo-ha.json");
     JsonNode root = JsonMapper.builder().build().readTree(Files.readString(dashboard));

@@ -126,6 +126,19 @@ class HelmChartTest {
   }
 
   @Test
+  void withoutATokenOneIsGeneratedAtInstall() {
+    JsonNode secret = render().get("Secret", "-token");
+    String token =
+        new String(
+            java.util.Base64.getDecoder().decode(secret.path("data").path("token").asString()));
+    assertThat(token).hasSize(40);
+    assertThat(
+            secret.path("metadata").path("annotations").path("helm.sh/resource-policy").asString())
+        .isEqualTo("keep");
+    assertThat(CHART.resolve("templates/secret.yaml")).content().doesNotContain("lookup \"");
+  }
+
+  @Test
   void anExistingSecretReplacesTheChartsOwn() {
     RenderedChart chart = render(t -> t.set("security.existingSecret", "my-colo-token"));
     assertThat(chart.ofKind("Secret")).isEmpty();
