@@ -12,7 +12,7 @@ final class Cluster {
   /** Until {@code hosts} hosts (agent and mirror each, not lost) and a proxy have registered. */
   static void awaitRegistered(ColoApi api, String coordinator, int hosts) {
     await()
-        .atMost(Duration.ofSeconds(120))
+        .atMost(Duration.ofSeconds(240))
         .pollInterval(Duration.ofMillis(250))
         .ignoreExceptions()
         .until(
@@ -31,7 +31,7 @@ final class Cluster {
 
   static JsonNode awaitState(ColoApi api, String coordinator, String group, String state) {
     return await()
-        .atMost(Duration.ofSeconds(180))
+        .atMost(Duration.ofSeconds(300))
         .pollInterval(Duration.ofMillis(250))
         .until(
             () -> api.group(coordinator, group),

@@ -46,7 +46,9 @@ class ComposeSmokeIT {
                 "COLO_KV_PORT",
                 "" + kvPort,
                 "COLO_COORDINATOR_PORT",
-                "" + coordinatorPort),
+                "" + coordinatorPort,
+                "COLO_JAVA_TOOL_OPTIONS",
+                ColoCluster.JAVA_OPTS),
             log);
     compose.runQuietly(120, "down", "-v", "--remove-orphans");
     compose.run(600, "up", "-d");
@@ -79,7 +81,7 @@ class ComposeSmokeIT {
     long epoch = group.path("epoch").asLong();
     // the bootstrap job created it and finished
     await()
-        .atMost(Duration.ofSeconds(60))
+        .atMost(Duration.ofSeconds(120))
         .until(
             () ->
                 compose.run(30, "ps", "bootstrap").contains("Exit 0")
@@ -98,7 +100,7 @@ class ComposeSmokeIT {
     compose.docker(60, "kill", agent, mirror);
 
     await()
-        .atMost(Duration.ofSeconds(60))
+        .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
         .until(
             () -> api.group(coordinator, "kv"),
@@ -107,7 +109,7 @@ class ComposeSmokeIT {
                     && secondary.equals(g.path("primary").path("host").asString())
                     && g.path("epoch").asLong() > epoch);
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .ignoreExceptions()
         .until(() -> "s0".equals(redis.get("smoke-0")));
     for (int i = 0; i < 50; i++) {

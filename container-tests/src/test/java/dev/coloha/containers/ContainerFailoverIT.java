@@ -51,7 +51,7 @@ class ContainerFailoverIT {
     assertThat(List.of(primary, secondary)).containsExactlyInAnyOrder("host-1", "host-2");
 
     RedisCli redis = new RedisCli(cluster.kvPort());
-    await().atMost(Duration.ofSeconds(30)).until(() -> "PONG".equals(tryRun(redis, "PING")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "PONG".equals(tryRun(redis, "PING")));
     Map<String, String> acked = new ConcurrentHashMap<>();
     for (int i = 0; i < 100; i++) {
       assertThat(redis.set("before-" + i, "v" + i)).as("SET before-%d", i).isTrue();
@@ -75,7 +75,7 @@ class ContainerFailoverIT {
     cluster.killHost(primary);
     JsonNode after =
         await()
-            .atMost(Duration.ofSeconds(60))
+            .atMost(Duration.ofSeconds(120))
             .pollInterval(Duration.ofMillis(200))
             .until(
                 () -> cluster.api.group(coordinator, "kv"),
@@ -89,7 +89,7 @@ class ContainerFailoverIT {
 
     assertThat(after.path("state").asString()).isIn("DEGRADED", "FAILING_OVER", "REPROTECTING");
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .until(() -> "v0".equals(tryRun(redis, "GET", "before-0")));
     System.out.printf(
         "failover %s -> %s: %d writes acknowledged (%d while the primary died), state %s%n",

@@ -55,7 +55,7 @@ class MetricsExpositionIT {
     JsonNode group = Cluster.awaitState(cluster.api, coordinator, "kv", "PROTECTED");
     RedisCli redis = new RedisCli(cluster.kvPort());
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .ignoreExceptions()
         .until(() -> "PONG".equals(redis.run("PING")));
     for (int i = 0; i < 100; i++) {
@@ -75,7 +75,7 @@ class MetricsExpositionIT {
     long epoch = group.path("epoch").asLong();
     cluster.killHost(primary);
     await()
-        .atMost(Duration.ofSeconds(60))
+        .atMost(Duration.ofSeconds(120))
         .until(
             () -> cluster.api.group(coordinator, "kv"),
             g -> g != null && g.path("epoch").asLong() > epoch);
