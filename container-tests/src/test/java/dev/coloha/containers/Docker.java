@@ -1,0 +1,79 @@
+package dev.coloha.containers;
+
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.testcontainers.DockerClientFactory;
+
+/**
+ * What the container tests need from the machine. Without a Docker engine they skip on a
+ * developer's machine, but fail under {@code CI=true}: CI starts its own engine, so a missing one
+ * is a broken CI, not a reason to pass.
+ */
+final class Docker {
+  static final List<String> IMAGES =
+      List.of(
+          "colo-ha/coordinator-service",
+          "colo-ha/replica-agent",
+          "colo-ha/disk-mirror",
+          "colo-ha/packet-proxy");
+
+  private Docker() {}
+
+  /** Skips (or under CI fails) the calling test when no Docker engine answers. */
+  static void require() {
+    require(DockerClientFactory.instance().isDockerAvailable(), System.getenv("CI"));
+    for (String image : IMAGES) {
+      String ref = image + ":" + Images.tag();
+      boolean present;
+      try {
+        DockerClientFactory.instance().client().inspectImageCmd(ref).exec();
+        present = true;
+      } catch (RuntimeException e) {
+        present = false;
+      }
+      if (!present) {
+        throw new AssertionError(
+            "image "
+                + ref
+                + " is missing: the container-tests module builds it in pre-integration-test"
+                + " (docker/build-images.sh --local-base)");
+      }
+    }
+  }
+
+  static void require(boolean dockerAvailable, String ciEnv) {
+    if (dockerAvailable) {
+      return;
+    }
+    if ("true".equalsIgnoreCase(ciEnv)) {
+      throw new AssertionError(
+          "no Docker engine answers, and CI=true: the container tests must run in CI"
+              + " (.ci/run starts dockerd)");
+    }
+    Assumptions.abort(
+        "no Docker engine answers: container tests skipped (they fail under CI=true)");
+  }
+
+  /** Fails the test when a command-line tool it drives is not installed. */
+  static void requireTool(String tool, String debianPackage) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      if (java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, tool))) {
+        return;
+      }
+    }
+    throw new AssertionError(tool + " is not installed: apt-get install " + debianPackage);
+  }
+
+  /** Image tags. */
+  static final class Images {
+    private Images() {}
+
+    static String tag() {
+      return System.getProperty("colo.images.tag", "latest");
+    }
+
+    static String of(String module) {
+      return "colo-ha/" + module + ":" + tag();
+    }
+  }
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Builds the COLO HA service images from the service jars (./mvnw package first).
+#   docker/build-images.sh [--local-base] [--base IMAGE] [--tag TAG] [--only "m1 m2"]
+# --local-base   imports colo-ha/jre-base:25 with `docker import` from a rootfs assembled on this
+#                machine (a jlink'd Java 25 runtime, the glibc it needs, a static busybox), so no
+#                registry is contacted; the service images are then built FROM it.
+# --base IMAGE   base image of the service images (default eclipse-temurin:25-jre, pulled).
+# --tag TAG      image tag (default: latest); images are colo-ha/<module>:TAG.
+# Env: JAVA_HOME (a JDK 25 with jlink, for --local-base), BUSYBOX (a static busybox binary).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MODULES=(coordinator-service replica-agent disk-mirror packet-proxy)
+declare -A PORTS=([coordinator-service]=7700 [replica-agent]=7701 [disk-mirror]=7702 [packet-proxy]=7703)
+LOCAL_BASE_IMAGE="colo-ha/jre-base:25"
+# Java modules the services use (Spring Boot, Tomcat, H2, Micrometer, Chicory, JNA).
+JAVA_MODULES="java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,java.prefs,java.rmi,java.scripting,java.security.jgss,java.security.sasl,java.sql,java.transaction.xa,java.xml,jdk.crypto.ec,jdk.httpserver,jdk.jfr,jdk.management,jdk.management.jfr,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs,jdk.charsets,jdk.localedata"
+
+base=""
+local_base=0
+tag="${COLO_IMAGE_TAG:-latest}"
+only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --local-base) local_base=1; shift ;;
+    --base) base="$2"; shift 2 ;;
+    --tag) tag="$2"; shift 2 ;;
+    --only) only="$2"; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build-images: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "$only" ] && read -r -a MODULES <<<"$only"
+
+die() { echo "build-images: $*" >&2; exit 1; }
+log() { echo "build-images: $*" >&2; }
+
+command -v docker >/dev/null || die "docker is not installed"
+docker info >/dev/null 2>&1 || die "no Docker engine answers (start dockerd)"
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# A static busybox: health probes (wget) and a shell in every image, whatever the base.
+find_busybox() {
+  local b
+  for b in "${BUSYBOX:-}" /bin/busybox /usr/bin/busybox; do
+    [ -n "$b" ] && [ -x "$b" ] || continue
+    if file -L "$b" 2>/dev/null | grep -q 'statically linked' || ! ldd "$b" >/dev/null 2>&1; then
+      echo "$b"
+      return
+    fi
+  done
+  # not installed: fetch the Debian package without installing it
+  (cd "$WORK" && apt-get download busybox-static >/dev/null 2>&1) || die "no static busybox: apt-get install busybox-static (or set BUSYBOX)"
+  dpkg-deb -x "$WORK"/busybox-static_*.deb "$WORK/bb"
+  echo "$WORK/bb/bin/busybox"
+}
+BB="$(find_busybox)"
+
+# ---- the local base --------------------------------------------------------------------------
+build_local_base() {
+  local jdk="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+  [ -x "$jdk/bin/jlink" ] || die "JAVA_HOME ($jdk) has no jlink"
+  [[ "$("$jdk/bin/java" -version 2>&1)" == *'version "25'* ]] || die "JAVA_HOME ($jdk) is not Java 25"
+  local rootfs="$WORK/rootfs"
+  local java_dir="$rootfs/opt/java/openjdk"
+  mkdir -p "$rootfs"/{bin,etc,tmp,lib64,var/lib/colo,opt/java} "$rootfs/lib/x86_64-linux-gnu"
+  chmod 1777 "$rootfs/tmp"
+  log "jlink: a Java 25 runtime with $(tr ',' '\n' <<<"$JAVA_MODULES" | wc -l) modules"
+  "$jdk/bin/jlink" --add-modules "$JAVA_MODULES" --strip-debug --no-man-pages --no-header-files \
+    --compress=zip-6 --output "$java_dir"
+  # the class-data-sharing archive of the runtime (faster start-up)
+  "$java_dir/bin/java" -Xshare:dump >/dev/null 2>&1 || true
+  # the shared libraries the runtime links to (AWT's X11 parts stay out: the services are headless)
+  local libs
+  libs="$(find "$java_dir" -name '*.so' ! -name 'libawt_xawt.so' ! -name 'libjawt.so' ! -name 'libsplashscreen.so' -print0 \
+    | xargs -0 ldd "$java_dir/bin/java" 2>/dev/null | awk '/=>/ && $3 ~ /^\// {print $3} /^\t\/lib64/ {print $1}' \
+    | grep -v "$java_dir" | sort -u)"
+  local l
+  for l in $libs /lib/x86_64-linux-gnu/libgcc_s.so.1 /lib/x86_64-linux-gnu/libz.so.1; do
+    [ -e "$l" ] || continue
+    case "$l" in
+      /lib64/*) cp -L "$l" "$rootfs/lib64/" ;;
+      *) cp -L "$l" "$rootfs/lib/x86_64-linux-gnu/" ;;
+    esac
+  done
+  cp -L /lib64/ld-linux-x86-64.so.2 "$rootfs/lib64/"
+  mkdir -p "$rootfs/usr"
+  ln -s ../lib "$rootfs/usr/lib"
+  ln -s ../bin "$rootfs/usr/bin"
+  cp "$BB" "$rootfs/bin/busybox"
+  for a in $("$BB" --list); do
+    [ "$a" = busybox ] || ln -sf busybox "$rootfs/bin/$a"
+  done
+  ln -s ../opt/java/openjdk/bin/java "$rootfs/bin/java"
+  cat >"$rootfs/etc/passwd" <<'P'
+root:x:0:0:root:/root:/bin/sh
+colo:x:10001:10001:COLO HA:/var/lib/colo:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+P
+  cat >"$rootfs/etc/group" <<'G'
+root:x:0:
+colo:x:10001:
+nogroup:x:65534:
+G
+  echo 'hosts: files dns' >"$rootfs/etc/nsswitch.conf"
+  mkdir -p "$rootfs/root"
+  chown 10001:10001 "$rootfs/var/lib/colo"
+  log "rootfs: $(du -sh "$rootfs" | cut -f1); importing $LOCAL_BASE_IMAGE"
+  local old
+  old="$(docker image inspect -f '{{.Id}}' "$LOCAL_BASE_IMAGE" 2>/dev/null || true)"
+  tar -C "$rootfs" --numeric-owner -c . | docker import \
+    -c 'ENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8' \
+    -c 'CMD ["java", "-version"]' \
+    -m "COLO HA local base: jlink'd Java 25 from $jdk" \
+    - "$LOCAL_BASE_IMAGE" >/dev/null
+  # the previous import, now untagged, goes (unless a container or an image still uses it)
+  [ -z "$old" ] || docker rmi "$old" >/dev/null 2>&1 || true
+  local runs
+  runs="$(docker run --rm "$LOCAL_BASE_IMAGE" java -version 2>&1)" || die "the base image does not run java: $runs"
+  log "base runs: ${runs%%$'\n'*}"
+}
+
+if [ "$local_base" = 1 ]; then
+  build_local_base
+  base="$LOCAL_BASE_IMAGE"
+fi
+base="${base:-eclipse-temurin:25-jre}"
+
+# ---- the service images ----------------------------------------------------------------------
+version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' "$ROOT/pom.xml" | head -1)"
+for m in "${MODULES[@]}"; do
+  [ -n "${PORTS[$m]:-}" ] || die "unknown module $m"
+  jar="$(ls "$ROOT/$m/target/$m"-*-exec.jar 2>/dev/null | head -1)"
+  [ -n "$jar" ] || die "the $m jar is missing: run ./mvnw package -DskipTests first"
+  ctx="$WORK/ctx-$m"
+  mkdir -p "$ctx/data"
+  touch "$ctx/data/.keep"
+  cp "$jar" "$ctx/app.jar"
+  cp "$BB" "$ctx/busybox"
+  cp "$ROOT/docker/bootstrap-groups.sh" "$ctx/bootstrap-groups.sh"
+  chmod 0755 "$ctx/busybox" "$ctx/bootstrap-groups.sh"
+  log "colo-ha/$m:$tag from $base"
+  docker build -q -f "$ROOT/docker/Dockerfile" --build-arg BASE_IMAGE="$base" \
+    --build-arg SERVICE="$m" --build-arg PORT="${PORTS[$m]}" --build-arg VERSION="$version" \
+    -t "colo-ha/$m:$tag" "$ctx" >/dev/null
+  rm -rf "$ctx"
+done
+docker images --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep '^colo-ha/' >&2
