@@ -445,6 +445,13 @@ final class GroupOperations {
       return g;
     }
     Replica s = replicaOn(h.get(), g);
+    // a cheap look first, without a new epoch: a host that registered again may not serve yet,
+    // and a restarted service must not inherit its predecessor's open circuit breaker
+    if (!agents.ready(s.agentUrl(), props.probeTimeout())
+        || (s.mirrorUrl() != null && !mirrors.ready(s.mirrorUrl(), props.probeTimeout()))) {
+      log.info("group {}: {} does not answer yet; re-protection waits", g.id(), s.host());
+      return g;
+    }
     // a new pair is a new membership: a new epoch, persisted first (the proxy refuses a
     // reconfiguration without one, and the old secondary, if it comes back, is fenced)
     g =

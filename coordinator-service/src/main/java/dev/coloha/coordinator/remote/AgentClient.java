@@ -173,6 +173,18 @@ public final class AgentClient {
         timeout);
   }
 
+  /**
+   * Whether the agent answers a direct probe; if it does, its circuit breaker is closed again (it
+   * may be a restarted agent on the old address).
+   */
+  public boolean ready(String url, Duration probeTimeout) {
+    if (!alive(url, probeTimeout)) {
+      return false;
+    }
+    remote.resetBreaker(target(url));
+    return true;
+  }
+
   /** A health probe that bypasses the circuit breaker. */
   public boolean alive(String url, Duration probeTimeout) {
     try {

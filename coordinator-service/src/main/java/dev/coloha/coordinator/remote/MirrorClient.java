@@ -18,6 +18,20 @@ public final class MirrorClient {
     return "mirror:" + url;
   }
 
+  /**
+   * Whether the mirror answers a direct probe; if it does, its circuit breaker is closed again (it
+   * may be a restarted mirror on the old address).
+   */
+  public boolean ready(String url, Duration probeTimeout) {
+    try {
+      remote.direct(target(url), "GET", url + "/actuator/health", null, Map.class, probeTimeout);
+    } catch (RuntimeException e) {
+      return false;
+    }
+    remote.resetBreaker(target(url));
+    return true;
+  }
+
   /** Creates a volume unless it exists (409 counts as done). */
   public void createVolume(String url, String volume, long sizeBytes, String role, long epoch) {
     try {

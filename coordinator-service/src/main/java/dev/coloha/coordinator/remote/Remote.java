@@ -147,6 +147,18 @@ public final class Remote {
     return json.readValue(r.body(), type);
   }
 
+  /**
+   * Closes the circuit breaker of {@code target} after a direct probe showed it answering again (a
+   * restarted service on its old address), so that the next calls are not refused for what its
+   * predecessor did.
+   */
+  public void resetBreaker(String target) {
+    CircuitBreaker b = breakers.circuitBreaker(target);
+    if (b.getState() != CircuitBreaker.State.CLOSED) {
+      b.reset();
+    }
+  }
+
   public JsonMapper json() {
     return json;
   }
