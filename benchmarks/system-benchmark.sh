@@ -264,7 +264,7 @@ for a, b in pairs:
         cells = []
         for test in ("SET", "GET"):
             x, y = med(a, pipeline, test), med(b, pipeline, test)
-            cells.append("—" if not x or not y else f"{x / y:.2f}")
+            cells.append("—" if not x or not y else f"{x / y:.2f}" if x / y >= 0.1 else f"{x / y:.3f}")
         print(f"| {a} / {b} | {'-P 16' if pipeline > 1 else 'none'} | {cells[0]} | {cells[1]} |")
 print()
 print("Proxy mismatches and coordinator checkpoints during the throughput phase (all COLO groups):\n")
