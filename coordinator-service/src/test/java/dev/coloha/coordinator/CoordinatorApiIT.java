@@ -178,38 +178,4 @@ class CoordinatorApiIT {
     assertThat(call("DELETE", "/v1/groups/lonely", null, true).statusCode()).isEqualTo(204);
     assertThat(call("GET", "/v1/groups/lonely", null, true).statusCode()).isEqualTo(404);
   }
-
-  @Test
-  void aGroupWhoseCreationFailedIsCreatedAgainOnceHostsAppear() throws Exception {
-    HttpResponse<String> created =
-        call("POST", "/v1/groups", "{\"id\":\"late\",\"guest\":\"kv\",\"port\":6003}", true);
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(202);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .untilAsserted(
-            () ->
-                assertThat(call("GET", "/v1/groups/late", null, true).body())
-                    .contains("\"state\":\"DEGRADED\"", "\"primary\":null"));
-    // a proxy and a host appear; the host's agent does not answer (nothing listens on port 1):
-    // the creation is tried again, and now fails on that agent instead of "no proxy/host"
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(
-            () -> {
-              call(
-                  "POST",
-                  "/v1/hosts/late-proxy/heartbeat",
-                  "{\"role\":\"proxy\",\"url\":\"http://127.0.0.1:3\"}",
-                  true);
-              call(
-                  "POST",
-                  "/v1/hosts/late-host/heartbeat",
-                  "{\"role\":\"agent\",\"url\":\"http://127.0.0.1:1\"}",
-                  true);
-              assertThat(call("GET", "/v1/groups/late", null, true).body())
-                  .contains("\"state\":\"DEGRADED\"", "http://127.0.0.1:1");
-            });
-    assertThat(call("DELETE", "/v1/groups/late", null, true).statusCode()).isEqualTo(204);
-  }
 }

@@ -26,8 +26,10 @@ import tools.jackson.databind.JsonNode;
  * primary whose output got out would show as a repeat (or a gap) on that connection.
  *
  * <ol>
- *   <li>the link between the two hosts is cut (both still reach coordinator and proxy), then
- *       healed: the service goes on and the group ends PROTECTED with one primary;
+ *   <li>the link between the two hosts is cut (both still reach coordinator and proxy): the primary
+ *       cannot checkpoint, so the coordinator drops the secondary in a new epoch and the primary
+ *       serves alone (the service goes on during the partition); after healing the group is
+ *       PROTECTED again, same primary, newer epoch;
  *   <li>the primary's host is cut off from everything: the coordinator fails over (new epoch) to
  *       the other host; the old primary, still running in its namespace, is fenced by its epoch
  *       when the network comes back, and the group is re-protected.
@@ -162,6 +164,9 @@ class PartitionIT {
     // the old primary is back on the network: whatever it still thinks, the epoch fences it
     JsonNode old = replication(p);
     log("old primary's agent right after healing: %s", old == null ? "no VM kv" : old);
+    if (old != null && old.get("role").asString().equals("PRIMARY")) {
+      assertThat(old.get("epoch").asLong()).as("the old primary's epoch").isLessThan(newEpoch);
+    }
     NetnsLab.Response commit =
         lab.call(
             "POST",

@@ -182,22 +182,6 @@ final class GroupWorker {
     }
   }
 
-  /**
-   * Creates a group whose creation failed before it had a primary. A failure leaves it DEGRADED
-   * without a primary, to be tried again; its event is published only when the reason changes.
-   */
-  private Group create(Group g) {
-    try {
-      return ops.protect(g);
-    } catch (RuntimeException e) {
-      log.warn("group {}: creation failed, will try again: {}", g.id(), e.getMessage());
-      Group failed = g.with(GroupState.DEGRADED, e.getMessage());
-      return java.util.Objects.equals(e.getMessage(), g.reason())
-          ? failed
-          : ops.save(failed, "state", e.getMessage());
-    }
-  }
-
   private Group reconcileProtected(Group g) {
     AgentClient.Replication r = agents.replication(g.primary().agentUrl(), g.primary().vm());
     if (r.lastCheckpoint() > g.lastCheckpoint()) {
@@ -305,12 +289,6 @@ final class GroupWorker {
         && !now.isBefore(nextReprotect)) {
       nextReprotect = now.plus(props.reprotectDelay());
       group = ops.reprotect(g);
-    } else if (g.state() == GroupState.DEGRADED
-        && g.primary() == null
-        && !now.isBefore(nextReprotect)) {
-      // its creation failed (no proxy or host yet, an agent that did not answer in time): again
-      nextReprotect = now.plus(props.reprotectDelay());
-      group = create(g);
     }
     group = ops.cleanOrphans(group);
   }
