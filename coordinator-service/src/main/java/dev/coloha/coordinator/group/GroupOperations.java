@@ -190,6 +190,10 @@ final class GroupOperations {
   private Group pair(Group g, Replica s) {
     Replica p = g.primary();
     if (s.volume() != null) {
+      // a volume of this id on the new secondary's mirror is left from an older membership (that
+      // host was a replica before and its orphan is not cleaned yet): start from a fresh one, the
+      // resync copies the whole disk anyway
+      mirrors.deleteVolume(s.mirrorUrl(), s.volume());
       mirrors.createVolume(
           s.mirrorUrl(), s.volume(), g.spec().diskBytes(), "SECONDARY", g.diskEpoch());
       mirrors.resync(p.mirrorUrl(), p.volume(), s.mirrorUrl(), s.volume());
