@@ -35,6 +35,17 @@ final class Cluster {
         .pollInterval(Duration.ofMillis(250))
         .until(
             () -> api.group(coordinator, group),
-            g -> g != null && state.equals(g.path("state").asString()));
+            g -> {
+              if (g == null) {
+                return false;
+              }
+              String now = g.path("state").asString();
+              boolean stuck =
+                  now.equals("FAILED") || (now.equals("DEGRADED") && g.path("primary").isNull());
+              if (stuck && !now.equals(state)) {
+                throw new AssertionError("group " + group + " will not become " + state + ": " + g);
+              }
+              return state.equals(now);
+            });
   }
 }

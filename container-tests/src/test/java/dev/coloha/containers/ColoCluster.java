@@ -29,8 +29,9 @@ final class ColoCluster implements AutoCloseable {
   static final int KV_PORT = 6379;
   static final String TOKEN = "container-test-token";
   private static final Duration STARTUP = Duration.ofMinutes(6);
-  // C1 only: the services start in about half the CPU time, which matters on a 2-core machine
-  static final String JAVA_OPTS = "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+
+  /** JVM options of the services in the tests: small heaps, one GC thread. */
+  static final String JAVA_OPTS = "-Xmx384m -XX:+UseSerialGC";
 
   private final Network network = Network.newNetwork();
   private final Map<String, GenericContainer<?>> containers = new LinkedHashMap<>();
@@ -42,7 +43,9 @@ final class ColoCluster implements AutoCloseable {
     containers.put(
         "coordinator",
         service("coordinator", "coordinator-service", 7700)
-            .withEnv("COLO_COORDINATOR_DATA_DIR", "/var/lib/colo/coordinator"));
+            .withEnv("COLO_COORDINATOR_DATA_DIR", "/var/lib/colo/coordinator")
+            // creating a VM compiles its guest: more than the 5 s default on a busy machine
+            .withEnv("COLO_COORDINATOR_CALL_TIMEOUT", "30s"));
     for (int i = 1; i <= hosts; i++) {
       String host = "host-" + i;
       containers.put(

@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -66,12 +67,24 @@ class MetricsExpositionIT {
       assertThat(cluster.api.getWithoutToken(cluster.url(name) + "/v1/whatever").status())
           .isEqualTo(401);
     }
-    // let the stats refresh (vm.stats-interval 1s) and a periodic checkpoint pass
-    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    // the agents' checkpoint meters appear with the first checkpoint after the traffic (the
+    // coordinator takes one at least every policy maxInterval, 5 s by default)
+    String primary = group.path("primary").path("host").asString();
+    String secondary = group.path("secondary").path("host").asString();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                scrape(primary + "-agent").text().contains("colo_checkpoint_transfer_seconds_count")
+                    && scrape(secondary + "-agent")
+                        .text()
+                        .contains("colo_checkpoint_apply_seconds_count"));
+    // and the VM figures refresh (vm.stats-interval 1s)
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
     for (String name : cluster.containers().keySet()) {
       expositions.add(scrape(name));
     }
-    String primary = group.path("primary").path("host").asString();
     long epoch = group.path("epoch").asLong();
     cluster.killHost(primary);
     await()
@@ -125,6 +138,22 @@ class MetricsExpositionIT {
       }
     }
     assertThat(failures).as("promtool check metrics").isEmpty();
+  }
+
+  @Test
+  @Disabled(
+      "colo_groups can read NaN: CoordinatorMetrics registers its gauges on a Supplier lambda that"
+          + " Micrometer holds weakly, so after a GC they lose their state. Enable once the"
+          + " coordinator uses .strongReference(true) (or a state object it keeps).")
+  void theGroupStateGaugeHasValues() {
+    Exposition coordinator =
+        expositions.stream()
+            .filter(e -> e.service().equals("coordinator"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(coordinator.text().lines().filter(l -> l.startsWith("colo_groups{")))
+        .isNotEmpty()
+        .noneMatch(l -> l.endsWith(" NaN"));
   }
 
   @Test
