@@ -14,7 +14,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,12 +29,11 @@ class MetricsExpositionIT {
   private static final Pattern COLO_METRIC = Pattern.compile("\\bcolo_[a-z0-9_]+");
 
   /**
-   * promtool findings on COLO meters that are known and accepted for now (missing descriptions in
-   * packet-proxy's GroupMetrics). Anything else on a colo_ metric fails. Findings on Spring's and
-   * Micrometer's own meters (http_server_*, jvm_*) are not ours to fix and are only printed.
+   * promtool findings on COLO meters that are accepted (none). Anything on a colo_ metric fails.
+   * Findings on Spring's and Micrometer's own meters (http_server_*, jvm_*) are not ours to fix and
+   * are only printed.
    */
-  private static final Set<String> KNOWN_COLO_FINDINGS =
-      Set.of("colo_proxy_commits_total no help text", "colo_proxy_failovers_total no help text");
+  private static final Set<String> KNOWN_COLO_FINDINGS = Set.of();
 
   private static ColoCluster cluster;
   private static final List<Exposition> expositions = new ArrayList<>();
@@ -141,10 +139,6 @@ class MetricsExpositionIT {
   }
 
   @Test
-  @Disabled(
-      "colo_groups can read NaN: CoordinatorMetrics registers its gauges on a Supplier lambda that"
-          + " Micrometer holds weakly, so after a GC they lose their state. Enable once the"
-          + " coordinator uses .strongReference(true) (or a state object it keeps).")
   void theGroupStateGaugeHasValues() {
     Exposition coordinator =
         expositions.stream()

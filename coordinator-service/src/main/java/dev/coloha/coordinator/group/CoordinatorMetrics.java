@@ -22,6 +22,7 @@ public final class CoordinatorMetrics {
               "colo.groups", groups, g -> g.get().stream().filter(x -> x.state() == s).count())
           .description("groups by state")
           .tag("state", s.name())
+          .strongReference(true) // the supplier is a lambda: held weakly, it would read NaN
           .register(registry);
     }
   }

@@ -158,6 +158,7 @@ public final class MirrorMetrics implements VolumeObserver {
     return Gauge.builder(name, c, x -> f.applyAsDouble(x.get()))
         .description(help)
         .tags(tags)
+        .strongReference(true) // removed explicitly with the volume
         .register(registry);
   }
 

@@ -125,8 +125,18 @@ public final class GroupMetrics implements AutoCloseable {
                   .tags(tags.and("kind", k.name()))
                   .register(registry)));
     }
-    commits = add(Counter.builder("colo.proxy.commits").tags(tags).register(registry));
-    failovers = add(Counter.builder("colo.proxy.failovers").tags(tags).register(registry));
+    commits =
+        add(
+            Counter.builder("colo.proxy.commits")
+                .description("Checkpoint commits applied (held output released up to them)")
+                .tags(tags)
+                .register(registry));
+    failovers =
+        add(
+            Counter.builder("colo.proxy.failovers")
+                .description("Switches to a new primary (or to one replica) in a new epoch")
+                .tags(tags)
+                .register(registry));
     resets =
         add(
             Counter.builder("colo.proxy.connections.reset")

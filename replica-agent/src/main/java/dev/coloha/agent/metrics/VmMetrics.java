@@ -87,6 +87,7 @@ public final class VmMetrics {
     return Gauge.builder(name, stats, s -> value(s, f))
         .description(description)
         .tags(tags)
+        .strongReference(true) // a method reference, held weakly it would read NaN after a GC
         .register(registry);
   }
 
