@@ -444,12 +444,26 @@ final class NetnsLab implements AutoCloseable {
     if (r.exit() != 0) {
       return; // no such namespace
     }
+    java.util.List<java.util.concurrent.CompletableFuture<ProcessHandle>> exits =
+        new java.util.ArrayList<>();
     for (String s : r.out().trim().split("\\s+")) {
       if (!s.isBlank()) {
-        ProcessHandle.of(Long.parseLong(s)).ifPresent(ProcessHandle::destroyForcibly);
+        ProcessHandle.of(Long.parseLong(s))
+            .ifPresent(
+                h -> {
+                  h.destroyForcibly();
+                  exits.add(h.onExit());
+                });
       }
     }
-    Thread.sleep(500);
+    // wait until they are really gone (the namespace is removed next), not a fixed time
+    try {
+      java.util.concurrent.CompletableFuture.allOf(
+              exits.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      System.err.println("[NetnsLab] processes in the namespace still alive after 10 s");
+    }
   }
 
   private static void removeNetwork(int hosts) throws Exception {
