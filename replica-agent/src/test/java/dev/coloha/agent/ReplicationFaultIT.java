@@ -214,7 +214,8 @@ class ReplicationFaultIT {
       long receivedBefore = link(hostB, "s2").get("bytesReceived").asLong();
       CompletableFuture<Http.Reply> inFlight =
           CompletableFuture.supplyAsync(
-              () -> doomed.api().post("/v1/vms/p2/checkpoint", "{\"epoch\":1}"));
+              () -> doomed.api().post("/v1/vms/p2/checkpoint", "{\"epoch\":1}"),
+              Thread.ofVirtual()::start);
       await("checkpoint bytes flowing")
           .atMost(WAIT)
           .pollInterval(Duration.ofMillis(5))

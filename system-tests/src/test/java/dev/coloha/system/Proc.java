@@ -6,10 +6,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a command to completion with a timeout and captures its output. */
 record Proc(List<String> command, int exit, String out, String err) {
+  /**
+   * Output readers run on their own threads: on the common pool (parallelism 1 on 2 cores) a test's
+   * long-running task would starve them, and the command would never be seen to finish.
+   */
+  private static final Executor READERS = Thread.ofVirtual()::start;
 
   static Proc run(Duration timeout, Map<String, String> env, List<String> command)
       throws IOException, InterruptedException {
@@ -20,8 +26,10 @@ record Proc(List<String> command, int exit, String out, String err) {
     }
     Process p = b.start();
     p.getOutputStream().close();
-    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+    CompletableFuture<String> out =
+        CompletableFuture.supplyAsync(() -> read(p.getInputStream()), READERS);
+    CompletableFuture<String> err =
+        CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), READERS);
     if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       p.destroyForcibly();
       throw new IOException(command + " did not finish within " + timeout);

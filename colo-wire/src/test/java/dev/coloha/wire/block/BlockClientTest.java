@@ -75,7 +75,8 @@ class BlockClientTest {
       client.read(7, dst, 0, 1024);
       write.get(10, TimeUnit.SECONDS);
       assertThat(dst).isEqualTo(filled(1024, (byte) 7));
-      CompletableFuture<Void> flush = CompletableFuture.runAsync(client::flush);
+      CompletableFuture<Void> flush =
+          CompletableFuture.runAsync(client::flush, Thread.ofVirtual()::start);
       client.barrier(12);
       flush.get(10, TimeUnit.SECONDS);
     }

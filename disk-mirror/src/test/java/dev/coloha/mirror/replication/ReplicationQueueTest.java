@@ -47,7 +47,8 @@ class ReplicationQueueTest {
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               }
-            });
+            },
+            Thread.ofVirtual()::start);
     assertThat(waiting).isNotDone();
     q.ack(1);
     assertThat(waiting.get(30, TimeUnit.SECONDS)).isEqualTo(5);
@@ -65,7 +66,8 @@ class ReplicationQueueTest {
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               }
-            });
+            },
+            Thread.ofVirtual()::start);
     q.close();
     assertThat(waiting.get(30, TimeUnit.SECONDS)).isEqualTo(-1);
     assertThat(q.next(0, 1_000_000)).isNull();

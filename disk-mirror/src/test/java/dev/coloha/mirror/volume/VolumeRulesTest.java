@@ -128,7 +128,8 @@ class VolumeRulesTest {
                 } catch (Exception e) {
                   throw new IllegalStateException(e);
                 }
-              });
+              },
+              Thread.ofVirtual()::start);
       pair.primary().barrier(1, 7);
       assertThat(commit.get()).isEqualTo(7);
 
