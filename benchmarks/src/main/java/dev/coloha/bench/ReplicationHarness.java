@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  */
 public final class ReplicationHarness {
   private static final int[] DIRTY = {1, 100, 1_000, 10_000, 50_000};
-  private static final int ROUNDS = 15;
+  private static final int ROUNDS = 25;
+  private static final int WARMUP = 400;
   private static final Pattern PORT = Pattern.compile("Tomcat started on port (\\d+)");
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -71,6 +72,12 @@ public final class ReplicationHarness {
         TimeUnit.MILLISECONDS.sleep(50);
       }
       Driver p = new Driver(a, "p");
+      // warm-up: the JIT compiles the checkpoint path (send, receive, apply, ACK) on both agents
+      // before anything is measured; without it the first sizes measure the interpreter
+      for (int r = 0; r < WARMUP; r++) {
+        p.dirty(r % 2 == 0 ? 1 : 300);
+        call("POST", a + "/v1/vms/p/checkpoint", "{\"epoch\":1}".getBytes(), "application/json");
+      }
       System.out.printf(
           "%-8s %12s %12s %12s %12s %16s %14s %10s%n",
           "dirty",
@@ -126,8 +133,9 @@ public final class ReplicationHarness {
   private static String start(Path jar, Path dir, List<Process> agents) throws Exception {
     Files.createDirectories(dir);
     Path log = dir.resolve("agent.log");
-    Process p =
-        new ProcessBuilder(
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xss16m",
                 "-Xms2g",
@@ -138,10 +146,14 @@ public final class ReplicationHarness {
                 jar.toString(),
                 "--server.port=0",
                 "--colo.agent.data-dir=" + dir,
-                "--colo.agent.replication.checkpoint-timeout=60s")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+                "--colo.agent.replication.checkpoint-timeout=60s"));
+    // extra agent arguments, e.g. COLO_BENCH_AGENT_ARGS="--spring.threads.virtual.enabled=false"
+    String extra = System.getenv("COLO_BENCH_AGENT_ARGS");
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     agents.add(p);
     for (int i = 0; i < 900; i++) {
       Matcher m = PORT.matcher(Files.readString(log));
@@ -175,19 +187,23 @@ public final class ReplicationHarness {
     return Double.parseDouble(m.group(1));
   }
 
+  // the raw copy's buffers, allocated once: no garbage collection in the middle of a measurement
+  private static final byte[] RAW_OUT = new byte[1 << 20];
+  private static final byte[] RAW_IN = new byte[1 << 20];
+
   /** Copies {@code bytes} over a loopback TCP connection; microseconds until all were read. */
   private static double rawCopyMicros(long bytes) throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
         Socket peer = server.accept()) {
       client.setTcpNoDelay(true);
-      byte[] chunk = new byte[1 << 20];
+      byte[] chunk = RAW_OUT;
       Thread reader =
           Thread.ofPlatform()
               .start(
                   () -> {
                     try (InputStream in = peer.getInputStream()) {
-                      byte[] buf = new byte[1 << 20];
+                      byte[] buf = RAW_IN;
                       long left = bytes;
                       while (left > 0) {
                         int n = in.read(buf, 0, (int) Math.min(buf.length, left));

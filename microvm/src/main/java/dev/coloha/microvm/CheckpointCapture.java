@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.Instance;
 import dev.coloha.microvm.checkpoint.CaptureKind;
 import dev.coloha.microvm.checkpoint.Captured;
 import dev.coloha.microvm.guest.GuestModule;
+import dev.coloha.microvm.memory.PageCopier;
 import dev.coloha.microvm.memory.TrackedMemory;
 import dev.coloha.wire.checkpoint.Checkpoint;
 import dev.coloha.wire.checkpoint.CheckpointHeader;
@@ -62,9 +63,14 @@ final class CheckpointCapture {
     }
     int[] pages = whole ? allPages(memory.trackPages()) : memory.dirtyPages();
     byte[] data = buffer(Math.multiplyExact(pages.length, Checkpoint.PAGE_SIZE));
-    for (int i = 0; i < pages.length; i++) {
-      memory.readPage(pages[i], data, i * Checkpoint.PAGE_SIZE);
-    }
+    PageCopier.shared()
+        .forEachSlice(
+            pages.length,
+            (from, to) -> {
+              for (int i = from; i < to; i++) {
+                memory.readPage(pages[i], data, i * Checkpoint.PAGE_SIZE);
+              }
+            });
     long copyNanos = System.nanoTime() - t0;
     memory.clearDirty();
     List<GlobalValue> globals = globals(instance);

@@ -45,18 +45,12 @@ final class CheckpointRestore {
       throw new java.io.UncheckedIOException(
           "disk barrier " + cp.header().sequence() + " did not commit; checkpoint not applied", e);
     }
-    if (cp.header().full()) {
-      cache = MemoryCache.of(cp);
-    } else {
-      cache.update(cp);
-    }
     memory.resize(cp.header().memoryPages());
     if (cp.header().full()) {
+      cache = MemoryCache.of(cp);
       cache.restoreAll(memory);
     } else {
-      for (int p : cp.pageIndices()) {
-        cache.restore(p, memory);
-      }
+      cache.updateAndRestore(cp, memory); // the checkpoint's pages, into cache and memory
       for (int p : memory.dirtyPages()) {
         cache.restore(p, memory); // pages the secondary changed on its own go back too
       }

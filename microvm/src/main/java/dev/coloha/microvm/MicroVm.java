@@ -277,13 +277,33 @@ public final class MicroVm implements AutoCloseable {
    * @param digest also hash the whole memory at the pause (verification; adds to the pause)
    */
   public Captured capture(long epoch, long sequence, CaptureKind kind, boolean digest) {
-    return await(
-        control(
-            "capture",
-            () -> {
-              requireCapturable();
-              return capture.capture(memory, instance, devices, epoch, sequence, kind, digest);
-            }));
+    return capture(epoch, sequence, kind, digest, true);
+  }
+
+  /**
+   * As {@link #capture(long, long, CaptureKind, boolean)}, but the VM thread's wake-up after the
+   * pause (which lets it recompute its wait and deliver the deferred INTERVAL frame) is left to a
+   * {@link #settle()} that the caller owes: a checkpoint stream settles once the checkpoint is
+   * sent, so that the wake-up is not on its path.
+   */
+  public Captured captureThenSettle(long epoch, long sequence, CaptureKind kind, boolean digest) {
+    return capture(epoch, sequence, kind, digest, false);
+  }
+
+  private Captured capture(
+      long epoch, long sequence, CaptureKind kind, boolean digest, boolean settleNow) {
+    return thread.callWhenIdle(
+        "capture",
+        () -> {
+          requireCapturable();
+          return capture.capture(memory, instance, devices, epoch, sequence, kind, digest);
+        },
+        settleNow);
+  }
+
+  /** Finishes a {@link #captureThenSettle} or {@link #applyThenSettle} (any thread). */
+  public void settle() {
+    thread.settle();
   }
 
   /** A full or delta capture of checkpoint {@code sequence} without a digest. */
@@ -375,26 +395,35 @@ public final class MicroVm implements AutoCloseable {
    * resumes (verification).
    */
   public Applied apply(Checkpoint cp, boolean digest) {
-    return await(
-        control(
-            "apply",
-            () -> {
-              if (state == VmState.STOPPED) {
-                throw new VmStateException(id, state, "apply a checkpoint");
-              }
-              long t0 = System.nanoTime();
-              restore.apply(cp, memory, instance, devices);
-              capture.appliedSequence(cp.header().sequence());
-              booted = true;
-              if (state == VmState.CRASHED) {
-                // a secondary whose guest trapped is healed by the primary's state
-                crash = null;
-                state = VmState.RUNNING;
-                guestEvents.healed();
-              }
-              long pause = System.nanoTime() - t0;
-              return new Applied(pause, digest ? memory.digest() : new byte[0]);
-            }));
+    return apply(cp, digest, true);
+  }
+
+  /** As {@link #apply(Checkpoint, boolean)}, owing a {@link #settle()} (see captureThenSettle). */
+  public Applied applyThenSettle(Checkpoint cp, boolean digest) {
+    return apply(cp, digest, false);
+  }
+
+  private Applied apply(Checkpoint cp, boolean digest, boolean settleNow) {
+    return thread.callWhenIdle(
+        "apply",
+        () -> {
+          if (state == VmState.STOPPED) {
+            throw new VmStateException(id, state, "apply a checkpoint");
+          }
+          long t0 = System.nanoTime();
+          restore.apply(cp, memory, instance, devices);
+          capture.appliedSequence(cp.header().sequence());
+          booted = true;
+          if (state == VmState.CRASHED) {
+            // a secondary whose guest trapped is healed by the primary's state
+            crash = null;
+            state = VmState.RUNNING;
+            guestEvents.healed();
+          }
+          long pause = System.nanoTime() - t0;
+          return new Applied(pause, digest ? memory.digest() : new byte[0]);
+        },
+        settleNow);
   }
 
   /**
@@ -573,6 +602,11 @@ public final class MicroVm implements AutoCloseable {
     @Override
     public void ended() {
       state = VmState.STOPPED;
+    }
+
+    @Override
+    public void settled() {
+      devices.sink().settle();
     }
   }
 }

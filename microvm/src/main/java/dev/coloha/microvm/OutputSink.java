@@ -1,8 +1,9 @@
 package dev.coloha.microvm;
 
 /**
- * Where a VM's output goes. Called on the VM's thread, in order; must not block for long. Every
- * chunk is tagged with its interval and its byte offset in the connection's output stream.
+ * Where a VM's output goes. Called between two guest events, in order, by the VM's thread or by a
+ * thread that holds the idle VM for a checkpoint (never two at once); must not block for long.
+ * Every chunk is tagged with its interval and its byte offset in the connection's output stream.
  */
 public interface OutputSink {
   /** The guest sent {@code bytes} on {@code conn}, starting at output offset {@code offset}. */
@@ -17,8 +18,14 @@ public interface OutputSink {
   /** The guest has been told that the client closed {@code conn}: no more output will come. */
   default void ended(int conn) {}
 
-  /** Output from now on belongs to {@code interval} (a checkpoint was captured or applied). */
+  /**
+   * Output from now on belongs to {@code interval} (a checkpoint was captured or applied). Called
+   * inside a checkpoint's pause: a sink may defer waking its reader until {@link #settle()}.
+   */
   default void interval(long interval) {}
+
+  /** The checkpoint's pause is over: deliver what {@link #interval} deferred. VM thread only. */
+  default void settle() {}
 
   /** The guest trapped; the VM receives no further events. */
   default void crashed(GuestTrapException cause) {}

@@ -1,5 +1,6 @@
 package dev.coloha.microvm.checkpoint;
 
+import dev.coloha.microvm.memory.PageCopier;
 import dev.coloha.microvm.memory.TrackedMemory;
 import dev.coloha.wire.checkpoint.Checkpoint;
 import java.util.Arrays;
@@ -55,6 +56,35 @@ public final class MemoryCache {
           idx[i] * Checkpoint.PAGE_SIZE,
           Checkpoint.PAGE_SIZE);
     }
+    sequence = cp.header().sequence();
+  }
+
+  /**
+   * A delta checkpoint in one pass: each of its pages goes into the cache and into {@code memory}
+   * (whose size must already be the checkpoint's) while it is hot in the CPU cache, in slices on
+   * several threads for a large checkpoint ({@link PageCopier}). The same result as {@link #update}
+   * followed by {@link #restore} of each of the checkpoint's pages.
+   */
+  public void updateAndRestore(Checkpoint cp, TrackedMemory memory) {
+    int pages = cp.header().memoryPages();
+    if (pages != wasmPages) {
+      bytes = Arrays.copyOf(bytes, pages * TrackedMemory.PAGE_SIZE);
+      wasmPages = pages;
+    }
+    int[] idx = cp.pageIndices();
+    byte[] data = cp.pageData();
+    byte[] cache = bytes;
+    PageCopier.shared()
+        .forEachSlice(
+            idx.length,
+            (from, to) -> {
+              for (int i = from; i < to; i++) {
+                int src = i * Checkpoint.PAGE_SIZE;
+                System.arraycopy(
+                    data, src, cache, idx[i] * Checkpoint.PAGE_SIZE, Checkpoint.PAGE_SIZE);
+                memory.restorePage(idx[i], data, src);
+              }
+            });
     sequence = cp.header().sequence();
   }
 

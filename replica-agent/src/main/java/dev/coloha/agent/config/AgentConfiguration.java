@@ -3,13 +3,18 @@ package dev.coloha.agent.config;
 import dev.coloha.agent.metrics.ReplicationMetrics;
 import dev.coloha.agent.metrics.VmMetrics;
 import dev.coloha.agent.replication.ReplicationService;
+import dev.coloha.agent.streamport.CheckpointStreamListener;
+import dev.coloha.agent.streamport.StreamListenerHolder;
 import dev.coloha.agent.vm.CheckpointFiles;
 import dev.coloha.agent.vm.VmService;
 import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestLoader;
+import dev.coloha.web.security.SecurityProperties;
 import dev.coloha.web.security.ServiceToken;
 import dev.coloha.wire.checkpoint.CheckpointLimits;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -67,6 +72,25 @@ public class AgentConfiguration {
       VmMetrics vmMetrics,
       ServiceToken token) {
     return new ReplicationService(vms, props, limits, metrics, vmMetrics, token::headers);
+  }
+
+  /** The checkpoint-stream listener, or none when {@code replication.stream-port} is -1. */
+  @Bean(destroyMethod = "close")
+  StreamListenerHolder checkpointStreamListener(
+      ReplicationService replication, AgentProperties props, SecurityProperties security)
+      throws IOException {
+    var r = props.replication();
+    if (r.streamPort() < 0) {
+      return new StreamListenerHolder(null);
+    }
+    return new StreamListenerHolder(
+        new CheckpointStreamListener(
+            replication,
+            InetAddress.getByName(r.streamBindAddress()),
+            r.streamPort(),
+            security.enabled() ? security.token() : null,
+            r.streamIdleTimeout(),
+            r.maxStreams()));
   }
 
   /** Refreshes VM figures for the metrics endpoint. */

@@ -146,6 +146,16 @@ public record AgentProperties(
    * @param precopyMaxRounds live sync: pre-copy rounds at most before the final pause
    * @param precopyThresholdPages live sync: stop pre-copying when a round has fewer dirty pages
    * @param precopyBatchPages pages read per pre-copy frame
+   * @param streamPort port of the agent's checkpoint-stream listener (a blocking socket per stream;
+   *     primaries ask {@code GET /v1/replica-stream} for it); 0 picks a free port, -1 turns it off
+   *     and checkpoint streams go through the HTTP server
+   * @param streamBindAddress address the checkpoint-stream listener binds to
+   * @param maxStreams checkpoint streams the listener serves at once (more are refused, 503)
+   * @param streamIdleTimeout silence a secondary tolerates on a checkpoint stream before it drops
+   *     it (primaries send heartbeats every heartbeat-interval)
+   * @param socketBuffer the agent's HTTP server reads and writes its sockets in buffers of this
+   *     size (Tomcat's {@code socket.appReadBufSize} and {@code appWriteBufSize}; Tomcat's default
+   *     is 8 KiB, which costs a checkpoint stream one wake-up per 8 KiB)
    */
   public record Replication(
       @DefaultValue("10s") Duration checkpointTimeout,
@@ -155,7 +165,12 @@ public record AgentProperties(
       @DefaultValue("500ms") Duration heartbeatInterval,
       @DefaultValue("8") int precopyMaxRounds,
       @DefaultValue("256") int precopyThresholdPages,
-      @DefaultValue("256") int precopyBatchPages) {}
+      @DefaultValue("256") int precopyBatchPages,
+      @DefaultValue("0") int streamPort,
+      @DefaultValue("0.0.0.0") String streamBindAddress,
+      @DefaultValue("64") int maxStreams,
+      @DefaultValue("30s") Duration streamIdleTimeout,
+      @DefaultValue("64KB") DataSize socketBuffer) {}
 
   /**
    * @param connectTimeout TCP connect timeout to the disk mirror

@@ -16,6 +16,7 @@ import dev.coloha.wire.http.HttpStream;
 import dev.coloha.wire.replication.ReplicationCodec;
 import dev.coloha.wire.replication.ReplicationFrame;
 import java.io.IOException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -26,6 +27,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +65,16 @@ final class PrimaryLink implements AutoCloseable {
   private volatile SyncPoint syncPoint;
   private volatile CheckpointResult lastResult;
   private volatile long checkpoints;
+
+  /** When a checkpoint's send in progress must be given up (System.nanoTime), 0: none. */
+  private volatile long sendDeadline;
+
   private volatile boolean closed;
   private Thread heartbeat;
+  private Thread watchdog;
+
+  /** How often the watchdog looks at a send in progress. */
+  private static final long WATCHDOG_TICK_MILLIS = 50;
 
   PrimaryLink(
       String vmId,
@@ -110,7 +121,7 @@ final class PrimaryLink implements AutoCloseable {
   private long connect() throws IOException {
     HttpStream s =
         HttpStream.open(
-            "POST", peer.streamUri(epoch), headers, cfg.connectTimeout(), cfg.streamReadTimeout());
+            "POST", streamUri(), headers, cfg.connectTimeout(), cfg.streamReadTimeout());
     FrameOutput o = new FrameOutput(s.body());
     codec.write(
         new ReplicationFrame.Hello(epoch, peer.vm(), vm.guest().name(), vm.guest().sha256()), o);
@@ -133,9 +144,37 @@ final class PrimaryLink implements AutoCloseable {
     }
     stream = s;
     out = o;
-    Thread.ofVirtual().name("ack-reader-" + vmId).start(() -> readAcks(s, in));
+    // platform threads on the checkpoint path: a virtual thread blocked on a socket is woken
+    // through the JDK's poller, one more hand-off per acknowledgement
+    Thread.ofPlatform().daemon().name("ack-reader-" + vmId).start(() -> readAcks(s, in));
     return ready.lastApplied();
   }
+
+  /**
+   * Where to open the checkpoint stream: the peer agent's own stream listener if it has one (a
+   * blocking socket per stream, no hop through the HTTP server's poller), else its HTTP server.
+   */
+  private URI streamUri() throws IOException {
+    HttpStream q =
+        HttpStream.open(
+            "GET", peer.streamEndpointUri(), headers, cfg.connectTimeout(), cfg.connectTimeout());
+    try {
+      int status = q.status();
+      String body = q.responseText(1000);
+      if (status == 404) {
+        return peer.streamUri(epoch); // no listener there (turned off, or an older agent)
+      }
+      Matcher m = PORT.matcher(body);
+      if (status != 200 || !m.find()) {
+        throw new LinkRefusedException(status, "stream endpoint: " + body);
+      }
+      return peer.streamUri(epoch, Integer.parseInt(m.group(1)));
+    } finally {
+      q.close();
+    }
+  }
+
+  private static final Pattern PORT = Pattern.compile("\"port\"\\s*:\\s*(\\d+)");
 
   private void readAcks(HttpStream s, FrameInput in) {
     String why = "secondary closed the checkpoint stream";
@@ -226,6 +265,26 @@ final class PrimaryLink implements AutoCloseable {
     }
   }
 
+  /**
+   * Gives up a checkpoint send that is still blocked at its deadline (a secondary that stopped
+   * reading): breaking the stream makes the blocked write fail. Its own thread, since the heartbeat
+   * thread may itself wait for the stream's write lock.
+   */
+  private void watchdog() {
+    while (!closed) {
+      try {
+        Thread.sleep(WATCHDOG_TICK_MILLIS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      long deadline = sendDeadline;
+      HttpStream s = stream;
+      if (deadline != 0 && System.nanoTime() - deadline >= 0 && s != null) {
+        broken(s, LinkState.DEGRADED, "a checkpoint send stalled past checkpoint-timeout");
+      }
+    }
+  }
+
   // ---- live initial sync ----------------------------------------------------------------------
 
   /** Runs the live initial sync (in the caller's thread); the link is PROTECTED after it. */
@@ -237,7 +296,9 @@ final class PrimaryLink implements AutoCloseable {
       connect();
       if (heartbeat == null) {
         heartbeat = Thread.ofVirtual().name("heartbeat-" + vmId).start(this::heartbeats);
+        watchdog = Thread.ofVirtual().name("send-watchdog-" + vmId).start(this::watchdog);
       }
+      sendDeadline = t0 + cfg.syncTimeout().toNanos(); // a stalled pre-copy is given up too
       int rounds = 0;
       long precopied = precopy(vm.beginPrecopy(), null, 0);
       int[] dirty = vm.precopyRound();
@@ -278,6 +339,7 @@ final class PrimaryLink implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       fail(LinkState.DEGRADED, "initial sync failed: " + e.getMessage());
     } finally {
+      sendDeadline = 0;
       turn.unlock();
     }
   }
@@ -340,41 +402,35 @@ final class PrimaryLink implements AutoCloseable {
       ensureLinked();
       long seq = sequence == null ? vm.lastCheckpoint() + 1 : sequence;
       CompletableFuture<ReplicationFrame.Ack> ack = expect(seq);
-      Captured captured = vm.capture(epoch, seq, CaptureKind.DELTA, verify);
+      Captured captured = vm.captureThenSettle(epoch, seq, CaptureKind.DELTA, verify);
       long sentAt = System.nanoTime();
-      // the send runs apart, so that a stalled secondary (full socket buffers) cannot hold this
-      // request past its timeout; the page buffer goes back only once the send is over
-      CompletableFuture<Long> sent = new CompletableFuture<>();
-      Thread.ofVirtual()
-          .name("send-" + vmId + "-" + seq)
-          .start(
-              () -> {
-                try {
-                  sent.complete(send(captured.checkpoint(), verify));
-                } catch (IOException | RuntimeException e) {
-                  sent.completeExceptionally(e);
-                  ack.completeExceptionally(
-                      new ReplicationUnavailableException(
-                          vmId, LinkState.DEGRADED, "send failed: " + e.getMessage()));
-                } finally {
-                  captured.release();
-                }
-              });
+      long timeout = cfg.checkpointTimeout().toNanos();
+      // the send runs on this thread (no hand-off); a secondary that stops reading (full socket
+      // buffers) cannot hold it past the timeout: the watchdog thread breaks the stream at the
+      // deadline and the blocked write fails
+      long bytes;
+      sendDeadline = sentAt + timeout;
+      try {
+        bytes = send(captured.checkpoint(), verify);
+      } catch (IOException | RuntimeException e) {
+        throw failed(
+            seq,
+            captured,
+            System.nanoTime() - sendDeadline >= 0
+                ? new CheckpointTimeoutException(vmId, seq, cfg.checkpointTimeout())
+                : new ReplicationUnavailableException(
+                    vmId, LinkState.DEGRADED, "send failed: " + e.getMessage()));
+      } finally {
+        sendDeadline = 0;
+        captured.release();
+        vm.settle(); // the VM thread's wake-up, now that the checkpoint is on the wire
+      }
       ReplicationFrame.Ack a;
       try {
-        a = await(ack, seq, cfg.checkpointTimeout().toNanos());
+        a = await(ack, seq, Math.max(1, sentAt + timeout - System.nanoTime()));
       } catch (RuntimeException e) {
-        pending.remove(seq);
-        HttpStream s = stream;
-        if (s != null) {
-          broken(s, LinkState.DEGRADED, "checkpoint " + seq + " failed: " + e.getMessage());
-        }
-        vm.rollback(captured);
-        metrics.checkpoint(
-            vmId, e instanceof CheckpointTimeoutException ? "timeout" : "unavailable");
-        throw e;
+        throw failed(seq, captured, e);
       }
-      long bytes = sent.getNow(0L);
       long done = System.nanoTime();
       lastAcked = seq;
       checkpoints++;
@@ -386,6 +442,18 @@ final class PrimaryLink implements AutoCloseable {
     } finally {
       turn.unlock();
     }
+  }
+
+  /** A checkpoint that did not reach the secondary: the link breaks, the capture is undone. */
+  private RuntimeException failed(long seq, Captured captured, RuntimeException e) {
+    pending.remove(seq);
+    HttpStream s = stream;
+    if (s != null) {
+      broken(s, LinkState.DEGRADED, "checkpoint " + seq + " failed: " + e.getMessage());
+    }
+    vm.rollback(captured);
+    metrics.checkpoint(vmId, e instanceof CheckpointTimeoutException ? "timeout" : "unavailable");
+    return e;
   }
 
   /** Makes sure the stream is up: a DEGRADED link is reconnected once, if the chain allows. */
@@ -484,6 +552,7 @@ final class PrimaryLink implements AutoCloseable {
     closed = true;
     if (heartbeat != null) {
       heartbeat.interrupt();
+      watchdog.interrupt();
     }
     HttpStream s = stream;
     if (s != null) {

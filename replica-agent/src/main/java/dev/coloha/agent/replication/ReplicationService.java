@@ -207,13 +207,28 @@ public final class ReplicationService implements AutoCloseable {
   /** Serves a primary's checkpoint stream for a secondary VM (until it ends). */
   public void serveStream(String vm, long epoch, InputStream in, OutputStream out)
       throws IOException {
+    openStream(vm, epoch).serve(in, out);
+  }
+
+  /**
+   * Checks that {@code vm} is a secondary that takes a checkpoint stream in {@code epoch} (throws
+   * the error to answer otherwise) and returns what serves the stream, so that a transport can
+   * answer the request before the stream starts.
+   */
+  public StreamServer openStream(String vm, long epoch) {
     vms.checkEpoch(vm, epoch);
     SecondaryLink s = secondaries.get(vm);
     if (s == null) {
       throw new VmStateException(
           vm, vms.vm(vm).state(), "receive checkpoints: it is not a secondary (" + role(vm) + ")");
     }
-    s.serve(epoch, in, out);
+    return (in, out) -> s.serve(epoch, in, out);
+  }
+
+  /** Serves one checkpoint stream until it ends. */
+  @FunctionalInterface
+  public interface StreamServer {
+    void serve(InputStream in, OutputStream out) throws IOException;
   }
 
   private void forget(String vm) {

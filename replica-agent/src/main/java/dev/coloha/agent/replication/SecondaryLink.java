@@ -194,11 +194,15 @@ final class SecondaryLink {
             if (cp.header().baseSequence() == CheckpointHeader.PRECOPY_BASE) {
               image = null;
             }
-            codec.write(
-                new ReplicationFrame.Ack(
-                    cp.header().sequence(), received, a.pauseNanos(), a.digest()),
-                out);
-            out.flush();
+            try {
+              codec.write(
+                  new ReplicationFrame.Ack(
+                      cp.header().sequence(), received, a.pauseNanos(), a.digest()),
+                  out);
+              out.flush();
+            } finally {
+              vm.settle(); // the VM thread's wake-up, once the primary has its answer
+            }
           }
           case ReplicationFrame.Error e -> {
             detached("the primary reported " + e.type() + ": " + e.message());
@@ -244,7 +248,7 @@ final class SecondaryLink {
         }
         whole = image.complete(cp);
       }
-      MicroVm.Applied a = vm.apply(whole, digest);
+      MicroVm.Applied a = vm.applyThenSettle(whole, digest);
       vmMetrics.applied(vmId, a.pauseNanos());
       if (whole != cp) {
         syncSequence = cp.header().sequence();

@@ -1,0 +1,155 @@
+package dev.coloha.microvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The VM thread's loop, and control operations run by an idle VM's caller. */
+class VmThreadTest {
+  private final AtomicInteger inputs = new AtomicInteger();
+  private final AtomicInteger dispatched = new AtomicInteger();
+  private final AtomicLong timerDue = new AtomicLong(-1);
+  private volatile CountDownLatch busy;
+  private final VmThread thread =
+      new VmThread(
+          "t",
+          1 << 20,
+          new VmThread.Work() {
+            @Override
+            public void input(Object item) {
+              inputs.incrementAndGet();
+            }
+
+            @Override
+            public boolean dispatching() {
+              return true;
+            }
+
+            @Override
+            public boolean dispatchOne() {
+              CountDownLatch b = busy;
+              if (b != null) {
+                busy = null;
+                try {
+                  b.await(10, TimeUnit.SECONDS); // a guest event that takes a while
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                return true;
+              }
+              long due = timerDue.get();
+              if (due >= 0 && System.nanoTime() >= due) {
+                timerDue.set(-1);
+                dispatched.incrementAndGet();
+                return true;
+              }
+              return false;
+            }
+
+            @Override
+            public long nanosUntilTimer() {
+              long due = timerDue.get();
+              return due < 0 ? -1 : Math.max(0, due - System.nanoTime());
+            }
+
+            @Override
+            public void ended() {}
+          });
+
+  @AfterEach
+  void stop() throws Exception {
+    thread.control(
+        "stop",
+        () -> {
+          thread.requestStop();
+          return null;
+        });
+    thread.join(5000);
+  }
+
+  private Thread vmThread() {
+    return VmThread.await(thread.control("who", Thread::currentThread));
+  }
+
+  @Test
+  void anIdleVmRunsTheOperationOnTheCallersThread() {
+    thread.start();
+    Thread vm = vmThread();
+    await().atMost(Duration.ofSeconds(5)).until(() -> vm.getState() == Thread.State.WAITING);
+    Thread ranOn = thread.callWhenIdle("capture", Thread::currentThread);
+    assertThat(ranOn).isSameAs(Thread.currentThread());
+  }
+
+  @Test
+  void aBusyVmRunsTheOperationOnItsOwnThreadAfterTheCurrentEvent() throws Exception {
+    thread.start();
+    Thread vm = vmThread();
+    CountDownLatch release = new CountDownLatch(1);
+    busy = release;
+    thread.post("wake"); // the loop dispatches the long event next
+    await().atMost(Duration.ofSeconds(5)).until(() -> busy == null);
+    CompletableFuture<Thread> ranOn =
+        CompletableFuture.supplyAsync(
+            () -> thread.callWhenIdle("apply", Thread::currentThread), Thread.ofVirtual()::start);
+    Thread.sleep(100); // the operation must wait for the event: a fault-injection delay
+    assertThat(ranOn).isNotDone();
+    release.countDown();
+    assertThat(ranOn.get(5, TimeUnit.SECONDS)).isSameAs(vm);
+  }
+
+  @Test
+  void aTimerArmedByAnOperationOnTheCallersThreadStillFires() {
+    thread.start();
+    Thread vm = vmThread();
+    await().atMost(Duration.ofSeconds(5)).until(() -> vm.getState() == Thread.State.WAITING);
+    // the VM thread waits with no timer armed; the operation arms one: it must be woken
+    thread.callWhenIdle(
+        "apply",
+        () -> {
+          timerDue.set(System.nanoTime() + 20_000_000L);
+          return null;
+        });
+    await().atMost(Duration.ofSeconds(5)).until(() -> dispatched.get() == 1);
+  }
+
+  @Test
+  void queuedInputKeepsItsPlaceBeforeALaterOperation() throws Exception {
+    thread.start();
+    vmThread();
+    CountDownLatch release = new CountDownLatch(1);
+    busy = release;
+    thread.post("wake");
+    await().atMost(Duration.ofSeconds(5)).until(() -> busy == null);
+    thread.post("data"); // queued while the VM is busy: handed over before the operation runs
+    CompletableFuture<Integer> seen =
+        CompletableFuture.supplyAsync(
+            () -> thread.callWhenIdle("capture", inputs::get), Thread.ofVirtual()::start);
+    release.countDown();
+    assertThat(seen.get(5, TimeUnit.SECONDS)).isEqualTo(2);
+  }
+
+  @Test
+  void anOperationsFailureReachesTheCaller() {
+    thread.start();
+    vmThread();
+    assertThatThrownBy(
+            () ->
+                thread.callWhenIdle(
+                    "apply",
+                    () -> {
+                      throw new IllegalStateException("refused");
+                    }))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("refused");
+    assertThat(thread.callWhenIdle("after", () -> 42)).isEqualTo(42);
+  }
+}
