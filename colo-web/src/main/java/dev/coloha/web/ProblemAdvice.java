@@ -3,6 +3,7 @@ package dev.coloha.web;
 import dev.coloha.wire.ColoException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.Locale;
@@ -90,6 +91,35 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     p.setType(URI.create(TYPE_BASE + "io-error"));
     p.setTitle("I/O error");
     return respond(p, "io-error");
+  }
+
+  /**
+   * The client went away in the middle of a long-lived stream (the proxy or a peer agent closed it,
+   * or died): nothing can be answered and nothing is wrong here.
+   */
+  @ExceptionHandler(IOException.class)
+  ResponseEntity<ProblemDetail> io(IOException e) {
+    if (isClientGone(e)) {
+      log.debug("client went away: {}", e.toString());
+      count("client-gone", 499);
+      return null;
+    }
+    return unexpected(e);
+  }
+
+  /** Tomcat's ClientAbortException, or a broken pipe / reset while writing to the client. */
+  static boolean isClientGone(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass().getSimpleName().equals("ClientAbortException")
+          || t instanceof java.io.EOFException) {
+        return true;
+      }
+      String m = t.getMessage();
+      if (m != null && (m.contains("Broken pipe") || m.contains("Connection reset"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @ExceptionHandler(Exception.class)

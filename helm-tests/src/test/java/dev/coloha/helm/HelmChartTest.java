@@ -97,6 +97,19 @@ class HelmChartTest {
   }
 
   @Test
+  void agentsTakeCheckpointStreamsOnTheirDeclaredStreamPort() {
+    JsonNode agent =
+        RenderedChart.container(
+            render(t -> t.set("hosts.agent.streamPort", 7811)).get("DaemonSet", "-host"), "agent");
+    assertThat(RenderedChart.env(agent, "COLO_AGENT_REPLICATION_STREAM_PORT"))
+        .hasValueSatisfying(e -> assertThat(e.path("value").asString()).isEqualTo("7811"));
+    assertThat(agent.path("ports").findValuesAsString("name")).contains("checkpoints");
+    assertThat(agent.path("ports").findValues("containerPort"))
+        .extracting(JsonNode::asInt)
+        .contains(7811);
+  }
+
+  @Test
   void everyServiceTakesTheTokenFromTheSecret() {
     RenderedChart chart = render(t -> t.set("security.token", "a-test-token-of-24-chars"));
     JsonNode secret = chart.get("Secret", "-token");
