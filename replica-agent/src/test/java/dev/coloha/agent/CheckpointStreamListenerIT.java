@@ -3,6 +3,7 @@ package dev.coloha.agent;
 import static dev.coloha.agent.testing.Pairs.ok;
 import static dev.coloha.agent.testing.Pairs.pair;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.coloha.agent.testing.AgentProcess;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -45,7 +47,12 @@ class CheckpointStreamListenerIT {
     withListener = AgentProcess.start("host-l", data.resolve("l"));
     withoutListener =
         AgentProcess.start("host-h", data.resolve("h"), "--colo.agent.replication.stream-port=-1");
-    guarded = AgentProcess.start("host-g", data.resolve("g"), "--colo.security.token=s3cret");
+    guarded =
+        AgentProcess.start(
+            "host-g",
+            data.resolve("g"),
+            "--colo.security.token=s3cret",
+            "--colo.agent.replication.max-streams=2");
   }
 
   @AfterAll
@@ -150,6 +157,33 @@ class CheckpointStreamListenerIT {
         exchange(open, "POST /v1/vms/s3/replica-stream?epoch=4 HTTP/1.1\r\n" + chunked + "\r\n");
     assertThat(stale.status()).isEqualTo(409);
     assertThat(stale.body()).contains("/problems/stale-epoch", "\"currentEpoch\":5");
+  }
+
+  @Test
+  void connectionsBeyondMaxStreamsAreRefusedWithoutAThreadEach() throws Exception {
+    int port = listenerPort(guarded);
+    try (Socket a = new Socket(InetAddress.getLoopbackAddress(), port);
+        Socket b = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      // two connections that say nothing hold both slots
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                Reply third =
+                    exchange(port, "POST /v1/vms/x/replica-stream?epoch=1 HTTP/1.1\r\n\r\n");
+                assertThat(third.status()).isEqualTo(503);
+                assertThat(third.body()).contains("2 checkpoint streams at most");
+              });
+    }
+    // closed: their slots come back
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        exchange(port, "POST /v1/vms/x/replica-stream?epoch=1 HTTP/1.1\r\n\r\n")
+                            .status())
+                    .isEqualTo(401));
   }
 
   private record Reply(int status, String body) {}

@@ -95,7 +95,25 @@ public final class CheckpointStreamListener implements AutoCloseable {
       } catch (IOException e) {
         if (!closed) {
           log.warn("checkpoint stream listener: accept failed: {}", e.getMessage());
+          pause(); // e.g. out of file descriptors: do not spin
         }
+        continue;
+      }
+      // a connection holds a slot from its accept on (a thread each): at most max-streams
+      // threads, also while connections have not sent their request yet
+      if (!slots.tryAcquire()) {
+        try {
+          s.setSoTimeout(1000);
+          problem(
+              s.getOutputStream(),
+              503,
+              "unavailable",
+              "this agent serves " + maxStreams + " checkpoint streams at most",
+              Map.of());
+        } catch (IOException ignored) {
+          // the client is gone
+        }
+        closeQuietly(s);
         continue;
       }
       open.add(s);
@@ -109,6 +127,7 @@ public final class CheckpointStreamListener implements AutoCloseable {
                 } finally {
                   open.remove(s);
                   closeQuietly(s);
+                  slots.release();
                 }
               });
     }
@@ -167,40 +186,27 @@ public final class CheckpointStreamListener implements AutoCloseable {
             out, 400, "bad-request", "a checkpoint stream has a chunked request body", Map.of());
         return;
       }
-      if (!slots.tryAcquire()) {
+      ReplicationService.StreamServer stream;
+      try {
+        stream = replication.openStream(m.group(1), Long.parseLong(m.group(2)));
+      } catch (ColoException e) {
         problem(
-            out,
-            503,
-            "unavailable",
-            "this agent serves " + maxStreams + " checkpoint streams at most",
-            Map.of());
+            out, ProblemAdvice.statusOf(e.type()).value(), e.type(), e.getMessage(), e.details());
         return;
       }
-      try {
-        ReplicationService.StreamServer stream;
-        try {
-          stream = replication.openStream(m.group(1), Long.parseLong(m.group(2)));
-        } catch (ColoException e) {
-          problem(
-              out, ProblemAdvice.statusOf(e.type()).value(), e.type(), e.getMessage(), e.details());
-          return;
-        }
-        log.info(
-            "checkpoint stream for VM {} (epoch {}) from {}",
-            m.group(1),
-            m.group(2),
-            s.getRemoteSocketAddress());
-        out.write(
-            ("HTTP/1.1 200 OK\r\n"
-                    + "Content-Type: application/octet-stream\r\n"
-                    + "Connection: close\r\n\r\n")
-                .getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        stream.serve(new ChunkedBodyInputStream(in), out);
-        out.flush();
-      } finally {
-        slots.release();
-      }
+      log.info(
+          "checkpoint stream for VM {} (epoch {}) from {}",
+          m.group(1),
+          m.group(2),
+          s.getRemoteSocketAddress());
+      out.write(
+          ("HTTP/1.1 200 OK\r\n"
+                  + "Content-Type: application/octet-stream\r\n"
+                  + "Connection: close\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      stream.serve(new ChunkedBodyInputStream(in), out);
+      out.flush();
     } catch (SocketException e) {
       // the peer went away or the listener closed: the stream's own handling has run
     } catch (IOException | RuntimeException e) {
@@ -276,6 +282,14 @@ public final class CheckpointStreamListener implements AutoCloseable {
       }
     }
     b.append('"');
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(50);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void closeQuietly(Socket s) {
