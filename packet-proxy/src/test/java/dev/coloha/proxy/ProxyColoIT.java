@@ -3,8 +3,8 @@ package dev.coloha.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.proxy.testing.AgentProcess;
-import dev.coloha.proxy.testing.Command;
+import dev.coloha.agent.testing.AgentProcess;
+import dev.coloha.agent.testing.Command;
 import dev.coloha.proxy.testing.Http;
 import dev.coloha.proxy.testing.TestCoordinator;
 import java.io.ByteArrayOutputStream;
@@ -68,14 +68,14 @@ class ProxyColoIT {
   int protect(String vm, AgentProcess p, AgentProcess s) {
     for (AgentProcess x : new AgentProcess[] {p, s}) {
       ok(
-          x.api()
+          new Http(x.url())
               .post(
                   "/v1/vms",
                   "{\"id\":\"" + vm + "\",\"guest\":\"kv\",\"diskBytes\":0,\"start\":true}"));
     }
-    ok(s.api().post("/v1/vms/" + vm + "/secondary", "{\"epoch\":1}"));
+    ok(new Http(s.url()).post("/v1/vms/" + vm + "/secondary", "{\"epoch\":1}"));
     ok(
-        p.api()
+        new Http(p.url())
             .post(
                 "/v1/vms/" + vm + "/primary",
                 "{\"epoch\":1,\"secondary\":{\"agentUrl\":\""
@@ -86,7 +86,12 @@ class ProxyColoIT {
     await("initial sync of " + vm)
         .atMost(LONG)
         .until(
-            () -> p.api().get("/v1/vms/" + vm + "/replication").json().get("state").asString(),
+            () ->
+                new Http(p.url())
+                    .get("/v1/vms/" + vm + "/replication")
+                    .json()
+                    .get("state")
+                    .asString(),
             "PROTECTED"::equals);
     JsonNode g =
         ok(
@@ -220,7 +225,7 @@ class ProxyColoIT {
                 () -> proxy.get("/v1/groups/fo").json().get("state").asString(),
                 "DEGRADED"::equals);
         // the coordinator: promote the secondary in epoch 2, then switch the proxy
-        ok(d.api().post("/v1/vms/fo/promote", "{\"epoch\":2}"));
+        ok(new Http(d.url()).post("/v1/vms/fo/promote", "{\"epoch\":2}"));
         JsonNode v =
             ok(
                 proxy.post(

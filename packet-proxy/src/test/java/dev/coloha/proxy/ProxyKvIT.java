@@ -3,8 +3,8 @@ package dev.coloha.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.proxy.testing.AgentProcess;
-import dev.coloha.proxy.testing.Command;
+import dev.coloha.agent.testing.AgentProcess;
+import dev.coloha.agent.testing.Command;
 import dev.coloha.proxy.testing.Http;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -63,7 +63,7 @@ class ProxyKvIT {
   int group(String name, String mode) {
     for (AgentProcess x : new AgentProcess[] {a, b}) {
       Http.Reply r =
-          x.api()
+          new Http(x.url())
               .post(
                   "/v1/vms",
                   "{\"id\":\"" + name + "\",\"guest\":\"kv\",\"diskBytes\":0,\"start\":true}");

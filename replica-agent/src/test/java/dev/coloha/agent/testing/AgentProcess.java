@@ -15,7 +15,9 @@ import org.awaitility.Awaitility;
 
 /**
  * A replica agent as a real process (the exec jar built by {@code package}), on an ephemeral
- * loopback port, so that tests can kill it with SIGKILL or freeze it with SIGSTOP.
+ * loopback port, so that tests can kill it with SIGKILL or freeze it with SIGSTOP. Shared with
+ * other modules' tests through replica-agent's test jar (they find the jar in {@code
+ * ../replica-agent/target}, built earlier in the same reactor).
  */
 public final class AgentProcess implements AutoCloseable {
   private static final Pattern PORT = Pattern.compile("Tomcat started on port (\\d+)");
@@ -31,15 +33,17 @@ public final class AgentProcess implements AutoCloseable {
   }
 
   public static Path jar() {
-    File[] jars =
-        Path.of("target")
-            .toFile()
-            .listFiles((d, n) -> n.startsWith("replica-agent-") && n.endsWith("-exec.jar"));
-    if (jars == null || jars.length == 0) {
-      throw new IllegalStateException(
-          "replica-agent exec jar missing: run this as an integration test (mvn verify)");
+    for (Path dir : new Path[] {Path.of("target"), Path.of("..", "replica-agent", "target")}) {
+      File[] jars =
+          dir.toFile()
+              .listFiles((d, n) -> n.startsWith("replica-agent-") && n.endsWith("-exec.jar"));
+      if (jars != null && jars.length > 0) {
+        return jars[0].toPath().toAbsolutePath();
+      }
     }
-    return jars[0].toPath().toAbsolutePath();
+    throw new IllegalStateException(
+        "replica-agent exec jar missing: run this as an integration test (mvn verify), with"
+            + " replica-agent in the reactor");
   }
 
   /** Starts an agent with its data under {@code dataDir} and extra {@code --key=value} options. */
@@ -57,6 +61,7 @@ public final class AgentProcess implements AutoCloseable {
       if (java.util.Arrays.stream(options).noneMatch(o -> o.startsWith("--server.port="))) {
         cmd.add("--server.port=0");
       }
+      cmd.add("--server.address=127.0.0.1");
       cmd.add("--colo.agent.name=" + name);
       cmd.add("--colo.agent.data-dir=" + dataDir);
       cmd.addAll(List.of(options));
@@ -64,7 +69,7 @@ public final class AgentProcess implements AutoCloseable {
           new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       int[] port = {-1};
       Awaitility.await("agent " + name + " starts")
-          .atMost(Duration.ofSeconds(90))
+          .atMost(Duration.ofSeconds(120))
           .pollInterval(Duration.ofMillis(100))
           .until(
               () -> {
