@@ -79,7 +79,7 @@ public final class ReplicationHarness {
         call("POST", a + "/v1/vms/p/checkpoint", "{\"epoch\":1}".getBytes(), "application/json");
       }
       System.out.printf(
-          "%-8s %12s %12s %12s %12s %16s %14s %10s%n",
+          "%-8s %12s %12s %12s %12s %16s %14s %10s %16s %14s%n",
           "dirty",
           "pause p50",
           "transfer",
@@ -87,11 +87,14 @@ public final class ReplicationHarness {
           "e2e p50",
           "e2e p50 / page",
           "raw copy p50",
-          "e2e/raw");
+          "e2e/raw",
+          "raw+ack p50",
+          "e2e/raw+ack");
       for (int dirty : DIRTY) {
         double[] pause = new double[ROUNDS];
         double[] e2e = new double[ROUNDS];
         double[] raw = new double[ROUNDS];
+        double[] rawAck = new double[ROUNDS];
         double[] transfer = new double[ROUNDS];
         double[] apply = new double[ROUNDS];
         for (int r = 0; r < ROUNDS + 2; r++) {
@@ -105,16 +108,27 @@ public final class ReplicationHarness {
           if (r >= 2) {
             pause[r - 2] = number(res, "pauseMicros");
             e2e[r - 2] = number(res, "totalMicros");
-            raw[r - 2] = rawCopyMicros((long) dirty * 4096);
+            raw[r - 2] = rawCopyMicros((long) dirty * 4096, false);
+            rawAck[r - 2] = rawCopyMicros((long) dirty * 4096, true);
             transfer[r - 2] = number(res, "transferMicros");
             apply[r - 2] = number(res, "applyMicros");
           }
         }
         double e = median(e2e);
         double c = median(raw);
+        double ca = median(rawAck);
         System.out.printf(
-            "%-8d %9.1f us %9.1f us %9.1f us %9.1f us %13.2f us %11.1f us %9.2fx%n",
-            dirty, median(pause), median(transfer), median(apply), e, e / dirty, c, e / c);
+            "%-8d %9.1f us %9.1f us %9.1f us %9.1f us %13.2f us %11.1f us %9.2fx %13.1f us %13.2fx%n",
+            dirty,
+            median(pause),
+            median(transfer),
+            median(apply),
+            e,
+            e / dirty,
+            c,
+            e / c,
+            ca,
+            e / ca);
       }
       p.close();
     } finally {
@@ -191,8 +205,12 @@ public final class ReplicationHarness {
   private static final byte[] RAW_OUT = new byte[1 << 20];
   private static final byte[] RAW_IN = new byte[1 << 20];
 
-  /** Copies {@code bytes} over a loopback TCP connection; microseconds until all were read. */
-  private static double rawCopyMicros(long bytes) throws Exception {
+  /**
+   * Copies {@code bytes} over a loopback TCP connection; microseconds until all were read, or with
+   * {@code ack} until the reader's one-byte acknowledgement is back (a round trip, as a checkpoint
+   * is).
+   */
+  private static double rawCopyMicros(long bytes, boolean ack) throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
         Socket peer = server.accept()) {
@@ -212,6 +230,10 @@ public final class ReplicationHarness {
                         }
                         left -= n;
                       }
+                      if (ack) {
+                        peer.getOutputStream().write(1); // "received", as a checkpoint's ACK
+                        peer.getOutputStream().flush();
+                      }
                     } catch (IOException e) {
                       throw new IllegalStateException(e);
                     }
@@ -225,6 +247,9 @@ public final class ReplicationHarness {
         left -= n;
       }
       out.flush();
+      if (ack && client.getInputStream().read() < 0) {
+        throw new IOException("no acknowledgement");
+      }
       reader.join();
       return (System.nanoTime() - t0) / 1e3;
     }
