@@ -169,7 +169,8 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         .increment();
   }
 
-  private static String title(String type) {
+  /** "Stale epoch" from "stale-epoch": the title of a problem document of that type. */
+  public static String title(String type) {
     String words = type.replace('-', ' ');
     return Character.toUpperCase(words.charAt(0)) + words.substring(1);
   }

@@ -1,5 +1,6 @@
 package dev.coloha.agent;
 
+import static dev.coloha.agent.testing.Pairs.dirtyVm;
 import static dev.coloha.agent.testing.Pairs.ok;
 import static dev.coloha.agent.testing.Pairs.pair;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,16 +66,7 @@ class CheckpointStreamListenerIT {
   }
 
   private void vm(AgentProcess host, String id, boolean start) {
-    ok(host.api().put("/v1/guests/dirty", "application/wasm", dirtyWasm));
-    ok(
-        host.api()
-            .post(
-                "/v1/vms",
-                "{\"id\":\""
-                    + id
-                    + "\",\"guest\":\"dirty\",\"diskBytes\":0,\"memoryBytes\":67108864,\"start\":"
-                    + start
-                    + "}"));
+    dirtyVm(host, id, dirtyWasm, 67108864, start);
   }
 
   private static JsonNode verifiedCheckpoint(AgentProcess host, String vm) {

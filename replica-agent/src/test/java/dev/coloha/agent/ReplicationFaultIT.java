@@ -1,6 +1,7 @@
 package dev.coloha.agent;
 
 import static dev.coloha.agent.testing.Pairs.awaitLink;
+import static dev.coloha.agent.testing.Pairs.dirtyVm;
 import static dev.coloha.agent.testing.Pairs.ok;
 import static dev.coloha.agent.testing.Pairs.pair;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,16 +71,7 @@ class ReplicationFaultIT {
   }
 
   private void vm(AgentProcess host, String id, boolean start) {
-    ok(host.api().put("/v1/guests/dirty", "application/wasm", dirtyWasm));
-    ok(
-        host.api()
-            .post(
-                "/v1/vms",
-                "{\"id\":\""
-                    + id
-                    + "\",\"guest\":\"dirty\",\"diskBytes\":0,\"memoryBytes\":536870912,\"start\":"
-                    + start
-                    + "}"));
+    dirtyVm(host, id, dirtyWasm, 536870912, start);
   }
 
   /** Has the primary write {@code pages} pages (through its input stream) and waits for "ok". */

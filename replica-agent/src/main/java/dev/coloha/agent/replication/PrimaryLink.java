@@ -27,10 +27,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The primary's end of a pair: one long-lived checkpoint stream to the secondary agent. It runs the
@@ -164,17 +164,26 @@ final class PrimaryLink implements AutoCloseable {
       if (status == 404) {
         return peer.streamUri(epoch); // no listener there (turned off, or an older agent)
       }
-      Matcher m = PORT.matcher(body);
-      if (status != 200 || !m.find()) {
+      int port = status == 200 ? portOf(body) : 0;
+      if (port <= 0) {
         throw new LinkRefusedException(status, "stream endpoint: " + body);
       }
-      return peer.streamUri(epoch, Integer.parseInt(m.group(1)));
+      return peer.streamUri(epoch, port);
     } finally {
       q.close();
     }
   }
 
-  private static final Pattern PORT = Pattern.compile("\"port\"\\s*:\\s*(\\d+)");
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** The {@code port} of a {@code GET /v1/replica-stream} answer, 0 if it has none. */
+  private static int portOf(String body) {
+    try {
+      return JSON.readTree(body).path("port").asInt(0);
+    } catch (JacksonException e) {
+      return 0;
+    }
+  }
 
   private void readAcks(HttpStream s, FrameInput in) {
     String why = "secondary closed the checkpoint stream";

@@ -27,6 +27,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The agent's checkpoint-stream listener: a plain blocking HTTP/1.1 server for one request, {@code
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class CheckpointStreamListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CheckpointStreamListener.class);
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   /** Longest request head accepted. */
   static final int MAX_HEAD = 16 * 1024;
@@ -221,11 +224,11 @@ public final class CheckpointStreamListener implements AutoCloseable {
       OutputStream out, int status, String type, String detail, Map<String, Object> details) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("type", ProblemAdvice.TYPE_BASE + type);
-    doc.put("title", type.replace('-', ' '));
+    doc.put("title", ProblemAdvice.title(type));
     doc.put("status", status);
     doc.put("detail", detail);
     doc.putAll(details);
-    byte[] body = json(doc).getBytes(StandardCharsets.UTF_8);
+    byte[] body = JSON.writeValueAsBytes(doc);
     String head =
         "HTTP/1.1 "
             + status
@@ -242,46 +245,6 @@ public final class CheckpointStreamListener implements AutoCloseable {
     } catch (IOException e) {
       // the client is gone
     }
-  }
-
-  private static String json(Map<String, Object> doc) {
-    StringBuilder b = new StringBuilder("{");
-    for (var e : doc.entrySet()) {
-      if (b.length() > 1) {
-        b.append(',');
-      }
-      quote(b, e.getKey());
-      b.append(':');
-      Object v = e.getValue();
-      if (v instanceof Number || v instanceof Boolean) {
-        b.append(v);
-      } else {
-        quote(b, String.valueOf(v));
-      }
-    }
-    return b.append('}').toString();
-  }
-
-  private static void quote(StringBuilder b, String s) {
-    b.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    b.append('"');
   }
 
   private static void pause() {

@@ -16,6 +16,26 @@ public final class Pairs {
     return r.json();
   }
 
+  /**
+   * Uploads the {@code dirty} test guest ({@code wasm}) to {@code host} and creates VM {@code id}
+   * of it, without a disk.
+   */
+  public static void dirtyVm(
+      AgentProcess host, String id, byte[] wasm, long memoryBytes, boolean start) {
+    ok(host.api().put("/v1/guests/dirty", "application/wasm", wasm));
+    ok(
+        host.api()
+            .post(
+                "/v1/vms",
+                "{\"id\":\""
+                    + id
+                    + "\",\"guest\":\"dirty\",\"diskBytes\":0,\"memoryBytes\":"
+                    + memoryBytes
+                    + ",\"start\":"
+                    + start
+                    + "}"));
+  }
+
   /** Makes {@code s} the secondary and {@code p} the primary, and waits for the initial sync. */
   public static void pair(
       AgentProcess primaryHost, String p, AgentProcess secondaryHost, String s, long epoch) {
