@@ -37,10 +37,16 @@ import java.util.regex.Pattern;
  * ./mvnw -q -DskipTests package -pl benchmarks,replica-agent -am
  * java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.ReplicationHarness
  * </pre>
+ *
+ * <p>{@code -Dsizes=1,100} measures only those sizes, {@code -Drounds=N} takes N rounds each (25).
  */
 public final class ReplicationHarness {
-  private static final int[] DIRTY = {1, 100, 1_000, 10_000, 50_000};
-  private static final int ROUNDS = 25;
+  // -Dsizes=1,100 and -Drounds=N narrow a run down (e.g. to profile one size)
+  private static final int[] DIRTY =
+      Arrays.stream(System.getProperty("sizes", "1,100,1000,10000,50000").split(","))
+          .mapToInt(v -> Integer.parseInt(v.trim()))
+          .toArray();
+  private static final int ROUNDS = Integer.getInteger("rounds", 25);
   private static final int WARMUP = 400;
   private static final Pattern PORT = Pattern.compile("Tomcat started on port (\\d+)");
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -79,9 +85,11 @@ public final class ReplicationHarness {
         call("POST", a + "/v1/vms/p/checkpoint", "{\"epoch\":1}".getBytes(), "application/json");
       }
       System.out.printf(
-          "%-8s %12s %12s %12s %12s %16s %14s %10s %16s %14s%n",
+          "%-8s %12s %12s %12s %12s %12s %12s %16s %14s %10s %16s %14s%n",
           "dirty",
           "pause p50",
+          "send",
+          "receive",
           "transfer",
           "apply",
           "e2e p50",
@@ -96,6 +104,8 @@ public final class ReplicationHarness {
         double[] raw = new double[ROUNDS];
         double[] rawAck = new double[ROUNDS];
         double[] transfer = new double[ROUNDS];
+        double[] send = new double[ROUNDS];
+        double[] receive = new double[ROUNDS];
         double[] apply = new double[ROUNDS];
         for (int r = 0; r < ROUNDS + 2; r++) {
           p.dirty(dirty);
@@ -111,6 +121,8 @@ public final class ReplicationHarness {
             raw[r - 2] = rawCopyMicros((long) dirty * 4096, false);
             rawAck[r - 2] = rawCopyMicros((long) dirty * 4096, true);
             transfer[r - 2] = number(res, "transferMicros");
+            send[r - 2] = number(res, "sendMicros");
+            receive[r - 2] = number(res, "receiveMicros");
             apply[r - 2] = number(res, "applyMicros");
           }
         }
@@ -118,9 +130,12 @@ public final class ReplicationHarness {
         double c = median(raw);
         double ca = median(rawAck);
         System.out.printf(
-            "%-8d %9.1f us %9.1f us %9.1f us %9.1f us %13.2f us %11.1f us %9.2fx %13.1f us %13.2fx%n",
+            "%-8d %9.1f us %9.1f us %9.1f us %9.1f us %9.1f us %9.1f us %13.2f us %11.1f us %9.2fx"
+                + " %13.1f us %13.2fx%n",
             dirty,
             median(pause),
+            median(send),
+            median(receive),
             median(transfer),
             median(apply),
             e,

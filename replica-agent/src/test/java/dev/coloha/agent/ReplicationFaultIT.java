@@ -277,6 +277,40 @@ class ReplicationFaultIT {
   }
 
   @Test
+  void aStreamTheSecondaryDroppedWhileIdleIsReconnectedByTheNextCheckpoint() {
+    // nothing reads the stream between checkpoints, and this primary sends no heartbeats, so the
+    // secondary's idle timeout closes the stream without the primary noticing; the next
+    // checkpoint finds it broken, reconnects and succeeds (no failure for the coordinator)
+    AgentProcess quiet =
+        AgentProcess.start(
+            "host-e", data.resolve("e"), "--colo.agent.replication.heartbeat-interval=1h");
+    AgentProcess strict =
+        AgentProcess.start(
+            "host-f", data.resolve("f"), "--colo.agent.replication.stream-idle-timeout=1s");
+    try {
+      vm(quiet, "p5", true);
+      vm(strict, "s5", false);
+      pair(quiet, "p5", strict, "s5", 1);
+      try (ReplicaIo io = new ReplicaIo(quiet.url(), "p5", 1)) {
+        io.open(1);
+        dirty(io, 1, 50);
+        verifiedCheckpoint(quiet, "p5", 1);
+        awaitLink(strict, "s5", "DETACHED");
+        assertThat(link(quiet, "p5").get("state").asString()).isEqualTo("PROTECTED");
+
+        dirty(io, 1, 50);
+        JsonNode ck = verifiedCheckpoint(quiet, "p5", 1);
+        assertThat(link(strict, "s5").get("lastCheckpoint").asLong())
+            .isEqualTo(ck.get("sequence").asLong());
+        awaitLink(strict, "s5", "PROTECTED");
+      }
+    } finally {
+      quiet.close();
+      strict.close();
+    }
+  }
+
+  @Test
   void aRestartedSecondaryIsReportedAsNeedingANewInitialSync() {
     AgentProcess flaky = AgentProcess.start("host-d", data.resolve("d"));
     int port = Integer.parseInt(flaky.url().substring(flaky.url().lastIndexOf(':') + 1));

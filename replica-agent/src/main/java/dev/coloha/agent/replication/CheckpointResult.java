@@ -17,7 +17,10 @@ import java.util.List;
  * @param bytes bytes sent
  * @param pauseMicros the primary VM's pause (the capture)
  * @param copyMicros the part of the pause spent copying pages
- * @param transferMicros from the end of the pause until the secondary had received and verified it
+ * @param sendMicros from the end of the pause until the last byte was handed to the socket
+ * @param receiveMicros the secondary's reading and verifying of it, first frame to trailer
+ * @param transferMicros from the end of the pause until the acknowledgement (send, the secondary's
+ *     receive and apply, the acknowledgement's way back)
  * @param applyMicros the secondary VM's pause to apply it
  * @param totalMicros request to acknowledgement
  * @param primaryDigest SHA-256 of the primary's memory at the pause (only when verification was
@@ -35,6 +38,8 @@ public record CheckpointResult(
     long bytes,
     double pauseMicros,
     double copyMicros,
+    double sendMicros,
+    double receiveMicros,
     double transferMicros,
     double applyMicros,
     double totalMicros,

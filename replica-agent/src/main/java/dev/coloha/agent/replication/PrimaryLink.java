@@ -5,7 +5,6 @@ import dev.coloha.agent.metrics.ReplicationMetrics;
 import dev.coloha.microvm.MicroVm;
 import dev.coloha.microvm.checkpoint.CaptureKind;
 import dev.coloha.microvm.checkpoint.Captured;
-import dev.coloha.wire.ColoException;
 import dev.coloha.wire.CorruptStreamException;
 import dev.coloha.wire.checkpoint.Checkpoint;
 import dev.coloha.wire.checkpoint.CheckpointWriter;
@@ -15,17 +14,14 @@ import dev.coloha.wire.frame.FrameOutput;
 import dev.coloha.wire.http.HttpStream;
 import dev.coloha.wire.replication.ReplicationCodec;
 import dev.coloha.wire.replication.ReplicationFrame;
+import java.io.EOFException;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +34,12 @@ import tools.jackson.databind.json.JsonMapper;
  * requests one at a time: capture (the VM pauses only for the copy), send, wait for the
  * acknowledgement. A request that arrives while one is in flight waits its turn; checkpoints are
  * never interleaved on the stream.
+ *
+ * <p>The secondary only ever answers (READY to HELLO, ACK to a checkpoint, HEARTBEAT to a
+ * heartbeat, ERROR to what it refuses), so the thread that holds the turn and sent a frame reads
+ * its answer itself: no reader thread, no hand-off between threads on the way back. The heartbeat
+ * thread takes the turn for its round trip when the link is idle, which is also how a secondary
+ * that vanished while idle is noticed.
  */
 final class PrimaryLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PrimaryLink.class);
@@ -53,21 +55,23 @@ final class PrimaryLink implements AutoCloseable {
   private final ReentrantLock turn = new ReentrantLock(true);
   private final Object writeLock = new Object();
   private final ReplicationCodec codec = new ReplicationCodec();
-  private final Map<Long, CompletableFuture<ReplicationFrame.Ack>> pending =
-      new ConcurrentHashMap<>();
 
   private volatile LinkState state = LinkState.SYNCING;
   private volatile String reason;
   private volatile HttpStream stream;
   private volatile FrameOutput out;
+  private volatile FrameInput in;
   private volatile long lastAcked = -1;
   private volatile long syncSequence = -1;
   private volatile SyncPoint syncPoint;
   private volatile CheckpointResult lastResult;
   private volatile long checkpoints;
 
-  /** When a checkpoint's send in progress must be given up (System.nanoTime), 0: none. */
-  private volatile long sendDeadline;
+  /**
+   * When the exchange in progress (a checkpoint's send and ACK, a sync, a heartbeat's round trip)
+   * must be given up (System.nanoTime), 0: none.
+   */
+  private volatile long deadline;
 
   private volatile boolean closed;
   private Thread heartbeat;
@@ -144,9 +148,7 @@ final class PrimaryLink implements AutoCloseable {
     }
     stream = s;
     out = o;
-    // platform threads on the checkpoint path: a virtual thread blocked on a socket is woken
-    // through the JDK's poller, one more hand-off per acknowledgement
-    Thread.ofPlatform().daemon().name("ack-reader-" + vmId).start(() -> readAcks(s, in));
+    this.in = in;
     return ready.lastApplied();
   }
 
@@ -185,38 +187,29 @@ final class PrimaryLink implements AutoCloseable {
     }
   }
 
-  private void readAcks(HttpStream s, FrameInput in) {
-    String why = "secondary closed the checkpoint stream";
-    try {
-      while (!closed) {
-        Object f = codec.read(in, maxRunPages);
-        if (f == null || f instanceof ReplicationFrame.End) {
-          break;
+  /**
+   * Reads the secondary's answer to checkpoint {@code seq} on this thread (it holds the turn, so
+   * nothing else reads the stream meanwhile).
+   */
+  private ReplicationFrame.Ack awaitAck(long seq) throws IOException {
+    while (true) {
+      Object f = codec.read(in, maxRunPages);
+      switch (f) {
+        case null -> throw new EOFException("the secondary closed the checkpoint stream");
+        case ReplicationFrame.End e ->
+            throw new EOFException("the secondary closed the checkpoint stream");
+        case ReplicationFrame.Ack a when a.sequence() == seq -> {
+          return a;
         }
-        switch (f) {
-          case ReplicationFrame.Ack a -> {
-            CompletableFuture<ReplicationFrame.Ack> waiter = pending.remove(a.sequence());
-            if (waiter != null) {
-              waiter.complete(a);
-            }
-          }
-          case ReplicationFrame.Heartbeat h -> {
-            // the secondary lives
-          }
-          case ReplicationFrame.Error e -> {
-            why = "secondary refused: " + e.type() + ": " + e.message();
-            if ("checkpoint-mismatch".equals(e.type()) || "stale-epoch".equals(e.type())) {
-              broken(s, LinkState.RESYNC_REQUIRED, why);
-              return;
-            }
-          }
-          default -> throw new CorruptStreamException("unexpected frame from the secondary: " + f);
+        case ReplicationFrame.Heartbeat h -> {
+          // a late answer to a heartbeat: the secondary lives
         }
+        case ReplicationFrame.Error e -> throw new SecondaryRefusedException(e);
+        default ->
+            throw new CorruptStreamException(
+                "the secondary answered checkpoint " + seq + " with " + f);
       }
-    } catch (IOException | ColoException e) {
-      why = "checkpoint stream broke: " + e.getMessage();
     }
-    broken(s, LinkState.DEGRADED, why);
   }
 
   private void broken(HttpStream s, LinkState newState, String why) {
@@ -230,11 +223,6 @@ final class PrimaryLink implements AutoCloseable {
     reason = why;
     stream = null;
     s.close();
-    pending
-        .values()
-        .forEach(
-            f -> f.completeExceptionally(new ReplicationUnavailableException(vmId, newState, why)));
-    pending.clear();
   }
 
   private void send(ReplicationFrame f) throws IOException {
@@ -260,24 +248,53 @@ final class PrimaryLink implements AutoCloseable {
     while (!closed) {
       try {
         Thread.sleep(every);
-        if (stream != null && !turn.isLocked()) {
-          send(new ReplicationFrame.Heartbeat(epoch, lastAcked));
-        }
       } catch (InterruptedException e) {
         return;
-      } catch (IOException | RuntimeException e) {
-        HttpStream s = stream;
-        if (s != null) {
-          broken(s, LinkState.DEGRADED, "heartbeat failed: " + e.getMessage());
+      }
+      if (stream != null && turn.tryLock()) {
+        try {
+          heartbeat();
+        } finally {
+          turn.unlock();
         }
       }
     }
   }
 
+  /** One heartbeat round trip on an idle link (the caller holds the turn). */
+  private void heartbeat() {
+    HttpStream s = stream;
+    if (s == null || state != LinkState.PROTECTED) {
+      return;
+    }
+    deadline = System.nanoTime() + cfg.checkpointTimeout().toNanos();
+    try {
+      send(new ReplicationFrame.Heartbeat(epoch, lastAcked));
+      while (true) {
+        Object f = codec.read(in, maxRunPages);
+        if (f instanceof ReplicationFrame.Heartbeat) {
+          return;
+        }
+        switch (f) {
+          case null -> throw new EOFException("the secondary closed the checkpoint stream");
+          case ReplicationFrame.Error e -> throw new SecondaryRefusedException(e);
+          default ->
+              throw new CorruptStreamException("the secondary answered a heartbeat with " + f);
+        }
+      }
+    } catch (SecondaryRefusedException e) {
+      broken(s, e.linkState(), "secondary refused: " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      broken(s, LinkState.DEGRADED, "heartbeat failed: " + e.getMessage());
+    } finally {
+      deadline = 0;
+    }
+  }
+
   /**
-   * Gives up a checkpoint send that is still blocked at its deadline (a secondary that stopped
-   * reading): breaking the stream makes the blocked write fail. Its own thread, since the heartbeat
-   * thread may itself wait for the stream's write lock.
+   * Gives up an exchange that is still blocked at its deadline (a secondary that stopped reading,
+   * or that does not answer): breaking the stream makes the blocked write or read fail. Its own
+   * thread, since the threads it watches are the ones blocked.
    */
   private void watchdog() {
     while (!closed) {
@@ -286,10 +303,10 @@ final class PrimaryLink implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
-      long deadline = sendDeadline;
+      long due = deadline;
       HttpStream s = stream;
-      if (deadline != 0 && System.nanoTime() - deadline >= 0 && s != null) {
-        broken(s, LinkState.DEGRADED, "a checkpoint send stalled past checkpoint-timeout");
+      if (due != 0 && System.nanoTime() - due >= 0 && s != null) {
+        broken(s, LinkState.DEGRADED, "no answer from the secondary within the timeout");
       }
     }
   }
@@ -307,7 +324,7 @@ final class PrimaryLink implements AutoCloseable {
         heartbeat = Thread.ofVirtual().name("heartbeat-" + vmId).start(this::heartbeats);
         watchdog = Thread.ofVirtual().name("send-watchdog-" + vmId).start(this::watchdog);
       }
-      sendDeadline = t0 + cfg.syncTimeout().toNanos(); // a stalled pre-copy is given up too
+      deadline = t0 + cfg.syncTimeout().toNanos(); // a stalled pre-copy is given up too
       int rounds = 0;
       long precopied = precopy(vm.beginPrecopy(), null, 0);
       int[] dirty = vm.precopyRound();
@@ -317,7 +334,6 @@ final class PrimaryLink implements AutoCloseable {
       }
       // the final round: the only pause of the sync, for the pages written since the last round
       long seq = vm.lastCheckpoint() + 1;
-      CompletableFuture<ReplicationFrame.Ack> ack = expect(seq);
       Captured last = vm.capture(epoch, seq, CaptureKind.PRECOPY_FINAL, false);
       SyncPoint point = SyncPoint.of(last.checkpoint());
       try {
@@ -325,7 +341,7 @@ final class PrimaryLink implements AutoCloseable {
       } finally {
         last.release();
       }
-      await(ack, seq, cfg.syncTimeout().toNanos());
+      awaitAck(seq);
       lastAcked = seq;
       syncSequence = seq;
       syncPoint = point;
@@ -345,10 +361,12 @@ final class PrimaryLink implements AutoCloseable {
       fail(
           e.status() == 404 ? LinkState.RESYNC_REQUIRED : LinkState.DEGRADED,
           "initial sync refused: " + e.getMessage());
+    } catch (SecondaryRefusedException e) {
+      fail(e.linkState(), "initial sync refused: " + e.getMessage());
     } catch (IOException | RuntimeException e) {
       fail(LinkState.DEGRADED, "initial sync failed: " + e.getMessage());
     } finally {
-      sendDeadline = 0;
+      deadline = 0;
       turn.unlock();
     }
   }
@@ -408,57 +426,106 @@ final class PrimaryLink implements AutoCloseable {
       if (sequence != null && last != null && sequence == last.sequence()) {
         return last;
       }
+      boolean open = state == LinkState.PROTECTED && stream != null;
       ensureLinked();
-      long seq = sequence == null ? vm.lastCheckpoint() + 1 : sequence;
-      CompletableFuture<ReplicationFrame.Ack> ack = expect(seq);
-      Captured captured = vm.captureThenSettle(epoch, seq, CaptureKind.DELTA, verify);
-      long sentAt = System.nanoTime();
-      long timeout = cfg.checkpointTimeout().toNanos();
-      // the send runs on this thread (no hand-off); a secondary that stops reading (full socket
-      // buffers) cannot hold it past the timeout: the watchdog thread breaks the stream at the
-      // deadline and the blocked write fails
-      long bytes;
-      sendDeadline = sentAt + timeout;
       try {
-        bytes = send(captured.checkpoint(), verify);
-      } catch (IOException | RuntimeException e) {
-        throw failed(
-            seq,
-            captured,
-            System.nanoTime() - sendDeadline >= 0
-                ? new CheckpointTimeoutException(vmId, seq, cfg.checkpointTimeout())
-                : new ReplicationUnavailableException(
-                    vmId, LinkState.DEGRADED, "send failed: " + e.getMessage()));
-      } finally {
-        sendDeadline = 0;
-        captured.release();
-        vm.settle(); // the VM thread's wake-up, now that the checkpoint is on the wire
+        return exchange(sequence, verify, t0);
+      } catch (StreamBrokeException e) {
+        // nobody reads the stream between checkpoints, so a stream that died meanwhile (the
+        // secondary closed it, a reset) is found here: reconnect once and go again, unless the
+        // secondary turns out to hold this checkpoint (its acknowledgement was lost)
+        long acked = lastAcked;
+        if (!open) {
+          throw e.failure;
+        }
+        ensureLinked();
+        if (lastAcked != acked) {
+          throw e.failure;
+        }
+        log.info("VM {}: checkpoint stream found broken ({}); reconnected", vmId, e.getMessage());
+        try {
+          return exchange(sequence, verify, t0);
+        } catch (StreamBrokeException again) {
+          throw again.failure;
+        }
       }
-      ReplicationFrame.Ack a;
-      try {
-        a = await(ack, seq, Math.max(1, sentAt + timeout - System.nanoTime()));
-      } catch (RuntimeException e) {
-        throw failed(seq, captured, e);
-      }
-      long done = System.nanoTime();
-      lastAcked = seq;
-      checkpoints++;
-      CheckpointResult r = result(captured, a, bytes, done - sentAt, done - t0, verify);
-      lastResult = r;
-      metrics.checkpoint(vmId, "ok");
-      metrics.transferred(vmId, done - sentAt, done - t0, bytes);
-      return r;
     } finally {
       turn.unlock();
     }
   }
 
+  /** Capture, send, wait for the ACK; the caller holds the turn and has made sure of the link. */
+  private CheckpointResult exchange(Long sequence, boolean verify, long t0) {
+    long seq = sequence == null ? vm.lastCheckpoint() + 1 : sequence;
+    Captured captured = vm.captureThenSettle(epoch, seq, CaptureKind.DELTA, verify);
+    long sentAt = System.nanoTime();
+    // the send and the wait for the ACK run on this thread (no hand-off either way); a secondary
+    // that stops reading (full socket buffers) or answering cannot hold it past the timeout: the
+    // watchdog thread breaks the stream at the deadline and the blocked write or read fails
+    deadline = sentAt + cfg.checkpointTimeout().toNanos();
+    long bytes;
+    long sendNanos;
+    ReplicationFrame.Ack a;
+    try {
+      try {
+        bytes = send(captured.checkpoint(), verify);
+        sendNanos = System.nanoTime() - sentAt;
+      } finally {
+        captured.release();
+        vm.settle(); // the VM thread's wake-up, now that the checkpoint is on the wire
+      }
+      a = awaitAck(seq);
+    } catch (SecondaryRefusedException e) {
+      throw failed(
+          seq,
+          captured,
+          e.linkState(),
+          new ReplicationUnavailableException(
+              vmId, e.linkState(), "secondary refused: " + e.getMessage()));
+    } catch (IOException | RuntimeException e) {
+      boolean late = System.nanoTime() - deadline >= 0 || e instanceof SocketTimeoutException;
+      RuntimeException failure =
+          failed(
+              seq,
+              captured,
+              LinkState.DEGRADED,
+              late
+                  ? new CheckpointTimeoutException(vmId, seq, cfg.checkpointTimeout())
+                  : new ReplicationUnavailableException(
+                      vmId, LinkState.DEGRADED, "checkpoint stream broke: " + e.getMessage()));
+      if (!late && e instanceof IOException io) {
+        throw new StreamBrokeException(io, failure);
+      }
+      throw failure;
+    } finally {
+      deadline = 0;
+    }
+    long done = System.nanoTime();
+    lastAcked = seq;
+    checkpoints++;
+    CheckpointResult r = result(captured, a, bytes, sendNanos, done - sentAt, done - t0, verify);
+    lastResult = r;
+    metrics.checkpoint(vmId, "ok");
+    metrics.transferred(vmId, done - sentAt, done - t0, bytes);
+    return r;
+  }
+
+  /** A checkpoint's stream broke (not a timeout, not a refusal); {@code failure} is its error. */
+  private static final class StreamBrokeException extends RuntimeException {
+    private final RuntimeException failure;
+
+    StreamBrokeException(IOException cause, RuntimeException failure) {
+      super(cause.getMessage(), cause, false, false);
+      this.failure = failure;
+    }
+  }
+
   /** A checkpoint that did not reach the secondary: the link breaks, the capture is undone. */
-  private RuntimeException failed(long seq, Captured captured, RuntimeException e) {
-    pending.remove(seq);
+  private RuntimeException failed(
+      long seq, Captured captured, LinkState newState, RuntimeException e) {
     HttpStream s = stream;
     if (s != null) {
-      broken(s, LinkState.DEGRADED, "checkpoint " + seq + " failed: " + e.getMessage());
+      broken(s, newState, "checkpoint " + seq + " failed: " + e.getMessage());
     }
     vm.rollback(captured);
     metrics.checkpoint(vmId, e instanceof CheckpointTimeoutException ? "timeout" : "unavailable");
@@ -500,33 +567,11 @@ final class PrimaryLink implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<ReplicationFrame.Ack> expect(long seq) {
-    CompletableFuture<ReplicationFrame.Ack> f = new CompletableFuture<>();
-    pending.put(seq, f);
-    return f;
-  }
-
-  private ReplicationFrame.Ack await(
-      CompletableFuture<ReplicationFrame.Ack> f, long seq, long timeoutNanos) {
-    try {
-      return f.get(timeoutNanos, TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      throw new CheckpointTimeoutException(vmId, seq, java.time.Duration.ofNanos(timeoutNanos));
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted waiting for checkpoint " + seq);
-    }
-  }
-
   private CheckpointResult result(
       Captured c,
       ReplicationFrame.Ack a,
       long bytes,
+      long sendNanos,
       long transferNanos,
       long totalNanos,
       boolean verify) {
@@ -549,6 +594,8 @@ final class PrimaryLink implements AutoCloseable {
         bytes,
         c.pauseNanos() / 1e3,
         c.copyNanos() / 1e3,
+        sendNanos / 1e3,
+        a.receiveNanos() / 1e3,
         transferNanos / 1e3,
         a.applyNanos() / 1e3,
         totalNanos / 1e3,
@@ -573,6 +620,23 @@ final class PrimaryLink implements AutoCloseable {
       s.close();
     }
     state = LinkState.UNPAIRED;
+  }
+
+  /** The secondary answered with an ERROR frame (and closes the stream). */
+  static final class SecondaryRefusedException extends IOException {
+    private final String type;
+
+    SecondaryRefusedException(ReplicationFrame.Error e) {
+      super(e.type() + ": " + e.message());
+      this.type = e.type();
+    }
+
+    /** What the link is after it: a secondary that lost the chain needs a new initial sync. */
+    LinkState linkState() {
+      return "checkpoint-mismatch".equals(type) || "stale-epoch".equals(type)
+          ? LinkState.RESYNC_REQUIRED
+          : LinkState.DEGRADED;
+    }
   }
 
   /** The secondary agent refused the stream (HTTP status and problem text). */
