@@ -15,25 +15,51 @@ import java.util.List;
 /**
  * Applies a checkpoint to a VM, whole or not at all. Every check runs before the first change; the
  * changes themselves cannot fail. Keeps the secondary's {@link MemoryCache}.
+ *
+ * <p>An apply may leave the cache's copy of a delta's pages for later ({@link #finishCache}): the
+ * VM has them, the cache is only read by the next apply, so that copy need not be inside the VM's
+ * pause nor before the acknowledgement. The next apply finishes it first in any case.
  */
 final class CheckpointRestore {
   private final GuestModule guest;
   private MemoryCache cache;
+
+  /** A delta applied to the VM whose pages are not in the cache yet, or null. */
+  private Checkpoint cacheOwed;
 
   CheckpointRestore(GuestModule guest) {
     this.guest = guest;
   }
 
   /** Sequence of the last applied checkpoint, or -1. */
-  long appliedSequence() {
-    return cache == null ? -1 : cache.sequence();
+  synchronized long appliedSequence() {
+    return cacheOwed != null
+        ? cacheOwed.header().sequence()
+        : cache == null ? -1 : cache.sequence();
   }
 
-  MemoryCache cache() {
-    return cache;
+  /**
+   * Copies the pages of the last applied delta into the cache if an apply left that for later. The
+   * checkpoint's page buffer must not be reused before. Any thread.
+   */
+  synchronized void finishCache() {
+    if (cacheOwed != null) {
+      cache.update(cacheOwed);
+      cacheOwed = null;
+    }
   }
 
-  void apply(Checkpoint cp, TrackedMemory memory, Instance instance, GuestDevices devices) {
+  /**
+   * Applies {@code cp}. With {@code deferCache} a delta's pages go into the VM only, and into the
+   * cache at {@link #finishCache} (which the caller owes before it reuses the page buffer).
+   */
+  synchronized void apply(
+      Checkpoint cp,
+      TrackedMemory memory,
+      Instance instance,
+      GuestDevices devices,
+      boolean deferCache) {
+    finishCache();
     check(cp, memory);
     devices
         .connections()
@@ -50,9 +76,17 @@ final class CheckpointRestore {
       cache = MemoryCache.of(cp);
       cache.restoreAll(memory);
     } else {
-      cache.updateAndRestore(cp, memory); // the checkpoint's pages, into cache and memory
+      cache.resize(cp.header().memoryPages());
+      // pages the secondary changed on its own go back to the primary's version: the cache holds
+      // it for every page the checkpoint does not carry, and those it carries are written next
       for (int p : memory.dirtyPages()) {
-        cache.restore(p, memory); // pages the secondary changed on its own go back too
+        cache.restore(p, memory);
+      }
+      if (deferCache) {
+        MemoryCache.restore(cp, memory); // the checkpoint's pages, into memory only (for now)
+        cacheOwed = cp;
+      } else {
+        cache.updateAndRestore(cp, memory); // the checkpoint's pages, into cache and memory
       }
     }
     memory.clearDirty();

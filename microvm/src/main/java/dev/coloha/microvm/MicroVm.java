@@ -301,8 +301,12 @@ public final class MicroVm implements AutoCloseable {
         settleNow);
   }
 
-  /** Finishes a {@link #captureThenSettle} or {@link #applyThenSettle} (any thread). */
+  /**
+   * Finishes a {@link #captureThenSettle} or {@link #applyThenSettle} (any thread): the apply's
+   * copy of the checkpoint's pages into the memory cache, then the VM thread's wake-up.
+   */
   public void settle() {
+    restore.finishCache();
     thread.settle();
   }
 
@@ -398,7 +402,11 @@ public final class MicroVm implements AutoCloseable {
     return apply(cp, digest, true);
   }
 
-  /** As {@link #apply(Checkpoint, boolean)}, owing a {@link #settle()} (see captureThenSettle). */
+  /**
+   * As {@link #apply(Checkpoint, boolean)}, owing a {@link #settle()} (see captureThenSettle)
+   * before the checkpoint's page buffer is reused: a delta's pages go into the memory cache only
+   * then, off the VM's pause and, for a checkpoint stream, after the acknowledgement.
+   */
   public Applied applyThenSettle(Checkpoint cp, boolean digest) {
     return apply(cp, digest, false);
   }
@@ -411,7 +419,7 @@ public final class MicroVm implements AutoCloseable {
             throw new VmStateException(id, state, "apply a checkpoint");
           }
           long t0 = System.nanoTime();
-          restore.apply(cp, memory, instance, devices);
+          restore.apply(cp, memory, instance, devices, !settleNow);
           capture.appliedSequence(cp.header().sequence());
           booted = true;
           if (state == VmState.CRASHED) {

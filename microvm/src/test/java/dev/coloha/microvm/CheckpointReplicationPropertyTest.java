@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
  * (including memory growth and state B reaches on its own with a different clock), leaves B's
  * memory and globals equal to A's at the pause; given the same following events, with one clock and
  * random source for both, B's output equals A's. A VM that was never synced diverges (negative
- * control). Seeds are fixed, so a failure names its seed and replays exactly.
+ * control). Seeds are fixed, so a failure names its seed and replays exactly. Applies alternate
+ * between a plain apply and one that leaves the memory cache's copy to {@code settle()} or to the
+ * next apply.
  */
 class CheckpointReplicationPropertyTest {
   private static final int SEEDS = 8;
@@ -98,7 +100,17 @@ class CheckpointReplicationPropertyTest {
 
         Captured delta = a.vm().capture(1, round, false);
         atPause = memoryOf(a.vm());
-        b.vm().apply(delta.checkpoint());
+        switch (round % 3) {
+          case 0 -> b.vm().apply(delta.checkpoint());
+          case 1 -> {
+            // as a checkpoint stream applies: the cache gets the pages at settle()
+            b.vm().applyThenSettle(delta.checkpoint(), false);
+            b.vm().settle();
+          }
+          default ->
+              // not settled: the next apply finishes the cache first
+              b.vm().applyThenSettle(delta.checkpoint(), false);
+        }
         assertSame(seed, round, a, b, atPause);
 
         // the same following events at the same time: same output from here on

@@ -39,13 +39,17 @@ public final class MemoryCache {
     return wasmPages;
   }
 
-  /** Writes the checkpoint's pages into the cache and adopts its memory size and sequence. */
-  public void update(Checkpoint cp) {
-    int pages = cp.header().memoryPages();
+  /** Grows or shrinks the cache to {@code pages} 64 KiB pages (zeros when it grows). */
+  public void resize(int pages) {
     if (pages != wasmPages) {
       bytes = Arrays.copyOf(bytes, pages * TrackedMemory.PAGE_SIZE);
       wasmPages = pages;
     }
+  }
+
+  /** Writes the checkpoint's pages into the cache and adopts its memory size and sequence. */
+  public void update(Checkpoint cp) {
+    resize(cp.header().memoryPages());
     int[] idx = cp.pageIndices();
     byte[] data = cp.pageData();
     for (int i = 0; i < idx.length; i++) {
@@ -66,11 +70,7 @@ public final class MemoryCache {
    * followed by {@link #restore} of each of the checkpoint's pages.
    */
   public void updateAndRestore(Checkpoint cp, TrackedMemory memory) {
-    int pages = cp.header().memoryPages();
-    if (pages != wasmPages) {
-      bytes = Arrays.copyOf(bytes, pages * TrackedMemory.PAGE_SIZE);
-      wasmPages = pages;
-    }
+    resize(cp.header().memoryPages());
     int[] idx = cp.pageIndices();
     byte[] data = cp.pageData();
     byte[] cache = bytes;
@@ -86,6 +86,23 @@ public final class MemoryCache {
               }
             });
     sequence = cp.header().sequence();
+  }
+
+  /**
+   * Writes a checkpoint's pages into {@code memory} (whose size must already be the checkpoint's),
+   * in slices on several threads for a large checkpoint, leaving any cache alone.
+   */
+  public static void restore(Checkpoint cp, TrackedMemory memory) {
+    int[] idx = cp.pageIndices();
+    byte[] data = cp.pageData();
+    PageCopier.shared()
+        .forEachSlice(
+            idx.length,
+            (from, to) -> {
+              for (int i = from; i < to; i++) {
+                memory.restorePage(idx[i], data, i * Checkpoint.PAGE_SIZE);
+              }
+            });
   }
 
   /** Restores one 4 KiB page of {@code memory} from the cache. */

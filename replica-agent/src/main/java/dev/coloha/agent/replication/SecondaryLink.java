@@ -201,7 +201,8 @@ final class SecondaryLink {
                   out);
               out.flush();
             } finally {
-              vm.settle(); // the VM thread's wake-up, once the primary has its answer
+              vm.settle(); // the memory cache's copy and the VM thread's wake-up, after the ACK
+              vmMetrics.applied(vmId, a.pauseNanos());
             }
           }
           case ReplicationFrame.Error e -> {
@@ -249,7 +250,6 @@ final class SecondaryLink {
         whole = image.complete(cp);
       }
       MicroVm.Applied a = vm.applyThenSettle(whole, digest);
-      vmMetrics.applied(vmId, a.pauseNanos());
       if (whole != cp) {
         syncSequence = cp.header().sequence();
         if (vm.state() == VmState.CREATED || vm.state() == VmState.PAUSED) {
