@@ -55,10 +55,22 @@ public final class FrameInput {
     return new FrameHead(first & 0xff, length);
   }
 
-  /** Reads exactly {@code length} payload bytes into {@code dst}. */
+  /**
+   * Reads exactly {@code length} payload bytes into {@code dst}. The checksum takes each part as it
+   * arrives, while the rest is still on its way, so a large frame's checksum is not all left for
+   * after its last byte.
+   */
   public void body(byte[] dst, int offset, int length) throws IOException {
-    readFully(dst, offset, length);
-    crc.update(dst, offset, length);
+    int done = 0;
+    while (done < length) {
+      int n = in.read(dst, offset + done, length - done);
+      if (n < 0) {
+        throw new EOFException(
+            "stream ended inside a frame (" + done + " of " + length + " bytes)");
+      }
+      crc.update(dst, offset + done, n);
+      done += n;
+    }
     bytesRead += length;
   }
 
