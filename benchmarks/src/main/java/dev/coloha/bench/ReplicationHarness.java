@@ -24,21 +24,25 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Checkpoint replication over loopback between two agent processes: for N dirty pages, the
- * primary's pause and the end-to-end latency (request to acknowledged), next to a raw socket copy
- * of the same number of bytes measured in the same run.
+ * primary's pause and the end-to-end latency (request to acknowledged), next to raw socket copies
+ * of the same number of bytes measured in the same run: over a fresh connection to a fresh reader
+ * thread (one way), and over a long-lived connection (one way, and with a one-byte acknowledgement
+ * back, a round trip as a checkpoint is).
  *
  * <pre>
  * ./mvnw -q -DskipTests package -pl benchmarks,replica-agent -am
  * java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.ReplicationHarness
  * </pre>
  *
- * <p>{@code -Dsizes=1,100} measures only those sizes, {@code -Drounds=N} takes N rounds each (25).
+ * <p>{@code -Dsizes=1,100} measures only those sizes, {@code -Drounds=N} takes N rounds each (25),
+ * {@code -Dwarmup=N} runs N warm-up checkpoints first (3000).
  */
 public final class ReplicationHarness {
   // -Dsizes=1,100 and -Drounds=N narrow a run down (e.g. to profile one size)
@@ -47,7 +51,7 @@ public final class ReplicationHarness {
           .mapToInt(v -> Integer.parseInt(v.trim()))
           .toArray();
   private static final int ROUNDS = Integer.getInteger("rounds", 25);
-  private static final int WARMUP = 400;
+  private static final int WARMUP = Integer.getInteger("warmup", 3000);
   private static final Pattern PORT = Pattern.compile("Tomcat started on port (\\d+)");
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -78,14 +82,16 @@ public final class ReplicationHarness {
         TimeUnit.MILLISECONDS.sleep(50);
       }
       Driver p = new Driver(a, "p");
-      // warm-up: the JIT compiles the checkpoint path (send, receive, apply, ACK) on both agents
-      // before anything is measured; without it the first sizes measure the interpreter
+      RawStream stream = new RawStream();
+      // warm-up: the JIT compiles the checkpoint path (send, receive, apply, ACK) and the HTTP
+      // stack around it on both agents before anything is measured; with 400 checkpoints C2 was
+      // still compiling, and one page took 0.35-0.5 ms instead of 0.17-0.23 ms (-Dwarmup=N)
       for (int r = 0; r < WARMUP; r++) {
         p.dirty(r % 2 == 0 ? 1 : 300);
         call("POST", a + "/v1/vms/p/checkpoint", "{\"epoch\":1}".getBytes(), "application/json");
       }
       System.out.printf(
-          "%-8s %12s %12s %12s %12s %12s %12s %16s %14s %10s %16s %14s%n",
+          "%-8s %12s %12s %12s %12s %12s %12s %16s %14s %10s %16s %14s %16s %12s%n",
           "dirty",
           "pause p50",
           "send",
@@ -94,15 +100,18 @@ public final class ReplicationHarness {
           "apply",
           "e2e p50",
           "e2e p50 / page",
-          "raw copy p50",
-          "e2e/raw",
-          "raw+ack p50",
-          "e2e/raw+ack");
+          "fresh raw p50",
+          "e2e/fresh",
+          "stream p50",
+          "e2e/stream",
+          "stream+ack p50",
+          "e2e/stream+ack");
       for (int dirty : DIRTY) {
         double[] pause = new double[ROUNDS];
         double[] e2e = new double[ROUNDS];
         double[] raw = new double[ROUNDS];
         double[] rawAck = new double[ROUNDS];
+        double[] rawStream = new double[ROUNDS];
         double[] transfer = new double[ROUNDS];
         double[] send = new double[ROUNDS];
         double[] receive = new double[ROUNDS];
@@ -118,8 +127,9 @@ public final class ReplicationHarness {
           if (r >= 2) {
             pause[r - 2] = number(res, "pauseMicros");
             e2e[r - 2] = number(res, "totalMicros");
-            raw[r - 2] = rawCopyMicros((long) dirty * 4096, false);
-            rawAck[r - 2] = rawCopyMicros((long) dirty * 4096, true);
+            raw[r - 2] = rawCopyMicros((long) dirty * 4096);
+            rawStream[r - 2] = stream.copyMicros(dirty * 4096, false);
+            rawAck[r - 2] = stream.copyMicros(dirty * 4096, true);
             transfer[r - 2] = number(res, "transferMicros");
             send[r - 2] = number(res, "sendMicros");
             receive[r - 2] = number(res, "receiveMicros");
@@ -129,9 +139,10 @@ public final class ReplicationHarness {
         double e = median(e2e);
         double c = median(raw);
         double ca = median(rawAck);
+        double cs = median(rawStream);
         System.out.printf(
             "%-8d %9.1f us %9.1f us %9.1f us %9.1f us %9.1f us %9.1f us %13.2f us %11.1f us %9.2fx"
-                + " %13.1f us %13.2fx%n",
+                + " %13.1f us %13.2fx %13.1f us %11.2fx%n",
             dirty,
             median(pause),
             median(send),
@@ -142,10 +153,13 @@ public final class ReplicationHarness {
             e / dirty,
             c,
             e / c,
+            cs,
+            e / cs,
             ca,
             e / ca);
       }
       p.close();
+      stream.close();
     } finally {
       agents.forEach(Process::destroy);
     }
@@ -221,11 +235,10 @@ public final class ReplicationHarness {
   private static final byte[] RAW_IN = new byte[1 << 20];
 
   /**
-   * Copies {@code bytes} over a loopback TCP connection; microseconds until all were read, or with
-   * {@code ack} until the reader's one-byte acknowledgement is back (a round trip, as a checkpoint
-   * is).
+   * Copies {@code bytes} over a fresh loopback TCP connection to a fresh reader thread;
+   * microseconds until all were read.
    */
-  private static double rawCopyMicros(long bytes, boolean ack) throws Exception {
+  private static double rawCopyMicros(long bytes) throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
         Socket peer = server.accept()) {
@@ -245,10 +258,6 @@ public final class ReplicationHarness {
                         }
                         left -= n;
                       }
-                      if (ack) {
-                        peer.getOutputStream().write(1); // "received", as a checkpoint's ACK
-                        peer.getOutputStream().flush();
-                      }
                     } catch (IOException e) {
                       throw new IllegalStateException(e);
                     }
@@ -262,11 +271,96 @@ public final class ReplicationHarness {
         left -= n;
       }
       out.flush();
-      if (ack && client.getInputStream().read() < 0) {
-        throw new IOException("no acknowledgement");
-      }
       reader.join();
       return (System.nanoTime() - t0) / 1e3;
+    }
+  }
+
+  /**
+   * A long-lived loopback connection whose reader thread waits on the socket between copies, as the
+   * secondary's checkpoint-stream reader does. The stricter baseline: a fresh connection's copy
+   * also pays for starting its reader thread and for a new connection's small TCP window, which a
+   * long-lived checkpoint stream does not. A copy is timed from the first write until the reader
+   * has read the last byte, or with an acknowledgement until the writer has read it back.
+   */
+  private static final class RawStream implements AutoCloseable {
+    private final ServerSocket server;
+    private final Socket client;
+    private final Socket peer;
+    private final SynchronousQueue<Long> done = new SynchronousQueue<>();
+    private final byte[] head = new byte[4];
+    private volatile boolean ack;
+
+    RawStream() throws IOException {
+      server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+      client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+      client.setTcpNoDelay(true);
+      peer = server.accept();
+      Thread.ofPlatform().daemon().name("raw-stream-reader").start(this::read);
+    }
+
+    private void read() {
+      try (InputStream in = peer.getInputStream()) {
+        byte[] buf = RAW_IN;
+        byte[] len = new byte[4];
+        while (in.readNBytes(len, 0, 4) == 4) {
+          long left =
+              ((len[0] & 0xffL) << 24)
+                  | ((len[1] & 0xff) << 16)
+                  | ((len[2] & 0xff) << 8)
+                  | (len[3] & 0xff);
+          while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+              return;
+            }
+            left -= n;
+          }
+          long at = System.nanoTime();
+          if (ack) {
+            peer.getOutputStream().write(1); // "received", as a checkpoint's ACK
+          }
+          done.put(at);
+        }
+      } catch (IOException e) {
+        // closed
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** With {@code ack}, until the reader's one-byte acknowledgement is back (a round trip). */
+    double copyMicros(int bytes, boolean ack) throws Exception {
+      this.ack = ack;
+      head[0] = (byte) (bytes >>> 24);
+      head[1] = (byte) (bytes >>> 16);
+      head[2] = (byte) (bytes >>> 8);
+      head[3] = (byte) bytes;
+      OutputStream out = client.getOutputStream();
+      long t0 = System.nanoTime();
+      out.write(head);
+      int left = bytes;
+      while (left > 0) {
+        int n = Math.min(RAW_OUT.length, left);
+        out.write(RAW_OUT, 0, n);
+        left -= n;
+      }
+      out.flush();
+      long read = done.take();
+      if (!ack) {
+        return (read - t0) / 1e3;
+      }
+      if (client.getInputStream().read() < 0) {
+        throw new IOException("no acknowledgement");
+      }
+      return (System.nanoTime() - t0) / 1e3;
+    }
+
+    @Override
+    public void close() throws IOException {
+      client.close();
+      peer.close();
+      server.close();
     }
   }
 

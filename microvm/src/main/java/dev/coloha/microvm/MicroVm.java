@@ -284,7 +284,8 @@ public final class MicroVm implements AutoCloseable {
    * As {@link #capture(long, long, CaptureKind, boolean)}, but the VM thread's wake-up after the
    * pause (which lets it recompute its wait and deliver the deferred INTERVAL frame) is left to a
    * {@link #settle()} that the caller owes: a checkpoint stream settles once the checkpoint is
-   * sent, so that the wake-up is not on its path.
+   * acknowledged (or failed), so that the wake-up is not on its path. Input and timers wake the VM
+   * thread meanwhile as always.
    */
   public Captured captureThenSettle(long epoch, long sequence, CaptureKind kind, boolean digest) {
     return capture(epoch, sequence, kind, digest, false);

@@ -472,7 +472,6 @@ final class PrimaryLink implements AutoCloseable {
         sendNanos = System.nanoTime() - sentAt;
       } finally {
         captured.release();
-        vm.settle(); // the VM thread's wake-up, now that the checkpoint is on the wire
       }
       a = awaitAck(seq);
     } catch (SecondaryRefusedException e) {
@@ -499,6 +498,10 @@ final class PrimaryLink implements AutoCloseable {
       throw failure;
     } finally {
       deadline = 0;
+      // the VM thread's wake-up (it delivers the INTERVAL marker; its own timers and input wake
+      // it anyway): after the exchange, so that it and the output writer it wakes do not take a
+      // CPU from the secondary's side of the exchange
+      vm.settle();
     }
     long done = System.nanoTime();
     lastAcked = seq;
