@@ -34,7 +34,7 @@ public final class FrameInput {
       return null;
     }
     head[0] = (byte) first;
-    readFully(head, 1, 4);
+    readFully(head, 1, 4, false);
     checksumBeforeHead = (int) crc.getValue();
     crc.update(head);
     bytesRead += head.length;
@@ -61,16 +61,7 @@ public final class FrameInput {
    * after its last byte.
    */
   public void body(byte[] dst, int offset, int length) throws IOException {
-    int done = 0;
-    while (done < length) {
-      int n = in.read(dst, offset + done, length - done);
-      if (n < 0) {
-        throw new EOFException(
-            "stream ended inside a frame (" + done + " of " + length + " bytes)");
-      }
-      crc.update(dst, offset + done, n);
-      done += n;
-    }
+    readFully(dst, offset, length, true);
     bytesRead += length;
   }
 
@@ -106,13 +97,17 @@ public final class FrameInput {
     return bytesRead;
   }
 
-  private void readFully(byte[] dst, int offset, int length) throws IOException {
+  /** Reads exactly {@code length} bytes; with {@code checksum}, each part goes into the CRC. */
+  private void readFully(byte[] dst, int offset, int length, boolean checksum) throws IOException {
     int done = 0;
     while (done < length) {
       int n = in.read(dst, offset + done, length - done);
       if (n < 0) {
         throw new EOFException(
             "stream ended inside a frame (" + done + " of " + length + " bytes)");
+      }
+      if (checksum) {
+        crc.update(dst, offset + done, n);
       }
       done += n;
     }
