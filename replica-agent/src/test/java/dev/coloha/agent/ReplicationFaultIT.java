@@ -40,8 +40,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * Faults of the checkpoint link, each asserting that the secondary's state is always a whole
  * checkpoint: a torn or corrupt stream, the primary killed mid-stream, a frozen secondary, a
- * restarted secondary. The guest is the {@code dirty} fixture: no timers, no clock, so its memory
- * only changes when told to and digests can be compared.
+ * restarted secondary, a secondary killed or a stream dropped while the link is idle. The guest is
+ * the {@code dirty} fixture: no timers, no clock, so its memory only changes when told to and
+ * digests can be compared.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReplicationFaultIT {
@@ -307,6 +308,29 @@ class ReplicationFaultIT {
     } finally {
       quiet.close();
       strict.close();
+    }
+  }
+
+  @Test
+  void aSecondaryThatDiesWhileTheLinkIsIdleIsNoticedByTheHeartbeat() {
+    // nothing reads the stream between checkpoints: the heartbeat's round trip finds it broken
+    AgentProcess doomed = AgentProcess.start("host-g", data.resolve("g"));
+    try {
+      vm(hostA, "p6", true);
+      vm(doomed, "s6", false);
+      pair(hostA, "p6", doomed, "s6", 1);
+      verifiedCheckpoint(hostA, "p6", 1);
+      doomed.kill();
+      await("the primary's link notices the dead secondary without a checkpoint")
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                JsonNode st = link(hostA, "p6");
+                assertThat(st.get("state").asString()).as(st.toString()).isEqualTo("DEGRADED");
+                assertThat(st.get("reason").asString()).contains("heartbeat");
+              });
+    } finally {
+      doomed.close();
     }
   }
 
