@@ -18,6 +18,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -62,6 +63,10 @@ final class PrimaryLink implements AutoCloseable {
   private volatile FrameOutput out;
   private volatile FrameInput in;
   private volatile long lastAcked = -1;
+
+  /** When the secondary last answered anything (System.nanoTime). */
+  private volatile long lastAnswer = System.nanoTime();
+
   private volatile long syncSequence = -1;
   private volatile SyncPoint syncPoint;
   private volatile CheckpointResult lastResult;
@@ -149,6 +154,7 @@ final class PrimaryLink implements AutoCloseable {
     stream = s;
     out = o;
     this.in = in;
+    lastAnswer = System.nanoTime();
     return ready.lastApplied();
   }
 
@@ -199,6 +205,7 @@ final class PrimaryLink implements AutoCloseable {
         case ReplicationFrame.End e ->
             throw new EOFException("the secondary closed the checkpoint stream");
         case ReplicationFrame.Ack a when a.sequence() == seq -> {
+          lastAnswer = System.nanoTime();
           return a;
         }
         case ReplicationFrame.Heartbeat h -> {
@@ -243,14 +250,26 @@ final class PrimaryLink implements AutoCloseable {
     }
   }
 
+  /**
+   * A heartbeat round trip once the link has been quiet for {@code heartbeat-interval}: an answer
+   * to a checkpoint proves the secondary alive as well, so a busy link carries no heartbeats (and
+   * no checkpoint waits behind one).
+   */
   private void heartbeats() {
-    long every = cfg.heartbeatInterval().toMillis();
+    long every = cfg.heartbeatInterval().toNanos();
+    long sleep = every;
     while (!closed) {
       try {
-        Thread.sleep(every);
+        Thread.sleep(Duration.ofNanos(sleep));
       } catch (InterruptedException e) {
         return;
       }
+      long quiet = System.nanoTime() - lastAnswer;
+      if (quiet < every) {
+        sleep = every - quiet;
+        continue;
+      }
+      sleep = every;
       if (stream != null && turn.tryLock()) {
         try {
           heartbeat();
@@ -273,6 +292,7 @@ final class PrimaryLink implements AutoCloseable {
       while (true) {
         Object f = codec.read(in, maxRunPages);
         if (f instanceof ReplicationFrame.Heartbeat) {
+          lastAnswer = System.nanoTime();
           return;
         }
         switch (f) {
