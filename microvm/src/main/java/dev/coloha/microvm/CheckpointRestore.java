@@ -31,13 +31,6 @@ final class CheckpointRestore {
     this.guest = guest;
   }
 
-  /** Sequence of the last applied checkpoint, or -1. */
-  synchronized long appliedSequence() {
-    return cacheOwed != null
-        ? cacheOwed.header().sequence()
-        : cache == null ? -1 : cache.sequence();
-  }
-
   /**
    * Copies the pages of the last applied delta into the cache if an apply left that for later. The
    * checkpoint's page buffer must not be reused before. Any thread.

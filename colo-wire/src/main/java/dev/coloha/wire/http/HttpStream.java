@@ -155,12 +155,25 @@ public final class HttpStream implements AutoCloseable {
     status = code;
   }
 
+  /** Longest line of an HTTP head or chunk header this client reads. */
+  private static final int MAX_LINE = 8192;
+
   static String readLine(InputStream in) throws IOException {
+    return readLine(in, MAX_LINE);
+  }
+
+  /**
+   * One line of an HTTP/1.1 head or chunk header, without its line end (CRLF or a bare LF).
+   *
+   * @throws EOFException if the stream ends inside the line
+   * @throws IOException if the line is longer than {@code max} bytes
+   */
+  public static String readLine(InputStream in, int max) throws IOException {
     StringBuilder sb = new StringBuilder();
     while (true) {
       int c = in.read();
       if (c < 0) {
-        throw new EOFException("connection closed inside an HTTP head");
+        throw new EOFException("the stream ended inside an HTTP line");
       }
       if (c == '\n') {
         int n = sb.length();
@@ -169,8 +182,8 @@ public final class HttpStream implements AutoCloseable {
         }
         return sb.toString();
       }
-      if (sb.length() > 8192) {
-        throw new IOException("HTTP head line too long");
+      if (sb.length() >= max) {
+        throw new IOException("HTTP line longer than " + max + " bytes");
       }
       sb.append((char) c);
     }

@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -193,28 +194,33 @@ final class PrimaryLink implements AutoCloseable {
     }
   }
 
-  /**
-   * Reads the secondary's answer to checkpoint {@code seq} on this thread (it holds the turn, so
-   * nothing else reads the stream meanwhile).
-   */
+  /** Reads the secondary's answer to checkpoint {@code seq} (see {@link #awaitAnswer}). */
   private ReplicationFrame.Ack awaitAck(long seq) throws IOException {
+    return awaitAnswer(ReplicationFrame.Ack.class, a -> a.sequence() == seq, "checkpoint " + seq);
+  }
+
+  /**
+   * Reads frames until the answer to what this thread sent (it holds the turn, so nothing else
+   * reads the stream meanwhile). A heartbeat's late echo is passed over; an ERROR, the end of the
+   * stream or any other frame fails.
+   */
+  private <T> T awaitAnswer(Class<T> type, Predicate<T> expected, String what) throws IOException {
     while (true) {
       Object f = codec.read(in, maxRunPages);
+      if (type.isInstance(f) && expected.test(type.cast(f))) {
+        lastAnswer = System.nanoTime();
+        return type.cast(f);
+      }
       switch (f) {
         case null -> throw new EOFException("the secondary closed the checkpoint stream");
         case ReplicationFrame.End e ->
             throw new EOFException("the secondary closed the checkpoint stream");
-        case ReplicationFrame.Ack a when a.sequence() == seq -> {
-          lastAnswer = System.nanoTime();
-          return a;
-        }
         case ReplicationFrame.Heartbeat h -> {
-          // a late answer to a heartbeat: the secondary lives
+          // a late echo of a heartbeat: the secondary lives
         }
         case ReplicationFrame.Error e -> throw new SecondaryRefusedException(e);
         default ->
-            throw new CorruptStreamException(
-                "the secondary answered checkpoint " + seq + " with " + f);
+            throw new CorruptStreamException("the secondary answered " + what + " with " + f);
       }
     }
   }
@@ -289,19 +295,7 @@ final class PrimaryLink implements AutoCloseable {
     deadline = System.nanoTime() + cfg.checkpointTimeout().toNanos();
     try {
       send(new ReplicationFrame.Heartbeat(epoch, lastAcked));
-      while (true) {
-        Object f = codec.read(in, maxRunPages);
-        if (f instanceof ReplicationFrame.Heartbeat) {
-          lastAnswer = System.nanoTime();
-          return;
-        }
-        switch (f) {
-          case null -> throw new EOFException("the secondary closed the checkpoint stream");
-          case ReplicationFrame.Error e -> throw new SecondaryRefusedException(e);
-          default ->
-              throw new CorruptStreamException("the secondary answered a heartbeat with " + f);
-        }
-      }
+      awaitAnswer(ReplicationFrame.Heartbeat.class, h -> true, "a heartbeat");
     } catch (SecondaryRefusedException e) {
       broken(s, e.linkState(), "secondary refused: " + e.getMessage());
     } catch (IOException | RuntimeException e) {
@@ -456,17 +450,17 @@ final class PrimaryLink implements AutoCloseable {
         // secondary turns out to hold this checkpoint (its acknowledgement was lost)
         long acked = lastAcked;
         if (!open) {
-          throw e.failure;
+          throw e.failure();
         }
         ensureLinked();
         if (lastAcked != acked) {
-          throw e.failure;
+          throw e.failure();
         }
         log.info("VM {}: checkpoint stream found broken ({}); reconnected", vmId, e.getMessage());
         try {
           return exchange(sequence, verify, t0);
         } catch (StreamBrokeException again) {
-          throw again.failure;
+          throw again.failure();
         }
       }
     } finally {
@@ -531,16 +525,6 @@ final class PrimaryLink implements AutoCloseable {
     metrics.checkpoint(vmId, "ok");
     metrics.transferred(vmId, done - sentAt, done - t0, bytes);
     return r;
-  }
-
-  /** A checkpoint's stream broke (not a timeout, not a refusal); {@code failure} is its error. */
-  private static final class StreamBrokeException extends RuntimeException {
-    private final RuntimeException failure;
-
-    StreamBrokeException(IOException cause, RuntimeException failure) {
-      super(cause.getMessage(), cause, false, false);
-      this.failure = failure;
-    }
   }
 
   /** A checkpoint that did not reach the secondary: the link breaks, the capture is undone. */
@@ -643,36 +627,5 @@ final class PrimaryLink implements AutoCloseable {
       s.close();
     }
     state = LinkState.UNPAIRED;
-  }
-
-  /** The secondary answered with an ERROR frame (and closes the stream). */
-  static final class SecondaryRefusedException extends IOException {
-    private final String type;
-
-    SecondaryRefusedException(ReplicationFrame.Error e) {
-      super(e.type() + ": " + e.message());
-      this.type = e.type();
-    }
-
-    /** What the link is after it: a secondary that lost the chain needs a new initial sync. */
-    LinkState linkState() {
-      return "checkpoint-mismatch".equals(type) || "stale-epoch".equals(type)
-          ? LinkState.RESYNC_REQUIRED
-          : LinkState.DEGRADED;
-    }
-  }
-
-  /** The secondary agent refused the stream (HTTP status and problem text). */
-  static final class LinkRefusedException extends IOException {
-    private final int status;
-
-    LinkRefusedException(int status, String body) {
-      super("HTTP " + status + " " + body);
-      this.status = status;
-    }
-
-    int status() {
-      return status;
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.agent.streamport;
 
+import dev.coloha.wire.http.HttpStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,23 +91,6 @@ final class ChunkedBodyInputStream extends InputStream {
   }
 
   private String line() throws IOException {
-    StringBuilder b = new StringBuilder();
-    while (true) {
-      int c = in.read();
-      if (c < 0) {
-        throw new EOFException("the request body ended inside a chunk header");
-      }
-      if (c == '\n') {
-        int n = b.length();
-        if (n > 0 && b.charAt(n - 1) == '\r') {
-          b.setLength(n - 1);
-        }
-        return b.toString();
-      }
-      if (b.length() >= MAX_LINE) {
-        throw new IOException("chunk header line longer than " + MAX_LINE + " bytes");
-      }
-      b.append((char) c);
-    }
+    return HttpStream.readLine(in, MAX_LINE);
   }
 }
