@@ -32,9 +32,10 @@ import java.util.regex.Pattern;
 /**
  * Checkpoint replication over loopback between two agent processes: for N dirty pages, the
  * primary's pause and the end-to-end latency (request to acknowledged), next to raw socket copies
- * of the same number of bytes measured in the same run: over a fresh connection to a fresh reader
- * thread (one way), and over a long-lived connection (one way, and with a one-byte acknowledgement
- * back, a round trip as a checkpoint is).
+ * of the same number of bytes (those each checkpoint sent: the dirtied pages, the pages the guest
+ * itself wrote meanwhile, its stack and data, and the frames) measured in the same run: over a
+ * fresh connection to a fresh reader thread (one way), and over a long-lived connection (one way,
+ * and with a one-byte acknowledgement back, a round trip as a checkpoint is).
  *
  * <pre>
  * ./mvnw -q -DskipTests package -pl benchmarks,replica-agent -am
@@ -42,10 +43,13 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * <p>{@code -Dsizes=1,100} measures only those sizes, {@code -Drounds=N} takes N rounds each (25),
- * {@code -Dwarmup=N} runs N warm-up checkpoints first (3000).
+ * {@code -Dwarmup=N} runs N warm-up checkpoints first (3000), {@code -Draw=false} leaves the raw
+ * copies out.
  */
 public final class ReplicationHarness {
   // -Dsizes=1,100 and -Drounds=N narrow a run down (e.g. to profile one size)
+  // -Draw=false leaves the raw copies out (checkpoints alone, e.g. to trace the agents)
+  private static final boolean RAW = !"false".equals(System.getProperty("raw"));
   private static final int[] DIRTY =
       Arrays.stream(System.getProperty("sizes", "1,100,1000,10000,50000").split(","))
           .mapToInt(v -> Integer.parseInt(v.trim()))
@@ -91,8 +95,9 @@ public final class ReplicationHarness {
         call("POST", a + "/v1/vms/p/checkpoint", "{\"epoch\":1}".getBytes(), "application/json");
       }
       System.out.printf(
-          "%-8s %12s %12s %12s %12s %12s %12s %16s %14s %10s %16s %14s %16s %12s%n",
+          "%-8s %8s %12s %12s %12s %12s %12s %12s %16s %14s %10s %16s %14s %16s %12s%n",
           "dirty",
+          "pages",
           "pause p50",
           "send",
           "receive",
@@ -116,6 +121,7 @@ public final class ReplicationHarness {
         double[] send = new double[ROUNDS];
         double[] receive = new double[ROUNDS];
         double[] apply = new double[ROUNDS];
+        double[] pages = new double[ROUNDS];
         for (int r = 0; r < ROUNDS + 2; r++) {
           p.dirty(dirty);
           String res =
@@ -127,9 +133,15 @@ public final class ReplicationHarness {
           if (r >= 2) {
             pause[r - 2] = number(res, "pauseMicros");
             e2e[r - 2] = number(res, "totalMicros");
-            raw[r - 2] = rawCopyMicros((long) dirty * 4096);
-            rawStream[r - 2] = stream.copyMicros(dirty * 4096, false);
-            rawAck[r - 2] = stream.copyMicros(dirty * 4096, true);
+            // the raw copies move the bytes this checkpoint sent: the guest's own stack and data
+            // pages ride along with the pages the fixture dirtied
+            long bytes = (long) number(res, "bytes");
+            pages[r - 2] = number(res, "pages");
+            if (RAW) {
+              raw[r - 2] = rawCopyMicros(bytes);
+              rawStream[r - 2] = stream.copyMicros((int) bytes, false);
+              rawAck[r - 2] = stream.copyMicros((int) bytes, true);
+            }
             transfer[r - 2] = number(res, "transferMicros");
             send[r - 2] = number(res, "sendMicros");
             receive[r - 2] = number(res, "receiveMicros");
@@ -141,16 +153,17 @@ public final class ReplicationHarness {
         double ca = median(rawAck);
         double cs = median(rawStream);
         System.out.printf(
-            "%-8d %9.1f us %9.1f us %9.1f us %9.1f us %9.1f us %9.1f us %13.2f us %11.1f us %9.2fx"
+            "%-8d %8.0f %9.1f us %9.1f us %9.1f us %9.1f us %9.1f us %9.1f us %13.2f us %11.1f us %9.2fx"
                 + " %13.1f us %13.2fx %13.1f us %11.2fx%n",
             dirty,
+            median(pages),
             median(pause),
             median(send),
             median(receive),
             median(transfer),
             median(apply),
             e,
-            e / dirty,
+            e / median(pages),
             c,
             e / c,
             cs,
@@ -316,11 +329,11 @@ public final class ReplicationHarness {
             }
             left -= n;
           }
-          long at = System.nanoTime();
           if (ack) {
             peer.getOutputStream().write(1); // "received", as a checkpoint's ACK
+          } else {
+            done.put(System.nanoTime());
           }
-          done.put(at);
         }
       } catch (IOException e) {
         // closed
@@ -346,10 +359,10 @@ public final class ReplicationHarness {
         left -= n;
       }
       out.flush();
-      long read = done.take();
       if (!ack) {
-        return (read - t0) / 1e3;
+        return (done.take() - t0) / 1e3;
       }
+      // the writer waits in a read for the acknowledgement, as the primary does for its ACK
       if (client.getInputStream().read() < 0) {
         throw new IOException("no acknowledgement");
       }

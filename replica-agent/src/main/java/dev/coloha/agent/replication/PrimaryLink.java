@@ -480,6 +480,7 @@ final class PrimaryLink implements AutoCloseable {
     long bytes;
     long sendNanos;
     ReplicationFrame.Ack a;
+    long acked;
     try {
       try {
         bytes = send(captured.checkpoint(), verify);
@@ -488,6 +489,9 @@ final class PrimaryLink implements AutoCloseable {
         captured.release();
       }
       a = awaitAck(seq);
+      // acknowledged: the VM thread's wake-up below is after the checkpoint, not part of it (on a
+      // busy host it runs before this thread gets the CPU back)
+      acked = System.nanoTime();
     } catch (SecondaryRefusedException e) {
       throw failed(
           seq,
@@ -517,13 +521,12 @@ final class PrimaryLink implements AutoCloseable {
       // CPU from the secondary's side of the exchange
       vm.settle();
     }
-    long done = System.nanoTime();
     lastAcked = seq;
     checkpoints++;
-    CheckpointResult r = result(captured, a, bytes, sendNanos, done - sentAt, done - t0, verify);
+    CheckpointResult r = result(captured, a, bytes, sendNanos, acked - sentAt, acked - t0, verify);
     lastResult = r;
     metrics.checkpoint(vmId, "ok");
-    metrics.transferred(vmId, done - sentAt, done - t0, bytes);
+    metrics.transferred(vmId, acked - sentAt, acked - t0, bytes);
     return r;
   }
 
