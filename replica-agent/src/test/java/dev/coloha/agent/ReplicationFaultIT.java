@@ -304,6 +304,10 @@ class ReplicationFaultIT {
         assertThat(link(strict, "s5").get("lastCheckpoint").asLong())
             .isEqualTo(ck.get("sequence").asLong());
         awaitLink(strict, "s5", "PROTECTED");
+        // the attempt that found the stream broken is not a failure: it was tried again
+        assertThat(quiet.api().get("/actuator/prometheus").body())
+            .containsPattern("colo_checkpoints_total\\{[^}]*result=\"ok\",vm=\"p5\"} 2\\.0")
+            .doesNotContainPattern("colo_checkpoints_total\\{[^}]*result=\"unavailable\"");
       }
     } finally {
       quiet.close();

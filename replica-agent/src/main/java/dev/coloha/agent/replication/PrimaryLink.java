@@ -447,20 +447,26 @@ final class PrimaryLink implements AutoCloseable {
       } catch (StreamBrokeException e) {
         // nobody reads the stream between checkpoints, so a stream that died meanwhile (the
         // secondary closed it, a reset) is found here: reconnect once and go again, unless the
-        // secondary turns out to hold this checkpoint (its acknowledgement was lost)
+        // secondary turns out to hold this checkpoint (its acknowledgement was lost). The first
+        // attempt is counted only if there is no second.
         long acked = lastAcked;
         if (!open) {
-          throw e.failure();
+          throw counted(e);
         }
-        ensureLinked();
+        try {
+          ensureLinked();
+        } catch (RuntimeException r) {
+          counted(e);
+          throw r;
+        }
         if (lastAcked != acked) {
-          throw e.failure();
+          throw counted(e);
         }
         log.info("VM {}: checkpoint stream found broken ({}); reconnected", vmId, e.getMessage());
         try {
           return exchange(sequence, verify, t0);
         } catch (StreamBrokeException again) {
-          throw again.failure();
+          throw counted(again);
         }
       }
     } finally {
@@ -493,6 +499,7 @@ final class PrimaryLink implements AutoCloseable {
       // busy host it runs before this thread gets the CPU back)
       acked = System.nanoTime();
     } catch (SecondaryRefusedException e) {
+      metrics.checkpoint(vmId, "unavailable");
       throw failed(
           seq,
           captured,
@@ -511,8 +518,9 @@ final class PrimaryLink implements AutoCloseable {
                   : new ReplicationUnavailableException(
                       vmId, LinkState.DEGRADED, "checkpoint stream broke: " + e.getMessage()));
       if (!late && e instanceof IOException io) {
-        throw new StreamBrokeException(io, failure);
+        throw new StreamBrokeException(io, failure); // counted by the caller, unless retried
       }
+      metrics.checkpoint(vmId, late ? "timeout" : "unavailable");
       throw failure;
     } finally {
       deadline = 0;
@@ -530,7 +538,10 @@ final class PrimaryLink implements AutoCloseable {
     return r;
   }
 
-  /** A checkpoint that did not reach the secondary: the link breaks, the capture is undone. */
+  /**
+   * A checkpoint that did not reach the secondary: the link breaks, the capture is undone (the
+   * caller counts it in {@code colo.checkpoints}).
+   */
   private RuntimeException failed(
       long seq, Captured captured, LinkState newState, RuntimeException e) {
     HttpStream s = stream;
@@ -538,8 +549,13 @@ final class PrimaryLink implements AutoCloseable {
       broken(s, newState, "checkpoint " + seq + " failed: " + e.getMessage());
     }
     vm.rollback(captured);
-    metrics.checkpoint(vmId, e instanceof CheckpointTimeoutException ? "timeout" : "unavailable");
     return e;
+  }
+
+  /** The failure of a checkpoint whose stream broke and that is not tried again, counted. */
+  private RuntimeException counted(StreamBrokeException e) {
+    metrics.checkpoint(vmId, "unavailable");
+    return e.failure();
   }
 
   /** Makes sure the stream is up: a DEGRADED link is reconnected once, if the chain allows. */
