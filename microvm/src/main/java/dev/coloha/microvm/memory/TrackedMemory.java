@@ -52,6 +52,17 @@ public final class TrackedMemory implements Memory {
    */
   private byte[] dirty;
 
+  /**
+   * One byte per block of {@link #BLOCK_PAGES} pages (256 KiB of memory), non-zero when a page in
+   * it was marked: finding and clearing the dirty pages then costs the blocks written, not the
+   * whole map (a 4 GiB memory has a 1 MiB page map, but a 16 KiB block map). Marked with the page,
+   * by a second plain store when a write lands in another page than the last one did.
+   */
+  private byte[] dirtyBlocks;
+
+  private static final int BLOCK_SHIFT = 6;
+  static final int BLOCK_PAGES = 1 << BLOCK_SHIFT;
+
   private int pages;
 
   /** The page marked last: consecutive stores to one page (the stack, mostly) skip the map. */
@@ -73,6 +84,13 @@ public final class TrackedMemory implements Memory {
     this.pages = limits.initialPages();
     this.buffer = new byte[Math.multiplyExact(pages, PAGE_SIZE)];
     this.dirty = new byte[pages * TRACK_PAGES_PER_WASM_PAGE];
+    this.dirtyBlocks = new byte[blocksFor(dirty.length)];
+  }
+
+  /** Length of the block map for {@code trackPages} pages: whole blocks, in whole longs. */
+  private static int blocksFor(int trackPages) {
+    int blocks = (trackPages + BLOCK_PAGES - 1) >>> BLOCK_SHIFT;
+    return (blocks + 7) & ~7;
   }
 
   // ---- dirty tracking -------------------------------------------------------------------------
@@ -86,10 +104,12 @@ public final class TrackedMemory implements Memory {
       int page = addr >>> TRACK_SHIFT;
       if (page != lastMarked) {
         dirty[page] = 1;
+        dirtyBlocks[page >>> BLOCK_SHIFT] = 1;
         lastMarked = page;
       }
       if ((addr & (TRACK_PAGE_SIZE - 1)) > TRACK_PAGE_SIZE - size) {
-        dirty[(addr >>> TRACK_SHIFT) + 1] = 1;
+        dirty[page + 1] = 1;
+        dirtyBlocks[(page + 1) >>> BLOCK_SHIFT] = 1;
       }
     }
   }
@@ -99,6 +119,7 @@ public final class TrackedMemory implements Memory {
       int first = addr >>> TRACK_SHIFT;
       int last = (int) (((long) addr + size - 1) >>> TRACK_SHIFT);
       Arrays.fill(dirty, first, last + 1, (byte) 1);
+      Arrays.fill(dirtyBlocks, first >>> BLOCK_SHIFT, (last >>> BLOCK_SHIFT) + 1, (byte) 1);
     }
   }
 
@@ -111,9 +132,19 @@ public final class TrackedMemory implements Memory {
   public int dirtyCount() {
     int n = 0;
     byte[] d = dirty;
-    for (int i = 0; i < d.length; i += 8) {
-      // eight pages at a time: each dirty byte is 0x01, so the bit count is the page count
-      n += Long.bitCount((long) LONG.get(d, i));
+    byte[] b = dirtyBlocks;
+    for (int i = 0; i < b.length; i += 8) {
+      // eight blocks at a time, then eight pages at a time in each marked block: each marked byte
+      // is 0x01, so the bit count is the page count
+      long blocks = (long) LONG.get(b, i);
+      while (blocks != 0) {
+        int from = (i + (Long.numberOfTrailingZeros(blocks) >>> 3)) << BLOCK_SHIFT;
+        int to = Math.min(from + BLOCK_PAGES, d.length);
+        for (int p = from; p < to; p += 8) {
+          n += Long.bitCount((long) LONG.get(d, p));
+        }
+        blocks &= blocks - 1;
+      }
     }
     return n;
   }
@@ -123,12 +154,20 @@ public final class TrackedMemory implements Memory {
     int[] out = new int[dirtyCount()];
     int k = 0;
     byte[] d = dirty;
-    for (int i = 0; i < d.length; i += 8) {
-      long eight = (long) LONG.get(d, i);
-      while (eight != 0) {
-        int bit = Long.numberOfTrailingZeros(eight);
-        out[k++] = i + (bit >>> 3);
-        eight &= eight - 1;
+    byte[] b = dirtyBlocks;
+    for (int i = 0; i < b.length; i += 8) {
+      long blocks = (long) LONG.get(b, i);
+      while (blocks != 0) {
+        int from = (i + (Long.numberOfTrailingZeros(blocks) >>> 3)) << BLOCK_SHIFT;
+        int to = Math.min(from + BLOCK_PAGES, d.length);
+        for (int p = from; p < to; p += 8) {
+          long eight = (long) LONG.get(d, p);
+          while (eight != 0) {
+            out[k++] = p + (Long.numberOfTrailingZeros(eight) >>> 3);
+            eight &= eight - 1;
+          }
+        }
+        blocks &= blocks - 1;
       }
     }
     return out;
@@ -141,10 +180,27 @@ public final class TrackedMemory implements Memory {
   /** Marks one 4 KiB page dirty (a capture that must be sent again). */
   public void markDirty(int page) {
     dirty[page] = 1;
+    dirtyBlocks[page >>> BLOCK_SHIFT] = 1;
   }
 
+  /** Forgets every dirty page: clears the marked blocks only. */
   public void clearDirty() {
-    Arrays.fill(dirty, (byte) 0);
+    byte[] d = dirty;
+    byte[] b = dirtyBlocks;
+    for (int i = 0; i < b.length; i += 8) {
+      long blocks = (long) LONG.get(b, i);
+      if (blocks == 0) {
+        continue;
+      }
+      while (blocks != 0) {
+        int from = (i + (Long.numberOfTrailingZeros(blocks) >>> 3)) << BLOCK_SHIFT;
+        if (from < d.length) {
+          Arrays.fill(d, from, Math.min(from + BLOCK_PAGES, d.length), (byte) 0);
+        }
+        blocks &= blocks - 1;
+      }
+      LONG.set(b, i, 0L);
+    }
     lastMarked = -1;
   }
 
@@ -177,6 +233,7 @@ public final class TrackedMemory implements Memory {
     if (wasmPages != pages) {
       buffer = Arrays.copyOf(buffer, wasmPages * PAGE_SIZE);
       dirty = Arrays.copyOf(dirty, wasmPages * TRACK_PAGES_PER_WASM_PAGE);
+      dirtyBlocks = Arrays.copyOf(dirtyBlocks, blocksFor(dirty.length));
       pages = wasmPages;
       lastMarked = -1;
     }
@@ -230,6 +287,7 @@ public final class TrackedMemory implements Memory {
     if (delta > 0) {
       buffer = Arrays.copyOf(buffer, (int) wanted * PAGE_SIZE);
       dirty = Arrays.copyOf(dirty, (int) wanted * TRACK_PAGES_PER_WASM_PAGE);
+      dirtyBlocks = Arrays.copyOf(dirtyBlocks, blocksFor(dirty.length));
       pages = (int) wanted;
     }
     return previous;
@@ -439,6 +497,7 @@ public final class TrackedMemory implements Memory {
       int page = addr >>> TRACK_SHIFT;
       if (page != lastMarked) {
         dirty[page] = 1;
+        dirtyBlocks[page >>> BLOCK_SHIFT] = 1;
         lastMarked = page;
       }
     }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.dylibso.chicory.runtime.WasmRuntimeException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import java.util.BitSet;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TrackedMemoryTest {
@@ -116,6 +118,59 @@ class TrackedMemoryTest {
     assertThat(memory.pages()).isEqualTo(2);
     assertThat(memory.dirtyPages()).containsExactly(0);
     assertThatThrownBy(() -> memory.resize(5)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aStoreAcrossABlockBoundaryMarksPagesInBothBlocks() {
+    TrackedMemory big = new TrackedMemory(new MemoryLimits(9, 9), true); // 144 pages, 3 blocks
+    int boundary = TrackedMemory.BLOCK_PAGES * 4096;
+    big.writeLong(boundary - 4, -1L);
+    assertThat(big.dirtyPages())
+        .containsExactly(TrackedMemory.BLOCK_PAGES - 1, TrackedMemory.BLOCK_PAGES);
+    big.clearDirty();
+    assertThat(big.dirtyCount()).isZero();
+    big.writeByte(143 * 4096, (byte) 1); // the last page, in the partial third block
+    big.markDirty(2);
+    assertThat(big.dirtyPages()).containsExactly(2, 143);
+  }
+
+  @Test
+  void theDirtyPagesAlwaysMatchAPlainModel() {
+    // the block map must never lose a page: random stores, bulk writes, re-marks, clears, growth
+    // and shrinking, checked against a bit per page after every step
+    Random random = new Random(42);
+    TrackedMemory m = new TrackedMemory(new MemoryLimits(3, 40), true);
+    BitSet model = new BitSet();
+    for (int step = 0; step < 20_000; step++) {
+      int size = m.pages() * 65536;
+      int op = random.nextInt(100);
+      if (op < 70) {
+        int at = random.nextInt(size - 8);
+        m.writeLong(at, step);
+        model.set(at >>> 12, ((at + 7) >>> 12) + 1);
+      } else if (op < 85) {
+        int len = 1 + random.nextInt(20_000);
+        int at = random.nextInt(size - len);
+        m.write(at, new byte[len], 0, len);
+        model.set(at >>> 12, ((at + len - 1) >>> 12) + 1);
+      } else if (op < 90) {
+        int page = random.nextInt(m.trackPages());
+        m.markDirty(page);
+        model.set(page);
+      } else if (op < 95) {
+        m.clearDirty();
+        model.clear();
+      } else if (op < 98) {
+        if (m.pages() < 40) {
+          m.grow(1);
+        }
+      } else {
+        int pages = 1 + random.nextInt(40);
+        m.resize(pages);
+        model.clear(pages * 16, Integer.MAX_VALUE);
+      }
+      assertThat(m.dirtyPages()).as("step %d", step).isEqualTo(model.stream().toArray());
+    }
   }
 
   @Test
