@@ -17,7 +17,6 @@ import dev.coloha.wire.replication.ReplicationFrame;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -27,8 +26,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The primary's end of a pair: one long-lived checkpoint stream to the secondary agent. It runs the
@@ -131,7 +128,11 @@ final class PrimaryLink implements AutoCloseable {
   private long connect() throws IOException {
     HttpStream s =
         HttpStream.open(
-            "POST", streamUri(), headers, cfg.connectTimeout(), cfg.streamReadTimeout());
+            "POST",
+            StreamEndpoint.locate(peer, epoch, headers, cfg.connectTimeout()),
+            headers,
+            cfg.connectTimeout(),
+            cfg.streamReadTimeout());
     FrameOutput o = new FrameOutput(s.body());
     codec.write(
         new ReplicationFrame.Hello(epoch, peer.vm(), vm.guest().name(), vm.guest().sha256()), o);
@@ -157,41 +158,6 @@ final class PrimaryLink implements AutoCloseable {
     this.in = in;
     lastAnswer = System.nanoTime();
     return ready.lastApplied();
-  }
-
-  /**
-   * Where to open the checkpoint stream: the peer agent's own stream listener if it has one (a
-   * blocking socket per stream, no hop through the HTTP server's poller), else its HTTP server.
-   */
-  private URI streamUri() throws IOException {
-    HttpStream q =
-        HttpStream.open(
-            "GET", peer.streamEndpointUri(), headers, cfg.connectTimeout(), cfg.connectTimeout());
-    try {
-      int status = q.status();
-      String body = q.responseText(1000);
-      if (status == 404) {
-        return peer.streamUri(epoch); // no listener there (turned off, or an older agent)
-      }
-      int port = status == 200 ? portOf(body) : 0;
-      if (port <= 0) {
-        throw new LinkRefusedException(status, "stream endpoint: " + body);
-      }
-      return peer.streamUri(epoch, port);
-    } finally {
-      q.close();
-    }
-  }
-
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-
-  /** The {@code port} of a {@code GET /v1/replica-stream} answer, 0 if it has none. */
-  private static int portOf(String body) {
-    try {
-      return JSON.readTree(body).path("port").asInt(0);
-    } catch (JacksonException e) {
-      return 0;
-    }
   }
 
   /** Reads the secondary's answer to checkpoint {@code seq} (see {@link #awaitAnswer}). */
@@ -340,10 +306,12 @@ final class PrimaryLink implements AutoCloseable {
       }
       deadline = t0 + cfg.syncTimeout().toNanos(); // a stalled pre-copy is given up too
       int rounds = 0;
-      long precopied = precopy(vm.beginPrecopy(), null, 0);
+      PrecopySender precopy =
+          new PrecopySender(vm, Math.min(cfg.precopyBatchPages(), maxRunPages), this::send);
+      long precopied = precopy.send(vm.beginPrecopy(), null, 0);
       int[] dirty = vm.precopyRound();
       while (++rounds < cfg.precopyMaxRounds() && dirty.length > cfg.precopyThresholdPages()) {
-        precopied += precopy(vm.memoryPagesRacy(), dirty, rounds);
+        precopied += precopy.send(vm.memoryPagesRacy(), dirty, rounds);
         dirty = vm.precopyRound();
       }
       // the final round: the only pause of the sync, for the pages written since the last round
@@ -394,36 +362,6 @@ final class PrimaryLink implements AutoCloseable {
       state = newState;
       reason = why;
     }
-  }
-
-  /** Sends pages (all of them when {@code pages} is null) while the VM runs. */
-  private long precopy(int memoryPages, int[] pages, int round) throws IOException {
-    int total = pages == null ? memoryPages * Checkpoint.PAGES_PER_WASM_PAGE : pages.length;
-    int batch = Math.min(cfg.precopyBatchPages(), maxRunPages);
-    byte[] buf = new byte[batch * Checkpoint.PAGE_SIZE];
-    long sent = 0;
-    int i = 0;
-    while (i < total) {
-      int first = pages == null ? i : pages[i];
-      int n = 0;
-      while (i < total && n < batch && (pages == null ? i : pages[i]) == first + n) {
-        int page = pages == null ? i : pages[i];
-        if (!vm.readPageRacy(page, buf, n * Checkpoint.PAGE_SIZE)) {
-          break;
-        }
-        n++;
-        i++;
-      }
-      if (n == 0) {
-        i++; // beyond the memory now: the final round settles the size
-        continue;
-      }
-      send(
-          new ReplicationFrame.Precopy(
-              round, Math.max(memoryPages, vm.memoryPagesRacy()), first, n, buf, 0));
-      sent += n;
-    }
-    return sent;
   }
 
   // ---- checkpoints ----------------------------------------------------------------------------
