@@ -130,31 +130,25 @@ public final class TrackedMemory implements Memory {
 
   /** Number of dirty 4 KiB pages. */
   public int dirtyCount() {
-    int n = 0;
-    byte[] d = dirty;
-    byte[] b = dirtyBlocks;
-    for (int i = 0; i < b.length; i += 8) {
-      // eight blocks at a time, then eight pages at a time in each marked block: each marked byte
-      // is 0x01, so the bit count is the page count
-      long blocks = (long) LONG.get(b, i);
-      while (blocks != 0) {
-        int from = (i + (Long.numberOfTrailingZeros(blocks) >>> 3)) << BLOCK_SHIFT;
-        int to = Math.min(from + BLOCK_PAGES, d.length);
-        for (int p = from; p < to; p += 8) {
-          n += Long.bitCount((long) LONG.get(d, p));
-        }
-        blocks &= blocks - 1;
-      }
-    }
-    return n;
+    return scanDirty(null);
   }
 
   /** Indices of the dirty 4 KiB pages, ascending. */
   public int[] dirtyPages() {
-    int[] out = new int[dirtyCount()];
-    int k = 0;
+    int[] out = new int[scanDirty(null)];
+    scanDirty(out);
+    return out;
+  }
+
+  /**
+   * Walks the marked blocks, eight block bytes at a time, and in each the pages, eight at a time
+   * (each dirty byte is 0x01, so a bit count is a page count). Fills {@code out} with the dirty
+   * pages in ascending order, or only counts them when it is null. Returns the count.
+   */
+  private int scanDirty(int[] out) {
     byte[] d = dirty;
     byte[] b = dirtyBlocks;
+    int k = 0;
     for (int i = 0; i < b.length; i += 8) {
       long blocks = (long) LONG.get(b, i);
       while (blocks != 0) {
@@ -162,6 +156,10 @@ public final class TrackedMemory implements Memory {
         int to = Math.min(from + BLOCK_PAGES, d.length);
         for (int p = from; p < to; p += 8) {
           long eight = (long) LONG.get(d, p);
+          if (out == null) {
+            k += Long.bitCount(eight);
+            continue;
+          }
           while (eight != 0) {
             out[k++] = p + (Long.numberOfTrailingZeros(eight) >>> 3);
             eight &= eight - 1;
@@ -170,7 +168,7 @@ public final class TrackedMemory implements Memory {
         blocks &= blocks - 1;
       }
     }
-    return out;
+    return k;
   }
 
   public boolean isDirty(int page) {
