@@ -75,6 +75,13 @@ class ReplicationFaultIT {
     dirtyVm(host, id, dirtyWasm, 536870912, start);
   }
 
+  /** A primary VM on one host and a secondary on the other, paired in epoch 1. */
+  private void protectedPair(AgentProcess primary, String p, AgentProcess secondary, String s) {
+    vm(primary, p, true);
+    vm(secondary, s, false);
+    pair(primary, p, secondary, s, 1);
+  }
+
   /** Has the primary write {@code pages} pages (through its input stream) and waits for "ok". */
   private static void dirty(ReplicaIo io, int conn, int pages) {
     String before = io.text(conn);
@@ -105,9 +112,7 @@ class ReplicationFaultIT {
 
   @Test
   void aCorruptOrTruncatedCheckpointIsDiscardedWhole() throws Exception {
-    vm(hostA, "p1", true);
-    vm(hostB, "s1", false);
-    pair(hostA, "p1", hostB, "s1", 1);
+    protectedPair(hostA, "p1", hostB, "s1");
     try (ReplicaIo io = new ReplicaIo(hostA.url(), "p1", 1)) {
       io.open(1);
       dirty(io, 1, 300);
@@ -194,9 +199,7 @@ class ReplicationFaultIT {
   void thePrimaryDyingMidStreamLeavesTheSecondaryOnItsLastWholeCheckpoint() throws Exception {
     AgentProcess doomed = AgentProcess.start("host-c", data.resolve("c"));
     try {
-      vm(doomed, "p2", true);
-      vm(hostB, "s2", false);
-      pair(doomed, "p2", hostB, "s2", 1);
+      protectedPair(doomed, "p2", hostB, "s2");
       JsonNode last;
       try (ReplicaIo io = new ReplicaIo(doomed.url(), "p2", 1)) {
         io.open(1);
@@ -240,9 +243,7 @@ class ReplicationFaultIT {
 
   @Test
   void aFrozenSecondaryTimesTheCheckpointOutAndThePrimaryKeepsRunning() {
-    vm(hostA, "p3", true);
-    vm(hostB, "s3", false);
-    pair(hostA, "p3", hostB, "s3", 1);
+    protectedPair(hostA, "p3", hostB, "s3");
     try (ReplicaIo io = new ReplicaIo(hostA.url(), "p3", 1)) {
       io.open(1);
       dirty(io, 1, 2000);
@@ -289,9 +290,7 @@ class ReplicationFaultIT {
         AgentProcess.start(
             "host-f", data.resolve("f"), "--colo.agent.replication.stream-idle-timeout=1s");
     try {
-      vm(quiet, "p5", true);
-      vm(strict, "s5", false);
-      pair(quiet, "p5", strict, "s5", 1);
+      protectedPair(quiet, "p5", strict, "s5");
       try (ReplicaIo io = new ReplicaIo(quiet.url(), "p5", 1)) {
         io.open(1);
         dirty(io, 1, 50);
@@ -320,9 +319,7 @@ class ReplicationFaultIT {
     // nothing reads the stream between checkpoints: the heartbeat's round trip finds it broken
     AgentProcess doomed = AgentProcess.start("host-g", data.resolve("g"));
     try {
-      vm(hostA, "p6", true);
-      vm(doomed, "s6", false);
-      pair(hostA, "p6", doomed, "s6", 1);
+      protectedPair(hostA, "p6", doomed, "s6");
       verifiedCheckpoint(hostA, "p6", 1);
       doomed.kill();
       await("the primary's link notices the dead secondary without a checkpoint")
@@ -343,9 +340,7 @@ class ReplicationFaultIT {
     AgentProcess flaky = AgentProcess.start("host-d", data.resolve("d"));
     int port = Integer.parseInt(flaky.url().substring(flaky.url().lastIndexOf(':') + 1));
     try {
-      vm(hostA, "p4", true);
-      vm(flaky, "s4", false);
-      pair(hostA, "p4", flaky, "s4", 1);
+      protectedPair(hostA, "p4", flaky, "s4");
       verifiedCheckpoint(hostA, "p4", 1);
       flaky.kill();
       flaky = AgentProcess.start("host-d", data.resolve("d2"), "--server.port=" + port);

@@ -389,22 +389,22 @@ final class PrimaryLink implements AutoCloseable {
         // attempt is counted only if there is no second.
         long acked = lastAcked;
         if (!open) {
-          throw counted(e);
+          throw counted(e.failure());
         }
         try {
           ensureLinked();
         } catch (RuntimeException r) {
-          counted(e);
+          counted(e.failure());
           throw r;
         }
         if (lastAcked != acked) {
-          throw counted(e);
+          throw counted(e.failure());
         }
         log.info("VM {}: checkpoint stream found broken ({}); reconnected", vmId, e.getMessage());
         try {
           return exchange(sequence, verify, t0);
         } catch (StreamBrokeException again) {
-          throw counted(again);
+          throw counted(again.failure());
         }
       }
     } finally {
@@ -437,13 +437,13 @@ final class PrimaryLink implements AutoCloseable {
       // busy host it runs before this thread gets the CPU back)
       acked = System.nanoTime();
     } catch (SecondaryRefusedException e) {
-      metrics.checkpoint(vmId, "unavailable");
-      throw failed(
-          seq,
-          captured,
-          e.linkState(),
-          new ReplicationUnavailableException(
-              vmId, e.linkState(), "secondary refused: " + e.getMessage()));
+      throw counted(
+          failed(
+              seq,
+              captured,
+              e.linkState(),
+              new ReplicationUnavailableException(
+                  vmId, e.linkState(), "secondary refused: " + e.getMessage())));
     } catch (IOException | RuntimeException e) {
       boolean late = System.nanoTime() - deadline >= 0 || e instanceof SocketTimeoutException;
       RuntimeException failure =
@@ -458,8 +458,7 @@ final class PrimaryLink implements AutoCloseable {
       if (!late && e instanceof IOException io) {
         throw new StreamBrokeException(io, failure); // counted by the caller, unless retried
       }
-      metrics.checkpoint(vmId, late ? "timeout" : "unavailable");
-      throw failure;
+      throw counted(failure);
     } finally {
       deadline = 0;
       // the VM thread's wake-up (it delivers the INTERVAL marker; its own timers and input wake
@@ -490,10 +489,11 @@ final class PrimaryLink implements AutoCloseable {
     return e;
   }
 
-  /** The failure of a checkpoint whose stream broke and that is not tried again, counted. */
-  private RuntimeException counted(StreamBrokeException e) {
-    metrics.checkpoint(vmId, "unavailable");
-    return e.failure();
+  /** A checkpoint's failure, counted in {@code colo.checkpoints} by its kind. */
+  private RuntimeException counted(RuntimeException failure) {
+    metrics.checkpoint(
+        vmId, failure instanceof CheckpointTimeoutException ? "timeout" : "unavailable");
+    return failure;
   }
 
   /** Makes sure the stream is up: a DEGRADED link is reconnected once, if the chain allows. */
