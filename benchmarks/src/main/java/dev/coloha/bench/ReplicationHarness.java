@@ -35,16 +35,18 @@ import java.util.regex.Pattern;
  * of the same number of bytes (those each checkpoint sent: the dirtied pages, the pages the guest
  * itself wrote meanwhile, its stack and data, and the frames) measured in the same run: over a
  * fresh connection to a fresh reader thread (one way), and over a long-lived connection (one way,
- * and with a one-byte acknowledgement back, a round trip as a checkpoint is).
+ * and with a one-byte acknowledgement back, a round trip as a checkpoint is). The raw copies run
+ * after each size's checkpoints, from and into buffers as large as the copy (as a checkpoint's
+ * pages come from memory and go to it), and are warmed up with the checkpoints.
  *
  * <pre>
  * ./mvnw -q -DskipTests package -pl benchmarks,replica-agent -am
  * java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.ReplicationHarness
  * </pre>
  *
- * <p>{@code -Dsizes=1,100} measures only those sizes, {@code -Drounds=N} takes N rounds each (25),
- * {@code -Dwarmup=N} runs N warm-up checkpoints first (3000), {@code -Draw=false} leaves the raw
- * copies out.
+ * <p>{@code -Dsizes=1,100} measures only those sizes, {@code -Drounds=N} takes N rounds each (50),
+ * {@code -Dwarmup=N} runs N warm-up checkpoints first (30000, about three minutes: see below),
+ * {@code -Draw=false} leaves the raw copies out.
  */
 public final class ReplicationHarness {
   // -Dsizes=1,100 and -Drounds=N narrow a run down (e.g. to profile one size)
@@ -54,8 +56,8 @@ public final class ReplicationHarness {
       Arrays.stream(System.getProperty("sizes", "1,100,1000,10000,50000").split(","))
           .mapToInt(v -> Integer.parseInt(v.trim()))
           .toArray();
-  private static final int ROUNDS = Integer.getInteger("rounds", 25);
-  private static final int WARMUP = Integer.getInteger("warmup", 3000);
+  private static final int ROUNDS = Integer.getInteger("rounds", 50);
+  private static final int WARMUP = Integer.getInteger("warmup", 30_000);
   private static final Pattern PORT = Pattern.compile("Tomcat started on port (\\d+)");
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -88,11 +90,32 @@ public final class ReplicationHarness {
       Driver p = new Driver(a, "p");
       RawStream stream = new RawStream();
       // warm-up: the JIT compiles the checkpoint path (send, receive, apply, ACK) and the HTTP
-      // stack around it on both agents before anything is measured; with 400 checkpoints C2 was
-      // still compiling, and one page took 0.35-0.5 ms instead of 0.17-0.23 ms (-Dwarmup=N)
+      // stack around it on both agents before anything is measured. It takes long: C2 was still
+      // compiling after 3,000 checkpoints (up to half a CPU, in the harness and in the agents),
+      // and one page's e2e kept falling until about 25,000 (2026-11-26: 274 us after 2,000, 143
+      // after 10,000, 91 after 18,000, 74-88 from 28,000 on); the progress is printed
+      double[] small = new double[1000];
       for (int r = 0; r < WARMUP; r++) {
         p.dirty(r % 2 == 0 ? 1 : 300);
-        call("POST", a + "/v1/vms/p/checkpoint", "{\"epoch\":1}".getBytes(), "application/json");
+        String res =
+            call(
+                "POST", a + "/v1/vms/p/checkpoint", "{\"epoch\":1}".getBytes(), "application/json");
+        if (r % 2 == 0) {
+          small[(r / 2) % small.length] = number(res, "totalMicros");
+          if ((r / 2) % small.length == small.length - 1) {
+            // how far the warm-up has come: the JIT is done when this stops falling
+            System.out.printf("warm-up %6d: one page e2e p50 %.1f us%n", r + 1, median(small));
+          }
+        }
+        if (RAW) {
+          // the raw copies are warmed up as well: a baseline still being compiled would flatter
+          // the checkpoints
+          long bytes = (long) number(res, "bytes");
+          rawBuffers(bytes);
+          rawCopyMicros(bytes);
+          stream.copyMicros((int) bytes, false);
+          stream.copyMicros((int) bytes, true);
+        }
       }
       System.out.printf(
           "%-8s %8s %12s %12s %12s %12s %12s %12s %16s %14s %10s %16s %14s %16s %12s%n",
@@ -122,6 +145,7 @@ public final class ReplicationHarness {
         double[] receive = new double[ROUNDS];
         double[] apply = new double[ROUNDS];
         double[] pages = new double[ROUNDS];
+        long[] sent = new long[ROUNDS];
         for (int r = 0; r < ROUNDS + 2; r++) {
           p.dirty(dirty);
           String res =
@@ -137,15 +161,24 @@ public final class ReplicationHarness {
             // pages ride along with the pages the fixture dirtied
             long bytes = (long) number(res, "bytes");
             pages[r - 2] = number(res, "pages");
-            if (RAW) {
-              raw[r - 2] = rawCopyMicros(bytes);
-              rawStream[r - 2] = stream.copyMicros((int) bytes, false);
-              rawAck[r - 2] = stream.copyMicros((int) bytes, true);
-            }
+            sent[r - 2] = bytes;
             transfer[r - 2] = number(res, "transferMicros");
             send[r - 2] = number(res, "sendMicros");
             receive[r - 2] = number(res, "receiveMicros");
             apply[r - 2] = number(res, "applyMicros");
+          }
+        }
+        // the raw copies after the checkpoints, not between them: a copy right after a checkpoint
+        // ran beside the agents' own work after it (the VM threads' wake-ups, the output writer),
+        // and a checkpoint right after a fresh copy beside that copy's connection teardown and
+        // thread exit; interleaved, each slowed the other (one page: 150-240 us against 100-130
+        // us for the checkpoints)
+        if (RAW) {
+          rawBuffers(Arrays.stream(sent).max().orElse(0));
+          for (int r = 0; r < ROUNDS; r++) {
+            rawStream[r] = stream.copyMicros((int) sent[r], false);
+            rawAck[r] = stream.copyMicros((int) sent[r], true);
+            raw[r] = rawCopyMicros(sent[r]);
           }
         }
         double e = median(e2e);
@@ -235,17 +268,39 @@ public final class ReplicationHarness {
     return r.body();
   }
 
+  /**
+   * A number field of a flat JSON answer. Without a regular expression: the harness shares the
+   * agents' CPUs, and its own garbage and JIT compilation would show in their figures.
+   */
   private static double number(String json, String field) {
-    Matcher m = Pattern.compile("\"" + field + "\":([0-9.Ee+-]+)").matcher(json);
-    if (!m.find()) {
+    String key = "\"" + field + "\":";
+    int at = json.indexOf(key);
+    if (at < 0) {
       throw new IllegalStateException(field + " missing in " + json);
     }
-    return Double.parseDouble(m.group(1));
+    int from = at + key.length();
+    int to = from;
+    while (to < json.length() && "0123456789.Ee+-".indexOf(json.charAt(to)) >= 0) {
+      to++;
+    }
+    return Double.parseDouble(json.substring(from, to));
   }
 
-  // the raw copy's buffers, allocated once: no garbage collection in the middle of a measurement
-  private static final byte[] RAW_OUT = new byte[1 << 20];
-  private static final byte[] RAW_IN = new byte[1 << 20];
+  // the raw copies' buffers: as large as the bytes copied, as a checkpoint's are (a copy that sent
+  // one 1 MiB buffer again and again, into another, ran from the CPU cache where a checkpoint's
+  // 200 MB come from memory and go to it); grown before a size's copies, never in the middle of
+  // a measurement, and written once so that no page is first touched inside one
+  private static byte[] rawOut = new byte[0];
+  private static byte[] rawIn = new byte[0];
+
+  private static void rawBuffers(long bytes) {
+    if (rawOut.length < 4 + bytes) {
+      rawOut = new byte[4 + (int) bytes];
+      rawIn = new byte[(int) bytes];
+      Arrays.fill(rawOut, (byte) 0x5a);
+      Arrays.fill(rawIn, (byte) 0xa5);
+    }
+  }
 
   /**
    * Copies {@code bytes} over a fresh loopback TCP connection to a fresh reader thread;
@@ -256,20 +311,18 @@ public final class ReplicationHarness {
         Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
         Socket peer = server.accept()) {
       client.setTcpNoDelay(true);
-      byte[] chunk = RAW_OUT;
       Thread reader =
           Thread.ofPlatform()
               .start(
                   () -> {
                     try (InputStream in = peer.getInputStream()) {
-                      byte[] buf = RAW_IN;
-                      long left = bytes;
-                      while (left > 0) {
-                        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                      int at = 0;
+                      while (at < bytes) {
+                        int n = in.read(rawIn, at, (int) bytes - at);
                         if (n < 0) {
                           return;
                         }
-                        left -= n;
+                        at += n;
                       }
                     } catch (IOException e) {
                       throw new IllegalStateException(e);
@@ -277,12 +330,7 @@ public final class ReplicationHarness {
                   });
       long t0 = System.nanoTime();
       OutputStream out = client.getOutputStream();
-      long left = bytes;
-      while (left > 0) {
-        int n = (int) Math.min(chunk.length, left);
-        out.write(chunk, 0, n);
-        left -= n;
-      }
+      out.write(rawOut, 4, (int) bytes);
       out.flush();
       reader.join();
       return (System.nanoTime() - t0) / 1e3;
@@ -301,7 +349,6 @@ public final class ReplicationHarness {
     private final Socket client;
     private final Socket peer;
     private final SynchronousQueue<Long> done = new SynchronousQueue<>();
-    private final byte[] head = new byte[4];
     private volatile boolean ack;
 
     RawStream() throws IOException {
@@ -314,7 +361,6 @@ public final class ReplicationHarness {
 
     private void read() {
       try (InputStream in = peer.getInputStream()) {
-        byte[] buf = RAW_IN;
         byte[] len = new byte[4];
         while (in.readNBytes(len, 0, 4) == 4) {
           long left =
@@ -322,12 +368,13 @@ public final class ReplicationHarness {
                   | ((len[1] & 0xff) << 16)
                   | ((len[2] & 0xff) << 8)
                   | (len[3] & 0xff);
-          while (left > 0) {
-            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+          int at = 0;
+          while (at < left) {
+            int n = in.read(rawIn, at, (int) left - at);
             if (n < 0) {
               return;
             }
-            left -= n;
+            at += n;
           }
           if (ack) {
             peer.getOutputStream().write(1); // "received", as a checkpoint's ACK
@@ -345,19 +392,15 @@ public final class ReplicationHarness {
     /** With {@code ack}, until the reader's one-byte acknowledgement is back (a round trip). */
     double copyMicros(int bytes, boolean ack) throws Exception {
       this.ack = ack;
-      head[0] = (byte) (bytes >>> 24);
-      head[1] = (byte) (bytes >>> 16);
-      head[2] = (byte) (bytes >>> 8);
-      head[3] = (byte) bytes;
+      // the length goes in front of the bytes, in the same write (a checkpoint's frames and chunk
+      // heads go out with its pages)
+      rawOut[0] = (byte) (bytes >>> 24);
+      rawOut[1] = (byte) (bytes >>> 16);
+      rawOut[2] = (byte) (bytes >>> 8);
+      rawOut[3] = (byte) bytes;
       OutputStream out = client.getOutputStream();
       long t0 = System.nanoTime();
-      out.write(head);
-      int left = bytes;
-      while (left > 0) {
-        int n = Math.min(RAW_OUT.length, left);
-        out.write(RAW_OUT, 0, n);
-        left -= n;
-      }
+      out.write(rawOut, 0, 4 + bytes);
       out.flush();
       if (!ack) {
         return (done.take() - t0) / 1e3;

@@ -304,7 +304,8 @@ public final class MicroVm implements AutoCloseable {
 
   /**
    * Finishes a {@link #captureThenSettle} or {@link #applyThenSettle} (any thread): the apply's
-   * copy of the checkpoint's pages into the memory cache, then the VM thread's wake-up.
+   * copy of the checkpoint's pages into the memory cache, then the VM thread's wake-up if the
+   * operation left it something to do (else the output's deferred wake-up, on this thread).
    */
   public void settle() {
     restore.finishCache();
@@ -601,6 +602,11 @@ public final class MicroVm implements AutoCloseable {
     @Override
     public boolean dispatchOne() {
       return guestEvents.dispatchOne();
+    }
+
+    @Override
+    public boolean hasInput() {
+      return devices.connections().hasWork();
     }
 
     @Override

@@ -21,7 +21,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread and back (each a thread wake-up of 0.1-0.2 ms on a small virtual machine).
  */
 final class VmThread {
-  /** What the thread drives. All calls happen on the VM thread. */
+  /**
+   * What the thread drives. All calls happen on the VM thread, or on a caller that runs an
+   * operation under {@link #running} ({@link #callWhenIdle}), except {@link #settled}.
+   */
   interface Work {
     /** Hands an input item (input event, flow control) to the VM. */
     void input(Object item);
@@ -35,10 +38,16 @@ final class VmThread {
     /** Nanoseconds until the next timer is due, 0 if one is due, -1 if none is armed. */
     long nanosUntilTimer();
 
+    /** Whether some input is waiting for the guest (a guest event could be dispatched). */
+    boolean hasInput();
+
     /** The loop ended. */
     void ended();
 
-    /** A control operation ran (here or on a caller's thread): finish what it deferred. */
+    /**
+     * A control operation ran (here or on a caller's thread): finish what it deferred. Any thread:
+     * a caller whose operation left the VM thread nothing to do settles on its own thread.
+     */
     default void settled() {}
   }
 
@@ -56,6 +65,15 @@ final class VmThread {
 
   private volatile boolean stopping;
   private volatile boolean settleOwed;
+
+  /** Whether the owed settle must wake the VM thread (see {@link #mustWake}). */
+  private volatile boolean wakeOwed;
+
+  /**
+   * Until when (System.nanoTime) the VM thread waits for work when nothing wakes it, {@link
+   * Long#MAX_VALUE} for no timer; written before it releases {@link #running} to wait.
+   */
+  private volatile long waitingUntil = Long.MAX_VALUE;
 
   /**
    * Wakes the thread after a control run by a caller: it recomputes its wait (the control may have
@@ -141,6 +159,7 @@ final class VmThread {
             if (settleNow || !ok) {
               post(NUDGE);
             } else {
+              wakeOwed |= mustWake();
               settleOwed = true;
             }
           }
@@ -152,12 +171,40 @@ final class VmThread {
     return await(control(operation, body));
   }
 
-  /** Wakes the VM thread if an operation run by a caller left that to later (settleNow false). */
+  /**
+   * Finishes an operation run by a caller that left this to later (settleNow false): wakes the VM
+   * thread if the operation gave it something to do, else settles on the calling thread.
+   */
   void settle() {
     if (settleOwed) {
       settleOwed = false;
-      post(NUDGE);
+      boolean wake = wakeOwed;
+      wakeOwed = false;
+      if (wake) {
+        post(NUDGE);
+      } else {
+        work.settled();
+      }
     }
+  }
+
+  /**
+   * Whether the VM thread, waiting for work, must be woken after an operation a caller ran under
+   * {@link #running}: when the guest has input to take, or a timer is now due before the time the
+   * thread waits until. Otherwise it would wake to find nothing to do (a thread switch that, on a
+   * host whose primary and secondary share a CPU, lies on the checkpoint's path). A thread that
+   * woke meanwhile (input, its own timer) recomputes its wait anyway. Caller holds {@link
+   * #running}.
+   */
+  private boolean mustWake() {
+    if (!work.dispatching()) {
+      return false; // it waits for input or controls, which wake it themselves
+    }
+    if (work.hasInput()) {
+      return true;
+    }
+    long wait = work.nanosUntilTimer();
+    return wait >= 0 && wait < waitingUntil - System.nanoTime();
   }
 
   /** Waits for a control operation; its failure is rethrown as it was. */
@@ -189,6 +236,7 @@ final class VmThread {
           continue;
         }
         long wait = work.dispatching() ? work.nanosUntilTimer() : -1;
+        waitingUntil = wait < 0 ? Long.MAX_VALUE : System.nanoTime() + wait;
         Object next;
         running.unlock();
         try {

@@ -19,6 +19,9 @@ class VmThreadTest {
   private final AtomicInteger dispatched = new AtomicInteger();
   private final AtomicLong timerDue = new AtomicLong(-1);
   private volatile CountDownLatch busy;
+  private volatile boolean inputWaiting;
+  private final java.util.List<Thread> settledOn =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final VmThread thread =
       new VmThread(
           "t",
@@ -59,6 +62,16 @@ class VmThreadTest {
             public long nanosUntilTimer() {
               long due = timerDue.get();
               return due < 0 ? -1 : Math.max(0, due - System.nanoTime());
+            }
+
+            @Override
+            public boolean hasInput() {
+              return inputWaiting;
+            }
+
+            @Override
+            public void settled() {
+              settledOn.add(Thread.currentThread());
             }
 
             @Override
@@ -122,6 +135,82 @@ class VmThreadTest {
           return null;
         });
     await().atMost(Duration.ofSeconds(5)).until(() -> dispatched.get() == 1);
+  }
+
+  /** Starts the VM thread and waits until it waits, with a timer {@code timerInNanos} away. */
+  private Thread waitingVm(long timerInNanos) {
+    thread.start();
+    Thread vm = vmThread();
+    if (timerInNanos >= 0) {
+      VmThread.await(
+          thread.control(
+              "arm",
+              () -> {
+                timerDue.set(System.nanoTime() + timerInNanos);
+                return null;
+              }));
+    }
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                vm.getState() == Thread.State.WAITING
+                    || vm.getState() == Thread.State.TIMED_WAITING);
+    settledOn.clear();
+    return vm;
+  }
+
+  /** An apply on this thread that re-arms the timer {@code nanos} from now, then its settle. */
+  private void applyMovingTheTimerTo(long nanos) {
+    thread.callWhenIdle(
+        "apply",
+        () -> {
+          timerDue.set(System.nanoTime() + nanos);
+          return null;
+        },
+        false);
+    thread.settle();
+  }
+
+  @Test
+  void aSettleThatLeavesTheVmNothingToDoRunsOnTheCallerAndDoesNotWakeIt() {
+    Thread vm = waitingVm(-1);
+    thread.callWhenIdle("apply", () -> null, false);
+    thread.settle();
+    assertThat(settledOn).containsExactly(Thread.currentThread());
+    assertThat(vm.getState()).isEqualTo(Thread.State.WAITING);
+  }
+
+  @Test
+  void aSettleWakesTheVmWhenTheOperationLeftItInput() {
+    Thread vm = waitingVm(-1);
+    thread.callWhenIdle(
+        "apply",
+        () -> {
+          inputWaiting = true; // an apply that rewound a connection's input
+          return null;
+        },
+        false);
+    thread.settle();
+    await().atMost(Duration.ofSeconds(5)).until(() -> settledOn.contains(vm));
+    assertThat(settledOn).doesNotContain(Thread.currentThread());
+  }
+
+  @Test
+  void aSettleWakesTheVmWhenTheOperationMovedItsTimerEarlier() {
+    Thread vm = waitingVm(60_000_000_000L);
+    applyMovingTheTimerTo(20_000_000L);
+    await().atMost(Duration.ofSeconds(5)).until(() -> dispatched.get() == 1);
+    assertThat(settledOn).contains(vm);
+  }
+
+  @Test
+  void aSettleLeavesTheVmWaitingWhenTheOperationMovedItsTimerLater() {
+    Thread vm = waitingVm(30_000_000_000L);
+    applyMovingTheTimerTo(60_000_000_000L);
+    // it wakes at the earlier time it waits for, finds nothing due and waits again
+    assertThat(settledOn).containsExactly(Thread.currentThread());
+    assertThat(vm.getState()).isEqualTo(Thread.State.TIMED_WAITING);
   }
 
   @Test

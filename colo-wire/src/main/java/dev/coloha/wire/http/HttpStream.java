@@ -1,7 +1,6 @@
 package dev.coloha.wire.http;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,7 +64,7 @@ public final class HttpStream implements AutoCloseable {
       int port = uri.getPort() < 0 ? 80 : uri.getPort();
       s.connect(new InetSocketAddress(uri.getHost(), port), (int) connectTimeout.toMillis());
       s.setSoTimeout((int) readTimeout.toMillis());
-      OutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 16);
+      OutputStream out = new CoalescingOutputStream(s.getOutputStream(), 1 << 16);
       InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
       StringBuilder head = new StringBuilder();
       String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
