@@ -112,9 +112,7 @@ public final class ReplicationHarness {
           // the checkpoints
           long bytes = (long) number(res, "bytes");
           rawBuffers(bytes);
-          rawCopyMicros(bytes);
-          stream.copyMicros((int) bytes, false);
-          stream.copyMicros((int) bytes, true);
+          rawCopies(stream, bytes);
         }
       }
       System.out.printf(
@@ -176,9 +174,10 @@ public final class ReplicationHarness {
         if (RAW) {
           rawBuffers(Arrays.stream(sent).max().orElse(0));
           for (int r = 0; r < ROUNDS; r++) {
-            rawStream[r] = stream.copyMicros((int) sent[r], false);
-            rawAck[r] = stream.copyMicros((int) sent[r], true);
-            raw[r] = rawCopyMicros(sent[r]);
+            double[] copies = rawCopies(stream, sent[r]);
+            rawStream[r] = copies[0];
+            rawAck[r] = copies[1];
+            raw[r] = copies[2];
           }
         }
         double e = median(e2e);
@@ -268,6 +267,15 @@ public final class ReplicationHarness {
     return r.body();
   }
 
+  /** The three raw copies of {@code bytes}, in microseconds: stream, stream+ack, fresh. */
+  private static double[] rawCopies(RawStream stream, long bytes) throws Exception {
+    return new double[] {
+      stream.copyMicros((int) bytes, false),
+      stream.copyMicros((int) bytes, true),
+      rawCopyMicros(bytes)
+    };
+  }
+
   /**
    * A number field of a flat JSON answer. Without a regular expression: the harness shares the
    * agents' CPUs, and its own garbage and JIT compilation would show in their figures.
@@ -316,14 +324,7 @@ public final class ReplicationHarness {
               .start(
                   () -> {
                     try (InputStream in = peer.getInputStream()) {
-                      int at = 0;
-                      while (at < bytes) {
-                        int n = in.read(rawIn, at, (int) bytes - at);
-                        if (n < 0) {
-                          return;
-                        }
-                        at += n;
-                      }
+                      in.readNBytes(rawIn, 0, (int) bytes);
                     } catch (IOException e) {
                       throw new IllegalStateException(e);
                     }
@@ -368,13 +369,8 @@ public final class ReplicationHarness {
                   | ((len[1] & 0xff) << 16)
                   | ((len[2] & 0xff) << 8)
                   | (len[3] & 0xff);
-          int at = 0;
-          while (at < left) {
-            int n = in.read(rawIn, at, (int) left - at);
-            if (n < 0) {
-              return;
-            }
-            at += n;
+          if (in.readNBytes(rawIn, 0, (int) left) < left) {
+            return;
           }
           if (ack) {
             peer.getOutputStream().write(1); // "received", as a checkpoint's ACK
