@@ -364,6 +364,20 @@ public final class MicroVm implements AutoCloseable {
             }));
   }
 
+  /**
+   * How many pages were written since the last pre-copy round, without taking them: they stay for
+   * the next round or the final capture.
+   */
+  public int precopyDirtyCount() {
+    return await(
+        control(
+            "pre-copy dirty count",
+            () -> {
+              requireCapturable();
+              return memory.dirtyCount();
+            }));
+  }
+
   /** Memory size in 64 KiB pages, read without stopping the VM. */
   public int memoryPagesRacy() {
     return memory.pages();

@@ -51,6 +51,13 @@ final class GroupWorker {
 
   record Wake() implements Command {}
 
+  /**
+   * The proxy reported a mismatch (or pressure) that asks for a checkpoint. Counted on the worker's
+   * thread: the group is the worker's alone, a change made from the event thread could undo one the
+   * worker made meanwhile (a re-protection, a new epoch).
+   */
+  record Mismatch(String kind, boolean counted) implements Command {}
+
   private final GroupOperations ops;
   private final HostRegistry hosts;
   private final AgentClient agents;
@@ -105,14 +112,6 @@ final class GroupWorker {
 
   void send(Command c) {
     inbox.add(c);
-  }
-
-  /** Asks for a checkpoint soon (coalesced with others, rate-limited by the minimum interval). */
-  void want(String reason) {
-    if (wantedReason == null) {
-      wantedReason = reason;
-      inbox.add(new Wake());
-    }
   }
 
   /**
@@ -196,6 +195,16 @@ final class GroupWorker {
     switch (c) {
       case Wake w -> {
         // the loop runs periodic() next
+      }
+      case Mismatch m -> {
+        metrics.mismatch(group.id(), m.kind().equals("proxy") ? "unknown" : m.kind());
+        if (m.counted()) {
+          group = group.withCounters(group.counters().mismatch());
+        }
+        if (wantedReason == null) {
+          // a checkpoint soon: coalesced with others, rate-limited by the minimum interval
+          wantedReason = m.kind();
+        }
       }
       case Checkpoint ck ->
           complete(
@@ -401,7 +410,15 @@ final class GroupWorker {
             .start();
   }
 
-  private void proxyEvent(Map<String, Object> e) {
+  /** Handles the commands waiting in the inbox on the calling thread (tests). */
+  void handleWaiting() {
+    for (Command c = inbox.poll(); c != null; c = inbox.poll()) {
+      handle(c);
+    }
+  }
+
+  /** One event from the proxy's stream; runs on the stream's thread, so it only sends commands. */
+  void proxyEvent(Map<String, Object> e) {
     Object kind = e.getOrDefault("kind", e.get("type"));
     String k = kind == null ? "" : kind.toString().toLowerCase(java.util.Locale.ROOT);
     if (k.contains("heartbeat")) {
@@ -419,11 +436,8 @@ final class GroupWorker {
     if (!requested) {
       return;
     }
-    metrics.mismatch(group.id(), k.isEmpty() ? "unknown" : k);
-    if (!k.contains("pressure")) {
-      group = group.withCounters(group.counters().mismatch());
-    }
-    want(k.isEmpty() ? "proxy" : k);
+    // on this (the event stream's) thread only a message: the worker counts it and checkpoints
+    send(new Mismatch(k.isEmpty() ? "proxy" : k, !k.contains("pressure")));
   }
 
   // ---- failure detection --------------------------------------------------------------------

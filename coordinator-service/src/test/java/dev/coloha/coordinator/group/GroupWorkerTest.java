@@ -2,18 +2,83 @@ package dev.coloha.coordinator.group;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.GroupSpec;
+import dev.coloha.coordinator.model.GroupState;
+import dev.coloha.coordinator.model.Policy;
+import dev.coloha.coordinator.model.Replica;
 import dev.coloha.coordinator.remote.AgentClient;
 import dev.coloha.coordinator.remote.RemoteException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Which failed checkpoints make the coordinator drop a secondary that it can still reach. */
+/**
+ * Which failed checkpoints make the coordinator drop a secondary that it can still reach; which
+ * thread changes the group.
+ */
 class GroupWorkerTest {
   static final String PRIMARY = "http://10.0.0.1:7701";
 
   static RemoteException from(String url, String problem) {
     return new RemoteException(
         AgentClient.target(url), "POST /v1/vms/kv/checkpoint", 504, problem, "x", Map.of());
+  }
+
+  /**
+   * A proxy event arrives on the event stream's thread while the worker may be in the middle of a
+   * step (a re-protection that just configured the proxy, which then reports its first mismatch):
+   * that thread must not write the group, or the worker's new epoch and state could be undone by a
+   * copy of the group taken before them (the group went back to an old epoch, and the coordinator
+   * re-protected it twice more).
+   */
+  @Test
+  void aMismatchIsCountedByTheWorkerNotOnTheEventThread() {
+    Group before =
+        new Group(
+            new GroupSpec("kv", "kv", 1 << 26, 0, 6379, "127.0.0.1"),
+            new Policy(
+                Duration.ofMillis(20),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(100),
+                Duration.ofMillis(250),
+                4),
+            GroupState.PROTECTED,
+            5,
+            new Replica("host-1", PRIMARY, null, "kv", null),
+            new Replica("host-2", "http://10.0.0.2:7701", null, "kv", null),
+            "http://10.0.0.9:7702",
+            1,
+            Instant.EPOCH,
+            null,
+            List.of(),
+            null,
+            0);
+    GroupWorker w =
+        new GroupWorker(
+            before,
+            null,
+            null,
+            null,
+            null,
+            null,
+            new CoordinatorMetrics(new SimpleMeterRegistry(), List::of),
+            null,
+            Clock.systemUTC(),
+            () -> {});
+    w.proxyEvent(Map.of("kind", "mismatch", "checkpointRequested", true));
+    w.proxyEvent(Map.of("kind", "heartbeat"));
+    w.proxyEvent(Map.of("kind", "pressure", "checkpointRequested", true));
+    assertThat(w.group()).as("written by the event thread").isSameAs(before);
+
+    w.handleWaiting();
+    assertThat(w.group().counters().mismatches()).isEqualTo(1); // pressure is not a mismatch
+    assertThat(w.group().epoch()).isEqualTo(5);
+    assertThat(w.group().state()).isEqualTo(GroupState.PROTECTED);
   }
 
   @Test

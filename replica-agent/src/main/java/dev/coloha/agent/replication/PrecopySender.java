@@ -1,5 +1,6 @@
 package dev.coloha.agent.replication;
 
+import dev.coloha.microvm.LivePrecopy;
 import dev.coloha.microvm.MicroVm;
 import dev.coloha.wire.checkpoint.Checkpoint;
 import dev.coloha.wire.replication.ReplicationFrame;
@@ -10,7 +11,7 @@ import java.io.IOException;
  * frames, a run of consecutive pages per frame. A page the VM writes meanwhile may go torn, but it
  * is dirty again and goes again in a later round (or in the final, paused one).
  */
-final class PrecopySender {
+final class PrecopySender implements LivePrecopy.RoundSender {
   /** Where the frames go (the link's stream). */
   interface FrameSink {
     void send(ReplicationFrame frame) throws IOException;
@@ -34,7 +35,8 @@ final class PrecopySender {
    * Sends round {@code round}: the pages listed (ascending), or all of them when {@code pages} is
    * null. Returns the number of pages sent.
    */
-  long send(int memoryPages, int[] pages, int round) throws IOException {
+  @Override
+  public long send(int memoryPages, int[] pages, int round) throws IOException {
     int total = pages == null ? memoryPages * Checkpoint.PAGES_PER_WASM_PAGE : pages.length;
     byte[] buf = new byte[batch * Checkpoint.PAGE_SIZE];
     long sent = 0;

@@ -2,6 +2,7 @@ package dev.coloha.agent.replication;
 
 import dev.coloha.agent.config.AgentProperties;
 import dev.coloha.agent.metrics.ReplicationMetrics;
+import dev.coloha.microvm.LivePrecopy;
 import dev.coloha.microvm.MicroVm;
 import dev.coloha.microvm.checkpoint.CaptureKind;
 import dev.coloha.microvm.checkpoint.Captured;
@@ -305,15 +306,14 @@ final class PrimaryLink implements AutoCloseable {
         watchdog = Thread.ofVirtual().name("send-watchdog-" + vmId).start(this::watchdog);
       }
       deadline = t0 + cfg.syncTimeout().toNanos(); // a stalled pre-copy is given up too
-      int rounds = 0;
-      PrecopySender precopy =
-          new PrecopySender(vm, Math.min(cfg.precopyBatchPages(), maxRunPages), this::send);
-      long precopied = precopy.send(vm.beginPrecopy(), null, 0);
-      int[] dirty = vm.precopyRound();
-      while (++rounds < cfg.precopyMaxRounds() && dirty.length > cfg.precopyThresholdPages()) {
-        precopied += precopy.send(vm.memoryPagesRacy(), dirty, rounds);
-        dirty = vm.precopyRound();
-      }
+      LivePrecopy.Result live =
+          LivePrecopy.run(
+              vm,
+              new PrecopySender(vm, Math.min(cfg.precopyBatchPages(), maxRunPages), this::send),
+              cfg.precopyMaxRounds(),
+              cfg.precopyThresholdPages());
+      int rounds = live.rounds();
+      long precopied = live.pagesSent();
       // the final round: the only pause of the sync, for the pages written since the last round
       long seq = vm.lastCheckpoint() + 1;
       Captured last = vm.capture(epoch, seq, CaptureKind.PRECOPY_FINAL, false);
