@@ -232,54 +232,67 @@ class PartitionIT {
    * what was last seen and the group's history at the coordinator.
    */
   private static JsonNode assertOnePrimaryReleasing(int primaryHost, long minEpoch) {
-    AtomicReference<String> seen = new AtomicReference<>();
+    AtomicReference<Object> seen = new AtomicReference<>();
     AtomicReference<JsonNode> view = new AtomicReference<>();
+    awaitView(
+        Duration.ofSeconds(30),
+        "no consistent view with one primary (host-" + primaryHost + ") releasing",
+        seen,
+        () -> {
+          JsonNode g = lab.coordinatorGroup("kv");
+          JsonNode px = lab.proxyGroup("kv");
+          long epoch = g.get("epoch").asLong();
+          seen.set(brief(g) + " | proxy " + px);
+          assertThat(g.get("state").asString()).isEqualTo("PROTECTED");
+          assertThat(epoch).isGreaterThanOrEqualTo(minEpoch);
+          assertThat(NetnsLab.hostOf(g.get("primary"))).isEqualTo(primaryHost);
+          assertReleasesFrom(px, epoch, primaryHost);
+          assertThat(px.get("secondary").get("agentUrl").asString())
+              .isEqualTo(NetnsLab.agentUrl(NetnsLab.hostOf(g.get("secondary"))));
+          int primaries = 0;
+          for (int h = 1; h <= lab.hosts; h++) {
+            JsonNode r = replication(h);
+            if (r != null
+                && r.get("role").asString().equals("PRIMARY")
+                && r.get("epoch").asLong() == epoch) {
+              primaries++;
+              assertThat(h).as("the primary in epoch %d", epoch).isEqualTo(primaryHost);
+            }
+          }
+          assertThat(primaries).as("primaries in epoch %d", epoch).isEqualTo(1);
+          assertThat(lab.coordinatorGroup("kv").get("epoch").asLong())
+              .as("the epoch did not move while looking")
+              .isEqualTo(epoch);
+          view.set(g);
+        });
+    return view.get();
+  }
+
+  /** The proxy is in {@code epoch} and releases from the primary on {@code primaryHost}. */
+  private static void assertReleasesFrom(JsonNode px, long epoch, int primaryHost) {
+    assertThat(px.get("epoch").asLong()).isEqualTo(epoch);
+    assertThat(px.get("primary").get("agentUrl").asString())
+        .isEqualTo(NetnsLab.agentUrl(primaryHost));
+  }
+
+  /**
+   * Awaits {@code check} (polled, its failures meaning "not yet"); a timeout fails with {@code
+   * what}, what was last {@code seen} and the group's history at the coordinator.
+   */
+  private static void awaitView(
+      Duration within,
+      String what,
+      AtomicReference<Object> seen,
+      org.awaitility.core.ThrowingRunnable check) {
     try {
       await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(within)
           .pollInterval(Duration.ofMillis(100))
           .ignoreExceptions()
-          .untilAsserted(
-              () -> {
-                JsonNode g = lab.coordinatorGroup("kv");
-                JsonNode px = lab.proxyGroup("kv");
-                long epoch = g.get("epoch").asLong();
-                seen.set(brief(g) + " | proxy " + px);
-                assertThat(g.get("state").asString()).isEqualTo("PROTECTED");
-                assertThat(epoch).isGreaterThanOrEqualTo(minEpoch);
-                assertThat(NetnsLab.hostOf(g.get("primary"))).isEqualTo(primaryHost);
-                assertThat(px.get("epoch").asLong()).isEqualTo(epoch);
-                assertThat(px.get("primary").get("agentUrl").asString())
-                    .isEqualTo(NetnsLab.agentUrl(primaryHost));
-                assertThat(px.get("secondary").get("agentUrl").asString())
-                    .isEqualTo(NetnsLab.agentUrl(NetnsLab.hostOf(g.get("secondary"))));
-                int primaries = 0;
-                for (int h = 1; h <= lab.hosts; h++) {
-                  JsonNode r = replication(h);
-                  if (r != null
-                      && r.get("role").asString().equals("PRIMARY")
-                      && r.get("epoch").asLong() == epoch) {
-                    primaries++;
-                    assertThat(h).as("the primary in epoch %d", epoch).isEqualTo(primaryHost);
-                  }
-                }
-                assertThat(primaries).as("primaries in epoch %d", epoch).isEqualTo(1);
-                assertThat(lab.coordinatorGroup("kv").get("epoch").asLong())
-                    .as("the epoch did not move while looking")
-                    .isEqualTo(epoch);
-                view.set(g);
-              });
+          .untilAsserted(check);
     } catch (org.awaitility.core.ConditionTimeoutException e) {
-      throw new AssertionError(
-          "no consistent view with one primary (host-"
-              + primaryHost
-              + ") releasing; last seen: "
-              + seen.get()
-              + "; history: "
-              + history(),
-          e);
+      throw new AssertionError(what + "; last seen: " + seen.get() + "; history: " + history(), e);
     }
-    return view.get();
   }
 
   /** The group's recent events at the coordinator, one per line. */
@@ -305,33 +318,17 @@ class PartitionIT {
   }
 
   private static JsonNode awaitProxy(long epoch, int primaryHost) {
-    AtomicReference<JsonNode> last = new AtomicReference<>();
-    try {
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .pollInterval(Duration.ofMillis(100))
-          .ignoreExceptions()
-          .untilAsserted(
-              () -> {
-                JsonNode v = lab.proxyGroup("kv");
-                last.set(v);
-                assertThat(v.get("epoch").asLong()).isEqualTo(epoch);
-                assertThat(v.get("primary").get("agentUrl").asString())
-                    .isEqualTo(NetnsLab.agentUrl(primaryHost));
-              });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      throw new AssertionError(
-          "the proxy does not release from host-"
-              + primaryHost
-              + " in epoch "
-              + epoch
-              + "; last seen: "
-              + last.get()
-              + "; history: "
-              + history(),
-          e);
-    }
-    return last.get();
+    AtomicReference<Object> last = new AtomicReference<>();
+    awaitView(
+        Duration.ofSeconds(20),
+        "the proxy does not release from host-" + primaryHost + " in epoch " + epoch,
+        last,
+        () -> {
+          JsonNode v = lab.proxyGroup("kv");
+          last.set(v);
+          assertReleasesFrom(v, epoch, primaryHost);
+        });
+    return (JsonNode) last.get();
   }
 
   private static JsonNode replication(int host) throws Exception {

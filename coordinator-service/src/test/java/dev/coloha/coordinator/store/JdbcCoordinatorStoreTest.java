@@ -1,18 +1,12 @@
 package dev.coloha.coordinator.store;
 
+import static dev.coloha.coordinator.model.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.coordinator.model.Counters;
 import dev.coloha.coordinator.model.Group;
-import dev.coloha.coordinator.model.GroupSpec;
 import dev.coloha.coordinator.model.GroupState;
 import dev.coloha.coordinator.model.Host;
-import dev.coloha.coordinator.model.Policy;
-import dev.coloha.coordinator.model.Replica;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,28 +21,6 @@ class JdbcCoordinatorStoreTest {
     JdbcDataSource ds = new JdbcDataSource();
     ds.setURL("jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
     return new JdbcCoordinatorStore(JdbcClient.create(ds), JsonMapper.builder().build());
-  }
-
-  private static Group group(String id, long epoch, GroupState state) {
-    return new Group(
-        new GroupSpec(id, "kv", 64 << 20, 0, 6379, "127.0.0.1"),
-        new Policy(
-            Duration.ofMillis(20),
-            Duration.ofSeconds(5),
-            Duration.ofMillis(100),
-            Duration.ofMillis(250),
-            4),
-        state,
-        epoch,
-        new Replica("h1", "http://127.0.0.1:1", null, id, null),
-        new Replica("h2", "http://127.0.0.1:2", null, id, null),
-        "http://127.0.0.1:9",
-        41,
-        Instant.parse("2026-01-01T00:00:00Z"),
-        new Counters(41, 1, 7, 2, 1),
-        List.of(new Replica("h3", "http://127.0.0.1:3", null, id, null)),
-        null,
-        epoch - 1);
   }
 
   @Test
