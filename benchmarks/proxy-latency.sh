@@ -3,8 +3,8 @@
 #
 #   benchmarks/proxy-latency.sh [requests] [rounds]
 #
-# Starts two replica agents and one packet proxy (their exec jars; build them first with
-# ./mvnw -q -DskipTests package -pl replica-agent,packet-proxy -am), creates kv VMs, and two groups:
+# Starts two replica agents and one packet proxy (their exec jars; built with ./colo build when
+# missing), creates kv VMs, and two groups:
 # "colo" (primary on agent A, secondary on agent B, every reply compared) and "pass" (PASSTHROUGH:
 # one VM on agent A, nothing compared). Then runs redis-benchmark GET and SET (replies that match
 # on both replicas) against each, alternating, with one client (latency of a lone request) and with
@@ -15,8 +15,24 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REQUESTS="${1:-50000}"
 ROUNDS="${2:-3}"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
-AGENT_JAR="$(ls "$ROOT"/replica-agent/target/replica-agent-*-exec.jar | head -1)"
-PROXY_JAR="$(ls "$ROOT"/packet-proxy/target/packet-proxy-*-exec.jar | head -1)"
+# The module's exec jar, or nothing when it is not built (never fails under set -e).
+jar_of() {
+  local f
+  for f in "$ROOT/$1/target/$1"-*-exec.jar; do
+    if [ -f "$f" ]; then
+      echo "$f"
+      return 0
+    fi
+  done
+  return 0
+}
+if [ -z "$(jar_of replica-agent)" ] || [ -z "$(jar_of packet-proxy)" ]; then
+  echo "proxy-latency: building the replica agent and the packet proxy..." >&2
+  "$ROOT/colo" build
+fi
+AGENT_JAR="$(jar_of replica-agent)"
+PROXY_JAR="$(jar_of packet-proxy)"
+[ -n "$AGENT_JAR" ] && [ -n "$PROXY_JAR" ] || { echo "proxy-latency: the replica-agent or packet-proxy jar is missing" >&2; exit 1; }
 WORK="$(mktemp -d)"
 
 cleanup() {
@@ -70,7 +86,7 @@ for port in "$COLO" "$PASS"; do
 done
 
 echo "mode,clients,test,rps,p50_ms,p99_ms"
-for round in $(seq 1 "$ROUNDS"); do
+for _ in $(seq 1 "$ROUNDS"); do
   for clients in 1 50; do
     for mode in pass colo; do
       port="$PASS"

@@ -33,6 +33,19 @@ done
 [ -n "$only" ] && read -r -a MODULES <<<"$only"
 
 die() { echo "build-images: $*" >&2; exit 1; }
+
+# The module's exec jar, or nothing when it is not built (never fails, so set -e does not end the
+# script before it can say which jar is missing).
+jar_of() {
+  local f
+  for f in "$ROOT/$1/target/$1"-*-exec.jar; do
+    if [ -f "$f" ]; then
+      echo "$f"
+      return 0
+    fi
+  done
+  return 0
+}
 log() { echo "build-images: $*" >&2; }
 
 command -v docker >/dev/null || die "docker is not installed"
@@ -132,8 +145,8 @@ base="${base:-eclipse-temurin:25-jre}"
 version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' "$ROOT/pom.xml" | head -1)"
 for m in "${MODULES[@]}"; do
   [ -n "${PORTS[$m]:-}" ] || die "unknown module $m"
-  jar="$(ls "$ROOT/$m/target/$m"-*-exec.jar 2>/dev/null | head -1)"
-  [ -n "$jar" ] || die "the $m jar is missing: run ./mvnw package -DskipTests first"
+  jar="$(jar_of "$m")"
+  [ -n "$jar" ] || die "the $m jar is missing: run ./colo build first"
   ctx="$WORK/ctx-$m"
   mkdir -p "$ctx/data"
   touch "$ctx/data/.keep"

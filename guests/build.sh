@@ -10,7 +10,9 @@
 #
 # Reproducibility: fixed flags and source order, relative paths only (run from this directory),
 # no debug info (-g0, --strip-debug; the name section stays for readable stack traces), and
-# -ffile-prefix-map in case a path slips into a string.
+# -ffile-prefix-map in case a path slips into a string. clang runs with a PATH that holds only
+# LLVM's own tools (clang, wasm-ld): clang runs wasm-opt on its output whenever it finds one on
+# PATH (binaryen), and the output must not depend on what else is installed.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")"
@@ -31,17 +33,40 @@ if ! command -v "$CLANG" >/dev/null; then
     exit 2
 fi
 
+# A directory with only LLVM's tools, the PATH clang runs with.
+clang_path=$(readlink -f "$(command -v "$CLANG")")
+llvm_bin=$(dirname "$clang_path")
+tools=$(mktemp -d)
 out_root=.
 if [ "$mode" = check ]; then
     out_root=$(mktemp -d)
-    trap 'rm -rf "$out_root"' EXIT
 fi
+cleanup() {
+    rm -rf "$tools"
+    if [ "$out_root" != . ]; then rm -rf "$out_root"; fi
+}
+trap cleanup EXIT
+ln -s "$clang_path" "$tools/clang"
+wasm_ld=""
+for candidate in "$llvm_bin/wasm-ld" "$(command -v wasm-ld-14 || true)" "$(command -v wasm-ld || true)"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then
+        wasm_ld=$(readlink -f "$candidate")
+        break
+    fi
+done
+if [ -z "$wasm_ld" ]; then
+    echo "build.sh: wasm-ld not found (apt-get install lld-14)" >&2
+    exit 2
+fi
+# Debian's clang-14 runs the linker as wasm-ld-14
+ln -s "$wasm_ld" "$tools/wasm-ld"
+ln -s "$wasm_ld" "$tools/wasm-ld-14"
 
 # -mbulk-memory: memcpy/memset become memory.copy/memory.fill (Wasm 2.0, supported by Chicory),
 # which run as System.arraycopy/Arrays.fill in the JVM instead of byte loops: ~30% faster kv.
 CFLAGS=(--target=wasm32-wasi -mexec-model=reactor -mbulk-memory -O2 -g0 -std=c11
     -Wall -Wextra -Wpedantic -Wshadow -Werror
-    -ffile-prefix-map="$PWD"=. -Iinclude -Icommon)
+    "-ffile-prefix-map=$PWD=." -Iinclude -Icommon)
 COMMON=(common/connmap.c common/out.c common/strbuf.c)
 MiB=$((1024 * 1024))
 KiB=1024
@@ -50,12 +75,12 @@ KiB=1024
 build() {
     local out=$1 max_mem=$2 stack=$3
     shift 3
-    local ldflags=(-Wl,--strip-debug -Wl,-z,stack-size="$stack")
+    local ldflags=("-Wl,--strip-debug" "-Wl,-z,stack-size=$stack")
     if [ "$max_mem" -gt 0 ]; then
-        ldflags+=(-Wl,--max-memory="$max_mem")
+        ldflags+=("-Wl,--max-memory=$max_mem")
     fi
     mkdir -p "$out_root/$(dirname "$out")"
-    "$CLANG" "${CFLAGS[@]}" "$@" "${ldflags[@]}" -o "$out_root/$out"
+    PATH="$tools" "$tools/clang" "${CFLAGS[@]}" "$@" "${ldflags[@]}" -o "$out_root/$out"
 }
 
 build kv/kv.wasm $((256 * MiB)) $((256 * KiB)) \

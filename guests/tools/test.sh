@@ -9,7 +9,7 @@
 # redis-benchmark, curl and wrk.
 set -uo pipefail
 export LC_ALL=C
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 MODE=${1:-}
 WORK=$(mktemp -d)
@@ -28,7 +28,7 @@ trap cleanup EXIT
 
 CFLAGS=(-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Icommon -include include/colo_native.h)
 if [ "$MODE" = --asan ]; then
-    CFLAGS+=(-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all)
+    CFLAGS+=(-O1 -g -fno-omit-frame-pointer "-fsanitize=address,undefined" -fno-sanitize-recover=all)
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 else
@@ -202,7 +202,7 @@ check "KEYS none" "" "$(cli keys 'zz*')"
 check "DBSIZE" "7" "$(cli dbsize)"
 rk=$(cli randomkey)
 contains "RANDOMKEY" "$rk" "$(cli keys '*')"
-t=($(cli time))
+mapfile -t t < <(cli time)
 now=$(date +%s)
 if [ "${#t[@]}" -eq 2 ] && [ $((t[0] - now)) -le 2 ] && [ $((now - t[0])) -le 2 ] && [ "${t[1]}" -lt 1000000 ]; then
     pass
