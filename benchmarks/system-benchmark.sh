@@ -43,13 +43,8 @@ DIR="$(cd "$DIR" && pwd)"
 for tool in redis-benchmark curl python3; do
   command -v "$tool" >/dev/null || { echo "system-benchmark: $tool is missing (apt-get install redis-tools curl python3)" >&2; exit 1; }
 done
-for m in coordinator-service replica-agent disk-mirror packet-proxy; do
-  ls "$ROOT/$m/target/$m"-*-exec.jar >/dev/null 2>&1 || { echo "system-benchmark: the $m jar is missing: run ./colo build" >&2; exit 1; }
-done
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# builds the service jars when they are missing or stale
+"$ROOT/colo" build
 
 stop_lab() { "$ROOT/scripts/lab.sh" down --dir "$DIR" >&2 || true; }
 trap stop_lab EXIT
@@ -60,10 +55,11 @@ echo "system-benchmark: starting a 3-host lab in $DIR (this takes a minute or tw
 "$ROOT/scripts/lab.sh" up --hosts 3 --no-groups --dir "$DIR" >&2
 echo "system-benchmark: lab up in $(( $(date +%s) - started )) s" >&2
 
-python3 - "$DIR" "$ROUNDS" "$FAILOVERS" "$REQUESTS" "$DISK" <<'PY' | tee "$DIR/results.md"
-import json, os, signal, socket, statistics, subprocess, sys, threading, time, urllib.request
+python3 - "$DIR" "$ROUNDS" "$FAILOVERS" "$REQUESTS" "$DISK" "$ROOT/scripts/lab.sh" <<'PY' | tee "$DIR/results.md"
+import json, os, re, socket, statistics, subprocess, sys, threading, time, urllib.request
 
 DIR, ROUNDS, FAILOVERS, REQUESTS, DISK = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
+LAB_SH = sys.argv[6]
 TOKEN = open(os.path.join(DIR, "token")).read().strip()
 
 
@@ -339,30 +335,18 @@ class Client(threading.Thread):
         self.sock.close()
 
 
-def alive(pid):
-    """True while the process runs; a killed agent restarted by this script is our child: reap it
-    (a zombie still answers kill -0)."""
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+def lab_op(*args):
+    """./colo lab OP SERVICE on this lab (kill, start: the lab's fault operations); its output."""
+    r = subprocess.run([LAB_SH, *args, "--dir", DIR], capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError(f"lab.sh {' '.join(args)} failed: {r.stdout} {r.stderr}")
+    return r.stdout
 
 
-def set_pid(host, role, pid):
-    d = lab()
-    for h in d["hosts"]:
-        if h["name"] == host:
-            h[role]["pid"] = pid
-    tmp = os.path.join(DIR, "lab.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump(d, f)
-    os.replace(tmp, os.path.join(DIR, "lab.json"))
+def services_up():
+    st = json.loads(subprocess.run([LAB_SH, "status", "--json", "--dir", DIR], capture_output=True, text=True,
+                                   timeout=60, check=True).stdout)
+    return all(s["state"] == "up" for s in st["services"])
 
 
 def healthy(url):
@@ -379,7 +363,7 @@ def wait_hosts(n, timeout=180):
         try:
             hs = api("GET", f"{COORD}/v1/hosts")
             up = [h for h in hs if h.get("agentUrl") and h.get("mirrorUrl") and not h.get("lost")]
-            if len(up) >= n and all(alive(h["agent"]["pid"]) and healthy(h["agent"]["url"]) for h in lab()["hosts"]):
+            if len(up) >= n and services_up() and all(healthy(h["agent"]["url"]) for h in lab()["hosts"]):
                 return
         except Exception:
             pass
@@ -394,12 +378,7 @@ for run in range(FAILOVERS):
         g = wait_group(FAILOVER_GROUP, timeout=120)
         wait_hosts(3)
         old_primary, epoch = g["primary"]["host"], g["epoch"]
-        h = host_of(old_primary)
-        pid, url = h["agent"]["pid"], h["agent"]["url"]
-        port = url.rsplit(":", 1)[1]
-        cmd = [a for a in open(f"/proc/{pid}/cmdline", "rb").read().decode().split("\0") if a]
-        cmd = [f"--server.port={port}" if a == "--server.port=0" else a for a in cmd]
-        cwd = os.readlink(f"/proc/{pid}/cwd")
+        url = host_of(old_primary)["agent"]["url"]
         fo = prom(COORD, "colo_failover_duration_seconds_")
         c = Client(fo_port)
         c.start()
@@ -407,8 +386,10 @@ for run in range(FAILOVERS):
         if c.error:
             raise RuntimeError(f"client failed before the kill: {c.error}")
         mark = len(c.log)
-        t_kill = time.monotonic()
-        os.kill(pid, signal.SIGKILL)
+        # ./colo lab kill: SIGKILL; it reports the wall-clock time of the signal
+        killed = lab_op("kill", f"{old_primary}/agent")
+        m = re.search(r"SIGKILL at ([0-9.]+)", killed)
+        t_kill = (float(m.group(1)) - time.time() + time.monotonic()) if m else time.monotonic()
         # first reply to a request sent after the kill
         t_first = None
         deadline = t_kill + 120
@@ -418,13 +399,10 @@ for run in range(FAILOVERS):
                 t_first = after[0][1]
                 break
             time.sleep(0.001)
-        while alive(pid):
-            time.sleep(0.01)
-        # restart the killed agent at once (same command line and port): re-protection does not need
-        # it (a third host is there), the next run does
-        with open(os.path.join(DIR, f"{old_primary}-agent.restart.log"), "ab") as out:
-            p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        set_pid(old_primary, "agent", p.pid)
+        # ./colo lab start of the killed agent at once, in the background (same command line, port
+        # and data directory): re-protection does not need it (a third host is there), the next run does
+        starting = subprocess.Popen([LAB_SH, "start", f"{old_primary}/agent", "--dir", DIR],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             g2 = wait_group(FAILOVER_GROUP, timeout=240,
                             pred=lambda x: x["epoch"] > epoch and x["primary"]["host"] != old_primary
@@ -435,6 +413,9 @@ for run in range(FAILOVERS):
             g2, t_prot = group(FAILOVER_GROUP), None
         time.sleep(0.3)
         c.close()
+        _, start_err = starting.communicate(timeout=600)
+        if starting.returncode != 0:
+            raise RuntimeError(f"./colo lab start {old_primary}/agent failed: {start_err}")
         # warm the restarted agent up before the next kill: under heavy load the coordinator's first
         # POST /v1/vms to a cold agent (JIT, guest compilation) can exceed its 5 s call timeout
         # (see docs/benchmarks.md)

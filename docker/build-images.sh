@@ -59,7 +59,7 @@ find_busybox() {
   local b
   for b in "${BUSYBOX:-}" /bin/busybox /usr/bin/busybox; do
     [ -n "$b" ] && [ -x "$b" ] || continue
-    if file -L "$b" 2>/dev/null | grep -q 'statically linked' || ! ldd "$b" >/dev/null 2>&1; then
+    if [[ "$(file -L "$b" 2>/dev/null || true)" == *'statically linked'* ]] || ! ldd "$b" >/dev/null 2>&1; then
       echo "$b"
       return
     fi
@@ -142,7 +142,7 @@ fi
 base="${base:-eclipse-temurin:25-jre}"
 
 # ---- the service images ----------------------------------------------------------------------
-version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p' "$ROOT/pom.xml" | head -1)"
+version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p;T;q' "$ROOT/pom.xml")"
 for m in "${MODULES[@]}"; do
   [ -n "${PORTS[$m]:-}" ] || die "unknown module $m"
   jar="$(jar_of "$m")"

@@ -336,9 +336,14 @@ cmd_up() {
       --colo.agent.replication.stream-bind-address=127.0.0.1 \
       "${hb[@]}" --colo.heartbeat.host="host-$i" --colo.heartbeat.role=agent
   done
-  local s
+  local s name
+  local known
   for s in "${sets[@]}"; do
-    printf '%s\n' "${names[@]}" | grep -qxF -- "${s%%:*}" || die "--set $s: no service ${s%%:*}"
+    known=0
+    for name in "${names[@]}"; do
+      [ "$name" != "${s%%:*}" ] || known=1
+    done
+    [ "$known" = 1 ] || die "--set $s: no service ${s%%:*}"
   done
 
   FAILED=""
@@ -482,14 +487,15 @@ fault_args() { # SERVICE [--dir DIR]
 
 cmd_kill() {
   fault_args "$@"
-  local names name pid
+  local names name pid at
   names="$(selected "$SERVICE")"
   for name in $names; do
     if labjson alive "$name"; then
       pid="$(labjson field "$name" pid)"
+      at="$EPOCHREALTIME"
       kill -9 "$pid"
       while labjson alive "$name"; do sleep 0.05; done
-      echo "colo lab: killed $name (pid $pid, SIGKILL)"
+      echo "colo lab: killed $name (pid $pid, SIGKILL at $at)"
     else
       echo "colo lab: $name is already down"
     fi

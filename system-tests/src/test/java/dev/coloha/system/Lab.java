@@ -8,22 +8,20 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The local lab ({@code ./colo lab}) as the system tests use it: started once per test JVM with
- * three hosts, real processes on loopback, in its own directory under {@code target/}. Tests kill
- * services with {@code kill -9} and bring them back with the same command line and port.
+ * three hosts, real processes on loopback, in its own directory under {@code target/}. Tests crash
+ * services and bring them back with the lab's own fault operations ({@code ./colo lab kill} and
+ * {@code ./colo lab start}: same command line, port and data directory).
  */
 final class Lab {
   static final Path ROOT =
@@ -167,97 +165,29 @@ final class Lab {
 
   // ---- faults -------------------------------------------------------------------------------
 
-  /** A service of the lab, as lab.json knows it. */
-  record Service(String name, long pid, String url) {}
-
-  Service agentOf(String host) throws IOException {
-    return service(host, "agent");
-  }
-
-  Service mirrorOf(String host) throws IOException {
-    return service(host, "mirror");
-  }
-
-  private Service service(String host, String role) throws IOException {
-    for (JsonNode h : labJson().get("hosts")) {
-      if (h.get("name").asString().equals(host)) {
-        JsonNode s = h.get(role);
-        return new Service(host + "/" + role, s.get("pid").asLong(), s.get("url").asString());
-      }
-    }
-    throw new AssertionError("no host " + host);
-  }
-
-  Service coordinator() throws IOException {
-    JsonNode c = labJson().get("coordinator");
-    return new Service("coordinator", c.get("pid").asLong(), c.get("url").asString());
+  /**
+   * {@code ./colo lab kill SERVICE}: SIGKILL, like a crash (coordinator, proxy, host-N,
+   * host-N/agent, host-N/mirror); returns when the process is gone.
+   */
+  void kill(String service) throws Exception {
+    script(Duration.ofSeconds(60), "kill", service, "--dir", dir.toString());
   }
 
   /**
-   * {@code kill -9} of a service; returns what it takes to start it again (its command line with
-   * its port fixed, and its working directory).
+   * {@code ./colo lab start SERVICE}: starts a killed service again with its command line, port and
+   * data directory; returns when it answers its health endpoint.
    */
-  Restart kill9(Service s) throws Exception {
-    Path proc = Path.of("/proc", Long.toString(s.pid()));
-    byte[] raw = Files.readAllBytes(proc.resolve("cmdline"));
-    Path cwd = Files.readSymbolicLink(proc.resolve("cwd"));
-    List<String> cmd = new ArrayList<>();
-    for (String a : new String(raw, StandardCharsets.UTF_8).split("\0")) {
-      if (!a.isEmpty()) {
-        cmd.add(a.equals("--server.port=0") ? "--server.port=" + URI.create(s.url()).getPort() : a);
-      }
-    }
-    ProcessHandle h = ProcessHandle.of(s.pid()).orElseThrow();
-    Proc.run(Duration.ofSeconds(5), Map.of(), List.of("kill", "-9", Long.toString(s.pid())))
-        .requireOk();
-    h.onExit().get(10, TimeUnit.SECONDS);
-    return new Restart(s, cmd, cwd);
+  void start(String service) throws Exception {
+    script(Duration.ofMinutes(4), "start", service, "--dir", dir.toString());
   }
 
-  record Restart(Service service, List<String> command, Path cwd) {}
-
-  /** Starts a killed service again on its old port and records its new pid in lab.json. */
-  void restart(Restart r) throws Exception {
-    Path log = dir.resolve(r.service().name().replace('/', '-') + ".restart.log");
-    Process p =
-        new ProcessBuilder(r.command())
-            .directory(r.cwd().toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
-    updatePid(r.service(), p.pid());
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofMillis(200))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              if (!p.isAlive()) {
-                throw new AssertionError(r.service().name() + " exited again; see " + log);
-              }
-              get(r.service().url() + "/actuator/health");
-              return true;
-            });
-  }
-
-  private synchronized void updatePid(Service s, long pid) throws IOException {
-    ObjectNode lab = (ObjectNode) labJson();
-    if (s.name().equals("coordinator")) {
-      ((ObjectNode) lab.get("coordinator")).put("pid", pid);
-    } else {
-      String[] parts = s.name().split("/");
-      for (JsonNode h : lab.get("hosts")) {
-        if (h.get("name").asString().equals(parts[0])) {
-          ((ObjectNode) h.get(parts[1])).put("pid", pid);
-        }
+  /** Whether {@code ./colo lab status --json} shows the service up. */
+  boolean isUp(String service) throws Exception {
+    for (JsonNode s : status().get("services")) {
+      if (s.get("name").asString().equals(service)) {
+        return "up".equals(s.get("state").asString());
       }
     }
-    Path tmp = dir.resolve("lab.json.tmp");
-    Files.writeString(tmp, JSON.writeValueAsString(lab));
-    Files.move(
-        tmp,
-        dir.resolve("lab.json"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    throw new AssertionError("no service " + service);
   }
 }
