@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LAB="${COLO_LAB_DIR:-$ROOT/.lab}"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 # seconds a service may take to answer its health endpoint after start
-START_TIMEOUT="${COLO_LAB_START_TIMEOUT:-180}"
+START_TIMEOUT="${COLO_LAB_START_TIMEOUT:-600}"
 
 # The service's exec jar, or nothing when it is not built (never fails: callers test for "").
 jar_of() {
@@ -257,7 +257,7 @@ api_call() {
 }
 
 cmd_up() {
-  local hosts=2 kv_port=6379 http_port=8080 groups=1 timeout=300 kv_given=0 http_given=0
+  local hosts=2 kv_port=6379 http_port=8080 groups=1 timeout=600 kv_given=0 http_given=0
   local sets=()
   while [ $# -gt 0 ]; do
     case "$1" in
