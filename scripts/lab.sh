@@ -102,6 +102,8 @@ elif op == "pids":  # -> "name pid" of every running service
     for s in services(load()):
         if alive(s):
             print(s["name"], s["pid"])
+elif op == "down-services":  # -> the names of the services that do not run, on one line
+    print(" ".join(s["name"] for s in services(load()) if not alive(s)))
 elif op == "any-alive":  # -> exit 0 when any service of the lab runs
     sys.exit(0 if os.path.exists(path) and any(alive(s) for s in services(load())) else 1)
 elif op == "set-pid":  # NAME PID
@@ -275,6 +277,11 @@ cmd_up() {
   mkdir -p "$LAB"
   LAB="$(cd "$LAB" && pwd)"
   if labjson any-alive; then
+    local down
+    down="$(labjson down-services)"
+    if [ -n "$down" ]; then
+      die "a partial lab runs in $LAB (down: $down): ./colo lab start SERVICE, or ./colo lab down first"
+    fi
     echo "colo lab: already up (./colo lab down to stop it)" >&2
     cmd_status
     return 0

@@ -50,7 +50,8 @@ final class Lab {
       int kv = freePort();
       int web = freePort();
       script(
-          Duration.ofMinutes(6),
+          // lab.sh itself gives a service 10 minutes to answer and the groups 10 more
+          Duration.ofMinutes(15),
           "up",
           "--hosts",
           "3",

@@ -31,7 +31,11 @@ record Proc(List<String> command, int exit, String out, String err) {
     CompletableFuture<String> err =
         CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), READERS);
     if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      p.destroyForcibly();
+      // SIGTERM first: ./colo lab up stops what it started when it is interrupted
+      p.destroy();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
       throw new IOException(command + " did not finish within " + timeout);
     }
     return new Proc(command, p.exitValue(), out.join(), err.join());
