@@ -18,7 +18,7 @@ import tools.jackson.databind.JsonNode;
  * checks the objects and values that matter.
  */
 class HelmChartTest {
-  private static final Path CHART = locateChart();
+  static final Path CHART = locateChart();
 
   private static Path locateChart() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
