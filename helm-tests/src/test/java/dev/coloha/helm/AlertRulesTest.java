@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
@@ -120,6 +121,24 @@ class AlertRulesTest {
     for (JsonNode a : alerts(ALERTS)) {
       assertThat(doc).contains("## " + a.path("alert").asString());
     }
+  }
+
+  @Test
+  void theComposeLabsPrometheusConfigurationIsValidWithTheRules(@TempDir Path dir)
+      throws Exception {
+    // the container's paths (/etc/prometheus, /prometheus) made local to a scratch directory
+    String config =
+        Files.readString(ROOT.resolve("docker/prometheus/prometheus.yml"))
+            .replace("/etc/prometheus/alerts.yml", dir.resolve("alerts.yml").toString())
+            .replace("/prometheus/colo-token", dir.resolve("colo-token").toString());
+    Files.writeString(dir.resolve("prometheus.yml"), config);
+    Files.copy(ALERTS, dir.resolve("alerts.yml"));
+    Files.writeString(dir.resolve("colo-token"), "token");
+    Run r = promtool("check", "config", dir.resolve("prometheus.yml").toString());
+    assertThat(r.exit()).as(r.output()).isZero();
+    assertThat(r.output())
+        .contains("SUCCESS: 1 rule files found")
+        .contains("SUCCESS: " + alerts(ALERTS).size() + " rules found");
   }
 
   @Test
