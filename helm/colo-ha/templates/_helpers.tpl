@@ -81,4 +81,24 @@ securityContext:
   allowPrivilegeEscalation: false
   readOnlyRootFilesystem: false
   capabilities: {drop: [ALL]}
+  seccompProfile: {type: RuntimeDefault}
+{{- end -}}
+
+{{- define "colo-ha.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "colo-ha.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* pod-level settings every workload shares: account (no API token), pull secrets, security */}}
+{{- define "colo-ha.podCommon" -}}
+serviceAccountName: {{ include "colo-ha.serviceAccountName" . }}
+automountServiceAccountToken: false
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets: {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
 {{- end -}}

@@ -18,7 +18,7 @@ import tools.jackson.databind.JsonNode;
  * checks the objects and values that matter.
  */
 class HelmChartTest {
-  private static final Path CHART = locateChart();
+  static final Path CHART = locateChart();
 
   private static Path locateChart() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
@@ -148,7 +148,17 @@ class HelmChartTest {
     assertThat(
             secret.path("metadata").path("annotations").path("helm.sh/resource-policy").asString())
         .isEqualTo("keep");
-    assertThat(CHART.resolve("templates/secret.yaml")).content().doesNotContain("lookup \"");
+  }
+
+  @Test
+  void anUpgradeReadsTheTokenBackFromTheCluster() throws Exception {
+    // helm-java renders as an install (no cluster): the upgrade path is checked in the template
+    String template = Files.readString(CHART.resolve("templates/secret.yaml"));
+    int upgrade = template.indexOf("if and (not $token) .Release.IsUpgrade");
+    int lookup = template.indexOf("lookup \"v1\" \"Secret\" .Release.Namespace $name");
+    assertThat(upgrade).isNotNegative();
+    assertThat(lookup).isGreaterThan(upgrade);
+    assertThat(template.indexOf("randAlphaNum 40")).isGreaterThan(lookup);
   }
 
   @Test

@@ -76,6 +76,32 @@ final class Lab {
     return shared;
   }
 
+  /**
+   * A lab of its own in {@code system-tests/target/<name>} with {@code hosts} hosts and no groups,
+   * for a test that creates its groups itself; {@link #down()} stops it.
+   */
+  static Lab withoutGroups(String name, int hosts) throws Exception {
+    Path dir = ROOT.resolve("system-tests/target/" + name);
+    script(
+        Duration.ofMinutes(6),
+        "up",
+        "--hosts",
+        Integer.toString(hosts),
+        "--no-groups",
+        "--dir",
+        dir.toString());
+    return new Lab(dir, 0, 0);
+  }
+
+  void down() throws Exception {
+    script(Duration.ofMinutes(1), "down", "--dir", dir.toString());
+  }
+
+  /** The lab's shared API token. */
+  String token() {
+    return token;
+  }
+
   static String script(Duration timeout, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(ROOT.resolve("scripts/lab.sh").toString());

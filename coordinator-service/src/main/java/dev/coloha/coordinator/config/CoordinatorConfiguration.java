@@ -28,6 +28,12 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 public class CoordinatorConfiguration {
 
+  /** Readiness: the store answers (management.endpoint.health.group.readiness). */
+  @Bean
+  StoreHealth coordinatorStoreHealthIndicator(DataSource dataSource) {
+    return new StoreHealth(dataSource);
+  }
+
   @Bean
   Clock clock() {
     return Clock.systemUTC();

@@ -102,8 +102,12 @@ public final class GroupService implements AutoCloseable {
             metrics,
             props,
             clock,
-            () -> workers.remove(g.id()));
+            () -> {
+              workers.remove(g.id());
+              metrics.groupRemoved(g.id());
+            });
     workers.put(g.id(), w);
+    metrics.groupStarted(g.id(), () -> w.group().state());
     w.start();
   }
 

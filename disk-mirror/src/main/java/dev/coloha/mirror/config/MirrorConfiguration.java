@@ -4,6 +4,7 @@ import dev.coloha.mirror.metrics.MirrorMetrics;
 import dev.coloha.mirror.replication.HttpReplicaTransport;
 import dev.coloha.mirror.volume.VolumeSettings;
 import dev.coloha.mirror.volume.Volumes;
+import dev.coloha.web.health.DataDirectoryHealth;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.Map;
@@ -14,6 +15,12 @@ import org.springframework.core.env.Environment;
 /** Wires the mirror's domain objects; they carry no Spring annotations themselves. */
 @Configuration(proxyBeanMethods = false)
 public class MirrorConfiguration {
+
+  /** Readiness: the data directory takes writes (management.endpoint.health.group.readiness). */
+  @Bean
+  DataDirectoryHealth dataDirectoryHealthIndicator(MirrorProperties props) {
+    return new DataDirectoryHealth(props.dataDir());
+  }
 
   @Bean
   VolumeSettings volumeSettings(MirrorProperties props) {

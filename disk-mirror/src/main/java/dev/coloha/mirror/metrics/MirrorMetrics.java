@@ -24,6 +24,10 @@ import java.util.function.ToDoubleFunction;
  * refused requests.
  */
 public final class MirrorMetrics implements VolumeObserver {
+  private static final String DEGRADATIONS = "replications declared broken (DEGRADED)";
+  private static final String FAILOVERS = "secondaries promoted to primary";
+  private static final String RESYNCS = "resyncs completed (acknowledged by the secondary)";
+
   private final MeterRegistry registry;
   private final Map<String, List<Meter>> perVolume = new ConcurrentHashMap<>();
   private final Map<String, Timer> writeLatency = new ConcurrentHashMap<>();
@@ -150,6 +154,10 @@ public final class MirrorMetrics implements VolumeObserver {
             tags,
             c,
             s -> s.resync() == null ? 0 : s.resync().copiedBytes()));
+    // the event counters at zero from the start, so that an alert on rate() sees the first event
+    meters.add(counter("colo.mirror.degradations", DEGRADATIONS, volume.id()));
+    meters.add(counter("colo.mirror.failovers", FAILOVERS, volume.id()));
+    meters.add(counter("colo.mirror.resyncs", RESYNCS, volume.id()));
     perVolume.put(volume.id(), meters);
   }
 
@@ -229,7 +237,7 @@ public final class MirrorMetrics implements VolumeObserver {
 
   @Override
   public void failedOver(String volume, long epoch) {
-    counter("colo.mirror.failovers", "secondaries promoted to primary", volume).increment();
+    counter("colo.mirror.failovers", FAILOVERS, volume).increment();
   }
 
   @Override
@@ -243,8 +251,7 @@ public final class MirrorMetrics implements VolumeObserver {
 
   @Override
   public void resynced(String volume, long bytes, long nanos) {
-    counter("colo.mirror.resyncs", "resyncs completed (acknowledged by the secondary)", volume)
-        .increment();
+    counter("colo.mirror.resyncs", RESYNCS, volume).increment();
     Timer.builder("colo.mirror.resync.duration")
         .description("time from the start of a resync to its acknowledgement")
         .tags("volume", volume)
@@ -254,8 +261,7 @@ public final class MirrorMetrics implements VolumeObserver {
 
   @Override
   public void degraded(String volume) {
-    counter("colo.mirror.degradations", "replications declared broken (DEGRADED)", volume)
-        .increment();
+    counter("colo.mirror.degradations", DEGRADATIONS, volume).increment();
   }
 
   private Counter counter(String name, String help, String volume) {

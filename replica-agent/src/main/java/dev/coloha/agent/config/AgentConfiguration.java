@@ -9,6 +9,7 @@ import dev.coloha.agent.vm.CheckpointFiles;
 import dev.coloha.agent.vm.VmService;
 import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestLoader;
+import dev.coloha.web.health.DataDirectoryHealth;
 import dev.coloha.web.security.SecurityProperties;
 import dev.coloha.web.security.ServiceToken;
 import dev.coloha.wire.checkpoint.CheckpointLimits;
@@ -25,6 +26,12 @@ import org.springframework.context.annotation.Configuration;
 /** Wires the agent's domain objects; they carry no Spring annotations themselves. */
 @Configuration(proxyBeanMethods = false)
 public class AgentConfiguration {
+
+  /** Readiness: the data directory takes writes (management.endpoint.health.group.readiness). */
+  @Bean
+  DataDirectoryHealth dataDirectoryHealthIndicator(AgentProperties props) {
+    return new DataDirectoryHealth(props.dataDir());
+  }
 
   @Bean
   GuestCatalog guestCatalog(AgentProperties props) {

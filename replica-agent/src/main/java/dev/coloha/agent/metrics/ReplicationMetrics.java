@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -26,17 +27,46 @@ public final class ReplicationMetrics {
     this.registry = registry;
   }
 
-  /** A checkpoint request ended: {@code result} is ok, timeout, unavailable, error. */
+  /** What a checkpoint request of a primary ends with. */
+  static final List<String> CHECKPOINT_RESULTS = List.of("ok", "timeout", "unavailable");
+
+  /** Why a secondary discards a checkpoint whole. */
+  static final List<String> DISCARD_REASONS =
+      List.of("corrupt", "torn", "out-of-chain", "promoted", "superseded");
+
+  /**
+   * A VM became a primary: its checkpoint counters appear at zero for every result, so an alert on
+   * {@code rate()} sees the first failure too.
+   */
+  public void primary(String vm) {
+    CHECKPOINT_RESULTS.forEach(result -> result(vm, result));
+  }
+
+  /** A VM became a secondary: its discard counters appear at zero for every reason. */
+  public void secondary(String vm) {
+    DISCARD_REASONS.forEach(reason -> discardedCounter(vm, reason));
+  }
+
+  private Counter result(String vm, String result) {
+    return results.computeIfAbsent(
+        vm + '\0' + result,
+        k ->
+            Counter.builder("colo.checkpoints")
+                .description("checkpoints requested of a primary, by result")
+                .tags("vm", vm, "result", result)
+                .register(registry));
+  }
+
+  private Counter discardedCounter(String vm, String reason) {
+    return Counter.builder("colo.checkpoint.discarded")
+        .description("checkpoints a secondary discarded whole (torn, corrupt, out of chain)")
+        .tags("vm", vm, "reason", reason)
+        .register(registry);
+  }
+
+  /** A checkpoint request ended: {@code result} is ok, timeout or unavailable. */
   public void checkpoint(String vm, String result) {
-    results
-        .computeIfAbsent(
-            vm + '\0' + result,
-            k ->
-                Counter.builder("colo.checkpoints")
-                    .description("checkpoints requested of a primary, by result")
-                    .tags("vm", vm, "result", result)
-                    .register(registry))
-        .increment();
+    result(vm, result).increment();
   }
 
   /** Transfer (end of pause to acknowledgement) and request-to-acknowledgement latencies. */
@@ -68,11 +98,7 @@ public final class ReplicationMetrics {
 
   /** A secondary discarded a checkpoint whole. */
   public void discarded(String vm, String reason) {
-    Counter.builder("colo.checkpoint.discarded")
-        .description("checkpoints a secondary discarded whole (torn, corrupt, out of chain)")
-        .tags("vm", vm, "reason", reason)
-        .register(registry)
-        .increment();
+    discardedCounter(vm, reason).increment();
   }
 
   /** A live initial sync completed. */

@@ -101,6 +101,7 @@ final class PrimaryLink implements AutoCloseable {
     this.maxRunPages = maxRunPages;
     this.metrics = metrics;
     this.headers = headers;
+    metrics.primary(vmId);
   }
 
   long epoch() {

@@ -74,6 +74,7 @@ final class SecondaryLink {
     this.metrics = metrics;
     this.vmMetrics = vmMetrics;
     this.checkEpoch = checkEpoch;
+    metrics.secondary(vmId);
   }
 
   ReplicationStatus status() {

@@ -1,0 +1,52 @@
+package dev.coloha.proxy.config;
+
+import dev.coloha.proxy.compare.MismatchKind;
+import dev.coloha.proxy.event.ProxyEvent;
+import dev.coloha.web.openapi.ApiOperations;
+import java.util.List;
+import java.util.Map;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * What the packet proxy's OpenAPI description (docs/api/packet-proxy.openapi.json) says beyond its
+ * controllers: verb-first operation ids, the event stream's payload, states, modes and kinds.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ProxyApiDescription {
+  @Bean
+  ApiOperations proxyApiOperations() {
+    return new ApiOperations(
+        Map.ofEntries(
+            Map.entry("GET /v1/groups", "listGroups"),
+            Map.entry("GET /v1/groups/{group}", "getGroup"),
+            Map.entry("PUT /v1/groups/{group}", "configureGroup"),
+            Map.entry("DELETE /v1/groups/{group}", "deleteGroup"),
+            Map.entry("POST /v1/groups/{group}/commits", "commitCheckpoint"),
+            Map.entry("GET /v1/groups/{group}/events", "streamGroupEvents"),
+            Map.entry("POST /v1/groups/{group}/failover", "failOverGroup"),
+            Map.entry("GET /v1/groups/{group}/mismatches", "listMismatches"),
+            Map.entry("GET /v1/groups/{group}/mismatches/{id}", "getMismatch"),
+            Map.entry("GET /v1/groups/{group}/mismatches/{id}/pcap", "downloadMismatchPcap")),
+        Map.of("GET /v1/groups/{group}/events", ProxyEvent.class),
+        Map.of(
+            // group/GroupView's states (Group.view)
+            "GroupView.state",
+            List.of("PROTECTED", "CONNECTING", "DEGRADED", "UNPROTECTED", "PASSTHROUGH"),
+            "GroupView.mode",
+            List.of("COLO", "PASSTHROUGH"),
+            "MismatchView.kind",
+            ApiOperations.names(MismatchKind.class)),
+        Map.of(
+            "groups",
+            "Protected services: replicas, commits, failover, the event stream, mismatches"),
+        // the type of each event the proxy writes (EventLog)
+        Map.of(
+            "mismatch", ProxyEvent.Mismatch.class,
+            "pressure", ProxyEvent.Pressure.class,
+            "stream-broken", ProxyEvent.StreamBroken.class,
+            "failover", ProxyEvent.Switched.class,
+            "secondary-attached", ProxyEvent.Switched.class,
+            "heartbeat", ProxyEvent.Heartbeat.class));
+  }
+}
