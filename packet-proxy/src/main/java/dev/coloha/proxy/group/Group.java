@@ -154,6 +154,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
       server.bind(new InetSocketAddress(spec.bindAddress(), spec.port()), 1024);
     } catch (IOException e) {
       throw new GroupConflictException(
+          "listen.port",
           "cannot listen on " + spec.bindAddress() + ":" + spec.port() + ": " + e.getMessage());
     }
     Group g = new Group(spec, props, registry, server, headers);
@@ -748,6 +749,11 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
       }
       throw new GroupConflictException("a reconfiguration needs an epoch above " + s.epoch());
     }
+    if (!same && wanted != null && next.sync() == null) {
+      // checked before anything changes: a refused request leaves the group as it was
+      throw new GroupConflictException(
+          "sync", "attaching a secondary needs the checkpoint that synced it");
+    }
     comparator.settings(settings(next));
     if (!same) {
       if (current != null) {
@@ -759,10 +765,6 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
         current.in.abort();
       }
       if (wanted != null) {
-        if (next.sync() == null) {
-          throw new GroupConflictException(
-              "attaching a secondary needs the checkpoint that synced it (sync)");
-        }
         attach(wanted, next.epoch(), next.sync());
       }
     }
