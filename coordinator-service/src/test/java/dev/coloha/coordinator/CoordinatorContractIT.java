@@ -133,6 +133,18 @@ class CoordinatorContractIT {
                 groups,
                 group("\"policy\":{\"minIntervalMs\":31536000000},"))
             .is(400, "invalid-field", "policy.minIntervalMs"),
+        BadRequest.json(
+                "maximum interval below the minimum",
+                "POST",
+                groups,
+                group("\"policy\":{\"minIntervalMs\":5000,\"maxIntervalMs\":100},"))
+            .is(400, "invalid-field", "policy.maxIntervalMs"),
+        BadRequest.json(
+                "minimum interval above the default maximum",
+                "POST",
+                groups,
+                group("\"policy\":{\"minIntervalMs\":60000},"))
+            .is(400, "invalid-field", "policy.minIntervalMs"),
         BadRequest.json("unknown policy field", "POST", groups, group("\"policy\":{\"x\":1},"))
             .is(400, "unknown-field", "policy.x"),
         BadRequest.json(

@@ -2,6 +2,7 @@ package dev.coloha.coordinator.web;
 
 import dev.coloha.coordinator.model.Policy;
 import dev.coloha.web.validation.ServiceUrl;
+import dev.coloha.wire.InvalidFieldException;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -61,10 +62,26 @@ final class GroupRequests {
       @Min(10) @Max(DAY_MS) Long heartbeatIntervalMs,
       @Min(1) @Max(1000) Integer missedBeats) {
 
-    Policy over(Policy base) {
+    /**
+     * This body over {@code base}; checked whole first, so that a refusal names the field.
+     *
+     * @param prefix how the request spells this body's fields, e.g. {@code policy.}
+     */
+    Policy over(Policy base, String prefix) {
+      Duration min = minIntervalMs == null ? base.minInterval() : Duration.ofMillis(minIntervalMs);
+      Duration max = maxIntervalMs == null ? base.maxInterval() : Duration.ofMillis(maxIntervalMs);
+      if (max.compareTo(min) < 0) {
+        throw new InvalidFieldException(
+            prefix + (maxIntervalMs != null ? "maxIntervalMs" : "minIntervalMs"),
+            "the maximum interval ("
+                + max.toMillis()
+                + " ms) must not be below the minimum ("
+                + min.toMillis()
+                + " ms)");
+      }
       return new Policy(
-          minIntervalMs == null ? base.minInterval() : Duration.ofMillis(minIntervalMs),
-          maxIntervalMs == null ? base.maxInterval() : Duration.ofMillis(maxIntervalMs),
+          min,
+          max,
           compareTimeoutMs == null ? base.compareTimeout() : Duration.ofMillis(compareTimeoutMs),
           heartbeatIntervalMs == null
               ? base.heartbeatInterval()
