@@ -197,6 +197,17 @@ class ProxyContractIT {
           .is(409, "conflict", "port")
           .check(api);
     }
+    try (ServerSocket wildcard = new ServerSocket()) {
+      wildcard.setReuseAddress(true);
+      wildcard.bind(new java.net.InetSocketAddress(0));
+      BadRequest.json(
+              "listen check of a port a server holds on every address",
+              "POST",
+              "/v1/listen-checks",
+              "{\"address\":\"127.0.0.1\",\"port\":" + wildcard.getLocalPort() + "}")
+          .is(409, "conflict", "port")
+          .check(api);
+    }
     int released;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       released = s.getLocalPort();

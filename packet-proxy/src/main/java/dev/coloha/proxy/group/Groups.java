@@ -11,6 +11,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -86,6 +87,16 @@ public final class Groups implements AutoCloseable {
    * Whether a group could listen on {@code address:port} here: no group of this proxy serves it and
    * the port is free on this host (it is bound and released at once). Changes nothing.
    */
+  /** Whether something on this host accepts TCP connections at {@code address:port}. */
+  private static boolean answers(InetAddress address, int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(address, port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   public synchronized void checkListen(String address, int port) {
     InetAddress wanted = address("address", address);
     for (Group g : groups.values()) {
@@ -95,6 +106,11 @@ public final class Groups implements AutoCloseable {
         throw new GroupConflictException(
             "port", address + ":" + port + " is served by group " + g.name());
       }
+    }
+    if (answers(wanted.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : wanted, port)) {
+      // e.g. a server on the wildcard address: a bind with SO_REUSEADDR on one address succeeds
+      throw new GroupConflictException(
+          "port", address + ":" + port + " is in use on the proxy's host (a server answers)");
     }
     try (ServerSocket probe = new ServerSocket()) {
       probe.setReuseAddress(true);
