@@ -6,7 +6,8 @@
  *         GET|HEAD /time    the host's wall clock, ISO 8601 with milliseconds
  * Every response carries Date (IMF-fixdate from colo_clock_realtime), Server, Content-Type and
  * Content-Length. Keep-alive and pipelining are supported; request bodies (Content-Length) are
- * skipped. Errors: 400 (then close), 404, 405 (+ Allow), 431 (then close), 501 for
+ * skipped. Errors: 400 (then close), 404, 405 (+ Allow), 408 when a request head is not
+ * complete HEAD_TIMEOUT_MS after its first byte (then close), 431 (then close), 501 for
  * Transfer-Encoding (then close), 505 (then close).
  */
 #include <stdlib.h>
@@ -19,13 +20,24 @@
 #include "request.h"
 #include "strbuf.h"
 
-typedef struct {
+typedef struct http_conn http_conn;
+struct http_conn {
     unsigned char *buf;
     size_t len, cap, start; /* unparsed input is buf[start..len) */
     uint64_t body_left;     /* body bytes of the last request still to skip */
-} http_conn;
+    int32_t id;
+    int64_t head_since;     /* monotonic ns of the first byte of a partial head; 0: none */
+    http_conn *prev, *next; /* in the list of partial heads while head_since != 0 */
+};
+
+/* A request head must be complete this long after its first byte, or the answer is 408. */
+#define HEAD_TIMEOUT_MS 10000
+#define HEAD_TIMER 0
 
 static connmap conns;
+static http_conn *partial;  /* connections with a partial request head, oldest first */
+static http_conn *partial_last;
+static int head_timer_armed;
 static uint64_t counter;
 static int64_t event_ns; /* clock read once per event */
 
@@ -54,6 +66,7 @@ static http_conn *conn_get(int32_t id) {
     if (c == NULL) {
         return NULL;
     }
+    c->id = id;
     if (connmap_put(&conns, id, c) != 0) {
         free(c);
         return NULL;
@@ -61,9 +74,53 @@ static http_conn *conn_get(int32_t id) {
     return c;
 }
 
+static void partial_remove(http_conn *c) {
+    if (c->head_since == 0) {
+        return;
+    }
+    if (c->prev != NULL) {
+        c->prev->next = c->next;
+    } else {
+        partial = c->next;
+    }
+    if (c->next != NULL) {
+        c->next->prev = c->prev;
+    } else {
+        partial_last = c->prev;
+    }
+    c->prev = c->next = NULL;
+    c->head_since = 0;
+}
+
+static void arm_head_timer(int64_t delay_ms) {
+    if (colo_timer_set(HEAD_TIMER, delay_ms < 1 ? 1 : delay_ms) == COLO_OK) {
+        head_timer_armed = 1;
+    }
+}
+
+/* c holds a partial request head since now (unless it already did): start its clock. */
+static void partial_add(http_conn *c) {
+    if (c->head_since != 0) {
+        return;
+    }
+    c->head_since = colo_clock_monotonic();
+    c->prev = partial_last;
+    c->next = NULL;
+    if (partial_last != NULL) {
+        partial_last->next = c;
+    } else {
+        partial = c;
+    }
+    partial_last = c;
+    if (!head_timer_armed) {
+        arm_head_timer(HEAD_TIMEOUT_MS);
+    }
+}
+
 static void conn_free(int32_t id) {
     http_conn *c = connmap_remove(&conns, id);
     if (c != NULL) {
+        partial_remove(c);
         free(c->buf);
         free(c);
     }
@@ -73,8 +130,6 @@ COLO_EXPORT("colo_on_open") void colo_on_open(int32_t id) { (void)conn_get(id); 
 
 COLO_EXPORT("colo_on_close") void colo_on_close(int32_t id) { conn_free(id); }
 
-COLO_EXPORT("colo_on_timer") void colo_on_timer(int32_t id) { (void)id; }
-
 /* ---- responses ---- */
 
 static const char *reason_of(int status) {
@@ -83,6 +138,7 @@ static const char *reason_of(int status) {
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 431: return "Request Header Fields Too Large";
     case 501: return "Not Implemented";
     case 505: return "HTTP Version Not Supported";
@@ -248,6 +304,7 @@ static int serve(int32_t id, http_conn *c) {
         case REQ_INCOMPLETE:
             return 0;
         case REQ_OK:
+            partial_remove(c); /* complete: the next head's clock starts with its first byte */
             route(&r);
             c->start += head_len;
             c->body_left = r.content_length;
@@ -283,11 +340,36 @@ COLO_EXPORT("colo_on_data") void colo_on_data(int32_t id, void *ptr, int32_t len
         return;
     }
     if (serve(id, c) == 0) {
+        if (c->body_left == 0 && c->start < c->len) {
+            partial_add(c); /* part of a head: its clock runs from its first byte */
+        } else {
+            partial_remove(c);
+        }
         if (c->start >= c->len && c->cap > 4096) {
             free(c->buf); /* idle: do not keep a large buffer */
             c->buf = NULL;
             c->len = c->cap = c->start = 0;
         }
         out_flush();
+    }
+}
+
+/* Answers 408 (and closes) every connection whose request head is not complete in time. */
+COLO_EXPORT("colo_on_timer") void colo_on_timer(int32_t id) {
+    if (id != HEAD_TIMER) {
+        return;
+    }
+    head_timer_armed = 0;
+    event_ns = colo_clock_realtime();
+    int64_t now = colo_clock_monotonic();
+    int64_t timeout_ns = (int64_t)HEAD_TIMEOUT_MS * 1000000;
+    while (partial != NULL && now - partial->head_since >= timeout_ns) {
+        int32_t late = partial->id;
+        out_begin(late);
+        respond_error(408, CONN_CLOSE, 0, 0);
+        close_conn(late); /* frees it, which takes it off the list */
+    }
+    if (partial != NULL) {
+        arm_head_timer((partial->head_since + timeout_ns - now) / 1000000 + 1);
     }
 }

@@ -1,26 +1,36 @@
 package dev.coloha.web;
 
 import dev.coloha.web.heartbeat.CoordinatorHeartbeat;
+import dev.coloha.web.heartbeat.HeartbeatFacts;
 import dev.coloha.web.heartbeat.HeartbeatProperties;
 import dev.coloha.web.openapi.ApiDescription;
 import dev.coloha.web.openapi.ApiDocProperties;
 import dev.coloha.web.openapi.ApiOperations;
+import dev.coloha.web.limits.ApiProperties;
+import dev.coloha.web.limits.JsonBodyLimitFilter;
 import dev.coloha.web.security.SecurityProperties;
 import dev.coloha.web.security.ServiceToken;
 import dev.coloha.web.security.TokenFilter;
+import dev.coloha.web.tomcat.ProblemReportCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.models.OpenAPI;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import tools.jackson.databind.DeserializationFeature;
 
 /**
  * Plumbing every COLO HA service gets by depending on colo-web: problem details, shared-token
@@ -35,7 +45,8 @@ import org.springframework.core.Ordered;
 @EnableConfigurationProperties({
   SecurityProperties.class,
   HeartbeatProperties.class,
-  ApiDocProperties.class
+  ApiDocProperties.class,
+  ApiProperties.class
 })
 public class ColoWebAutoConfiguration {
   private static final Logger log = LoggerFactory.getLogger(ColoWebAutoConfiguration.class);
@@ -58,10 +69,43 @@ public class ColoWebAutoConfiguration {
     return reg;
   }
 
+  /** JSON bodies larger than colo.api.max-json-body are refused (413), after authentication. */
+  @Bean
+  FilterRegistrationBean<JsonBodyLimitFilter> jsonBodyLimitFilter(
+      ApiProperties props, MeterRegistry registry) {
+    FilterRegistrationBean<JsonBodyLimitFilter> reg =
+        new FilterRegistrationBean<>(new JsonBodyLimitFilter(props, registry));
+    reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
+    return reg;
+  }
+
+  /**
+   * Request bodies are read strictly: an unknown field or a fraction where an integer belongs is
+   * refused (naming the field), never ignored or rounded. Runs after Spring Boot's own customizer.
+   */
+  @Bean
+  @Order(Ordered.LOWEST_PRECEDENCE)
+  JsonMapperBuilderCustomizer strictRequestBodies() {
+    return builder ->
+        builder
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+  }
+
+  /** What Tomcat refuses before any servlet runs is a problem document too. */
+  @Bean
+  @ConditionalOnClass(name = "org.apache.catalina.valves.ErrorReportValve")
+  ProblemReportCustomizer problemReportCustomizer(MeterRegistry registry) {
+    return new ProblemReportCustomizer(registry);
+  }
+
   @Bean
   @ConditionalOnProperty("colo.heartbeat.coordinator-url")
-  CoordinatorHeartbeat coordinatorHeartbeat(HeartbeatProperties props, ServiceToken token) {
-    return new CoordinatorHeartbeat(props, token);
+  CoordinatorHeartbeat coordinatorHeartbeat(
+      HeartbeatProperties props, ServiceToken token, ObjectProvider<HeartbeatFacts> facts) {
+    HeartbeatFacts f = facts.getIfAvailable();
+    return new CoordinatorHeartbeat(props, token, f == null ? Map.of() : f.facts());
   }
 
   @Bean

@@ -17,6 +17,8 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
@@ -28,7 +30,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 @RestControllerAdvice
 public class ProblemAdvice extends ResponseEntityExceptionHandler {
   private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
-  public static final String TYPE_BASE = "https://coloha.dev/problems/";
+  public static final String TYPE_BASE = Problems.TYPE_BASE;
 
   private static final Map<String, HttpStatus> STATUS =
       Map.ofEntries(
@@ -51,7 +53,8 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
           Map.entry("unavailable", HttpStatus.SERVICE_UNAVAILABLE),
           Map.entry("resync-required", HttpStatus.CONFLICT),
           Map.entry("timeout", HttpStatus.GATEWAY_TIMEOUT),
-          Map.entry("unauthorized", HttpStatus.UNAUTHORIZED));
+          Map.entry("unauthorized", HttpStatus.UNAUTHORIZED),
+          Map.entry("invalid-field", HttpStatus.BAD_REQUEST));
 
   private final MeterRegistry registry;
 
@@ -67,7 +70,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
   @ExceptionHandler(ColoException.class)
   ResponseEntity<ProblemDetail> colo(ColoException e) {
     HttpStatus status = statusOf(e.type());
-    ProblemDetail p = ProblemDetail.forStatusAndDetail(status, e.getMessage());
+    ProblemDetail p = ProblemDetail.forStatusAndDetail(status, Problems.cut(e.getMessage()));
     p.setType(URI.create(TYPE_BASE + e.type()));
     p.setTitle(title(e.type()));
     e.details().forEach(p::setProperty);
@@ -76,7 +79,8 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
   @ExceptionHandler(IllegalArgumentException.class)
   ResponseEntity<ProblemDetail> badArgument(IllegalArgumentException e) {
-    ProblemDetail p = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
+    ProblemDetail p =
+        ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, Problems.cut(e.getMessage()));
     p.setType(URI.create(TYPE_BASE + "bad-request"));
     p.setTitle("Bad request");
     return respond(p, "bad-request");
@@ -133,18 +137,42 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     return respond(p, "internal-error");
   }
 
-  /** Spring MVC's own errors (validation, bad JSON, 404, 405...) are counted too. */
+  /**
+   * Spring MVC's own errors (validation, bad JSON, unknown fields, 404, 405...): a stable type, the
+   * field that is wrong ({@code field}, and {@code errors} when several are) and a detail that
+   * starts with it; counted too. Client errors are not logged.
+   */
   @Override
   protected ResponseEntity<Object> handleExceptionInternal(
       Exception ex, Object body, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-    ResponseEntity<Object> r = super.handleExceptionInternal(ex, body, headers, status, request);
-    String type = slug(status);
+    FieldProblem named = FieldProblem.of(ex, status);
+    HttpStatusCode answered = named == null ? status : named.status();
+    ResponseEntity<Object> r = super.handleExceptionInternal(ex, body, headers, answered, request);
+    String type = named == null ? slug(answered) : named.type();
     if (r != null && r.getBody() instanceof ProblemDetail p) {
-      if (p.getType() == null || "about:blank".equals(p.getType().toString())) {
+      if (named != null) {
+        p.setStatus(answered.value());
+        p.setTitle(title(type));
         p.setType(URI.create(TYPE_BASE + type));
+        p.setDetail(Problems.cut(named.detail()));
+        if (named.field() != null) {
+          p.setProperty("field", named.field());
+        }
+        if (named.errors().size() > 1) {
+          p.setProperty("errors", named.errors());
+        }
+        if (!answered.equals(r.getStatusCode())) {
+          r = ResponseEntity.status(answered).headers(r.getHeaders()).body(p);
+        }
+      } else {
+        if (p.getType() == null || "about:blank".equals(p.getType().toString())) {
+          p.setType(URI.create(TYPE_BASE + type));
+        }
+        p.setDetail(Problems.cut(p.getDetail()));
       }
+      bounded(p);
     }
-    count(type, status.value());
+    count(type, answered.value());
     return r;
   }
 
@@ -157,8 +185,23 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
   }
 
   private ResponseEntity<ProblemDetail> respond(ProblemDetail p, String type) {
+    bounded(p);
     count(type, p.getStatus());
     return ResponseEntity.status(p.getStatus()).body(p);
+  }
+
+  /**
+   * Nothing the client sent comes back longer than {@link Problems#MAX_ECHO} characters at a
+   * stretch: the instance (the request path) and every text property are cut.
+   */
+  private static void bounded(ProblemDetail p) {
+    if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes a) {
+      String path = a.getRequest().getRequestURI();
+      p.setInstance(URI.create(Problems.cut(path).replace(" ", "%20")));
+    }
+    if (p.getProperties() != null) {
+      p.getProperties().replaceAll((k, v) -> v instanceof String text ? Problems.cut(text) : v);
+    }
   }
 
   private void count(String type, int status) {

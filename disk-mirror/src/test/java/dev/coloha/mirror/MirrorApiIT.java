@@ -100,13 +100,14 @@ class MirrorApiIT {
   @Test
   void badRequestsAreProblemDocuments() {
     assertProblem(
-        api.post("/v1/volumes", "{\"id\":\"Bad Id\",\"sizeBytes\":4096}"), 400, "bad-request");
+        api.post("/v1/volumes", "{\"id\":\"Bad Id\",\"sizeBytes\":4096}"), 400, "invalid-field");
     assertProblem(
-        api.post("/v1/volumes", "{\"id\":\"odd\",\"sizeBytes\":1000}"), 400, "bad-request");
-    assertProblem(api.post("/v1/volumes", "{\"id\":\"nosize\"}"), 400, "bad-request");
+        api.post("/v1/volumes", "{\"id\":\"odd\",\"sizeBytes\":1000}"), 400, "invalid-field");
+    assertProblem(api.post("/v1/volumes", "{\"id\":\"nosize\"}"), 400, "invalid-field");
     Reply big = api.post("/v1/volumes", "{\"id\":\"big\",\"sizeBytes\":1073741824}");
-    assertProblem(big, 422, "limit-exceeded");
-    assertThat(big.json().path("maximum").asLong()).isEqualTo(64L << 20);
+    assertProblem(big, 400, "invalid-field");
+    assertThat(big.json().path("field").asString()).isEqualTo("sizeBytes");
+    assertThat(big.json().path("detail").asString()).contains("at most " + (64L << 20));
 
     api.ok(api.post("/v1/volumes", "{\"id\":\"dup\",\"sizeBytes\":4096,\"epoch\":5}"));
     assertProblem(api.post("/v1/volumes", "{\"id\":\"dup\",\"sizeBytes\":4096}"), 409, "conflict");
@@ -119,7 +120,7 @@ class MirrorApiIT {
         api.post(
             "/v1/volumes/dup/resync", "{\"secondaryUrl\":\"ftp://x\",\"secondaryVolume\":\"s\"}"),
         400,
-        "bad-request");
+        "invalid-field");
     assertProblem(api.get("/v1/volumes/nope/digest"), 404, "volume-not-found");
     assertThatThrownBy(() -> attach("dup", 4))
         .isInstanceOfSatisfying(

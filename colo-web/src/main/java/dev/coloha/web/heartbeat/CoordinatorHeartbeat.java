@@ -5,12 +5,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Tells the coordinator, every heartbeat interval, that this service lives and where it is ({@code
@@ -21,8 +24,11 @@ public final class CoordinatorHeartbeat
     implements ApplicationListener<WebServerInitializedEvent>, SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(CoordinatorHeartbeat.class);
 
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
   private final HeartbeatProperties props;
   private final ServiceToken token;
+  private final Map<String, Object> facts;
   private final HttpClient client;
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile String advertise;
@@ -30,8 +36,18 @@ public final class CoordinatorHeartbeat
   private Thread thread;
 
   public CoordinatorHeartbeat(HeartbeatProperties props, ServiceToken token) {
+    this(props, token, Map.of());
+  }
+
+  /**
+   * @param facts what the service advertises with every beat besides its role and URL (an agent:
+   *     its largest VM memory and disk)
+   */
+  public CoordinatorHeartbeat(
+      HeartbeatProperties props, ServiceToken token, Map<String, Object> facts) {
     this.props = props;
     this.token = token;
+    this.facts = Map.copyOf(facts);
     this.client = HttpClient.newBuilder().connectTimeout(props.timeout()).build();
   }
 
@@ -63,6 +79,14 @@ public final class CoordinatorHeartbeat
     return running.get();
   }
 
+  private byte[] body() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("role", props.role());
+    body.put("url", advertise);
+    body.putAll(facts);
+    return JSON.writeValueAsBytes(body);
+  }
+
   private void beat() {
     String base =
         props.coordinatorUrl().endsWith("/")
@@ -78,9 +102,7 @@ public final class CoordinatorHeartbeat
             HttpRequest.newBuilder(URI.create(base + "/v1/hosts/" + props.host() + "/heartbeat"))
                 .timeout(props.timeout())
                 .header("Content-Type", "application/json")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"role\":\"" + props.role() + "\",\"url\":\"" + advertise + "\"}"));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body()));
         token.headers().forEach(b::header);
         HttpResponse<Void> r = client.send(b.build(), HttpResponse.BodyHandlers.discarding());
         if (r.statusCode() >= 300) {

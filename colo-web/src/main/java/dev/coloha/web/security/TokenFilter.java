@@ -1,5 +1,6 @@
 package dev.coloha.web.security;
 
+import dev.coloha.web.Problems;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.FilterChain;
@@ -45,20 +46,16 @@ public final class TokenFilter extends OncePerRequestFilter {
         .tags("type", "unauthorized", "status", "401")
         .register(registry)
         .increment();
-    response.setStatus(401);
     response.setHeader("WWW-Authenticate", "Bearer realm=\"colo-ha\"");
-    response.setContentType("application/problem+json");
     String detail = header == null ? "missing Authorization header" : "wrong token";
-    response
-        .getOutputStream()
-        .write(
-            ("{\"type\":\"https://coloha.dev/problems/unauthorized\",\"title\":\"Unauthorized\",\"status\":401,"
-                    + "\"detail\":\""
-                    + detail
-                    + ": every COLO HA API needs 'Authorization: Bearer <colo.security.token>'\","
-                    + "\"instance\":\""
-                    + request.getRequestURI().replace("\"", "")
-                    + "\"}")
-                .getBytes(StandardCharsets.UTF_8));
+    Problems.write(
+        response,
+        401,
+        "unauthorized",
+        "Authorization",
+        "Authorization: "
+            + detail
+            + ": every COLO HA API needs 'Authorization: Bearer <colo.security.token>'",
+        request.getRequestURI());
   }
 }

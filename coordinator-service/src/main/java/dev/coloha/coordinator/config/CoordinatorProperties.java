@@ -25,6 +25,11 @@ import org.springframework.util.unit.DataSize;
  * @param maxCheckpointFailures consecutive failed checkpoints, with both replicas still answering
  *     probes (e.g. the link between their hosts is cut), after which the secondary is dropped: the
  *     primary carries on alone in a new epoch and re-protection follows
+ * @param allowPrivilegedPorts whether a group may ask for a port below 1024
+ * @param createAttempts attempts at placing and starting a new group before it is FAILED (once
+ *     create-timeout has passed too)
+ * @param createTimeout time a new group may take to be placed and started before it is FAILED (once
+ *     it had create-attempts attempts too)
  */
 @ConfigurationProperties("colo.coordinator")
 public record CoordinatorProperties(
@@ -40,10 +45,16 @@ public record CoordinatorProperties(
     @DefaultValue("1s") Duration reprotectDelay,
     @DefaultValue("1000") int eventHistory,
     @DefaultValue("5s") Duration hostGrace,
-    @DefaultValue("3") int maxCheckpointFailures) {
+    @DefaultValue("3") int maxCheckpointFailures,
+    @DefaultValue("false") boolean allowPrivilegedPorts,
+    @DefaultValue("10") int createAttempts,
+    @DefaultValue("2m") Duration createTimeout) {
   public CoordinatorProperties {
     if (maxCheckpointFailures < 1) {
       throw new IllegalArgumentException("max-checkpoint-failures must be at least 1");
+    }
+    if (createAttempts < 1) {
+      throw new IllegalArgumentException("create-attempts must be at least 1");
     }
   }
 }

@@ -1,11 +1,27 @@
 package dev.coloha.coordinator.group;
 
 import dev.coloha.wire.ColoException;
+import java.util.Map;
 
 /** The request conflicts with an existing group (id or port in use). */
 public final class GroupConflictException extends ColoException {
+  private final String field;
+
   public GroupConflictException(String message) {
-    super(message);
+    this(null, message);
+  }
+
+  /**
+   * @param field the request field in conflict, e.g. {@code port}
+   */
+  public GroupConflictException(String field, String message) {
+    super(field == null ? message : field + ": " + message);
+    this.field = field;
+  }
+
+  @Override
+  public Map<String, Object> details() {
+    return field == null ? Map.of() : Map.of("field", field);
   }
 
   @Override

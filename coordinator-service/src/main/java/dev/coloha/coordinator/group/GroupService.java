@@ -14,6 +14,7 @@ import dev.coloha.coordinator.remote.MirrorClient;
 import dev.coloha.coordinator.remote.ProxyClient;
 import dev.coloha.coordinator.remote.Remote;
 import dev.coloha.coordinator.store.CoordinatorStore;
+import dev.coloha.wire.InvalidFieldException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,6 +49,7 @@ public final class GroupService implements AutoCloseable {
   private final CoordinatorProperties props;
   private final Clock clock;
   private final GroupOperations ops;
+  private final GroupAdmission admission;
   private final Map<String, GroupWorker> workers = new ConcurrentHashMap<>();
 
   public GroupService(
@@ -72,6 +74,7 @@ public final class GroupService implements AutoCloseable {
     this.ops =
         new GroupOperations(
             store, hosts, agents, mirrors, proxies, events, metrics, props, clock, this::current);
+    this.admission = new GroupAdmission(hosts, agents, proxies, props);
   }
 
   private Collection<Group> current() {
@@ -111,22 +114,20 @@ public final class GroupService implements AutoCloseable {
     w.start();
   }
 
-  /** Creates a protected group; the work happens in the background (watch its state). */
+  /**
+   * Creates a protected group once it passed every check ({@link GroupAdmission}): the answer is at
+   * once, the work happens in the background (watch its state).
+   */
   public synchronized Group create(CreateGroup c) {
     String id = c.id();
     if (id == null || !ID.matcher(id).matches()) {
-      throw new IllegalArgumentException("group id '" + id + "' is invalid: use 1-63 of [a-z0-9-]");
+      throw new InvalidFieldException("id", "is invalid: use 1-63 of [a-z0-9-]");
     }
     if (workers.containsKey(id) || store.group(id).isPresent()) {
-      throw new GroupConflictException("a group '" + id + "' already exists");
+      throw new GroupConflictException("id", "a group '" + id + "' already exists");
     }
-    for (GroupWorker w : workers.values()) {
-      GroupSpec other = w.group().spec();
-      if (other.port() == c.port() && other.bindAddress().equals(c.bindAddress())) {
-        throw new GroupConflictException(
-            "port " + c.port() + " is already served for group " + other.id());
-      }
-    }
+    admission.checkLocally(c, workers.values().stream().map(w -> w.group().spec()).toList());
+    admission.checkRemotely(c);
     Group g =
         new Group(
             new GroupSpec(id, c.guest(), c.memoryBytes(), c.diskBytes(), c.port(), c.bindAddress()),

@@ -73,6 +73,8 @@ final class GroupWorker {
   private Instant lastAttempt = Instant.EPOCH;
   private int failedInARow;
   private Instant nextReprotect = Instant.EPOCH;
+  private int createAttempts;
+  private Instant creatingSince;
   private final Map<String, Instant> probedOk = new java.util.HashMap<>();
   private ProxyEventStream proxyEvents;
   private String proxyEventsUrl;
@@ -173,12 +175,41 @@ final class GroupWorker {
     log.warn("group {}: could not resume {} yet: {}", group.id(), group.state(), e.getMessage());
     nextReprotect = clock.instant().plus(props.reprotectDelay());
     if (group.state() == GroupState.CREATING || group.state() == GroupState.SYNCING) {
+      if (givenUp(e)) {
+        return;
+      }
       group =
           ops.save(
               group.with(group.state(), "retrying: " + e.getMessage()),
               "protect-failed",
               e.getMessage());
     }
+  }
+
+  /**
+   * A group that still cannot be placed and started after create-attempts attempts and
+   * create-timeout goes to FAILED with its reason (a DELETE then removes whatever it left).
+   */
+  private boolean givenUp(RuntimeException e) {
+    Instant now = clock.instant();
+    if (creatingSince == null) {
+      creatingSince = now;
+    }
+    createAttempts++;
+    Duration spent = Duration.between(creatingSince, now);
+    if (createAttempts < props.createAttempts() || spent.compareTo(props.createTimeout()) < 0) {
+      return false;
+    }
+    String reason =
+        "could not be placed and started in "
+            + createAttempts
+            + " attempts over "
+            + spent.toSeconds()
+            + " s: "
+            + e.getMessage();
+    log.warn("group {}: {}", group.id(), reason);
+    group = ops.save(group.with(GroupState.FAILED, reason), "failed", reason);
+    return true;
   }
 
   private Group reconcileProtected(Group g) {
@@ -242,11 +273,12 @@ final class GroupWorker {
         stop();
         try {
           ops.delete(group);
+          onDeleted.run(); // gone from the list before the DELETE is answered
           d.done().complete(null);
         } catch (RuntimeException e) {
+          onDeleted.run();
           d.done().completeExceptionally(e);
         }
-        onDeleted.run();
       }
     }
   }

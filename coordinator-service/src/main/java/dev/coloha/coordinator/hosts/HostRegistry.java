@@ -29,6 +29,16 @@ public final class HostRegistry {
   private final Map<String, Host> hosts = new ConcurrentHashMap<>();
   private final Map<String, ProxyNode> proxies = new ConcurrentHashMap<>();
 
+  /**
+   * What an agent says it can run (with its heartbeats); null fields are not advertised.
+   *
+   * @param maxMemoryBytes the largest VM memory the agent accepts
+   * @param maxDiskBytes the largest VM disk the agent accepts
+   */
+  public record HostLimits(Long maxMemoryBytes, Long maxDiskBytes) {}
+
+  private final Map<String, HostLimits> limits = new ConcurrentHashMap<>();
+
   /** What the store holds, to save only address and lost-flag changes (not every beat). */
   private final Map<String, Host> saved = new ConcurrentHashMap<>();
 
@@ -84,6 +94,16 @@ public final class HostRegistry {
       default ->
           throw new IllegalArgumentException("role must be agent, mirror or proxy, not " + role);
     }
+  }
+
+  /** The limits the agent of {@code host} advertised with its heartbeats. */
+  public void advertise(String host, HostLimits advertised) {
+    limits.put(host, advertised);
+  }
+
+  /** The limits the agent of {@code host} advertised, if any. */
+  public Optional<HostLimits> limits(String host) {
+    return Optional.ofNullable(limits.get(host));
   }
 
   /** Declares a host lost (failure detection or an external heartbeat module). */

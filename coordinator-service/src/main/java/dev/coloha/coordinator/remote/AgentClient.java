@@ -58,6 +58,17 @@ public final class AgentClient {
     return "agent:" + url;
   }
 
+  /**
+   * The guests an agent runs ({@code GET /v1/guests}), asked directly: an answer or its absence
+   * says nothing about the agent's health and never touches its circuit breaker.
+   */
+  @SuppressWarnings("unchecked")
+  public List<String> guests(String url, Duration probeTimeout) {
+    List<String> names =
+        remote.direct(target(url), "GET", url + "/v1/guests", null, List.class, probeTimeout);
+    return names == null ? List.of() : names;
+  }
+
   /** Creates the VM unless it exists already (409 conflict counts as done). */
   public void createVm(
       String url,

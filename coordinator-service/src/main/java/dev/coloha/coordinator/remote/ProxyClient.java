@@ -106,6 +106,21 @@ public final class ProxyClient {
     }
   }
 
+  /**
+   * Asks the proxy whether it could listen on {@code bindAddress:port} ({@code POST
+   * /v1/listen-checks}), directly (no circuit breaker, no retry). A taken port is a {@link
+   * RemoteException} with status 409, an address the proxy's host does not have one with 400.
+   */
+  public void checkListen(String url, String bindAddress, int port, Duration probeTimeout) {
+    remote.direct(
+        target(url),
+        "POST",
+        url + "/v1/listen-checks",
+        Map.of("address", bindAddress, "port", port),
+        Map.class,
+        probeTimeout);
+  }
+
   public boolean alive(String url, Duration probeTimeout) {
     try {
       remote.direct(target(url), "GET", url + "/actuator/health", null, Map.class, probeTimeout);

@@ -47,7 +47,7 @@ public class GroupController {
                 r.diskBytes() == null ? props.defaultDisk().toBytes() : r.diskBytes(),
                 r.port(),
                 r.bindAddress() == null ? "127.0.0.1" : r.bindAddress(),
-                r.policy() == null ? base : r.policy().over(base))));
+                r.policy() == null ? base : r.policy().over(base, "policy."))));
   }
 
   @GetMapping
@@ -84,7 +84,7 @@ public class GroupController {
   @PutMapping("/{id}/policy")
   @Operation(summary = "Update the checkpoint and failure-detection policy")
   public GroupView policy(@PathVariable String id, @Valid @RequestBody GroupRequests.PolicyBody r) {
-    return GroupView.of(groups.updatePolicy(id, r.over(groups.get(id).policy())));
+    return GroupView.of(groups.updatePolicy(id, r.over(groups.get(id).policy(), "")));
   }
 
   @GetMapping("/{id}/history")

@@ -1,6 +1,8 @@
 package dev.coloha.coordinator.web;
 
 import dev.coloha.coordinator.model.Policy;
+import dev.coloha.web.validation.ServiceUrl;
+import dev.coloha.wire.InvalidFieldException;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -9,10 +11,14 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
 import java.time.Duration;
 
 /** Bodies of the group endpoints. */
 final class GroupRequests {
+  /** The longest interval a policy may name: a day. */
+  static final long DAY_MS = 86_400_000L;
+
   private GroupRequests() {}
 
   /**
@@ -29,11 +35,15 @@ final class GroupRequests {
    */
   record Create(
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
-      @NotBlank String guest,
+      @NotBlank
+          @Pattern(
+              regexp = "[a-z][a-z0-9-]{0,62}",
+              message = "must be a guest name: 1-63 of [a-z0-9-], starting with a letter")
+          String guest,
       @Positive Long memoryBytes,
       @PositiveOrZero Long diskBytes,
       @NotNull @Min(1) @Max(65535) Integer port,
-      String bindAddress,
+      @Size(max = 64) String bindAddress,
       @Valid PolicyBody policy) {}
 
   /**
@@ -46,16 +56,32 @@ final class GroupRequests {
    * @param missedBeats heartbeats a primary may miss before it is probed and failed over
    */
   record PolicyBody(
-      @PositiveOrZero Long minIntervalMs,
-      @Positive Long maxIntervalMs,
-      @Positive Long compareTimeoutMs,
-      @Min(10) Long heartbeatIntervalMs,
-      @Min(1) Integer missedBeats) {
+      @PositiveOrZero @Max(DAY_MS) Long minIntervalMs,
+      @Positive @Max(DAY_MS) Long maxIntervalMs,
+      @Positive @Max(DAY_MS) Long compareTimeoutMs,
+      @Min(10) @Max(DAY_MS) Long heartbeatIntervalMs,
+      @Min(1) @Max(1000) Integer missedBeats) {
 
-    Policy over(Policy base) {
+    /**
+     * This body over {@code base}; checked whole first, so that a refusal names the field.
+     *
+     * @param prefix how the request spells this body's fields, e.g. {@code policy.}
+     */
+    Policy over(Policy base, String prefix) {
+      Duration min = minIntervalMs == null ? base.minInterval() : Duration.ofMillis(minIntervalMs);
+      Duration max = maxIntervalMs == null ? base.maxInterval() : Duration.ofMillis(maxIntervalMs);
+      if (max.compareTo(min) < 0) {
+        throw new InvalidFieldException(
+            prefix + (maxIntervalMs != null ? "maxIntervalMs" : "minIntervalMs"),
+            "the maximum interval ("
+                + max.toMillis()
+                + " ms) must not be below the minimum ("
+                + min.toMillis()
+                + " ms)");
+      }
       return new Policy(
-          minIntervalMs == null ? base.minInterval() : Duration.ofMillis(minIntervalMs),
-          maxIntervalMs == null ? base.maxInterval() : Duration.ofMillis(maxIntervalMs),
+          min,
+          max,
           compareTimeoutMs == null ? base.compareTimeout() : Duration.ofMillis(compareTimeoutMs),
           heartbeatIntervalMs == null
               ? base.heartbeatInterval()
@@ -69,8 +95,12 @@ final class GroupRequests {
    *
    * @param role agent, mirror or proxy
    * @param url how the coordinator reaches that service
+   * @param maxMemoryBytes an agent's largest VM memory (colo.agent.vm.max-memory), if it says
+   * @param maxDiskBytes an agent's largest VM disk (colo.agent.vm.max-disk), if it says
    */
   record Heartbeat(
       @NotBlank @Pattern(regexp = "agent|mirror|proxy") String role,
-      @NotBlank @Pattern(regexp = "http://.+") String url) {}
+      @NotBlank @ServiceUrl String url,
+      @Positive Long maxMemoryBytes,
+      @Positive Long maxDiskBytes) {}
 }

@@ -6,6 +6,7 @@ import dev.coloha.coordinator.model.Host;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Pattern;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
@@ -33,8 +34,13 @@ public class HostController {
   @PostMapping("/hosts/{name}/heartbeat")
   @ResponseStatus(HttpStatus.NO_CONTENT)
   @Operation(summary = "Heartbeat (and registration) of an agent, mirror or proxy")
-  public void heartbeat(@PathVariable String name, @Valid @RequestBody GroupRequests.Heartbeat r) {
+  public void heartbeat(
+      @PathVariable @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}") String name,
+      @Valid @RequestBody GroupRequests.Heartbeat r) {
     hosts.heartbeat(name, r.role(), r.url());
+    if (r.role().equals("agent") && (r.maxMemoryBytes() != null || r.maxDiskBytes() != null)) {
+      hosts.advertise(name, new HostRegistry.HostLimits(r.maxMemoryBytes(), r.maxDiskBytes()));
+    }
   }
 
   @GetMapping("/hosts")

@@ -1,6 +1,7 @@
 package dev.coloha.mirror.volume;
 
 import dev.coloha.mirror.replication.ReplicaTransport;
+import dev.coloha.wire.InvalidFieldException;
 import dev.coloha.wire.LimitExceededException;
 import dev.coloha.wire.block.BlockLimits;
 import dev.coloha.wire.block.VolumeConflictException;
@@ -62,24 +63,26 @@ public final class Volumes implements AutoCloseable {
 
   public synchronized Volume create(CreateVolume cmd) throws IOException {
     if (cmd.id() == null || !ID.matcher(cmd.id()).matches()) {
-      throw new IllegalArgumentException(
-          "volume id '" + cmd.id() + "' is invalid: use 1-63 of [a-z0-9-]");
+      throw new InvalidFieldException(
+          "id",
+          "'" + cmd.id() + "' is invalid: use 1-63 of [a-z0-9-], starting with one of [a-z0-9]");
     }
     if (cmd.sizeBytes() <= 0 || cmd.sizeBytes() % BlockLimits.SECTOR_SIZE != 0) {
-      throw new IllegalArgumentException(
-          "volume size " + cmd.sizeBytes() + " must be a positive multiple of 512 bytes");
+      throw new InvalidFieldException(
+          "sizeBytes", cmd.sizeBytes() + " must be a positive multiple of 512 bytes");
     }
     if (cmd.epoch() < 0) {
-      throw new IllegalArgumentException("epoch must not be negative");
+      throw new InvalidFieldException("epoch", "must not be negative");
     }
     if (volumes.containsKey(cmd.id())) {
       throw new VolumeConflictException("a volume '" + cmd.id() + "' already exists");
     }
+    if (cmd.sizeBytes() > maxVolumeSize) {
+      throw new InvalidFieldException(
+          "sizeBytes", "must be at most " + maxVolumeSize + " (colo.mirror.max-volume-size)");
+    }
     if (volumes.size() >= maxVolumes) {
       throw new LimitExceededException("volumes per mirror", volumes.size() + 1, maxVolumes);
-    }
-    if (cmd.sizeBytes() > maxVolumeSize) {
-      throw new LimitExceededException("volume size", cmd.sizeBytes(), maxVolumeSize);
     }
     Path dir = root.resolve(cmd.id());
     deleteTree(dir);

@@ -4,6 +4,7 @@ import dev.coloha.wire.block.VolumeRole;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 
 /**
@@ -15,4 +16,7 @@ import jakarta.validation.constraints.Positive;
  * @param epoch the group's epoch (default 0)
  */
 public record CreateVolumeRequest(
-    @NotBlank String id, @NotNull @Positive Long sizeBytes, VolumeRole role, @Min(0) Long epoch) {}
+    @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
+    @NotNull @Positive Long sizeBytes,
+    VolumeRole role,
+    @Min(0) Long epoch) {}

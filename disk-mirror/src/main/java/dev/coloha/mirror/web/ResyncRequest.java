@@ -1,5 +1,6 @@
 package dev.coloha.mirror.web;
 
+import dev.coloha.web.validation.ServiceUrl;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 
@@ -10,6 +11,5 @@ import jakarta.validation.constraints.Pattern;
  * @param secondaryVolume the SECONDARY volume on that mirror (same size)
  */
 public record ResyncRequest(
-    @NotBlank @Pattern(regexp = "http://.+", message = "must be an http:// URL")
-        String secondaryUrl,
-    @NotBlank String secondaryVolume) {}
+    @NotBlank @ServiceUrl String secondaryUrl,
+    @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String secondaryVolume) {}

@@ -91,7 +91,18 @@ public record ProxyProperties(
    * @param readBuffer bytes read from a client socket at a time (one input DATA frame at most)
    * @param linger after a client closed its side, how long the proxy waits for further output of
    *     the replicas before it closes the socket
+   * @param idleTimeout a connection on which no byte moved either way (nothing read from the
+   *     client, nothing written to it, nothing queued) for this long is closed
+   * @param firstReplyTimeout a connection that has not received the first byte of a reply this long
+   *     after it was accepted is closed (a client that never completes its first request)
+   * @param maxUnanswered connections of one group that have not yet received the first byte of a
+   *     reply (its first request is not complete, or not answered yet); a new connection above it
+   *     closes the oldest of them
    */
   public record Client(
-      @DefaultValue("16KB") DataSize readBuffer, @DefaultValue("1s") Duration linger) {}
+      @DefaultValue("16KB") DataSize readBuffer,
+      @DefaultValue("1s") Duration linger,
+      @DefaultValue("10m") Duration idleTimeout,
+      @DefaultValue("60s") Duration firstReplyTimeout,
+      @DefaultValue("1000") int maxUnanswered) {}
 }

@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -154,6 +155,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
       server.bind(new InetSocketAddress(spec.bindAddress(), spec.port()), 1024);
     } catch (IOException e) {
       throw new GroupConflictException(
+          "listen.port",
           "cannot listen on " + spec.bindAddress() + ":" + spec.port() + ": " + e.getMessage());
     }
     Group g = new Group(spec, props, registry, server, headers);
@@ -278,6 +280,59 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
         c.inputLock.unlock();
       }
       c.start();
+      evictUnanswered(c);
+    }
+  }
+
+  /**
+   * At most colo.proxy.client.max-unanswered connections of the group wait for their first reply:
+   * above it the oldest of them is closed (slow clients that never finish a request cannot hold the
+   * group's connection slots).
+   */
+  private void evictUnanswered(ClientConnection fresh) {
+    int max = props.client().maxUnanswered();
+    List<ClientConnection> waiting = new ArrayList<>();
+    for (ClientConnection c : clients.values()) {
+      if (!c.over() && !c.answered()) {
+        waiting.add(c);
+      }
+    }
+    if (waiting.size() <= max) {
+      return;
+    }
+    waiting.sort(java.util.Comparator.comparingLong(ClientConnection::acceptedAt));
+    for (int i = 0; i < waiting.size() - max; i++) {
+      ClientConnection old = waiting.get(i);
+      if (old != fresh) {
+        metrics.slowClient();
+        old.finish("more than " + max + " connections wait for a first reply");
+      }
+    }
+  }
+
+  /**
+   * Closes connections idle for colo.proxy.client.idle-timeout (nothing read, written or queued,
+   * and not paused by the proxy itself) and those without a first reply after
+   * colo.proxy.client.first-reply-timeout.
+   */
+  private void idleCheck(long now) {
+    long idle = props.client().idleTimeout().toNanos();
+    long firstReply = props.client().firstReplyTimeout().toNanos();
+    for (ClientConnection c : clients.values()) {
+      if (c.over()) {
+        continue;
+      }
+      if (!c.answered() && now - c.acceptedAt() > firstReply) {
+        metrics.slowClient();
+        c.finish("no reply within colo.proxy.client.first-reply-timeout");
+      } else if (now - c.lastActivityAt() > idle
+          && c.unsent() == 0
+          && c.gate().isOpen()
+          && groupGate.isOpen()
+          && comparator.buffered(c.id()) == 0) {
+        metrics.slowClient();
+        c.finish("idle for colo.proxy.client.idle-timeout");
+      }
     }
   }
 
@@ -561,6 +616,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
       long now = System.nanoTime();
       comparator.tick(now);
       lingerCheck(now);
+      idleCheck(now);
     }
   }
 
@@ -748,6 +804,11 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
       }
       throw new GroupConflictException("a reconfiguration needs an epoch above " + s.epoch());
     }
+    if (!same && wanted != null && next.sync() == null) {
+      // checked before anything changes: a refused request leaves the group as it was
+      throw new GroupConflictException(
+          "sync", "attaching a secondary needs the checkpoint that synced it");
+    }
     comparator.settings(settings(next));
     if (!same) {
       if (current != null) {
@@ -759,10 +820,6 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
         current.in.abort();
       }
       if (wanted != null) {
-        if (next.sync() == null) {
-          throw new GroupConflictException(
-              "attaching a secondary needs the checkpoint that synced it (sync)");
-        }
         attach(wanted, next.epoch(), next.sync());
       }
     }

@@ -3,8 +3,16 @@ package dev.coloha.proxy.group;
 import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.event.MismatchRecord;
 import dev.coloha.proxy.forensics.PcapFile;
+import dev.coloha.wire.InvalidFieldException;
 import dev.coloha.wire.LimitExceededException;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -48,14 +56,74 @@ public final class Groups implements AutoCloseable {
   }
 
   private static void validate(GroupSpec spec) {
+    address("listen.address", spec.bindAddress());
     if (spec.mode() == GroupSpec.Mode.PASSTHROUGH && spec.secondary() != null) {
-      throw new IllegalArgumentException("PASSTHROUGH mode takes no secondary");
+      throw new InvalidFieldException("secondary", "PASSTHROUGH mode takes no secondary");
     }
     if (spec.secondary() != null && spec.secondary().equals(spec.primary())) {
-      throw new IllegalArgumentException("the primary and the secondary are the same VM");
+      throw new InvalidFieldException("secondary", "is the same VM as the primary");
     }
     if (spec.compareTimeout().isNegative() || spec.compareTimeout().isZero()) {
-      throw new IllegalArgumentException("compareTimeout must be positive");
+      throw new InvalidFieldException("compareTimeout", "must be positive");
+    }
+    if (spec.compareTimeout().compareTo(MAX_COMPARE_TIMEOUT) > 0) {
+      throw new InvalidFieldException("compareTimeout", "must be at most " + MAX_COMPARE_TIMEOUT);
+    }
+  }
+
+  /** The longest compare timeout a group may ask for. */
+  static final Duration MAX_COMPARE_TIMEOUT = Duration.ofHours(1);
+
+  private static InetAddress address(String field, String text) {
+    try {
+      return InetAddress.ofLiteral(text);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new InvalidFieldException(
+          field, "must be an IPv4 or IPv6 address, e.g. 127.0.0.1 or 0.0.0.0");
+    }
+  }
+
+  /**
+   * Whether a group could listen on {@code address:port} here: no group of this proxy serves it and
+   * the port is free on this host (it is bound and released at once). Changes nothing.
+   */
+  /** Whether something on this host accepts TCP connections at {@code address:port}. */
+  private static boolean answers(InetAddress address, int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(address, port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  public synchronized void checkListen(String address, int port) {
+    InetAddress wanted = address("address", address);
+    for (Group g : groups.values()) {
+      InetAddress served = InetAddress.ofLiteral(g.spec().bindAddress());
+      if (g.spec().port() == port
+          && (served.equals(wanted) || served.isAnyLocalAddress() || wanted.isAnyLocalAddress())) {
+        throw new GroupConflictException(
+            "port", address + ":" + port + " is served by group " + g.name());
+      }
+    }
+    if (answers(wanted.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : wanted, port)) {
+      // e.g. a server on the wildcard address: a bind with SO_REUSEADDR on one address succeeds
+      throw new GroupConflictException(
+          "port", address + ":" + port + " is in use on the proxy's host (a server answers)");
+    }
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(wanted, port), 1);
+    } catch (BindException e) {
+      if (String.valueOf(e.getMessage()).contains("assign")) {
+        throw new InvalidFieldException("address", "is not an address of the proxy's host");
+      }
+      throw new GroupConflictException(
+          "port", address + ":" + port + " is in use on the proxy's host");
+    } catch (IOException e) {
+      throw new GroupConflictException(
+          "port", "cannot listen on " + address + ":" + port + ": " + e.getMessage());
     }
   }
 

@@ -34,6 +34,8 @@ public final class ClientConnection {
   private volatile boolean inputClosed;
   private volatile long inputClosedAt;
   private volatile long lastOutputAt;
+  private volatile long lastInputAt;
+  private final long acceptedAt;
 
   /** Serial of the secondary link this connection's input goes to (under {@link #inputLock}). */
   public long fedSecondary = -1;
@@ -63,7 +65,33 @@ public final class ClientConnection {
     this.readBuffer = readBuffer;
     this.clientBuffer = clientBuffer;
     this.retention = new InputRetention(id);
-    this.lastOutputAt = System.nanoTime();
+    this.acceptedAt = System.nanoTime();
+    this.lastOutputAt = acceptedAt;
+    this.lastInputAt = acceptedAt;
+  }
+
+  /** When the proxy accepted the connection (System.nanoTime). */
+  public long acceptedAt() {
+    return acceptedAt;
+  }
+
+  /** When a byte was last read from the client, or written or queued to it (System.nanoTime). */
+  public long lastActivityAt() {
+    return Math.max(lastInputAt, lastOutputAt);
+  }
+
+  /**
+   * Whether the client has received the first byte of a reply: for a byte-stream proxy this is what
+   * "its first request is complete" means (the guest answered it). A connection that sent nothing
+   * yet, or only part of a request, is unanswered.
+   */
+  public boolean answered() {
+    outLock.lock();
+    try {
+      return written > 0;
+    } finally {
+      outLock.unlock();
+    }
   }
 
   public int id() {
@@ -128,6 +156,7 @@ public final class ClientConnection {
           return;
         }
         if (n > 0) {
+          lastInputAt = System.nanoTime();
           events.input(this, Arrays.copyOf(buf, n));
         }
       }

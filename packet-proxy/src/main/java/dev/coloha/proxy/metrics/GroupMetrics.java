@@ -34,6 +34,7 @@ public final class GroupMetrics implements AutoCloseable {
   private final Counter resets;
   private final Counter connections;
   private final Counter streamBreaks;
+  private final Counter slowClients;
 
   public GroupMetrics(
       MeterRegistry registry,
@@ -155,6 +156,18 @@ public final class GroupMetrics implements AutoCloseable {
                 .description("Agent streams that broke")
                 .tags(tags)
                 .register(registry));
+    slowClients =
+        add(
+            Counter.builder("colo.proxy.connections.slow")
+                .description(
+                    "Client connections closed as idle, without a first reply in time, or as the"
+                        + " oldest of too many waiting for a first reply")
+                .tags(tags)
+                .register(registry));
+  }
+
+  public void slowClient() {
+    slowClients.increment();
   }
 
   private void counter(

@@ -14,6 +14,7 @@ import dev.coloha.proxy.group.GroupSpec;
 import dev.coloha.proxy.group.GroupView;
 import dev.coloha.proxy.group.Groups;
 import dev.coloha.proxy.group.ReplicaRef;
+import dev.coloha.wire.InvalidFieldException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletResponse;
@@ -116,8 +117,8 @@ public class GroupController {
 
   private static void checkName(String group) {
     if (!group.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-      throw new IllegalArgumentException(
-          "a group name is 1-64 letters, digits, '.', '_' or '-': " + group);
+      throw new InvalidFieldException(
+          "group", "a group name is 1-64 letters, digits, '.', '_' or '-'");
     }
   }
 

@@ -1,11 +1,14 @@
 package dev.coloha.proxy.web;
 
+import dev.coloha.web.validation.ServiceUrl;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
 import java.time.Duration;
 import java.util.List;
 
@@ -44,13 +47,16 @@ final class GroupRequests {
    * @param address bind address (default 127.0.0.1)
    * @param port TCP port (0 picks a free one; the answer says which)
    */
-  record Listen(String address, @NotNull @PositiveOrZero @Max(65535) Integer port) {}
+  record Listen(
+      @Size(max = 64) String address, @NotNull @PositiveOrZero @Max(65535) Integer port) {}
 
   /**
    * @param agentUrl base URL of the replica agent, e.g. http://10.0.0.5:7701
    * @param vm VM id on that agent
    */
-  record Replica(@NotBlank String agentUrl, @NotBlank String vm) {}
+  record Replica(
+      @NotBlank @ServiceUrl String agentUrl,
+      @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String vm) {}
 
   /** Per-group limits in bytes (and connections); absent ones take the proxy's defaults. */
   record Limits(

@@ -10,12 +10,14 @@ import dev.coloha.agent.vm.VmService;
 import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestLoader;
 import dev.coloha.web.health.DataDirectoryHealth;
+import dev.coloha.web.heartbeat.HeartbeatFacts;
 import dev.coloha.web.security.SecurityProperties;
 import dev.coloha.web.security.ServiceToken;
 import dev.coloha.wire.checkpoint.CheckpointLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,6 +41,15 @@ public class AgentConfiguration {
     GuestLoader loader =
         new GuestLoader((int) g.maxModuleSize().toBytes(), g.supportedAbiVersions(), g.compile());
     return new GuestCatalog(loader, Optional.ofNullable(props.guestsDir()));
+  }
+
+  /** The coordinator learns with every heartbeat how large a VM this agent takes. */
+  @Bean
+  HeartbeatFacts agentLimits(AgentProperties props) {
+    return () ->
+        Map.of(
+            "maxMemoryBytes", props.vm().maxMemory().toBytes(),
+            "maxDiskBytes", props.vm().maxDisk().toBytes());
   }
 
   @Bean

@@ -18,6 +18,7 @@ import dev.coloha.microvm.device.BlockDevice;
 import dev.coloha.microvm.device.FileBlockDevice;
 import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestModule;
+import dev.coloha.wire.InvalidFieldException;
 import dev.coloha.wire.LimitExceededException;
 import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BlockClient;
@@ -84,8 +85,8 @@ public final class VmService implements AutoCloseable {
   public synchronized VmView create(CreateVm cmd) {
     String id = cmd.id() == null || cmd.id().isBlank() ? freshId() : cmd.id();
     if (!ID.matcher(id).matches()) {
-      throw new IllegalArgumentException(
-          "VM id '" + id + "' is invalid: use 1-63 of [a-z0-9-], starting with a letter or digit");
+      throw new InvalidFieldException(
+          "id", "is invalid: use 1-63 of [a-z0-9-], starting with a letter or digit");
     }
     if (vms.containsKey(id)) {
       throw new VmConflictException("a VM '" + id + "' already exists");
@@ -96,15 +97,16 @@ public final class VmService implements AutoCloseable {
     long memory =
         cmd.memoryBytes() == null ? props.vm().defaultMemory().toBytes() : cmd.memoryBytes();
     long disk = cmd.diskBytes() == null ? props.vm().defaultDisk().toBytes() : cmd.diskBytes();
-    checkSize("VM memory", memory, 65536, props.vm().maxMemory().toBytes());
+    checkSize("memoryBytes", memory, 65536, props.vm().maxMemory().toBytes());
     if (cmd.mirror() != null && disk == 0) {
-      throw new IllegalArgumentException(
+      throw new InvalidFieldException(
+          "diskBytes",
           "a VM on a mirrored disk needs a disk size (the volume's size, a multiple of 512)");
     }
     if (disk != 0) {
-      checkSize("VM disk", disk, BlockDevice.SECTOR_SIZE, props.vm().maxDisk().toBytes());
+      checkSize("diskBytes", disk, BlockDevice.SECTOR_SIZE, props.vm().maxDisk().toBytes());
       if (disk % BlockDevice.SECTOR_SIZE != 0) {
-        throw new IllegalArgumentException("disk size must be a multiple of 512 bytes");
+        throw new InvalidFieldException("diskBytes", "must be a multiple of 512");
       }
     }
     GuestModule guest = guests.get(cmd.guest());
@@ -117,18 +119,27 @@ public final class VmService implements AutoCloseable {
     log.info(
         "created VM {} (guest {}, memory {} bytes, disk {} bytes)", id, guest.name(), memory, disk);
     if (cmd.start()) {
-      start(id);
+      try {
+        start(id);
+      } catch (RuntimeException e) {
+        // a refused create changes nothing: the VM that could not start is not left behind
+        try {
+          delete(id, false);
+        } catch (RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+        throw e;
+      }
     }
     return view(handle);
   }
 
-  private static void checkSize(String what, long value, long min, long max) {
+  private static void checkSize(String field, long value, long min, long max) {
     if (value < min) {
-      throw new IllegalArgumentException(
-          what + " of " + value + " bytes is below the minimum " + min);
+      throw new InvalidFieldException(field, "must be at least " + min);
     }
     if (value > max) {
-      throw new LimitExceededException(what, value, max);
+      throw new InvalidFieldException(field, "must be at most " + max);
     }
   }
 

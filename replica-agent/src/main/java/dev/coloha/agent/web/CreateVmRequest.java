@@ -1,5 +1,6 @@
 package dev.coloha.agent.web;
 
+import dev.coloha.web.validation.ServiceUrl;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
@@ -19,7 +20,7 @@ import jakarta.validation.constraints.PositiveOrZero;
  */
 public record CreateVmRequest(
     @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
-    @NotBlank String guest,
+    @NotBlank @Pattern(regexp = "[a-z][a-z0-9-]{0,62}") String guest,
     @Positive Long memoryBytes,
     @PositiveOrZero Long diskBytes,
     Boolean start,
@@ -31,7 +32,7 @@ public record CreateVmRequest(
    * @param epoch the volume epoch to attach in
    */
   public record Mirror(
-      @NotBlank @Pattern(regexp = "https?://\\S+") String url,
+      @NotBlank @ServiceUrl String url,
       @NotBlank @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}") String volume,
       @PositiveOrZero long epoch) {}
 }

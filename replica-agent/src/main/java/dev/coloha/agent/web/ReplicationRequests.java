@@ -1,8 +1,10 @@
 package dev.coloha.agent.web;
 
+import dev.coloha.web.validation.ServiceUrl;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
 
 /** Bodies of the replication endpoints. */
@@ -24,7 +26,9 @@ final class ReplicationRequests {
    * @param agentUrl base URL of the secondary's agent
    * @param vm VM id on that agent
    */
-  record PeerRef(@NotBlank String agentUrl, @NotBlank String vm) {}
+  record PeerRef(
+      @NotBlank @ServiceUrl String agentUrl,
+      @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String vm) {}
 
   /**
    * @param epoch the group's epoch

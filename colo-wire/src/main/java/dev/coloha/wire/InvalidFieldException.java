@@ -1,0 +1,35 @@
+package dev.coloha.wire;
+
+import java.util.Map;
+
+/**
+ * A request names a value that cannot be accepted (out of the limits the hosts advertise, an
+ * unknown guest, an address that does not parse...). Nothing was changed. {@link #field()} names
+ * the request field, as the API spells it, so that a portal can point at it.
+ */
+public final class InvalidFieldException extends ColoException {
+  private final String field;
+
+  /**
+   * @param field the request field, e.g. {@code memoryBytes} or {@code policy.minIntervalMs}
+   * @param problem what is wrong with it, e.g. {@code must be at most 1073741824}
+   */
+  public InvalidFieldException(String field, String problem) {
+    super(field + ": " + problem);
+    this.field = field;
+  }
+
+  public String field() {
+    return field;
+  }
+
+  @Override
+  public Map<String, Object> details() {
+    return Map.of("field", field);
+  }
+
+  @Override
+  public String type() {
+    return "invalid-field";
+  }
+}

@@ -1,0 +1,156 @@
+package dev.coloha.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coloha.web.testing.ApiClient;
+import dev.coloha.web.testing.BadRequest;
+import dev.coloha.web.testing.JsonFuzzer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The disk mirror's API contract: every bad request is refused at once with a problem document
+ * naming the field, the mirror serves on, and fuzzed bodies never get a 5xx or change anything when
+ * refused.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class MirrorContractIT {
+  static final String TOKEN = "contract-token";
+  @TempDir static Path data;
+
+  @DynamicPropertySource
+  static void props(DynamicPropertyRegistry r) {
+    r.add("colo.mirror.data-dir", () -> data.toString());
+    r.add("colo.security.token", () -> TOKEN);
+  }
+
+  @LocalServerPort int port;
+  ApiClient api;
+
+  @BeforeEach
+  void client() {
+    api = new ApiClient(port, TOKEN);
+  }
+
+  static final String LONG_ID = "a".repeat(10_000);
+
+  static Stream<BadRequest> badRequests() {
+    String v = "/v1/volumes";
+    return Stream.of(
+        BadRequest.json("unknown field", "POST", v, "{\"id\":\"v1\",\"sizeBytes\":4096,\"x\":1}")
+            .is(400, "unknown-field", "x"),
+        BadRequest.json(
+                "1.5 MB body with an unknown field",
+                "POST",
+                v,
+                "{\"id\":\"v1\",\"sizeBytes\":4096,\"pad\":\"" + "x".repeat(1_500_000) + "\"}")
+            .is(413, "body-too-large", "body"),
+        BadRequest.json("fraction", "POST", v, "{\"id\":\"v1\",\"sizeBytes\":1.5}")
+            .is(400, "invalid-field", "sizeBytes"),
+        BadRequest.json(
+                "beyond a long", "POST", v, "{\"id\":\"v1\",\"sizeBytes\":99999999999999999999999}")
+            .is(400, "invalid-field", "sizeBytes"),
+        BadRequest.json("negative size", "POST", v, "{\"id\":\"v1\",\"sizeBytes\":-512}")
+            .is(400, "invalid-field", "sizeBytes"),
+        BadRequest.json("size not of sectors", "POST", v, "{\"id\":\"v1\",\"sizeBytes\":1000}")
+            .is(400, "invalid-field", "sizeBytes"),
+        BadRequest.json("1 TB volume", "POST", v, "{\"id\":\"v1\",\"sizeBytes\":1000000000000000}")
+            .is(400, "invalid-field", "sizeBytes"),
+        BadRequest.json("size as text", "POST", v, "{\"id\":\"v1\",\"sizeBytes\":\"big\"}")
+            .is(400, "invalid-field", "sizeBytes"),
+        BadRequest.json("no size", "POST", v, "{\"id\":\"v1\"}")
+            .is(400, "invalid-field", "sizeBytes"),
+        BadRequest.json("path in the id", "POST", v, "{\"id\":\"../x\",\"sizeBytes\":4096}")
+            .is(400, "invalid-field", "id"),
+        BadRequest.json(
+                "10,000-character id", "POST", v, "{\"id\":\"" + LONG_ID + "\",\"sizeBytes\":4096}")
+            .is(400, "invalid-field", "id"),
+        BadRequest.json(
+                "unknown role", "POST", v, "{\"id\":\"v1\",\"sizeBytes\":4096,\"role\":\"X\"}")
+            .is(400, "invalid-field", "role"),
+        BadRequest.json(
+                "negative epoch", "POST", v, "{\"id\":\"v1\",\"sizeBytes\":4096,\"epoch\":-1}")
+            .is(400, "invalid-field", "epoch"),
+        BadRequest.json("broken JSON", "POST", v, "{\"id\":\"v1\",")
+            .is(400, "malformed-body", "body"),
+        BadRequest.json("empty body", "POST", v, "").is(400, "malformed-body", "body"),
+        BadRequest.json("an array", "POST", v, "[1,2]").is(400, "malformed-body", "body"),
+        BadRequest.json("text body", "POST", v, "{\"id\":\"v1\",\"sizeBytes\":4096}")
+            .contentType("text/plain")
+            .is(415, "unsupported-media-type", "Content-Type"),
+        BadRequest.bare("encoded slash in the id", "GET", v + "/..%2Fx")
+            .is(400, "invalid-path", "path"),
+        BadRequest.bare("encoded slash on delete", "DELETE", v + "/..%2Fx")
+            .is(400, "invalid-path", "path"),
+        BadRequest.bare("9,000-character id in the path", "GET", v + "/" + "a".repeat(9_000))
+            .is(400, "request-head-too-large", "headers"),
+        BadRequest.bare("9,000-character header", "GET", v)
+            .header("X-Big", "b".repeat(9_000))
+            .is(400, "request-head-too-large", "headers"),
+        BadRequest.bare("5,000-character unknown id", "GET", v + "/" + "a".repeat(5_000))
+            .is(404, "volume-not-found", null),
+        BadRequest.json(
+                "file URL for the secondary",
+                "POST",
+                v + "/v1/resync",
+                "{\"secondaryUrl\":\"file:///etc/passwd\",\"secondaryVolume\":\"v2\"}")
+            .is(400, "invalid-field", "secondaryUrl"),
+        BadRequest.json(
+                "URL with user info",
+                "POST",
+                v + "/v1/resync",
+                "{\"secondaryUrl\":\"http://u:p@127.0.0.1:1\",\"secondaryVolume\":\"v2\"}")
+            .is(400, "invalid-field", "secondaryUrl"),
+        BadRequest.json(
+                "path as the secondary volume",
+                "POST",
+                v + "/v1/resync",
+                "{\"secondaryUrl\":\"http://127.0.0.1:1\",\"secondaryVolume\":\"../v2\"}")
+            .is(400, "invalid-field", "secondaryVolume"),
+        BadRequest.json(
+                "epoch as text", "POST", v + "/v1/commit", "{\"epoch\":\"one\",\"barrier\":1}")
+            .is(400, "invalid-field", "epoch"),
+        BadRequest.json("no barrier", "POST", v + "/v1/commit", "{\"epoch\":1}")
+            .is(400, "invalid-field", "barrier"),
+        BadRequest.json("epoch past a long", "POST", v + "/v1/failover", "{\"epoch\":1e30}")
+            .is(400, "invalid-field", "epoch"),
+        BadRequest.bare("unknown volume", "GET", v + "/nope").is(404, "volume-not-found", null),
+        BadRequest.bare("wrong method", "PATCH", v).is(405, "method-not-allowed", "method"),
+        BadRequest.bare("unknown path", "GET", "/v1/nothing").is(404, "not-found", "path"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badRequests")
+  void aBadRequestIsRefusedNamingTheFieldAndTheMirrorServesOn(BadRequest row) {
+    row.check(api);
+    assertThat(api.get("/v1/volumes").status()).isEqualTo(200);
+  }
+
+  @Test
+  void fuzzedBodiesGetAnAnswerOrAProblemAndARefusalChangesNothing() {
+    JsonFuzzer.Outcome o =
+        new JsonFuzzer(16)
+            .run(
+                api,
+                "POST",
+                "/v1/volumes",
+                List.of(
+                    "{\"id\":\"fz\",\"sizeBytes\":4096}",
+                    "{\"id\":\"fz\",\"sizeBytes\":8192,\"role\":\"SECONDARY\",\"epoch\":3}"),
+                300,
+                () -> api.get("/v1/volumes").body(),
+                r -> api.delete("/v1/volumes/" + r.json().get("id").asString()));
+    assertThat(o.refused()).isGreaterThan(100);
+    assertThat(api.get("/v1/volumes").status()).isEqualTo(200);
+  }
+}

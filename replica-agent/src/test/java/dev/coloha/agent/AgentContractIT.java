@@ -1,0 +1,186 @@
+package dev.coloha.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coloha.web.testing.ApiClient;
+import dev.coloha.web.testing.BadRequest;
+import dev.coloha.web.testing.JsonFuzzer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The replica agent's API contract: every bad request is refused at once with a problem document
+ * naming the field, the agent serves on, and fuzzed bodies never get a 5xx or change anything when
+ * refused.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class AgentContractIT {
+  static final String TOKEN = "contract-token";
+  @TempDir static Path data;
+
+  @DynamicPropertySource
+  static void props(DynamicPropertyRegistry r) {
+    r.add("colo.agent.data-dir", () -> data.toString());
+    r.add("colo.security.token", () -> TOKEN);
+  }
+
+  @LocalServerPort int port;
+  ApiClient api;
+
+  @BeforeEach
+  void client() {
+    api = new ApiClient(port, TOKEN);
+  }
+
+  static Stream<BadRequest> badRequests() {
+    String vms = "/v1/vms";
+    String kv = "{\"guest\":\"kv\",";
+    return Stream.of(
+        BadRequest.json("unknown field", "POST", vms, kv + "\"diskBytes\":0,\"colour\":1}")
+            .is(400, "unknown-field", "colour"),
+        BadRequest.json(
+                "1.5 MB body with an unknown field",
+                "POST",
+                vms,
+                kv + "\"pad\":\"" + "x".repeat(1_500_000) + "\"}")
+            .is(413, "body-too-large", "body"),
+        BadRequest.json("1 TB of memory", "POST", vms, kv + "\"memoryBytes\":1000000000000}")
+            .is(400, "invalid-field", "memoryBytes"),
+        BadRequest.json("memory below a page", "POST", vms, kv + "\"memoryBytes\":100}")
+            .is(400, "invalid-field", "memoryBytes"),
+        BadRequest.json("fractional memory", "POST", vms, kv + "\"memoryBytes\":1.5}")
+            .is(400, "invalid-field", "memoryBytes"),
+        BadRequest.json("memory past a long", "POST", vms, kv + "\"memoryBytes\":1e30}")
+            .is(400, "invalid-field", "memoryBytes"),
+        BadRequest.json("1 TB of disk", "POST", vms, kv + "\"diskBytes\":1000000000000}")
+            .is(400, "invalid-field", "diskBytes"),
+        BadRequest.json("disk not of sectors", "POST", vms, kv + "\"diskBytes\":1000}")
+            .is(400, "invalid-field", "diskBytes"),
+        BadRequest.json("negative disk", "POST", vms, kv + "\"diskBytes\":-1}")
+            .is(400, "invalid-field", "diskBytes"),
+        BadRequest.json("guest path", "POST", vms, "{\"guest\":\"../../etc/passwd\"}")
+            .is(400, "invalid-field", "guest"),
+        BadRequest.json("no guest", "POST", vms, "{\"diskBytes\":0}")
+            .is(400, "invalid-field", "guest"),
+        BadRequest.json("unknown guest", "POST", vms, "{\"guest\":\"nosuch\",\"diskBytes\":0}")
+            .is(404, "unknown-guest", null),
+        BadRequest.json(
+                "10,000-character id",
+                "POST",
+                vms,
+                "{\"id\":\"" + "a".repeat(10_000) + "\"," + kv.substring(1) + "\"diskBytes\":0}")
+            .is(400, "invalid-field", "id"),
+        BadRequest.json("start as text", "POST", vms, kv + "\"diskBytes\":0,\"start\":\"yes\"}")
+            .is(400, "invalid-field", "start"),
+        BadRequest.json(
+                "file URL for the disk mirror",
+                "POST",
+                vms,
+                kv
+                    + "\"diskBytes\":4096,\"mirror\":{\"url\":\"file:///etc/passwd\",\"volume\":\"v\","
+                    + "\"epoch\":1}}")
+            .is(400, "invalid-field", "mirror.url"),
+        BadRequest.json(
+                "path as the mirror volume",
+                "POST",
+                vms,
+                kv
+                    + "\"diskBytes\":4096,\"mirror\":{\"url\":\"http://127.0.0.1:1\",\"volume\":\"../v\","
+                    + "\"epoch\":1}}")
+            .is(400, "invalid-field", "mirror.volume"),
+        BadRequest.json(
+                "unknown field in the mirror",
+                "POST",
+                vms,
+                kv
+                    + "\"diskBytes\":4096,\"mirror\":{\"url\":\"http://127.0.0.1:1\",\"volume\":\"v\","
+                    + "\"epoch\":1,\"path\":\"/etc\"}}")
+            .is(400, "unknown-field", "mirror.path"),
+        BadRequest.json(
+                "checkpoint file path",
+                "POST",
+                vms + "/x/checkpoints",
+                "{\"file\":\"../../etc/x\"}")
+            .is(400, "invalid-field", "file"),
+        BadRequest.json(
+                "file URL for the secondary agent",
+                "POST",
+                vms + "/x/primary",
+                "{\"epoch\":1,\"secondary\":{\"agentUrl\":\"file:///etc/passwd\",\"vm\":\"s\"}}")
+            .is(400, "invalid-field", "secondary.agentUrl"),
+        BadRequest.json(
+                "gopher URL for the secondary agent",
+                "POST",
+                vms + "/x/primary",
+                "{\"epoch\":1,\"secondary\":{\"agentUrl\":\"gopher://127.0.0.1:70\",\"vm\":\"s\"}}")
+            .is(400, "invalid-field", "secondary.agentUrl"),
+        BadRequest.json("no epoch", "POST", vms + "/x/secondary", "{}")
+            .is(400, "invalid-field", "epoch"),
+        BadRequest.json("negative epoch", "POST", vms + "/x/checkpoint", "{\"epoch\":-1}")
+            .is(400, "invalid-field", "epoch"),
+        BadRequest.json("epoch as text", "POST", vms + "/x/promote", "{\"epoch\":\"two\"}")
+            .is(400, "invalid-field", "epoch"),
+        BadRequest.json("port past 65535", "POST", vms + "/x/listener", "{\"port\":70000}")
+            .is(400, "invalid-field", "port"),
+        BadRequest.bare("encoded slash in a guest name", "PUT", "/v1/guests/..%2Fx")
+            .is(400, "invalid-path", "path"),
+        BadRequest.bare("encoded slash in a VM id", "GET", vms + "/..%2Fx")
+            .is(400, "invalid-path", "path"),
+        BadRequest.bare("9,000-character id in the path", "GET", vms + "/" + "a".repeat(9_000))
+            .is(400, "request-head-too-large", "headers"),
+        BadRequest.bare("9,000-character header", "GET", vms)
+            .header("X-Big", "b".repeat(9_000))
+            .is(400, "request-head-too-large", "headers"),
+        BadRequest.bare("5,000-character unknown VM", "GET", vms + "/" + "a".repeat(5_000))
+            .is(404, "vm-not-found", null),
+        BadRequest.bare("output stream without epoch", "GET", vms + "/x/output")
+            .is(400, "invalid-field", "epoch"),
+        BadRequest.bare("input stream with a text epoch", "POST", vms + "/x/input?epoch=abc")
+            .contentType("application/octet-stream")
+            .is(400, "invalid-field", "epoch"),
+        BadRequest.bare("module upload as text", "PUT", "/v1/guests/g")
+            .contentType("text/plain")
+            .is(415, "unsupported-media-type", "Content-Type"),
+        BadRequest.json("broken JSON", "POST", vms, "{\"guest\":")
+            .is(400, "malformed-body", "body"),
+        BadRequest.bare("wrong method", "PATCH", vms).is(405, "method-not-allowed", "method"),
+        BadRequest.bare("unknown path", "GET", "/v1/nothing").is(404, "not-found", "path"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badRequests")
+  void aBadRequestIsRefusedNamingTheFieldAndTheAgentServesOn(BadRequest row) {
+    row.check(api);
+    assertThat(api.get("/v1/vms").status()).isEqualTo(200);
+  }
+
+  @Test
+  void fuzzedBodiesGetAnAnswerOrAProblemAndARefusalChangesNothing() {
+    JsonFuzzer.Outcome o =
+        new JsonFuzzer(16)
+            .run(
+                api,
+                "POST",
+                "/v1/vms",
+                List.of(
+                    "{\"id\":\"fz\",\"guest\":\"http\",\"diskBytes\":0}",
+                    "{\"id\":\"fz\",\"guest\":\"kv\",\"memoryBytes\":1048576,\"diskBytes\":4096,"
+                        + "\"start\":false}"),
+                200,
+                () -> api.get("/v1/vms").body(),
+                r -> api.delete("/v1/vms/" + r.json().get("id").asString()));
+    assertThat(o.refused()).isGreaterThan(50);
+    assertThat(api.send("GET", "/v1/vms", null, null, Map.of()).status()).isEqualTo(200);
+  }
+}
