@@ -9,6 +9,7 @@ import dev.coloha.agent.vm.CheckpointFiles;
 import dev.coloha.agent.vm.VmService;
 import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestLoader;
+import dev.coloha.microvm.guest.WasmOptAsyncify;
 import dev.coloha.web.security.SecurityProperties;
 import dev.coloha.web.security.ServiceToken;
 import dev.coloha.wire.checkpoint.CheckpointLimits;
@@ -30,7 +31,11 @@ public class AgentConfiguration {
   GuestCatalog guestCatalog(AgentProperties props) {
     var g = props.guest();
     GuestLoader loader =
-        new GuestLoader((int) g.maxModuleSize().toBytes(), g.supportedAbiVersions(), g.compile());
+        new GuestLoader(
+            (int) g.maxModuleSize().toBytes(),
+            g.supportedAbiVersions(),
+            g.compile(),
+            WasmOptAsyncify.locate(g.wasmOpt(), g.instrumentTimeout()));
     return new GuestCatalog(loader, Optional.ofNullable(props.guestsDir()));
   }
 
