@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.remote;
 
+import dev.coloha.coordinator.guests.GuestDelivery;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +12,7 @@ public final class AgentClient {
   private final Duration timeout;
   private final Duration checkpointTimeout;
   private final Duration vmCreateTimeout;
+  private final GuestDelivery guests;
 
   /**
    * @param timeout ordinary calls
@@ -19,6 +21,19 @@ public final class AgentClient {
    */
   public AgentClient(
       Remote remote, Duration timeout, Duration checkpointTimeout, Duration vmCreateTimeout) {
+    this(remote, timeout, checkpointTimeout, vmCreateTimeout, GuestDelivery.NONE);
+  }
+
+  /**
+   * @param guests delivers a library guest to an agent before a VM of it is created there
+   */
+  public AgentClient(
+      Remote remote,
+      Duration timeout,
+      Duration checkpointTimeout,
+      Duration vmCreateTimeout,
+      GuestDelivery guests) {
+    this.guests = guests;
     this.remote = remote;
     this.timeout = timeout;
     this.checkpointTimeout = checkpointTimeout;
@@ -58,7 +73,10 @@ public final class AgentClient {
     return "agent:" + url;
   }
 
-  /** Creates the VM unless it exists already (409 conflict counts as done). */
+  /**
+   * Creates the VM unless it exists already (409 conflict counts as done), after delivering its
+   * guest from the library if it is one.
+   */
   public void createVm(
       String url,
       String vm,
@@ -67,6 +85,7 @@ public final class AgentClient {
       long diskBytes,
       Map<String, Object> disk,
       boolean start) {
+    guests.deliver(url, guest);
     Map<String, Object> body = new java.util.LinkedHashMap<>();
     body.put("id", vm);
     body.put("guest", guest);

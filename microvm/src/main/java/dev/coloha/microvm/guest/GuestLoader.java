@@ -79,6 +79,19 @@ public final class GuestLoader {
     this.asyncify = asyncify;
   }
 
+  /**
+   * The module that will run for these uploaded bytes: a plain WASI module instrumented with
+   * Asyncify, anything else as it is (checked by {@link #load}).
+   */
+  public byte[] runnable(String name, byte[] bytes) {
+    WasmModule module = parse(name, bytes);
+    if (WasiModules.isWasi(module) && !WasiModules.instrumented(module)) {
+      WasiModules.check(name, module);
+      return asyncify.instrument(name, bytes);
+    }
+    return bytes;
+  }
+
   public GuestModule load(String name, byte[] bytes) {
     WasmModule module = parse(name, bytes);
     if (WasiModules.isWasi(module)) {
