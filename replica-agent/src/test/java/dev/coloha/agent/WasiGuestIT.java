@@ -103,6 +103,43 @@ class WasiGuestIT {
   }
 
   @Test
+  void argumentsAndEnvironmentReachTheProgram() throws Exception {
+    Reply created =
+        api.post(
+            "/v1/vms",
+            "{\"id\":\"s1\",\"guest\":\"counter\",\"diskBytes\":0,\"start\":true,"
+                + "\"args\":[\"serial\"],\"env\":{\"GREETING\":\"hi\"}}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String[] hp = listen("s1").split(":");
+    try (Socket a = new Socket(hp[0], Integer.parseInt(hp[1]));
+        Socket b = new Socket(hp[0], Integer.parseInt(hp[1]))) {
+      a.setSoTimeout(20_000);
+      b.setSoTimeout(20_000);
+      BufferedReader ain =
+          new BufferedReader(new InputStreamReader(a.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader bin =
+          new BufferedReader(new InputStreamReader(b.getInputStream(), StandardCharsets.UTF_8));
+      a.getOutputStream().write("a\n".getBytes(StandardCharsets.UTF_8));
+      assertThat(ain.readLine()).isEqualTo("1 a");
+      b.getOutputStream().write("b\n".getBytes(StandardCharsets.UTF_8));
+      a.getOutputStream().write("a2\n".getBytes(StandardCharsets.UTF_8));
+      // "serial": one client at a time with blocking accept and recv, so b waits for a
+      assertThat(ain.readLine()).isEqualTo("2 a2");
+      a.close();
+      assertThat(bin.readLine()).isEqualTo("3 b");
+    }
+  }
+
+  @Test
+  void aBadEnvironmentIsRefusedNamingTheField() {
+    Reply r =
+        api.post(
+            "/v1/vms", "{\"id\":\"bad\",\"guest\":\"counter\",\"env\":{\"1-not-a-name\":\"x\"}}");
+    assertThat(r.status()).as(r.body()).isEqualTo(400);
+    assertThat(r.body()).contains("env");
+  }
+
+  @Test
   void theBundledWasiGuestIsListedWithItsAbi() {
     assertThat(api.get("/v1/guests").body()).contains("\"counter\"");
     assertThat(api.get("/v1/guests/counter").json().get("abi").asString()).isEqualTo("wasi-p1");

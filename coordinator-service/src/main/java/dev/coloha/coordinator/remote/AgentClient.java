@@ -85,6 +85,20 @@ public final class AgentClient {
       long diskBytes,
       Map<String, Object> disk,
       boolean start) {
+    createVm(url, vm, guest, memoryBytes, diskBytes, disk, start, List.of(), Map.of());
+  }
+
+  /** As above, with a WASI guest's arguments and environment. */
+  public void createVm(
+      String url,
+      String vm,
+      String guest,
+      long memoryBytes,
+      long diskBytes,
+      Map<String, Object> disk,
+      boolean start,
+      List<String> args,
+      Map<String, String> env) {
     guests.deliver(url, guest);
     Map<String, Object> body = new java.util.LinkedHashMap<>();
     body.put("id", vm);
@@ -94,6 +108,12 @@ public final class AgentClient {
     body.put("start", start);
     if (disk != null) {
       body.put("mirror", disk);
+    }
+    if (!args.isEmpty()) {
+      body.put("args", args);
+    }
+    if (!env.isEmpty()) {
+      body.put("env", env);
     }
     try {
       remote.call(
