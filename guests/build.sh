@@ -98,6 +98,63 @@ build testing/dirty.wasm 0 $((64 * KiB)) testing/dirty.c
 OUTPUTS=(kv/kv.wasm http/http.wasm testing/trap.wasm testing/abi2.wasm testing/hog.wasm
     testing/clock.wasm testing/wasi.wasm testing/dirty.wasm)
 
+# WASI guests: ordinary command modules (_start), built with the stock toolchain and nothing else:
+# clang runs with a PATH that holds only its linker, so that it cannot pick up Binaryen's wasm-opt
+# by itself. Asyncify is then an explicit step, for the blocking imports only
+# (docs/adr/0002-wasi-asyncify.md). Both the plain and the instrumented module are committed.
+WASM_OPT=${WASM_OPT:-wasm-opt}
+if ! command -v "$WASM_OPT" >/dev/null; then
+    echo "build.sh: $WASM_OPT not found (apt-get install binaryen)" >&2
+    exit 2
+fi
+if ! "$WASM_OPT" --version | grep -q 'version 108'; then
+    echo "build.sh: warning: $("$WASM_OPT" --version) is not Binaryen 108; the instrumented" \
+        "modules may differ from the committed ones" >&2
+fi
+WASI_CFLAGS=(--target=wasm32-wasi -O2 -g0 -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Werror
+    -ffile-prefix-map="$PWD"=.)
+W=wasi_snapshot_preview1
+ASYNCIFY_IMPORTS=asyncify-imports@$W.poll_oneoff,$W.sock_accept,$W.sock_recv,$W.fd_read
+linker_only=$(mktemp -d)
+trap 'rm -rf "$linker_only"; if [ "$mode" = check ]; then rm -rf "$out_root"; fi' EXIT
+clang_path=$(readlink -f "$(command -v "$CLANG")")
+ln -s "$(dirname "$clang_path")/wasm-ld" "$linker_only/wasm-ld"
+ln -s "$(dirname "$clang_path")/wasm-ld" "$linker_only/wasm-ld-14"
+
+# build_wasi NAME MAX_MEMORY STACK SOURCES...: NAME/NAME-plain.wasm, then NAME/NAME.wasm
+build_wasi() {
+    local name=$1 max_mem=$2 stack=$3
+    shift 3
+    mkdir -p "$out_root/$name"
+    PATH="$linker_only" "$clang_path" "${WASI_CFLAGS[@]}" "$@" -Wl,--strip-debug \
+        -Wl,-z,stack-size="$stack" -Wl,--max-memory="$max_mem" -o "$out_root/$name/$name-plain.wasm"
+    "$WASM_OPT" "$out_root/$name/$name-plain.wasm" --asyncify --pass-arg="$ASYNCIFY_IMPORTS" -O2 \
+        -o "$out_root/$name/$name.wasm"
+}
+
+build_wasi counter $((16 * MiB)) $((64 * KiB)) counter/counter.c
+WASI_OUTPUTS=(counter/counter-plain.wasm counter/counter.wasm)
+
+if command -v wasm-objdump >/dev/null; then
+    for out in "${WASI_OUTPUTS[@]}"; do
+        details=$(wasm-objdump -x "$out_root/$out")
+        foreign=$(grep -E '^ - .* <- ' <<<"$details" | grep -v " <- $W\." || true)
+        if [ -n "$foreign" ]; then
+            echo "build.sh: $out imports outside WASI preview 1:" >&2
+            echo "$foreign" >&2
+            exit 1
+        fi
+        if ! grep -qF -e '-> "_start"' <<<"$details"; then
+            echo "build.sh: $out is not a command (no _start)" >&2
+            exit 1
+        fi
+    done
+    if ! wasm-objdump -x "$out_root/counter/counter.wasm" | grep -qF -e '-> "asyncify_start_unwind"'; then
+        echo "build.sh: counter/counter.wasm is not instrumented with Asyncify" >&2
+        exit 1
+    fi
+fi
+
 # ABI checks (wabt): imports only from "colo" (wasi.wasm must import WASI), required exports.
 if command -v wasm-objdump >/dev/null; then
     required="memory _initialize colo_abi_version colo_alloc colo_init colo_on_open colo_on_data colo_on_close colo_on_timer"
@@ -125,7 +182,7 @@ fi
 
 if [ "$mode" = check ]; then
     stale=0
-    for out in "${OUTPUTS[@]}"; do
+    for out in "${OUTPUTS[@]}" "${WASI_OUTPUTS[@]}"; do
         if [ ! -f "$out" ]; then
             echo "build.sh --check: $out is missing (run guests/build.sh and commit it)" >&2
             stale=1
@@ -137,9 +194,9 @@ if [ "$mode" = check ]; then
     if [ "$stale" -ne 0 ]; then
         exit 1
     fi
-    echo "build.sh --check: all ${#OUTPUTS[@]} guests are up to date"
+    echo "build.sh --check: all $((${#OUTPUTS[@]} + ${#WASI_OUTPUTS[@]})) guests are up to date"
 else
-    for out in "${OUTPUTS[@]}"; do
+    for out in "${OUTPUTS[@]}" "${WASI_OUTPUTS[@]}"; do
         printf '%-22s %8d bytes\n' "$out" "$(stat -c %s "$out")"
     done
 fi

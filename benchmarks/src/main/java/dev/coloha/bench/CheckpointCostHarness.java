@@ -16,31 +16,52 @@ import java.util.Set;
  * Prints the cost of checkpoint capture (the primary's pause) and apply (the secondary's pause) per
  * dirty 4 KiB page, for several dirty-page counts, from the VMs' own timings.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.CheckpointCostHarness</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.CheckpointCostHarness [guest]
+ * </pre>
+ *
+ * <p>{@code guest} is {@code kv} (default) or {@code counter}, the WASI guest: that one is captured
+ * and applied while unwound in its poll, and its checkpoints carry its descriptor table; its pages
+ * are dirtied above the memory it uses (it keeps running: its poll times out every 50 ms).
  */
 public final class CheckpointCostHarness {
-  private static final int[] DIRTY = {1, 100, 1_000, 10_000, 50_000};
+  private static final int[] DIRTY_KV = {1, 100, 1_000, 10_000, 50_000};
+  private static final int[] DIRTY_WASI = {1, 100, 1_000, 3_000};
   private static final int ROUNDS = 30;
 
   private CheckpointCostHarness() {}
 
+  /** First 4 KiB page the harness dirties. */
+  private static int base;
+
   public static void main(String[] args) {
+    String guest = args.length > 0 ? args[0] : "kv";
+    boolean wasi = guest.equals("counter");
+    int[] counts = wasi ? DIRTY_WASI : DIRTY_KV;
     GuestCatalog catalog =
         new GuestCatalog(new GuestLoader(16 << 20, Set.of(1), true), Optional.empty());
     VmConfig config = VmConfig.defaults().withMemoryLimit(1L << 30);
     MicroVm primary =
         MicroVm.create(
-            "p", catalog.get("kv"), config, VmEnvironment.of(BlockDevice.NONE, OutputSink.DISCARD));
+            "p",
+            catalog.get(guest),
+            config,
+            VmEnvironment.of(BlockDevice.NONE, OutputSink.DISCARD));
     primary.start();
-    int neededWasmPages = DIRTY[DIRTY.length - 1] / 16 + 16;
-    primary.atBoundary(
-        "grow",
-        () -> primary.memory().grow(Math.max(0, neededWasmPages - primary.memory().pages())));
+    int neededWasmPages = counts[counts.length - 1] / 16 + 16;
+    if (wasi) {
+      // above what the guest uses: it keeps running between the rounds
+      base = primary.atBoundary("size", () -> primary.memory().pages()) * 16;
+      primary.atBoundary("grow", () -> primary.memory().grow(neededWasmPages));
+    } else {
+      primary.atBoundary(
+          "grow",
+          () -> primary.memory().grow(Math.max(0, neededWasmPages - primary.memory().pages())));
+    }
     Captured full = primary.capture(1, 0, true);
     MicroVm secondary =
         MicroVm.restore(
             "s",
-            catalog.get("kv"),
+            catalog.get(guest),
             config,
             VmEnvironment.of(BlockDevice.NONE, OutputSink.DISCARD),
             full.checkpoint());
@@ -51,8 +72,8 @@ public final class CheckpointCostHarness {
       primary.atBoundary(
           "warm-up",
           () -> {
-            for (int p = 0; p < DIRTY[DIRTY.length - 1]; p += 1 + (round % 7)) {
-              primary.memory().writeLong(p * 4096, round);
+            for (int p = 0; p < counts[counts.length - 1]; p += 1 + (round % 7)) {
+              primary.memory().writeLong((base + p) * 4096, round);
             }
             return null;
           });
@@ -69,7 +90,7 @@ public final class CheckpointCostHarness {
         "apply/page",
         "stream apply p50",
         "stream/page");
-    for (int dirty : DIRTY) {
+    for (int dirty : counts) {
       long[] capture = new long[ROUNDS];
       long[] apply = new long[ROUNDS];
       long[] streamApply = new long[ROUNDS];
@@ -113,7 +134,7 @@ public final class CheckpointCostHarness {
         "dirty pages",
         () -> {
           for (int p = 0; p < pages; p++) {
-            vm.memory().writeLong(p * 4096 + 8 * (round % 512), round);
+            vm.memory().writeLong((base + p) * 4096 + 8 * (round % 512), round);
           }
           return null;
         });

@@ -46,6 +46,7 @@ final class CheckpointCapture {
       TrackedMemory memory,
       Instance instance,
       GuestDevices devices,
+      GuestDriver driver,
       long epoch,
       long sequence,
       CaptureKind kind,
@@ -82,7 +83,8 @@ final class CheckpointCapture {
             sequence,
             table.snapshot(),
             table.takeTombstones(),
-            devices.timers().snapshot(now));
+            devices.timers().snapshot(now),
+            driver.captureState());
     CheckpointHeader header =
         new CheckpointHeader(
             guest.name(),

@@ -51,9 +51,11 @@ final class CheckpointRestore {
       TrackedMemory memory,
       Instance instance,
       GuestDevices devices,
+      GuestDriver driver,
       boolean deferCache) {
     finishCache();
     check(cp, memory);
+    driver.checkState(cp.device().guestState());
     devices
         .connections()
         .checkReposition(cp.device().connections(), cp.device().closedConnections());
@@ -90,6 +92,7 @@ final class CheckpointRestore {
     }
     devices.connections().reposition(cp.device().connections(), cp.device().closedConnections());
     devices.timers().restore(cp.device().timers(), devices.clock().monotonicNanos());
+    driver.applyState(cp.device().guestState());
     devices.interval(cp.device().interval() + 1);
   }
 

@@ -78,6 +78,14 @@ final class GuestDevices {
     return clock;
   }
 
+  HostRandom random() {
+    return random;
+  }
+
+  VmConfig config() {
+    return config;
+  }
+
   OutputSink sink() {
     return sink;
   }

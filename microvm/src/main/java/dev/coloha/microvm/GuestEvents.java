@@ -59,6 +59,10 @@ final class GuestEvents {
     return guestNanos.get();
   }
 
+  boolean trapped() {
+    return trapped;
+  }
+
   /** A checkpoint healed a trapped guest: deliver again. */
   void healed() {
     trapped = false;

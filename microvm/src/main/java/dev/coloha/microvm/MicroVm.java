@@ -7,7 +7,6 @@ import dev.coloha.microvm.checkpoint.Captured;
 import dev.coloha.microvm.conn.GuestConnection;
 import dev.coloha.microvm.conn.InputEvent;
 import dev.coloha.microvm.conn.InputProtocolException;
-import dev.coloha.microvm.guest.GuestAbi;
 import dev.coloha.microvm.guest.GuestModule;
 import dev.coloha.microvm.memory.TrackedMemory;
 import dev.coloha.wire.LimitExceededException;
@@ -37,7 +36,7 @@ public final class MicroVm implements AutoCloseable {
   private final VmConfig config;
   private final GuestDevices devices;
   private final VmThread thread;
-  private final GuestEvents guestEvents;
+  private final GuestDriver driver;
   private final AtomicLong inputErrors = new AtomicLong();
 
   private volatile VmState state = VmState.CREATED;
@@ -59,15 +58,15 @@ public final class MicroVm implements AutoCloseable {
     this.devices = new GuestDevices(id, config, env.disk(), env.clock(), env.random(), env.sink());
     this.capture = new CheckpointCapture(guest);
     this.restore = new CheckpointRestore(guest);
-    this.guestEvents =
-        new GuestEvents(
-            id,
-            config,
-            devices,
-            trap -> {
-              crash = trap;
-              state = VmState.CRASHED;
-            });
+    java.util.function.Consumer<GuestTrapException> onTrap =
+        trap -> {
+          crash = trap;
+          state = VmState.CRASHED;
+        };
+    this.driver =
+        guest.wasi()
+            ? new WasiGuest(id, guest.name(), devices, env.launch(), onTrap)
+            : new ColoGuest(id, devices, new GuestEvents(id, config, devices, onTrap));
     this.thread = new VmThread(id, config.threadStackBytes(), new Work());
     this.thread.start();
     await(control("instantiate", () -> instantiate(boot)));
@@ -109,7 +108,7 @@ public final class MicroVm implements AutoCloseable {
     }
     instance =
         Instance.builder(guest.module())
-            .withImportValues(devices.imports())
+            .withImportValues(driver.imports())
             .withMemoryFactory(
                 l -> {
                   memory =
@@ -122,7 +121,7 @@ public final class MicroVm implements AutoCloseable {
             .withStart(false)
             .build();
     devices.attach(memory);
-    guestEvents.bind(instance, memory);
+    driver.bind(instance, memory);
     booted = !boot;
     return null;
   }
@@ -176,15 +175,7 @@ public final class MicroVm implements AutoCloseable {
 
   private void boot() {
     booted = true;
-    guestEvents.call("_initialize", instance.export(GuestAbi.INITIALIZE));
-    if (state == VmState.CRASHED) {
-      return;
-    }
-    long[] r = guestEvents.call(GuestAbi.INIT, instance.export(GuestAbi.INIT));
-    if (state != VmState.CRASHED && r != null && r.length > 0 && r[0] != 0) {
-      throw new GuestBootException(
-          "guest of VM " + id + " failed to boot: colo_init returned " + r[0]);
-    }
+    driver.boot();
   }
 
   /** Stops dispatching after the current event; resumes with {@link #start()}. */
@@ -297,7 +288,7 @@ public final class MicroVm implements AutoCloseable {
         "capture",
         () -> {
           requireCapturable();
-          return capture.capture(memory, instance, devices, epoch, sequence, kind, digest);
+          return capture.capture(memory, instance, devices, driver, epoch, sequence, kind, digest);
         },
         settleNow);
   }
@@ -328,6 +319,7 @@ public final class MicroVm implements AutoCloseable {
                   memory,
                   instance,
                   devices,
+                  driver,
                   0,
                   capture.lastSequence() + 1,
                   full ? CaptureKind.FULL : CaptureKind.DELTA,
@@ -435,14 +427,14 @@ public final class MicroVm implements AutoCloseable {
             throw new VmStateException(id, state, "apply a checkpoint");
           }
           long t0 = System.nanoTime();
-          restore.apply(cp, memory, instance, devices, !settleNow);
+          restore.apply(cp, memory, instance, devices, driver, !settleNow);
           capture.appliedSequence(cp.header().sequence());
           booted = true;
           if (state == VmState.CRASHED) {
             // a secondary whose guest trapped is healed by the primary's state
             crash = null;
             state = VmState.RUNNING;
-            guestEvents.healed();
+            driver.healed();
           }
           long pause = System.nanoTime() - t0;
           return new Applied(pause, digest ? memory.digest() : new byte[0]);
@@ -522,8 +514,7 @@ public final class MicroVm implements AutoCloseable {
   /** Point-in-time figures, taken at an event boundary. */
   public VmStats stats() {
     if (!thread.alive()) {
-      return VmStats.stopped(
-          state, guestEvents.events(), guestEvents.guestNanos(), inputErrors.get());
+      return VmStats.stopped(state, driver.events(), driver.guestNanos(), inputErrors.get());
     }
     return await(
         control(
@@ -534,8 +525,8 @@ public final class MicroVm implements AutoCloseable {
                     memory.pages(),
                     memory.trackPages(),
                     memory.dirtyCount(),
-                    guestEvents.events(),
-                    guestEvents.guestNanos(),
+                    driver.events(),
+                    driver.guestNanos(),
                     devices.connections().size(),
                     devices.timers().size(),
                     devices.interval(),
@@ -551,12 +542,7 @@ public final class MicroVm implements AutoCloseable {
    * paused or crashed VM with queued input is not idle.
    */
   public boolean idle() {
-    return await(
-        control(
-            "idle",
-            () ->
-                !devices.connections().hasWork()
-                    && devices.timers().untilNext(devices.clock().monotonicNanos()) != 0));
+    return await(control("idle", () -> !driver.hasInput() && driver.nanosUntilTimer() != 0));
   }
 
   /** Runs {@code body} on the VM thread at an event boundary (tests, diagnostics). */
@@ -615,17 +601,17 @@ public final class MicroVm implements AutoCloseable {
 
     @Override
     public boolean dispatchOne() {
-      return guestEvents.dispatchOne();
+      return driver.dispatchOne();
     }
 
     @Override
     public boolean hasInput() {
-      return devices.connections().hasWork();
+      return driver.hasInput();
     }
 
     @Override
     public long nanosUntilTimer() {
-      return devices.timers().untilNext(devices.clock().monotonicNanos());
+      return driver.nanosUntilTimer();
     }
 
     @Override

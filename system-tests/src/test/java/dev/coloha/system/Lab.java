@@ -175,6 +175,23 @@ final class Lab {
     return r.body();
   }
 
+  /** PUTs a Wasm module ({@code application/wasm}); returns the answer's body. */
+  String putWasm(String url, byte[] module) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(120))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/wasm")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(module))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() / 100 != 2) {
+      throw new IOException("PUT " + url + ": " + r.statusCode() + " " + r.body());
+    }
+    return r.body();
+  }
+
   /** Waits until the group is PROTECTED with both replicas' processes alive; returns it. */
   JsonNode awaitProtected(String id, Duration within) throws Exception {
     JsonNode[] last = new JsonNode[1];

@@ -16,6 +16,11 @@ public record CheckpointLimits(
     return new CheckpointLimits(16_384, 256, 1 << 20, 4096, 4096);
   }
 
+  /** Largest ABI-specific guest state in a DEVICE frame (a WASI guest's descriptor table). */
+  public int maxGuestStateBytes() {
+    return 1 << 20;
+  }
+
   public int maxFramePayload() {
     return Math.max(8 + maxRunPages * Checkpoint.PAGE_SIZE, 64 + maxConnections * 32);
   }

@@ -214,8 +214,12 @@ public final class CheckpointReader {
     for (int i = 0; i < timers; i++) {
       ts.add(new TimerState(p.i32(), p.i64()));
     }
+    byte[] guestState = new byte[0];
+    if (p.remaining() > 0) {
+      guestState = p.bytes(p.count("guest state bytes", limits.maxGuestStateBytes()));
+    }
     p.end();
-    return new DeviceState(interval, barrier, conns, tombstones, ts);
+    return new DeviceState(interval, barrier, conns, tombstones, ts, guestState);
   }
 
   private static int getInt(byte[] b, int off) {

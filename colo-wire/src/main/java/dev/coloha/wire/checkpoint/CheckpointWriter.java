@@ -78,7 +78,7 @@ public final class CheckpointWriter {
   }
 
   static PayloadBuilder device(DeviceState s) {
-    PayloadBuilder d = new PayloadBuilder(64 + s.connections().size() * 24);
+    PayloadBuilder d = new PayloadBuilder(64 + s.connections().size() * 24 + s.guestState().length);
     d.i64(s.interval()).i64(s.diskBarrier());
     d.i32(s.connections().size());
     for (ConnectionState c : s.connections()) {
@@ -92,6 +92,9 @@ public final class CheckpointWriter {
     d.i32(s.timers().size());
     for (TimerState t : s.timers()) {
       d.i32(t.id()).i64(t.remainingNanos());
+    }
+    if (s.guestState().length > 0) {
+      d.i32(s.guestState().length).bytes(s.guestState());
     }
     return d;
   }

@@ -72,6 +72,31 @@ class CheckpointCodecTest {
   }
 
   @Test
+  void guestStateRoundTripsAndIsAbsentForGuestAbiV1() throws IOException {
+    Checkpoint plain = sample(new Random(21), true);
+    assertThat(decode(encode(plain)).device().guestState()).isEmpty();
+    DeviceState d = plain.device();
+    byte[] state = new byte[300];
+    new Random(22).nextBytes(state);
+    Checkpoint wasi =
+        new Checkpoint(
+            plain.header(),
+            plain.pageIndices(),
+            plain.pageData(),
+            plain.globals(),
+            new DeviceState(
+                d.interval(),
+                d.diskBarrier(),
+                d.connections(),
+                d.closedConnections(),
+                d.timers(),
+                state));
+    DeviceState back = decode(encode(wasi)).device();
+    assertThat(back.guestState()).isEqualTo(state);
+    assertThat(back).isEqualTo(wasi.device()).isNotEqualTo(d);
+  }
+
+  @Test
   void everySingleFlippedByteIsDetected() throws IOException {
     byte[] good = encode(sample(new Random(7), false));
     for (int i = 0; i < good.length; i += Math.max(1, good.length / 997)) {

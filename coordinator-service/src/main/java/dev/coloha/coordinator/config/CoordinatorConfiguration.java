@@ -2,6 +2,8 @@ package dev.coloha.coordinator.config;
 
 import dev.coloha.coordinator.events.GroupEvents;
 import dev.coloha.coordinator.group.GroupService;
+import dev.coloha.coordinator.guests.GuestLibrary;
+import dev.coloha.coordinator.guests.LibraryDelivery;
 import dev.coloha.coordinator.hosts.HostRegistry;
 import dev.coloha.coordinator.remote.AgentClient;
 import dev.coloha.coordinator.remote.MirrorClient;
@@ -9,11 +11,14 @@ import dev.coloha.coordinator.remote.ProxyClient;
 import dev.coloha.coordinator.remote.Remote;
 import dev.coloha.coordinator.store.CoordinatorStore;
 import dev.coloha.coordinator.store.JdbcCoordinatorStore;
+import dev.coloha.microvm.guest.GuestLoader;
+import dev.coloha.microvm.guest.WasmOptAsyncify;
 import dev.coloha.web.security.ServiceToken;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -76,9 +81,25 @@ public class CoordinatorConfiguration {
   }
 
   @Bean
-  AgentClient agentClient(Remote remote, CoordinatorProperties props) {
+  GuestLibrary guestLibrary(CoordinatorProperties props, GuestLibraryProperties guests) {
+    GuestLoader loader =
+        new GuestLoader(
+            (int) guests.maxModuleSize().toBytes(),
+            Set.of(1),
+            false,
+            WasmOptAsyncify.locate(guests.wasmOpt(), guests.instrumentTimeout()));
+    return new GuestLibrary(
+        guests.dir() != null ? guests.dir() : props.dataDir().resolve("guests"), loader);
+  }
+
+  @Bean
+  AgentClient agentClient(Remote remote, CoordinatorProperties props, GuestLibrary library) {
     return new AgentClient(
-        remote, props.callTimeout(), props.checkpointTimeout(), props.vmCreateTimeout());
+        remote,
+        props.callTimeout(),
+        props.checkpointTimeout(),
+        props.vmCreateTimeout(),
+        new LibraryDelivery(library, remote, props.vmCreateTimeout()));
   }
 
   @Bean

@@ -144,7 +144,9 @@ final class GroupOperations {
         g.spec().memoryBytes(),
         g.spec().diskBytes(),
         disk(g, p),
-        true);
+        true,
+        g.spec().args(),
+        g.spec().env());
     agents.start(p.agentUrl(), p.vm());
     if (g.secondary() == null) {
       proxies.configure(
@@ -207,7 +209,9 @@ final class GroupOperations {
         g.spec().memoryBytes(),
         g.spec().diskBytes(),
         disk(g, s),
-        false);
+        false,
+        g.spec().args(),
+        g.spec().env());
     agents.becomeSecondary(s.agentUrl(), s.vm(), g.epoch());
     agents.becomePrimary(p.agentUrl(), p.vm(), g.epoch(), s.agentUrl(), s.vm());
     AgentClient.Replication synced = awaitSync(g, p);

@@ -15,6 +15,7 @@ import dev.coloha.coordinator.remote.ProxyClient;
 import dev.coloha.coordinator.remote.Remote;
 import dev.coloha.coordinator.store.CoordinatorStore;
 import dev.coloha.wire.InvalidFieldException;
+import dev.coloha.microvm.WasiLaunch;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -123,6 +124,7 @@ public final class GroupService implements AutoCloseable {
     if (id == null || !ID.matcher(id).matches()) {
       throw new InvalidFieldException("id", "is invalid: use 1-63 of [a-z0-9-]");
     }
+    new WasiLaunch(c.args(), c.env()); // checks the arguments and the environment, naming them
     if (workers.containsKey(id) || store.group(id).isPresent()) {
       throw new GroupConflictException("id", "a group '" + id + "' already exists");
     }
@@ -130,7 +132,15 @@ public final class GroupService implements AutoCloseable {
     admission.checkRemotely(c);
     Group g =
         new Group(
-            new GroupSpec(id, c.guest(), c.memoryBytes(), c.diskBytes(), c.port(), c.bindAddress()),
+            new GroupSpec(
+                id,
+                c.guest(),
+                c.memoryBytes(),
+                c.diskBytes(),
+                c.port(),
+                c.bindAddress(),
+                c.args(),
+                c.env()),
             c.policy() == null ? props.policy() : c.policy(),
             GroupState.CREATING,
             1,
@@ -231,6 +241,8 @@ public final class GroupService implements AutoCloseable {
    * Command: create a group.
    *
    * @param policy null for the default policy
+   * @param args a WASI guest's arguments after its name
+   * @param env a WASI guest's environment
    */
   public record CreateGroup(
       String id,
@@ -239,5 +251,23 @@ public final class GroupService implements AutoCloseable {
       long diskBytes,
       int port,
       String bindAddress,
-      Policy policy) {}
+      Policy policy,
+      List<String> args,
+      Map<String, String> env) {
+    public CreateGroup {
+      args = args == null ? List.of() : args;
+      env = env == null ? Map.of() : env;
+    }
+
+    public CreateGroup(
+        String id,
+        String guest,
+        long memoryBytes,
+        long diskBytes,
+        int port,
+        String bindAddress,
+        Policy policy) {
+      this(id, guest, memoryBytes, diskBytes, port, bindAddress, policy, List.of(), Map.of());
+    }
+  }
 }

@@ -1,5 +1,10 @@
 package dev.coloha.coordinator.model;
 
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * What a portal asked for.
  *
@@ -9,6 +14,26 @@ package dev.coloha.coordinator.model;
  * @param diskBytes virtual disk of each replica (0: none)
  * @param port the proxy's TCP port for the service
  * @param bindAddress the proxy's bind address for the service
+ * @param args a WASI guest's arguments after its name (empty for guest ABI v1)
+ * @param env a WASI guest's environment
  */
 public record GroupSpec(
-    String id, String guest, long memoryBytes, long diskBytes, int port, String bindAddress) {}
+    String id,
+    String guest,
+    long memoryBytes,
+    long diskBytes,
+    int port,
+    String bindAddress,
+    List<String> args,
+    Map<String, String> env) {
+
+  public GroupSpec {
+    args = args == null ? List.of() : List.copyOf(args);
+    env = env == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(env));
+  }
+
+  public GroupSpec(
+      String id, String guest, long memoryBytes, long diskBytes, int port, String bindAddress) {
+    this(id, guest, memoryBytes, diskBytes, port, bindAddress, List.of(), Map.of());
+  }
+}

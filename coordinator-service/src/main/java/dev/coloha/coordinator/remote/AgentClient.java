@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.remote;
 
+import dev.coloha.coordinator.guests.GuestDelivery;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +12,7 @@ public final class AgentClient {
   private final Duration timeout;
   private final Duration checkpointTimeout;
   private final Duration vmCreateTimeout;
+  private final GuestDelivery guests;
 
   /**
    * @param timeout ordinary calls
@@ -19,6 +21,19 @@ public final class AgentClient {
    */
   public AgentClient(
       Remote remote, Duration timeout, Duration checkpointTimeout, Duration vmCreateTimeout) {
+    this(remote, timeout, checkpointTimeout, vmCreateTimeout, GuestDelivery.NONE);
+  }
+
+  /**
+   * @param guests delivers a library guest to an agent before a VM of it is created there
+   */
+  public AgentClient(
+      Remote remote,
+      Duration timeout,
+      Duration checkpointTimeout,
+      Duration vmCreateTimeout,
+      GuestDelivery guests) {
+    this.guests = guests;
     this.remote = remote;
     this.timeout = timeout;
     this.checkpointTimeout = checkpointTimeout;
@@ -58,6 +73,11 @@ public final class AgentClient {
     return "agent:" + url;
   }
 
+  /** Whether the coordinator's guest library holds the guest (delivered to agents on placement). */
+  public boolean inLibrary(String guest) {
+    return guests.holds(guest);
+  }
+
   /**
    * The guests an agent runs ({@code GET /v1/guests}), asked directly: an answer or its absence
    * says nothing about the agent's health and never touches its circuit breaker.
@@ -69,7 +89,10 @@ public final class AgentClient {
     return names == null ? List.of() : names;
   }
 
-  /** Creates the VM unless it exists already (409 conflict counts as done). */
+  /**
+   * Creates the VM unless it exists already (409 conflict counts as done), after delivering its
+   * guest from the library if it is one.
+   */
   public void createVm(
       String url,
       String vm,
@@ -78,6 +101,21 @@ public final class AgentClient {
       long diskBytes,
       Map<String, Object> disk,
       boolean start) {
+    createVm(url, vm, guest, memoryBytes, diskBytes, disk, start, List.of(), Map.of());
+  }
+
+  /** As above, with a WASI guest's arguments and environment. */
+  public void createVm(
+      String url,
+      String vm,
+      String guest,
+      long memoryBytes,
+      long diskBytes,
+      Map<String, Object> disk,
+      boolean start,
+      List<String> args,
+      Map<String, String> env) {
+    guests.deliver(url, guest);
     Map<String, Object> body = new java.util.LinkedHashMap<>();
     body.put("id", vm);
     body.put("guest", guest);
@@ -86,6 +124,12 @@ public final class AgentClient {
     body.put("start", start);
     if (disk != null) {
       body.put("mirror", disk);
+    }
+    if (!args.isEmpty()) {
+      body.put("args", args);
+    }
+    if (!env.isEmpty()) {
+      body.put("env", env);
     }
     try {
       remote.call(

@@ -47,7 +47,9 @@ public class GroupController {
                 r.diskBytes() == null ? props.defaultDisk().toBytes() : r.diskBytes(),
                 r.port(),
                 r.bindAddress() == null ? "127.0.0.1" : r.bindAddress(),
-                r.policy() == null ? base : r.policy().over(base, "policy."))));
+                r.policy() == null ? base : r.policy().over(base, "policy."),
+                r.args(),
+                r.env())));
   }
 
   @GetMapping

@@ -13,6 +13,8 @@ import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 /** Bodies of the group endpoints. */
 final class GroupRequests {
@@ -32,6 +34,8 @@ final class GroupRequests {
    * @param port TCP port the proxy serves the group on
    * @param bindAddress address the proxy binds the port to (default 127.0.0.1)
    * @param policy checkpoint and failure-detection policy (default colo.coordinator.policy)
+   * @param args a WASI guest's arguments after its name (ignored for guest ABI v1)
+   * @param env a WASI guest's environment ({@code COLO_LISTEN_FD} is the host's)
    */
   record Create(
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
@@ -44,7 +48,9 @@ final class GroupRequests {
       @PositiveOrZero Long diskBytes,
       @NotNull @Min(1) @Max(65535) Integer port,
       @Size(max = 64) String bindAddress,
-      @Valid PolicyBody policy) {}
+      @Valid PolicyBody policy,
+      @Size(max = 64) List<@NotNull @Size(max = 4096) String> args,
+      @Size(max = 64) Map<@NotNull String, @NotNull @Size(max = 4096) String> env) {}
 
   /**
    * A policy, durations in milliseconds; absent fields keep their current (or default) value.

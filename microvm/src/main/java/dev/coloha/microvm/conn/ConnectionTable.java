@@ -243,6 +243,54 @@ public final class ConnectionTable {
     schedule(c);
   }
 
+  // ---- WASI: the guest pulls (accept, recv) instead of being called --------------------------
+
+  /**
+   * The connection a WASI guest's accept takes next: the lowest id whose open arrived and that the
+   * guest has not accepted, or null (also while the gate is closed).
+   */
+  public GuestConnection nextToAccept() {
+    if (gated) {
+      return null;
+    }
+    GuestConnection best = null;
+    for (GuestConnection c : connections.values()) {
+      if (c.openReceived && !c.opened && (best == null || c.id < best.id)) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** Whether the client closed and the guest has read every byte: a read answers end of file. */
+  public boolean atEnd(GuestConnection c) {
+    return c.closeReceived && c.consumed >= c.input.end();
+  }
+
+  /** Whether a read on {@code c} would not wait: input to take, or end of file. */
+  public boolean readable(GuestConnection c) {
+    if (gated) {
+      return false;
+    }
+    return (pending(c) > 0 && !c.inputHeld) || atEnd(c);
+  }
+
+  /** Whether the client's close has arrived. */
+  public boolean peerClosed(GuestConnection c) {
+    return c.closeReceived;
+  }
+
+  /**
+   * Empties the run queue, which only an event-driven guest (ABI v1) consumes: a WASI guest asks
+   * for its input, so the queue would only grow.
+   */
+  public void forgetRunQueue() {
+    for (GuestConnection c : runQueue) {
+      c.queued = false;
+    }
+    runQueue.clear();
+  }
+
   /** Input bytes received and not yet delivered. */
   public long pending(GuestConnection c) {
     return c.input.end() - c.consumed;

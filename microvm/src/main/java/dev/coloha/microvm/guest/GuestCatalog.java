@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class GuestCatalog {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
-  private static final List<String> BUNDLED = List.of("kv", "http");
+  private static final List<String> BUNDLED = List.of("kv", "http", "counter");
 
   private final GuestLoader loader;
   private final Optional<Path> directory;

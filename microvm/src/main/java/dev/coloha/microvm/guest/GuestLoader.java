@@ -53,6 +53,7 @@ public final class GuestLoader {
   private final int maxModuleBytes;
   private final Set<Integer> supportedVersions;
   private final boolean compile;
+  private final AsyncifyInstrumenter asyncify;
 
   /**
    * @param maxModuleBytes largest module accepted
@@ -60,21 +61,41 @@ public final class GuestLoader {
    * @param compile use Chicory's compiler (true in production; the interpreter is ~60x slower)
    */
   public GuestLoader(int maxModuleBytes, Set<Integer> supportedVersions, boolean compile) {
+    this(maxModuleBytes, supportedVersions, compile, AsyncifyInstrumenter.NONE);
+  }
+
+  /**
+   * @param asyncify instruments plain WASI modules ({@link AsyncifyInstrumenter#NONE}: only modules
+   *     uploaded instrumented are accepted)
+   */
+  public GuestLoader(
+      int maxModuleBytes,
+      Set<Integer> supportedVersions,
+      boolean compile,
+      AsyncifyInstrumenter asyncify) {
     this.maxModuleBytes = maxModuleBytes;
     this.supportedVersions = Set.copyOf(supportedVersions);
     this.compile = compile;
+    this.asyncify = asyncify;
+  }
+
+  /**
+   * The module that will run for these uploaded bytes: a plain WASI module instrumented with
+   * Asyncify, anything else as it is (checked by {@link #load}).
+   */
+  public byte[] runnable(String name, byte[] bytes) {
+    WasmModule module = parse(name, bytes);
+    if (WasiModules.isWasi(module) && !WasiModules.instrumented(module)) {
+      WasiModules.check(name, module);
+      return asyncify.instrument(name, bytes);
+    }
+    return bytes;
   }
 
   public GuestModule load(String name, byte[] bytes) {
-    if (bytes.length > maxModuleBytes) {
-      throw new LimitExceededException("guest module size", bytes.length, maxModuleBytes);
-    }
-    WasmModule module;
-    try {
-      module = Parser.parse(bytes);
-    } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
-      throw new InvalidGuestException(
-          "guest '" + name + "' is not a valid Wasm module: " + e.getMessage(), e);
+    WasmModule module = parse(name, bytes);
+    if (WasiModules.isWasi(module)) {
+      return loadWasi(name, bytes, module);
     }
     checkImports(name, module);
     checkExports(name, module);
@@ -82,23 +103,68 @@ public final class GuestLoader {
     List<GuestModule.MutableGlobal> globals = mutableGlobals(name, module);
     checkTables(name, module);
 
-    Function<Instance, Machine> factory;
-    try {
-      factory =
-          compile
-              ? MachineFactoryCompiler.builder(module)
-                  .withInterpreterFallback(InterpreterFallback.SILENT)
-                  .compile()
-              : InterpreterMachine::new;
-    } catch (ChicoryException | IllegalStateException e) {
-      throw new InvalidGuestException(
-          "guest '" + name + "' failed to compile: " + e.getMessage(), e);
-    }
+    Function<Instance, Machine> factory = machineFactory(name, module);
     int version = abiVersion(name, module, factory);
     if (!supportedVersions.contains(version)) {
       throw new UnsupportedAbiException(version, supportedVersions);
     }
-    return new GuestModule(name, sha256(bytes), bytes.length, module, factory, version, globals);
+    return new GuestModule(
+        name,
+        sha256(bytes),
+        bytes.length,
+        module,
+        factory,
+        version,
+        globals,
+        GuestModule.Abi.COLO_V1);
+  }
+
+  private WasmModule parse(String name, byte[] bytes) {
+    if (bytes.length > maxModuleBytes) {
+      throw new LimitExceededException("guest module size", bytes.length, maxModuleBytes);
+    }
+    try {
+      return Parser.parse(bytes);
+    } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+      throw new InvalidGuestException(
+          "guest '" + name + "' is not a valid Wasm module: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A WASI command module: checked, instrumented with Asyncify unless it already is, compiled. The
+   * module's identity (hash, size) is that of the instrumented bytes, which is what runs.
+   */
+  private GuestModule loadWasi(String name, byte[] bytes, WasmModule module) {
+    WasiModules.check(name, module);
+    if (!WasiModules.instrumented(module)) {
+      bytes = asyncify.instrument(name, bytes);
+      module = parse(name, bytes);
+      WasiModules.check(name, module);
+      if (!WasiModules.instrumented(module)) {
+        throw new InvalidGuestException(
+            "guest '" + name + "': the instrumented module lacks the Asyncify exports");
+      }
+    }
+    checkMemory(name, module);
+    List<GuestModule.MutableGlobal> globals = mutableGlobals(name, module);
+    checkTables(name, module);
+    Function<Instance, Machine> factory = machineFactory(name, module);
+    return new GuestModule(
+        name, sha256(bytes), bytes.length, module, factory, 0, globals, GuestModule.Abi.WASI_P1);
+  }
+
+  private Function<Instance, Machine> machineFactory(String name, WasmModule module) {
+    try {
+      return compile
+          ? MachineFactoryCompiler.builder(module)
+              .withInterpreterFallback(InterpreterFallback.SILENT)
+              .compile()
+          : InterpreterMachine::new;
+    } catch (ChicoryException | IllegalStateException e) {
+      throw new InvalidGuestException(
+          "guest '" + name + "' failed to compile: " + e.getMessage(), e);
+    }
   }
 
   private static void checkImports(String name, WasmModule module) {

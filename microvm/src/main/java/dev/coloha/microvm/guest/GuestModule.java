@@ -18,6 +18,7 @@ import java.util.function.Function;
  * @param machineFactory Chicory compiler output (or the interpreter when compilation is disabled)
  * @param abiVersion the version the guest declared
  * @param mutableGlobals indices and value-type codes of the module's mutable globals
+ * @param abi the interface the guest is written against
  */
 public record GuestModule(
     String name,
@@ -26,7 +27,31 @@ public record GuestModule(
     WasmModule module,
     Function<Instance, Machine> machineFactory,
     int abiVersion,
-    List<MutableGlobal> mutableGlobals) {
+    List<MutableGlobal> mutableGlobals,
+    Abi abi) {
+
+  /** The interface a guest is written against. */
+  public enum Abi {
+    /** COLO guest ABI v1: a reactor with event callbacks importing module {@code colo}. */
+    COLO_V1("colo-v1"),
+    /** WASI preview 1: an ordinary command module, instrumented with Asyncify. */
+    WASI_P1("wasi-p1");
+
+    private final String label;
+
+    Abi(String label) {
+      this.label = label;
+    }
+
+    /** The name used in APIs and documents. */
+    public String label() {
+      return label;
+    }
+  }
+
+  public boolean wasi() {
+    return abi == Abi.WASI_P1;
+  }
 
   /** A mutable global: its index and Wasm value-type code. */
   public record MutableGlobal(int index, int typeCode) {}

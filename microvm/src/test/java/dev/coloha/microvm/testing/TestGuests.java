@@ -24,7 +24,8 @@ public final class TestGuests {
   public static byte[] bytes(String name) {
     String path =
         switch (name) {
-          case "kv", "http" -> "guests/" + name + "/" + name + ".wasm";
+          case "kv", "http", "counter" -> "guests/" + name + "/" + name + ".wasm";
+          case "counter-plain" -> "guests/counter/counter-plain.wasm";
           default -> "guests/testing/" + name + ".wasm";
         };
     try (InputStream in = TestGuests.class.getClassLoader().getResourceAsStream(path)) {

@@ -11,6 +11,7 @@ import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestLoader;
 import dev.coloha.web.health.DataDirectoryHealth;
 import dev.coloha.web.heartbeat.HeartbeatFacts;
+import dev.coloha.microvm.guest.WasmOptAsyncify;
 import dev.coloha.web.security.SecurityProperties;
 import dev.coloha.web.security.ServiceToken;
 import dev.coloha.wire.checkpoint.CheckpointLimits;
@@ -39,7 +40,11 @@ public class AgentConfiguration {
   GuestCatalog guestCatalog(AgentProperties props) {
     var g = props.guest();
     GuestLoader loader =
-        new GuestLoader((int) g.maxModuleSize().toBytes(), g.supportedAbiVersions(), g.compile());
+        new GuestLoader(
+            (int) g.maxModuleSize().toBytes(),
+            g.supportedAbiVersions(),
+            g.compile(),
+            WasmOptAsyncify.locate(g.wasmOpt(), g.instrumentTimeout()));
     return new GuestCatalog(loader, Optional.ofNullable(props.guestsDir()));
   }
 

@@ -39,11 +39,16 @@ public record AgentProperties(
    * @param maxModuleSize largest Wasm module accepted
    * @param supportedAbiVersions guest ABI versions this agent runs
    * @param compile compile guests to JVM bytecode (the interpreter is ~60x slower)
+   * @param wasmOpt Binaryen's wasm-opt, which instruments plain WASI modules with Asyncify (a name
+   *     is looked up on the PATH; when there is none, only instrumented modules are accepted)
+   * @param instrumentTimeout longest a wasm-opt run may take
    */
   public record Guest(
       @DefaultValue("8MB") DataSize maxModuleSize,
       @DefaultValue("1") Set<Integer> supportedAbiVersions,
-      @DefaultValue("true") boolean compile) {}
+      @DefaultValue("true") boolean compile,
+      @DefaultValue("wasm-opt") String wasmOpt,
+      @DefaultValue("60s") Duration instrumentTimeout) {}
 
   /**
    * @param maxVms VMs per agent

@@ -1,5 +1,7 @@
 package dev.coloha.agent.vm;
 
+import dev.coloha.microvm.WasiLaunch;
+
 /**
  * Command: create a VM. Null sizes take the configured defaults.
  *
@@ -9,9 +11,25 @@ package dev.coloha.agent.vm;
  * @param diskBytes disk size, or null; 0 for no disk
  * @param start start it at once
  * @param mirror when set, the disk is this volume on a disk mirror (its size is the volume's)
+ * @param launch a WASI guest's arguments and environment
  */
 public record CreateVm(
-    String id, String guest, Long memoryBytes, Long diskBytes, boolean start, MirrorDisk mirror) {
+    String id,
+    String guest,
+    Long memoryBytes,
+    Long diskBytes,
+    boolean start,
+    MirrorDisk mirror,
+    WasiLaunch launch) {
+  public CreateVm {
+    launch = launch == null ? WasiLaunch.none() : launch;
+  }
+
+  public CreateVm(
+      String id, String guest, Long memoryBytes, Long diskBytes, boolean start, MirrorDisk mirror) {
+    this(id, guest, memoryBytes, diskBytes, start, mirror, WasiLaunch.none());
+  }
+
   public CreateVm(String id, String guest, Long memoryBytes, Long diskBytes, boolean start) {
     this(id, guest, memoryBytes, diskBytes, start, null);
   }

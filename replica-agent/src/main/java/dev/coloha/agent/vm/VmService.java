@@ -110,7 +110,7 @@ public final class VmService implements AutoCloseable {
       }
     }
     GuestModule guest = guests.get(cmd.guest());
-    VmSpec spec = new VmSpec(id, guest.name(), memory, disk, cmd.mirror());
+    VmSpec spec = new VmSpec(id, guest.name(), memory, disk, cmd.mirror(), cmd.launch());
     Path image = props.dataDir().resolve("disks").resolve(id + ".img");
     MicroVm vm = instantiate(spec, guest, image);
     VmHandle handle = new VmHandle(spec, image, vm);
@@ -155,7 +155,10 @@ public final class VmService implements AutoCloseable {
     BlockDevice disk = openDisk(spec, image);
     try {
       return MicroVm.create(
-          spec.id(), guest, vmConfig(spec), VmEnvironment.of(disk, OutputSink.DISCARD));
+          spec.id(),
+          guest,
+          vmConfig(spec),
+          VmEnvironment.of(disk, OutputSink.DISCARD).withLaunch(spec.launch()));
     } catch (RuntimeException e) {
       try {
         disk.close();
@@ -229,7 +232,8 @@ public final class VmService implements AutoCloseable {
               h.spec().guest(),
               h.spec().memoryBytes(),
               h.spec().diskBytes(),
-              h.spec().mirror().withEpoch(Math.max(epoch, h.spec().mirror().epoch()))));
+              h.spec().mirror().withEpoch(Math.max(epoch, h.spec().mirror().epoch())),
+              h.spec().launch()));
     }
   }
 

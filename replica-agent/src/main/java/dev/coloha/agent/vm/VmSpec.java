@@ -1,5 +1,7 @@
 package dev.coloha.agent.vm;
 
+import dev.coloha.microvm.WasiLaunch;
+
 /**
  * What a VM is made of.
  *
@@ -8,6 +10,12 @@ package dev.coloha.agent.vm;
  * @param memoryBytes memory limit
  * @param diskBytes size of its virtual disk (0: no disk)
  * @param mirror the disk mirror volume behind the disk, or null for a local image file
+ * @param launch a WASI guest's arguments and environment
  */
 public record VmSpec(
-    String id, String guest, long memoryBytes, long diskBytes, MirrorDisk mirror) {}
+    String id,
+    String guest,
+    long memoryBytes,
+    long diskBytes,
+    MirrorDisk mirror,
+    WasiLaunch launch) {}

@@ -1,11 +1,16 @@
 package dev.coloha.agent.web;
 
 import dev.coloha.web.validation.ServiceUrl;
+import dev.coloha.microvm.WasiLaunch;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Body of {@code POST /v1/vms}.
@@ -17,6 +22,8 @@ import jakarta.validation.constraints.PositiveOrZero;
  *     colo.agent.vm.default-disk)
  * @param start start the VM at once
  * @param mirror the disk is a volume on this host's disk mirror instead of a local image file
+ * @param args a WASI guest's arguments after its name (ignored for guest ABI v1)
+ * @param env a WASI guest's environment ({@code COLO_LISTEN_FD} is the host's)
  */
 public record CreateVmRequest(
     @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
@@ -24,7 +31,14 @@ public record CreateVmRequest(
     @Positive Long memoryBytes,
     @PositiveOrZero Long diskBytes,
     Boolean start,
-    @Valid Mirror mirror) {
+    @Valid Mirror mirror,
+    @Size(max = 64) List<@NotNull @Size(max = 4096) String> args,
+    @Size(max = 64) Map<@NotNull String, @NotNull @Size(max = 4096) String> env) {
+
+  /** The arguments and environment as the micro-VM takes them. */
+  public WasiLaunch launch() {
+    return new WasiLaunch(args == null ? List.of() : args, env == null ? Map.of() : env);
+  }
 
   /**
    * @param url the disk mirror's base URL, e.g. {@code http://127.0.0.1:7702}

@@ -45,7 +45,10 @@ public class GuestController {
       value = "/{name}",
       consumes = {"application/wasm", "application/octet-stream"})
   @ResponseStatus(HttpStatus.CREATED)
-  @Operation(summary = "Upload a guest module; it is validated against guest ABI v1 and compiled")
+  @Operation(
+      summary =
+          "Upload a guest module (guest ABI v1, or a WASI command, instrumented with Asyncify"
+              + " unless it is); it is validated and compiled")
   public GuestView upload(@PathVariable String name, InputStream body) throws IOException {
     byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxModuleBytes + 1));
     if (bytes.length > maxModuleBytes) {

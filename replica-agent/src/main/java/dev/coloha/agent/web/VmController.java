@@ -49,7 +49,8 @@ public class VmController {
             r.mirror() == null
                 ? null
                 : new MirrorDisk(
-                    URI.create(r.mirror().url()), r.mirror().volume(), r.mirror().epoch())));
+                    URI.create(r.mirror().url()), r.mirror().volume(), r.mirror().epoch()),
+            r.launch()));
   }
 
   @GetMapping

@@ -1,0 +1,284 @@
+package dev.coloha.microvm;
+
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import dev.coloha.microvm.guest.WasiAbi;
+import dev.coloha.microvm.memory.TrackedMemory;
+import dev.coloha.microvm.wasi.BlockedCall;
+import dev.coloha.microvm.wasi.DescriptorTable;
+import dev.coloha.microvm.wasi.WasiState;
+import dev.coloha.wire.CorruptStreamException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a WASI command module made checkpointable with Asyncify. {@code _start} runs until a
+ * blocking import ({@link WasiHost}) finds nothing ready: the import starts an unwind, the guest's
+ * Wasm stack is saved into the Asyncify buffer in linear memory and {@code _start} returns. The
+ * guest is then <em>blocked</em>: its whole state is memory, globals and {@link WasiState}, which
+ * is what a checkpoint captures and applies. When the blocked call could go on (input, a client,
+ * its deadline) the guest is rewound: {@code _start} runs again in rewind mode up to the same
+ * import, which now completes. VM thread only.
+ *
+ * <p>The Asyncify buffer is one 64 KiB page the host adds to memory before {@code _start}:
+ * wasi-libc's allocator only uses memory that its own {@code memory.grow} returned, so the page is
+ * never handed out (docs/adr/0002-wasi-asyncify.md).
+ */
+final class WasiGuest implements GuestDriver {
+  private static final Logger log = LoggerFactory.getLogger(WasiGuest.class);
+  static final int BUFFER_BYTES = 65536;
+
+  private final String vmId;
+  private final GuestDevices devices;
+  private final Consumer<GuestTrapException> onTrap;
+  private final WasiHost host;
+  private final DescriptorTable descriptors;
+  private final AtomicLong events = new AtomicLong();
+  private final AtomicLong guestNanos = new AtomicLong();
+  private TrackedMemory memory;
+  private ExportFunction start;
+  private ExportFunction startUnwind;
+  private ExportFunction stopUnwind;
+  private ExportFunction startRewind;
+  private ExportFunction stopRewind;
+
+  private WasiState.Run run = WasiState.Run.NOT_STARTED;
+  private int exitCode;
+  private int buffer;
+  private BlockedCall blocked;
+  private boolean rewinding;
+  private boolean unwinding;
+  private volatile boolean trapped;
+
+  WasiGuest(
+      String vmId,
+      String program,
+      GuestDevices devices,
+      WasiLaunch launch,
+      Consumer<GuestTrapException> onTrap) {
+    this.vmId = vmId;
+    this.devices = devices;
+    this.onTrap = onTrap;
+    int maxDescriptors = devices.config().maxConnections() + 16;
+    this.descriptors = DescriptorTable.initial(maxDescriptors, WasiAbi.LISTEN_FD);
+    this.host = new WasiHost(vmId, program, devices, launch, descriptors, this);
+  }
+
+  @Override
+  public ImportValues imports() {
+    return host.imports();
+  }
+
+  @Override
+  public void bind(Instance instance, TrackedMemory memory) {
+    this.memory = memory;
+    host.attach(memory);
+    start = instance.export(WasiAbi.START);
+    startUnwind = instance.export(WasiAbi.ASYNCIFY_START_UNWIND);
+    stopUnwind = instance.export(WasiAbi.ASYNCIFY_STOP_UNWIND);
+    startRewind = instance.export(WasiAbi.ASYNCIFY_START_REWIND);
+    stopRewind = instance.export(WasiAbi.ASYNCIFY_STOP_REWIND);
+  }
+
+  @Override
+  public void boot() {
+    int page = memory.grow(BUFFER_BYTES / 65536);
+    if (page < 0) {
+      throw new GuestBootException(
+          "guest of VM "
+              + vmId
+              + " cannot boot: no room for the Asyncify buffer (its memory maximum is "
+              + memory.maximumPages()
+              + " pages, all declared or used)");
+    }
+    buffer = page * 65536;
+    memory.writeI32(buffer, buffer + 8);
+    memory.writeI32(buffer + 4, buffer + BUFFER_BYTES);
+    run(false);
+  }
+
+  // ---- running --------------------------------------------------------------------------------
+
+  @Override
+  public boolean dispatchOne() {
+    devices.connections().forgetRunQueue();
+    if (run != WasiState.Run.BLOCKED || trapped) {
+      return false;
+    }
+    if (!ready(devices.clock().monotonicNanos())) {
+      return false;
+    }
+    run(true);
+    return true;
+  }
+
+  private boolean ready(long now) {
+    if (blocked == null) {
+      return true;
+    }
+    if (blocked.hasDeadline() && now >= blocked.deadlineNanos()) {
+      return true;
+    }
+    return host.anyReady(blocked);
+  }
+
+  /** Runs {@code _start} (rewinding into the blocked call) until it blocks again or exits. */
+  private void run(boolean rewind) {
+    long t0 = System.nanoTime();
+    try {
+      if (rewind) {
+        rewinding = true;
+        startRewind.apply(buffer);
+      }
+      start.apply();
+      if (unwinding) {
+        unwinding = false;
+        stopUnwind.apply();
+        run = WasiState.Run.BLOCKED;
+      } else {
+        exited(0);
+      }
+    } catch (RuntimeException | StackOverflowError e) {
+      WasiHost.Exit exit = exitOf(e);
+      if (exit != null) {
+        exited(exit.code());
+      } else {
+        trap(e);
+      }
+    } finally {
+      guestNanos.addAndGet(System.nanoTime() - t0);
+      events.incrementAndGet();
+    }
+  }
+
+  private static WasiHost.Exit exitOf(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof WasiHost.Exit x) {
+        return x;
+      }
+    }
+    return null;
+  }
+
+  private void exited(int code) {
+    run = WasiState.Run.EXITED;
+    exitCode = code;
+    blocked = null;
+    unwinding = false;
+    rewinding = false;
+    log.info("VM {}: guest exited with status {}", vmId, code);
+    trap(new WasiHost.Exit(code));
+  }
+
+  private void trap(Throwable e) {
+    trapped = true;
+    GuestTrapException trap = new GuestTrapException(vmId, WasiAbi.START, e);
+    log.warn("VM {} crashed: {}", vmId, trap.getMessage());
+    onTrap.accept(trap);
+    devices.sink().crashed(trap);
+  }
+
+  // ---- what the blocking imports call ---------------------------------------------------------
+
+  /**
+   * Entry of a blocking import: if the guest is being rewound into it, the rewind is over and the
+   * call it blocked in is returned (its deadline holds); otherwise null (a fresh call).
+   */
+  BlockedCall resumed() {
+    if (!rewinding) {
+      return null;
+    }
+    rewinding = false;
+    stopRewind.apply();
+    return blocked;
+  }
+
+  /** The blocking import found nothing ready: unwind; the import's result is ignored. */
+  void block(BlockedCall call) {
+    blocked = call;
+    unwinding = true;
+    startUnwind.apply(buffer);
+  }
+
+  /** The blocking import completed. */
+  void completed() {
+    blocked = null;
+  }
+
+  // ---- scheduling -----------------------------------------------------------------------------
+
+  @Override
+  public boolean hasInput() {
+    return run == WasiState.Run.BLOCKED && !trapped && blocked != null && host.anyReady(blocked);
+  }
+
+  @Override
+  public long nanosUntilTimer() {
+    if (run != WasiState.Run.BLOCKED || trapped || blocked == null || !blocked.hasDeadline()) {
+      return -1;
+    }
+    return Math.max(0, blocked.deadlineNanos() - devices.clock().monotonicNanos());
+  }
+
+  @Override
+  public boolean trapped() {
+    return trapped;
+  }
+
+  @Override
+  public void healed() {
+    trapped = false;
+  }
+
+  @Override
+  public long events() {
+    return events.get();
+  }
+
+  @Override
+  public long guestNanos() {
+    return guestNanos.get();
+  }
+
+  // ---- checkpoints ----------------------------------------------------------------------------
+
+  @Override
+  public byte[] captureState() {
+    return new WasiState(run, exitCode, buffer, descriptors, blocked)
+        .encode(devices.clock().monotonicNanos());
+  }
+
+  @Override
+  public void checkState(byte[] state) {
+    decode(state);
+  }
+
+  private WasiState decode(byte[] state) {
+    try {
+      return WasiState.decode(state, descriptors.max(), devices.clock().monotonicNanos());
+    } catch (CorruptStreamException e) {
+      throw new CheckpointMismatchException(
+          "checkpoint's WASI guest state cannot be applied: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void applyState(byte[] state) {
+    WasiState s = decode(state);
+    run = s.run();
+    exitCode = s.exitCode();
+    buffer = s.asyncifyBuffer();
+    blocked = s.blocked();
+    descriptors.replaceWith(s.descriptors());
+    rewinding = false;
+    unwinding = false;
+  }
+
+  /** For diagnostics and tests: where the guest is. */
+  WasiState.Run run() {
+    return run;
+  }
+}

@@ -1,0 +1,61 @@
+package dev.coloha.microvm.wasi;
+
+/**
+ * What a WASI file descriptor of a guest refers to. Part of the checkpointed device state: a
+ * connection is named by its id in the VM's connection table, which carries its offsets.
+ */
+public sealed interface Descriptor {
+  /** {@code FDFLAGS_NONBLOCK}: calls on it answer {@code EAGAIN} instead of waiting. */
+  int NONBLOCK = 1 << 2;
+
+  /** WASI fd flags (only {@link #NONBLOCK} has a meaning here). */
+  int fdflags();
+
+  Descriptor withFdflags(int flags);
+
+  /** WASI filetype code of {@code fd_fdstat_get}. */
+  int filetype();
+
+  /** Standard input (always at end of file), output or error (to the agent's log). */
+  record Stdio(int stream, int fdflags) implements Descriptor {
+    @Override
+    public Descriptor withFdflags(int flags) {
+      return new Stdio(stream, flags);
+    }
+
+    @Override
+    public int filetype() {
+      return 2; // character device
+    }
+  }
+
+  /** The group's listening socket ({@code COLO_LISTEN_FD}); accept takes client connections. */
+  record Listener(int fdflags) implements Descriptor {
+    @Override
+    public Descriptor withFdflags(int flags) {
+      return new Listener(flags);
+    }
+
+    @Override
+    public int filetype() {
+      return 6; // socket stream
+    }
+  }
+
+  /** One client connection that the proxy delivered and the guest accepted. */
+  record Socket(int conn, int fdflags) implements Descriptor {
+    @Override
+    public Descriptor withFdflags(int flags) {
+      return new Socket(conn, flags);
+    }
+
+    @Override
+    public int filetype() {
+      return 6; // socket stream
+    }
+  }
+
+  default boolean nonblocking() {
+    return (fdflags() & NONBLOCK) != 0;
+  }
+}

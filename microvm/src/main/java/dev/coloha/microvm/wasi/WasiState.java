@@ -1,0 +1,113 @@
+package dev.coloha.microvm.wasi;
+
+import dev.coloha.wire.CorruptStreamException;
+import dev.coloha.wire.frame.Payload;
+import dev.coloha.wire.frame.PayloadBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The host-side state of a WASI guest that a checkpoint carries (the DEVICE frame's guest state):
+ * whether it runs, its descriptor table, the Asyncify buffer and, while it is unwound, its blocked
+ * call. A deadline travels as the time left, like an ABI v1 timer, and is re-based on the
+ * receiver's monotonic clock.
+ *
+ * @param run where the guest is in its life
+ * @param exitCode the status it exited with (when exited)
+ * @param asyncifyBuffer address of the Asyncify data structure in linear memory (0 before boot)
+ * @param descriptors its open descriptors
+ * @param blocked its blocked call, or null
+ */
+public record WasiState(
+    Run run, int exitCode, int asyncifyBuffer, DescriptorTable descriptors, BlockedCall blocked) {
+  private static final int VERSION = 1;
+
+  /** Where a WASI guest is in its life. */
+  public enum Run {
+    /** _start not called yet. */
+    NOT_STARTED,
+    /** Unwound in a blocking call: its whole state is memory, globals and this. */
+    BLOCKED,
+    /** Called proc_exit (or returned from _start). */
+    EXITED
+  }
+
+  public byte[] encode(long nowNanos) {
+    PayloadBuilder b = new PayloadBuilder(64 + descriptors.size() * 16);
+    b.u8(VERSION).u8(run.ordinal()).i32(exitCode).i32(asyncifyBuffer);
+    b.i32(descriptors.size());
+    for (Map.Entry<Integer, Descriptor> e : descriptors.all().entrySet()) {
+      b.i32(e.getKey());
+      switch (e.getValue()) {
+        case Descriptor.Stdio s -> b.u8(0).u16(s.fdflags()).i32(s.stream());
+        case Descriptor.Listener l -> b.u8(1).u16(l.fdflags()).i32(0);
+        case Descriptor.Socket s -> b.u8(2).u16(s.fdflags()).i32(s.conn());
+      }
+    }
+    if (blocked == null) {
+      b.u8(0);
+    } else {
+      b.u8(1).i32(blocked.interests().size());
+      for (BlockedCall.Interest i : blocked.interests()) {
+        b.i32(i.fd()).u8(i.write() ? 1 : 0);
+      }
+      b.i64(blocked.hasDeadline() ? Math.max(0, blocked.deadlineNanos() - nowNanos) : -1);
+    }
+    return b.toByteArray();
+  }
+
+  /**
+   * @throws CorruptStreamException if the bytes are not a WASI state this host understands
+   */
+  public static WasiState decode(byte[] bytes, int maxDescriptors, long nowNanos) {
+    if (bytes.length == 0) {
+      throw new CorruptStreamException("checkpoint carries no WASI guest state");
+    }
+    Payload p = new Payload(bytes);
+    int version = p.u8();
+    if (version != VERSION) {
+      throw new CorruptStreamException("WASI guest state version " + version);
+    }
+    int runCode = p.u8();
+    if (runCode >= Run.values().length) {
+      throw new CorruptStreamException("WASI run state " + runCode);
+    }
+    Run run = Run.values()[runCode];
+    int exitCode = p.i32();
+    int buffer = p.i32();
+    int n = p.count("descriptors", maxDescriptors);
+    DescriptorTable table = new DescriptorTable(maxDescriptors);
+    for (int i = 0; i < n; i++) {
+      int fd = p.i32();
+      int kind = p.u8();
+      int flags = p.u16();
+      int arg = p.i32();
+      if (fd < 0) {
+        throw new CorruptStreamException("negative descriptor " + fd);
+      }
+      table.put(
+          fd,
+          switch (kind) {
+            case 0 -> new Descriptor.Stdio(arg, flags);
+            case 1 -> new Descriptor.Listener(flags);
+            case 2 -> new Descriptor.Socket(arg, flags);
+            default -> throw new CorruptStreamException("descriptor kind " + kind);
+          });
+    }
+    BlockedCall blocked = null;
+    if (p.u8() == 1) {
+      int k = p.count("interests", maxDescriptors + 1);
+      List<BlockedCall.Interest> interests = new ArrayList<>(k);
+      for (int i = 0; i < k; i++) {
+        interests.add(new BlockedCall.Interest(p.i32(), p.u8() == 1));
+      }
+      long left = p.i64();
+      blocked =
+          new BlockedCall(
+              interests, left < 0 ? BlockedCall.NO_DEADLINE : Math.addExact(nowNanos, left));
+    }
+    p.end();
+    return new WasiState(run, exitCode, buffer, table, blocked);
+  }
+}

@@ -1,0 +1,81 @@
+package dev.coloha.microvm.wasi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.coloha.wire.CorruptStreamException;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WasiStateTest {
+
+  @Test
+  void descriptorsGetTheLowestFreeNumberAsInPosix() {
+    DescriptorTable t = DescriptorTable.initial(8, 3);
+    assertThat(t.open(new Descriptor.Socket(10, 0))).isEqualTo(4);
+    assertThat(t.open(new Descriptor.Socket(11, 0))).isEqualTo(5);
+    t.close(4);
+    assertThat(t.open(new Descriptor.Socket(12, Descriptor.NONBLOCK))).isEqualTo(4);
+    assertThat(t.get(4).nonblocking()).isTrue();
+    t.open(new Descriptor.Socket(13, 0));
+    t.open(new Descriptor.Socket(14, 0));
+    assertThat(t.size()).isEqualTo(8);
+    assertThat(t.open(new Descriptor.Socket(15, 0))).as("table full").isEqualTo(-1);
+  }
+
+  @Test
+  void roundTripsAndRebasesTheDeadlineOnTheReceiversClock() {
+    DescriptorTable t = DescriptorTable.initial(16, 3);
+    t.open(new Descriptor.Socket(7, Descriptor.NONBLOCK));
+    t.put(3, new Descriptor.Listener(Descriptor.NONBLOCK));
+    BlockedCall blocked =
+        new BlockedCall(
+            List.of(new BlockedCall.Interest(3, false), new BlockedCall.Interest(4, true)),
+            1_000_000_500L);
+    byte[] bytes =
+        new WasiState(WasiState.Run.BLOCKED, 0, 131072, t, blocked).encode(1_000_000_000L);
+
+    WasiState back = WasiState.decode(bytes, 16, 77_000L);
+    assertThat(back.run()).isEqualTo(WasiState.Run.BLOCKED);
+    assertThat(back.asyncifyBuffer()).isEqualTo(131072);
+    assertThat(back.descriptors().all()).isEqualTo(t.all());
+    assertThat(back.blocked().interests()).isEqualTo(blocked.interests());
+    assertThat(back.blocked().deadlineNanos())
+        .as("500 ns left, on the new clock")
+        .isEqualTo(77_500L);
+
+    WasiState noDeadline =
+        WasiState.decode(
+            new WasiState(
+                    WasiState.Run.BLOCKED,
+                    0,
+                    65536,
+                    t,
+                    new BlockedCall(List.of(), BlockedCall.NO_DEADLINE))
+                .encode(5),
+            16,
+            9);
+    assertThat(noDeadline.blocked().hasDeadline()).isFalse();
+  }
+
+  @Test
+  void corruptOrOversizedStateIsRefused() {
+    byte[] good =
+        new WasiState(WasiState.Run.EXITED, 3, 65536, DescriptorTable.initial(16, 3), null)
+            .encode(0);
+    assertThat(WasiState.decode(good, 16, 0).exitCode()).isEqualTo(3);
+    assertThatThrownBy(() -> WasiState.decode(new byte[0], 16, 0))
+        .isInstanceOf(CorruptStreamException.class);
+    byte[] badVersion = good.clone();
+    badVersion[0] = 9;
+    assertThatThrownBy(() -> WasiState.decode(badVersion, 16, 0))
+        .isInstanceOf(CorruptStreamException.class)
+        .hasMessageContaining("version");
+    assertThatThrownBy(() -> WasiState.decode(good, 2, 0))
+        .isInstanceOf(CorruptStreamException.class)
+        .hasMessageContaining("descriptors");
+    assertThatThrownBy(() -> WasiState.decode(Arrays.copyOf(good, good.length - 1), 16, 0))
+        .isInstanceOf(CorruptStreamException.class);
+  }
+}
