@@ -40,7 +40,6 @@ class WasiGuestFailoverIT {
     String oldPrimary = g.get("primary").get("host").asString();
     String oldSecondary = g.get("secondary").get("host").asString();
 
-    Lab.Restart restart;
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(60_000);
       OutputStream out = s.getOutputStream();
@@ -50,7 +49,7 @@ class WasiGuestFailoverIT {
       for (; n <= 200; n++) {
         assertThat(ask(out, in, "line-" + n)).isEqualTo(n + " line-" + n);
       }
-      restart = lab.kill9(lab.agentOf(oldPrimary));
+      lab.kill(oldPrimary + "/agent");
       long t0 = System.nanoTime();
       for (; n <= 400; n++) {
         assertThat(ask(out, in, "line-" + n))
@@ -74,7 +73,7 @@ class WasiGuestFailoverIT {
       assertThat(ask(s.getOutputStream(), in, "fresh")).isEqualTo("401 fresh");
     }
 
-    lab.restart(restart);
+    lab.start(oldPrimary + "/agent");
     await()
         .atMost(Duration.ofSeconds(60))
         .ignoreExceptions()

@@ -32,12 +32,18 @@ public class CoordinatorApiDescription {
             Map.entry("GET /v1/hosts", "listHosts"),
             Map.entry("POST /v1/hosts/{name}/heartbeat", "recordHeartbeat"),
             Map.entry("POST /v1/hosts/{name}/lost", "declareHostLost"),
-            Map.entry("GET /v1/proxies", "listProxies")),
+            Map.entry("GET /v1/proxies", "listProxies"),
+            Map.entry("GET /v1/guests", "listGuests"),
+            Map.entry("GET /v1/guests/{name}", "getGuest"),
+            Map.entry("GET /v1/guests/{name}/module", "downloadGuestModule"),
+            Map.entry("PUT /v1/guests/{name}", "uploadGuest"),
+            Map.entry("DELETE /v1/guests/{name}", "deleteGuest")),
         Map.of("GET /v1/events", GroupEvent.class, "GET /v1/groups/{id}/events", GroupEvent.class),
         Map.of("GroupView.state", states, "GroupEvent.state", states),
         Map.of(
             "groups", "Protected groups: create, watch, checkpoint, fail over, delete",
             "hosts", "The hosts' agents, mirrors and proxies and their heartbeats",
-            "events", "What happens to the groups, as server-sent events"));
+            "events", "What happens to the groups, as server-sent events",
+            "guests", "The guest library: WebAssembly modules uploaded once, delivered to agents"));
   }
 }

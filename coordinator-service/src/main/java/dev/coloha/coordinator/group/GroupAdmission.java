@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * mistake is refused at once, naming the field, instead of a group that retries in CREATING: the
  * bind address parses, the port is unprivileged (unless allowed) and not served by another group
  * nor taken on the proxy's host (the proxy is asked), memory and disk are within what the live
- * agents advertise, and the guest is in the coordinator's guest library or a live agent runs it. What cannot be known yet (no live agent, no
- * proxy) is not held against the group: placement retries and gives up after create-attempts.
+ * agents advertise, and the guest is in the coordinator's guest library or a live agent runs it.
+ * What cannot be known yet (no live agent, no proxy) is not held against the group: placement
+ * retries and gives up after create-attempts.
  */
 final class GroupAdmission {
   private static final Logger log = LoggerFactory.getLogger(GroupAdmission.class);

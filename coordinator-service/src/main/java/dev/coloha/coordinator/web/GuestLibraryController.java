@@ -8,6 +8,7 @@ import dev.coloha.coordinator.guests.GuestNotInLibraryException;
 import dev.coloha.coordinator.guests.LibraryGuest;
 import dev.coloha.wire.LimitExceededException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** The guest library: modules groups can run, delivered to agents by hash (docs/api.md). */
 @RestController
+@Tag(name = "guests")
 @RequestMapping("/v1/guests")
 public class GuestLibraryController {
   private final GuestLibrary library;

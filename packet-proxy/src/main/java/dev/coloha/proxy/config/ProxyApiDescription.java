@@ -27,7 +27,8 @@ public class ProxyApiDescription {
             Map.entry("POST /v1/groups/{group}/failover", "failOverGroup"),
             Map.entry("GET /v1/groups/{group}/mismatches", "listMismatches"),
             Map.entry("GET /v1/groups/{group}/mismatches/{id}", "getMismatch"),
-            Map.entry("GET /v1/groups/{group}/mismatches/{id}/pcap", "downloadMismatchPcap")),
+            Map.entry("GET /v1/groups/{group}/mismatches/{id}/pcap", "downloadMismatchPcap"),
+            Map.entry("POST /v1/listen-checks", "checkListenAddress")),
         Map.of("GET /v1/groups/{group}/events", ProxyEvent.class),
         Map.of(
             // group/GroupView's states (Group.view)
