@@ -79,7 +79,8 @@ class KvMirrorPairIT {
       p = MicroVm.create("p", Kv.guest(), config, VmEnvironment.of(pDisk, pOut));
       p.start();
       Captured c0 = p.capture(1, 0, true);
-      MirrorBlockDevice sDisk = MirrorBlockDevice.open(b.uri(), VOLUME, 1, IO);
+      // the secondary's VM reaches its mirror through the local transport (Unix-domain socket)
+      MirrorBlockDevice sDisk = MirrorBlockDevice.open(b.socketUri(), VOLUME, 1, IO);
       Kv.Sink sOut = new Kv.Sink();
       assertThat(sDisk.commit(0)).isZero(); // commit, then apply (here: restore from) checkpoint 0
       s = MicroVm.restore("s", Kv.guest(), config, VmEnvironment.of(sDisk, sOut), c0.checkpoint());
