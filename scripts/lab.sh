@@ -98,9 +98,12 @@ cmd_up() {
   for i in $(seq 1 "$hosts"); do
     echo "colo lab: starting host-$i (disk mirror, replica agent)..." >&2
     read -r mpid mport < <(start_service mirror "$LAB/host-$i" "$(jar_of disk-mirror)" \
-      --colo.mirror.data-dir="$LAB/host-$i/mirror" "${hb[@]}" --colo.heartbeat.host="host-$i" --colo.heartbeat.role=mirror)
+      --colo.mirror.data-dir="$LAB/host-$i/mirror" "${hb[@]}" --colo.heartbeat.host="host-$i" --colo.heartbeat.role=mirror \
+      --colo.mirror.io.unix-socket="$LAB/host-$i/mirror/io.sock")
+    # the agent reaches its host's mirror through the local transport (Unix-domain socket)
     read -r apid aport < <(start_service agent "$LAB/host-$i" "$(jar_of replica-agent)" \
       --colo.agent.name="host-$i" --colo.agent.data-dir="$LAB/host-$i/agent" \
+      --colo.agent.mirror.local-socket="$LAB/host-$i/mirror/io.sock" \
       "${hb[@]}" --colo.heartbeat.host="host-$i" --colo.heartbeat.role=agent)
     entries+=("{\"name\":\"host-$i\",\"agent\":{\"url\":\"http://127.0.0.1:$aport\",\"pid\":$apid},\"mirror\":{\"url\":\"http://127.0.0.1:$mport\",\"pid\":$mpid}}")
   done
