@@ -44,9 +44,10 @@ import java.util.stream.Stream;
  * the loopback HTTP stream, "mirror unix" the same over the mirror's Unix-domain socket.
  *
  * <p>"kv" is what the kv guest does per command without pipelining (a batch of one command): a
- * 512-byte log tail write and the 512-byte header written to its two slots, then, under {@code appendfsync everysec},
- * a flush at most once a second, under {@code always} a flush per command. Its mirror cases go
- * through the agent's device path, {@link WriteBehind} (writes queued, a flush waits for them).
+ * 512-byte log tail write and the 512-byte header written to its two slots, then, under {@code
+ * appendfsync everysec}, a flush at most once a second, under {@code always} a flush per command.
+ * Its mirror cases go through the agent's device path, {@link WriteBehind} (writes queued, a flush
+ * waits for them).
  */
 public final class MirrorWriteHarness {
   private static final long VOLUME = 256L << 20;
@@ -154,20 +155,32 @@ public final class MirrorWriteHarness {
           results.add(run("mirror unix", block, n, mirrorDisk(primary.socket(), "solo"), null));
           try (Checkpoints cps = new Checkpoints(secondary, "pair", 500)) {
             results.add(
-                run("mirror+replica", block, n, mirrorDisk(URI.create(primary.url()), "pair"), cps));
+                run(
+                    "mirror+replica",
+                    block,
+                    n,
+                    mirrorDisk(URI.create(primary.url()), "pair"),
+                    cps));
           }
           primary.awaitDrained("pair");
         }
         for (boolean always : new boolean[] {false, true}) {
           int n = always && fp == FlushPolicy.FSYNC ? Math.min(writes, 2_000) : writes;
           results.add(
-              runKv("file", n, fileDisk(tmp.resolve("file-kv-" + always + ".img"), fp), null, always));
+              runKv(
+                  "file",
+                  n,
+                  fileDisk(tmp.resolve("file-kv-" + always + ".img"), fp),
+                  null,
+                  always));
           results.add(
-              runKv("mirror http", n, writeBehind(URI.create(primary.url()), "solo"), null, always));
+              runKv(
+                  "mirror http", n, writeBehind(URI.create(primary.url()), "solo"), null, always));
           results.add(runKv("mirror unix", n, writeBehind(primary.socket(), "solo"), null, always));
           try (Checkpoints cps = new Checkpoints(secondary, "pair", 500)) {
             results.add(
-                runKv("mirror+replica unix", n, writeBehind(primary.socket(), "pair"), cps, always));
+                runKv(
+                    "mirror+replica unix", n, writeBehind(primary.socket(), "pair"), cps, always));
           }
           primary.awaitDrained("pair");
         }
@@ -294,8 +307,8 @@ public final class MirrorWriteHarness {
    * The kv guest's pattern per command (a batch of one): tail sector, header in two slots, a flush
    * per command ({@code always}) or at most once a second ({@code everysec}).
    */
-  private static Result runKv(
-      String name, int commands, Disk disk, Checkpoints cps, boolean always) throws Exception {
+  private static Result runKv(String name, int commands, Disk disk, Checkpoints cps, boolean always)
+      throws Exception {
     try (disk) {
       byte[] sector = new byte[512];
       new Random(1).nextBytes(sector);

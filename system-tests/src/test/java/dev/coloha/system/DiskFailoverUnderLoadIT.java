@@ -17,10 +17,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Write-behind disks (issue 18) under a SET load of several clients on the disk-backed group
- * {@code kv}: {@code kill -9} of the primary's agent (its VM's writes still queued for the mirror)
- * and of the primary's disk mirror. Every acknowledged write survives the failover, and no client
- * ever gets an error reply while the secondary is healthy.
+ * Write-behind disks (issue 18) under a SET load of several clients on the disk-backed group {@code
+ * kv}: {@code kill -9} of the primary's agent (its VM's writes still queued for the mirror) and of
+ * the primary's disk mirror. Every acknowledged write survives the failover, and no client ever
+ * gets an error reply while the secondary is healthy.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DiskFailoverUnderLoadIT {
