@@ -31,7 +31,6 @@ static struct {
     unsigned char tail[SECTOR]; /* the log's last partial sector (bytes before log_len) */
     int dirty;                  /* written since the last colo_disk_flush */
     int fsync;                  /* AOF_FSYNC_* */
-    int write_error;            /* a batch could not be written: write commands are refused */
     int64_t last_flush_ms;      /* monotonic time of the last colo_disk_flush (everysec) */
     uint64_t reserve;           /* bytes only AOF_APPEND_SHRINK records may use */
     uint64_t appended_since_compact;
@@ -272,24 +271,30 @@ static int second_passed(void) {
     return d < 0 || d >= 1000;
 }
 
+/*
+ * The disk failed after boot (a write or flush error, possibly of a write made earlier: the host
+ * writes behind). The replies of the commands not yet logged must not go out, and the guest
+ * cannot tell a lone server from a replica whose twin is healthy: it crashes. A crashed primary is
+ * failed over (its secondary has the same commands on its own disk); a lone server stops rather
+ * than answer from memory what its disk no longer holds.
+ */
+static _Noreturn void disk_failed(const char *what, int32_t err) {
+    log_num(COLO_LOG_ERROR, what, (uint64_t)-(int64_t)err, "; the disk failed, stopping");
+    __builtin_trap();
+}
+
 static void flush_now(void) {
     aof.dirty = 0;
     aof.last_flush_ms = mono_ms();
     int r = colo_disk_flush();
     if (r != COLO_OK) {
-        aof.write_error = 1;
-        log_num(COLO_LOG_ERROR, "kv: disk flush failed, error -", (uint64_t)-(int64_t)r, "");
-        if (aof.fsync == AOF_FSYNC_ALWAYS) {
-            /* like Redis: an fsync that fails under "always" cannot be recovered from */
-            log_msg(COLO_LOG_ERROR, "kv: cannot go on without a durable log (appendfsync always)");
-            __builtin_trap();
-        }
+        disk_failed("kv: disk flush failed, error -", r);
     }
 }
 
 int aof_commit(void) {
     if (!batch_open) {
-        return aof.write_error ? AOF_ERR_IO : AOF_OK;
+        return AOF_OK;
     }
     batch_open = 0;
     unsigned char tail[SECTOR];
@@ -302,12 +307,7 @@ int aof_commit(void) {
         rc = write_headers(&nh);
     }
     if (rc != AOF_OK) {
-        aof.write_error = 1;
-        log_msg(COLO_LOG_ERROR, "kv: cannot write the log; write commands are refused");
-        if (aof.fsync == AOF_FSYNC_ALWAYS) {
-            __builtin_trap(); /* replies of this batch must not go out without their log */
-        }
-        return AOF_ERR_IO;
+        disk_failed("kv: cannot write the log, error -", COLO_E_IO);
     }
     aof.h = nh;
     memcpy(aof.tail, tail, SECTOR);
@@ -368,7 +368,7 @@ int aof_compact(void) {
         }
     }
     if (w_end(&w, tail) != AOF_OK) {
-        return AOF_ERR_IO;
+        disk_failed("kv: cannot write the compacted log, error -", COLO_E_IO);
     }
     aof_header nh = aof.h;
     nh.region = other;
@@ -376,7 +376,7 @@ int aof_compact(void) {
     nh.log_len = w.pos;
     nh.log_crc = w.crc;
     if (write_headers(&nh) != AOF_OK) {
-        return AOF_ERR_IO;
+        disk_failed("kv: cannot write the log header, error -", COLO_E_IO);
     }
     log_num(COLO_LOG_INFO, "kv: log compacted to ", nh.log_len, " bytes");
     aof.h = nh;
@@ -401,9 +401,6 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
     if (!aof.enabled) {
         return AOF_OK;
     }
-    if (aof.write_error) {
-        return AOF_ERR_IO;
-    }
     uint64_t len = record_len(argc, argv);
     uint64_t limit = aof.h.region_size - (kind == AOF_APPEND_SHRINK ? 0 : aof.reserve);
     if (len > limit || log_len_now() > limit - len) {
@@ -425,11 +422,7 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
     }
     w_put_record(&batch, argc, argv);
     if (batch.err != AOF_OK) {
-        /* a full chunk could not be written: the header still describes the log before it */
-        batch_open = 0;
-        aof.write_error = 1;
-        log_msg(COLO_LOG_ERROR, "kv: cannot write the log; write commands are refused");
-        return AOF_ERR_IO;
+        disk_failed("kv: cannot write the log, error -", COLO_E_IO);
     }
     batch_records++;
     aof.appended_since_compact += len;
@@ -463,7 +456,6 @@ void aof_tick(void) {
 
 int aof_fsync_policy(void) { return aof.fsync; }
 
-int aof_write_failed(void) { return aof.write_error; }
 
 const char *aof_fsync_name(int policy) {
     switch (policy) {

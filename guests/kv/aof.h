@@ -29,9 +29,11 @@
  * log) is used. Compaction writes a snapshot of the live keys into the inactive region and
  * switches by writing the header.
  *
- * A batch that cannot be written (the disk failed) makes the guest refuse every later write
- * command with a MISCONF error, like Redis; under appendfsync always it traps instead (the VM
- * crashes: its replies must not go out without their log, and a crashed primary is failed over).
+ * A write or flush that fails after boot (the disk failed; with a write-behind host possibly a
+ * write made earlier) makes the guest trap under every policy: the VM crashes, the replies not
+ * yet sent never go out, and a crashed primary is failed over to its secondary (which ran the
+ * same commands on its own disk). Answering errors instead would release them to clients while
+ * a healthy secondary could have answered.
  */
 #ifndef KV_AOF_H
 #define KV_AOF_H
@@ -65,14 +67,11 @@ int aof_enabled(void);
 enum { AOF_FSYNC_EVERYSEC = 0, AOF_FSYNC_ALWAYS = 1, AOF_FSYNC_NO = 2 };
 
 /* Add one record to the event's batch (compacting first when it does not fit). AOF_OK or an
- * error above (AOF_ERR_IO also once a batch failed: see aof_write_failed). */
+ * error above. */
 int aof_append(size_t argc, const kv_arg *argv, int kind);
 
 /* Write the open batch (data, then header). AOF_OK or AOF_ERR_IO. */
 int aof_commit(void);
-
-/* Whether a batch could not be written: write commands are refused from then on. */
-int aof_write_failed(void);
 
 /* The fsync policy, its name, parsed from a name (-1: unknown), and set. */
 int aof_fsync_policy(void);

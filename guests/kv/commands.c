@@ -119,10 +119,6 @@ void cmd_dispatch(kv_ctx *c, size_t argc, const kv_arg *argv) {
 }
 
 int cmd_log(size_t argc, const kv_arg *argv, int kind) {
-    if (aof_write_failed()) {
-        reply_error("MISCONF Errors writing to the AOF file: the disk failed");
-        return -1;
-    }
     switch (aof_append(argc, argv, kind)) {
     case AOF_OK:
         return 0;

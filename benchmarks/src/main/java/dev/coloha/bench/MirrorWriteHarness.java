@@ -512,7 +512,7 @@ public final class MirrorWriteHarness {
               .redirectOutput(data.resolve("mirror.log").toFile())
               .start();
       Node n = new Node(p, port, data.toAbsolutePath().resolve("io.sock"));
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      long deadline = System.nanoTime() + Duration.ofSeconds(600).toNanos(); // a loaded machine
       while (true) {
         try {
           if (n.status("/actuator/health") == 200) {

@@ -77,6 +77,7 @@ class KvGuestTest {
     private final BlockDevice disk;
     final AtomicInteger writes = new AtomicInteger();
     final AtomicInteger flushes = new AtomicInteger();
+    volatile boolean failing; // the device fails every write from now on
 
     CountingDisk(BlockDevice disk) {
       this.disk = disk;
@@ -95,6 +96,9 @@ class KvGuestTest {
     @Override
     public void write(long offset, byte[] src, int srcOffset, int length) throws IOException {
       writes.incrementAndGet();
+      if (failing) {
+        throw new IOException("injected disk failure");
+      }
       disk.write(offset, src, srcOffset, length);
     }
 
@@ -164,6 +168,26 @@ class KvGuestTest {
               () -> again.text(1).equals("*2\r\n$11\r\nappendfsync\r\n$6\r\nalways\r\n:150\r\n"));
     } finally {
       vm2.stop();
+    }
+  }
+
+  @Test
+  void aDiskThatFailsAfterBootCrashesTheGuestBeforeItAnswers() throws Exception {
+    CountingDisk disk =
+        new CountingDisk(FileBlockDevice.open(dir.resolve("fail.img"), 8L << 20, FlushPolicy.OS));
+    RecordingSink out = new RecordingSink();
+    MicroVm vm = boot("kv-fail", disk, out);
+    try {
+      long[] off = {0};
+      vm.submit(new InputEvent.Open(1));
+      send(vm, 1, off, Resp.command("SET", "a", "1"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).equals("+OK\r\n"));
+      disk.failing = true;
+      send(vm, 1, off, setBatch("b", 10));
+      await().atMost(Duration.ofSeconds(10)).until(() -> vm.state() == VmState.CRASHED);
+      assertThat(out.text(1)).as("no reply of the batch whose log failed").isEqualTo("+OK\r\n");
+    } finally {
+      vm.stop();
     }
   }
 
