@@ -337,10 +337,12 @@ cmd_up() {
   for i in $(seq 1 "$hosts"); do
     add "host-$i/mirror" mirror "host-$i" "$(jar_of disk-mirror)" "$LAB/host-$i" \
       --colo.mirror.data-dir="$LAB/host-$i/mirror" \
+      --colo.mirror.io.unix-socket="$LAB/host-$i/mirror/io.sock" \
       "${hb[@]}" --colo.heartbeat.host="host-$i" --colo.heartbeat.role=mirror
     add "host-$i/agent" agent "host-$i" "$(jar_of replica-agent)" "$LAB/host-$i" \
       --colo.agent.name="host-$i" --colo.agent.data-dir="$LAB/host-$i/agent" \
       --colo.agent.replication.stream-bind-address=127.0.0.1 \
+      --colo.agent.mirror.local-socket="$LAB/host-$i/mirror/io.sock" \
       "${hb[@]}" --colo.heartbeat.host="host-$i" --colo.heartbeat.role=agent
   done
   local s name

@@ -30,6 +30,8 @@ static struct {
     aof_header h;               /* the header on disk describing the current log */
     unsigned char tail[SECTOR]; /* the log's last partial sector (bytes before log_len) */
     int dirty;                  /* written since the last colo_disk_flush */
+    int fsync;                  /* AOF_FSYNC_* */
+    int64_t last_flush_ms;      /* monotonic time of the last colo_disk_flush (everysec) */
     uint64_t reserve;           /* bytes only AOF_APPEND_SHRINK records may use */
     uint64_t appended_since_compact;
     uint64_t data_at_compact;   /* kv_db.data_bytes when the last compaction ran */
@@ -120,7 +122,7 @@ static int decode_header(const unsigned char *s, aof_header *h) {
     return HDR_VALID;
 }
 
-/* Write header h into its slot (seq % 2). */
+/* Write header h into one slot (seq % 2). */
 static int write_header(const aof_header *h) {
     encode_header(h, hdr_buf);
     int64_t off = (int64_t)(h->seq % 2u) * SECTOR;
@@ -129,6 +131,21 @@ static int write_header(const aof_header *h) {
     }
     aof.dirty = 1;
     return AOF_OK;
+}
+
+/*
+ * Write header h into both slots, slot seq % 2 first: a torn write of either leaves the other
+ * valid (the new one, or the previous one describing the shorter log). Both slots then hold the
+ * same header, so the disk depends only on the records logged, never on how commands were
+ * batched: two replicas that ran the same input in different events write the same bytes.
+ */
+static int write_headers(const aof_header *h) {
+    if (write_header(h) != AOF_OK) {
+        return AOF_ERR_IO;
+    }
+    encode_header(h, hdr_buf);
+    int64_t other = (int64_t)((h->seq + 1u) % 2u) * SECTOR;
+    return colo_disk_write(other, hdr_buf, SECTOR) == COLO_OK ? AOF_OK : AOF_ERR_IO;
 }
 
 /* ---- streaming writer: fills `stage` and writes whole chunks, sector aligned ---- */
@@ -237,17 +254,89 @@ static uint64_t record_len(size_t argc, const kv_arg *argv) {
     return len;
 }
 
+/* ---- the batch: records of one event, written once (see aof.h) ---- */
+
+static aof_writer batch;
+static int batch_open;
+static uint64_t batch_records;
+
+static uint64_t log_len_now(void) { return batch_open ? batch.pos : aof.h.log_len; }
+
+static int64_t mono_ms(void) { return colo_clock_monotonic() / 1000000; }
+
+/* A second since the last flush. The time may come from another host's clock (a secondary runs
+ * on the memory of its primary's checkpoint): a time in the future counts as passed. */
+static int second_passed(void) {
+    int64_t d = mono_ms() - aof.last_flush_ms;
+    return d < 0 || d >= 1000;
+}
+
+/*
+ * The disk failed after boot (a write or flush error, possibly of a write made earlier: the host
+ * writes behind). The replies of the commands not yet logged must not go out, and the guest
+ * cannot tell a lone server from a replica whose twin is healthy: it crashes. A crashed primary is
+ * failed over (its secondary has the same commands on its own disk); a lone server stops rather
+ * than answer from memory what its disk no longer holds.
+ */
+static _Noreturn void disk_failed(const char *what, int32_t err) {
+    log_num(COLO_LOG_ERROR, what, (uint64_t)-(int64_t)err, "; the disk failed, stopping");
+    __builtin_trap();
+}
+
+static void flush_now(void) {
+    aof.dirty = 0;
+    aof.last_flush_ms = mono_ms();
+    int r = colo_disk_flush();
+    if (r != COLO_OK) {
+        disk_failed("kv: disk flush failed, error -", r);
+    }
+}
+
+int aof_commit(void) {
+    if (!batch_open) {
+        return AOF_OK;
+    }
+    batch_open = 0;
+    unsigned char tail[SECTOR];
+    int rc = w_end(&batch, tail);
+    aof_header nh = aof.h;
+    if (rc == AOF_OK) {
+        nh.seq += batch_records; /* a function of the records, not of the batches */
+        nh.log_len = batch.pos;
+        nh.log_crc = batch.crc;
+        rc = write_headers(&nh);
+    }
+    if (rc != AOF_OK) {
+        disk_failed("kv: cannot write the log, error -", COLO_E_IO);
+    }
+    aof.h = nh;
+    memcpy(aof.tail, tail, SECTOR);
+    return AOF_OK;
+}
+
 /* ---- compaction ---- */
 
 int aof_compact(void) {
     if (!aof.enabled) {
         return AOF_OK;
     }
+    if (aof_commit() != AOF_OK) {
+        return AOF_ERR_IO;
+    }
     uint32_t other = aof.h.region ^ 1u;
     int64_t now = db_now_ms();
     aof_writer w;
     unsigned char tail[SECTOR];
     w_begin(&w, other, 0, 0, NULL);
+    if (aof.fsync != AOF_FSYNC_EVERYSEC) {
+        kv_arg cfg[4] = {
+            {(const unsigned char *)"CONFIG", 6},
+            {(const unsigned char *)"SET", 3},
+            {(const unsigned char *)"appendfsync", 11},
+            {(const unsigned char *)aof_fsync_name(aof.fsync), strlen(aof_fsync_name(aof.fsync))},
+        };
+        w_put_record(&w, 4, cfg);
+    }
     for (uint32_t i = 0; i < kv_db.nall; i++) {
         const kv_entry *e = kv_db.all[i];
         if (db_is_expired(e, now)) {
@@ -279,15 +368,15 @@ int aof_compact(void) {
         }
     }
     if (w_end(&w, tail) != AOF_OK) {
-        return AOF_ERR_IO;
+        disk_failed("kv: cannot write the compacted log, error -", COLO_E_IO);
     }
     aof_header nh = aof.h;
     nh.region = other;
     nh.seq++;
     nh.log_len = w.pos;
     nh.log_crc = w.crc;
-    if (write_header(&nh) != AOF_OK) {
-        return AOF_ERR_IO;
+    if (write_headers(&nh) != AOF_OK) {
+        disk_failed("kv: cannot write the log header, error -", COLO_E_IO);
     }
     log_num(COLO_LOG_INFO, "kv: log compacted to ", nh.log_len, " bytes");
     aof.h = nh;
@@ -314,11 +403,11 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
     }
     uint64_t len = record_len(argc, argv);
     uint64_t limit = aof.h.region_size - (kind == AOF_APPEND_SHRINK ? 0 : aof.reserve);
-    if (len > limit || aof.h.log_len > limit - len) {
+    if (len > limit || log_len_now() > limit - len) {
         if (!compaction_useful()) {
             return AOF_ERR_FULL;
         }
-        int r = aof_compact();
+        int r = aof_compact(); /* commits the open batch first */
         if (r != AOF_OK) {
             return r;
         }
@@ -326,35 +415,74 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
             return AOF_ERR_FULL;
         }
     }
-    aof_writer w;
-    unsigned char tail[SECTOR];
-    w_begin(&w, aof.h.region, aof.h.log_len, aof.h.log_crc, aof.tail);
-    w_put_record(&w, argc, argv);
-    if (w_end(&w, tail) != AOF_OK) {
-        return AOF_ERR_IO;
+    if (!batch_open) {
+        w_begin(&batch, aof.h.region, aof.h.log_len, aof.h.log_crc, aof.tail);
+        batch_open = 1;
+        batch_records = 0;
     }
-    aof_header nh = aof.h;
-    nh.seq++;
-    nh.log_len = w.pos;
-    nh.log_crc = w.crc;
-    if (write_header(&nh) != AOF_OK) {
-        return AOF_ERR_IO;
+    w_put_record(&batch, argc, argv);
+    if (batch.err != AOF_OK) {
+        disk_failed("kv: cannot write the log, error -", COLO_E_IO);
     }
-    aof.h = nh;
-    memcpy(aof.tail, tail, SECTOR);
+    batch_records++;
     aof.appended_since_compact += len;
     return AOF_OK;
 }
 
 void aof_sync(void) {
-    if (aof.dirty) {
-        aof.dirty = 0;
-        int r = colo_disk_flush();
-        if (r != COLO_OK) {
-            log_num(COLO_LOG_ERROR, "kv: disk flush failed, error -", (uint64_t)-(int64_t)r, "");
+    if (aof_commit() != AOF_OK || !aof.dirty) {
+        return;
+    }
+    switch (aof.fsync) {
+    case AOF_FSYNC_ALWAYS:
+        flush_now();
+        break;
+    case AOF_FSYNC_EVERYSEC:
+        if (second_passed()) {
+            flush_now();
         }
+        break;
+    default: /* no: the host flushes when it likes */
+        break;
     }
 }
+
+void aof_tick(void) {
+    if (aof.enabled && aof.dirty && aof.fsync == AOF_FSYNC_EVERYSEC && batch_open == 0 &&
+        second_passed()) {
+        flush_now();
+    }
+}
+
+int aof_fsync_policy(void) { return aof.fsync; }
+
+
+const char *aof_fsync_name(int policy) {
+    switch (policy) {
+    case AOF_FSYNC_ALWAYS:
+        return "always";
+    case AOF_FSYNC_NO:
+        return "no";
+    default:
+        return "everysec";
+    }
+}
+
+int aof_fsync_parse(const unsigned char *p, size_t n) {
+    kv_arg a = {p, n};
+    if (kv_arg_is(&a, "always")) {
+        return AOF_FSYNC_ALWAYS;
+    }
+    if (kv_arg_is(&a, "everysec")) {
+        return AOF_FSYNC_EVERYSEC;
+    }
+    if (kv_arg_is(&a, "no")) {
+        return AOF_FSYNC_NO;
+    }
+    return -1;
+}
+
+void aof_set_fsync(int policy) { aof.fsync = policy; }
 
 /* ---- boot: header selection, formatting, replay ---- */
 
@@ -384,7 +512,8 @@ static int load_header(void) {
             return AOF_ERR_IO;
         }
         st[i] = decode_header(hdr_buf, &hs[i]);
-        if (st[i] == HDR_VALID && (!header_fits(&hs[i]) || hs[i].seq % 2u != (uint64_t)i)) {
+        /* a header may sit in either slot: both hold the newest one after a batch */
+        if (st[i] == HDR_VALID && !header_fits(&hs[i])) {
             st[i] = HDR_BAD;
         }
     }
@@ -470,6 +599,8 @@ static int replay(void) {
 
 int aof_open(void) {
     memset(&aof, 0, sizeof aof);
+    aof.fsync = AOF_FSYNC_EVERYSEC;
+    batch_open = 0;
     aof.disk_size = colo_disk_size();
     if (aof.disk_size <= 0) {
         log_msg(COLO_LOG_INFO, "kv: no disk, running in memory only");

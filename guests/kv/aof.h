@@ -3,7 +3,8 @@
  *
  * Disk layout (sector = 512 bytes, all integers little-endian):
  *
- *   sector 0, sector 1   two header copies; header number `seq` lives in sector seq % 2
+ *   sector 0, sector 1   two header copies: a new header is written to sector seq % 2, then to the
+ *                        other (seq counts records logged plus compactions)
  *   region 0             [1024, 1024 + R)
  *   region 1             [1024 + R, 1024 + 2R)      R = region_size, a multiple of 512
  *
@@ -16,10 +17,23 @@
  *   SET key value [PXAT ms] | MSET k v [k v ...] | DEL key [key ...] (also UNLINK) |
  *   PEXPIREAT key ms | PERSIST key | FLUSHALL
  *
- * Appending a record writes the log's partially filled last sector (kept in memory) plus the new
- * bytes, then a new header in the other header slot. A torn header fails its checksum and the
- * previous one (still describing a consistent, shorter log) is used. Compaction writes a
- * snapshot of the live keys into the inactive region and switches by writing the header.
+ *   CONFIG SET appendfsync always|no   (the fsync policy, when not the default)
+ *
+ * Appending is batched like Redis's AOF: the records of the commands handled in one event go to
+ * an in-memory stage; before the event's replies are sent (and at its end) the batch is written
+ * once: the log's partially filled last sector (kept in memory) plus the new bytes, then the new
+ * header in both slots (so the disk's bytes depend on the records only, not on the batching). Then the disk is flushed per the fsync policy (`appendfsync`,
+ * set with CONFIG SET): always (before the replies go), everysec (default: at most a second
+ * after a write, also from the expiry timer) or no (never asked; the host flushes on its own).
+ * A torn header fails its checksum and the previous one (still describing a consistent, shorter
+ * log) is used. Compaction writes a snapshot of the live keys into the inactive region and
+ * switches by writing the header.
+ *
+ * A write or flush that fails after boot (the disk failed; with a write-behind host possibly a
+ * write made earlier) makes the guest trap under every policy: the VM crashes, the replies not
+ * yet sent never go out, and a crashed primary is failed over to its secondary (which ran the
+ * same commands on its own disk). Answering errors instead would release them to clients while
+ * a healthy secondary could have answered.
  */
 #ifndef KV_AOF_H
 #define KV_AOF_H
@@ -50,13 +64,28 @@ int aof_open(void);
 
 int aof_enabled(void);
 
-/* Append one record (compacting first when it does not fit). AOF_OK or an error above. */
+enum { AOF_FSYNC_EVERYSEC = 0, AOF_FSYNC_ALWAYS = 1, AOF_FSYNC_NO = 2 };
+
+/* Add one record to the event's batch (compacting first when it does not fit). AOF_OK or an
+ * error above. */
 int aof_append(size_t argc, const kv_arg *argv, int kind);
+
+/* Write the open batch (data, then header). AOF_OK or AOF_ERR_IO. */
+int aof_commit(void);
+
+/* The fsync policy, its name, parsed from a name (-1: unknown), and set. */
+int aof_fsync_policy(void);
+const char *aof_fsync_name(int policy);
+int aof_fsync_parse(const unsigned char *p, size_t n);
+void aof_set_fsync(int policy);
+
+/* From a periodic timer: the everysec flush when the disk was written and stayed idle. */
+void aof_tick(void);
 
 /* Rewrite the log as a snapshot of the live keys now. AOF_OK or an error. */
 int aof_compact(void);
 
-/* colo_disk_flush() if anything was written since the last call. */
+/* Before replies are sent and at the end of an event: aof_commit(), then flush per policy. */
 void aof_sync(void);
 
 /* For INFO. */

@@ -140,14 +140,15 @@ static void reply_unknown_subcommand(const kv_arg *sub, const char *cmd) {
     reply_error3("ERR unknown subcommand '", sub->p, sub->n, suffix);
 }
 
-/* CONFIG GET answers the two parameters redis-benchmark asks for; others are unknown (empty). */
+/* CONFIG GET answers the parameters redis-benchmark asks for and appendfsync; others are
+ * unknown (empty). */
 static void config_get(size_t argc, const kv_arg *argv) {
-    static const char *const names[] = {"save", "appendonly"};
-    const char *values[] = {"", aof_enabled() ? "yes" : "no"};
-    int hit[2] = {0, 0};
+    static const char *const names[] = {"save", "appendonly", "appendfsync"};
+    const char *values[] = {"", aof_enabled() ? "yes" : "no", aof_fsync_name(aof_fsync_policy())};
+    int hit[3] = {0, 0, 0};
     long long count = 0;
     for (size_t i = 2; i < argc; i++) {
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 3; k++) {
             if (!hit[k] && glob_match(argv[i].p, argv[i].n, (const unsigned char *)names[k],
                                       strlen(names[k]))) {
                 hit[k] = 1;
@@ -156,12 +157,42 @@ static void config_get(size_t argc, const kv_arg *argv) {
         }
     }
     reply_array(count * 2);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         if (hit[k]) {
             reply_bulk_str(names[k]);
             reply_bulk_str(values[k]);
         }
     }
+}
+
+/* CONFIG SET: appendfsync (always|everysec|no) is logged and applied; others are accepted and
+ * ignored (redis-benchmark and clients set a few). The policy is part of the VM's state, so both
+ * replicas of a group follow it, and the log keeps it across a reboot from the disk. */
+static void config_set(size_t argc, const kv_arg *argv) {
+    int policy = -1;
+    for (size_t i = 2; i < argc; i += 2) {
+        if (kv_arg_is(&argv[i], "appendfsync")) {
+            policy = aof_fsync_parse(argv[i + 1].p, argv[i + 1].n);
+            if (policy < 0) {
+                reply_error("ERR CONFIG SET failed (possibly related to argument 'appendfsync')");
+                return;
+            }
+        }
+    }
+    if (policy >= 0 && policy != aof_fsync_policy()) {
+        const char *name = aof_fsync_name(policy);
+        kv_arg rec[4] = {
+            {(const unsigned char *)"CONFIG", 6},
+            {(const unsigned char *)"SET", 3},
+            {(const unsigned char *)"appendfsync", 11},
+            {(const unsigned char *)name, strlen(name)},
+        };
+        if (cmd_log(4, rec, AOF_APPEND_SHRINK) != 0) {
+            return;
+        }
+        aof_set_fsync(policy);
+    }
+    reply_ok();
 }
 
 void cmd_config(kv_ctx *c, size_t argc, const kv_arg *argv) {
@@ -177,7 +208,7 @@ void cmd_config(kv_ctx *c, size_t argc, const kv_arg *argv) {
         if (argc < 4 || argc % 2 != 0) {
             reply_wrong_arity("config|set");
         } else {
-            reply_ok();
+            config_set(argc, argv);
         }
     } else if (kv_arg_is(sub, "resetstat")) {
         kv_stats.commands = 0;

@@ -164,5 +164,7 @@ COLO_EXPORT("colo_on_timer") void colo_on_timer(int32_t id) {
     }
     db_update_clock();
     db_active_expire();
+    aof_sync(); /* expiry may have logged deletions */
+    aof_tick();
     arm_expire_timer();
 }

@@ -85,6 +85,15 @@ int kv_replay_apply(size_t argc, const kv_arg *argv) {
         dict_set_expire(&kv_db, e, at);
         return 0;
     }
+    if (kv_arg_is(cmd, "config")) {
+        int policy;
+        if (argc != 4 || !kv_arg_is(&argv[1], "set") || !kv_arg_is(&argv[2], "appendfsync") ||
+            (policy = aof_fsync_parse(argv[3].p, argv[3].n)) < 0) {
+            return -1;
+        }
+        aof_set_fsync(policy);
+        return 0;
+    }
     if (kv_arg_is(cmd, "flushall")) {
         dict_clear(&kv_db);
         return 0;

@@ -3,6 +3,7 @@ package dev.coloha.bench;
 import dev.coloha.microvm.device.FileBlockDevice;
 import dev.coloha.microvm.device.FlushPolicy;
 import dev.coloha.wire.block.BlockClient;
+import dev.coloha.wire.block.WriteBehind;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -39,8 +40,14 @@ import java.util.stream.Stream;
  *
  * <p>Every case writes {@code writes} blocks (after a warm-up) at sequential offsets of a 256 MiB
  * volume, one at a time as a guest does (the VM thread waits for each), with the same flush policy
- * everywhere (default INTERVAL, the agent's default). "kv pattern" is what the kv guest does per
- * command: a 512-byte log tail write, a 512-byte header write and a flush.
+ * everywhere (default INTERVAL, the agent's default). "mirror" is a synchronous call per write over
+ * the loopback HTTP stream, "mirror unix" the same over the mirror's Unix-domain socket.
+ *
+ * <p>"kv" is what the kv guest does per command without pipelining (a batch of one command): a
+ * 512-byte log tail write and the 512-byte header written to its two slots, then, under {@code
+ * appendfsync everysec}, a flush at most once a second, under {@code always} a flush per command.
+ * Its mirror cases go through the agent's device path, {@link WriteBehind} (writes queued, a flush
+ * waits for them).
  */
 public final class MirrorWriteHarness {
   private static final long VOLUME = 256L << 20;
@@ -144,16 +151,38 @@ public final class MirrorWriteHarness {
           int n = block == 65536 ? writes / 4 : writes;
           Path image = tmp.resolve("file-" + block + ".img");
           results.add(run("file", block, n, fileDisk(image, fp), null));
-          results.add(run("mirror", block, n, mirrorDisk(primary, "solo"), null));
+          results.add(run("mirror", block, n, mirrorDisk(URI.create(primary.url()), "solo"), null));
+          results.add(run("mirror unix", block, n, mirrorDisk(primary.socket(), "solo"), null));
           try (Checkpoints cps = new Checkpoints(secondary, "pair", 500)) {
-            results.add(run("mirror+replica", block, n, mirrorDisk(primary, "pair"), cps));
+            results.add(
+                run(
+                    "mirror+replica",
+                    block,
+                    n,
+                    mirrorDisk(URI.create(primary.url()), "pair"),
+                    cps));
           }
           primary.awaitDrained("pair");
         }
-        results.add(runKv("file", writes, fileDisk(tmp.resolve("file-kv.img"), fp), null));
-        results.add(runKv("mirror", writes, mirrorDisk(primary, "solo"), null));
-        try (Checkpoints cps = new Checkpoints(secondary, "pair", 500)) {
-          results.add(runKv("mirror+replica", writes, mirrorDisk(primary, "pair"), cps));
+        for (boolean always : new boolean[] {false, true}) {
+          int n = always && fp == FlushPolicy.FSYNC ? Math.min(writes, 2_000) : writes;
+          results.add(
+              runKv(
+                  "file",
+                  n,
+                  fileDisk(tmp.resolve("file-kv-" + always + ".img"), fp),
+                  null,
+                  always));
+          results.add(
+              runKv(
+                  "mirror http", n, writeBehind(URI.create(primary.url()), "solo"), null, always));
+          results.add(runKv("mirror unix", n, writeBehind(primary.socket(), "solo"), null, always));
+          try (Checkpoints cps = new Checkpoints(secondary, "pair", 500)) {
+            results.add(
+                runKv(
+                    "mirror+replica unix", n, writeBehind(primary.socket(), "pair"), cps, always));
+          }
+          primary.awaitDrained("pair");
         }
         print(results);
       }
@@ -191,9 +220,38 @@ public final class MirrorWriteHarness {
     };
   }
 
-  private static Disk mirrorDisk(Node node, String volume) {
-    BlockClient c =
-        BlockClient.connect(URI.create(node.url()), volume, 0, BlockClient.Options.defaults());
+  /** The agent's device path: write-behind on an I/O stream to {@code mirror}. */
+  private static Disk writeBehind(URI mirror, String volume) {
+    WriteBehind d =
+        new WriteBehind(
+            () -> BlockClient.connect(mirror, volume, 0, BlockClient.Options.defaults()),
+            WriteBehind.Limits.defaults());
+    return new Disk() {
+      @Override
+      public void write(long offset, byte[] data) {
+        d.write(offset, data, 0, data.length);
+      }
+
+      @Override
+      public void flush() {
+        d.flush();
+      }
+
+      @Override
+      public void barrier(long n) {
+        d.barrier(n);
+      }
+
+      @Override
+      public void close() {
+        d.flush();
+        d.close();
+      }
+    };
+  }
+
+  private static Disk mirrorDisk(URI mirror, String volume) {
+    BlockClient c = BlockClient.connect(mirror, volume, 0, BlockClient.Options.defaults());
     return new Disk() {
       @Override
       public void write(long offset, byte[] data) {
@@ -245,15 +303,20 @@ public final class MirrorWriteHarness {
     }
   }
 
-  /** The kv guest's pattern per command: tail sector, header sector, flush. */
-  private static Result runKv(String name, int commands, Disk disk, Checkpoints cps)
+  /**
+   * The kv guest's pattern per command (a batch of one): tail sector, header in two slots, a flush
+   * per command ({@code always}) or at most once a second ({@code everysec}).
+   */
+  private static Result runKv(String name, int commands, Disk disk, Checkpoints cps, boolean always)
       throws Exception {
     try (disk) {
       byte[] sector = new byte[512];
       new Random(1).nextBytes(sector);
+      long lastFlush = System.nanoTime();
       for (int i = 0; i < Math.min(commands, 2_000); i++) {
         disk.write(1024 + (i % 1000) * 512L, sector);
         disk.write((i % 2) * 512L, sector);
+        disk.write(((i + 1) % 2) * 512L, sector);
         disk.flush();
       }
       long[] nanos = new long[commands];
@@ -262,14 +325,20 @@ public final class MirrorWriteHarness {
         long s = System.nanoTime();
         disk.write(1024 + (i % 100_000) * 512L, sector);
         disk.write((i % 2) * 512L, sector);
-        disk.flush();
+        disk.write(((i + 1) % 2) * 512L, sector);
+        if (always || s - lastFlush >= 1_000_000_000L) {
+          disk.flush();
+          lastFlush = s;
+        }
         nanos[i] = System.nanoTime() - s;
         if (cps != null) {
           cps.wrote(disk);
         }
       }
+      disk.flush(); // the last commands are durable too
       double seconds = (System.nanoTime() - t0) / 1e9;
-      return new Result(name + " (kv pattern)", 512, commands, seconds, nanos);
+      return new Result(
+          name + (always ? " kv always" : " kv everysec"), 512, commands, seconds, nanos);
     }
   }
 
@@ -323,7 +392,7 @@ public final class MirrorWriteHarness {
     byte[] data = new byte[block];
     new Random(3).nextBytes(data);
     long t0 = System.nanoTime();
-    Disk disk = mirrorDisk(primary, "pair");
+    Disk disk = mirrorDisk(URI.create(primary.url()), "pair");
     try (BlockClient c =
             BlockClient.connect(
                 URI.create(primary.url()), "pair", 0, BlockClient.Options.defaults());
@@ -408,11 +477,18 @@ public final class MirrorWriteHarness {
   private static final class Node implements AutoCloseable {
     private final Process process;
     private final int port;
+    private final Path socket;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private Node(Process process, int port) {
+    private Node(Process process, int port, Path socket) {
       this.process = process;
       this.port = port;
+      this.socket = socket;
+    }
+
+    /** The mirror's Unix-domain socket (the local transport). */
+    URI socket() {
+      return URI.create("unix:" + socket);
     }
 
     static Node start(Path jar, Path data, String policy) throws Exception {
@@ -430,12 +506,13 @@ public final class MirrorWriteHarness {
                   "--server.address=127.0.0.1",
                   "--colo.mirror.data-dir=" + data.toAbsolutePath(),
                   "--colo.mirror.flush-policy=" + policy,
+                  "--colo.mirror.io.unix-socket=" + data.toAbsolutePath().resolve("io.sock"),
                   "--logging.level.root=WARN")
               .redirectErrorStream(true)
               .redirectOutput(data.resolve("mirror.log").toFile())
               .start();
-      Node n = new Node(p, port);
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      Node n = new Node(p, port, data.toAbsolutePath().resolve("io.sock"));
+      long deadline = System.nanoTime() + Duration.ofSeconds(600).toNanos(); // a loaded machine
       while (true) {
         try {
           if (n.status("/actuator/health") == 200) {

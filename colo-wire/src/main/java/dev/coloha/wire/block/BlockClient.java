@@ -6,11 +6,18 @@ import dev.coloha.wire.frame.FrameInput;
 import dev.coloha.wire.frame.FrameOutput;
 import dev.coloha.wire.http.HttpStream;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -25,17 +32,23 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One attachment of a volume on a disk mirror: a persistent full-duplex HTTP stream ({@code POST
- * /v1/volumes/{id}/io?epoch=E}) carrying request frames one way and reply frames the other. Calls
- * are synchronous with a timeout; several threads may call at once, their requests are pipelined
- * and matched to replies by id.
+ * One attachment of a volume on a disk mirror: a persistent full-duplex stream carrying request
+ * frames one way and reply frames the other, either an HTTP stream ({@code POST
+ * /v1/volumes/{id}/io?epoch=E}, any host) or the mirror's Unix-domain socket ({@code
+ * unix:/path/to/io.sock}, same host: an ATTACH frame instead of the HTTP request head). The
+ * synchronous calls wait for their reply with a timeout; several threads may call at once, their
+ * requests are pipelined and matched to replies by id.
+ *
+ * <p>As a {@link BlockPipe} it also sends requests without waiting: a write stays in the send
+ * buffer (frames are batched) until a later request that needs an answer, {@link #push()}, or a
+ * full buffer sends it.
  *
  * <p>Every failure is a typed {@link ColoException}: the mirror's own (stale epoch, sector range,
  * limits, volume state, barrier order...) rebuilt from its FAIL frame, {@link
  * MirrorTimeoutException} when no reply came in time, {@link MirrorUnavailableException} once the
  * connection is gone (the client is then broken for good: open a new one).
  */
-public final class BlockClient implements AutoCloseable {
+public final class BlockClient implements BlockPipe {
   private static final ScheduledExecutorService HEARTBEATS =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().daemon().name("block-client-heartbeat").factory());
@@ -79,7 +92,8 @@ public final class BlockClient implements AutoCloseable {
   }
 
   private final String volume;
-  private final HttpStream http;
+  private final OutputStream body;
+  private final AutoCloseable connection;
   private final FrameOutput out;
   private final BlockFrameCodec encoder = new BlockFrameCodec();
   private final Options options;
@@ -91,13 +105,20 @@ public final class BlockClient implements AutoCloseable {
   private final ScheduledFuture<?> heartbeat;
   private volatile long epoch;
   private volatile long lastSentNanos = System.nanoTime();
+  private volatile long lastReceivedNanos = System.nanoTime();
   private volatile ColoException broken;
 
   private BlockClient(
-      String volume, HttpStream http, FrameInput in, BlockFrame.Hello hello, Options options) {
+      String volume,
+      OutputStream body,
+      AutoCloseable connection,
+      FrameInput in,
+      BlockFrame.Hello hello,
+      Options options) {
     this.volume = volume;
-    this.http = http;
-    this.out = new FrameOutput(http.body());
+    this.body = body;
+    this.connection = connection;
+    this.out = new FrameOutput(body);
     this.options = options;
     this.epoch = hello.epoch();
     this.sizeBytes = hello.sizeBytes();
@@ -112,13 +133,17 @@ public final class BlockClient implements AutoCloseable {
 
   /**
    * Attaches to {@code volume} on the mirror at {@code mirror} (e.g. {@code http://127.0.0.1:7702})
-   * in {@code epoch}.
+   * in {@code epoch}; a {@code unix:} URI (e.g. {@code unix:/run/colo/mirror-io.sock}) is the
+   * mirror's Unix-domain socket on this host.
    *
    * @throws dev.coloha.wire.StaleEpochException if the volume is in a newer epoch
    * @throws VolumeNotFoundException if the mirror has no such volume
    * @throws MirrorUnavailableException if the mirror cannot be reached
    */
   public static BlockClient connect(URI mirror, String volume, long epoch, Options options) {
+    if ("unix".equals(mirror.getScheme())) {
+      return connectUnix(Path.of(mirror.getSchemeSpecificPart()), volume, epoch, options);
+    }
     String base = mirror.toString().replaceAll("/+$", "");
     URI uri =
         URI.create(
@@ -146,13 +171,60 @@ public final class BlockClient implements AutoCloseable {
       if (!(first instanceof BlockFrame.Hello hello)) {
         throw new CorruptStreamException("the mirror's I/O stream did not start with HELLO");
       }
-      return new BlockClient(volume, s, in, hello, options);
+      return new BlockClient(volume, s.body(), s, in, hello, options);
     } catch (IOException e) {
       s.close();
       throw new MirrorUnavailableException("the mirror at " + mirror + " failed: " + e, e);
     } catch (RuntimeException e) {
       s.close();
       throw e;
+    }
+  }
+
+  /**
+   * Attaches to {@code volume} through the mirror's Unix-domain socket at {@code socket} (agent and
+   * mirror on one host): an ATTACH frame, then the same frames as the HTTP stream. A refusal is an
+   * ERROR frame with the same typed error as the HTTP problem document.
+   */
+  public static BlockClient connectUnix(Path socket, String volume, long epoch, Options options) {
+    SocketChannel ch;
+    try {
+      ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+      ch.connect(UnixDomainSocketAddress.of(socket));
+    } catch (IOException e) {
+      throw new MirrorUnavailableException("cannot reach the mirror at unix:" + socket, e);
+    }
+    try {
+      OutputStream body = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+      BlockFrameCodec codec = new BlockFrameCodec();
+      codec.write(new BlockFrame.Attach(volume, epoch), new FrameOutput(body));
+      body.flush();
+      InputStream replies = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16);
+      FrameInput in = new FrameInput(replies, options.maxFrame());
+      BlockFrame first = codec.read(in);
+      switch (first) {
+        case BlockFrame.Hello hello -> {
+          return new BlockClient(volume, body, ch, in, hello, options);
+        }
+        case BlockFrame.Error e -> throw BlockErrors.fromWire(e.type(), e.message(), e.details());
+        case null -> throw new MirrorUnavailableException("the mirror closed unix:" + socket);
+        default ->
+            throw new CorruptStreamException("the mirror's I/O stream did not start with HELLO");
+      }
+    } catch (IOException e) {
+      close(ch);
+      throw new MirrorUnavailableException("the mirror at unix:" + socket + " failed: " + e, e);
+    } catch (RuntimeException e) {
+      close(ch);
+      throw e;
+    }
+  }
+
+  private static void close(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      // closing anyway
     }
   }
 
@@ -251,6 +323,75 @@ public final class BlockClient implements AutoCloseable {
     epoch = newEpoch;
   }
 
+  // ---- BlockPipe: requests sent without waiting ------------------------------------------------
+
+  @Override
+  public CompletableFuture<Void> sendWrite(long offset, byte[] data) {
+    return submit(new BlockFrame.Write(ids.incrementAndGet(), offset, data), false)
+        .thenApply(
+            r -> {
+              done(r);
+              return null;
+            });
+  }
+
+  @Override
+  public CompletableFuture<byte[]> sendRead(long offset, int length) {
+    return submit(new BlockFrame.Read(ids.incrementAndGet(), offset, length), true)
+        .thenApply(
+            r -> {
+              if (!(r instanceof BlockFrame.Data d) || d.data().length != length) {
+                throw new CorruptStreamException(
+                    "reply to READ of " + length + " bytes is " + describe(r));
+              }
+              return d.data();
+            });
+  }
+
+  @Override
+  public CompletableFuture<Long> sendFlush() {
+    return submit(new BlockFrame.Flush(ids.incrementAndGet()), true).thenApply(BlockClient::done);
+  }
+
+  @Override
+  public CompletableFuture<Long> sendBarrier(long n) {
+    return submit(new BlockFrame.Barrier(ids.incrementAndGet(), n), true)
+        .thenApply(BlockClient::done);
+  }
+
+  @Override
+  public CompletableFuture<Long> sendCommit(long n) {
+    return submit(new BlockFrame.Commit(ids.incrementAndGet(), n), true)
+        .thenApply(BlockClient::done);
+  }
+
+  @Override
+  public CompletableFuture<Long> sendFailover(long newEpoch) {
+    return submit(new BlockFrame.Failover(ids.incrementAndGet(), newEpoch), true)
+        .thenApply(
+            r -> {
+              long e = done(r);
+              epoch = newEpoch;
+              return e;
+            });
+  }
+
+  /** Sends whatever requests wait in the send buffer. */
+  @Override
+  public void push() {
+    if (broken != null) {
+      return;
+    }
+    try {
+      synchronized (this) {
+        out.flush();
+        lastSentNanos = System.nanoTime();
+      }
+    } catch (IOException e) {
+      fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
+    }
+  }
+
   // ---- plumbing -------------------------------------------------------------------------------
 
   private BlockFrame call(BlockFrame.Request request) {
@@ -279,6 +420,10 @@ public final class BlockClient implements AutoCloseable {
   }
 
   private CompletableFuture<BlockFrame> submit(BlockFrame.Request request) {
+    return submit(request, true);
+  }
+
+  private CompletableFuture<BlockFrame> submit(BlockFrame.Request request, boolean push) {
     CompletableFuture<BlockFrame> f = new CompletableFuture<>();
     ColoException b = broken;
     if (b != null) {
@@ -287,7 +432,7 @@ public final class BlockClient implements AutoCloseable {
     }
     pending.put(request.id(), f);
     try {
-      send(request);
+      send(request, push);
     } catch (IOException e) {
       fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
     }
@@ -298,9 +443,15 @@ public final class BlockClient implements AutoCloseable {
   }
 
   private synchronized void send(BlockFrame frame) throws IOException {
+    send(frame, true);
+  }
+
+  private synchronized void send(BlockFrame frame, boolean push) throws IOException {
     encoder.write(frame, out);
-    out.flush();
-    lastSentNanos = System.nanoTime();
+    if (push) {
+      out.flush();
+      lastSentNanos = System.nanoTime();
+    }
   }
 
   private static long done(BlockFrame reply) {
@@ -319,6 +470,7 @@ public final class BlockClient implements AutoCloseable {
     try {
       while (true) {
         BlockFrame f = decoder.read(in);
+        lastReceivedNanos = System.nanoTime();
         switch (f) {
           case null -> {
             fail(new MirrorUnavailableException("the mirror ended the stream of " + volume));
@@ -365,7 +517,7 @@ public final class BlockClient implements AutoCloseable {
       broken = cause;
     }
     heartbeat.cancel(false);
-    http.close();
+    close(connection);
     for (Long id : pending.keySet()) {
       CompletableFuture<BlockFrame> p = pending.remove(id);
       if (p != null) {
@@ -376,6 +528,14 @@ public final class BlockClient implements AutoCloseable {
 
   private void heartbeat() {
     if (broken != null) {
+      return;
+    }
+    long silent = System.nanoTime() - lastReceivedNanos;
+    if (silent > options.streamTimeout().toNanos()) {
+      // the HTTP socket has a read timeout; a Unix-domain socket has none
+      fail(
+          new MirrorUnavailableException(
+              "no frame from the mirror within " + options.streamTimeout() + " on " + volume));
       return;
     }
     long idle = System.nanoTime() - lastSentNanos;
@@ -394,7 +554,7 @@ public final class BlockClient implements AutoCloseable {
     if (broken == null) {
       try {
         send(new BlockFrame.End());
-        http.body().close();
+        body.close();
       } catch (IOException | RuntimeException e) {
         // closing anyway
       }

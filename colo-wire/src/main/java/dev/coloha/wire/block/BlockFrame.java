@@ -18,6 +18,13 @@ public sealed interface BlockFrame {
 
   // ---- I/O stream: requests (agent to mirror) ----------------------------------------------
 
+  /**
+   * First frame of an I/O stream on the mirror's Unix-domain socket (what the HTTP request line
+   * says on the HTTP stream): attach to {@code volume} in {@code epoch}. Answered by {@link Hello}
+   * or, refused, by {@link Error}.
+   */
+  record Attach(String volume, long epoch) implements BlockFrame {}
+
   /** A request of the I/O stream; its reply carries the same id. */
   sealed interface Request extends BlockFrame {
     long id();

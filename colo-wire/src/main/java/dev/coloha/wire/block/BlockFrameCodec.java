@@ -21,6 +21,7 @@ public final class BlockFrameCodec {
   public static final int BARRIER = 0x43;
   public static final int COMMIT = 0x44;
   public static final int FAILOVER = 0x45;
+  public static final int ATTACH = 0x4e;
   public static final int HEARTBEAT = 0x4f;
   public static final int HELLO = 0x50;
   public static final int DATA = 0x51;
@@ -48,6 +49,7 @@ public final class BlockFrameCodec {
   public void write(BlockFrame f, FrameOutput out) throws IOException {
     head.reset();
     switch (f) {
+      case BlockFrame.Attach a -> small(out, ATTACH, head.utf8(cut(a.volume())).i64(a.epoch()));
       case BlockFrame.Read r -> small(out, READ, head.i64(r.id()).i64(r.offset()).i32(r.length()));
       case BlockFrame.Write w -> withData(out, WRITE, head.i64(w.id()).i64(w.offset()), w.data());
       case BlockFrame.Flush fl -> small(out, FLUSH, head.i64(fl.id()));
@@ -120,6 +122,7 @@ public final class BlockFrameCodec {
     Payload p = new Payload(in.body(h));
     BlockFrame f =
         switch (h.type()) {
+          case ATTACH -> new BlockFrame.Attach(p.utf8(MAX_STRING), p.i64());
           case READ -> new BlockFrame.Read(p.i64(), offset(p.i64()), length(p.i32()));
           case WRITE -> new BlockFrame.Write(p.i64(), offset(p.i64()), p.bytes(p.remaining()));
           case FLUSH -> new BlockFrame.Flush(p.i64());

@@ -2,12 +2,15 @@ package dev.coloha.mirror.config;
 
 import dev.coloha.mirror.metrics.MirrorMetrics;
 import dev.coloha.mirror.replication.HttpReplicaTransport;
+import dev.coloha.mirror.stream.UnixIoServer;
 import dev.coloha.mirror.volume.VolumeSettings;
 import dev.coloha.mirror.volume.Volumes;
 import dev.coloha.web.health.DataDirectoryHealth;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -55,7 +58,16 @@ public class MirrorConfiguration {
   }
 
   @Bean
-  StreamShutdown streamShutdown(Volumes volumes) {
-    return new StreamShutdown(volumes);
+  StreamShutdown streamShutdown(Volumes volumes, ObjectProvider<UnixIoServer> unixIo) {
+    return new StreamShutdown(volumes, unixIo.getIfAvailable());
+  }
+
+  /** The I/O streams of agents on this host on a Unix-domain socket, when one is configured. */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnProperty("colo.mirror.io.unix-socket")
+  UnixIoServer unixIoServer(MirrorProperties props, Volumes volumes, MirrorMetrics metrics)
+      throws IOException {
+    return UnixIoServer.start(
+        props.io().unixSocket(), volumes, metrics, (int) props.io().maxFrame().toBytes());
   }
 }

@@ -40,9 +40,13 @@ public record MirrorProperties(
   /**
    * @param maxRequest largest single read or write (a larger one is refused, the stream goes on)
    * @param maxFrame largest frame read from any stream (a larger one ends the stream)
+   * @param unixSocket a Unix-domain socket for the I/O streams of agents on this host (the agent's
+   *     {@code colo.agent.mirror.local-socket}), besides the HTTP stream; none by default
    */
   public record Io(
-      @DefaultValue("1MB") DataSize maxRequest, @DefaultValue("4MB") DataSize maxFrame) {}
+      @DefaultValue("1MB") DataSize maxRequest,
+      @DefaultValue("4MB") DataSize maxFrame,
+      Path unixSocket) {}
 
   /**
    * @param maxPendingBytes primary writes held hidden until their barrier commits; above it the

@@ -1,5 +1,6 @@
 package dev.coloha.mirror.config;
 
+import dev.coloha.mirror.stream.UnixIoServer;
 import dev.coloha.mirror.volume.Volumes;
 import org.springframework.context.SmartLifecycle;
 
@@ -10,10 +11,15 @@ import org.springframework.context.SmartLifecycle;
  */
 public class StreamShutdown implements SmartLifecycle {
   private final Volumes volumes;
+  private final UnixIoServer unixIo;
   private volatile boolean running;
 
-  public StreamShutdown(Volumes volumes) {
+  /**
+   * @param unixIo the Unix-domain socket's streams, or null
+   */
+  public StreamShutdown(Volumes volumes, UnixIoServer unixIo) {
     this.volumes = volumes;
+    this.unixIo = unixIo;
   }
 
   @Override
@@ -24,6 +30,9 @@ public class StreamShutdown implements SmartLifecycle {
   @Override
   public void stop() {
     running = false;
+    if (unixIo != null) {
+      unixIo.close();
+    }
     volumes.close();
   }
 

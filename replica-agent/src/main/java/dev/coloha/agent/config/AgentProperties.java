@@ -182,12 +182,21 @@ public record AgentProperties(
    * @param requestTimeout how long one disk request (read, write, flush, barrier, commit) may take
    * @param heartbeatInterval heartbeat period on an idle block stream
    * @param streamTimeout silence tolerated on a block stream before it counts as broken
+   * @param localSocket this host's mirror's Unix-domain socket ({@code colo.mirror.io.unix-socket}
+   *     of the mirror on the same host): when set, mirrored disks use it instead of the loopback
+   *     HTTP stream to the URL the coordinator gave; none by default
+   * @param maxQueuedWrites writes of one disk queued and not yet acknowledged by the mirror before
+   *     the VM's next write waits (write-behind backpressure)
+   * @param maxQueuedBytes bytes of those writes before the VM's next write waits
    */
   public record Mirror(
       @DefaultValue("2s") Duration connectTimeout,
       @DefaultValue("30s") Duration requestTimeout,
       @DefaultValue("1s") Duration heartbeatInterval,
-      @DefaultValue("10s") Duration streamTimeout) {}
+      @DefaultValue("10s") Duration streamTimeout,
+      Path localSocket,
+      @DefaultValue("4096") int maxQueuedWrites,
+      @DefaultValue("16MB") DataSize maxQueuedBytes) {}
 
   /** Convenience: every listed file name must be a plain name, never a path. */
   public static boolean isPlainName(String name) {

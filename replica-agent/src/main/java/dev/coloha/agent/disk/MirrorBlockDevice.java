@@ -5,6 +5,7 @@ import dev.coloha.wire.ColoException;
 import dev.coloha.wire.block.BlockClient;
 import dev.coloha.wire.block.MirrorUnavailableException;
 import dev.coloha.wire.block.VolumeRole;
+import dev.coloha.wire.block.WriteBehind;
 import java.io.IOException;
 import java.net.URI;
 import org.slf4j.Logger;
@@ -12,53 +13,86 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A paired VM's virtual disk on this host's disk mirror (docs/disk-mirror.md): every read, write,
- * flush and barrier goes over one persistent I/O stream ({@link BlockClient}), not an HTTP request
- * per block. A write returns once the mirror has written it locally (and, on a primary, queued it
- * for the secondary).
+ * flush and barrier goes over one persistent I/O stream ({@link BlockClient}: loopback HTTP, or the
+ * mirror's Unix-domain socket), not an HTTP request per block. Writes are written behind ({@link
+ * WriteBehind}): a write returns once it is queued on the stream; a read sees the VM's earlier
+ * writes; a flush returns when they are durable per the mirror's flush policy; a barrier when they
+ * are on the primary's mirror and queued for the secondary. A write that fails after it returned
+ * fails the next flush or barrier and every operation after it (the disk has failed).
  *
  * <p>On the primary the VM's checkpoint capture calls {@link #barrier(long)} at the pause. On the
  * secondary the replication code calls {@link #commit(long)} while the VM is paused for the apply
- * of checkpoint N, and {@link #failover(long)} when it takes over.
+ * of checkpoint N, and {@link #failover(long)} when it takes over. Its overlay writes take the same
+ * write-behind path as the primary's writes.
  *
  * <p>Block operations report a mirror's typed error as a {@link MirrorIOException} (the guest sees
- * a disk error; the cause says why). A broken connection is reopened on the next operation; the
- * operation in flight when it broke fails (it may or may not have been applied, like a disk request
- * interrupted by a crash). Called from the VM's thread; commit and failover from the replication
- * code while the VM is paused.
+ * a disk error; the cause says why). A stream that broke while no write was in flight is reopened
+ * on the next operation. Called from the VM's thread; commit and failover from the replication code
+ * while the VM is paused.
  */
 public final class MirrorBlockDevice implements BlockDevice {
   private static final Logger log = LoggerFactory.getLogger(MirrorBlockDevice.class);
 
-  private final URI mirror;
   private final String volume;
-  private final BlockClient.Options options;
-  private final long size;
+  private final WriteBehind disk;
   private volatile long epoch;
-  private volatile BlockClient client;
-  private volatile boolean closed;
 
   private MirrorBlockDevice(
-      URI mirror, String volume, BlockClient.Options options, BlockClient client) {
-    this.mirror = mirror;
+      URI mirror,
+      String volume,
+      long epoch,
+      BlockClient.Options options,
+      WriteBehind.Limits limits) {
     this.volume = volume;
-    this.options = options;
-    this.client = client;
-    this.size = client.sizeBytes();
-    this.epoch = client.epoch();
+    this.epoch = epoch;
+    boolean[] first = {true};
+    this.disk =
+        new WriteBehind(
+            () -> {
+              if (!first[0]) {
+                log.info(
+                    "reconnecting volume {} to the mirror at {} (epoch {})",
+                    volume,
+                    mirror,
+                    this.epoch);
+              }
+              first[0] = false;
+              BlockClient c = BlockClient.connect(mirror, volume, this.epoch, options);
+              this.epoch = c.epoch();
+              return c;
+            },
+            limits);
   }
 
   /**
-   * Attaches to {@code volume} on the mirror at {@code mirror} (this host's, e.g. {@code
-   * http://127.0.0.1:7702}) in {@code epoch}.
+   * Attaches to {@code volume} on the mirror at {@code mirror} (this host's: {@code
+   * http://127.0.0.1:7702}, or its socket {@code unix:/path/io.sock}) in {@code epoch}.
    *
+   * @param limits bounds of the write-behind queue
    * @throws dev.coloha.wire.StaleEpochException if the volume is in a newer epoch
    * @throws dev.coloha.wire.block.VolumeNotFoundException if there is no such volume
    * @throws MirrorUnavailableException if the mirror cannot be reached
    */
   public static MirrorBlockDevice open(
+      URI mirror,
+      String volume,
+      long epoch,
+      BlockClient.Options options,
+      WriteBehind.Limits limits) {
+    return new MirrorBlockDevice(mirror, volume, epoch, options, limits);
+  }
+
+  /**
+   * As {@link #open(URI, String, long, BlockClient.Options, WriteBehind.Limits)}, default queue.
+   */
+  public static MirrorBlockDevice open(
       URI mirror, String volume, long epoch, BlockClient.Options options) {
-    return new MirrorBlockDevice(
-        mirror, volume, options, BlockClient.connect(mirror, volume, epoch, options));
+    return open(
+        mirror,
+        volume,
+        epoch,
+        options,
+        WriteBehind.Limits.defaults().withTimeout(options.requestTimeout()));
   }
 
   public String volume() {
@@ -72,18 +106,23 @@ public final class MirrorBlockDevice implements BlockDevice {
 
   /** The volume's role when the stream was (re)opened. */
   public VolumeRole role() {
-    return client.role();
+    return disk.role();
+  }
+
+  /** Writes queued and not yet acknowledged by the mirror. */
+  public int pendingWrites() {
+    return disk.pendingWrites();
   }
 
   @Override
   public long sizeBytes() {
-    return size;
+    return disk.sizeBytes();
   }
 
   @Override
   public void read(long offset, byte[] dst, int dstOffset, int length) throws IOException {
     try {
-      live().read(offset, dst, dstOffset, length);
+      disk.read(offset, dst, dstOffset, length);
     } catch (ColoException e) {
       throw new MirrorIOException("disk read at " + offset, e);
     }
@@ -92,7 +131,7 @@ public final class MirrorBlockDevice implements BlockDevice {
   @Override
   public void write(long offset, byte[] src, int srcOffset, int length) throws IOException {
     try {
-      live().write(offset, src, srcOffset, length);
+      disk.write(offset, src, srcOffset, length);
     } catch (ColoException e) {
       throw new MirrorIOException("disk write at " + offset, e);
     }
@@ -101,17 +140,21 @@ public final class MirrorBlockDevice implements BlockDevice {
   @Override
   public void flush() throws IOException {
     try {
-      live().flush();
+      disk.flush();
     } catch (ColoException e) {
       throw new MirrorIOException("disk flush", e);
     }
   }
 
-  /** Marks disk barrier {@code n} on the primary: the writes before it belong to checkpoint n. */
+  /**
+   * Marks disk barrier {@code n} on the primary: the writes before it belong to checkpoint n.
+   * Returns once every earlier write is on the mirror and queued for the secondary; fails if any of
+   * them failed.
+   */
   @Override
   public void barrier(long n) throws IOException {
     try {
-      live().barrier(n);
+      disk.barrier(n);
     } catch (ColoException e) {
       throw new MirrorIOException("disk barrier " + n, e);
     }
@@ -140,7 +183,7 @@ public final class MirrorBlockDevice implements BlockDevice {
   }
 
   public long commit(long n) {
-    return live().commit(n);
+    return disk.commit(n);
   }
 
   /**
@@ -149,29 +192,12 @@ public final class MirrorBlockDevice implements BlockDevice {
    * on this device works in {@code newEpoch}.
    */
   public void failover(long newEpoch) {
-    live().failover(newEpoch);
+    disk.failover(newEpoch);
     epoch = newEpoch;
-  }
-
-  private BlockClient live() {
-    BlockClient c = client;
-    if (!c.isBroken()) {
-      return c;
-    }
-    synchronized (this) {
-      c = client;
-      if (c.isBroken() && !closed) {
-        log.info("reconnecting volume {} to the mirror at {} (epoch {})", volume, mirror, epoch);
-        c = BlockClient.connect(mirror, volume, epoch, options);
-        client = c;
-      }
-      return c;
-    }
   }
 
   @Override
   public void close() {
-    closed = true;
-    client.close();
+    disk.close();
   }
 }

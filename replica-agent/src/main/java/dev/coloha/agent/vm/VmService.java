@@ -23,8 +23,10 @@ import dev.coloha.wire.LimitExceededException;
 import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BlockClient;
 import dev.coloha.wire.block.BlockFrameCodec;
+import dev.coloha.wire.block.WriteBehind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -187,9 +189,11 @@ public final class VmService implements AutoCloseable {
   private BlockDevice openMirror(VmSpec spec) {
     var m = props.mirror();
     var md = spec.mirror();
+    URI mirror =
+        m.localSocket() != null ? URI.create("unix:" + m.localSocket().toAbsolutePath()) : md.url();
     MirrorBlockDevice device =
         MirrorBlockDevice.open(
-            md.url(),
+            mirror,
             md.volume(),
             md.epoch(),
             new BlockClient.Options(
@@ -198,7 +202,9 @@ public final class VmService implements AutoCloseable {
                 m.heartbeatInterval(),
                 m.streamTimeout(),
                 (int) props.vm().maxDiskRequest().toBytes() + BlockFrameCodec.MAX_HEADER,
-                headers.get()));
+                headers.get()),
+            new WriteBehind.Limits(
+                m.maxQueuedWrites(), m.maxQueuedBytes().toBytes(), m.requestTimeout()));
     if (device.sizeBytes() != spec.diskBytes()) {
       long actual = device.sizeBytes();
       device.close();

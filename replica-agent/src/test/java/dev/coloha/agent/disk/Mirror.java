@@ -11,10 +11,12 @@ import tools.jackson.databind.JsonNode;
 /** A real disk mirror in the test JVM, on an ephemeral loopback port. */
 final class Mirror implements AutoCloseable {
   private final ConfigurableApplicationContext context;
+  private final Path socket;
   private final int port;
 
-  private Mirror(ConfigurableApplicationContext context) {
+  private Mirror(ConfigurableApplicationContext context, Path socket) {
     this.context = context;
+    this.socket = socket;
     this.port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
   }
 
@@ -22,8 +24,12 @@ final class Mirror implements AutoCloseable {
     return start(name, data, 0);
   }
 
-  /** Starts a mirror on {@code port} (0: a free one). */
+  /**
+   * Starts a mirror on {@code port} (0: a free one), with its I/O streams also on the Unix-domain
+   * socket {@code <data>/io.sock}.
+   */
   static Mirror start(String name, Path data, int port) {
+    Path socket = data.resolve("io.sock");
     return new Mirror(
         new SpringApplicationBuilder(DiskMirrorApplication.class)
             .run(
@@ -35,7 +41,9 @@ final class Mirror implements AutoCloseable {
                 "--colo.mirror.data-dir=" + data,
                 "--colo.mirror.flush-policy=OS",
                 "--colo.mirror.replication.heartbeat-interval=100ms",
-                "--colo.mirror.replication.reconnect-backoff=50ms"));
+                "--colo.mirror.replication.reconnect-backoff=50ms",
+                "--colo.mirror.io.unix-socket=" + socket),
+        socket);
   }
 
   int port() {
@@ -44,6 +52,11 @@ final class Mirror implements AutoCloseable {
 
   URI uri() {
     return URI.create("http://127.0.0.1:" + port);
+  }
+
+  /** The local transport: the mirror's Unix-domain socket. */
+  URI socketUri() {
+    return URI.create("unix:" + socket.toAbsolutePath());
   }
 
   Http api() {

@@ -7,23 +7,31 @@ import static org.awaitility.Awaitility.await;
 import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BlockClient;
 import dev.coloha.wire.block.VolumeRole;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The agent's mirrored block device: typed errors as disk errors, reconnection, fencing. */
+/**
+ * The agent's mirrored block device over both transports (loopback HTTP stream, Unix-domain
+ * socket): typed errors as disk errors, write-behind with the failure reported by the next flush,
+ * reconnection, fencing.
+ */
 class MirrorBlockDeviceIT {
   @TempDir Path dir;
 
-  @Test
-  void mirrorErrorsAreDiskErrorsWithTheirTypeAndABrokenStreamIsReopened() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"http", "unix"})
+  void mirrorErrorsAreDiskErrorsWithTheirTypeAndABrokenStreamIsReopened(String transport)
+      throws Exception {
     Mirror m = Mirror.start("mirror", dir);
     int port = m.port();
     m.post("/v1/volumes", "{\"id\":\"d1\",\"sizeBytes\":1048576,\"epoch\":1}");
-    MirrorBlockDevice disk =
-        MirrorBlockDevice.open(m.uri(), "d1", 1, BlockClient.Options.defaults());
+    URI at = transport.equals("unix") ? m.socketUri() : m.uri();
+    MirrorBlockDevice disk = MirrorBlockDevice.open(at, "d1", 1, BlockClient.Options.defaults());
     try {
       assertThat(disk.sizeBytes()).isEqualTo(1 << 20);
       assertThat(disk.role()).isEqualTo(VolumeRole.PRIMARY);
@@ -53,12 +61,18 @@ class MirrorBlockDeviceIT {
                 assertThat(back).isEqualTo(block);
               });
 
-      // a newer epoch elsewhere fences this device: its writes fail with stale-epoch
-      try (BlockClient newer =
-          BlockClient.connect(m.uri(), "d1", 2, BlockClient.Options.defaults())) {
+      // a newer epoch elsewhere fences this device: its write is refused by the mirror after it
+      // returned (write-behind), so the next flush reports stale-epoch, and so does every later
+      // operation (the disk has failed)
+      try (BlockClient newer = BlockClient.connect(at, "d1", 2, BlockClient.Options.defaults())) {
         newer.flush();
       }
-      assertThatThrownBy(() -> disk.write(0, block, 0, 512))
+      disk.write(0, block, 0, 512);
+      assertThatThrownBy(disk::flush)
+          .isInstanceOfSatisfying(
+              MirrorIOException.class,
+              e -> assertThat(e.reason()).isInstanceOf(StaleEpochException.class));
+      assertThatThrownBy(() -> disk.barrier(5))
           .isInstanceOfSatisfying(
               MirrorIOException.class,
               e -> assertThat(e.reason()).isInstanceOf(StaleEpochException.class));

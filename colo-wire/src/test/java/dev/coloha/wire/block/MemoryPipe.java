@@ -1,0 +1,248 @@
+package dev.coloha.wire.block;
+
+import dev.coloha.wire.ColoException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Supplier;
+
+/**
+ * An in-memory stand-in for a mirror's I/O stream, with the {@link BlockPipe} contract: requests
+ * are applied in order by a separate thread (the mirror), writes wait in a send buffer until a
+ * request that needs an answer or a push, and failures can be injected: a write the volume refuses,
+ * or a stream that breaks with everything in flight.
+ */
+final class MemoryPipe implements BlockPipe {
+
+  /** The volume behind the pipes; survives a broken pipe. */
+  static final class Volume {
+    final byte[] image;
+    byte[] durable;
+    final List<byte[]> barriers = new ArrayList<>();
+    ColoException failNextWrite;
+    int maxUnacknowledged;
+    int unacknowledged;
+    final Random delays;
+
+    Volume(int size, long seed) {
+      image = new byte[size];
+      durable = new byte[size];
+      delays = new Random(seed);
+    }
+
+    synchronized void failNextWrite(ColoException e) {
+      failNextWrite = e;
+    }
+
+    synchronized byte[] image() {
+      return image.clone();
+    }
+
+    synchronized byte[] durable() {
+      return durable.clone();
+    }
+
+    synchronized byte[] barrier(int n) {
+      return barriers.get(n);
+    }
+
+    synchronized int barrierCount() {
+      return barriers.size();
+    }
+  }
+
+  private record Pending(CompletableFuture<Object> reply, Supplier<Object> apply, boolean write) {}
+
+  private static final Pending STOP = new Pending(null, null, false);
+
+  private final Volume volume;
+  private final int maxRequest;
+  private final List<Pending> sendBuffer = new ArrayList<>();
+  private final LinkedBlockingQueue<Pending> wire = new LinkedBlockingQueue<>();
+  private final List<Pending> inFlight = new ArrayList<>();
+  private volatile boolean broken;
+
+  MemoryPipe(Volume volume, int maxRequest) {
+    this.volume = volume;
+    this.maxRequest = maxRequest;
+    Thread.ofPlatform().daemon().name("memory-mirror").start(this::serve);
+  }
+
+  private void serve() {
+    try {
+      while (true) {
+        Pending p = wire.take();
+        if (p == STOP) {
+          return;
+        }
+        if (volume.delays.nextInt(4) == 0) {
+          Thread.yield(); // let the caller run ahead: queues fill, backpressure waits
+        }
+        Object result;
+        try {
+          synchronized (volume) {
+            result = p.apply.get();
+          }
+        } catch (ColoException e) {
+          complete(p, null, e);
+          continue;
+        }
+        complete(p, result, null);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void complete(Pending p, Object result, ColoException error) {
+    synchronized (this) {
+      if (!inFlight.remove(p)) {
+        return; // failed by a break already
+      }
+      if (p.write) {
+        synchronized (volume) {
+          volume.unacknowledged--;
+        }
+      }
+    }
+    if (error != null) {
+      p.reply.completeExceptionally(error);
+    } else {
+      p.reply.complete(result);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private synchronized <T> CompletableFuture<T> send(
+      Supplier<Object> apply, boolean push, boolean w) {
+    CompletableFuture<Object> f = new CompletableFuture<>();
+    if (broken) {
+      f.completeExceptionally(new MirrorUnavailableException("memory pipe broken"));
+      return (CompletableFuture<T>) (CompletableFuture<?>) f;
+    }
+    Pending p = new Pending(f, apply, w);
+    inFlight.add(p);
+    if (w) {
+      synchronized (volume) {
+        volume.unacknowledged++;
+        volume.maxUnacknowledged = Math.max(volume.maxUnacknowledged, volume.unacknowledged);
+      }
+    }
+    sendBuffer.add(p);
+    if (push) {
+      push();
+    }
+    return (CompletableFuture<T>) (CompletableFuture<?>) f;
+  }
+
+  /** The stream breaks: everything in flight fails, the pipe is broken for good. */
+  void breakNow() {
+    List<Pending> failed;
+    synchronized (this) {
+      broken = true;
+      failed = new ArrayList<>(inFlight);
+      inFlight.clear();
+      sendBuffer.clear();
+      synchronized (volume) {
+        for (Pending p : failed) {
+          if (p.write) {
+            volume.unacknowledged--;
+          }
+        }
+      }
+      wire.add(STOP);
+    }
+    for (Pending p : failed) {
+      p.reply.completeExceptionally(new MirrorUnavailableException("memory pipe broke"));
+    }
+  }
+
+  @Override
+  public long sizeBytes() {
+    return volume.image.length;
+  }
+
+  @Override
+  public int maxRequest() {
+    return maxRequest;
+  }
+
+  @Override
+  public VolumeRole role() {
+    return VolumeRole.PRIMARY;
+  }
+
+  @Override
+  public boolean isBroken() {
+    return broken;
+  }
+
+  @Override
+  public CompletableFuture<Void> sendWrite(long offset, byte[] data) {
+    return send(
+        () -> {
+          if (volume.failNextWrite != null) {
+            ColoException e = volume.failNextWrite;
+            volume.failNextWrite = null;
+            throw e;
+          }
+          System.arraycopy(data, 0, volume.image, (int) offset, data.length);
+          return null;
+        },
+        false,
+        true);
+  }
+
+  @Override
+  public CompletableFuture<byte[]> sendRead(long offset, int length) {
+    return send(
+        () -> Arrays.copyOfRange(volume.image, (int) offset, (int) offset + length), true, false);
+  }
+
+  @Override
+  public CompletableFuture<Long> sendFlush() {
+    return send(
+        () -> {
+          volume.durable = volume.image.clone();
+          return 0L;
+        },
+        true,
+        false);
+  }
+
+  @Override
+  public CompletableFuture<Long> sendBarrier(long n) {
+    return send(
+        () -> {
+          volume.barriers.add(volume.image.clone());
+          return n;
+        },
+        true,
+        false);
+  }
+
+  @Override
+  public CompletableFuture<Long> sendCommit(long n) {
+    return send(() -> n, true, false);
+  }
+
+  @Override
+  public CompletableFuture<Long> sendFailover(long newEpoch) {
+    return send(() -> newEpoch, true, false);
+  }
+
+  @Override
+  public synchronized void push() {
+    wire.addAll(sendBuffer);
+    sendBuffer.clear();
+  }
+
+  @Override
+  public synchronized void close() {
+    push();
+    wire.add(STOP);
+  }
+}

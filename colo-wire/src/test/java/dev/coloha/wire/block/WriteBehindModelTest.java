@@ -1,0 +1,214 @@
+package dev.coloha.wire.block;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.coloha.wire.ColoException;
+import dev.coloha.wire.StaleEpochException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Model-based test of the write-behind disk: seeded random sequences of writes, reads, flushes,
+ * barriers, injected write failures and broken streams against an in-memory model of what the VM
+ * may observe. The disk runs on {@link MemoryPipe}, a mirror that applies requests in order on its
+ * own thread, so writes really are behind.
+ *
+ * <p>The model: reads return every earlier write; a flush or barrier that succeeds has every
+ * earlier write on the mirror (and, for a barrier, before the barrier's mark); after a write
+ * failed, the next read, flush or barrier fails and so does every operation after it (a write in
+ * between may still be accepted, the failure not being known yet); a stream that breaks while idle
+ * is reopened without loss; the queue never holds more than its bounds.
+ */
+class WriteBehindModelTest {
+  private static final int SECTOR = BlockLimits.SECTOR_SIZE;
+  private static final int SIZE = 64 * SECTOR;
+  private static final int SEEDS = 300;
+  private static final int STEPS = 400;
+  private static final WriteBehind.Limits LIMITS =
+      new WriteBehind.Limits(4, 4L * SECTOR, Duration.ofSeconds(30));
+
+  @Test
+  void randomRunsMatchTheModel() {
+    for (int seed = 0; seed < SEEDS; seed++) {
+      run(seed);
+    }
+  }
+
+  @Test
+  void aWriteThatFailsAfterItReturnedFailsTheNextFlushAndEverythingAfter() {
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, 1);
+    try (WriteBehind disk = new WriteBehind(() -> new MemoryPipe(volume, 4 * SECTOR), LIMITS)) {
+      volume.failNextWrite(new StaleEpochException(2, 1));
+      disk.write(0, new byte[SECTOR], 0, SECTOR); // accepted: the mirror has not answered yet
+      assertThatThrownBy(disk::flush).isInstanceOf(StaleEpochException.class);
+      assertThatThrownBy(() -> disk.barrier(1)).isInstanceOf(StaleEpochException.class);
+      assertThatThrownBy(() -> disk.write(0, new byte[SECTOR], 0, SECTOR))
+          .isInstanceOf(StaleEpochException.class);
+      assertThat(disk.failure()).isInstanceOf(StaleEpochException.class);
+    }
+  }
+
+  @Test
+  void aStreamBrokenWithWritesInFlightFailsTheDiskAndAnIdleOneIsReopened() {
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, 2);
+    AtomicReference<MemoryPipe> current = new AtomicReference<>();
+    WriteBehind disk =
+        new WriteBehind(
+            () -> {
+              MemoryPipe p = new MemoryPipe(volume, 4 * SECTOR);
+              current.set(p);
+              return p;
+            },
+            LIMITS);
+    byte[] one = sector(1);
+    disk.write(0, one, 0, SECTOR);
+    disk.flush();
+    current.get().breakNow(); // idle: nothing unacknowledged
+    byte[] back = new byte[SECTOR];
+    disk.read(0, back, 0, SECTOR);
+    assertThat(back).isEqualTo(one);
+
+    disk.write(SECTOR, sector(2), 0, SECTOR); // waits in the send buffer
+    current.get().breakNow();
+    assertThatThrownBy(disk::flush).isInstanceOf(MirrorUnavailableException.class);
+    assertThatThrownBy(() -> disk.read(0, back, 0, SECTOR))
+        .isInstanceOf(MirrorUnavailableException.class);
+    disk.close();
+  }
+
+  @Test
+  void aWriteOutsideTheVolumeFailsAtOnceAndFailsNothingElse() {
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, 3);
+    try (WriteBehind disk = new WriteBehind(() -> new MemoryPipe(volume, 4 * SECTOR), LIMITS)) {
+      assertThatThrownBy(() -> disk.write(SIZE, new byte[SECTOR], 0, SECTOR))
+          .isInstanceOf(SectorRangeException.class);
+      assertThatThrownBy(() -> disk.write(1, new byte[SECTOR], 0, SECTOR))
+          .isInstanceOf(SectorRangeException.class);
+      assertThatThrownBy(() -> disk.write(0, new byte[8 * SECTOR], 0, 8 * SECTOR))
+          .hasMessageContaining("limit exceeded");
+      disk.flush();
+      assertThat(disk.failure()).isNull();
+    }
+  }
+
+  private static byte[] sector(int fill) {
+    byte[] b = new byte[SECTOR];
+    Arrays.fill(b, (byte) fill);
+    return b;
+  }
+
+  private static void run(int seed) {
+    Random r = new Random(seed);
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, seed);
+    AtomicReference<MemoryPipe> current = new AtomicReference<>();
+    WriteBehind disk =
+        new WriteBehind(
+            () -> {
+              MemoryPipe p = new MemoryPipe(volume, 4 * SECTOR);
+              current.set(p);
+              return p;
+            },
+            LIMITS);
+    Model m = new Model();
+    try {
+      for (int step = 0; step < STEPS; step++) {
+        int op = r.nextInt(100);
+        String trace = "seed " + seed + " step " + step + " op " + op;
+        if (op < 55) {
+          write(r, disk, m, trace);
+        } else if (op < 70) {
+          int sectors = 1 + r.nextInt(4);
+          int offset = r.nextInt(SIZE / SECTOR - sectors + 1) * SECTOR;
+          byte[] back = new byte[sectors * SECTOR];
+          m.answer(
+              trace,
+              () -> disk.read(offset, back, 0, back.length),
+              () ->
+                  assertThat(back)
+                      .as(trace + ": read-your-writes")
+                      .isEqualTo(Arrays.copyOfRange(m.image, offset, offset + back.length)));
+        } else if (op < 82) {
+          m.answer(
+              trace,
+              disk::flush,
+              () -> assertThat(volume.durable()).as(trace + ": flushed").isEqualTo(m.image));
+        } else if (op < 92) {
+          int before = volume.barrierCount();
+          m.answer(
+              trace,
+              () -> disk.barrier(before + 1L),
+              () ->
+                  assertThat(volume.barrier(before))
+                      .as(trace + ": the barrier covers every earlier write")
+                      .isEqualTo(m.image));
+        } else if (op < 95) {
+          if (!m.unacknowledged && !m.failed && !m.armed) {
+            volume.failNextWrite(new StaleEpochException(2, 1)); // the next write is refused
+            m.armed = true;
+          }
+        } else if (op < 98) {
+          if (!m.failed) {
+            current.get().breakNow();
+            // idle: reopened without loss; else writes in flight may be lost: the disk may fail
+            m.maybe |= m.unacknowledged;
+          }
+        } else {
+          disk.push();
+        }
+        assertThat(volume.maxUnacknowledged)
+            .as(trace + ": queue bound")
+            .isLessThanOrEqualTo(LIMITS.maxWrites());
+      }
+    } finally {
+      disk.close();
+    }
+  }
+
+  private static void write(Random r, WriteBehind disk, Model m, String trace) {
+    int sectors = 1 + r.nextInt(4);
+    long offset = (long) r.nextInt(SIZE / SECTOR - sectors + 1) * SECTOR;
+    byte[] data = new byte[sectors * SECTOR];
+    r.nextBytes(data);
+    try {
+      disk.write(offset, data, 0, data.length);
+      assertThat(m.failed).as(trace + ": a write after the reported failure succeeded").isFalse();
+      System.arraycopy(data, 0, m.image, (int) offset, data.length);
+      m.unacknowledged = true;
+      if (m.armed) {
+        m.certain = true; // the mirror will refuse this write
+        m.armed = false;
+      }
+    } catch (ColoException e) {
+      assertThat(m.failed || m.certain || m.maybe).as(trace + ": unexpected " + e).isTrue();
+      m.failed = true;
+    }
+  }
+
+  /** What the VM may observe of the disk. */
+  private static final class Model {
+    final byte[] image = new byte[SIZE]; // every write the disk accepted, in order
+    boolean unacknowledged; // writes since the last successful read, flush or barrier
+    boolean armed; // the mirror will refuse the next write
+    boolean certain; // a write failed: the next read, flush or barrier must fail
+    boolean maybe; // a write may have been lost with a broken stream
+    boolean failed; // the disk reported its failure: every operation fails from now on
+
+    /** A read, flush or barrier: it succeeds with every earlier write, or reports the failure. */
+    void answer(String trace, Runnable op, Runnable check) {
+      try {
+        op.run();
+        assertThat(failed || certain).as(trace + ": a failed write went unreported").isFalse();
+        check.run();
+        unacknowledged = false;
+        maybe = false;
+      } catch (ColoException e) {
+        assertThat(failed || certain || maybe).as(trace + ": unexpected " + e).isTrue();
+        failed = true;
+      }
+    }
+  }
+}
