@@ -188,6 +188,11 @@ final class Lab {
     throw new AssertionError("no host " + host);
   }
 
+  Service proxy() throws IOException {
+    JsonNode c = labJson().get("proxy");
+    return new Service("proxy", c.get("pid").asLong(), c.get("url").asString());
+  }
+
   Service coordinator() throws IOException {
     JsonNode c = labJson().get("coordinator");
     return new Service("coordinator", c.get("pid").asLong(), c.get("url").asString());
@@ -242,8 +247,8 @@ final class Lab {
 
   private synchronized void updatePid(Service s, long pid) throws IOException {
     ObjectNode lab = (ObjectNode) labJson();
-    if (s.name().equals("coordinator")) {
-      ((ObjectNode) lab.get("coordinator")).put("pid", pid);
+    if (s.name().equals("coordinator") || s.name().equals("proxy")) {
+      ((ObjectNode) lab.get(s.name())).put("pid", pid);
     } else {
       String[] parts = s.name().split("/");
       for (JsonNode h : lab.get("hosts")) {

@@ -34,7 +34,7 @@ public class HostController {
   @ResponseStatus(HttpStatus.NO_CONTENT)
   @Operation(summary = "Heartbeat (and registration) of an agent, mirror or proxy")
   public void heartbeat(@PathVariable String name, @Valid @RequestBody GroupRequests.Heartbeat r) {
-    hosts.heartbeat(name, r.role(), r.url());
+    groups.heartbeat(name, r.role(), r.url());
   }
 
   @GetMapping("/hosts")

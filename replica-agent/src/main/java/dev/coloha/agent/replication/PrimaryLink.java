@@ -415,7 +415,18 @@ final class PrimaryLink implements AutoCloseable {
   /** Capture, send, wait for the ACK; the caller holds the turn and has made sure of the link. */
   private CheckpointResult exchange(Long sequence, boolean verify, long t0) {
     long seq = sequence == null ? vm.lastCheckpoint() + 1 : sequence;
-    Captured captured = vm.captureThenSettle(epoch, seq, CaptureKind.DELTA, verify);
+    Captured captured;
+    try {
+      captured = vm.captureThenSettle(epoch, seq, CaptureKind.DELTA, verify);
+    } catch (RuntimeException e) {
+      // the disk barrier at the pause did not reach this host's mirror: the primary's own disk is
+      // the problem (not the secondary), and the coordinator must know it (a lost primary)
+      dev.coloha.agent.disk.MirrorIOException disk = DiskUnavailableException.mirrorFailure(e);
+      if (disk != null) {
+        throw counted(new DiskUnavailableException(vmId, seq, disk));
+      }
+      throw e;
+    }
     long sentAt = System.nanoTime();
     // the send and the wait for the ACK run on this thread (no hand-off either way); a secondary
     // that stops reading (full socket buffers) or answering cannot hold it past the timeout: the
