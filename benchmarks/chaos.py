@@ -42,7 +42,11 @@ def now():
 
 
 class Lab:
-    """The lab through its script (kill, start, status) and the coordinator's API."""
+    """The lab through its script (kill, start) and the coordinator's API.
+
+    With a lab script that has no `kill`/`start` commands yet, kills and starts the services
+    itself the same way: SIGKILL of the pid in lab.json, then the same command line on the same
+    port, in the same directory, with the new pid recorded in lab.json."""
 
     def __init__(self, script, lab_dir):
         self.script = script
@@ -51,6 +55,68 @@ class Lab:
             self.token = f.read().strip()
         with open(os.path.join(lab_dir, "lab.json")) as f:
             self.coordinator = json.load(f)["coordinator"]["url"]
+        with open(script) as f:
+            self.scripted = "cmd_kill" in f.read()
+        self.restarts = {}
+
+    def _lab(self):
+        with open(os.path.join(self.dir, "lab.json")) as f:
+            return json.load(f)
+
+    def _entry(self, lab, name):
+        if name in ("coordinator", "proxy"):
+            return lab[name]
+        host, role = name.split("/")
+        return next(h[role] for h in lab["hosts"] if h["name"] == host)
+
+    def alive(self, name):
+        pid = self._entry(self._lab(), name).get("pid")
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except (OSError, TypeError):
+            return False
+
+    def kill(self, name):
+        if self.scripted:
+            self.run("kill", name)
+            return
+        e = self._entry(self._lab(), name)
+        pid = e["pid"]
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            args = [a.decode() for a in f.read().split(b"\0") if a]
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+        port = e["url"].rsplit(":", 1)[1]
+        args = [f"--server.port={port}" if a == "--server.port=0" else a for a in args]
+        self.restarts[name] = (args, cwd, e["url"])
+        os.kill(pid, 9)
+        while self.alive(name):
+            time.sleep(0.02)
+
+    def start(self, name):
+        if self.scripted:
+            self.run("start", name)
+            return
+        args, cwd, url = self.restarts.pop(name)
+        log = open(os.path.join(self.dir, name.replace("/", "-") + ".restart.log"), "ab")
+        p = subprocess.Popen(args, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        lab = self._lab()
+        self._entry(lab, name)["pid"] = p.pid
+        tmp = os.path.join(self.dir, "lab.json.tmp")
+        with open(tmp, "w") as f:
+            json.dump(lab, f)
+        os.replace(tmp, os.path.join(self.dir, "lab.json"))
+        deadline = now() + 180
+        while now() < deadline:
+            if p.poll() is not None:
+                raise RuntimeError(f"{name} exited during its restart")
+            try:
+                with urllib.request.urlopen(url + "/actuator/health", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{name} did not answer within 180 s of its restart")
 
     def run(self, *args, timeout=300):
         r = subprocess.run([self.script, *args, "--dir", self.dir], capture_output=True, text=True,
@@ -223,7 +289,7 @@ class Writer(threading.Thread):
             return [e for e in self.errors if start <= e[0] <= end]
 
 
-def target(kind, group, status):
+def target(kind, group):
     """The lab service name a kind of fault kills in this round."""
     if kind == "coordinator":
         return "coordinator"
@@ -240,8 +306,7 @@ def await_protected(lab, gid, after_checkpoint, services, deadline):
         g = lab.group(gid)
         if (g and g.get("state") == "PROTECTED" and g.get("secondary")
                 and g.get("lastCheckpoint", -1) > after_checkpoint):
-            st = lab.status()
-            if all(s["state"] == "up" for s in st["services"] if s["name"] in services):
+            if all(lab.alive(s) for s in services):
                 return g
         time.sleep(0.1)
     return None
@@ -292,16 +357,15 @@ def main():
             rows.append(dict(round=n, kind=kind, killed="-", gap=float("nan"), protected=None,
                              epochs=0, errors=0, note="not PROTECTED before the round"))
             break
-        st = lab.status()
-        name = target(kind, g, st)
+        name = target(kind, g)
         involved = {"coordinator", "proxy", g["primary"]["host"] + "/agent",
                     g["secondary"]["host"] + "/agent", g["primary"]["host"] + "/mirror",
                     g["secondary"]["host"] + "/mirror", name}
         epoch0, cp0 = g["epoch"], g["lastCheckpoint"]
         t_kill = now()
-        lab.run("kill", name)
+        lab.kill(name)
         time.sleep(random.uniform(args.min_delay, args.max_delay))
-        lab.run("start", name)
+        lab.start(name)
         t_started = now()
         back = await_protected(lab, args.group, cp0, involved,
                                t_started + args.reprotect_timeout)
