@@ -54,6 +54,13 @@ final class GroupOperations {
   private final Supplier<Collection<Group>> allGroups;
   private final Map<String, Long> attempted = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * Per group, the epoch of a re-protection attempt that failed before the proxy heard of it: the
+   * next attempt may use it again (nothing outside the agents and mirrors saw that membership, and
+   * the new attempt replaces it there), so retries do not consume epochs.
+   */
+  private final Map<String, Long> reusableEpoch = new java.util.concurrent.ConcurrentHashMap<>();
+
   GroupOperations(
       CoordinatorStore store,
       HostRegistry hosts,
@@ -591,18 +598,28 @@ final class GroupOperations {
       return g;
     }
     // a new pair is a new membership: a new epoch, persisted first (the proxy refuses a
-    // reconfiguration without one, and the old secondary, if it comes back, is fenced)
+    // reconfiguration without one, and the old secondary, if it comes back, is fenced); the epoch
+    // of an attempt that failed before the proxy heard of it is used again
+    Long reusable = reusableEpoch.remove(g.id());
+    long epoch = reusable != null && reusable == g.epoch() ? g.epoch() : g.epoch() + 1;
     g =
         save(
-            g.withEpoch(g.epoch() + 1)
+            g.withEpoch(epoch)
                 .withReplicas(g.primary(), s)
                 .with(GroupState.REPROTECTING, "syncing " + s.host()),
             "state",
-            "re-protecting on " + s.host() + " in epoch " + (g.epoch() + 1));
+            "re-protecting on " + s.host() + " in epoch " + epoch);
     try {
       g = pair(g, s);
     } catch (RuntimeException e) {
       log.warn("group {}: re-protection on {} failed: {}", g.id(), s.host(), e.getMessage());
+      FailureAttribution.Culprit who = FailureAttribution.of(e, g);
+      if (who != FailureAttribution.Culprit.PROXY_DOWN
+          && who != FailureAttribution.Culprit.PROXY_WITHOUT_GROUP
+          && !(e instanceof dev.coloha.coordinator.remote.RemoteException r
+              && r.target().equals(ProxyClient.target(g.proxyUrl())))) {
+        reusableEpoch.put(g.id(), g.epoch());
+      }
       List<Replica> orphans = new ArrayList<>(g.orphans());
       orphans.add(s);
       return save(

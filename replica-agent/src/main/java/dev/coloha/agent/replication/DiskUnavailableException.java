@@ -14,11 +14,15 @@ public final class DiskUnavailableException extends ColoException {
         cause);
   }
 
-  /** The mirror failure somewhere in {@code e}'s causes, or null. */
+  /**
+   * The mirror failure somewhere in {@code e}'s causes, or null. Not a refusal that says nothing
+   * about the disk's health: {@code barrier-order} (a number used before) or {@code stale-epoch}
+   * (this VM was fenced).
+   */
   static MirrorIOException mirrorFailure(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof MirrorIOException m) {
-        return m;
+        return m.type().equals("barrier-order") || m.type().equals("stale-epoch") ? null : m;
       }
     }
     return null;
