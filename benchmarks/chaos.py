@@ -48,8 +48,9 @@ class Lab:
     itself the same way: SIGKILL of the pid in lab.json, then the same command line on the same
     port, in the same directory, with the new pid recorded in lab.json."""
 
-    def __init__(self, script, lab_dir):
+    def __init__(self, script, lab_dir, start_timeout=600):
         self.script = script
+        self.start_timeout = start_timeout
         self.dir = lab_dir
         with open(os.path.join(lab_dir, "token")) as f:
             self.token = f.read().strip()
@@ -107,7 +108,7 @@ class Lab:
         with open(tmp, "w") as f:
             json.dump(lab, f)
         os.replace(tmp, os.path.join(self.dir, "lab.json"))
-        deadline = now() + 180
+        deadline = now() + self.start_timeout
         while now() < deadline:
             if p.poll() is not None:
                 raise RuntimeError(f"{name} exited during its restart")
@@ -116,7 +117,7 @@ class Lab:
                     return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError(f"{name} did not answer within 180 s of its restart")
+        raise RuntimeError(f"{name} did not answer within {self.start_timeout} s of its restart")
 
     def run(self, *args, timeout=300):
         r = subprocess.run([self.script, *args, "--dir", self.dir], capture_output=True, text=True,
@@ -331,7 +332,10 @@ def main():
     ap.add_argument("--min-delay", type=float, default=0.2, help="seconds before the restart")
     ap.add_argument("--max-delay", type=float, default=2.0)
     ap.add_argument("--settle", type=float, default=1.0, help="seconds of quiet between rounds")
-    ap.add_argument("--reprotect-timeout", type=float, default=120.0)
+    ap.add_argument("--reprotect-timeout", type=float, default=300.0,
+                    help="seconds a round may take to be PROTECTED again")
+    ap.add_argument("--start-timeout", type=float, default=600.0,
+                    help="seconds a restarted process may take to answer (a loaded host is slow)")
     ap.add_argument("--reply-timeout", type=float, default=30.0,
                     help="a reply later than this is a stall (the request counts as unanswered)")
     ap.add_argument("--skip", nargs="*", default=[], help="kinds not to inject")
@@ -341,7 +345,8 @@ def main():
     random.seed(args.seed)
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    lab = Lab(os.path.join(root, "scripts", "lab.sh"), os.path.abspath(args.dir))
+    lab = Lab(os.path.join(root, "scripts", "lab.sh"), os.path.abspath(args.dir),
+              args.start_timeout)
     g = await_protected(lab, args.group, -2, set(), now() + args.reprotect_timeout)
     if g is None:
         sys.exit(f"chaos: group {args.group} is not PROTECTED")
@@ -366,7 +371,16 @@ def main():
         lab.kill(name)
         # the restart goes on beside: the group re-protects by itself, on another host if it must
         delay = random.uniform(args.min_delay, args.max_delay)
-        restart = threading.Thread(target=lambda: (time.sleep(delay), lab.start(name)))
+        failed_start = []
+
+        def restart_later():
+            time.sleep(delay)
+            try:
+                lab.start(name)
+            except (RuntimeError, OSError) as e:
+                failed_start.append(str(e))
+
+        restart = threading.Thread(target=restart_later)
         restart.start()
         first = await_protected(lab, args.group, cp0, set(), t_kill + args.reprotect_timeout)
         t_first = now()
@@ -385,13 +399,11 @@ def main():
             restarted=(t_back - t_kill) if back else None,
             epochs=(back["epoch"] - epoch0) if back else None,
             errors=len(errs),
-            note="" if back else "NOT re-protected"))
+            note=failed_start[0] if failed_start else "" if back else "NOT re-protected"))
         r = rows[-1]
         took = "-" if back is None else "%6.2f s" % r["protected"]
         print(f"round {n:3d} {kind:16s} {name:14s} gap {r['gap']:6.2f} s  PROTECTED {took}  "
               f"epochs {r['epochs']}  errors {r['errors']}", flush=True)
-        if back is None:
-            break
 
     writer.stop.set()
     writer.join(timeout=args.reply_timeout + 5)
