@@ -392,6 +392,15 @@ final class PrimaryLink implements AutoCloseable {
       if (sequence != null && last != null && sequence == last.sequence()) {
         return last;
       }
+      if (sequence != null && sequence <= highestAttempted) {
+        // an attempt of this number failed after it marked its disk barrier (a retry of a failed
+        // call): a barrier is never marked twice, so the caller must take a higher number
+        throw new dev.coloha.microvm.CheckpointMismatchException(
+            "checkpoint "
+                + sequence
+                + " was attempted already; take a number above "
+                + highestAttempted);
+      }
       boolean open = state == LinkState.PROTECTED && stream != null;
       ensureLinked();
       try {
