@@ -366,9 +366,13 @@ def main():
         involved = {"coordinator", "proxy", g["primary"]["host"] + "/agent",
                     g["secondary"]["host"] + "/agent", g["primary"]["host"] + "/mirror",
                     g["secondary"]["host"] + "/mirror", name}
-        epoch0, cp0 = g["epoch"], g["lastCheckpoint"]
+        epoch0 = g["epoch"]
         t_kill = now()
         lab.kill(name)
+        # a checkpoint acknowledged before the kill may be committed just after it: PROTECTED
+        # again means a checkpoint above the one the coordinator reports once the process is dead
+        after_kill = lab.group(args.group)
+        cp0 = max(g["lastCheckpoint"], after_kill["lastCheckpoint"] if after_kill else -1)
         # the restart goes on beside: the group re-protects by itself, on another host if it must
         delay = random.uniform(args.min_delay, args.max_delay)
         failed_start = []
