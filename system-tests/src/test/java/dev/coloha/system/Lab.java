@@ -52,7 +52,7 @@ final class Lab {
       int kv = freePort();
       int web = freePort();
       script(
-          Duration.ofMinutes(6),
+          Duration.ofMinutes(10), // a loaded 2-core host takes minutes to start 8 JVMs
           "up",
           "--hosts",
           "3",
