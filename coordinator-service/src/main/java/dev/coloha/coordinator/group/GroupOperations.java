@@ -108,7 +108,15 @@ final class GroupOperations {
   private Optional<Host> place(Group g, Set<String> exclude) {
     List<Host> live = hosts.live(g.policy().suspectAfter());
     if (g.spec().diskBytes() > 0) {
-      live = live.stream().filter(h -> h.mirrorUrl() != null).toList();
+      // a host whose mirror stopped beating cannot hold a replica's disk: not a candidate
+      live =
+          live.stream()
+              .filter(
+                  h ->
+                      h.mirrorUrl() != null
+                          && hosts.mirrorSilence(h.name()).compareTo(g.policy().suspectAfter())
+                              <= 0)
+              .toList();
     }
     return Placement.choose(live, allGroups.get(), exclude);
   }
