@@ -51,6 +51,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
           Map.entry("replication-broken", HttpStatus.CONFLICT),
           Map.entry("guest-trap", HttpStatus.CONFLICT),
           Map.entry("unavailable", HttpStatus.SERVICE_UNAVAILABLE),
+          Map.entry("disk-unavailable", HttpStatus.SERVICE_UNAVAILABLE),
           Map.entry("resync-required", HttpStatus.CONFLICT),
           Map.entry("timeout", HttpStatus.GATEWAY_TIMEOUT),
           Map.entry("unauthorized", HttpStatus.UNAUTHORIZED),

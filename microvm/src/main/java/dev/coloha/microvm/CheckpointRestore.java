@@ -90,7 +90,18 @@ final class CheckpointRestore {
       gi.setValueLow(g.low());
       gi.setValueHigh(g.high());
     }
+    java.util.Set<Integer> before = new java.util.HashSet<>();
+    devices.connections().all().forEach(c -> before.add(c.id()));
     devices.connections().reposition(cp.device().connections(), cp.device().closedConnections());
+    // the output sink's input accounting (flow control of the input stream) follows: a connection
+    // the primary had finished is gone here without the guest ever closing it, and the others
+    // consumed what the primary consumed. Left unaccounted, a removed connection's unread input
+    // would count as outstanding forever, and enough of it closes the input stream for good
+    for (var c : devices.connections().all()) {
+      before.remove(c.id());
+      devices.sink().consumed(c.id(), c.consumed());
+    }
+    before.forEach(devices.sink()::ended);
     devices.timers().restore(cp.device().timers(), devices.clock().monotonicNanos());
     driver.applyState(cp.device().guestState());
     devices.interval(cp.device().interval() + 1);

@@ -506,6 +506,18 @@ public final class MicroVm implements AutoCloseable {
     return await(control("highest connection id", () -> devices.connections().highestId()));
   }
 
+  /** The ids of the connections the VM has, in order. */
+  public java.util.List<Integer> connectionIds() {
+    return await(
+        control(
+            "connection ids",
+            () ->
+                devices.connections().all().stream()
+                    .map(dev.coloha.microvm.conn.GuestConnection::id)
+                    .sorted()
+                    .toList()));
+  }
+
   /** The sequence of the last captured or applied checkpoint, -1 if none. */
   public long lastCheckpoint() {
     return capture.lastSequence();

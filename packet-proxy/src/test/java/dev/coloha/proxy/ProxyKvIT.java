@@ -270,6 +270,59 @@ class ProxyKvIT {
     return lines;
   }
 
+  /**
+   * A restarted proxy serves running replicas anew: the connections they still have (their clients
+   * went with the old proxy) are ended on both, and new clients get ids above every id they know.
+   */
+  @Test
+  void aGroupServedAnewEndsTheLostConnectionsAndNumbersItsClientsAbove() throws Exception {
+    int p = group("anew", "COLO");
+    try (java.net.Socket lost = new java.net.Socket("127.0.0.1", p)) {
+      lost.getOutputStream().write("*1\r\n$4\r\nPING\r\n".getBytes());
+      byte[] pong = lost.getInputStream().readNBytes(7);
+      assertThat(new String(pong)).isEqualTo("+PONG\r\n");
+      // the proxy goes away without a word to the agents (here: its group is deleted while the
+      // agents keep the connection, as after a kill -9 of the proxy)
+      assertThat(proxy.delete("/v1/groups/anew").status()).isEqualTo(204);
+    }
+    JsonNode before = new Http(a.url()).get("/v1/vms/anew").json();
+    int highest = before.get("highestConnection").asInt();
+    java.util.List<Integer> open = new java.util.ArrayList<>();
+    before.get("openConnections").forEach(n -> open.add(n.asInt()));
+    StringBuilder lostConnections = new StringBuilder();
+    for (int conn : open) {
+      lostConnections.append(lostConnections.isEmpty() ? "" : ",");
+      lostConnections.append("{\"conn\":").append(conn).append(",\"offset\":14}");
+    }
+    Http.Reply r =
+        proxy.put(
+            "/v1/groups/anew",
+            "{\"epoch\":1,\"listen\":{\"port\":0},\"mode\":\"COLO\",\"compareTimeout\":\"PT10S\","
+                + "\"primary\":{\"agentUrl\":\""
+                + a.url()
+                + "\",\"vm\":\"anew\"},\"secondary\":{\"agentUrl\":\""
+                + b.url()
+                + "\",\"vm\":\"anew\"},\"resume\":{\"nextConnection\":"
+                + (highest + 1)
+                + ",\"lostConnections\":["
+                + lostConnections
+                + "]}}");
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    int port = Integer.parseInt(r.json().get("listen").asString().split(":")[1]);
+    for (AgentProcess x : new AgentProcess[] {a, b}) {
+      await()
+          .atMost(LONG)
+          .until(
+              () -> new Http(x.url()).get("/v1/vms/anew").json().get("openConnections").size(),
+              n -> n == 0);
+    }
+    assertThat(cli(port, "SET", "anew", "1")).isEqualTo("OK");
+    assertThat(new Http(a.url()).get("/v1/vms/anew").json().get("highestConnection").asInt())
+        .isEqualTo(highest + 1);
+    assertThat(view("anew").get("counters").get("mismatches").asLong()).isZero();
+    assertThat(proxy.delete("/v1/groups/anew").status()).isEqualTo(204);
+  }
+
   @Test
   void passthroughRelaysOneReplica() {
     int p = group("pass", "PASSTHROUGH");

@@ -95,11 +95,12 @@ class DiskFailoverUnderLoadIT {
     JsonNode g = lab.awaitProtected("kv", Duration.ofMinutes(3));
     String oldPrimary = g.get("primary").get("host").asString();
     long epoch = g.get("epoch").asLong();
-    Lab.Restart restart;
+    String restart;
     Load load = new Load(lab, "agent");
     try (load) {
       load.warm.await();
-      restart = lab.kill9(lab.agentOf(oldPrimary));
+      restart = oldPrimary + "/agent";
+      lab.kill(restart);
       int before = load.acked.size();
       await()
           .atMost(Duration.ofMinutes(2))
@@ -108,7 +109,7 @@ class DiskFailoverUnderLoadIT {
     checkEveryAcknowledgedWrite(lab, load);
     JsonNode after = lab.awaitProtected("kv", Duration.ofMinutes(3));
     assertThat(after.get("epoch").asLong()).isGreaterThan(epoch);
-    lab.restart(restart);
+    lab.start(restart);
   }
 
   @Test
@@ -122,11 +123,12 @@ class DiskFailoverUnderLoadIT {
     JsonNode g = lab.awaitProtected("kv", Duration.ofMinutes(3));
     String oldPrimary = g.get("primary").get("host").asString();
     long epoch = g.get("epoch").asLong();
-    Lab.Restart restart;
+    String restart;
     Load load = new Load(lab, "mirror");
     try (load) {
       load.warm.await();
-      restart = lab.kill9(lab.mirrorOf(oldPrimary));
+      restart = oldPrimary + "/mirror";
+      lab.kill(restart);
       int before = load.acked.size();
       await()
           .atMost(Duration.ofMinutes(2))
@@ -136,6 +138,6 @@ class DiskFailoverUnderLoadIT {
     JsonNode after = lab.awaitProtected("kv", Duration.ofMinutes(3));
     assertThat(after.get("epoch").asLong()).isGreaterThan(epoch);
     assertThat(after.get("primary").get("host").asString()).isNotEqualTo(oldPrimary);
-    lab.restart(restart);
+    lab.start(restart);
   }
 }

@@ -139,6 +139,10 @@ final class Lab {
     return labJson().get("coordinator").get("url").asString();
   }
 
+  String proxyUrl() throws IOException {
+    return labJson().get("proxy").get("url").asString();
+  }
+
   /** The coordinator's view of a group ({@code GET /v1/groups/{id}}). */
   JsonNode coordinatorGroup(String id) throws Exception {
     return JSON.readTree(get(coordinatorUrl() + "/v1/groups/" + id));

@@ -29,6 +29,28 @@ final class Resp implements AutoCloseable {
   /** Sends a command and reads its reply: a String, Long, List, null, or a {@link Error}. */
   Object call(String... args) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
+    encode(b, args);
+    out.write(b.toByteArray());
+    out.flush();
+    return read();
+  }
+
+  /** Sends {@code times} copies of a command in one write (a pipelined burst), then reads them. */
+  List<Object> pipelined(int times, String... args) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (int i = 0; i < times; i++) {
+      encode(b, args);
+    }
+    out.write(b.toByteArray());
+    out.flush();
+    List<Object> replies = new ArrayList<>();
+    for (int i = 0; i < times; i++) {
+      replies.add(read());
+    }
+    return replies;
+  }
+
+  private static void encode(ByteArrayOutputStream b, String... args) throws IOException {
     b.write(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
     for (String a : args) {
       byte[] bytes = a.getBytes(StandardCharsets.UTF_8);
@@ -36,9 +58,6 @@ final class Resp implements AutoCloseable {
       b.write(bytes);
       b.write("\r\n".getBytes(StandardCharsets.US_ASCII));
     }
-    out.write(b.toByteArray());
-    out.flush();
-    return read();
   }
 
   record Error(String message) {}

@@ -113,8 +113,8 @@ public class CoordinatorConfiguration {
   }
 
   @Bean
-  GroupEvents groupEvents(CoordinatorProperties props) {
-    return new GroupEvents(props.eventHistory());
+  GroupEvents groupEvents(CoordinatorProperties props, CoordinatorStore store) {
+    return new GroupEvents(props.eventHistory(), store);
   }
 
   @Bean(destroyMethod = "close")

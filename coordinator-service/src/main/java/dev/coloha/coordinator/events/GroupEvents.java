@@ -1,22 +1,30 @@
 package dev.coloha.coordinator.events;
 
+import dev.coloha.coordinator.store.CoordinatorStore;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-/** Publishes group events to subscribers and keeps a bounded history. */
+/**
+ * Publishes group events to subscribers and keeps a bounded history, persisted like the groups
+ * themselves (a coordinator restart keeps it).
+ */
 public final class GroupEvents {
   private final int historySize;
+  private final CoordinatorStore store;
   private final ArrayDeque<GroupEvent> history = new ArrayDeque<>();
   private final List<Consumer<GroupEvent>> subscribers = new CopyOnWriteArrayList<>();
 
-  public GroupEvents(int historySize) {
+  public GroupEvents(int historySize, CoordinatorStore store) {
     this.historySize = historySize;
+    this.store = store;
+    history.addAll(store.events(historySize));
   }
 
   public void publish(GroupEvent e) {
     synchronized (history) {
+      store.append(e, historySize);
       history.addLast(e);
       while (history.size() > historySize) {
         history.removeFirst();

@@ -54,6 +54,13 @@ final class GroupOperations {
   private final Supplier<Collection<Group>> allGroups;
   private final Map<String, Long> attempted = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * Per group, the epoch of a re-protection attempt that failed before the proxy heard of it: the
+   * next attempt may use it again (nothing outside the agents and mirrors saw that membership, and
+   * the new attempt replaces it there), so retries do not consume epochs.
+   */
+  private final Map<String, Long> reusableEpoch = new java.util.concurrent.ConcurrentHashMap<>();
+
   GroupOperations(
       CoordinatorStore store,
       HostRegistry hosts,
@@ -85,6 +92,11 @@ final class GroupOperations {
     return g;
   }
 
+  /** The group as persisted (the truth after a step failed half-way), or {@code g} if gone. */
+  Group stored(Group g) {
+    return store.group(g.id()).orElse(g);
+  }
+
   // ---- creation and pairing -------------------------------------------------------------------
 
   private Replica replicaOn(Host h, Group g) {
@@ -96,7 +108,15 @@ final class GroupOperations {
   private Optional<Host> place(Group g, Set<String> exclude) {
     List<Host> live = hosts.live(g.policy().suspectAfter());
     if (g.spec().diskBytes() > 0) {
-      live = live.stream().filter(h -> h.mirrorUrl() != null).toList();
+      // a host whose mirror stopped beating cannot hold a replica's disk: not a candidate
+      live =
+          live.stream()
+              .filter(
+                  h ->
+                      h.mirrorUrl() != null
+                          && hosts.mirrorSilence(h.name()).compareTo(g.policy().suspectAfter())
+                              <= 0)
+              .toList();
     }
     return Placement.choose(live, allGroups.get(), exclude);
   }
@@ -293,11 +313,31 @@ final class GroupOperations {
    * timeout.
    */
   Group checkpoint(Group g, String reason, BooleanSupplier primaryGone) {
+    long t0 = System.nanoTime();
+    AgentClient.Checkpoint c = capture(g, primaryGone);
+    proxies.commit(
+        g.proxyUrl(),
+        g.id(),
+        g.epoch(),
+        c.sequence(),
+        c.outputOffsets(),
+        c.inputOffsets(),
+        c.closedConnections());
+    metrics.checkpoint(g.id(), reason, System.nanoTime() - t0, c);
+    Group done = g.withCheckpoint(c.sequence(), clock.instant());
+    store.save(done);
+    return done;
+  }
+
+  /**
+   * The primary's half of a checkpoint: captured, sent and acknowledged by the secondary, not yet
+   * committed at the proxy.
+   */
+  private AgentClient.Checkpoint capture(Group g, BooleanSupplier primaryGone) {
     Replica p = g.primary();
     // sequences strictly rise, failed attempts included: the primary marked disk barrier n for an
     // attempt that failed, and a barrier is never marked twice
     long seq = Math.max(g.lastCheckpoint(), attempted.getOrDefault(g.id(), -1L)) + 1;
-    long t0 = System.nanoTime();
     AgentClient.Checkpoint c;
     attempted.put(g.id(), seq);
     try {
@@ -319,18 +359,109 @@ final class GroupOperations {
         throw e;
       }
     }
-    proxies.commit(
-        g.proxyUrl(),
-        g.id(),
-        g.epoch(),
-        c.sequence(),
-        c.outputOffsets(),
-        c.inputOffsets(),
-        c.closedConnections());
-    metrics.checkpoint(g.id(), reason, System.nanoTime() - t0, c);
-    Group done = g.withCheckpoint(c.sequence(), clock.instant());
-    store.save(done);
-    return done;
+    return c;
+  }
+
+  // ---- the proxy --------------------------------------------------------------------------------
+
+  /**
+   * Gives the proxy the group again (it was restarted, or was unreachable): if it serves the group
+   * in its epoch already, nothing is done; otherwise it gets the listener, the epoch, the replicas
+   * and, with a secondary, a checkpoint taken now as the sync point, plus the connections the
+   * replicas still have (the clients it lost: ended on both replicas) and the first connection id
+   * to give. The epoch stays: nothing needs fencing, the replicas are the same. The group goes back
+   * to PROTECTED (DEGRADED without a secondary).
+   *
+   * @throws RuntimeException if the proxy does not answer yet (the worker tries again)
+   */
+  Group restoreProxy(Group g) {
+    String url = g.proxyUrl();
+    long served = proxies.servedEpoch(url, g.id(), props.probeTimeout());
+    proxies.resetBreaker(url);
+    GroupState back = g.secondary() != null ? GroupState.PROTECTED : GroupState.DEGRADED;
+    if (served == g.epoch()) {
+      return save(g.with(back, null), "proxy-serves", "the proxy serves it in epoch " + served);
+    }
+    Replica p = g.primary();
+    Map<String, Object> sync = null;
+    Map<Integer, Long> consumed = new java.util.HashMap<>();
+    if (g.secondary() != null) {
+      AgentClient.Checkpoint c = capture(g, () -> false);
+      c.inputOffsets().forEach(o -> consumed.put(o.conn(), o.offset()));
+      sync =
+          Map.of(
+              "sequence", c.sequence(),
+              "outputOffsets", c.outputOffsets(),
+              "inputOffsets", c.inputOffsets(),
+              "closedConnections", c.closedConnections());
+      g = g.withCheckpoint(c.sequence(), clock.instant());
+    }
+    if (served < 0) {
+      AgentClient.Connections conns = agents.connections(p.agentUrl(), p.vm());
+      int highest = conns.highestConnection();
+      Set<Integer> open = new java.util.TreeSet<>(conns.openConnections());
+      if (g.secondary() != null) {
+        AgentClient.Connections s =
+            agents.connections(g.secondary().agentUrl(), g.secondary().vm());
+        highest = Math.max(highest, s.highestConnection());
+        open.addAll(s.openConnections());
+      }
+      List<Map<String, Object>> lost = new ArrayList<>();
+      for (int conn : open) {
+        highest = Math.max(highest, conn);
+        lost.add(Map.of("conn", conn, "offset", consumed.getOrDefault(conn, 0L)));
+      }
+      proxies.configure(
+          url,
+          g.id(),
+          g.epoch(),
+          g.spec().bindAddress(),
+          g.spec().port(),
+          endpoint(p),
+          endpoint(g.secondary()),
+          g.policy().compareTimeout(),
+          sync,
+          Map.of("nextConnection", highest + 1, "lostConnections", lost));
+      log.info(
+          "group {}: the proxy serves it again in epoch {} ({} lost connection(s) ended)",
+          g.id(),
+          g.epoch(),
+          lost.size());
+    } else if (g.secondary() == null) {
+      proxies.failover(url, g.id(), g.epoch(), endpoint(p));
+    } else {
+      proxies.configure(
+          url,
+          g.id(),
+          g.epoch(),
+          g.spec().bindAddress(),
+          g.spec().port(),
+          endpoint(p),
+          endpoint(g.secondary()),
+          g.policy().compareTimeout(),
+          sync);
+    }
+    return save(
+        g.with(back, null), "proxy-restored", "the proxy serves it again in epoch " + g.epoch());
+  }
+
+  /**
+   * Tells the proxy about a new epoch; false if it does not serve the group (it is down, or lost
+   * its groups): the group is then UNSERVED and restored as soon as the proxy answers.
+   */
+  private boolean tellProxy(Group g, Runnable call) {
+    try {
+      call.run();
+      return true;
+    } catch (RuntimeException e) {
+      FailureAttribution.Culprit who = FailureAttribution.of(e, g);
+      if (who == FailureAttribution.Culprit.PROXY_WITHOUT_GROUP
+          || who == FailureAttribution.Culprit.PROXY_DOWN) {
+        log.warn("group {}: the proxy does not serve it: {}", g.id(), e.getMessage());
+        return false;
+      }
+      throw e;
+    }
   }
 
   /**
@@ -387,7 +518,13 @@ final class GroupOperations {
     if (next.volume() != null) {
       mirrors.failover(next.mirrorUrl(), next.volume(), g.epoch());
     }
-    proxies.failover(g.proxyUrl(), g.id(), g.epoch(), endpoint(next));
+    Group failing = g;
+    boolean served =
+        tellProxy(
+            g,
+            () ->
+                proxies.failover(
+                    failing.proxyUrl(), failing.id(), failing.epoch(), endpoint(next)));
     List<Replica> orphans = new ArrayList<>(g.orphans());
     if (oldPrimary != null) {
       orphans.add(oldPrimary);
@@ -398,7 +535,7 @@ final class GroupOperations {
             .withOrphans(orphans)
             .withCounters(g.counters().failover())
             .with(
-                GroupState.DEGRADED,
+                served ? GroupState.DEGRADED : GroupState.UNSERVED,
                 "failed over from "
                     + (oldPrimary == null ? "?" : oldPrimary.host())
                     + ": "
@@ -425,18 +562,30 @@ final class GroupOperations {
     if (lost == null) {
       return g;
     }
-    g =
-        save(
-            g.withEpoch(g.epoch() + 1).with(GroupState.DEGRADED, "secondary lost: " + reason),
-            "secondary-lost",
-            reason);
-    proxies.failover(g.proxyUrl(), g.id(), g.epoch(), endpoint(g.primary()));
+    // one transition, persisted once: the new epoch (it fences the lost secondary) with the
+    // primary alone, before the proxy is told
     List<Replica> orphans = new ArrayList<>(g.orphans());
     orphans.add(lost);
-    return save(
-        g.withReplicas(g.primary(), null).withOrphans(orphans),
-        "state",
-        "running on " + g.primary().host() + " alone");
+    g =
+        save(
+            g.withEpoch(g.epoch() + 1)
+                .withReplicas(g.primary(), null)
+                .withOrphans(orphans)
+                .with(GroupState.DEGRADED, "secondary lost: " + reason),
+            "secondary-lost",
+            reason + "; running on " + g.primary().host() + " alone in epoch " + (g.epoch() + 1));
+    Group alone = g;
+    if (!tellProxy(
+        g,
+        () ->
+            proxies.failover(
+                alone.proxyUrl(), alone.id(), alone.epoch(), endpoint(alone.primary())))) {
+      return save(
+          g.with(GroupState.UNSERVED, "the proxy does not serve it"),
+          "proxy-lost-group",
+          "after the secondary was lost");
+    }
+    return g;
   }
 
   // ---- re-protection ---------------------------------------------------------------------------
@@ -461,18 +610,28 @@ final class GroupOperations {
       return g;
     }
     // a new pair is a new membership: a new epoch, persisted first (the proxy refuses a
-    // reconfiguration without one, and the old secondary, if it comes back, is fenced)
+    // reconfiguration without one, and the old secondary, if it comes back, is fenced); the epoch
+    // of an attempt that failed before the proxy heard of it is used again
+    Long reusable = reusableEpoch.remove(g.id());
+    long epoch = reusable != null && reusable == g.epoch() ? g.epoch() : g.epoch() + 1;
     g =
         save(
-            g.withEpoch(g.epoch() + 1)
+            g.withEpoch(epoch)
                 .withReplicas(g.primary(), s)
                 .with(GroupState.REPROTECTING, "syncing " + s.host()),
             "state",
-            "re-protecting on " + s.host() + " in epoch " + (g.epoch() + 1));
+            "re-protecting on " + s.host() + " in epoch " + epoch);
     try {
       g = pair(g, s);
     } catch (RuntimeException e) {
       log.warn("group {}: re-protection on {} failed: {}", g.id(), s.host(), e.getMessage());
+      FailureAttribution.Culprit who = FailureAttribution.of(e, g);
+      if (who != FailureAttribution.Culprit.PROXY_DOWN
+          && who != FailureAttribution.Culprit.PROXY_WITHOUT_GROUP
+          && !(e instanceof dev.coloha.coordinator.remote.RemoteException r
+              && r.target().equals(ProxyClient.target(g.proxyUrl())))) {
+        reusableEpoch.put(g.id(), g.epoch());
+      }
       List<Replica> orphans = new ArrayList<>(g.orphans());
       orphans.add(s);
       return save(

@@ -44,6 +44,7 @@ public final class GroupService implements AutoCloseable {
   private final CoordinatorStore store;
   private final HostRegistry hosts;
   private final AgentClient agents;
+  private final MirrorClient mirrors;
   private final Remote remote;
   private final GroupEvents events;
   private final CoordinatorMetrics metrics;
@@ -67,6 +68,7 @@ public final class GroupService implements AutoCloseable {
     this.store = store;
     this.hosts = hosts;
     this.agents = agents;
+    this.mirrors = mirrors;
     this.remote = remote;
     this.events = events;
     this.props = props;
@@ -101,6 +103,7 @@ public final class GroupService implements AutoCloseable {
             ops,
             hosts,
             agents,
+            mirrors,
             remote,
             events,
             metrics,
@@ -193,6 +196,23 @@ public final class GroupService implements AutoCloseable {
     CompletableFuture<Group> f = new CompletableFuture<>();
     worker(id).send(new GroupWorker.ChangePolicy(policy, f));
     return await(f, props.callTimeout());
+  }
+
+  /**
+   * A heartbeat of a service: registers it, closes its circuit breaker (a service that beats is
+   * there, whatever its predecessor on that address did) and, for a proxy, tells the groups that
+   * wait for theirs to be served again.
+   */
+  public void heartbeat(String host, String role, String url) {
+    hosts.heartbeat(host, role, url);
+    switch (role) {
+      case "agent" -> remote.resetBreaker(AgentClient.target(url));
+      case "mirror" -> remote.resetBreaker(MirrorClient.target(url));
+      default -> {
+        remote.resetBreaker(ProxyClient.target(url));
+        workers.values().forEach(w -> w.send(new GroupWorker.ProxyBeat(url)));
+      }
+    }
   }
 
   /** An external heartbeat module (Pacemaker, Kubernetes) says a host is gone. */

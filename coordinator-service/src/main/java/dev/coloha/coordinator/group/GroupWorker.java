@@ -9,6 +9,7 @@ import dev.coloha.coordinator.model.GroupState;
 import dev.coloha.coordinator.model.Policy;
 import dev.coloha.coordinator.model.Replica;
 import dev.coloha.coordinator.remote.AgentClient;
+import dev.coloha.coordinator.remote.MirrorClient;
 import dev.coloha.coordinator.remote.ProxyEventStream;
 import dev.coloha.coordinator.remote.Remote;
 import dev.coloha.coordinator.remote.RemoteException;
@@ -51,6 +52,12 @@ final class GroupWorker {
 
   record Wake() implements Command {}
 
+  /** The proxy at {@code url} beat: if the group waits for it, try now. */
+  record ProxyBeat(String url) implements Command {}
+
+  /** The proxy does not serve the group (its event stream says so, or broke). */
+  record ProxyUnserved(String reason, Instant seen) implements Command {}
+
   /**
    * The proxy reported a mismatch (or pressure) that asks for a checkpoint. Counted on the worker's
    * thread: the group is the worker's alone, a change made from the event thread could undo one the
@@ -61,6 +68,7 @@ final class GroupWorker {
   private final GroupOperations ops;
   private final HostRegistry hosts;
   private final AgentClient agents;
+  private final MirrorClient mirrors;
   private final Remote remote;
   private final GroupEvents events;
   private final CoordinatorMetrics metrics;
@@ -75,6 +83,13 @@ final class GroupWorker {
   private Instant nextReprotect = Instant.EPOCH;
   private int createAttempts;
   private Instant creatingSince;
+  private final Backoff reprotectBackoff;
+  private final Backoff restoreBackoff;
+  private Instant nextRestore = Instant.EPOCH;
+
+  /** Since when the proxy is known to serve the group (it was configured, or restored). */
+  private Instant servedSince = Instant.EPOCH;
+
   private final Map<String, Instant> probedOk = new java.util.HashMap<>();
   private ProxyEventStream proxyEvents;
   private String proxyEventsUrl;
@@ -86,6 +101,7 @@ final class GroupWorker {
       GroupOperations ops,
       HostRegistry hosts,
       AgentClient agents,
+      MirrorClient mirrors,
       Remote remote,
       GroupEvents events,
       CoordinatorMetrics metrics,
@@ -96,12 +112,16 @@ final class GroupWorker {
     this.ops = ops;
     this.hosts = hosts;
     this.agents = agents;
+    this.mirrors = mirrors;
     this.remote = remote;
     this.events = events;
     this.metrics = metrics;
     this.props = props;
     this.clock = clock;
     this.onDeleted = onDeleted;
+    Duration base = props == null ? Duration.ofSeconds(1) : props.reprotectDelay();
+    this.reprotectBackoff = new Backoff(base, base.multipliedBy(8));
+    this.restoreBackoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
   }
 
   Group group() {
@@ -141,6 +161,9 @@ final class GroupWorker {
         return;
       } catch (RuntimeException e) {
         log.warn("group {}: {}", group.id(), e.toString());
+        // a step that failed half-way may have persisted a transition (a new epoch) that this
+        // copy lacks: the API shows what is persisted, so the stored group is the truth
+        group = ops.stored(group);
         sleepQuietly(props.reprotectDelay());
       }
     }
@@ -160,6 +183,7 @@ final class GroupWorker {
             case FAILING_OVER -> ops.failover(group, "resumed after a coordinator restart");
             case REPROTECTING -> ops.reprotect(group.withReplicas(group.primary(), null));
             case PROTECTED -> reconcileProtected(group);
+            case UNSERVED -> group; // restored by the periodic part as soon as the proxy answers
             default -> group;
           };
     } catch (RuntimeException e) {
@@ -226,6 +250,16 @@ final class GroupWorker {
     switch (c) {
       case Wake w -> {
         // the loop runs periodic() next
+      }
+      case ProxyBeat b -> {
+        if (group.state() == GroupState.UNSERVED && b.url().equals(group.proxyUrl())) {
+          nextRestore = clock.instant(); // it answers again: no need to wait out the backoff
+        }
+      }
+      case ProxyUnserved u -> {
+        if (!u.seen().isBefore(servedSince)) {
+          proxyUnserved(u.reason());
+        }
       }
       case Mismatch m -> {
         metrics.mismatch(group.id(), m.kind().equals("proxy") ? "unknown" : m.kind());
@@ -322,16 +356,58 @@ final class GroupWorker {
     } else if ((g.state() == GroupState.CREATING || g.state() == GroupState.SYNCING)
         && !now.isBefore(nextReprotect)) {
       try {
+        Instant asked = clock.instant();
         group = ops.protect(g);
+        servedSince = asked;
       } catch (RuntimeException e) {
         protectFailed(e);
       }
+    } else if (g.state() == GroupState.UNSERVED && !now.isBefore(nextRestore)) {
+      restoreProxy();
     } else if ((g.state() == GroupState.DEGRADED && g.primary() != null)
         && !now.isBefore(nextReprotect)) {
-      nextReprotect = now.plus(props.reprotectDelay());
       group = ops.reprotect(g);
+      if (group.state() == GroupState.PROTECTED) {
+        servedSince = now;
+      }
+      // a failed attempt (the group is still DEGRADED) waits longer each time, with jitter, so
+      // that retries neither hammer a loaded host nor move in lock-step with other groups
+      nextReprotect =
+          group.state() == GroupState.DEGRADED
+              ? now.plus(reprotectBackoff.next())
+              : now.plus(reprotectBackoff.reset());
     }
     group = ops.cleanOrphans(group);
+  }
+
+  /** The proxy does not serve the group: UNSERVED (persisted once), restored when it answers. */
+  private void proxyUnserved(String reason) {
+    Group g = group;
+    if (g.state() != GroupState.PROTECTED && g.state() != GroupState.DEGRADED) {
+      return;
+    }
+    log.warn("group {}: the proxy does not serve it: {}", g.id(), reason);
+    group = ops.save(g.with(GroupState.UNSERVED, reason), "proxy-lost-group", reason);
+    restoreBackoff.reset();
+    nextRestore = clock.instant();
+  }
+
+  private void restoreProxy() {
+    try {
+      Instant asked = clock.instant();
+      group = ops.restoreProxy(group);
+      servedSince = asked;
+      restoreBackoff.reset();
+      failedInARow = 0;
+    } catch (RuntimeException e) {
+      Duration wait = restoreBackoff.next();
+      nextRestore = clock.instant().plus(wait);
+      log.info(
+          "group {}: the proxy cannot serve it yet ({}); again in {} ms",
+          group.id(),
+          e.getMessage(),
+          wait.toMillis());
+    }
   }
 
   private void tryCheckpoint(String reason) {
@@ -341,6 +417,15 @@ final class GroupWorker {
       checkpoint(reason);
       failedInARow = 0;
     } catch (RuntimeException e) {
+      FailureAttribution.Culprit who = FailureAttribution.of(e, group);
+      if (who == FailureAttribution.Culprit.PROXY_WITHOUT_GROUP
+          || who == FailureAttribution.Culprit.PROXY_DOWN) {
+        // the replicas did their part: the proxy needs the group again (or is down). Not a
+        // replica's failure: nothing is counted against them
+        metrics.checkpointFailed(group.id(), "proxy");
+        proxyUnserved("checkpoint commit failed: " + e.getMessage());
+        return;
+      }
       failedInARow++;
       String why =
           e instanceof RemoteException r
@@ -361,7 +446,9 @@ final class GroupWorker {
       if (group.state() == GroupState.PROTECTED) {
         suspect("secondary", "checkpoint failed: " + e.getMessage());
       }
-      if (group.state() == GroupState.PROTECTED
+      if (group.state() == GroupState.PROTECTED && who == FailureAttribution.Culprit.PRIMARY_DISK) {
+        primaryDiskFailed(e);
+      } else if (group.state() == GroupState.PROTECTED
           && e instanceof RemoteException r
           && r.problem().equals("resync-required")) {
         group = ops.secondaryLost(group, "it lost the checkpoint chain (" + r.getMessage() + ")");
@@ -405,6 +492,30 @@ final class GroupWorker {
         && (r.problem().equals("timeout") || r.problem().equals("unavailable"));
   }
 
+  /**
+   * The primary's checkpoint failed on its own disk. If its mirror does not answer, the primary is
+   * lost: fail over to the secondary, whose disk works (the proxy holds what the failing disk made
+   * the primary answer, as it differs from the secondary's output, and a failover drops it). If its
+   * mirror answers, the barrier may have failed on the way to the secondary's mirror: then a
+   * secondary mirror that does not answer is a lost secondary; else the failure is counted.
+   */
+  private void primaryDiskFailed(RuntimeException e) {
+    Group g = group;
+    Replica p = g.primary();
+    Replica s = g.secondary();
+    if (p.mirrorUrl() != null && !mirrors.ready(p.mirrorUrl(), props.probeTimeout())) {
+      replicaGone(true, "the primary's disk mirror does not answer: " + e.getMessage());
+    } else if (s != null
+        && s.mirrorUrl() != null
+        && !mirrors.ready(s.mirrorUrl(), props.probeTimeout())) {
+      replicaGone(false, "the secondary's disk mirror does not answer: " + e.getMessage());
+    } else if (failedInARow >= props.maxCheckpointFailures()) {
+      // both mirrors answer, yet the primary's disk keeps failing: the primary is the one that
+      // cannot go on, not the secondary
+      replicaGone(true, failedInARow + " checkpoints in a row failed on the primary's disk");
+    }
+  }
+
   private Group checkpoint(String reason) {
     Replica p = group.primary();
     Duration limit = group.policy().suspectAfter();
@@ -438,7 +549,13 @@ final class GroupWorker {
     }
     proxyEventsUrl = url;
     proxyEvents =
-        new ProxyEventStream(remote, url, group.id(), this::proxyEvent, Duration.ofSeconds(1))
+        new ProxyEventStream(
+                remote,
+                url,
+                group.id(),
+                this::proxyEvent,
+                (why, seen) -> send(new ProxyUnserved(why, seen)),
+                Duration.ofMillis(500))
             .start();
   }
 
@@ -491,6 +608,39 @@ final class GroupWorker {
           "secondary",
           "no heartbeat for " + hosts.silence(g.secondary().host()).toMillis() + " ms");
     }
+    watchMirror(true, limit);
+    watchMirror(false, limit);
+  }
+
+  /**
+   * A replica's disk mirror that stopped beating is probed; one that does not answer makes its
+   * replica lost: a primary whose disk is gone cannot go on (fail over while a secondary exists), a
+   * secondary whose disk is gone cannot take over.
+   */
+  private void watchMirror(boolean primary, Duration limit) {
+    Group g = group;
+    Replica r = primary ? g.primary() : g.secondary();
+    if (r == null
+        || r.mirrorUrl() == null
+        || g.secondary() == null
+        || hosts.mirrorSilence(r.host()).compareTo(limit) <= 0) {
+      return;
+    }
+    Instant now = clock.instant();
+    String key = "mirror:" + r.host();
+    if (now.isBefore(probedOk.getOrDefault(key, Instant.EPOCH))) {
+      return;
+    }
+    if (mirrors.ready(r.mirrorUrl(), props.probeTimeout())) {
+      probedOk.put(key, now.plus(limit));
+      return;
+    }
+    replicaGone(
+        primary,
+        (primary ? "the primary's" : "the secondary's")
+            + " disk mirror on "
+            + r.host()
+            + " stopped beating and does not answer a probe");
   }
 
   /** A replica looks gone: probe it, and act if the probe fails too. */
@@ -542,7 +692,9 @@ final class GroupWorker {
   private void replicaGone(boolean primary, String reason) {
     Group g = group;
     if (primary) {
-      if (g.state() == GroupState.PROTECTED || g.state() == GroupState.FAILING_OVER) {
+      if (g.state() == GroupState.PROTECTED
+          || g.state() == GroupState.FAILING_OVER
+          || (g.state() == GroupState.UNSERVED && g.secondary() != null)) {
         group = ops.failover(g, reason);
         nextReprotect = clock.instant().plus(props.reprotectDelay());
       } else if (g.state() != GroupState.FAILED) {

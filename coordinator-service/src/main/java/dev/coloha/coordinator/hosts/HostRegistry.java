@@ -138,6 +138,16 @@ public final class HostRegistry {
     return d.isNegative() ? Duration.ZERO : d;
   }
 
+  /** How long the host's disk mirror has been silent (zero if it has none or is unknown). */
+  public Duration mirrorSilence(String host) {
+    Host h = hosts.get(host);
+    if (h == null || h.lastMirrorBeat() == null || h.mirrorUrl() == null) {
+      return Duration.ZERO;
+    }
+    Duration d = Duration.between(h.lastMirrorBeat(), clock.instant());
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+
   public boolean lost(String host) {
     Host h = hosts.get(host);
     return h != null && h.lost();

@@ -17,6 +17,12 @@ public enum GroupState {
   DEGRADED,
   /** A new secondary is being synced. */
   REPROTECTING,
+  /**
+   * Its replicas run, but the proxy does not serve it (the proxy is down, or restarted without its
+   * groups): the coordinator gives the proxy the group again as soon as it answers, in the same
+   * epoch, and the group goes back to PROTECTED (or DEGRADED).
+   */
+  UNSERVED,
   /** No replica can run it (both lost); it waits for a host. */
   FAILED,
   /** Being deleted. */

@@ -204,6 +204,27 @@ public final class AgentClient {
         timeout);
   }
 
+  /**
+   * The client connections a VM has: what a proxy that serves it anew must end, and the id its
+   * first client must be above.
+   */
+  public record Connections(int highestConnection, List<Integer> openConnections) {
+    public Connections {
+      openConnections = openConnections == null ? List.of() : List.copyOf(openConnections);
+    }
+  }
+
+  public Connections connections(String url, String vm) {
+    return remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "GET",
+        url + "/v1/vms/" + vm,
+        null,
+        Connections.class,
+        timeout);
+  }
+
   /** Checkpoint {@code sequence}: retried safely (the agent answers a repeated sequence again). */
   public Checkpoint checkpoint(String url, String vm, long epoch, long sequence) {
     return remote.call(

@@ -14,7 +14,8 @@ public final class MirrorClient {
     this.timeout = timeout;
   }
 
-  private static String target(String url) {
+  /** The circuit breaker's name for the mirror at {@code url}. */
+  public static String target(String url) {
     return "mirror:" + url;
   }
 

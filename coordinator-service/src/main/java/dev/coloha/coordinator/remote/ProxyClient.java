@@ -15,7 +15,8 @@ public final class ProxyClient {
     this.timeout = timeout;
   }
 
-  private static String target(String url) {
+  /** The circuit breaker's name for the proxy at {@code url}. */
+  public static String target(String url) {
     return "proxy:" + url;
   }
 
@@ -33,6 +34,24 @@ public final class ProxyClient {
       Endpoint secondary,
       Duration compareTimeout,
       Map<String, Object> sync) {
+    configure(url, group, epoch, bindAddress, port, primary, secondary, compareTimeout, sync, null);
+  }
+
+  /**
+   * Configures a service on a proxy that lost it (it was restarted): {@code resume} names the
+   * connections the replicas still have (ended on both) and the first connection id to give.
+   */
+  public void configure(
+      String url,
+      String group,
+      long epoch,
+      String bindAddress,
+      int port,
+      Endpoint primary,
+      Endpoint secondary,
+      Duration compareTimeout,
+      Map<String, Object> sync,
+      Map<String, Object> resume) {
     Map<String, Object> body = new java.util.LinkedHashMap<>();
     body.put("epoch", epoch);
     body.put("listen", Map.of("address", bindAddress, "port", port));
@@ -42,6 +61,9 @@ public final class ProxyClient {
     body.put("compareTimeout", compareTimeout.toString());
     if (sync != null) {
       body.put("sync", sync);
+    }
+    if (resume != null) {
+      body.put("resume", resume);
     }
     remote.call(
         target(url),
@@ -119,6 +141,32 @@ public final class ProxyClient {
         Map.of("address", bindAddress, "port", port),
         Map.class,
         probeTimeout);
+  }
+
+  /**
+   * The epoch in which the proxy serves the group, or -1 if it does not know it (a restarted
+   * proxy). A direct call (no breaker, no retry): it decides whether the proxy needs the group.
+   *
+   * @throws UnreachableException if the proxy does not answer
+   */
+  public long servedEpoch(String url, String group, Duration probeTimeout) {
+    try {
+      Map<?, ?> view =
+          remote.direct(
+              target(url), "GET", url + "/v1/groups/" + group, null, Map.class, probeTimeout);
+      Object e = view == null ? null : view.get("epoch");
+      return e instanceof Number n ? n.longValue() : -1;
+    } catch (RemoteException e) {
+      if (e.status() == 404) {
+        return -1;
+      }
+      throw e;
+    }
+  }
+
+  /** Closes the proxy's circuit breaker: it answered (a restarted proxy on its old address). */
+  public void resetBreaker(String url) {
+    remote.resetBreaker(target(url));
   }
 
   public boolean alive(String url, Duration probeTimeout) {

@@ -4,7 +4,9 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -22,6 +24,7 @@ public final class ProxyEventStream implements AutoCloseable {
   private final Remote remote;
   private final String url;
   private final Consumer<Map<String, Object>> onEvent;
+  private final BiConsumer<String, Instant> onUnserved;
   private final Duration retry;
   private volatile boolean closed;
   private volatile Thread thread;
@@ -31,10 +34,12 @@ public final class ProxyEventStream implements AutoCloseable {
       String proxyUrl,
       String group,
       Consumer<Map<String, Object>> onEvent,
+      BiConsumer<String, Instant> onUnserved,
       Duration retry) {
     this.remote = remote;
     this.url = proxyUrl + "/v1/groups/" + group + "/events";
     this.onEvent = onEvent;
+    this.onUnserved = onUnserved;
     this.retry = retry;
   }
 
@@ -46,12 +51,23 @@ public final class ProxyEventStream implements AutoCloseable {
   private void follow() {
     boolean warned = false;
     while (!closed) {
+      // when the request went out: what it finds out is true from then on, not before (a 404
+      // that arrives after the group was given to the proxy again says nothing about now)
+      Instant asked = Instant.now();
       try {
         HttpRequest.Builder b =
             HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/x-ndjson");
         remote.token().headers().forEach(b::header);
         HttpResponse<Stream<String>> r =
             remote.http().send(b.build(), HttpResponse.BodyHandlers.ofLines());
+        if (r.statusCode() == 404) {
+          // a proxy that does not know the group (it was restarted): it needs it again
+          r.body().close();
+          onUnserved.accept(
+              "the proxy does not know the group (HTTP 404 on its event stream)", asked);
+          sleep();
+          continue;
+        }
         if (r.statusCode() != 200) {
           r.body().close();
           throw new IllegalStateException("HTTP " + r.statusCode());
@@ -70,6 +86,15 @@ public final class ProxyEventStream implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         return;
+      } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        // no answer, or the stream broke: the proxy is down (or restarting)
+        if (!closed) {
+          onUnserved.accept("the proxy's event stream broke: " + e, asked);
+        }
+        if (!closed && !warned) {
+          log.warn("event stream {} broke: {}; reconnecting", url, e.toString());
+          warned = true;
+        }
       } catch (Exception e) {
         if (!closed && !warned) {
           log.warn("event stream {} broke: {}; reconnecting", url, e.toString());
@@ -81,6 +106,14 @@ public final class ProxyEventStream implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
+    }
+  }
+
+  private void sleep() {
+    try {
+      Thread.sleep(retry);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

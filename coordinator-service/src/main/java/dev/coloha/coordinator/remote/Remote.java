@@ -71,7 +71,7 @@ public final class Remote {
       Class<T> type,
       Duration timeout) {
     String what = method + " " + URI.create(url).getPath();
-    CircuitBreaker breaker = breakers.circuitBreaker(target);
+    CircuitBreaker breaker = breakers.circuitBreaker(target, breakerConfig());
     Supplier<T> attempt =
         CircuitBreaker.decorateSupplier(
             breaker, () -> once(target, what, method, url, body, type, timeout));
@@ -92,6 +92,24 @@ public final class Remote {
     } catch (CallNotPermittedException e) {
       throw new UnreachableException(target, what, e);
     }
+  }
+
+  /**
+   * The breaker's configuration: the default one, recording as failures only what says the service
+   * is not there (no answer, a timeout) or broken (5xx). A 4xx is an answer: a service that refuses
+   * a request it does not like (a stale epoch, an unknown group) is up.
+   */
+  private io.github.resilience4j.circuitbreaker.CircuitBreakerConfig breakerConfig() {
+    return io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.from(
+            breakers.getDefaultConfig())
+        .recordException(Remote::countsAgainstService)
+        .build();
+  }
+
+  /** Whether a call's failure says the service is unreachable or failing (not a 4xx answer). */
+  public static boolean countsAgainstService(Throwable e) {
+    return e instanceof UnreachableException
+        || (e instanceof RemoteException r && r.status() >= 500);
   }
 
   /** One call without circuit breaker or retry (health probes must really probe). */
@@ -153,7 +171,7 @@ public final class Remote {
    * predecessor did.
    */
   public void resetBreaker(String target) {
-    CircuitBreaker b = breakers.circuitBreaker(target);
+    CircuitBreaker b = breakers.circuitBreaker(target, breakerConfig());
     if (b.getState() != CircuitBreaker.State.CLOSED) {
       b.reset();
     }

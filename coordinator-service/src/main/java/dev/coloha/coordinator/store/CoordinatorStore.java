@@ -1,14 +1,16 @@
 package dev.coloha.coordinator.store;
 
+import dev.coloha.coordinator.events.GroupEvent;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.Host;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Where the coordinator keeps what must survive its restart: groups (with their epochs) and hosts.
- * Every save is durable when it returns: an epoch is saved before it is used. The embedded database
- * implements it here; a distributed store (etcd, a replicated SQL database) can too.
+ * Where the coordinator keeps what must survive its restart: groups (with their epochs), hosts and
+ * the groups' history. Every save is durable when it returns: an epoch is saved before it is used.
+ * The embedded database implements it here; a distributed store (etcd, a replicated SQL database)
+ * can too.
  */
 public interface CoordinatorStore {
   List<Group> groups();
@@ -22,4 +24,10 @@ public interface CoordinatorStore {
   List<Host> hosts();
 
   void save(Host host);
+
+  /** Appends a group event to the persisted history, keeping the newest {@code keep} only. */
+  void append(GroupEvent event, int keep);
+
+  /** The newest {@code limit} events of the persisted history, oldest first. */
+  List<GroupEvent> events(int limit);
 }

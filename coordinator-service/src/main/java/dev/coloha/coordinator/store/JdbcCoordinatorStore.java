@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.store;
 
+import dev.coloha.coordinator.events.GroupEvent;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.Host;
 import java.util.List;
@@ -8,12 +9,14 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@link CoordinatorStore} on an embedded H2 database file (autocommit: each save is durable when
- * it returns). Records are kept as JSON next to the columns queries need.
+ * {@link CoordinatorStore} on an embedded H2 database file (groups, hosts, the groups' history)
+ * (autocommit: each save is durable when it returns). Records are kept as JSON next to the columns
+ * queries need.
  */
 public final class JdbcCoordinatorStore implements CoordinatorStore {
   private final JdbcClient jdbc;
   private final JsonMapper json;
+  private long appended;
 
   public JdbcCoordinatorStore(JdbcClient jdbc, JsonMapper json) {
     this.jdbc = jdbc;
@@ -25,6 +28,38 @@ public final class JdbcCoordinatorStore implements CoordinatorStore {
     jdbc.sql(
             "create table if not exists colo_host (name varchar(64) primary key, body clob not null)")
         .update();
+    jdbc.sql(
+            "create table if not exists colo_event (id bigint auto_increment primary key,"
+                + " body clob not null)")
+        .update();
+  }
+
+  @Override
+  public synchronized void append(GroupEvent event, int keep) {
+    jdbc.sql("insert into colo_event (body) values (?)")
+        .param(json.writeValueAsString(event))
+        .update();
+    appended++;
+    if (appended % 64 == 0) {
+      // trimmed now and then, not at every event
+      jdbc.sql("delete from colo_event where id <= (select max(id) from colo_event) - ?")
+          .param(keep)
+          .update();
+    }
+  }
+
+  @Override
+  public List<GroupEvent> events(int limit) {
+    List<GroupEvent> newest =
+        jdbc
+            .sql("select body from colo_event order by id desc limit ?")
+            .param(limit)
+            .query(String.class)
+            .list()
+            .stream()
+            .map(b -> json.readValue(b, GroupEvent.class))
+            .toList();
+    return newest.reversed();
   }
 
   @Override

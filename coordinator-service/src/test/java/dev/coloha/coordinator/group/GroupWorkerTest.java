@@ -43,6 +43,7 @@ class GroupWorkerTest {
             null,
             null,
             null,
+            null,
             new CoordinatorMetrics(new SimpleMeterRegistry(), List::of),
             null,
             Clock.systemUTC(),

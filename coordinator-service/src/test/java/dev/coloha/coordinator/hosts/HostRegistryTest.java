@@ -59,6 +59,12 @@ class HostRegistryTest {
 
     public void delete(String id) {}
 
+    public void append(dev.coloha.coordinator.events.GroupEvent e, int keep) {}
+
+    public List<dev.coloha.coordinator.events.GroupEvent> events(int limit) {
+      return List.of();
+    }
+
     public List<Host> hosts() {
       return List.copyOf(hosts);
     }

@@ -3,10 +3,14 @@ package dev.coloha.coordinator.store;
 import static dev.coloha.coordinator.model.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coloha.coordinator.events.GroupEvent;
+import dev.coloha.coordinator.events.GroupEvents;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
 import dev.coloha.coordinator.model.Host;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,5 +43,28 @@ class JdbcCoordinatorStoreTest {
         .containsExactly(new Host("h1", "http://a", "http://m", null, null, true));
     again.delete("web");
     assertThat(open().groups()).extracting(Group::id).containsExactly("kv");
+  }
+
+  @Test
+  void theGroupsHistorySurvivesAReopenNewestKept() {
+    JdbcCoordinatorStore store = open();
+    for (int i = 0; i < 200; i++) {
+      store.append(
+          new GroupEvent(
+              Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i),
+              "kv",
+              "state",
+              i,
+              "PROTECTED",
+              "event " + i),
+          100);
+    }
+    List<GroupEvent> back = open().events(100);
+    assertThat(back).hasSize(100);
+    assertThat(back.getFirst().detail()).isEqualTo("event 100");
+    assertThat(back.getLast().detail()).isEqualTo("event 199");
+    assertThat(new GroupEvents(10, open()).history("kv"))
+        .extracting(GroupEvent::epoch)
+        .containsExactly(190L, 191L, 192L, 193L, 194L, 195L, 196L, 197L, 198L, 199L);
   }
 }

@@ -173,6 +173,9 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
     if (s != null) {
       s.start();
     }
+    if (spec.resume() != null) {
+      g.resume(spec.resume());
+    }
     Thread.ofVirtual().name("listen-" + g.name).start(g::acceptLoop);
     Thread.ofVirtual().name("tick-" + g.name).start(g::tickLoop);
     log.info(
@@ -187,6 +190,31 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
     return g;
   }
 
+  /**
+   * The replicas still have the connections of the proxy that served them before (it was restarted;
+   * their clients are gone): each ends on both replicas as a client's reset would, and new clients
+   * are numbered above every id the replicas know. Before the listener accepts anyone.
+   */
+  private void resume(GroupSpec.Resume r) {
+    nextConn.set(r.nextConnection());
+    Roles now = roles;
+    r.lostConnections().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e -> {
+              IoFrame.Close close = new IoFrame.Close(e.getKey(), e.getValue());
+              now.primary().in.send(close);
+              if (now.secondary() != null) {
+                now.secondary().in.send(close);
+              }
+            });
+    log.info(
+        "group {}: resumed; ended {} connection(s) of the proxy before, next connection {}",
+        name,
+        r.lostConnections().size(),
+        r.nextConnection());
+  }
+
   private static GroupSpec withPort(GroupSpec s, int port) {
     return new GroupSpec(
         s.name(),
@@ -198,7 +226,8 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
         s.secondary(),
         s.compareTimeout(),
         s.limits(),
-        s.sync());
+        s.sync(),
+        s.resume());
   }
 
   private OutputComparator.Settings settings(GroupSpec s) {
@@ -749,6 +778,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
               null,
               s.compareTimeout(),
               s.limits(),
+              null,
               null);
     }
     if (old != null) {
@@ -834,7 +864,8 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
             wanted,
             next.compareTimeout(),
             next.limits(),
-            next.sync());
+            next.sync(),
+            null);
     return view();
   }
 

@@ -15,6 +15,9 @@ import java.time.Duration;
  * @param compareTimeout how long one side may be ahead
  * @param limits buffer limits
  * @param sync the checkpoint that synced a newly attached secondary (re-protection), or null
+ * @param resume for a group this proxy creates while its replicas already serve it (the proxy was
+ *     restarted): the connections the replicas still have, to end, and the first connection id to
+ *     give a client; null for a new service
  */
 public record GroupSpec(
     String name,
@@ -26,7 +29,26 @@ public record GroupSpec(
     ReplicaRef secondary,
     Duration compareTimeout,
     GroupLimits limits,
-    Commit sync) {
+    Commit sync,
+    Resume resume) {
+
+  /**
+   * A proxy serves a running service anew (it was restarted and lost its clients): the replicas end
+   * the connections it lost, as a client reset would, and new clients get ids above every id they
+   * know.
+   *
+   * @param nextConnection the first connection id to give a client
+   * @param lostConnections the connections to end on the replicas, with the input offset at which
+   *     each ends
+   */
+  public record Resume(int nextConnection, java.util.Map<Integer, Long> lostConnections) {
+    public Resume {
+      if (nextConnection < 1) {
+        throw new IllegalArgumentException("resume.nextConnection must be at least 1");
+      }
+      lostConnections = java.util.Map.copyOf(lostConnections);
+    }
+  }
 
   /** How a group treats its replicas. */
   public enum Mode {

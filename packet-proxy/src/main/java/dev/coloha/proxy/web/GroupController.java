@@ -112,7 +112,11 @@ public class GroupController {
         b.secondary() == null ? null : ref(b.secondary()),
         b.compareTimeout() == null ? props.compare().timeout() : b.compareTimeout(),
         limits,
-        sync);
+        sync,
+        b.resume() == null
+            ? null
+            : new GroupSpec.Resume(
+                b.resume().nextConnection(), offsets(b.resume().lostConnections())));
   }
 
   private static void checkName(String group) {

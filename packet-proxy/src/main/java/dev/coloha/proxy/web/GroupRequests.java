@@ -27,6 +27,9 @@ final class GroupRequests {
    * @param compareTimeout ISO-8601 duration (default colo.proxy.compare.timeout)
    * @param limits overrides of colo.proxy.limits for this group
    * @param sync the checkpoint that synced the secondary: needed to attach one to a running group
+   * @param resume for a service whose replicas already run (this proxy was restarted): the
+   *     connections they still have, ended on both, and the first connection id to give a client;
+   *     used only when the group is created
    */
   record Put(
       @NotNull @PositiveOrZero Long epoch,
@@ -36,7 +39,18 @@ final class GroupRequests {
       @Valid Replica secondary,
       Duration compareTimeout,
       @Valid Limits limits,
-      @Valid Sync sync) {}
+      @Valid Sync sync,
+      @Valid Resume resume) {}
+
+  /**
+   * A proxy serves running replicas anew.
+   *
+   * @param nextConnection the first connection id to give a client (above every id the replicas
+   *     know)
+   * @param lostConnections the connections the replicas still have, with their input offsets: each
+   *     is ended on both replicas
+   */
+  record Resume(@NotNull @Positive Integer nextConnection, List<@Valid Offset> lostConnections) {}
 
   enum Mode {
     COLO,

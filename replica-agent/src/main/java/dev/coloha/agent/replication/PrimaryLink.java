@@ -67,6 +67,14 @@ final class PrimaryLink implements AutoCloseable {
   private volatile long lastAnswer = System.nanoTime();
 
   private volatile long syncSequence = -1;
+
+  /**
+   * The highest checkpoint sequence this primary captured, failed attempts included: a failed
+   * attempt marked its disk barrier, and a barrier is never marked twice, so the next capture (an
+   * initial sync after the secondary was lost, above all) must take a higher number.
+   */
+  private volatile long highestAttempted = -1;
+
   private volatile SyncPoint syncPoint;
   private volatile CheckpointResult lastResult;
   private volatile long checkpoints;
@@ -106,6 +114,11 @@ final class PrimaryLink implements AutoCloseable {
 
   long epoch() {
     return epoch;
+  }
+
+  /** A new link of the same VM (a new secondary): its sequences continue above the old one's. */
+  void continueAfter(PrimaryLink previous) {
+    highestAttempted = Math.max(highestAttempted, previous.highestAttempted);
   }
 
   ReplicationStatus status() {
@@ -316,7 +329,8 @@ final class PrimaryLink implements AutoCloseable {
       int rounds = live.rounds();
       long precopied = live.pagesSent();
       // the final round: the only pause of the sync, for the pages written since the last round
-      long seq = vm.lastCheckpoint() + 1;
+      long seq = Math.max(vm.lastCheckpoint(), highestAttempted) + 1;
+      highestAttempted = seq;
       Captured last = vm.capture(epoch, seq, CaptureKind.PRECOPY_FINAL, false);
       SyncPoint point = SyncPoint.of(last.checkpoint());
       try {
@@ -379,6 +393,15 @@ final class PrimaryLink implements AutoCloseable {
       if (sequence != null && last != null && sequence == last.sequence()) {
         return last;
       }
+      if (sequence != null && sequence <= highestAttempted) {
+        // an attempt of this number failed after it marked its disk barrier (a retry of a failed
+        // call): a barrier is never marked twice, so the caller must take a higher number
+        throw new dev.coloha.microvm.CheckpointMismatchException(
+            "checkpoint "
+                + sequence
+                + " was attempted already; take a number above "
+                + highestAttempted);
+      }
       boolean open = state == LinkState.PROTECTED && stream != null;
       ensureLinked();
       try {
@@ -415,8 +438,20 @@ final class PrimaryLink implements AutoCloseable {
 
   /** Capture, send, wait for the ACK; the caller holds the turn and has made sure of the link. */
   private CheckpointResult exchange(Long sequence, boolean verify, long t0) {
-    long seq = sequence == null ? vm.lastCheckpoint() + 1 : sequence;
-    Captured captured = vm.captureThenSettle(epoch, seq, CaptureKind.DELTA, verify);
+    long seq = sequence == null ? Math.max(vm.lastCheckpoint(), highestAttempted) + 1 : sequence;
+    highestAttempted = Math.max(highestAttempted, seq);
+    Captured captured;
+    try {
+      captured = vm.captureThenSettle(epoch, seq, CaptureKind.DELTA, verify);
+    } catch (RuntimeException e) {
+      // the disk barrier at the pause did not reach this host's mirror: the primary's own disk is
+      // the problem (not the secondary), and the coordinator must know it (a lost primary)
+      dev.coloha.agent.disk.MirrorIOException disk = DiskUnavailableException.mirrorFailure(e);
+      if (disk != null) {
+        throw counted(new DiskUnavailableException(vmId, seq, disk));
+      }
+      throw e;
+    }
     long sentAt = System.nanoTime();
     // the send and the wait for the ACK run on this thread (no hand-off either way); a secondary
     // that stops reading (full socket buffers) or answering cannot hold it past the timeout: the

@@ -106,6 +106,9 @@ public final class ReplicationService implements AutoCloseable {
               limits.maxRunPages(),
               metrics,
               headers.get());
+      if (old != null) {
+        link.continueAfter(old); // barriers its failed attempts marked are not marked again
+      }
       primaries.put(vm, link);
       Thread.ofVirtual().name("sync-" + vm).start(link::sync);
       log.info(

@@ -494,6 +494,14 @@ public final class VmService implements AutoCloseable {
       s = new VmStats(vm.state(), 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, null);
     }
     StandaloneListener l = h.listener();
+    int highest = 0;
+    List<Integer> open = List.of();
+    try {
+      highest = vm.highestConnectionId();
+      open = vm.connectionIds();
+    } catch (RuntimeException e) {
+      // a VM that does not run has none to show
+    }
     return new VmView(
         h.spec().id(),
         h.spec().guest(),
@@ -514,7 +522,9 @@ public final class VmService implements AutoCloseable {
         s.inputErrors(),
         s.diskErrors(),
         s.crash(),
-        l == null ? null : h.listenAddress() + ":" + l.port());
+        l == null ? null : h.listenAddress() + ":" + l.port(),
+        highest,
+        open);
   }
 
   @Override

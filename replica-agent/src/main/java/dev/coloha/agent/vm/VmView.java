@@ -25,6 +25,10 @@ import dev.coloha.microvm.VmState;
  * @param diskErrors failed disk operations
  * @param crash why the guest crashed, or null
  * @param listener {@code address:port} of the standalone listener, or null
+ * @param highestConnection the highest connection id the VM has seen or inherited: a proxy that
+ *     serves it anew numbers its clients above it
+ * @param openConnections ids of the connections the VM has (a proxy that serves it anew ends them:
+ *     their clients were lost with the proxy that served them)
  */
 public record VmView(
     String id,
@@ -46,4 +50,6 @@ public record VmView(
     long inputErrors,
     long diskErrors,
     String crash,
-    String listener) {}
+    String listener,
+    int highestConnection,
+    java.util.List<Integer> openConnections) {}
