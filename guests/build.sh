@@ -107,12 +107,13 @@ if ! command -v "$WASM_OPT" >/dev/null; then
     echo "build.sh: $WASM_OPT not found (apt-get install binaryen)" >&2
     exit 2
 fi
-if ! "$WASM_OPT" --version | grep -q 'version 108'; then
-    echo "build.sh: warning: $("$WASM_OPT" --version) is not Binaryen 108; the instrumented" \
+wasm_opt_version=$("$WASM_OPT" --version)
+if [[ "$wasm_opt_version" != *"version 108"* ]]; then
+    echo "build.sh: warning: $wasm_opt_version is not Binaryen 108; the instrumented" \
         "modules may differ from the committed ones" >&2
 fi
 WASI_CFLAGS=(--target=wasm32-wasi -O2 -g0 -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Werror
-    -ffile-prefix-map="$PWD"=.)
+    "-ffile-prefix-map=$PWD=.")
 W=wasi_snapshot_preview1
 ASYNCIFY_IMPORTS=asyncify-imports@$W.poll_oneoff,$W.sock_accept,$W.sock_recv,$W.fd_read
 linker_only=$(mktemp -d)
@@ -149,7 +150,8 @@ if command -v wasm-objdump >/dev/null; then
             exit 1
         fi
     done
-    if ! wasm-objdump -x "$out_root/counter/counter.wasm" | grep -qF -e '-> "asyncify_start_unwind"'; then
+    counter_details=$(wasm-objdump -x "$out_root/counter/counter.wasm")
+    if ! grep -qF -e '-> "asyncify_start_unwind"' <<<"$counter_details"; then
         echo "build.sh: counter/counter.wasm is not instrumented with Asyncify" >&2
         exit 1
     fi
