@@ -307,7 +307,8 @@ class ReplicationFaultIT {
         assertThat(quiet.api().get("/actuator/prometheus").body())
             .containsPattern("colo_checkpoints_total\\{[^}]*result=\"ok\",vm=\"p5\"} 2\\.0")
             // registered at zero when the VM became primary, and still zero
-            .containsPattern("colo_checkpoints_total\\{[^}]*result=\"unavailable\",vm=\"p5\"} 0\\.0");
+            .containsPattern(
+                "colo_checkpoints_total\\{[^}]*result=\"unavailable\",vm=\"p5\"} 0\\.0");
       }
     } finally {
       quiet.close();
