@@ -6,7 +6,7 @@ import dev.coloha.coordinator.guests.GuestInUseException;
 import dev.coloha.coordinator.guests.GuestLibrary;
 import dev.coloha.coordinator.guests.GuestNotInLibraryException;
 import dev.coloha.coordinator.guests.LibraryGuest;
-import dev.coloha.wire.LimitExceededException;
+import dev.coloha.web.upload.ModuleUpload;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
@@ -70,10 +70,7 @@ public class GuestLibraryController {
           "Upload a guest (guest ABI v1, or a WASI command, instrumented with Asyncify unless it"
               + " is); stored by the hash of the module that runs")
   public LibraryGuest put(@PathVariable String name, InputStream body) throws IOException {
-    byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxModuleBytes + 1));
-    if (bytes.length > maxModuleBytes) {
-      throw new LimitExceededException("guest module size", bytes.length, maxModuleBytes);
-    }
+    byte[] bytes = ModuleUpload.read(body, maxModuleBytes);
     return library.put(name, bytes);
   }
 

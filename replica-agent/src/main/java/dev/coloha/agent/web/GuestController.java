@@ -2,7 +2,7 @@ package dev.coloha.agent.web;
 
 import dev.coloha.agent.config.AgentProperties;
 import dev.coloha.microvm.guest.GuestCatalog;
-import dev.coloha.wire.LimitExceededException;
+import dev.coloha.web.upload.ModuleUpload;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.IOException;
@@ -50,10 +50,7 @@ public class GuestController {
           "Upload a guest module (guest ABI v1, or a WASI command, instrumented with Asyncify"
               + " unless it is); it is validated and compiled")
   public GuestView upload(@PathVariable String name, InputStream body) throws IOException {
-    byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxModuleBytes + 1));
-    if (bytes.length > maxModuleBytes) {
-      throw new LimitExceededException("guest module size", bytes.length, maxModuleBytes);
-    }
+    byte[] bytes = ModuleUpload.read(body, maxModuleBytes);
     return GuestView.of(guests.register(name, bytes));
   }
 }
