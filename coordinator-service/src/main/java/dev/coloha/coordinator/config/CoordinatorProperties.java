@@ -30,6 +30,9 @@ import org.springframework.util.unit.DataSize;
  *     create-timeout has passed too)
  * @param createTimeout time a new group may take to be placed and started before it is FAILED (once
  *     it had create-attempts attempts too)
+ * @param lonePrimaryPatience how long a primary without a secondary may stay silent (no heartbeat,
+ *     probes failing) before its group is FAILED; until then the group stays as it is: that primary
+ *     is the only copy of the service, and a paused or CPU-starved host that comes back serves on
  */
 @ConfigurationProperties("colo.coordinator")
 public record CoordinatorProperties(
@@ -48,7 +51,8 @@ public record CoordinatorProperties(
     @DefaultValue("3") int maxCheckpointFailures,
     @DefaultValue("false") boolean allowPrivilegedPorts,
     @DefaultValue("10") int createAttempts,
-    @DefaultValue("2m") Duration createTimeout) {
+    @DefaultValue("2m") Duration createTimeout,
+    @DefaultValue("5m") Duration lonePrimaryPatience) {
   public CoordinatorProperties {
     if (maxCheckpointFailures < 1) {
       throw new IllegalArgumentException("max-checkpoint-failures must be at least 1");

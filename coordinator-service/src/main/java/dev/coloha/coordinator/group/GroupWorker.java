@@ -91,6 +91,7 @@ final class GroupWorker {
   private Instant servedSince = Instant.EPOCH;
 
   private final Map<String, Instant> probedOk = new java.util.HashMap<>();
+  private final LonePrimaryWatch lonePrimary;
   private ProxyEventStream proxyEvents;
   private String proxyEventsUrl;
   private volatile boolean stopped;
@@ -122,6 +123,8 @@ final class GroupWorker {
     Duration base = props == null ? Duration.ofSeconds(1) : props.reprotectDelay();
     this.reprotectBackoff = new Backoff(base, base.multipliedBy(8));
     this.restoreBackoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+    this.lonePrimary =
+        new LonePrimaryWatch(props == null ? Duration.ofMinutes(5) : props.lonePrimaryPatience());
   }
 
   Group group() {
@@ -599,6 +602,8 @@ final class GroupWorker {
             || hosts.silence(g.primary().host()).compareTo(limit) > 0)) {
       suspect(
           "primary", "no heartbeat for " + hosts.silence(g.primary().host()).toMillis() + " ms");
+    } else if (lonePrimary.silent()) {
+      lonePrimaryAnswers("its heartbeats are back");
     }
     g = group;
     if (g.secondary() != null
@@ -656,11 +661,80 @@ final class GroupWorker {
     if (!lost && now.isBefore(okUntil)) {
       return; // probed fine a moment ago: heartbeats are just late
     }
+    boolean lonePrimaryOf = r == g.primary() && g.secondary() == null;
+    if (!lost && lonePrimaryOf && !lonePrimary.mayProbe(now)) {
+      return; // a lone primary that failed a probe a moment ago: the next probe waits
+    }
     if (!lost && agents.alive(r.agentUrl(), props.probeTimeout())) {
       probedOk.put(r.host(), now.plus(g.policy().suspectAfter()));
+      if (lonePrimaryOf && lonePrimary.silent()) {
+        lonePrimaryAnswers("it answers a probe");
+      }
+      return;
+    }
+    if (!lost && lonePrimaryOf && g.state() != GroupState.FAILED) {
+      lonePrimarySilent(r, reason + "; probe failed");
       return;
     }
     hostGone(r.host(), (lost ? "host declared lost" : reason + "; probe failed"));
+  }
+
+  /**
+   * The primary of a group without a secondary is silent and failed a probe. It is the only copy of
+   * the service, so the group waits for it (a paused or starved host serves on when it is back) and
+   * is FAILED only after lone-primary-patience. A host declared lost, or a primary whose stream at
+   * the proxy broke, does not wait: its VM is gone.
+   */
+  private void lonePrimarySilent(Replica r, String reason) {
+    Group g = group;
+    Instant now = clock.instant();
+    switch (lonePrimary.probeFailed(now, g.policy().suspectAfter(), g.reason())) {
+      case NEWLY_SILENT -> {
+        String detail =
+            "primary on "
+                + r.host()
+                + " does not answer ("
+                + reason
+                + "); it is the only copy of the service: waiting up to "
+                + lonePrimary.patience().toSeconds()
+                + " s for it";
+        log.warn("group {}: {}", g.id(), detail);
+        group = ops.save(g.with(g.state(), detail), "primary-unreachable", detail);
+      }
+      case WAIT -> {}
+      case GIVE_UP -> {
+        String since = String.valueOf(lonePrimary.silentSince());
+        lonePrimary.answered();
+        hostGone(
+            r.host(),
+            reason
+                + "; silent since "
+                + since
+                + ", longer than lone-primary-patience ("
+                + lonePrimary.patience().toSeconds()
+                + " s)");
+      }
+    }
+  }
+
+  /** The lone primary that was silent answers again: the group goes on as it was. */
+  private void lonePrimaryAnswers(String how) {
+    Group g = group;
+    Instant since = lonePrimary.silentSince();
+    String before = lonePrimary.answered();
+    if (g.state() == GroupState.FAILED || g.primary() == null) {
+      return;
+    }
+    String detail =
+        "primary on "
+            + g.primary().host()
+            + " is back ("
+            + how
+            + ") after "
+            + Duration.between(since, clock.instant()).toMillis()
+            + " ms of silence";
+    log.info("group {}: {}", g.id(), detail);
+    group = ops.save(g.with(g.state(), before), "primary-reachable", detail);
   }
 
   /**
