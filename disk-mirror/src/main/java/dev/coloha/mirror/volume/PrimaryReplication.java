@@ -174,9 +174,14 @@ final class PrimaryReplication implements Forwarder.Listener {
     boolean sameTarget =
         url.equals(m.secondaryUrl()) && secondaryVolume.equals(m.secondaryVolume());
     if (sameTarget
-        && (state == ReplicationState.RESYNCING || state == ReplicationState.REPLICATING)) {
+        && (state == ReplicationState.RESYNCING
+            || (state == ReplicationState.REPLICATING && connected()))) {
       return; // a repeated request (a retry): that secondary is being or is protected already
     }
+    // REPLICATING to the same target over a stream that is down is no reason to skip: the
+    // coordinator asks for a resync after it deleted and created that volume again (a
+    // re-protection on the host whose mirror died and came back); the forwarder, still
+    // reconnecting, would report REPLICATING for a fresh, empty secondary until it found out
     Resync running = resync;
     if (running != null && !running.finished()) {
       throw new VolumeConflictException(

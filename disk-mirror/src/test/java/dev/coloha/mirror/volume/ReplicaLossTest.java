@@ -86,4 +86,41 @@ class ReplicaLossTest {
       assertThat(prim.read(1, 0, blocks[1].length)).isEqualTo(blocks[1]);
     }
   }
+
+  @Test
+  void aResyncToTheSameTargetRecreatedAfterItsMirrorDiedCopiesTheWholeImageAgain()
+      throws Exception {
+    try (VolumePair pair = VolumePair.of(dir, 2 * MB)) {
+      pair.resync();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> pair.primary().status().state().equals("REPLICATING"));
+      Volume prim = pair.primary();
+      Random rnd = new Random(4);
+      VolumePair.randomWrites(prim, 1, rnd, 40);
+      // the secondary's mirror dies; the primary's forwarder keeps reconnecting (REPLICATING)
+      pair.transport().down(true);
+      pair.transport().dropLinks();
+      VolumePair.randomWrites(prim, 1, rnd, 10);
+      // it comes back, and the coordinator re-protects on it: the volume deleted and created
+      // again, empty, then a resync to the very same target
+      pair.recreateSecondary();
+      pair.resync();
+      pair.transport().down(false);
+
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  prim.status().state().equals("REPLICATING")
+                      && prim.status().replication().connected()
+                      && pair.secondary().status().state().equals("IN_SYNC"));
+      prim.barrier(1, 7);
+      assertThat(pair.secondary().commit(1, 7)).isEqualTo(7);
+      assertThat(pair.secondary().digest().view())
+          .as("the recreated secondary holds the primary's whole image")
+          .isEqualTo(prim.digest().base());
+      assertThat(prim.status().state()).isEqualTo("REPLICATING");
+    }
+  }
 }
