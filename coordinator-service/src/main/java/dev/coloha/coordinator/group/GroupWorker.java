@@ -562,6 +562,15 @@ final class GroupWorker {
             .start();
   }
 
+  /**
+   * One turn of the worker's loop on the calling thread (tests): the commands waiting in the inbox,
+   * then the periodic part (proxy events, host watch, checkpoint, re-protection, proxy restore).
+   */
+  void step() {
+    handleWaiting();
+    periodic();
+  }
+
   /** Handles the commands waiting in the inbox on the calling thread (tests). */
   void handleWaiting() {
     for (Command c = inbox.poll(); c != null; c = inbox.poll()) {

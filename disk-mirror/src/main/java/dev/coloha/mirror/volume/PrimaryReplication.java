@@ -12,6 +12,7 @@ import dev.coloha.wire.block.VolumeConflictException;
 import dev.coloha.wire.block.VolumeStateException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
@@ -25,6 +26,9 @@ import org.slf4j.LoggerFactory;
  */
 final class PrimaryReplication implements Forwarder.Listener {
   private static final Logger log = LoggerFactory.getLogger(PrimaryReplication.class);
+
+  /** How often a write waiting for queue room checks that the secondary is still connected. */
+  private static final Duration CONNECTED_CHECK = Duration.ofMillis(50);
 
   private final Volume volume;
   private final ReplicaTransport.Factory transports;
@@ -113,27 +117,52 @@ final class PrimaryReplication implements Forwarder.Listener {
     return n;
   }
 
-  /** Queues a frame, waiting for room; the replication breaks if none comes in time. */
+  /**
+   * Queues a frame, waiting for room while the secondary's mirror takes frames (only slower); the
+   * replication breaks if none comes within the backpressure timeout. With the stream of an in-sync
+   * secondary down (that mirror died, or the link to it) a full queue cannot drain: the replica is
+   * dropped at once (DEGRADED) and the primary's write goes on locally. Never does a dead replica
+   * stall or fail the primary's writes and barriers: a stall under the volume's lock made the
+   * agent's disk requests time out, which its VM saw as a disk error.
+   */
   long forward(LongFunction<BlockFrame.Replica> frame, int bytes) {
     ReplicationQueue q = queue;
     if (q == null) {
       return -1;
     }
-    long timeout = volume.settings().replication().backpressureTimeout().toNanos();
-    long seq;
+    Duration timeout = volume.settings().replication().backpressureTimeout();
+    long left = timeout.toNanos();
     try {
-      seq = q.append(frame, bytes, timeout);
+      while (true) {
+        long wait = streamLost() ? 0 : Math.min(left, CONNECTED_CHECK.toNanos());
+        long seq = q.append(frame, bytes, wait);
+        if (seq >= 0 || q.isClosed()) {
+          return seq;
+        }
+        left -= wait;
+        if (streamLost()) {
+          degrade(
+              "the secondary's mirror is not connected and the replication queue is full: the"
+                  + " replica is dropped, the primary's writes stay local");
+          return -1;
+        }
+        if (left <= 0) {
+          degrade("the secondary did not take writes for " + timeout + " (backpressure timeout)");
+          return -1;
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UncheckedIOException(new IOException("interrupted while forwarding", e));
     }
-    if (seq < 0 && !q.isClosed()) {
-      degrade(
-          "the secondary did not take writes for "
-              + volume.settings().replication().backpressureTimeout()
-              + " (backpressure timeout)");
-    }
-    return seq;
+  }
+
+  /**
+   * Whether the secondary was in sync and its stream is down now (the forwarder reconnects, but a
+   * full queue cannot wait for that). During a resync the stream may not be open yet: not lost.
+   */
+  private boolean streamLost() {
+    return state == ReplicationState.REPLICATING && !connected();
   }
 
   // ---- resync (re-protection) -----------------------------------------------------------------
@@ -145,9 +174,14 @@ final class PrimaryReplication implements Forwarder.Listener {
     boolean sameTarget =
         url.equals(m.secondaryUrl()) && secondaryVolume.equals(m.secondaryVolume());
     if (sameTarget
-        && (state == ReplicationState.RESYNCING || state == ReplicationState.REPLICATING)) {
+        && (state == ReplicationState.RESYNCING
+            || (state == ReplicationState.REPLICATING && connected()))) {
       return; // a repeated request (a retry): that secondary is being or is protected already
     }
+    // REPLICATING to the same target over a stream that is down is no reason to skip: the
+    // coordinator asks for a resync after it deleted and created that volume again (a
+    // re-protection on the host whose mirror died and came back); the forwarder, still
+    // reconnecting, would report REPLICATING for a fresh, empty secondary until it found out
     Resync running = resync;
     if (running != null && !running.finished()) {
       throw new VolumeConflictException(

@@ -97,6 +97,36 @@ public final class VolumePair implements AutoCloseable {
         Volume.open(root.resolve(S), settings, VolumeObserver.NONE, (url, vol) -> transport);
   }
 
+  /**
+   * Deletes the secondary and creates it again, empty, in the same place (what the coordinator does
+   * before a re-protection on that host).
+   */
+  public void recreateSecondary() throws IOException {
+    Volume old = secondary;
+    secondary = null;
+    transport.dropLinks();
+    try {
+      old.close();
+    } catch (IOException | RuntimeException e) {
+      // a dead mirror's volume may be half-closed
+    }
+    try (var files = java.nio.file.Files.walk(root.resolve(S))) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.delete(p);
+      }
+    }
+    secondary =
+        Volume.create(
+            root.resolve(S),
+            S,
+            size,
+            VolumeRole.SECONDARY,
+            epoch,
+            secondarySettings,
+            VolumeObserver.NONE,
+            (url, vol) -> transport);
+  }
+
   public void restartSecondary() throws IOException {
     restartSecondary(secondarySettings);
   }

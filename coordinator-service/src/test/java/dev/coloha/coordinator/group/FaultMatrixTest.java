@@ -1,0 +1,377 @@
+package dev.coloha.coordinator.group;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.GroupState;
+import dev.coloha.coordinator.model.Replica;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fault matrix of docs/coordinator.md, row by row, on the coordinator's group logic: for each
+ * fault its detection, the action taken, and the bound (which replica keeps the service, how many
+ * epochs it costs, what the proxy is told). The services are fakes on loopback ({@link FaultRig});
+ * the worker's loop is turned by hand, so nothing here waits for time to pass.
+ */
+class FaultMatrixTest {
+  private FaultRig rig;
+
+  @BeforeEach
+  void rig() throws Exception {
+    rig = new FaultRig();
+  }
+
+  @AfterEach
+  void down() {
+    rig.close();
+  }
+
+  private FakeService agent(String host) {
+    return rig.agents.get(host);
+  }
+
+  private FakeService mirror(String host) {
+    return rig.mirrors.get(host);
+  }
+
+  private static String host(Replica r) {
+    return r == null ? null : r.host();
+  }
+
+  /** The state the group ends in, its epoch, and its replicas' hosts. */
+  private void assertGroup(GroupState state, long epoch, String primary, String secondary) {
+    Group g = rig.group();
+    assertThat(g.state())
+        .as("state (%s) after %s; %s", g.reason(), rig.journal, rig.store.events)
+        .isEqualTo(state);
+    assertThat(g.epoch()).as("epoch").isEqualTo(epoch);
+    assertThat(host(g.primary())).as("primary").isEqualTo(primary);
+    assertThat(host(g.secondary())).as("secondary").isEqualTo(secondary);
+    Group stored = rig.store.saves.getLast();
+    assertThat(stored.state()).as("the persisted state: the API shows it").isEqualTo(state);
+    assertThat(stored.epoch()).as("the persisted epoch").isEqualTo(epoch);
+    assertThat(stored.primary()).as("the persisted primary").isEqualTo(g.primary());
+    assertThat(stored.secondary()).as("the persisted secondary").isEqualTo(g.secondary());
+  }
+
+  /** A failover: epoch+1 persisted as FAILING_OVER first, then h2 promoted, then the proxy. */
+  private void assertFailedOverToH2() {
+    assertGroup(GroupState.DEGRADED, FaultRig.EPOCH + 1, "h2", null);
+    assertThat(rig.epochsSaved()).containsExactly(FaultRig.EPOCH, FaultRig.EPOCH + 1);
+    int fenced = rig.first("store FAILING_OVER epoch " + (FaultRig.EPOCH + 1));
+    int promoted = rig.first("h2/agent POST /v1/vms/kv/promote");
+    int diskTakesOver = rig.first("h2/mirror POST /v1/volumes/kv/failover");
+    int proxySwitched = rig.first("proxy POST /v1/groups/kv/failover");
+    assertThat(fenced).as("the new epoch persisted before anyone is told").isNotNegative();
+    assertThat(promoted).isGreaterThan(fenced);
+    assertThat(diskTakesOver).isGreaterThan(fenced);
+    assertThat(proxySwitched).isGreaterThan(promoted);
+    assertThat(rig.proxy.epoch).as("the proxy serves the new epoch").isEqualTo(FaultRig.EPOCH + 1);
+    assertThat(rig.group().counters().failovers()).isEqualTo(1);
+  }
+
+  /** A lost secondary: epoch+1 with h1 alone, persisted once; the proxy releases without h2. */
+  private void assertSecondaryLost() {
+    assertGroup(GroupState.DEGRADED, FaultRig.EPOCH + 1, "h1", null);
+    assertThat(rig.epochsSaved()).containsExactly(FaultRig.EPOCH, FaultRig.EPOCH + 1);
+    assertThat(rig.store.events.stream().filter(e -> e.kind().equals("secondary-lost")))
+        .as("one transition, persisted once")
+        .hasSize(1);
+    assertThat(rig.store.saves.stream().filter(g -> g.epoch() == FaultRig.EPOCH + 1))
+        .extracting(Group::state)
+        .containsOnly(GroupState.DEGRADED);
+    // the fenced secondary is an orphan until its host answers, then its VM is deleted
+    assertThat(
+            rig.group().orphans().stream().anyMatch(r -> r.host().equals("h2"))
+                || agent("h2").count("DELETE /v1/vms/kv") == 1)
+        .as("the old secondary is left for clean-up or deleted")
+        .isTrue();
+    // the proxy stops comparing and releases the held output at once: it serves h1 alone
+    assertThat(rig.proxy.count("POST /v1/groups/kv/failover")).isEqualTo(1);
+    assertThat(rig.proxy.epoch).isEqualTo(FaultRig.EPOCH + 1);
+    // never two primaries: nothing was promoted, no disk taken over
+    rig.agents.values().forEach(a -> assertThat(a.count("/promote")).isZero());
+    rig.mirrors.values().forEach(m -> assertThat(m.count("/failover")).isZero());
+  }
+
+  // ---- row 1: the primary's agent dies ---------------------------------------------------------
+
+  @Test
+  void row1ThePrimarysAgentLostByTheProxyIsFailedOverInOneEpoch() {
+    agent("h1").kill();
+    rig.worker.proxyEvent(
+        Map.of(
+            "kind", "broken", "agentUrl", agent("h1").url(), "vm", "kv", "reason", "stream reset"));
+    rig.step(Duration.ofMillis(50));
+
+    assertFailedOverToH2();
+    rig.step(Duration.ofMillis(50));
+    assertThat(rig.epochsSaved()).as("no second epoch").hasSize(2);
+  }
+
+  @Test
+  void row1ThePrimarysAgentThatStopsBeatingAndFailsItsProbeIsFailedOver() {
+    agent("h1").kill();
+    rig.step(Duration.ofMillis(500)); // silent, but not for suspect-after (1 s) yet
+    assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
+
+    rig.step(Duration.ofMillis(800));
+
+    assertFailedOverToH2();
+  }
+
+  // ---- row 2: the primary's disk mirror dies
+  // -----------------------------------------------------
+
+  @Test
+  void row2ThePrimarysMirrorDyingFailsOverToTheSecondaryAndReleasesNothingOfTheFailingDisk() {
+    mirror("h1").kill();
+    agent("h1").failAlways("/checkpoint", 503, "disk-unavailable");
+
+    rig.mismatch(); // the proxy holds differing output and asks for a checkpoint
+
+    assertFailedOverToH2();
+    // the failing primary's checkpoint was never committed: the proxy released none of the
+    // output the failing disk made, it switched to the secondary instead
+    assertThat(rig.proxy.count("/commits")).isZero();
+    assertThat(rig.group().counters().checkpointFailures()).isEqualTo(1);
+  }
+
+  @Test
+  void row2APrimaryWhoseDiskKeepsFailingWhileBothMirrorsAnswerIsTheLostOne() {
+    agent("h1").failAlways("/checkpoint", 503, "disk-unavailable");
+
+    rig.mismatch();
+    rig.mismatch();
+    assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
+    rig.mismatch(); // max-checkpoint-failures (3)
+
+    assertFailedOverToH2();
+  }
+
+  // ---- row 3: the secondary's agent dies --------------------------------------------------------
+
+  @Test
+  void row3TheSecondarysAgentLostByTheProxyIsDroppedInOneEpoch() {
+    agent("h2").kill();
+    rig.worker.proxyEvent(
+        Map.of("kind", "broken", "agentUrl", agent("h2").url(), "vm", "kv", "reason", "EOF"));
+    rig.step(Duration.ofMillis(50));
+
+    assertSecondaryLost();
+  }
+
+  // ---- row 4: the secondary's disk mirror dies
+  // ---------------------------------------------------
+
+  @Test
+  void row4TheSecondarysMirrorDyingLosesTheSecondaryNeverThePrimary() {
+    mirror("h2").kill();
+    // the secondary cannot commit the checkpoint's barrier: the primary answers unavailable
+    agent("h1").failAlways("/checkpoint", 503, "unavailable");
+
+    rig.mismatch();
+
+    assertSecondaryLost();
+    assertThat(rig.group().counters().failovers()).isZero();
+  }
+
+  @Test
+  void row4ABarrierThatFailsOnTheWayToADeadSecondaryMirrorLosesTheSecondary() {
+    // the primary's disk reports the failure (its barrier did not reach the secondary's mirror),
+    // its own mirror answers, the secondary's does not: the secondary is the lost one
+    mirror("h2").kill();
+    agent("h1").failAlways("/checkpoint", 503, "disk-unavailable");
+
+    rig.mismatch();
+
+    assertSecondaryLost();
+  }
+
+  @Test
+  void row4TheSecondarysMirrorThatStopsBeatingAndFailsItsProbeLosesTheSecondary() {
+    mirror("h2").kill();
+
+    rig.step(Duration.ofMillis(1300));
+
+    assertSecondaryLost();
+  }
+
+  // ---- row 5: the link between the hosts is cut
+  // --------------------------------------------------
+
+  @Test
+  void row5ALinkCutWhileBothAnswerLosesTheSecondaryNeverMakesTwoPrimaries() {
+    agent("h1").failAlways("/checkpoint", 504, "timeout");
+
+    rig.mismatch();
+
+    assertSecondaryLost();
+  }
+
+  // ---- row 6: the proxy dies or restarts without its groups
+  // ----------------------------------------
+
+  @Test
+  void row6AProxyWithoutTheGroupIsGivenItBackInTheSameEpochAndTheGroupIsNeverProtectedMeanwhile() {
+    rig.proxy.epoch = -1; // restarted: it knows no group
+    rig.proxy.failAlways("/commits", 404, "group-not-found");
+
+    rig.mismatch();
+
+    assertGroup(GroupState.UNSERVED, FaultRig.EPOCH, "h1", "h2");
+    assertThat(rig.group().counters().checkpointFailures()).as("not a replica's failure").isZero();
+
+    rig.proxy.heal();
+    rig.proxy.failOnce("PUT /v1/groups/kv", 503, "http-503"); // not ready on the first try
+    rig.step(Duration.ofMillis(50));
+    assertGroup(GroupState.UNSERVED, FaultRig.EPOCH, "h1", "h2");
+    rig.step(Duration.ZERO); // the retry backs off: not at once
+    assertThat(rig.proxy.count("PUT /v1/groups/kv")).isEqualTo(1);
+
+    rig.step(Duration.ofSeconds(1));
+
+    assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
+    assertThat(rig.epochsSaved()).as("nothing needs fencing").containsExactly(FaultRig.EPOCH);
+    assertThat(rig.proxy.epoch).isEqualTo(FaultRig.EPOCH);
+    int unserved = rig.first("store UNSERVED");
+    int served = rig.journal.lastIndexOf("proxy PUT /v1/groups/kv");
+    assertThat(rig.journal.subList(unserved, served))
+        .as("never PROTECTED while the proxy does not serve the group")
+        .noneMatch(l -> l.startsWith("store PROTECTED"));
+    assertThat(rig.journal.subList(served, rig.journal.size()))
+        .anyMatch(l -> l.startsWith("store PROTECTED"));
+  }
+
+  // ---- row 7: the coordinator dies ------------------------------------------------------------
+
+  @Test
+  void row7ACoordinatorRestartedInTheMiddleOfAFailoverFinishesItInThePersistedEpoch()
+      throws Exception {
+    rig.close();
+    // the coordinator died after persisting the failover's epoch, before anyone was told
+    rig =
+        new FaultRig(
+            g -> g.withEpoch(FaultRig.EPOCH + 1).with(GroupState.FAILING_OVER, "primary lost"));
+    agent("h1").kill();
+
+    try (GroupService restarted = rig.service()) {
+      restarted.start();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> rig.store.saves.getLast().state() == GroupState.DEGRADED);
+    }
+
+    Group g = rig.store.saves.getLast();
+    assertThat(g.epoch())
+        .as("no new epoch: the persisted one fences")
+        .isEqualTo(FaultRig.EPOCH + 1);
+    assertThat(g.primary().host()).isEqualTo("h2");
+    assertThat(rig.epochsSaved()).containsExactly(FaultRig.EPOCH + 1);
+    assertThat(agent("h2").epoch)
+        .as("promoted in the persisted epoch")
+        .isEqualTo(FaultRig.EPOCH + 1);
+    assertThat(rig.proxy.epoch).isEqualTo(FaultRig.EPOCH + 1);
+    assertThat(rig.store.events).extracting(e -> e.kind()).contains("failed-over");
+  }
+
+  // ---- row 9: a service comes back
+  // ---------------------------------------------------------------
+
+  @Test
+  void row9AServiceThatComesBackHasItsCircuitBreakerClosedByItsHeartbeat() {
+    try (GroupService service = rig.service()) {
+      for (String role : java.util.List.of("agent", "mirror", "proxy")) {
+        String url =
+            switch (role) {
+              case "agent" -> agent("h1").url();
+              case "mirror" -> mirror("h1").url();
+              default -> rig.proxy.url();
+            };
+        String target =
+            switch (role) {
+              case "agent" -> dev.coloha.coordinator.remote.AgentClient.target(url);
+              case "mirror" -> dev.coloha.coordinator.remote.MirrorClient.target(url);
+              default -> dev.coloha.coordinator.remote.ProxyClient.target(url);
+            };
+        var breaker = rig.breakers.circuitBreaker(target);
+        breaker.transitionToOpenState(); // its predecessor on that address stopped answering
+
+        service.heartbeat(role.equals("proxy") ? "proxy" : "h1", role, url);
+
+        assertThat(breaker.getState())
+            .as("%s breaker after its heartbeat", role)
+            .isEqualTo(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED);
+      }
+    }
+  }
+
+  // ---- both answer, yet checkpoints fail -------------------------------------------------------
+
+  @Test
+  void aCheckpointWhoseSequenceTheReplicasDisagreeOnIsRetriedWithoutLosingTheSecondary() {
+    agent("h1").lastCheckpoint = 47; // the agent is ahead of the coordinator's count
+    agent("h1").failOnce("/checkpoint", 409, "checkpoint-mismatch");
+
+    rig.mismatch();
+
+    assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
+    assertThat(rig.group().lastCheckpoint()).isEqualTo(48);
+    assertThat(rig.proxy.count("/commits")).isEqualTo(1);
+    assertThat(rig.group().counters().checkpointFailures()).as("%s", rig.journal).isZero();
+    assertThat(rig.epochsSaved()).containsExactly(FaultRig.EPOCH);
+  }
+
+  @Test
+  void checkpointsRefusedForAReasonNoRowNamesKeepTheSecondaryUntilMaxFailuresThenLoseIt() {
+    agent("h1").failAlways("/checkpoint", 409, "vm-state");
+
+    rig.mismatch();
+    rig.mismatch();
+
+    assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
+    assertThat(rig.group().counters().checkpointFailures()).isEqualTo(2);
+    assertThat(rig.epochsSaved()).containsExactly(FaultRig.EPOCH);
+
+    rig.mismatch(); // the third in a row: max-checkpoint-failures
+
+    assertSecondaryLost();
+  }
+
+  // ---- re-protection: one epoch, retries back off and reuse it ---------------------------------
+
+  @Test
+  void aFailedReprotectionIsRetriedAfterABackoffInTheSameEpoch() {
+    agent("h2").kill();
+    rig.worker.proxyEvent(
+        Map.of("kind", "broken", "agentUrl", agent("h2").url(), "vm", "kv", "reason", "EOF"));
+    rig.step(Duration.ofMillis(50));
+    assertSecondaryLost();
+
+    agent("h1").replicationState = "DEGRADED"; // the first pairing fails
+    rig.step(Duration.ofSeconds(2)); // after reprotect-delay; h2 is silent, h3 is the candidate
+
+    assertGroup(GroupState.DEGRADED, FaultRig.EPOCH + 2, "h1", null);
+    assertThat(agent("h3").count("POST /v1/vms/kv/secondary")).isEqualTo(1);
+    rig.step(Duration.ZERO);
+    assertThat(agent("h3").count("POST /v1/vms/kv/secondary"))
+        .as("the retry waits its backoff")
+        .isEqualTo(1);
+
+    agent("h1").replicationState = "PROTECTED";
+    rig.step(Duration.ofSeconds(10));
+
+    assertGroup(GroupState.PROTECTED, FaultRig.EPOCH + 2, "h1", "h3");
+    assertThat(agent("h3").count("POST /v1/vms/kv/secondary")).isEqualTo(2);
+    assertThat(rig.epochsSaved())
+        .as("one epoch for the lost secondary, one for the re-protection and its retry")
+        .containsExactly(FaultRig.EPOCH, FaultRig.EPOCH + 1, FaultRig.EPOCH + 2);
+    assertThat(rig.proxy.epoch).isEqualTo(FaultRig.EPOCH + 2);
+    assertThat(rig.group().counters().reprotections()).isEqualTo(1);
+  }
+}
