@@ -49,6 +49,7 @@ final class FakeService implements AutoCloseable {
   private final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean dead;
+  private volatile boolean paused;
 
   /** Agent: the epoch and last checkpoint of its VM; proxy: the epoch it serves the group in. */
   volatile long epoch = -1;
@@ -105,14 +106,26 @@ final class FakeService implements AutoCloseable {
   }
 
   boolean dead() {
-    return dead;
+    return dead || paused;
+  }
+
+  /**
+   * Stops like {@code kill -STOP} (a host starved of CPU or frozen): no heartbeat, and a request
+   * gets no answer; {@link #resume()} ends it.
+   */
+  void pause() {
+    paused = true;
+  }
+
+  void resume() {
+    paused = false;
   }
 
   private void handle(HttpExchange x) throws IOException {
     String line = x.getRequestMethod() + " " + x.getRequestURI().getPath();
     byte[] raw = x.getRequestBody().readAllBytes();
     Map<String, Object> body = raw.length == 0 ? Map.of() : JSON.readValue(raw, MAP);
-    if (dead) {
+    if (dead || paused) {
       x.close();
       return;
     }

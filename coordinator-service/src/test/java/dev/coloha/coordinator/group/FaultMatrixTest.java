@@ -248,6 +248,71 @@ class FaultMatrixTest {
         .anyMatch(l -> l.startsWith("store PROTECTED"));
   }
 
+  // ---- a primary without a secondary goes silent -----------------------------------------------
+
+  /** The rig with the group DEGRADED on h1 alone, and no other host that could pair with it. */
+  private void lonePrimaryOnH1() throws Exception {
+    rig.close();
+    rig =
+        new FaultRig(
+            g ->
+                g.withReplicas(g.primary(), null).with(GroupState.DEGRADED, "running unprotected"));
+    agent("h2").kill();
+    agent("h3").kill();
+  }
+
+  private long events(String kind) {
+    return rig.store.events.stream().filter(e -> e.kind().equals(kind)).count();
+  }
+
+  @Test
+  void aLonePrimaryThatGoesSilentIsWaitedForAndGoesOnWhenItAnswersAgain() throws Exception {
+    lonePrimaryOnH1();
+    agent("h1").pause(); // kill -STOP: no heartbeat, no answer to a probe
+
+    rig.step(Duration.ofMillis(1300)); // silent for longer than suspect-after, probe fails
+    assertGroup(GroupState.DEGRADED, FaultRig.EPOCH, "h1", null);
+    assertThat(events("primary-unreachable")).as("noticed, persisted once").isEqualTo(1);
+    for (int i = 0; i < 20; i++) {
+      rig.step(Duration.ofMillis(1300)); // 26 s of silence: far within lone-primary-patience
+    }
+    assertGroup(GroupState.DEGRADED, FaultRig.EPOCH, "h1", null);
+    assertThat(events("primary-unreachable")).isEqualTo(1);
+    assertThat(events("failed")).isZero();
+
+    agent("h1").resume();
+    rig.step(Duration.ofMillis(100)); // its heartbeat is back
+    assertGroup(GroupState.DEGRADED, FaultRig.EPOCH, "h1", null);
+    assertThat(events("primary-reachable")).isEqualTo(1);
+    assertThat(rig.group().reason()).isEqualTo("running unprotected");
+    assertThat(rig.epochsSaved()).as("nothing fenced").containsExactly(FaultRig.EPOCH);
+  }
+
+  @Test
+  void aLonePrimarySilentForLongerThanThePatienceEndsTheGroup() throws Exception {
+    lonePrimaryOnH1();
+    agent("h1").pause();
+
+    rig.step(Duration.ofMillis(1300));
+    assertGroup(GroupState.DEGRADED, FaultRig.EPOCH, "h1", null);
+    rig.step(rig.props.lonePrimaryPatience()); // the next spaced probe fails after the patience
+
+    assertThat(rig.group().state()).isEqualTo(GroupState.FAILED);
+    assertThat(rig.group().reason()).contains("lone-primary-patience");
+    assertThat(rig.store.saves.getLast().state()).isEqualTo(GroupState.FAILED);
+  }
+
+  @Test
+  void aLonePrimaryWhoseStreamAtTheProxyBreaksIsNotWaitedFor() throws Exception {
+    lonePrimaryOnH1();
+    agent("h1").kill();
+    rig.worker.proxyEvent(
+        Map.of("kind", "broken", "agentUrl", agent("h1").url(), "vm", "kv", "reason", "reset"));
+    rig.step(Duration.ofMillis(50));
+
+    assertThat(rig.group().state()).as("its VM died with its agent").isEqualTo(GroupState.FAILED);
+  }
+
   // ---- row 7: the coordinator dies ------------------------------------------------------------
 
   @Test

@@ -162,7 +162,8 @@ final class FaultRig implements AutoCloseable {
             3,
             false,
             10,
-            Duration.ofMinutes(2));
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(5));
     hosts = new HostRegistry(store, clock, Duration.ZERO);
     beat();
     JsonMapper json =
