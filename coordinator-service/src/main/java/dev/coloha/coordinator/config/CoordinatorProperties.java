@@ -30,6 +30,9 @@ import org.springframework.util.unit.DataSize;
  *     create-timeout has passed too)
  * @param createTimeout time a new group may take to be placed and started before it is FAILED (once
  *     it had create-attempts attempts too)
+ * @param rejoinAfter a service (agent, mirror, proxy) that beats for the first time since the
+ *     coordinator started, or after being silent this long, is swept: what it holds of groups the
+ *     coordinator does not know (VMs, volumes, listeners) is removed
  */
 @ConfigurationProperties("colo.coordinator")
 public record CoordinatorProperties(
@@ -48,7 +51,8 @@ public record CoordinatorProperties(
     @DefaultValue("3") int maxCheckpointFailures,
     @DefaultValue("false") boolean allowPrivilegedPorts,
     @DefaultValue("10") int createAttempts,
-    @DefaultValue("2m") Duration createTimeout) {
+    @DefaultValue("2m") Duration createTimeout,
+    @DefaultValue("10s") Duration rejoinAfter) {
   public CoordinatorProperties {
     if (maxCheckpointFailures < 1) {
       throw new IllegalArgumentException("max-checkpoint-failures must be at least 1");
