@@ -343,6 +343,28 @@ public final class VmService implements AutoCloseable {
     }
   }
 
+  /**
+   * Refuses an epoch older than the VM's without adopting a newer one (a command checks it first
+   * and adopts it with {@link #checkEpoch} once nothing else can refuse it).
+   */
+  public void requireEpoch(String id, long offered) {
+    long current = handle(id).epoch().get();
+    if (offered < current) {
+      throw new StaleEpochException(current, offered);
+    }
+  }
+
+  /** Refuses a VM that serves clients itself (standalone mode): it cannot have streams. */
+  public void requireStreamable(String id) {
+    VmHandle h = handle(id);
+    synchronized (h) {
+      if (h.listener() != null) {
+        throw new VmConflictException(
+            "VM " + id + " serves clients itself (standalone mode); it has no streams");
+      }
+    }
+  }
+
   public long epoch(String id) {
     return handle(id).epoch().get();
   }
