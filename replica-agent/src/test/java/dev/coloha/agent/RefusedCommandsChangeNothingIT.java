@@ -3,6 +3,11 @@ package dev.coloha.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coloha.web.testing.ApiClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,5 +105,37 @@ class RefusedCommandsChangeNothingIT {
     assertThat(epoch("standalone")).isEqualTo(before);
     assertThat(api.get("/v1/vms/standalone/replication").json().get("role").asString())
         .isNotEqualTo("SECONDARY");
+  }
+
+  @Test
+  void aStartRefusedBecauseTheVmsPortIsTakenLeavesItStoppedAndItListensAtTheNextStart()
+      throws IOException {
+    createVm("served", true);
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    assertThat(
+            api.json(
+                    "POST",
+                    "/v1/vms/served/listener",
+                    "{\"bindAddress\":\"127.0.0.1\",\"port\":" + port + "}")
+                .status())
+        .isBetween(200, 201);
+    assertThat(api.json("POST", "/v1/vms/served/stop", "{}").status()).isEqualTo(200);
+
+    try (ServerSocket squatter = new ServerSocket()) {
+      squatter.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      ApiClient.Reply refused = api.json("POST", "/v1/vms/served/start", "{}");
+      assertThat(refused.status()).isEqualTo(409);
+      assertThat(api.get("/v1/vms/served").json().get("state").asString()).isEqualTo("STOPPED");
+    }
+
+    assertThat(api.json("POST", "/v1/vms/served/start", "{}").status()).isEqualTo(200);
+    assertThat(api.get("/v1/vms/served").json().get("state").asString()).isEqualTo("RUNNING");
+    try (Socket client = new Socket()) {
+      client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+      assertThat(client.isConnected()).as("it serves its port again").isTrue();
+    }
   }
 }

@@ -58,8 +58,9 @@ class GroupDeletionIT {
     assertThat(proxyGroups()).contains("gone");
     assertThat(listens(port)).isTrue();
 
-    // host-2's agent frozen (it keeps its VM, answers nothing), its mirror crashed (its volume is
-    // on disk): neither hears the DELETE
+    // host-2's agent frozen (it keeps its VM and answers nothing; the kernel may queue the DELETE
+    // for it, handled when it resumes, or it is swept when it beats again), its mirror crashed
+    // (its volume stays on disk, and only the sweep at its registration removes it)
     long agentPid = lab.hostPid("host-2", "agent");
     signal("STOP", agentPid);
     lab.kill("host-2/mirror");
