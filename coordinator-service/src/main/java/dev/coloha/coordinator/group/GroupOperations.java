@@ -704,7 +704,7 @@ final class GroupOperations {
     attempted.remove(g.id());
     save(g.with(GroupState.DELETING, "deleting"), "state", "deleting");
     if (g.proxyUrl() != null) {
-      cleanUp("proxy", g.proxyUrl(), () -> proxies.delete(g.proxyUrl(), g.id()));
+      cleanUp("proxy", g.proxyUrl(), g.id(), () -> proxies.delete(g.proxyUrl(), g.id()));
     }
     List<Replica> all = new ArrayList<>(g.orphans());
     if (g.primary() != null) {
@@ -714,9 +714,13 @@ final class GroupOperations {
       all.add(g.secondary());
     }
     for (Replica r : all) {
-      cleanUp("agent", r.agentUrl(), () -> agents.deleteVm(r.agentUrl(), r.vm()));
+      cleanUp("agent", r.agentUrl(), r.vm(), () -> agents.deleteVm(r.agentUrl(), r.vm()));
       if (r.volume() != null) {
-        cleanUp("mirror", r.mirrorUrl(), () -> mirrors.deleteVolume(r.mirrorUrl(), r.volume()));
+        cleanUp(
+            "mirror",
+            r.mirrorUrl(),
+            r.volume(),
+            () -> mirrors.deleteVolume(r.mirrorUrl(), r.volume()));
       }
     }
     store.delete(g.id());
@@ -725,11 +729,11 @@ final class GroupOperations {
             clock.instant(), g.id(), "deleted", g.epoch(), GroupState.DELETING.name(), "deleted"));
   }
 
-  private void cleanUp(String role, String url, Runnable step) {
+  private void cleanUp(String role, String url, String id, Runnable step) {
     try {
       step.run();
     } catch (RuntimeException e) {
-      leftovers.cleanUpFailed(role, url);
+      leftovers.cleanUpFailed(role, url, id);
       log.warn(
           "clean-up on {} {} failed, retried when it beats again: {}", role, url, e.getMessage());
     }

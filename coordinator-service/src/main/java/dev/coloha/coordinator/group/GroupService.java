@@ -85,6 +85,7 @@ public final class GroupService implements AutoCloseable {
                 "proxy", holder(proxies::groupNames, proxies::delete)),
             this::knownGroups,
             props.rejoinAfter(),
+            props.sweepOnRegistration(),
             clock,
             r -> Thread.ofVirtual().name("leftovers").start(r));
     this.ops =

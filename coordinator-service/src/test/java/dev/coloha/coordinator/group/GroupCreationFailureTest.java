@@ -118,7 +118,8 @@ class GroupCreationFailureTest {
             false,
             1, // the first failed attempt is the last
             Duration.ZERO,
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10),
+            true);
     HostRegistry hosts = new HostRegistry(store, clock, Duration.ZERO);
     String nobody = "http://127.0.0.1:1"; // refuses connections: every call fails at once
     hosts.heartbeat("host-1", "agent", nobody);
@@ -137,7 +138,7 @@ class GroupCreationFailureTest {
     GroupEvents events = new GroupEvents(100, store);
     CoordinatorMetrics metrics = new CoordinatorMetrics(new SimpleMeterRegistry(), List::of);
     Leftovers leftovers =
-        new Leftovers(Map.of(), Set::of, props.rejoinAfter(), clock, Runnable::run);
+        new Leftovers(Map.of(), Set::of, props.rejoinAfter(), true, clock, Runnable::run);
     GroupOperations ops =
         new GroupOperations(
             store, hosts, agents, mirrors, proxies, events, metrics, props, clock, List::of,

@@ -46,13 +46,17 @@ class LeftoversTest {
   private final MutableClock clock = new MutableClock();
   private final FakeService agent = new FakeService();
   private final Set<String> known = new HashSet<>(Set.of("kv"));
-  private final Leftovers leftovers =
-      new Leftovers(
-          Map.of("agent", agent),
-          () -> Set.copyOf(known),
-          Duration.ofSeconds(10),
-          clock,
-          Runnable::run);
+  private final Leftovers leftovers = leftovers(true);
+
+  private Leftovers leftovers(boolean sweepOnRegistration) {
+    return new Leftovers(
+        Map.of("agent", agent),
+        () -> Set.copyOf(known),
+        Duration.ofSeconds(10),
+        sweepOnRegistration,
+        clock,
+        Runnable::run);
+  }
 
   @Test
   void aServiceThatRegistersLosesWhatUnknownGroupsLeftAndKeepsTheRest() {
@@ -71,7 +75,8 @@ class LeftoversTest {
     leftovers.beat("agent", "http://a");
     assertThat(agent.held).as("an ordinary heartbeat sweeps nothing").contains("gone");
 
-    leftovers.cleanUpFailed("agent", "http://a"); // the DELETE of group "gone" did not reach it
+    agent.held.add("hand-made"); // not the coordinator's: a clean-up sweep leaves it
+    leftovers.cleanUpFailed("agent", "http://a", "gone"); // the DELETE of "gone" did not reach it
     agent.down = true;
     clock.advance(Duration.ofSeconds(1));
     leftovers.beat("agent", "http://a");
@@ -80,9 +85,8 @@ class LeftoversTest {
     agent.down = false;
     clock.advance(Duration.ofSeconds(1));
     leftovers.beat("agent", "http://a");
-    assertThat(agent.held).containsExactly("kv");
+    assertThat(agent.held).containsExactlyInAnyOrder("kv", "hand-made");
 
-    agent.held.add("hand-made");
     clock.advance(Duration.ofSeconds(1));
     int listings = agent.listings;
     leftovers.beat("agent", "http://a");
@@ -108,12 +112,24 @@ class LeftoversTest {
             Map.of("agent", agent),
             () -> Set.of("new"), // known once the listing is done
             Duration.ofSeconds(10),
+            true,
             clock,
             Runnable::run);
 
     racing.beat("agent", "http://a");
 
     assertThat(agent.held).containsExactly("new");
+  }
+
+  @Test
+  void withoutTheRegistrationSweepOnlyWhatDeletedGroupsLeftIsRemoved() {
+    Leftovers cautious = leftovers(false);
+    agent.held.addAll(Set.of("kv", "hand-made", "gone"));
+    cautious.cleanUpFailed("agent", "http://a", "gone");
+
+    cautious.beat("agent", "http://a");
+
+    assertThat(agent.held).containsExactlyInAnyOrder("kv", "hand-made");
   }
 
   static final class MutableClock extends Clock {
