@@ -80,16 +80,17 @@ final class Lab {
    * A lab of its own in {@code system-tests/target/<name>} with {@code hosts} hosts and no groups,
    * for a test that creates its groups itself; {@link #down()} stops it.
    */
-  static Lab withoutGroups(String name, int hosts) throws Exception {
+  static Lab withoutGroups(String name, int hosts, String... sets) throws Exception {
     Path dir = ROOT.resolve("system-tests/target/" + name);
-    script(
-        Duration.ofMinutes(6),
-        "up",
-        "--hosts",
-        Integer.toString(hosts),
-        "--no-groups",
-        "--dir",
-        dir.toString());
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "up", "--hosts", Integer.toString(hosts), "--no-groups", "--dir", dir.toString()));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set); // SERVICE:PROPERTY=VALUE
+    }
+    script(Duration.ofMinutes(6), args.toArray(String[]::new));
     return new Lab(dir, 0, 0);
   }
 
@@ -177,6 +178,37 @@ final class Lab {
       throw new IOException("POST " + url + ": " + r.statusCode() + " " + r.body());
     }
     return r.body();
+  }
+
+  /** DELETEs {@code url}; returns the status. */
+  int delete(String url) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + token)
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  /** The URL of a host's agent or mirror ({@code role}), from lab.json. */
+  String hostUrl(String host, String role) throws IOException {
+    return hostService(host, role).get("url").asString();
+  }
+
+  /** The pid of a host's agent or mirror ({@code role}), from lab.json. */
+  long hostPid(String host, String role) throws IOException {
+    return hostService(host, role).get("pid").asLong();
+  }
+
+  private JsonNode hostService(String host, String role) throws IOException {
+    for (JsonNode h : labJson().get("hosts")) {
+      if (h.get("name").asString().equals(host)) {
+        return h.get(role);
+      }
+    }
+    throw new AssertionError("no host " + host);
   }
 
   /** PUTs a Wasm module ({@code application/wasm}); returns the answer's body. */

@@ -33,6 +33,12 @@ import org.springframework.util.unit.DataSize;
  * @param lonePrimaryPatience how long a primary without a secondary may stay silent (no heartbeat,
  *     probes failing) before its group is FAILED; until then the group stays as it is: that primary
  *     is the only copy of the service, and a paused or CPU-starved host that comes back serves on
+ * @param rejoinAfter a service (agent, mirror, proxy) that beats for the first time since the
+ *     coordinator started, or after being silent this long, is swept: what it holds of groups the
+ *     coordinator does not know (VMs, volumes, listeners) is removed
+ * @param sweepOnRegistration whether a service that registers is swept whole (off: a service loses
+ *     only what deleted groups failed to remove there, e.g. for a lab that also runs VMs, volumes
+ *     or proxy groups of its own beside the coordinator's)
  */
 @ConfigurationProperties("colo.coordinator")
 public record CoordinatorProperties(
@@ -52,7 +58,9 @@ public record CoordinatorProperties(
     @DefaultValue("false") boolean allowPrivilegedPorts,
     @DefaultValue("10") int createAttempts,
     @DefaultValue("2m") Duration createTimeout,
-    @DefaultValue("5m") Duration lonePrimaryPatience) {
+    @DefaultValue("5m") Duration lonePrimaryPatience,
+    @DefaultValue("10s") Duration rejoinAfter,
+    @DefaultValue("false") boolean sweepOnRegistration) {
   public CoordinatorProperties {
     if (maxCheckpointFailures < 1) {
       throw new IllegalArgumentException("max-checkpoint-failures must be at least 1");

@@ -52,6 +52,7 @@ final class GroupOperations {
   private final CoordinatorProperties props;
   private final Clock clock;
   private final Supplier<Collection<Group>> allGroups;
+  private final Leftovers leftovers;
   private final Map<String, Long> attempted = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
@@ -71,7 +72,8 @@ final class GroupOperations {
       CoordinatorMetrics metrics,
       CoordinatorProperties props,
       Clock clock,
-      Supplier<Collection<Group>> allGroups) {
+      Supplier<Collection<Group>> allGroups,
+      Leftovers leftovers) {
     this.store = store;
     this.hosts = hosts;
     this.agents = agents;
@@ -82,6 +84,7 @@ final class GroupOperations {
     this.props = props;
     this.clock = clock;
     this.allGroups = allGroups;
+    this.leftovers = leftovers;
   }
 
   /** Persists the group and tells subscribers. */
@@ -692,12 +695,16 @@ final class GroupOperations {
     return cleaned;
   }
 
-  /** Deletes every replica and the proxy's service, then the group. */
+  /**
+   * Deletes every replica and the proxy's service, then the group. A service that does not answer
+   * now is swept when it beats again ({@link Leftovers}): the group is gone, so whatever it still
+   * holds of it is removed then.
+   */
   void delete(Group g) {
     attempted.remove(g.id());
     save(g.with(GroupState.DELETING, "deleting"), "state", "deleting");
     if (g.proxyUrl() != null) {
-      safely(() -> proxies.delete(g.proxyUrl(), g.id()));
+      cleanUp("proxy", g.proxyUrl(), g.id(), () -> proxies.delete(g.proxyUrl(), g.id()));
     }
     List<Replica> all = new ArrayList<>(g.orphans());
     if (g.primary() != null) {
@@ -707,9 +714,13 @@ final class GroupOperations {
       all.add(g.secondary());
     }
     for (Replica r : all) {
-      safely(() -> agents.deleteVm(r.agentUrl(), r.vm()));
+      cleanUp("agent", r.agentUrl(), r.vm(), () -> agents.deleteVm(r.agentUrl(), r.vm()));
       if (r.volume() != null) {
-        safely(() -> mirrors.deleteVolume(r.mirrorUrl(), r.volume()));
+        cleanUp(
+            "mirror",
+            r.mirrorUrl(),
+            r.volume(),
+            () -> mirrors.deleteVolume(r.mirrorUrl(), r.volume()));
       }
     }
     store.delete(g.id());
@@ -718,11 +729,13 @@ final class GroupOperations {
             clock.instant(), g.id(), "deleted", g.epoch(), GroupState.DELETING.name(), "deleted"));
   }
 
-  private static void safely(Runnable r) {
+  private void cleanUp(String role, String url, String id, Runnable step) {
     try {
-      r.run();
+      step.run();
     } catch (RuntimeException e) {
-      log.warn("clean-up step failed (left behind): {}", e.getMessage());
+      leftovers.cleanUpFailed(role, url, id);
+      log.warn(
+          "clean-up on {} {} failed, retried when it beats again: {}", role, url, e.getMessage());
     }
   }
 

@@ -21,8 +21,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -53,6 +55,7 @@ public final class GroupService implements AutoCloseable {
   private final GroupOperations ops;
   private final GroupAdmission admission;
   private final Map<String, GroupWorker> workers = new ConcurrentHashMap<>();
+  private final Leftovers leftovers;
 
   public GroupService(
       CoordinatorStore store,
@@ -74,10 +77,54 @@ public final class GroupService implements AutoCloseable {
     this.props = props;
     this.clock = clock;
     this.metrics = new CoordinatorMetrics(registry, this::current);
+    this.leftovers =
+        new Leftovers(
+            Map.of(
+                "agent", holder(agents::vmIds, agents::deleteVm),
+                "mirror", holder(mirrors::volumeIds, mirrors::deleteVolume),
+                "proxy", holder(proxies::groupNames, proxies::delete)),
+            this::knownGroups,
+            props.rejoinAfter(),
+            props.sweepOnRegistration(),
+            clock,
+            r -> Thread.ofVirtual().name("leftovers").start(r));
     this.ops =
         new GroupOperations(
-            store, hosts, agents, mirrors, proxies, events, metrics, props, clock, this::current);
+            store,
+            hosts,
+            agents,
+            mirrors,
+            proxies,
+            events,
+            metrics,
+            props,
+            clock,
+            this::current,
+            leftovers);
     this.admission = new GroupAdmission(hosts, agents, proxies, props);
+  }
+
+  private static Leftovers.Holder holder(
+      java.util.function.Function<String, List<String>> held,
+      java.util.function.BiConsumer<String, String> remove) {
+    return new Leftovers.Holder() {
+      @Override
+      public List<String> held(String url) {
+        return held.apply(url);
+      }
+
+      @Override
+      public void remove(String url, String id) {
+        remove.accept(url, id);
+      }
+    };
+  }
+
+  /** Every group stored or running (a group is stored before any service holds anything of it). */
+  private Set<String> knownGroups() {
+    Set<String> ids = new HashSet<>(workers.keySet());
+    store.groups().forEach(g -> ids.add(g.id()));
+    return ids;
   }
 
   private Collection<Group> current() {
@@ -205,6 +252,7 @@ public final class GroupService implements AutoCloseable {
    */
   public void heartbeat(String host, String role, String url) {
     hosts.heartbeat(host, role, url);
+    leftovers.beat(role, url);
     switch (role) {
       case "agent" -> remote.resetBreaker(AgentClient.target(url));
       case "mirror" -> remote.resetBreaker(MirrorClient.target(url));

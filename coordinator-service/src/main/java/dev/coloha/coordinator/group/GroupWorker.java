@@ -178,7 +178,7 @@ final class GroupWorker {
   }
 
   /** Picks up where a coordinator restart (or a new group) left the group. */
-  private void resume() {
+  void resume() {
     try {
       group =
           switch (group.state()) {
@@ -199,6 +199,10 @@ final class GroupWorker {
    * its state and the worker tries again after reprotect-delay; every step is idempotent.
    */
   private void protectFailed(RuntimeException e) {
+    // the step may have persisted progress this copy lacks (above all the placement): the stored
+    // group is the truth, or a retry would place the group anew and a FAILED group would forget the
+    // replicas it had created (a DELETE could not remove them)
+    group = ops.stored(group);
     log.warn("group {}: could not resume {} yet: {}", group.id(), group.state(), e.getMessage());
     nextReprotect = clock.instant().plus(props.reprotectDelay());
     if (group.state() == GroupState.CREATING || group.state() == GroupState.SYNCING) {

@@ -152,6 +152,14 @@ public final class AgentClient {
         vmCreateTimeout);
   }
 
+  /** The ids of the VMs the agent runs ({@code GET /v1/vms}); a VM's id is its group's id. */
+  public List<String> vmIds(String url) {
+    return Remote.ids(
+        remote.call(
+            target(url), Idempotence.IDEMPOTENT, "GET", url + "/v1/vms", null, List.class, timeout),
+        "id");
+  }
+
   public void deleteVm(String url, String vm) {
     try {
       remote.call(

@@ -2,6 +2,7 @@ package dev.coloha.coordinator.remote;
 
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /** The coordinator's calls to disk mirrors (docs/disk-mirror.md). */
@@ -98,6 +99,20 @@ public final class MirrorClient {
         Map.of("epoch", epoch),
         Map.class,
         timeout);
+  }
+
+  /** The ids of the mirror's volumes ({@code GET /v1/volumes}); a volume's id is its group's id. */
+  public List<String> volumeIds(String url) {
+    return Remote.ids(
+        remote.call(
+            target(url),
+            Idempotence.IDEMPOTENT,
+            "GET",
+            url + "/v1/volumes",
+            null,
+            List.class,
+            timeout),
+        "id");
   }
 
   public void deleteVolume(String url, String volume) {

@@ -111,6 +111,20 @@ public final class ProxyClient {
         timeout);
   }
 
+  /** The names of the groups the proxy serves ({@code GET /v1/groups}). */
+  public List<String> groupNames(String url) {
+    return Remote.ids(
+        remote.call(
+            target(url),
+            Idempotence.IDEMPOTENT,
+            "GET",
+            url + "/v1/groups",
+            null,
+            List.class,
+            timeout),
+        "name");
+  }
+
   public void delete(String url, String group) {
     try {
       remote.call(

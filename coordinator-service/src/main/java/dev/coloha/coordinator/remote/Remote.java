@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import tools.jackson.core.type.TypeReference;
@@ -110,6 +111,17 @@ public final class Remote {
   public static boolean countsAgainstService(Throwable e) {
     return e instanceof UnreachableException
         || (e instanceof RemoteException r && r.status() >= 500);
+  }
+
+  /** The {@code field} of every object of a JSON array decoded as a list of maps. */
+  static List<String> ids(List<?> items, String field) {
+    List<String> ids = new java.util.ArrayList<>();
+    for (Object o : items == null ? List.<Object>of() : items) {
+      if (o instanceof Map<?, ?> m && m.get(field) != null) {
+        ids.add(m.get(field).toString());
+      }
+    }
+    return ids;
   }
 
   /** One call without circuit breaker or retry (health probes must really probe). */

@@ -163,7 +163,9 @@ final class FaultRig implements AutoCloseable {
             false,
             10,
             Duration.ofMinutes(2),
-            Duration.ofMinutes(5));
+            Duration.ofMinutes(5),
+            Duration.ofSeconds(10),
+            false);
     hosts = new HostRegistry(store, clock, Duration.ZERO);
     beat();
     JsonMapper json =
@@ -193,7 +195,15 @@ final class FaultRig implements AutoCloseable {
             metrics,
             props,
             clock,
-            () -> store.groups());
+            () -> store.groups(),
+            // no deletions here: what a deleted group leaves is Leftovers' and LeftoversTest's
+            new Leftovers(
+                java.util.Map.of(),
+                java.util.Set::of,
+                Duration.ofSeconds(10),
+                false,
+                clock,
+                Runnable::run));
     initial =
         persisted.apply(
             new Group(

@@ -189,7 +189,7 @@ final class SecondaryDisk implements AutoCloseable {
 
   // ---- the secondary VM's I/O -----------------------------------------------------------------
 
-  private void requireSynced(String operation) {
+  void requireSynced(String operation) {
     if (!meta.get().synced()) {
       throw new VolumeStateException(
           meta.get().id(),
@@ -319,7 +319,8 @@ final class SecondaryDisk implements AutoCloseable {
    *
    * @return {@code n}, or {@link #WAIT} if the marker has not arrived yet
    */
-  long tryCommit(long n) throws IOException {
+  /** Refuses a commit of barrier {@code n} that could never succeed here; changes nothing. */
+  void checkCommit(long n) {
     requireSynced("commit");
     VolumeMeta m = meta.get();
     if (n < 0 || n < m.committedBarrier()) {
@@ -328,6 +329,11 @@ final class SecondaryDisk implements AutoCloseable {
           m.committedBarrier(),
           "barrier " + n + " is older than the committed barrier " + m.committedBarrier());
     }
+  }
+
+  long tryCommit(long n) throws IOException {
+    checkCommit(n);
+    VolumeMeta m = meta.get();
     if (n == m.committedBarrier()) {
       discardOverlay(); // a repeated commit: the VM's state is barrier n again
       return n;

@@ -200,6 +200,27 @@ public final class Volume implements AutoCloseable {
     }
   }
 
+  /**
+   * Refuses an epoch older than the volume's without adopting a newer one: an operation checks
+   * everything else before it adopts the epoch ({@link #checkEpoch}), so that a refused one leaves
+   * the volume in its epoch (a refused request in a newer epoch must not fence the current stream).
+   */
+  private void requireEpoch(long offered) {
+    long current = meta.get().epoch();
+    if (offered < current) {
+      throw new StaleEpochException(current, offered);
+    }
+  }
+
+  /** The VM's I/O is possible: a synced secondary, or a primary that is not fenced. */
+  private void requireIo(String operation) {
+    if (secondary != null) {
+      secondary.requireSynced(operation);
+    } else {
+      requirePrimary(operation).requireWritable();
+    }
+  }
+
   private void checkRequest(long offset, int length) {
     if (length > settings.maxRequest()) {
       throw new LimitExceededException("request bytes", length, settings.maxRequest());
@@ -257,6 +278,8 @@ public final class Volume implements AutoCloseable {
     lock.lock();
     try {
       checkOpen();
+      requireEpoch(epoch);
+      requireIo("read");
       checkEpoch(epoch);
       byte[] dst = new byte[length];
       if (secondary != null) {
@@ -281,6 +304,8 @@ public final class Volume implements AutoCloseable {
     lock.lock();
     try {
       checkOpen();
+      requireEpoch(epoch);
+      requireIo("write");
       checkEpoch(epoch);
       if (secondary != null) {
         secondary.write(offset, data);
@@ -302,6 +327,10 @@ public final class Volume implements AutoCloseable {
     lock.lock();
     try {
       checkOpen();
+      requireEpoch(epoch);
+      if (secondary == null) {
+        requirePrimary("flush").requireWritable();
+      }
       checkEpoch(epoch);
       if (secondary != null) {
         secondary.flush();
@@ -319,9 +348,10 @@ public final class Volume implements AutoCloseable {
     lock.lock();
     try {
       checkOpen();
-      checkEpoch(epoch);
+      requireEpoch(epoch);
       PrimaryReplication p = requirePrimary("mark a barrier");
       p.requireWritable();
+      checkEpoch(epoch);
       return p.barrier(n);
     } finally {
       lock.unlock();
@@ -339,8 +369,10 @@ public final class Volume implements AutoCloseable {
     try {
       while (true) {
         checkOpen();
-        checkEpoch(epoch);
+        requireEpoch(epoch);
         SecondaryDisk s = requireSecondary("commit a barrier");
+        s.checkCommit(n);
+        checkEpoch(epoch);
         long r = s.tryCommit(n);
         if (r != SecondaryDisk.WAIT) {
           changed.signalAll();
@@ -403,8 +435,9 @@ public final class Volume implements AutoCloseable {
     lock.lock();
     try {
       checkOpen();
-      checkEpoch(epoch);
+      requireEpoch(epoch);
       SecondaryDisk s = requireSecondary("take a replica stream");
+      checkEpoch(epoch);
       return new ReplicaAttachment(++replicaToken, s.hello(meta.get().epoch()));
     } finally {
       lock.unlock();
@@ -413,12 +446,13 @@ public final class Volume implements AutoCloseable {
 
   private SecondaryDisk checkReplica(long token, long epoch) throws IOException {
     checkOpen();
-    checkEpoch(epoch);
+    requireEpoch(epoch);
     SecondaryDisk s = requireSecondary("take a replica stream");
     if (token != replicaToken) {
       throw new VolumeStateException(
           id(), "SUPERSEDED", "a newer replica stream replaced this one");
     }
+    checkEpoch(epoch);
     return s;
   }
 

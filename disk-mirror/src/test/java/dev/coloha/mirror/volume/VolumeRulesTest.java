@@ -101,6 +101,36 @@ class VolumeRulesTest {
     }
   }
 
+  /**
+   * Commands validate, then change: an operation refused for the volume's role or state in a newer
+   * epoch leaves the volume in its epoch (adopting it would fence the stream of the current one).
+   */
+  @Test
+  void aPrimaryRefusingACommitInANewerEpochStaysInItsEpoch() throws Exception {
+    try (VolumePair pair = VolumePair.of(dir, 1 * MB)) {
+      Volume p = pair.primary();
+      assertThatThrownBy(() -> p.commit(5, 0)).isInstanceOf(VolumeStateException.class);
+      assertThatThrownBy(() -> p.attachReplica(5)).isInstanceOf(VolumeStateException.class);
+      assertThat(p.epoch()).as("a primary refusing a commit").isEqualTo(1);
+      // and it still takes its current epoch's operations
+      p.write(1, 0, new byte[512]);
+      p.barrier(1, 1);
+    }
+  }
+
+  @Test
+  void aSecondaryRefusingBarriersAndIoInANewerEpochStaysInItsEpoch() throws Exception {
+    try (VolumePair pair = VolumePair.of(dir, 1 * MB)) {
+      Volume s = pair.secondary();
+      assertThatThrownBy(() -> s.barrier(5, 0)).isInstanceOf(VolumeStateException.class);
+      assertThatThrownBy(() -> s.write(5, 0, new byte[512]))
+          .isInstanceOf(VolumeStateException.class); // UNSYNCED
+      assertThatThrownBy(() -> s.read(5, 0, 512)).isInstanceOf(VolumeStateException.class);
+      assertThatThrownBy(() -> s.commit(5, 0)).isInstanceOf(VolumeStateException.class);
+      assertThat(s.epoch()).as("a secondary refusing barriers and I/O").isEqualTo(1);
+    }
+  }
+
   @Test
   void aCommitWaitsForItsBarrierAndRefusesOneThatNeverCame() throws Exception {
     VolumeSettings s =

@@ -56,6 +56,9 @@ public final class ReplicationService implements AutoCloseable {
 
   /** Makes the VM the secondary of a pair: it keeps its input journal and waits for a sync. */
   public ReplicationStatus becomeSecondary(String vm, long epoch) {
+    // everything is checked before anything changes: a refused request leaves the VM as it was
+    vms.requireEpoch(vm, epoch);
+    vms.requireStreamable(vm);
     vms.checkEpoch(vm, epoch);
     MicroVm m = vms.vm(vm);
     synchronized (this) {
@@ -79,16 +82,20 @@ public final class ReplicationService implements AutoCloseable {
    * the background; {@link #status} shows SYNCING, then PROTECTED.
    */
   public ReplicationStatus becomePrimary(String vm, long epoch, Peer secondary) {
-    vms.checkEpoch(vm, epoch);
+    // everything is checked before anything changes (the epoch is adopted last): a refused
+    // request leaves the VM as it was
+    vms.requireEpoch(vm, epoch);
     MicroVm m = vms.vm(vm);
     if (m.state() != VmState.RUNNING && m.state() != VmState.PAUSED) {
       throw new VmStateException(vm, m.state(), "become a primary (start it first)");
     }
+    vms.requireStreamable(vm);
     synchronized (this) {
       SecondaryLink s = secondaries.get(vm);
       if (s != null && !s.promoted()) {
         throw new NotPrimaryException(vm, ReplicaRole.SECONDARY);
       }
+      vms.checkEpoch(vm, epoch);
       secondaries.remove(vm);
       PrimaryLink old = primaries.remove(vm);
       if (old != null) {
@@ -123,7 +130,8 @@ public final class ReplicationService implements AutoCloseable {
 
   /** Checkpoint on request: capture on the primary, stream, wait for the secondary's apply. */
   public CheckpointResult checkpoint(String vm, long epoch, Long sequence, boolean verify) {
-    vms.checkEpoch(vm, epoch);
+    // refused before the VM adopts a newer epoch: a refused checkpoint must not fence its streams
+    vms.requireEpoch(vm, epoch);
     PrimaryLink link = primaries.get(vm);
     if (link == null) {
       throw new NotPrimaryException(vm, role(vm));
@@ -134,6 +142,7 @@ public final class ReplicationService implements AutoCloseable {
           LinkState.RESYNC_REQUIRED,
           "the pair was formed in epoch " + link.epoch() + "; pair again for epoch " + epoch);
     }
+    vms.checkEpoch(vm, epoch);
     return link.checkpoint(sequence, verify);
   }
 

@@ -263,10 +263,19 @@ public final class VmService implements AutoCloseable {
     synchronized (h) {
       if (h.stopped()) {
         MicroVm fresh = instantiate(h.spec(), guests.get(h.spec().guest()), h.diskImage());
-        h.vm(fresh);
         if (h.listener() != null) {
-          reopenListener(h);
+          // its port first: a start refused because the port is taken leaves the VM as it was
+          // (stopped, its listener to reopen at the next start)
+          StandaloneListener l;
+          try {
+            l = reopenListener(h, fresh);
+          } catch (RuntimeException e) {
+            fresh.stop();
+            throw e;
+          }
+          h.listener(l, h.listenAddress(), l.port());
         }
+        h.vm(fresh);
         if (h.streams() != null) {
           h.streams().sink().close();
           h.streams(null);
@@ -343,6 +352,28 @@ public final class VmService implements AutoCloseable {
     }
   }
 
+  /**
+   * Refuses an epoch older than the VM's without adopting a newer one (a command checks it first
+   * and adopts it with {@link #checkEpoch} once nothing else can refuse it).
+   */
+  public void requireEpoch(String id, long offered) {
+    long current = handle(id).epoch().get();
+    if (offered < current) {
+      throw new StaleEpochException(current, offered);
+    }
+  }
+
+  /** Refuses a VM that serves clients itself (standalone mode): it cannot have streams. */
+  public void requireStreamable(String id) {
+    VmHandle h = handle(id);
+    synchronized (h) {
+      if (h.listener() != null) {
+        throw new VmConflictException(
+            "VM " + id + " serves clients itself (standalone mode); it has no streams");
+      }
+    }
+  }
+
   public long epoch(String id) {
     return handle(id).epoch().get();
   }
@@ -399,11 +430,9 @@ public final class VmService implements AutoCloseable {
     return view(h);
   }
 
-  private void reopenListener(VmHandle h) {
+  private StandaloneListener reopenListener(VmHandle h, MicroVm vm) {
     try {
-      StandaloneListener l =
-          StandaloneListener.open(h.vm(), h.listenAddress(), h.listenPort(), limits());
-      h.listener(l, h.listenAddress(), l.port());
+      return StandaloneListener.open(vm, h.listenAddress(), h.listenPort(), limits());
     } catch (IOException e) {
       throw new VmConflictException(
           "cannot listen again on "

@@ -1,0 +1,141 @@
+package dev.coloha.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coloha.web.testing.ApiClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Commands validate, then change: a replication command the agent refuses leaves the VM as it was.
+ * Above all its epoch: a refused command in a newer epoch must not fence the VM's current streams.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class RefusedCommandsChangeNothingIT {
+  static final String TOKEN = "refusal-token";
+  @TempDir static Path data;
+
+  @DynamicPropertySource
+  static void props(DynamicPropertyRegistry r) {
+    r.add("colo.agent.data-dir", () -> data.toString());
+    r.add("colo.security.token", () -> TOKEN);
+  }
+
+  @LocalServerPort int port;
+  ApiClient api;
+
+  @BeforeEach
+  void client() {
+    api = new ApiClient(port, TOKEN);
+  }
+
+  private void createVm(String id, boolean start) {
+    assertThat(
+            api.json(
+                    "POST",
+                    "/v1/vms",
+                    "{\"id\":\""
+                        + id
+                        + "\",\"guest\":\"kv\",\"diskBytes\":0,\"start\":"
+                        + start
+                        + "}")
+                .status())
+        .isEqualTo(201);
+  }
+
+  private long epoch(String id) {
+    ApiClient.Reply r = api.get("/v1/vms/" + id + "/replication");
+    assertThat(r.status()).isEqualTo(200);
+    return r.json().get("epoch").asLong();
+  }
+
+  @Test
+  void aCheckpointRefusedToAVmThatIsNoPrimaryKeepsItsEpoch() {
+    createVm("not-primary", true);
+    long before = epoch("not-primary");
+
+    ApiClient.Reply r =
+        api.json("POST", "/v1/vms/not-primary/checkpoint", "{\"epoch\":" + (before + 7) + "}");
+
+    assertThat(r.status()).isBetween(400, 499);
+    assertThat(epoch("not-primary")).isEqualTo(before);
+  }
+
+  @Test
+  void becomingPrimaryRefusedToAStoppedVmKeepsItsEpoch() {
+    createVm("not-started", false);
+    long before = epoch("not-started");
+
+    ApiClient.Reply r =
+        api.json(
+            "POST",
+            "/v1/vms/not-started/primary",
+            "{\"epoch\":"
+                + (before + 3)
+                + ",\"secondary\":{\"agentUrl\":\"http://127.0.0.1:1\",\"vm\":\"s\"}}");
+
+    assertThat(r.status()).isEqualTo(409);
+    assertThat(epoch("not-started")).isEqualTo(before);
+  }
+
+  @Test
+  void becomingSecondaryRefusedToAStandaloneVmKeepsItsEpochAndItsListener() {
+    createVm("standalone", true);
+    ApiClient.Reply listening =
+        api.json(
+            "POST", "/v1/vms/standalone/listener", "{\"bindAddress\":\"127.0.0.1\",\"port\":0}");
+    assertThat(listening.status()).isBetween(200, 201);
+    long before = epoch("standalone");
+
+    ApiClient.Reply r =
+        api.json("POST", "/v1/vms/standalone/secondary", "{\"epoch\":" + (before + 2) + "}");
+
+    assertThat(r.status()).isEqualTo(409);
+    assertThat(epoch("standalone")).isEqualTo(before);
+    assertThat(api.get("/v1/vms/standalone/replication").json().get("role").asString())
+        .isNotEqualTo("SECONDARY");
+  }
+
+  @Test
+  void aStartRefusedBecauseTheVmsPortIsTakenLeavesItStoppedAndItListensAtTheNextStart()
+      throws IOException {
+    createVm("served", true);
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    assertThat(
+            api.json(
+                    "POST",
+                    "/v1/vms/served/listener",
+                    "{\"bindAddress\":\"127.0.0.1\",\"port\":" + port + "}")
+                .status())
+        .isBetween(200, 201);
+    assertThat(api.json("POST", "/v1/vms/served/stop", "{}").status()).isEqualTo(200);
+
+    try (ServerSocket squatter = new ServerSocket()) {
+      squatter.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      ApiClient.Reply refused = api.json("POST", "/v1/vms/served/start", "{}");
+      assertThat(refused.status()).isEqualTo(409);
+      assertThat(api.get("/v1/vms/served").json().get("state").asString()).isEqualTo("STOPPED");
+    }
+
+    assertThat(api.json("POST", "/v1/vms/served/start", "{}").status()).isEqualTo(200);
+    assertThat(api.get("/v1/vms/served").json().get("state").asString()).isEqualTo("RUNNING");
+    try (Socket client = new Socket()) {
+      client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+      assertThat(client.isConnected()).as("it serves its port again").isTrue();
+    }
+  }
+}
