@@ -79,9 +79,15 @@ class Lab:
             return False
 
     def kill(self, name):
+        """SIGKILLs the service; returns when (wall-clock time.time()) the signal was sent."""
         if self.scripted:
-            self.run("kill", name)
-            return
+            out = self.run("kill", name)
+            # lab.sh prints "killed NAME (pid P, SIGKILL at EPOCH_SECONDS)"
+            at = out.rsplit("SIGKILL at ", 1)
+            try:
+                return float(at[1].split(")")[0]) if len(at) == 2 else time.time()
+            except ValueError:
+                return time.time()
         e = self._entry(self._lab(), name)
         pid = e["pid"]
         with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -90,9 +96,11 @@ class Lab:
         port = e["url"].rsplit(":", 1)[1]
         args = [f"--server.port={port}" if a == "--server.port=0" else a for a in args]
         self.restarts[name] = (args, cwd, e["url"])
+        at = time.time()
         os.kill(pid, 9)
         while self.alive(name):
             time.sleep(0.02)
+        return at
 
     def start(self, name):
         if self.scripted:
@@ -374,17 +382,19 @@ def main():
                     g["secondary"]["host"] + "/mirror", name}
         epoch0 = g["epoch"]
         t_kill = now()
-        lab.kill(name)
+        killed_at = lab.kill(name)
         # a checkpoint acknowledged before the kill may be committed just after it: PROTECTED
         # again means a checkpoint above the one the coordinator reports once the process is dead
         after_kill = lab.group(args.group)
         cp0 = max(g["lastCheckpoint"], after_kill["lastCheckpoint"] if after_kill else -1)
-        # the restart goes on beside: the group re-protects by itself, on another host if it must
+        # the restart goes on beside, the delay counted from the kill itself (not from when
+        # lab.sh and the question above returned): the group re-protects by itself, on another
+        # host if it must
         delay = random.uniform(args.min_delay, args.max_delay)
         failed_start = []
 
         def restart_later():
-            time.sleep(delay)
+            time.sleep(max(0.0, killed_at + delay - time.time()))
             try:
                 lab.start(name)
             except (RuntimeError, OSError) as e:
