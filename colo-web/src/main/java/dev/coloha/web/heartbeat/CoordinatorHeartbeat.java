@@ -16,9 +16,9 @@ import org.springframework.context.SmartLifecycle;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Tells the coordinator, every heartbeat interval, that this service lives and where it is ({@code
- * POST /v1/hosts/{host}/heartbeat}). Missing beats are how the coordinator notices a dead host (it
- * probes too).
+ * Tells the coordinator, as soon as the service serves and then every heartbeat interval, that this
+ * service lives and where it is ({@code POST /v1/hosts/{host}/heartbeat}). Missing beats are how
+ * the coordinator notices a dead host (it probes too).
  */
 public final class CoordinatorHeartbeat
     implements ApplicationListener<WebServerInitializedEvent>, SmartLifecycle {
@@ -92,9 +92,15 @@ public final class CoordinatorHeartbeat
         props.coordinatorUrl().endsWith("/")
             ? props.coordinatorUrl().substring(0, props.coordinatorUrl().length() - 1)
             : props.coordinatorUrl();
+    boolean first = true;
     while (running.get()) {
       try {
-        Thread.sleep(props.interval());
+        // the first beat goes out at once: a restarted service registers (and a restarted proxy
+        // gets its groups back) as soon as it serves, not an interval later
+        if (!first) {
+          Thread.sleep(props.interval());
+        }
+        first = false;
         if (advertise == null) {
           continue;
         }

@@ -401,9 +401,10 @@ final class GroupWorker {
 
   private void restoreProxy() {
     try {
-      Instant asked = clock.instant();
       group = ops.restoreProxy(group);
-      servedSince = asked;
+      // from when the restore is done: a 404 the event stream met while the proxy was still being
+      // given the group (a request made before its PUT) is stale, not a new loss
+      servedSince = clock.instant();
       restoreBackoff.reset();
       failedInARow = 0;
     } catch (RuntimeException e) {

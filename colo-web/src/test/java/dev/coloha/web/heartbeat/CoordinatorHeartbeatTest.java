@@ -1,0 +1,90 @@
+package dev.coloha.web.heartbeat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.coloha.web.security.SecurityProperties;
+import dev.coloha.web.security.ServiceToken;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.web.server.WebServer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+
+class CoordinatorHeartbeatTest {
+
+  /**
+   * A restarted service (a proxy that needs its groups back) registers as soon as it serves: the
+   * first beat does not wait out the interval (an hour here).
+   */
+  @Test
+  void theFirstBeatGoesOutAsSoonAsTheServiceServes() throws Exception {
+    BlockingQueue<String> beats = new LinkedBlockingQueue<>();
+    HttpServer coordinator = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    coordinator.createContext(
+        "/v1/hosts/",
+        exchange -> {
+          beats.add(
+              exchange.getRequestURI().getPath()
+                  + " "
+                  + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)
+                  + " "
+                  + exchange.getRequestHeaders().getFirst("Authorization"));
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
+    coordinator.start();
+    CoordinatorHeartbeat heartbeat =
+        new CoordinatorHeartbeat(
+            new HeartbeatProperties(
+                "http://127.0.0.1:" + coordinator.getAddress().getPort() + "/",
+                "proxy-1",
+                "proxy",
+                null,
+                Duration.ofHours(1),
+                Duration.ofSeconds(5)),
+            new ServiceToken(new SecurityProperties("secret")));
+    try {
+      heartbeat.onApplicationEvent(served(7703));
+      heartbeat.start();
+
+      String beat = beats.poll(30, TimeUnit.SECONDS);
+
+      assertThat(beat)
+          .isNotNull()
+          .startsWith("/v1/hosts/proxy-1/heartbeat ")
+          .contains("\"role\":\"proxy\"", "\"url\":\"http://127.0.0.1:7703\"")
+          .endsWith("Bearer secret");
+    } finally {
+      heartbeat.stop();
+      coordinator.stop(0);
+    }
+  }
+
+  private static WebServerInitializedEvent served(int port) {
+    WebServer server =
+        new WebServer() {
+          @Override
+          public void start() {}
+
+          @Override
+          public void stop() {}
+
+          @Override
+          public int getPort() {
+            return port;
+          }
+        };
+    return new WebServerInitializedEvent(server) {
+      @Override
+      public WebServerApplicationContext getApplicationContext() {
+        return null;
+      }
+    };
+  }
+}
