@@ -10,6 +10,7 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) LAB_DIR="$2"; shift 2 ;;
+    -h|--help) exec python3 "$ROOT/benchmarks/chaos.py" --help ;;
     *) args+=("$1"); shift ;;
   esac
 done
