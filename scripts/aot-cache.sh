@@ -33,11 +33,19 @@ exec_jar() {
   return 0
 }
 
-# fresh EXEC_JAR: the cache next to EXEC_JAR was made from it (and is complete)
+# stamp EXEC_JAR: what identifies that build of the jar (size, inode, mtime in ns)
+stamp() {
+  stat -c '%s %i %.9Y' "$1"
+}
+
+# fresh EXEC_JAR: the cache next to EXEC_JAR was made from that very jar (its stamp, recorded
+# before the extraction, still matches: not merely "newer than the jar", which a build that
+# writes the jar while a cache is being made would fool) and is complete
 fresh() {
   local dir
   dir="$(dirname "$1")/aot"
-  [ -f "$dir/app.aot" ] && [ -f "$dir/$(basename "$1")" ] && [ "$dir/app.aot" -nt "$1" ]
+  [ -f "$dir/app.aot" ] && [ -f "$dir/$(basename "$1")" ] && [ -f "$dir/source.stamp" ] \
+    && [ "$(cat "$dir/source.stamp")" = "$(stamp "$1")" ]
 }
 
 # The properties a service needs to refresh its context in a training run (no port, scratch data).
@@ -107,6 +115,8 @@ prepare_one() {
   rm -rf "$dir"
   mkdir -p "$dir"
   log="$dir/training.log"
+  local source
+  source="$(stamp "$jar")"
   if ! "$JAVA" -Djarmode=tools -jar "$jar" extract --destination "$dir" --force >"$log" 2>&1; then
     echo "aot-cache: $m: could not extract $jar (see $log); it starts without a cache" >&2
     rm -f "$dir/app.aot"
@@ -123,8 +133,12 @@ prepare_one() {
     -Dspring.context.exit=onRefresh -jar "$dir/$(basename "$jar")" "${args[@]}" >>"$log" 2>&1); then
     ok=1
   fi
-  if [ "$ok" = 1 ] && [ -s "$dir/app.aot.tmp" ]; then
+  if [ "$ok" = 1 ] && [ "$(stamp "$jar")" != "$source" ]; then
+    echo "aot-cache: $m: $jar changed while its cache was made; it starts without a cache" >&2
+    rm -f "$dir/app.aot" "$dir/app.aot.tmp"
+  elif [ "$ok" = 1 ] && [ -s "$dir/app.aot.tmp" ]; then
     mv "$dir/app.aot.tmp" "$dir/app.aot"
+    echo "$source" >"$dir/source.stamp"
     echo "aot-cache: $m: AOT cache made in $((SECONDS - t0)) s ($dir/app.aot)" >&2
   else
     echo "aot-cache: $m: the training run failed (see $log); it starts without a cache" >&2
