@@ -117,7 +117,7 @@ WASI_CFLAGS=(--target=wasm32-wasi -O2 -g0 -std=c11 -Wall -Wextra -Wpedantic -Wsh
 W=wasi_snapshot_preview1
 ASYNCIFY_IMPORTS=asyncify-imports@$W.poll_oneoff,$W.sock_accept,$W.sock_recv,$W.fd_read
 linker_only=$(mktemp -d)
-trap 'rm -rf "$linker_only"; if [ "$mode" = check ]; then rm -rf "$out_root"; fi' EXIT
+trap 'cleanup; rm -rf "$linker_only"' EXIT
 clang_path=$(readlink -f "$(command -v "$CLANG")")
 ln -s "$(dirname "$clang_path")/wasm-ld" "$linker_only/wasm-ld"
 ln -s "$(dirname "$clang_path")/wasm-ld" "$linker_only/wasm-ld-14"
@@ -134,7 +134,27 @@ build_wasi() {
 }
 
 build_wasi counter $((16 * MiB)) $((64 * KiB)) counter/counter.c
-WASI_OUTPUTS=(counter/counter-plain.wasm counter/counter.wasm)
+
+# The ABI v1 guests as plain WASI commands, from the same sources: include/colo_wasi.h turns their
+# colo imports and exports into plain C functions and common/platform_wasi.c implements the imports
+# with POSIX sockets on COLO_LISTEN_FD (accept, poll, recv, send) and runs the event loop. Only the
+# plain module is built (the stock toolchain's output); the coordinator instruments it on upload.
+# build_wasi_guest OUTPUT MAX_MEMORY STACK SOURCES...
+build_wasi_guest() {
+    local out=$1 max_mem=$2 stack=$3
+    shift 3
+    mkdir -p "$out_root/$(dirname "$out")"
+    PATH="$linker_only" "$clang_path" "${WASI_CFLAGS[@]}" -Iinclude -Icommon \
+        -include include/colo_wasi.h "$@" common/platform_wasi.c -Wl,--strip-debug \
+        -Wl,-z,stack-size="$stack" -Wl,--max-memory="$max_mem" -o "$out_root/$out"
+}
+
+build_wasi_guest kv/kv-wasi.wasm $((256 * MiB)) $((256 * KiB)) \
+    kv/aof.c kv/cmd_keys.c kv/cmd_server.c kv/cmd_string.c kv/commands.c kv/crc32.c kv/db.c \
+    kv/dict.c kv/glob.c kv/kv.c kv/proto.c kv/replay.c kv/reply.c kv/util.c "${COMMON[@]}"
+build_wasi_guest http/http-wasi.wasm $((64 * MiB)) $((256 * KiB)) \
+    http/http.c http/httpdate.c http/request.c "${COMMON[@]}"
+WASI_OUTPUTS=(counter/counter-plain.wasm counter/counter.wasm kv/kv-wasi.wasm http/http-wasi.wasm)
 
 if command -v wasm-objdump >/dev/null; then
     for out in "${WASI_OUTPUTS[@]}"; do
@@ -155,6 +175,12 @@ if command -v wasm-objdump >/dev/null; then
         echo "build.sh: counter/counter.wasm is not instrumented with Asyncify" >&2
         exit 1
     fi
+    for out in kv/kv-wasi.wasm http/http-wasi.wasm; do
+        if grep -qF -e '-> "asyncify_start_unwind"' <<<"$(wasm-objdump -x "$out_root/$out")"; then
+            echo "build.sh: $out should be the plain module, not instrumented" >&2
+            exit 1
+        fi
+    done
 fi
 
 # ABI checks (wabt): imports only from "colo" (wasi.wasm must import WASI), required exports.

@@ -17,8 +17,13 @@
 
 #define COLO_ABI_VERSION 1
 
+/* A platform layer may define these first (include/colo_wasi.h: plain C functions). */
+#ifndef COLO_IMPORT
 #define COLO_IMPORT(name) __attribute__((import_module("colo"), import_name(name)))
+#endif
+#ifndef COLO_EXPORT
 #define COLO_EXPORT(name) __attribute__((export_name(name)))
+#endif
 
 /* Sector size of the virtual block device: disk offsets and lengths are multiples of it. */
 #define COLO_SECTOR_SIZE 512

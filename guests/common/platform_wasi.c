@@ -1,0 +1,370 @@
+/*
+ * platform_wasi: runs an ABI v1 guest (kv, http) as a plain WASI command.
+ *
+ * The guest's sources are compiled unchanged with `-include include/colo_wasi.h`, which turns the
+ * `colo` imports and exports into ordinary C functions. This file implements the imports on top of
+ * POSIX (wasi-libc: accept, poll, recv, send, clock_gettime, getentropy) and drives the exports
+ * from main(), the way the micro-VM's ABI v1 host does: one event at a time, input as it arrives,
+ * one-shot timers. The listening socket is the pre-opened descriptor named by COLO_LISTEN_FD
+ * (docs/guest-abi.md, "WASI guests").
+ *
+ * The WASI build has no disk: colo_disk_size() is 0 and the disk calls answer COLO_E_NODISK, so kv
+ * runs from memory (its append-only log needs files under /data, which the WASI host does not
+ * offer yet).
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "colo_wasi.h"
+
+#define MAX_CONNS 1024
+#define MAX_TIMERS 64
+#define RECV_CHUNK 16384
+#define OUT_PAUSE_BYTES (4u * 1024u * 1024u) /* stop reading a client with this much unsent */
+
+typedef struct {
+    int fd;
+    int32_t id;
+    unsigned char *out;
+    size_t out_len, out_off, out_cap;
+    int guest_closed; /* colo_close: close once the output is sent */
+} conn_t;
+
+static conn_t conns[MAX_CONNS];
+static size_t nconns;
+static int32_t next_id = 1;
+
+static struct {
+    int armed;
+    int32_t id;
+    int64_t deadline_ns;
+} timers[MAX_TIMERS];
+
+static int64_t now_ns(clockid_t clk) {
+    struct timespec ts;
+    clock_gettime(clk, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static conn_t *find_conn(int32_t id) {
+    for (size_t i = 0; i < nconns; i++) {
+        if (conns[i].id == id) {
+            return &conns[i];
+        }
+    }
+    return NULL;
+}
+
+static void log_line(const char *what, int err) {
+    fprintf(stderr, "platform_wasi: %s: %s\n", what, strerror(err));
+}
+
+/* ---- the colo imports ---- */
+
+int32_t colo_send(int32_t id, const void *ptr, int32_t len) {
+    conn_t *c = find_conn(id);
+    if (c == NULL || c->guest_closed || len < 0) {
+        return COLO_E_NOCONN;
+    }
+    size_t need = c->out_len + (size_t)len;
+    if (need > c->out_cap) {
+        size_t cap = c->out_cap ? c->out_cap : 4096;
+        while (cap < need) {
+            cap *= 2;
+        }
+        unsigned char *grown = realloc(c->out, cap);
+        if (grown == NULL) {
+            fprintf(stderr, "platform_wasi: out of memory for output\n");
+            exit(2);
+        }
+        c->out = grown;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_len, ptr, (size_t)len);
+    c->out_len += (size_t)len;
+    return len;
+}
+
+int32_t colo_close(int32_t id) {
+    conn_t *c = find_conn(id);
+    if (c == NULL || c->guest_closed) {
+        return COLO_E_NOCONN;
+    }
+    c->guest_closed = 1;
+    return COLO_OK;
+}
+
+int64_t colo_clock_realtime(void) { return now_ns(CLOCK_REALTIME); }
+
+int64_t colo_clock_monotonic(void) { return now_ns(CLOCK_MONOTONIC); }
+
+void colo_random(void *ptr, int32_t len) {
+    unsigned char *p = ptr;
+    size_t left = len < 0 ? 0 : (size_t)len;
+    while (left > 0) {
+        size_t n = left < 256 ? left : 256; /* getentropy's limit */
+        if (getentropy(p, n) != 0) {
+            log_line("getentropy", errno);
+            exit(2);
+        }
+        p += n;
+        left -= n;
+    }
+}
+
+int64_t colo_disk_size(void) { return 0; }
+
+int32_t colo_disk_read(int64_t offset, void *ptr, int32_t len) {
+    (void)offset, (void)ptr, (void)len;
+    return COLO_E_NODISK;
+}
+
+int32_t colo_disk_write(int64_t offset, const void *ptr, int32_t len) {
+    (void)offset, (void)ptr, (void)len;
+    return COLO_E_NODISK;
+}
+
+int32_t colo_disk_flush(void) { return COLO_E_NODISK; }
+
+int32_t colo_timer_set(int32_t id, int64_t delay_ms) {
+    int64_t deadline = now_ns(CLOCK_MONOTONIC) + (delay_ms < 0 ? 0 : delay_ms) * 1000000;
+    int free_slot = -1;
+    for (int i = 0; i < MAX_TIMERS; i++) {
+        if (timers[i].armed && timers[i].id == id) {
+            timers[i].deadline_ns = deadline;
+            return COLO_OK;
+        }
+        if (!timers[i].armed && free_slot < 0) {
+            free_slot = i;
+        }
+    }
+    if (free_slot < 0) {
+        return COLO_E_LIMIT;
+    }
+    timers[free_slot].armed = 1;
+    timers[free_slot].id = id;
+    timers[free_slot].deadline_ns = deadline;
+    return COLO_OK;
+}
+
+int32_t colo_timer_cancel(int32_t id) {
+    for (int i = 0; i < MAX_TIMERS; i++) {
+        if (timers[i].armed && timers[i].id == id) {
+            timers[i].armed = 0;
+        }
+    }
+    return COLO_OK;
+}
+
+void colo_log(int32_t level, const char *ptr, int32_t len) {
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    const char *name = level >= 0 && level <= 3 ? names[level] : "?";
+    fprintf(stderr, "[%s] %.*s\n", name, len < 0 ? 0 : (int)len, ptr);
+}
+
+/* ---- the event loop ---- */
+
+/* Sends what c has queued, as far as the socket takes it; -1 when the client is gone. */
+static int flush_out(conn_t *c) {
+    while (c->out_off < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, 0);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+        }
+        c->out_off += (size_t)n;
+    }
+    c->out_off = c->out_len = 0;
+    return 0;
+}
+
+static void drop_conn(size_t i) {
+    close(conns[i].fd);
+    free(conns[i].out);
+    conns[i] = conns[--nconns];
+}
+
+static void accept_clients(int listener) {
+    for (;;) {
+        int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                log_line("accept", errno);
+            }
+            return;
+        }
+        if (nconns == MAX_CONNS) {
+            close(fd);
+            continue;
+        }
+        conn_t *c = &conns[nconns++];
+        memset(c, 0, sizeof *c);
+        c->fd = fd;
+        c->id = next_id++;
+        if (next_id <= 0) {
+            next_id = 1;
+        }
+        colo_on_open(c->id);
+    }
+}
+
+/* Reads once from c and hands the bytes to the guest; -1 at end of input or on an error. */
+static int deliver_input(conn_t *c) {
+    static unsigned char chunk[RECV_CHUNK];
+    ssize_t n = recv(c->fd, chunk, sizeof chunk, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        return 0;
+    }
+    if (n <= 0) {
+        return -1;
+    }
+    void *buf = colo_alloc((int32_t)n);
+    if (buf == NULL) {
+        return -1; /* the guest is out of memory: drop the client as the host would */
+    }
+    memcpy(buf, chunk, (size_t)n);
+    colo_on_data(c->id, buf, (int32_t)n);
+    return 0;
+}
+
+/* Milliseconds until the earliest armed timer, rounded up; -1 when none is armed. */
+static int poll_timeout(void) {
+    int64_t now = now_ns(CLOCK_MONOTONIC);
+    int64_t best = -1;
+    for (int i = 0; i < MAX_TIMERS; i++) {
+        if (timers[i].armed) {
+            int64_t left = timers[i].deadline_ns - now;
+            left = left <= 0 ? 0 : (left + 999999) / 1000000;
+            if (best < 0 || left < best) {
+                best = left;
+            }
+        }
+    }
+    return best > 60000 ? 60000 : (int)best;
+}
+
+static void fire_timers(void) {
+    int64_t now = now_ns(CLOCK_MONOTONIC);
+    for (int i = 0; i < MAX_TIMERS; i++) {
+        if (timers[i].armed && timers[i].deadline_ns <= now) {
+            timers[i].armed = 0; /* one-shot: the handler may arm it again */
+            colo_on_timer(timers[i].id);
+        }
+    }
+}
+
+/* Sends queued output and closes the connections the guest closed once it is out. */
+static void settle_conns(void) {
+    for (size_t i = 0; i < nconns;) {
+        conn_t *c = &conns[i];
+        if (flush_out(c) != 0) {
+            if (!c->guest_closed) {
+                colo_on_close(c->id);
+            }
+            drop_conn(i);
+        } else if (c->guest_closed && c->out_len == 0) {
+            drop_conn(i);
+        } else {
+            i++;
+        }
+    }
+}
+
+/*
+ * COLO's micro-VM adds one page at the end of linear memory before _start for its Asyncify buffer.
+ * This wasi-libc's malloc (Debian's 0.0~git20220510) takes [__heap_base, memory size) as its first
+ * region at the first allocation, so it would hand out that page and the guest's data would be
+ * overwritten at the next unwind. One allocation of at least (memory size - __heap_base) bytes,
+ * made first and never used, covers everything up to the current end of memory, the host's page
+ * included; later allocations come from memory.grow, above it. Costs the initial heap region
+ * (about 100 KiB for kv) when the program runs elsewhere.
+ */
+extern unsigned char __heap_base;
+static void *volatile host_tail; /* volatile: the allocation must not be optimised away */
+
+static void reserve_host_tail(void) {
+    size_t end = (size_t)__builtin_wasm_memory_size(0) * 65536;
+    size_t base = (size_t)&__heap_base;
+    if (end > base) {
+        host_tail = malloc(end - base);
+    }
+}
+
+int main(void) {
+    reserve_host_tail();
+    const char *listen_fd = getenv("COLO_LISTEN_FD");
+    if (listen_fd == NULL) {
+        fprintf(stderr, "platform_wasi: COLO_LISTEN_FD is not set\n");
+        return 2;
+    }
+    int listener = atoi(listen_fd);
+    int flags = fcntl(listener, F_GETFL);
+    if (flags < 0 || fcntl(listener, F_SETFL, flags | O_NONBLOCK) != 0) {
+        log_line("fcntl(COLO_LISTEN_FD, O_NONBLOCK)", errno);
+        return 2;
+    }
+    if (colo_abi_version() != COLO_ABI_VERSION || colo_init() != 0) {
+        fprintf(stderr, "platform_wasi: the guest failed to boot\n");
+        return 1;
+    }
+    static struct pollfd fds[MAX_CONNS + 1];
+    static int32_t ids[MAX_CONNS + 1];
+    for (;;) {
+        /* wasi-libc's poll fails (ENOSYS) on an entry that asks for nothing: such entries get
+         * fd -1, which poll skips */
+        size_t n = 0;
+        fds[n].fd = nconns < MAX_CONNS ? listener : -1;
+        fds[n].events = POLLIN;
+        fds[n].revents = 0;
+        ids[n++] = 0;
+        for (size_t i = 0; i < nconns; i++) {
+            conn_t *c = &conns[i];
+            short events = 0;
+            if (!c->guest_closed && c->out_len - c->out_off < OUT_PAUSE_BYTES) {
+                events |= POLLIN;
+            }
+            if (c->out_len > c->out_off) {
+                events |= POLLOUT;
+            }
+            fds[n].fd = events != 0 ? c->fd : -1;
+            fds[n].events = events;
+            fds[n].revents = 0;
+            ids[n++] = c->id;
+        }
+        int ready = poll(fds, (nfds_t)n, poll_timeout());
+        if (ready < 0 && errno != EINTR) {
+            log_line("poll", errno);
+            return 1;
+        }
+        for (size_t k = 1; ready > 0 && k < n; k++) {
+            conn_t *c = find_conn(ids[k]);
+            if (c == NULL || c->guest_closed ||
+                (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+                continue;
+            }
+            if (deliver_input(c) != 0) {
+                c = find_conn(ids[k]); /* the guest may have closed it meanwhile */
+                if (c != NULL && !c->guest_closed) {
+                    c->guest_closed = 1; /* the peer is gone: no more events for it */
+                    c->out_len = c->out_off = 0;
+                    colo_on_close(c->id);
+                }
+            }
+        }
+        if (ready > 0 && (fds[0].revents & POLLIN)) {
+            accept_clients(listener);
+        }
+        fire_timers();
+        settle_conns();
+    }
+}
