@@ -105,11 +105,16 @@ final class PrimaryReplication implements Forwarder.Listener {
     }
   }
 
-  long barrier(long n) {
+  /** Refuses barrier {@code n} unless it comes after the last one (changes nothing). */
+  void checkBarrier(long n) {
     if (n <= lastBarrier) {
       throw new BarrierOrderException(
           n, lastBarrier, "barrier " + n + " is not after the last one, " + lastBarrier);
     }
+  }
+
+  long barrier(long n) {
+    checkBarrier(n);
     lastBarrier = n;
     if (forwarding) {
       forward(seq -> new BlockFrame.ReplicaBarrier(seq, n), 0);

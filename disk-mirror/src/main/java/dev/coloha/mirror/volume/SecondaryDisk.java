@@ -203,13 +203,18 @@ final class SecondaryDisk implements AutoCloseable {
     overlay.read(offset, dst, 0, dst.length, base);
   }
 
-  void write(long offset, byte[] data) throws IOException {
+  /** Refuses a write of {@code length} bytes the overlay has no room for (changes nothing). */
+  void checkWrite(int length) {
     requireSynced("write");
     long max = settings.secondary().maxOverlayBytes();
-    long after = overlay.bytes() + data.length + 32;
+    long after = overlay.bytes() + length + 32;
     if (after > max) {
       throw new LimitExceededException("overlay bytes", after, max);
     }
+  }
+
+  void write(long offset, byte[] data) throws IOException {
+    checkWrite(data.length);
     overlay.write(offset, data);
   }
 

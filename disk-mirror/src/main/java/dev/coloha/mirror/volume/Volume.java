@@ -306,6 +306,9 @@ public final class Volume implements AutoCloseable {
       checkOpen();
       requireEpoch(epoch);
       requireIo("write");
+      if (secondary != null) {
+        secondary.checkWrite(data.length); // an overlay without room refuses before the epoch
+      }
       checkEpoch(epoch);
       if (secondary != null) {
         secondary.write(offset, data);
@@ -351,6 +354,7 @@ public final class Volume implements AutoCloseable {
       requireEpoch(epoch);
       PrimaryReplication p = requirePrimary("mark a barrier");
       p.requireWritable();
+      p.checkBarrier(n); // out of order: refused before the volume adopts the epoch
       checkEpoch(epoch);
       return p.barrier(n);
     } finally {

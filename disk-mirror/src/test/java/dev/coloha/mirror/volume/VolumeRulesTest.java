@@ -132,6 +132,31 @@ class VolumeRulesTest {
   }
 
   @Test
+  void aBarrierOutOfOrderOrAWriteWithoutOverlayRoomInANewerEpochLeavesTheEpoch() throws Exception {
+    VolumeSettings small =
+        Settings.fast()
+            .withSecondary(
+                new VolumeSettings.Secondary(
+                    256L << 20, 4096, Duration.ofSeconds(3), 1 << 20, Duration.ofSeconds(20)));
+    try (VolumePair pair = new VolumePair(dir, 1 * MB, 1, Settings.fast(), small)) {
+      pair.resync();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> pair.primary().status().state().equals("REPLICATING"));
+      Volume p = pair.primary();
+      p.barrier(1, 7);
+      assertThatThrownBy(() -> p.barrier(5, 7)).isInstanceOf(BarrierOrderException.class);
+      assertThat(p.epoch()).as("a primary refusing a barrier out of order").isEqualTo(1);
+
+      Volume s = pair.secondary();
+      assertThatThrownBy(() -> s.write(5, 0, new byte[8192]))
+          .isInstanceOf(LimitExceededException.class); // more than the overlay's 4096 bytes
+      assertThat(s.epoch()).as("a secondary refusing a write without room").isEqualTo(1);
+      s.write(1, 0, new byte[512]); // and its current epoch's I/O still goes on
+    }
+  }
+
+  @Test
   void aCommitWaitsForItsBarrierAndRefusesOneThatNeverCame() throws Exception {
     VolumeSettings s =
         Settings.fast()
