@@ -135,7 +135,20 @@ public final class GroupService implements AutoCloseable {
   public void start() {
     for (Group g : store.groups()) {
       if (g.state() == GroupState.DELETING) {
-        store.delete(g.id());
+        // a DELETE the coordinator did not finish before it stopped: finished now (every step is
+        // idempotent; a service that does not answer is swept when it beats), off this thread so
+        // that a silent service does not hold up the other groups' start
+        log.info("finishing the deletion of group {} (epoch {})", g.id(), g.epoch());
+        Thread.ofVirtual()
+            .name("delete-" + g.id())
+            .start(
+                () -> {
+                  try {
+                    ops.delete(g);
+                  } catch (RuntimeException e) {
+                    log.warn("group {}: deletion not finished: {}", g.id(), e.toString());
+                  }
+                });
         continue;
       }
       log.info("resuming group {} ({}, epoch {})", g.id(), g.state(), g.epoch());

@@ -345,6 +345,27 @@ class FaultMatrixTest {
     assertThat(rig.store.events).extracting(e -> e.kind()).contains("failed-over");
   }
 
+  @Test
+  void row7ADeletionTheCoordinatorDidNotFinishIsFinishedWhenItStartsAgain() throws Exception {
+    rig.close();
+    // the coordinator died after persisting DELETING, before it told the services
+    rig = new FaultRig(g -> g.with(GroupState.DELETING, "deleting"));
+
+    try (GroupService restarted = rig.service()) {
+      restarted.start();
+      await().atMost(Duration.ofSeconds(30)).until(() -> rig.store.deleted.contains("kv"));
+    }
+
+    for (String h : java.util.List.of("h1", "h2")) {
+      assertThat(agent(h).count("DELETE /v1/vms/kv")).as(h + "'s VM").isEqualTo(1);
+      assertThat(mirror(h).count("DELETE /v1/volumes/kv")).as(h + "'s volume").isEqualTo(1);
+    }
+    assertThat(rig.proxy.count("DELETE /v1/groups/kv")).as("the proxy's listener").isEqualTo(1);
+    assertThat(rig.first("store delete kv"))
+        .as("the group is forgotten last")
+        .isGreaterThan(rig.first("h2/mirror DELETE /v1/volumes/kv"));
+  }
+
   // ---- row 9: a service comes back
   // ---------------------------------------------------------------
 

@@ -76,12 +76,14 @@ final class FaultRig implements AutoCloseable {
     final List<GroupEvent> events = new CopyOnWriteArrayList<>();
     final Map<String, Host> hosts = new LinkedHashMap<>();
 
+    final List<String> deleted = new CopyOnWriteArrayList<>();
+
     public List<Group> groups() {
-      return saves.isEmpty() ? List.of() : List.of(saves.getLast());
+      return saves.isEmpty() || !deleted.isEmpty() ? List.of() : List.of(saves.getLast());
     }
 
     public Optional<Group> group(String id) {
-      return saves.isEmpty() ? Optional.empty() : Optional.of(saves.getLast());
+      return groups().stream().filter(g -> g.id().equals(id)).findFirst();
     }
 
     public void save(Group g) {
@@ -89,7 +91,10 @@ final class FaultRig implements AutoCloseable {
       journal.add("store " + g.state() + " epoch " + g.epoch());
     }
 
-    public void delete(String id) {}
+    public void delete(String id) {
+      deleted.add(id);
+      journal.add("store delete " + id);
+    }
 
     public synchronized List<Host> hosts() {
       return List.copyOf(hosts.values());
