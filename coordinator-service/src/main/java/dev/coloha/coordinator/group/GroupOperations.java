@@ -214,6 +214,11 @@ final class GroupOperations {
    */
   private Group pair(Group g, Replica s) {
     Replica p = g.primary();
+    // a VM of this id on the new secondary's agent is left from an earlier attempt (a pairing that
+    // failed and is retried) or membership: start from a fresh one, attached to the fresh volume
+    // below (the old VM's disk was the volume deleted there: its sync was refused, volume not
+    // found)
+    agents.deleteVm(s.agentUrl(), s.vm());
     if (s.volume() != null) {
       // a volume of this id on the new secondary's mirror is left from an older membership (that
       // host was a replica before and its orphan is not cleaned yet): start from a fresh one, the

@@ -7,6 +7,7 @@ import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
 import dev.coloha.coordinator.model.Replica;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -454,6 +455,20 @@ class FaultMatrixTest {
 
     assertGroup(GroupState.PROTECTED, FaultRig.EPOCH + 2, "h1", "h3");
     assertThat(agent("h3").count("POST /v1/vms/kv/secondary")).isEqualTo(2);
+    // each attempt starts from a fresh VM on a fresh volume: the retry's VM is not the first
+    // attempt's, whose disk was the volume the retry deleted
+    List<String> h3 = rig.journal.stream().filter(l -> l.startsWith("h3/")).toList();
+    assertThat(h3)
+        .as("h3's calls")
+        .containsSubsequence(
+            "h3/agent DELETE /v1/vms/kv",
+            "h3/mirror DELETE /v1/volumes/kv",
+            "h3/mirror POST /v1/volumes",
+            "h3/agent POST /v1/vms",
+            "h3/agent DELETE /v1/vms/kv",
+            "h3/mirror DELETE /v1/volumes/kv",
+            "h3/mirror POST /v1/volumes",
+            "h3/agent POST /v1/vms");
     assertThat(rig.epochsSaved())
         .as("one epoch for the lost secondary, one for the re-protection and its retry")
         .containsExactly(FaultRig.EPOCH, FaultRig.EPOCH + 1, FaultRig.EPOCH + 2);
