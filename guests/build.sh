@@ -134,6 +134,14 @@ build_wasi() {
 }
 
 build_wasi counter $((16 * MiB)) $((64 * KiB)) counter/counter.c
+# testing/wasi-heap.wasm: a stock WASI program whose heap grows across the end of its initial
+# memory while it blocks between allocations (WasiHeapTest); only the instrumented module is kept
+PATH="$linker_only" "$clang_path" "${WASI_CFLAGS[@]}" testing/wasi-heap.c -Wl,--strip-debug \
+    -Wl,-z,stack-size=$((64 * KiB)) -Wl,--max-memory=$((16 * MiB)) \
+    -o "$out_root/testing/wasi-heap-plain.wasm"
+"$WASM_OPT" "$out_root/testing/wasi-heap-plain.wasm" --asyncify --pass-arg="$ASYNCIFY_IMPORTS" -O2 \
+    -o "$out_root/testing/wasi-heap.wasm"
+rm "$out_root/testing/wasi-heap-plain.wasm"
 
 # The ABI v1 guests as plain WASI commands, from the same sources: include/colo_wasi.h turns their
 # colo imports and exports into plain C functions and common/platform_wasi.c implements the imports
@@ -154,7 +162,8 @@ build_wasi_guest kv/kv-wasi.wasm $((256 * MiB)) $((256 * KiB)) \
     kv/dict.c kv/glob.c kv/kv.c kv/proto.c kv/replay.c kv/reply.c kv/util.c "${COMMON[@]}"
 build_wasi_guest http/http-wasi.wasm $((64 * MiB)) $((256 * KiB)) \
     http/http.c http/httpdate.c http/request.c "${COMMON[@]}"
-WASI_OUTPUTS=(counter/counter-plain.wasm counter/counter.wasm kv/kv-wasi.wasm http/http-wasi.wasm)
+WASI_OUTPUTS=(counter/counter-plain.wasm counter/counter.wasm testing/wasi-heap.wasm
+    kv/kv-wasi.wasm http/http-wasi.wasm)
 
 if command -v wasm-objdump >/dev/null; then
     for out in "${WASI_OUTPUTS[@]}"; do

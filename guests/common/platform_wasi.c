@@ -280,28 +280,7 @@ static void settle_conns(void) {
     }
 }
 
-/*
- * COLO's micro-VM adds one page at the end of linear memory before _start for its Asyncify buffer.
- * This wasi-libc's malloc (Debian's 0.0~git20220510) takes [__heap_base, memory size) as its first
- * region at the first allocation, so it would hand out that page and the guest's data would be
- * overwritten at the next unwind. One allocation of at least (memory size - __heap_base) bytes,
- * made first and never used, covers everything up to the current end of memory, the host's page
- * included; later allocations come from memory.grow, above it. Costs the initial heap region
- * (about 100 KiB for kv) when the program runs elsewhere.
- */
-extern unsigned char __heap_base;
-static void *volatile host_tail; /* volatile: the allocation must not be optimised away */
-
-static void reserve_host_tail(void) {
-    size_t end = (size_t)__builtin_wasm_memory_size(0) * 65536;
-    size_t base = (size_t)&__heap_base;
-    if (end > base) {
-        host_tail = malloc(end - base);
-    }
-}
-
 int main(void) {
-    reserve_host_tail();
     const char *listen_fd = getenv("COLO_LISTEN_FD");
     if (listen_fd == NULL) {
         fprintf(stderr, "platform_wasi: COLO_LISTEN_FD is not set\n");

@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import dev.coloha.microvm.guest.WasiAbi;
 import dev.coloha.microvm.memory.TrackedMemory;
+import dev.coloha.microvm.wasi.AsyncifyStack;
 import dev.coloha.microvm.wasi.BlockedCall;
 import dev.coloha.microvm.wasi.DescriptorTable;
 import dev.coloha.microvm.wasi.WasiState;
@@ -17,19 +18,21 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a WASI command module made checkpointable with Asyncify. {@code _start} runs until a
  * blocking import ({@link WasiHost}) finds nothing ready: the import starts an unwind, the guest's
- * Wasm stack is saved into the Asyncify buffer in linear memory and {@code _start} returns. The
- * guest is then <em>blocked</em>: its whole state is memory, globals and {@link WasiState}, which
- * is what a checkpoint captures and applies. When the blocked call could go on (input, a client,
- * its deadline) the guest is rewound: {@code _start} runs again in rewind mode up to the same
- * import, which now completes. VM thread only.
+ * Wasm stack is saved as Asyncify's data (kept host-side) and {@code _start} returns. The guest is
+ * then <em>blocked</em>: its whole state is memory, globals and {@link WasiState} (the unwound
+ * stack included), which is what a checkpoint captures and applies. When the blocked call could go
+ * on (input, a client, its deadline) the guest is rewound: {@code _start} runs again in rewind mode
+ * up to the same import, which now completes. VM thread only.
  *
- * <p>The Asyncify buffer is one 64 KiB page the host adds to memory before {@code _start}:
- * wasi-libc's allocator only uses memory that its own {@code memory.grow} returned, so the page is
- * never handed out (docs/adr/0002-wasi-asyncify.md).
+ * <p>The unwound stack (Asyncify's data, up to {@link #ASYNCIFY_DATA_BYTES}) is kept host-side by
+ * {@link AsyncifyStack}: the host adds nothing to the guest's memory and owns none of it, so
+ * whatever the guest's allocator takes is the guest's (docs/adr/0002-wasi-asyncify.md).
  */
 final class WasiGuest implements GuestDriver {
   private static final Logger log = LoggerFactory.getLogger(WasiGuest.class);
-  static final int BUFFER_BYTES = 65536;
+
+  /** Asyncify's data structure, its 8-byte header included: the most it may unwind. */
+  static final int ASYNCIFY_DATA_BYTES = 65536;
 
   private final String vmId;
   private final GuestDevices devices;
@@ -47,7 +50,7 @@ final class WasiGuest implements GuestDriver {
 
   private WasiState.Run run = WasiState.Run.NOT_STARTED;
   private int exitCode;
-  private int buffer;
+  private final AsyncifyStack stack = new AsyncifyStack(ASYNCIFY_DATA_BYTES);
   private BlockedCall blocked;
   private boolean rewinding;
   private boolean unwinding;
@@ -85,18 +88,6 @@ final class WasiGuest implements GuestDriver {
 
   @Override
   public void boot() {
-    int page = memory.grow(BUFFER_BYTES / 65536);
-    if (page < 0) {
-      throw new GuestBootException(
-          "guest of VM "
-              + vmId
-              + " cannot boot: no room for the Asyncify buffer (its memory maximum is "
-              + memory.maximumPages()
-              + " pages, all declared or used)");
-    }
-    buffer = page * 65536;
-    memory.writeI32(buffer, buffer + 8);
-    memory.writeI32(buffer + 4, buffer + BUFFER_BYTES);
     run(false);
   }
 
@@ -130,18 +121,21 @@ final class WasiGuest implements GuestDriver {
     long t0 = System.nanoTime();
     try {
       if (rewind) {
+        int data = stack.lendForRewind(memory);
         rewinding = true;
-        startRewind.apply(buffer);
+        startRewind.apply(data);
       }
       start.apply();
       if (unwinding) {
         unwinding = false;
         stopUnwind.apply();
+        stack.unwound(memory);
         run = WasiState.Run.BLOCKED;
       } else {
         exited(0);
       }
     } catch (RuntimeException | StackOverflowError e) {
+      stack.abandon(memory);
       WasiHost.Exit exit = exitOf(e);
       if (exit != null) {
         exited(exit.code());
@@ -193,14 +187,16 @@ final class WasiGuest implements GuestDriver {
     }
     rewinding = false;
     stopRewind.apply();
+    stack.rewound(memory);
     return blocked;
   }
 
   /** The blocking import found nothing ready: unwind; the import's result is ignored. */
   void block(BlockedCall call) {
+    int data = stack.lendForUnwind(memory);
     blocked = call;
     unwinding = true;
-    startUnwind.apply(buffer);
+    startUnwind.apply(data);
   }
 
   /** The blocking import completed. */
@@ -247,7 +243,7 @@ final class WasiGuest implements GuestDriver {
 
   @Override
   public byte[] captureState() {
-    return new WasiState(run, exitCode, buffer, descriptors, blocked)
+    return new WasiState(run, exitCode, stack.data(), descriptors, blocked)
         .encode(devices.clock().monotonicNanos());
   }
 
@@ -258,7 +254,8 @@ final class WasiGuest implements GuestDriver {
 
   private WasiState decode(byte[] state) {
     try {
-      return WasiState.decode(state, descriptors.max(), devices.clock().monotonicNanos());
+      return WasiState.decode(
+          state, descriptors.max(), stack.maxDataBytes(), devices.clock().monotonicNanos());
     } catch (CorruptStreamException e) {
       throw new CheckpointMismatchException(
           "checkpoint's WASI guest state cannot be applied: " + e.getMessage());
@@ -270,7 +267,7 @@ final class WasiGuest implements GuestDriver {
     WasiState s = decode(state);
     run = s.run();
     exitCode = s.exitCode();
-    buffer = s.asyncifyBuffer();
+    stack.replaceWith(s.unwoundStack());
     blocked = s.blocked();
     descriptors.replaceWith(s.descriptors());
     rewinding = false;

@@ -23,11 +23,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The WASI build of kv ({@code guests/kv/kv-wasi.wasm}, instrumented by wasm-opt as on upload)
  * keeps running after checkpoints while its heap grows: one client comes and goes, a capture, then
- * rounds of ten clients with SETs and a capture after each. The host's Asyncify buffer is the page
- * it adds at the end of memory before {@code _start}; wasi-libc's malloc takes everything up to the
- * end of memory at its first allocation, so without the reservation in {@code
- * guests/common/platform_wasi.c} it handed that page out and the guest trapped within two rounds
- * (an out-of-bounds access at a garbage address). Needs wasm-opt (Binaryen) on the PATH.
+ * rounds of ten clients with SETs and a capture after each. wasi-libc's malloc takes everything up
+ * to the end of memory at its first allocation; when the host kept its Asyncify buffer in a page it
+ * added at the end of memory before {@code _start}, malloc handed that page out and the guest
+ * (built without any workaround) trapped in round 1 (an out-of-bounds access at a garbage address).
+ * The host now keeps the unwound stack host-side ({@code AsyncifyStack}). Needs wasm-opt (Binaryen)
+ * on the PATH.
  */
 class WasiKvHeapTest {
   @Test

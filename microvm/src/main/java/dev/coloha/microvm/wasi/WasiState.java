@@ -9,19 +9,20 @@ import java.util.Map;
 
 /**
  * The host-side state of a WASI guest that a checkpoint carries (the DEVICE frame's guest state):
- * whether it runs, its descriptor table, the Asyncify buffer and, while it is unwound, its blocked
- * call. A deadline travels as the time left, like an ABI v1 timer, and is re-based on the
- * receiver's monotonic clock.
+ * whether it runs, its descriptor table and, while it is unwound, its blocked call and its unwound
+ * Wasm stack (Asyncify's data, which the host keeps: {@link AsyncifyStack}). A deadline travels as
+ * the time left, like an ABI v1 timer, and is re-based on the receiver's monotonic clock.
  *
  * @param run where the guest is in its life
  * @param exitCode the status it exited with (when exited)
- * @param asyncifyBuffer address of the Asyncify data structure in linear memory (0 before boot)
+ * @param unwoundStack Asyncify's data without its header while unwound, else empty
  * @param descriptors its open descriptors
  * @param blocked its blocked call, or null
  */
 public record WasiState(
-    Run run, int exitCode, int asyncifyBuffer, DescriptorTable descriptors, BlockedCall blocked) {
-  private static final int VERSION = 1;
+    Run run, int exitCode, byte[] unwoundStack, DescriptorTable descriptors, BlockedCall blocked) {
+  /** 2: the unwound stack travels here (1 had the address of a buffer in linear memory). */
+  private static final int VERSION = 2;
 
   /** Where a WASI guest is in its life. */
   public enum Run {
@@ -34,8 +35,9 @@ public record WasiState(
   }
 
   public byte[] encode(long nowNanos) {
-    PayloadBuilder b = new PayloadBuilder(64 + descriptors.size() * 16);
-    b.u8(VERSION).u8(run.ordinal()).i32(exitCode).i32(asyncifyBuffer);
+    PayloadBuilder b = new PayloadBuilder(64 + descriptors.size() * 16 + unwoundStack.length);
+    b.u8(VERSION).u8(run.ordinal()).i32(exitCode);
+    b.i32(unwoundStack.length).bytes(unwoundStack);
     b.i32(descriptors.size());
     for (Map.Entry<Integer, Descriptor> e : descriptors.all().entrySet()) {
       b.i32(e.getKey());
@@ -60,7 +62,8 @@ public record WasiState(
   /**
    * @throws CorruptStreamException if the bytes are not a WASI state this host understands
    */
-  public static WasiState decode(byte[] bytes, int maxDescriptors, long nowNanos) {
+  public static WasiState decode(
+      byte[] bytes, int maxDescriptors, int maxStackBytes, long nowNanos) {
     if (bytes.length == 0) {
       throw new CorruptStreamException("checkpoint carries no WASI guest state");
     }
@@ -75,7 +78,7 @@ public record WasiState(
     }
     Run run = Run.values()[runCode];
     int exitCode = p.i32();
-    int buffer = p.i32();
+    byte[] stack = p.bytes(p.count("unwound stack bytes", maxStackBytes));
     int n = p.count("descriptors", maxDescriptors);
     DescriptorTable table = new DescriptorTable(maxDescriptors);
     for (int i = 0; i < n; i++) {
@@ -108,6 +111,6 @@ public record WasiState(
               interests, left < 0 ? BlockedCall.NO_DEADLINE : Math.addExact(nowNanos, left));
     }
     p.end();
-    return new WasiState(run, exitCode, buffer, table, blocked);
+    return new WasiState(run, exitCode, stack, table, blocked);
   }
 }

@@ -34,11 +34,12 @@ class WasiStateTest {
             List.of(new BlockedCall.Interest(3, false), new BlockedCall.Interest(4, true)),
             1_000_000_500L);
     byte[] bytes =
-        new WasiState(WasiState.Run.BLOCKED, 0, 131072, t, blocked).encode(1_000_000_000L);
+        new WasiState(WasiState.Run.BLOCKED, 0, new byte[] {1, 2, 3, 4, 5}, t, blocked)
+            .encode(1_000_000_000L);
 
-    WasiState back = WasiState.decode(bytes, 16, 77_000L);
+    WasiState back = WasiState.decode(bytes, 16, 100, 77_000L);
     assertThat(back.run()).isEqualTo(WasiState.Run.BLOCKED);
-    assertThat(back.asyncifyBuffer()).isEqualTo(131072);
+    assertThat(back.unwoundStack()).as("the unwound stack travels").containsExactly(1, 2, 3, 4, 5);
     assertThat(back.descriptors().all()).isEqualTo(t.all());
     assertThat(back.blocked().interests()).isEqualTo(blocked.interests());
     assertThat(back.blocked().deadlineNanos())
@@ -50,11 +51,12 @@ class WasiStateTest {
             new WasiState(
                     WasiState.Run.BLOCKED,
                     0,
-                    65536,
+                    new byte[0],
                     t,
                     new BlockedCall(List.of(), BlockedCall.NO_DEADLINE))
                 .encode(5),
             16,
+            100,
             9);
     assertThat(noDeadline.blocked().hasDeadline()).isFalse();
   }
@@ -62,20 +64,27 @@ class WasiStateTest {
   @Test
   void corruptOrOversizedStateIsRefused() {
     byte[] good =
-        new WasiState(WasiState.Run.EXITED, 3, 65536, DescriptorTable.initial(16, 3), null)
+        new WasiState(WasiState.Run.EXITED, 3, new byte[0], DescriptorTable.initial(16, 3), null)
             .encode(0);
-    assertThat(WasiState.decode(good, 16, 0).exitCode()).isEqualTo(3);
-    assertThatThrownBy(() -> WasiState.decode(new byte[0], 16, 0))
+    assertThat(WasiState.decode(good, 16, 100, 0).exitCode()).isEqualTo(3);
+    assertThatThrownBy(() -> WasiState.decode(new byte[0], 16, 100, 0))
         .isInstanceOf(CorruptStreamException.class);
     byte[] badVersion = good.clone();
     badVersion[0] = 9;
-    assertThatThrownBy(() -> WasiState.decode(badVersion, 16, 0))
+    assertThatThrownBy(() -> WasiState.decode(badVersion, 16, 100, 0))
         .isInstanceOf(CorruptStreamException.class)
         .hasMessageContaining("version");
-    assertThatThrownBy(() -> WasiState.decode(good, 2, 0))
+    assertThatThrownBy(() -> WasiState.decode(good, 2, 100, 0))
         .isInstanceOf(CorruptStreamException.class)
         .hasMessageContaining("descriptors");
-    assertThatThrownBy(() -> WasiState.decode(Arrays.copyOf(good, good.length - 1), 16, 0))
+    assertThatThrownBy(() -> WasiState.decode(Arrays.copyOf(good, good.length - 1), 16, 100, 0))
         .isInstanceOf(CorruptStreamException.class);
+    byte[] deep =
+        new WasiState(WasiState.Run.BLOCKED, 0, new byte[101], DescriptorTable.initial(16, 3), null)
+            .encode(0);
+    assertThatThrownBy(() -> WasiState.decode(deep, 16, 100, 0))
+        .as("an unwound stack larger than this host's Asyncify data")
+        .isInstanceOf(CorruptStreamException.class)
+        .hasMessageContaining("unwound stack");
   }
 }
