@@ -152,8 +152,7 @@ for m in "${MODULES[@]}"; do
   touch "$ctx/data/.keep"
   cp "$jar" "$ctx/app.jar"
   cp "$BB" "$ctx/busybox"
-  cp "$ROOT/docker/bootstrap-groups.sh" "$ctx/bootstrap-groups.sh"
-  chmod 0755 "$ctx/busybox" "$ctx/bootstrap-groups.sh"
+  chmod 0755 "$ctx/busybox"
   log "colo-ha/$m:$tag from $base"
   docker build -q -f "$ROOT/docker/Dockerfile" --build-arg BASE_IMAGE="$base" \
     --build-arg SERVICE="$m" --build-arg PORT="${PORTS[$m]}" --build-arg VERSION="$version" \

@@ -10,13 +10,10 @@ import dev.coloha.web.openapi.ApiDocProperties;
 import dev.coloha.web.openapi.ApiOperations;
 import dev.coloha.web.security.SecurityProperties;
 import dev.coloha.web.security.ServiceToken;
-import dev.coloha.web.security.TokenFilter;
 import dev.coloha.web.tomcat.ProblemReportCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.models.OpenAPI;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -25,6 +22,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -33,11 +31,10 @@ import org.springframework.core.annotation.Order;
 import tools.jackson.databind.DeserializationFeature;
 
 /**
- * Plumbing every COLO HA service gets by depending on colo-web: problem details, shared-token
- * authentication, heartbeats to the coordinator, the OpenAPI description's common parts (a service
- * that declares its {@link ApiOperations} gets the whole {@link ApiDescription}). Ordered before
- * Spring MVC's auto-configuration so that our {@link ProblemAdvice} replaces Boot's default problem
- * handler.
+ * Plumbing every COLO HA service gets by depending on colo-web: problem details, heartbeats to the
+ * coordinator, the OpenAPI description's common parts (a service that declares its {@link
+ * ApiOperations} gets the whole {@link ApiDescription}). Ordered before Spring MVC's
+ * auto-configuration so that our {@link ProblemAdvice} replaces Boot's default problem handler.
  */
 @AutoConfiguration(
     beforeName = "org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration")
@@ -49,33 +46,24 @@ import tools.jackson.databind.DeserializationFeature;
   ApiProperties.class
 })
 public class ColoWebAutoConfiguration {
-  private static final Logger log = LoggerFactory.getLogger(ColoWebAutoConfiguration.class);
+  /** Right after Spring Security's filter chain. */
+  static final int JSON_BODY_LIMIT_ORDER = SecurityFilterProperties.DEFAULT_FILTER_ORDER + 10;
 
   @Bean
   ServiceToken serviceToken(SecurityProperties props) {
     return new ServiceToken(props);
   }
 
-  @Bean
-  FilterRegistrationBean<TokenFilter> tokenFilter(
-      SecurityProperties props, MeterRegistry registry) {
-    FilterRegistrationBean<TokenFilter> reg =
-        new FilterRegistrationBean<>(new TokenFilter(props, registry));
-    reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
-    reg.setEnabled(props.enabled());
-    if (!props.enabled()) {
-      log.warn("colo.security.token is not set: the API accepts unauthenticated requests");
-    }
-    return reg;
-  }
-
-  /** JSON bodies larger than colo.api.max-json-body are refused (413), after authentication. */
+  /**
+   * JSON bodies larger than colo.api.max-json-body are refused (413), after authentication (Spring
+   * Security's filter runs at {@code spring.security.filter.order}, -100 by default).
+   */
   @Bean
   FilterRegistrationBean<JsonBodyLimitFilter> jsonBodyLimitFilter(
       ApiProperties props, MeterRegistry registry) {
     FilterRegistrationBean<JsonBodyLimitFilter> reg =
         new FilterRegistrationBean<>(new JsonBodyLimitFilter(props, registry));
-    reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
+    reg.setOrder(JSON_BODY_LIMIT_ORDER);
     return reg;
   }
 

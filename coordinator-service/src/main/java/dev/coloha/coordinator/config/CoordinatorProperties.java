@@ -39,6 +39,8 @@ import org.springframework.util.unit.DataSize;
  * @param sweepOnRegistration whether a service that registers is swept whole (off: a service loses
  *     only what deleted groups failed to remove there, e.g. for a lab that also runs VMs, volumes
  *     or proxy groups of its own beside the coordinator's)
+ * @param retry how the attempts of a re-protection, and of giving a proxy its group back, are
+ *     spaced (exponential backoff with jitter)
  */
 @ConfigurationProperties("colo.coordinator")
 public record CoordinatorProperties(
@@ -60,8 +62,12 @@ public record CoordinatorProperties(
     @DefaultValue("2m") Duration createTimeout,
     @DefaultValue("5m") Duration lonePrimaryPatience,
     @DefaultValue("10s") Duration rejoinAfter,
-    @DefaultValue("false") boolean sweepOnRegistration) {
+    @DefaultValue("false") boolean sweepOnRegistration,
+    @DefaultValue RetryBackoff retry) {
   public CoordinatorProperties {
+    if (retry == null) {
+      retry = RetryBackoff.defaults();
+    }
     if (maxCheckpointFailures < 1) {
       throw new IllegalArgumentException("max-checkpoint-failures must be at least 1");
     }

@@ -1,6 +1,7 @@
 package dev.coloha.coordinator.group;
 
 import dev.coloha.coordinator.config.CoordinatorProperties;
+import dev.coloha.coordinator.config.RetryBackoff;
 import dev.coloha.coordinator.events.GroupEvent;
 import dev.coloha.coordinator.events.GroupEvents;
 import dev.coloha.coordinator.hosts.HostRegistry;
@@ -121,8 +122,21 @@ final class GroupWorker {
     this.clock = clock;
     this.onDeleted = onDeleted;
     Duration base = props == null ? Duration.ofSeconds(1) : props.reprotectDelay();
-    this.reprotectBackoff = new Backoff(base, base.multipliedBy(8));
-    this.restoreBackoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+    RetryBackoff retry = props == null ? RetryBackoff.defaults() : props.retry();
+    this.reprotectBackoff =
+        new Backoff(
+            "reprotect-" + group.id(),
+            base,
+            retry.reprotectMaxDelay(base),
+            retry.multiplier(),
+            retry.jitter());
+    this.restoreBackoff =
+        new Backoff(
+            "proxy-restore-" + group.id(),
+            retry.restoreDelay(),
+            retry.restoreMaxDelay(),
+            retry.multiplier(),
+            retry.jitter());
     this.lonePrimary =
         new LonePrimaryWatch(props == null ? Duration.ofMinutes(5) : props.lonePrimaryPatience());
   }

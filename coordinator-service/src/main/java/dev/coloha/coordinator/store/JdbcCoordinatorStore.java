@@ -11,27 +11,21 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@link CoordinatorStore} on an embedded H2 database file (groups, hosts, the groups' history)
  * (autocommit: each save is durable when it returns). Records are kept as JSON next to the columns
- * queries need.
+ * queries need. The schema is created and changed by versioned migrations ({@code
+ * db/migration/V*.sql}), not here.
  */
 public final class JdbcCoordinatorStore implements CoordinatorStore {
   private final JdbcClient jdbc;
   private final JsonMapper json;
   private long appended;
 
+  /**
+   * @param jdbc a database whose schema the migrations made ({@code db/migration}, run by Flyway
+   *     before the store opens; a store created before them is baselined at V1)
+   */
   public JdbcCoordinatorStore(JdbcClient jdbc, JsonMapper json) {
     this.jdbc = jdbc;
     this.json = json;
-    jdbc.sql(
-            "create table if not exists colo_group (id varchar(64) primary key, epoch bigint not null,"
-                + " state varchar(32) not null, body clob not null)")
-        .update();
-    jdbc.sql(
-            "create table if not exists colo_host (name varchar(64) primary key, body clob not null)")
-        .update();
-    jdbc.sql(
-            "create table if not exists colo_event (id bigint auto_increment primary key,"
-                + " body clob not null)")
-        .update();
   }
 
   @Override

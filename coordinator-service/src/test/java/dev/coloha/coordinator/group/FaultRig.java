@@ -170,7 +170,8 @@ final class FaultRig implements AutoCloseable {
             Duration.ofMinutes(2),
             Duration.ofMinutes(5),
             Duration.ofSeconds(10),
-            false);
+            false,
+            null);
     hosts = new HostRegistry(store, clock, Duration.ZERO);
     beat();
     JsonMapper json =

@@ -120,7 +120,8 @@ class GroupCreationFailureTest {
             Duration.ZERO,
             Duration.ofMinutes(5),
             Duration.ofSeconds(10),
-            true);
+            true,
+            null);
     HostRegistry hosts = new HostRegistry(store, clock, Duration.ZERO);
     String nobody = "http://127.0.0.1:1"; // refuses connections: every call fails at once
     hosts.heartbeat("host-1", "agent", nobody);

@@ -11,6 +11,7 @@ import dev.coloha.coordinator.model.Host;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +25,7 @@ class JdbcCoordinatorStoreTest {
   private JdbcCoordinatorStore open() {
     JdbcDataSource ds = new JdbcDataSource();
     ds.setURL("jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
+    Flyway.configure().dataSource(ds).load().migrate();
     return new JdbcCoordinatorStore(JdbcClient.create(ds), JsonMapper.builder().build());
   }
 
@@ -43,6 +45,19 @@ class JdbcCoordinatorStoreTest {
         .containsExactly(new Host("h1", "http://a", "http://m", null, null, true));
     again.delete("web");
     assertThat(open().groups()).extracting(Group::id).containsExactly("kv");
+  }
+
+  @Test
+  void aNewStoreGetsItsSchemaFromTheMigrations() {
+    open();
+    JdbcDataSource ds = new JdbcDataSource();
+    ds.setURL("jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
+    assertThat(
+            JdbcClient.create(ds)
+                .sql("select \"version\" from \"flyway_schema_history\" where \"type\" = 'SQL'")
+                .query(String.class)
+                .list())
+        .containsExactly("1");
   }
 
   @Test

@@ -36,6 +36,12 @@ public class AgentConfiguration {
     return new DataDirectoryHealth(props.dataDir());
   }
 
+  /** Readiness: every guest the agent knows is loaded (guests). */
+  @Bean
+  GuestsHealth guestsHealthIndicator(GuestCatalog guests) {
+    return new GuestsHealth(guests);
+  }
+
   @Bean
   GuestCatalog guestCatalog(AgentProperties props) {
     var g = props.guest();

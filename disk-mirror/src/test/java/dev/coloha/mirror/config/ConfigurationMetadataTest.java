@@ -1,0 +1,21 @@
+package dev.coloha.mirror.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coloha.web.testing.ConfigurationMetadata;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The configuration processor documents every colo.mirror.* setting in the jar's
+ * META-INF/spring-configuration-metadata.json, with the description from {@link MirrorProperties}'s
+ * javadoc.
+ */
+class ConfigurationMetadataTest {
+  @Test
+  void everySettingIsDescribed() throws Exception {
+    Map<String, String> described = ConfigurationMetadata.descriptions("colo.mirror.");
+    assertThat(described).hasSizeGreaterThanOrEqualTo(5);
+    assertThat(described).allSatisfy((name, text) -> assertThat(text).as(name).isNotBlank());
+  }
+}
