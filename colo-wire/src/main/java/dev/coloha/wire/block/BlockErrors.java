@@ -8,6 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Typed errors across the wire: a {@link ColoException} becomes a slug, a message and string
@@ -15,8 +18,7 @@ import java.util.regex.Pattern;
  * exception class on the client, so callers catch {@link StaleEpochException}, not a string.
  */
 public final class BlockErrors {
-  private static final Pattern JSON_FIELD =
-      Pattern.compile("\"([A-Za-z]+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|-?[0-9]+)");
+  private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final Pattern REQUESTED = Pattern.compile(": (-?[0-9]+) > ");
 
   private BlockErrors() {}
@@ -58,14 +60,23 @@ public final class BlockErrors {
   }
 
   /**
-   * The exception an RFC 9457 problem document stands for (a stream refused before it started).
-   * Reads the few flat fields it needs without a JSON library.
+   * The exception an RFC 9457 problem document stands for (a stream refused before it started): its
+   * type's slug, its detail, and its other top-level members as strings (a body that is not JSON,
+   * e.g. a proxy's HTML page, stands for {@code http-<status>}).
    */
   public static ColoException fromProblem(int status, String body) {
     Map<String, String> fields = new LinkedHashMap<>();
-    Matcher m = JSON_FIELD.matcher(body == null ? "" : body);
-    while (m.find()) {
-      fields.putIfAbsent(m.group(1), m.group(3) != null ? unescape(m.group(3)) : m.group(2));
+    try {
+      JsonNode doc = JSON.readTree(body == null ? "" : body);
+      if (doc != null && doc.isObject()) {
+        for (Map.Entry<String, JsonNode> member : doc.properties()) {
+          if (member.getValue().isValueNode() && !member.getValue().isNull()) {
+            fields.put(member.getKey(), member.getValue().asString());
+          }
+        }
+      }
+    } catch (JacksonException e) {
+      // not JSON: the status alone says what happened
     }
     String type = fields.getOrDefault("type", "");
     int slash = type.lastIndexOf('/');
@@ -83,9 +94,5 @@ public final class BlockErrors {
     } catch (NumberFormatException e) {
       return fallback;
     }
-  }
-
-  private static String unescape(String s) {
-    return s.replace("\\\"", "\"").replace("\\n", "\n").replace("\\\\", "\\");
   }
 }

@@ -129,4 +129,35 @@ class BlockFrameCodecTest {
     assertThat(BlockErrors.fromProblem(502, "<html>bad gateway</html>").type())
         .isEqualTo("http-502");
   }
+
+  @Test
+  void aProblemDocumentIsReadAsJsonWhateverItsLayout() {
+    // pretty-printed, nested members first (never taken for the document's own), escapes of
+    // every kind in the detail
+    String body =
+        """
+        {
+          "errors" : [ { "type" : "inner", "detail" : "not this one" } ],
+          "status" : 409,
+          "detail" : "epoch 2 \\u2192 stale: \\"current\\"\\tis 5",
+          "type" : "https://coloha.dev/problems/stale-epoch",
+          "currentEpoch" : 5,
+          "offeredEpoch" : 2
+        }
+        """;
+    assertThat(BlockErrors.fromProblem(409, body))
+        .isInstanceOfSatisfying(
+            StaleEpochException.class,
+            e -> {
+              assertThat(e.currentEpoch()).isEqualTo(5);
+              assertThat(e.offeredEpoch()).isEqualTo(2);
+            });
+    assertThat(
+            BlockErrors.fromProblem(
+                    409,
+                    "{\"type\":\"https://coloha.dev/problems/conflict\","
+                        + "\"detail\":\"volume \\u00e9t\\u00e9 is \\\"busy\\\"\"}")
+                .getMessage())
+        .isEqualTo("volume été is \"busy\"");
+  }
 }
