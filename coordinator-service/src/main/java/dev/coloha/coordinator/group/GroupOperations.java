@@ -358,11 +358,24 @@ final class GroupOperations {
               "POST /v1/vms/" + p.vm() + "/checkpoint");
     } catch (dev.coloha.coordinator.remote.RemoteException e) {
       if (e.problem().equals("checkpoint-mismatch")) {
-        // our count fell behind the agent's (e.g. after a coordinator restart): catch up, retry
+        // our count fell behind the agent's (after a coordinator restart, or checkpoints the
+        // proxy took itself while no coordinator decided: docs/proxy.md "Self-checkpoints"):
+        // catch up, retry
         long agentLast = agents.replication(p.agentUrl(), p.vm()).lastCheckpoint();
         seq = Math.max(seq, agentLast) + 1;
         attempted.put(g.id(), seq);
-        c = agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), seq);
+        try {
+          c = agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), seq);
+        } catch (dev.coloha.coordinator.remote.RemoteException again) {
+          if (!again.problem().equals("checkpoint-mismatch")) {
+            throw again;
+          }
+          // the agent attempted a higher number that failed (its disk barrier is marked, so the
+          // number is never used again; its lastCheckpoint counts only acknowledged ones): the
+          // agent takes its own next number
+          c = agents.checkpointNext(p.agentUrl(), p.vm(), g.epoch());
+        }
+        attempted.put(g.id(), Math.max(seq, c.sequence()));
       } else {
         throw e;
       }

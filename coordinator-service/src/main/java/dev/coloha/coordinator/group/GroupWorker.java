@@ -616,8 +616,13 @@ final class GroupWorker {
     if (!requested) {
       return;
     }
-    // on this (the event stream's) thread only a message: the worker counts it and checkpoints
-    send(new Mismatch(k.isEmpty() ? "proxy" : k, !k.contains("pressure")));
+    // on this (the event stream's) thread only a message: the worker counts it and checkpoints.
+    // Pressure and a failed self-checkpoint of the proxy (docs/proxy.md "Self-checkpoints") ask
+    // for a checkpoint without being mismatches
+    send(
+        new Mismatch(
+            k.isEmpty() ? "proxy" : k,
+            !k.contains("pressure") && !k.startsWith("self-checkpoint")));
   }
 
   // ---- failure detection --------------------------------------------------------------------

@@ -245,6 +245,21 @@ public final class AgentClient {
         checkpointTimeout);
   }
 
+  /**
+   * A checkpoint numbered by the agent (its next number above every one it attempted): called once,
+   * never retried (a retry would take another checkpoint).
+   */
+  public Checkpoint checkpointNext(String url, String vm, long epoch) {
+    return remote.call(
+        target(url),
+        Idempotence.ONCE,
+        "POST",
+        url + "/v1/vms/" + vm + "/checkpoint",
+        Map.of("epoch", epoch),
+        Checkpoint.class,
+        checkpointTimeout);
+  }
+
   /** Promotes a secondary (idempotent for one epoch). */
   public Replication promote(String url, String vm, long epoch) {
     return remote.call(

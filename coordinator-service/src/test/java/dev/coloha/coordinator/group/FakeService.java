@@ -55,6 +55,14 @@ final class FakeService implements AutoCloseable {
   volatile long epoch = -1;
 
   volatile long lastCheckpoint;
+
+  /** Agent: the highest checkpoint number attempted (a failed attempt keeps it taken). */
+  volatile long highestAttempted = -1;
+
+  /** Agent: the bodies of the checkpoint calls it answered. */
+  final List<Map<String, Object>> checkpointBodies =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   volatile String replicationState = "PROTECTED";
 
   FakeService(String name, Kind kind, Consumer<String> journal) throws IOException {
@@ -182,7 +190,13 @@ final class FakeService implements AutoCloseable {
     if (line.equals("POST /v1/vms")) {
       reply(x, 201, Map.of("id", String.valueOf(body.get("id"))), null);
     } else if (line.endsWith("/checkpoint")) {
-      lastCheckpoint = ((Number) body.get("sequence")).longValue();
+      // without a number the agent takes its next one, above every one it attempted
+      lastCheckpoint =
+          body.get("sequence") instanceof Number n
+              ? n.longValue()
+              : Math.max(lastCheckpoint, highestAttempted) + 1;
+      highestAttempted = Math.max(highestAttempted, lastCheckpoint);
+      checkpointBodies.add(body);
       Map<String, Object> c = new LinkedHashMap<>();
       c.put("sequence", lastCheckpoint);
       c.put("outputOffsets", List.of());

@@ -415,6 +415,41 @@ class FaultMatrixTest {
   }
 
   @Test
+  void aFailedSelfCheckpointOfTheProxyIsACheckpointRequestAndItsNumberIsSkipped() {
+    // while no coordinator decided, the proxy checkpointed the primary itself: 48 was committed,
+    // 49 failed after the agent marked its disk barrier (the number is taken, not acknowledged)
+    agent("h1").lastCheckpoint = 48;
+    agent("h1").highestAttempted = 49;
+    agent("h1").failOnce("/checkpoint", 409, "checkpoint-mismatch"); // the coordinator's count
+    agent("h1").failOnce("/checkpoint", 409, "checkpoint-mismatch"); // 48 + 1 was attempted
+    long mismatches = rig.group().counters().mismatches();
+
+    // the proxy's event when the coordinator follows it again: a checkpoint request
+    rig.worker.proxyEvent(
+        Map.of(
+            "type",
+            "self-checkpoint-failed",
+            "problem",
+            "checkpoint-timeout",
+            "sequence",
+            49,
+            "checkpointRequested",
+            true));
+    rig.step(Duration.ofMillis(100));
+
+    assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
+    assertThat(rig.group().lastCheckpoint()).isEqualTo(50); // the agent's next number
+    assertThat(agent("h1").checkpointBodies.getLast()).doesNotContainKey("sequence");
+    assertThat(rig.proxy.count("/commits")).isEqualTo(1);
+    assertThat(rig.group().counters().checkpointFailures()).as("%s", rig.journal).isZero();
+    assertThat(rig.group().counters().mismatches()).as("not a mismatch").isEqualTo(mismatches);
+    assertThat(rig.epochsSaved()).containsExactly(FaultRig.EPOCH);
+
+    rig.mismatch(); // and the count goes on from there
+    assertThat(rig.group().lastCheckpoint()).isEqualTo(51);
+  }
+
+  @Test
   void checkpointsRefusedForAReasonNoRowNamesKeepTheSecondaryUntilMaxFailuresThenLoseIt() {
     agent("h1").failAlways("/checkpoint", 409, "vm-state");
 

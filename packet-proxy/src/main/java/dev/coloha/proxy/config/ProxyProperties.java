@@ -15,6 +15,7 @@ import org.springframework.util.unit.DataSize;
  * @param stream the agents' input and output streams
  * @param events the coordinator's event stream
  * @param client client sockets
+ * @param selfCheckpoint checkpoints the proxy asks of a primary itself when no coordinator decides
  */
 @ConfigurationProperties("colo.proxy")
 public record ProxyProperties(
@@ -23,7 +24,8 @@ public record ProxyProperties(
     @DefaultValue Forensics forensics,
     @DefaultValue Stream stream,
     @DefaultValue Events events,
-    @DefaultValue Client client) {
+    @DefaultValue Client client,
+    @DefaultValue SelfCheckpoint selfCheckpoint) {
 
   /**
    * @param maxGroups protected services per proxy
@@ -105,4 +107,27 @@ public record ProxyProperties(
       @DefaultValue("10m") Duration idleTimeout,
       @DefaultValue("60s") Duration firstReplyTimeout,
       @DefaultValue("1000") int maxUnanswered) {}
+
+  /**
+   * The checkpoint the proxy asks of a group's primary itself when output waits for one and no
+   * coordinator decides it (docs/proxy.md "Self-checkpoints"). Fenced by the group's epoch at the
+   * agent, committed like a coordinator's commit.
+   *
+   * @param enabled whether the proxy takes self-checkpoints at all
+   * @param after how long a checkpoint request (mismatch, pressure) may wait while no coordinator
+   *     follows the group's event stream
+   * @param coordinatorGrace how long it may wait while a coordinator follows the stream (it is
+   *     expected to checkpoint; one that is frozen or cut off from the agents does not)
+   * @param minInterval at most one self-checkpoint per group this often
+   * @param maxBackoff a failed self-checkpoint is tried again after min-interval, doubled per
+   *     failure in a row up to this
+   * @param timeout the longest wait for the agent's answer to one checkpoint call
+   */
+  public record SelfCheckpoint(
+      @DefaultValue("true") boolean enabled,
+      @DefaultValue("300ms") Duration after,
+      @DefaultValue("500ms") Duration coordinatorGrace,
+      @DefaultValue("100ms") Duration minInterval,
+      @DefaultValue("5s") Duration maxBackoff,
+      @DefaultValue("5s") Duration timeout) {}
 }

@@ -28,6 +28,7 @@ public final class EventLog {
   private long lastId;
   private long lastMismatchId;
   private long droppedSubscribers;
+  private ProxyEvent pending;
 
   public EventLog(String group, int historySize, int mismatchHistorySize, int subscriberBuffer) {
     this.group = group;
@@ -111,9 +112,29 @@ public final class EventLog {
     return droppedSubscribers;
   }
 
-  /** A live subscription that first replays the history after {@code since} (-1: none). */
+  /** Live subscribers (a coordinator following the group, or none). */
+  public int subscribers() {
+    return subscribers.size();
+  }
+
+  /**
+   * An event that still stands (a checkpoint request nothing has answered yet): a subscriber that
+   * comes without {@code since} gets it first, so that a coordinator that starts (or reconnects)
+   * learns of it. Null: none.
+   */
+  public synchronized void pending(ProxyEvent e) {
+    pending = e;
+  }
+
+  /**
+   * A live subscription that first replays the history after {@code since} (-1: none, but the
+   * {@linkplain #pending(ProxyEvent) pending} event if there is one).
+   */
   public synchronized Subscription subscribe(long since) {
     Subscription s = new Subscription();
+    if (since < 0 && pending != null) {
+      s.offer(pending);
+    }
     if (since >= 0) {
       for (ProxyEvent e : history) {
         if (e.id() > since) {

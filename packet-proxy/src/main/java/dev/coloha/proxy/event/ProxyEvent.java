@@ -103,6 +103,48 @@ public sealed interface ProxyEvent {
       int connectionsReset)
       implements ProxyEvent {}
 
+  /**
+   * The proxy took a checkpoint of the primary itself (no coordinator decided one in time) and
+   * committed it.
+   *
+   * @param epoch the epoch it was asked and committed in
+   * @param sequence the checkpoint's number
+   * @param primary the primary asked
+   * @param applied whether the commit released anything (false: a commit at least as recent was
+   *     there first)
+   */
+  record SelfCheckpoint(
+      long id,
+      String type,
+      String group,
+      Instant time,
+      long epoch,
+      long sequence,
+      String primary,
+      boolean applied)
+      implements ProxyEvent {}
+
+  /**
+   * A checkpoint the proxy asked of the primary itself failed: the output stays held, and the
+   * coordinator is asked for a checkpoint (a coordinator that subscribes later gets this event
+   * first while no commit has resolved it).
+   *
+   * @param sequence the number asked for
+   * @param problem why (the agent's problem slug, e.g. stale-epoch; unreachable; timeout)
+   */
+  record SelfCheckpointFailed(
+      long id,
+      String type,
+      String group,
+      Instant time,
+      long epoch,
+      long sequence,
+      String primary,
+      String problem,
+      String detail,
+      boolean checkpointRequested)
+      implements ProxyEvent {}
+
   /** Sent on an idle stream so that both sides know the other is there. */
   record Heartbeat(long id, String type, String group, Instant time) implements ProxyEvent {}
 }

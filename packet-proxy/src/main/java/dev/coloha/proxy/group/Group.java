@@ -11,6 +11,7 @@ import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.proxy.ingress.ClientEvents;
 import dev.coloha.proxy.ingress.Gate;
 import dev.coloha.proxy.metrics.GroupMetrics;
+import dev.coloha.proxy.replica.AgentCheckpoints;
 import dev.coloha.proxy.replica.ReplicaInput;
 import dev.coloha.proxy.replica.ReplicaOutput;
 import dev.coloha.proxy.replica.StreamSettings;
@@ -94,6 +95,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
   private final OutputComparator comparator;
   private final EventLog events;
   private final GroupMetrics metrics;
+  private final SelfCheckpoint selfCheckpoint;
   private final Gate groupGate = new Gate();
   private final Map<Integer, ClientConnection> clients = new ConcurrentHashMap<>();
   private final AtomicInteger nextConn = new AtomicInteger(1);
@@ -113,7 +115,8 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
       ProxyProperties props,
       MeterRegistry registry,
       ServerSocket server,
-      java.util.Map<String, String> headers) {
+      java.util.Map<String, String> headers,
+      AgentCheckpoints agents) {
     this.name = spec.name();
     this.props = props;
     this.spec = spec;
@@ -140,14 +143,21 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
             props.events().subscriberBuffer());
     this.slots = new Semaphore(spec.limits().maxConnections());
     this.metrics = new GroupMetrics(registry, name, comparator, clients::size, retained::get);
+    this.selfCheckpoint = new SelfCheckpoint(this, props.selfCheckpoint(), agents);
   }
 
-  /** Binds the listener and connects to the replicas' streams. */
+  /**
+   * Binds the listener and connects to the replicas' streams.
+   *
+   * @param headers on every stream to an agent (the shared token)
+   * @param agents asks the primary's agent for self-checkpoints
+   */
   static Group start(
       GroupSpec spec,
       ProxyProperties props,
       MeterRegistry registry,
-      java.util.Map<String, String> headers) {
+      java.util.Map<String, String> headers,
+      AgentCheckpoints agents) {
     ServerSocket server;
     try {
       server = new ServerSocket();
@@ -158,7 +168,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
           "listen.port",
           "cannot listen on " + spec.bindAddress() + ":" + spec.port() + ": " + e.getMessage());
     }
-    Group g = new Group(spec, props, registry, server, headers);
+    Group g = new Group(spec, props, registry, server, headers, agents);
     g.spec = withPort(spec, server.getLocalPort());
     Link p = g.new Link(spec.primary(), spec.epoch());
     Link s =
@@ -253,6 +263,25 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
 
   public OutputComparator comparator() {
     return comparator;
+  }
+
+  /** The current primary. */
+  ReplicaRef primaryRef() {
+    return roles.primary().ref;
+  }
+
+  /** Whether two replicas are compared (output can wait for a checkpoint). */
+  boolean comparing() {
+    Roles r = roles;
+    return r != null && r.secondary() != null && spec.mode() == GroupSpec.Mode.COLO;
+  }
+
+  SelfCheckpoint selfCheckpoint() {
+    return selfCheckpoint;
+  }
+
+  GroupMetrics metrics() {
+    return metrics;
   }
 
   // ---- clients --------------------------------------------------------------------------------
@@ -549,6 +578,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
     mismatchCount.incrementAndGet();
     metrics.mismatch(m.kind());
     events.mismatch(m, "/v1/groups/" + name + "/mismatches");
+    selfCheckpoint.requested(System.nanoTime());
     log.info(
         "group {}: {} mismatch on connection {} at offset {} of interval {}: {}",
         name,
@@ -590,6 +620,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
         id ->
             new ProxyEvent.Pressure(
                 id, "pressure", name, Instant.now(), reason, conn, bytes, limit, true));
+    selfCheckpoint.requested(System.nanoTime());
   }
 
   private void queued(Link l, long bytes) {
@@ -646,6 +677,7 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
       comparator.tick(now);
       lingerCheck(now);
       idleCheck(now);
+      selfCheckpoint.tick(now);
     }
   }
 
@@ -685,7 +717,14 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
       if (roles.secondary() == null) {
         throw new GroupConflictException("group " + name + " has no secondary to commit to");
       }
-      applied = comparator.commit(k.sequence(), k.outputOffsets(), System.nanoTime());
+      selfCheckpoint.committing();
+      boolean done = false;
+      try {
+        done = comparator.commit(k.sequence(), k.outputOffsets(), System.nanoTime());
+      } finally {
+        selfCheckpoint.committed(done);
+      }
+      applied = done;
     }
     if (applied) {
       metrics.commit();
@@ -971,7 +1010,10 @@ public final class Group implements ClientEvents, OutputEffects, AutoCloseable {
             st.droppedSecondary(),
             retained.get(),
             mismatchCount.get(),
-            events.lastId()));
+            events.lastId(),
+            events.subscribers(),
+            selfCheckpoint.taken(),
+            selfCheckpoint.failed()));
   }
 
   private static GroupView.Replica replica(Link l) {

@@ -28,7 +28,13 @@ public record GroupView(
    */
   public record Replica(String agentUrl, String vm, boolean outputConnected, String broken) {}
 
-  /** Figures since the group was created. */
+  /**
+   * Figures since the group was created.
+   *
+   * @param eventSubscribers subscribers of the event stream now (the coordinator, or none)
+   * @param selfCheckpoints checkpoints the proxy asked of the primary itself and committed
+   * @param selfCheckpointFailures self-checkpoints that failed (the output stayed held)
+   */
   public record Counters(
       int connections,
       long committedSequence,
@@ -42,5 +48,8 @@ public record GroupView(
       long droppedSecondaryBytes,
       long retainedInputBytes,
       long mismatches,
-      long lastEventId) {}
+      long lastEventId,
+      int eventSubscribers,
+      long selfCheckpoints,
+      long selfCheckpointFailures) {}
 }

@@ -3,6 +3,7 @@ package dev.coloha.proxy.group;
 import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.event.MismatchRecord;
 import dev.coloha.proxy.forensics.PcapFile;
+import dev.coloha.proxy.replica.AgentCheckpoints;
 import dev.coloha.wire.InvalidFieldException;
 import dev.coloha.wire.LimitExceededException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,15 +26,19 @@ public final class Groups implements AutoCloseable {
   private final MeterRegistry registry;
   private final java.util.Map<String, String> headers;
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
+  private final AgentCheckpoints agents;
 
   /**
-   * @param headers headers on every stream to an agent (the shared token)
+   * @param headers headers on every stream and call to an agent (the shared token)
    */
   public Groups(
       ProxyProperties props, MeterRegistry registry, java.util.Map<String, String> headers) {
     this.headers = headers;
     this.props = props;
     this.registry = registry;
+    this.agents =
+        new AgentCheckpoints(
+            headers, props.stream().connectTimeout(), props.selfCheckpoint().timeout());
   }
 
   /** Result of a PUT: the group, and whether it was created. */
@@ -50,7 +55,7 @@ public final class Groups implements AutoCloseable {
       throw new LimitExceededException(
           "max-groups", groups.size() + 1L, props.limits().maxGroups());
     }
-    g = Group.start(spec, props, registry, headers);
+    g = Group.start(spec, props, registry, headers, agents);
     groups.put(spec.name(), g);
     return new Put(g.view(), true);
   }

@@ -35,6 +35,8 @@ public final class GroupMetrics implements AutoCloseable {
   private final Counter connections;
   private final Counter streamBreaks;
   private final Counter slowClients;
+  private final Counter selfCheckpoints;
+  private final Counter selfCheckpointFailures;
 
   public GroupMetrics(
       MeterRegistry registry,
@@ -164,6 +166,26 @@ public final class GroupMetrics implements AutoCloseable {
                         + " oldest of too many waiting for a first reply")
                 .tags(tags)
                 .register(registry));
+    selfCheckpoints =
+        add(
+            Counter.builder("colo.proxy.self.checkpoints")
+                .description(
+                    "Checkpoints the proxy asked of the primary itself (no coordinator decided one"
+                        + " in time), by outcome")
+                .tags(tags.and("outcome", "committed"))
+                .register(registry));
+    selfCheckpointFailures =
+        add(
+            Counter.builder("colo.proxy.self.checkpoints")
+                .description(
+                    "Checkpoints the proxy asked of the primary itself (no coordinator decided one"
+                        + " in time), by outcome")
+                .tags(tags.and("outcome", "failed"))
+                .register(registry));
+  }
+
+  public void selfCheckpoint(boolean committed) {
+    (committed ? selfCheckpoints : selfCheckpointFailures).increment();
   }
 
   public void slowClient() {

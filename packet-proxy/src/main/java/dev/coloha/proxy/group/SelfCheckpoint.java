@@ -1,0 +1,238 @@
+package dev.coloha.proxy.group;
+
+import dev.coloha.proxy.config.ProxyProperties;
+import dev.coloha.proxy.event.ProxyEvent;
+import dev.coloha.proxy.replica.AgentCheckpointException;
+import dev.coloha.proxy.replica.AgentCheckpoints;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A group's self-checkpoints: when output waits for a checkpoint (a mismatch or pressure asked for
+ * one) and no coordinator decides it in time, the proxy asks the primary's agent itself, in the
+ * group's epoch, and applies the answer as a commit, fenced and validated like a coordinator's.
+ *
+ * <p>"In time" is {@code colo.proxy.self-checkpoint.after} while no coordinator follows the group's
+ * event stream (it was killed, or cannot reach the proxy), {@code coordinator-grace} while one does
+ * (it is expected to checkpoint; a frozen one does not). Any applied commit, the coordinator's or
+ * the proxy's, answers every request made before it. At most one self-checkpoint runs at a time, at
+ * most one starts per {@code min-interval}; a failed one leaves the output held (nothing is
+ * released without a checkpoint the secondary applied), is reported as a {@code
+ * self-checkpoint-failed} event that asks the coordinator for a checkpoint (and stays pending for a
+ * coordinator that subscribes later), and is tried again after a backoff.
+ *
+ * <p>Safety rests on the agents, as for the coordinator's checkpoints: a checkpoint is committed
+ * only after the primary's secondary acknowledged it in the same epoch; an agent refuses another
+ * epoch's call ({@code stale-epoch}) and a promoted secondary refuses the old primary's stream; the
+ * commit is fenced by the group's epoch at the proxy (a failover that arrived meanwhile refuses
+ * it). The agent serialises checkpoints (one at a time per VM) and numbers them strictly upwards,
+ * so that the coordinator's and the proxy's checkpoints interleave without confusing it.
+ *
+ * <p>Lock order: the comparator's monitor, then this one (requests come from comparator effects).
+ */
+final class SelfCheckpoint {
+  private static final Logger log = LoggerFactory.getLogger(SelfCheckpoint.class);
+  private static final long NONE = Long.MIN_VALUE;
+
+  private final Group group;
+  private final ProxyProperties.SelfCheckpoint cfg;
+  private final AgentCheckpoints agent;
+  private long requestedAt = NONE;
+  private long beforeCommit = NONE;
+  private boolean running;
+  private long notBefore;
+  private boolean throttled;
+  private int failuresInARow;
+  private long lastAttempted = -1;
+  private long taken;
+  private long failed;
+  private long waitedForCoordinator;
+
+  SelfCheckpoint(Group group, ProxyProperties.SelfCheckpoint cfg, AgentCheckpoints agent) {
+    this.group = group;
+    this.cfg = cfg;
+    this.agent = agent;
+  }
+
+  /** A checkpoint was asked for (a mismatch, pressure) at {@code now}. */
+  synchronized void requested(long now) {
+    if (requestedAt == NONE) {
+      requestedAt = now;
+    }
+  }
+
+  /**
+   * A commit is about to be applied (under the comparator's monitor): the requests so far are
+   * answered if it applies; requests its application raises (the next interval's mismatches) are
+   * new.
+   */
+  synchronized void committing() {
+    beforeCommit = requestedAt;
+    requestedAt = NONE;
+  }
+
+  /** The commit {@link #committing()} announced was applied, or not (an older one). */
+  synchronized void committed(boolean applied) {
+    if (!applied && beforeCommit != NONE) {
+      requestedAt = requestedAt == NONE ? beforeCommit : Math.min(requestedAt, beforeCommit);
+    }
+    beforeCommit = NONE;
+    if (applied && requestedAt == NONE) {
+      group.events().pending(null);
+    }
+  }
+
+  /** Called by the group's tick: starts a self-checkpoint when one is due. */
+  void tick(long now) {
+    synchronized (this) {
+      if (!cfg.enabled() || running || requestedAt == NONE) {
+        return;
+      }
+      if (!group.comparing()) {
+        // one replica (a failover or a lost secondary reached the proxy): nothing is held for a
+        // checkpoint, and no request stands
+        requestedAt = NONE;
+        group.events().pending(null);
+        return;
+      }
+      boolean followed = group.events().subscribers() > 0;
+      long wait = (followed ? cfg.coordinatorGrace() : cfg.after()).toNanos();
+      if (now - requestedAt < wait) {
+        if (followed) {
+          waitedForCoordinator++;
+        }
+        return;
+      }
+      if (throttled && now - notBefore < 0) {
+        return;
+      }
+      running = true;
+      throttled = true;
+      notBefore = now + cfg.minInterval().toNanos();
+    }
+    Thread.ofVirtual().name("self-checkpoint-" + group.name()).start(this::run);
+  }
+
+  private void run() {
+    long epoch = group.spec().epoch();
+    ReplicaRef primary = group.primaryRef();
+    long seq;
+    synchronized (this) {
+      seq = Math.max(Math.max(group.comparator().stats().committed(), lastAttempted), -1) + 1;
+      lastAttempted = seq;
+    }
+    try {
+      Commit c;
+      try {
+        c = agent.checkpoint(primary, epoch, seq);
+      } catch (AgentCheckpointException e) {
+        if (!e.problem().equals("checkpoint-mismatch")) {
+          throw e;
+        }
+        // the number was taken (the coordinator's checkpoint, or an attempt that failed after it
+        // marked its disk barrier): the agent takes its next one
+        c = agent.checkpoint(primary, epoch, null);
+      }
+      synchronized (this) {
+        lastAttempted = Math.max(lastAttempted, c.sequence());
+      }
+      Group.CommitOutcome o = group.commit(c);
+      succeeded(epoch, c.sequence(), primary, o.applied());
+    } catch (AgentCheckpointException e) {
+      failed(epoch, seq, primary, e.problem(), e.getMessage());
+    } catch (RuntimeException e) {
+      // the commit was refused: a failover or reconfiguration changed the epoch meanwhile
+      failed(epoch, seq, primary, "commit-refused", e.toString());
+    } finally {
+      synchronized (this) {
+        running = false;
+      }
+    }
+  }
+
+  private void succeeded(long epoch, long seq, ReplicaRef primary, boolean applied) {
+    synchronized (this) {
+      taken++;
+      failuresInARow = 0;
+    }
+    group.metrics().selfCheckpoint(true);
+    log.info(
+        "group {}: self-checkpoint {} of {} in epoch {} committed{}",
+        group.name(),
+        seq,
+        primary,
+        epoch,
+        applied ? "" : " (a newer commit was there first)");
+    group
+        .events()
+        .append(
+            id ->
+                new ProxyEvent.SelfCheckpoint(
+                    id,
+                    "self-checkpoint",
+                    group.name(),
+                    Instant.now(),
+                    epoch,
+                    seq,
+                    primary.toString(),
+                    applied));
+  }
+
+  private void failed(long epoch, long seq, ReplicaRef primary, String problem, String detail) {
+    long wait;
+    synchronized (this) {
+      failed++;
+      failuresInARow++;
+      long min = Math.max(1, cfg.minInterval().toNanos());
+      wait = Math.min(cfg.maxBackoff().toNanos(), min << Math.min(failuresInARow, 20));
+      notBefore = System.nanoTime() + wait;
+      throttled = true;
+    }
+    group.metrics().selfCheckpoint(false);
+    log.warn(
+        "group {}: self-checkpoint {} of {} in epoch {} failed ({}); the output stays held, again"
+            + " in {} ms: {}",
+        group.name(),
+        seq,
+        primary,
+        epoch,
+        problem,
+        wait / 1_000_000,
+        detail);
+    ProxyEvent e =
+        group
+            .events()
+            .append(
+                id ->
+                    new ProxyEvent.SelfCheckpointFailed(
+                        id,
+                        "self-checkpoint-failed",
+                        group.name(),
+                        Instant.now(),
+                        epoch,
+                        seq,
+                        primary.toString(),
+                        problem,
+                        detail,
+                        true));
+    synchronized (this) {
+      if (requestedAt != NONE) {
+        group.events().pending(e); // unless a commit answered the request meanwhile
+      }
+    }
+  }
+
+  synchronized long taken() {
+    return taken;
+  }
+
+  synchronized long failed() {
+    return failed;
+  }
+
+  /** Ticks at which a request waited because a coordinator follows the group (tests). */
+  synchronized long waitedForCoordinator() {
+    return waitedForCoordinator;
+  }
+}
