@@ -145,7 +145,7 @@ final class WasiFiles {
 
   private Descriptor.Directory dir(int fd) throws FsException {
     Descriptor d = fds.get(fd);
-    if (d == null || fs == null && !(d instanceof Descriptor.Directory)) {
+    if (d == null) {
       throw new FsException(FsErrno.BADF, "bad descriptor");
     }
     if (!(d instanceof Descriptor.Directory dir)) {
