@@ -142,6 +142,13 @@ PATH="$linker_only" "$clang_path" "${WASI_CFLAGS[@]}" testing/wasi-heap.c -Wl,--
 "$WASM_OPT" "$out_root/testing/wasi-heap-plain.wasm" --asyncify --pass-arg="$ASYNCIFY_IMPORTS" -O2 \
     -o "$out_root/testing/wasi-heap.wasm"
 rm "$out_root/testing/wasi-heap-plain.wasm"
+# testing/wasi-files.wasm: a line server on files under /data (WasiFilesTest); instrumented only
+PATH="$linker_only" "$clang_path" "${WASI_CFLAGS[@]}" testing/wasi-files.c -Wl,--strip-debug \
+    -Wl,-z,stack-size=$((64 * KiB)) -Wl,--max-memory=$((16 * MiB)) \
+    -o "$out_root/testing/wasi-files-plain.wasm"
+"$WASM_OPT" "$out_root/testing/wasi-files-plain.wasm" --asyncify --pass-arg="$ASYNCIFY_IMPORTS" -O2 \
+    -o "$out_root/testing/wasi-files.wasm"
+rm "$out_root/testing/wasi-files-plain.wasm"
 
 # The ABI v1 guests as plain WASI commands, from the same sources: include/colo_wasi.h turns their
 # colo imports and exports into plain C functions and common/platform_wasi.c implements the imports
@@ -163,7 +170,7 @@ build_wasi_guest kv/kv-wasi.wasm $((256 * MiB)) $((256 * KiB)) \
 build_wasi_guest http/http-wasi.wasm $((64 * MiB)) $((256 * KiB)) \
     http/http.c http/httpdate.c http/request.c "${COMMON[@]}"
 WASI_OUTPUTS=(counter/counter-plain.wasm counter/counter.wasm testing/wasi-heap.wasm
-    kv/kv-wasi.wasm http/http-wasi.wasm)
+    testing/wasi-files.wasm kv/kv-wasi.wasm http/http-wasi.wasm)
 
 if command -v wasm-objdump >/dev/null; then
     for out in "${WASI_OUTPUTS[@]}"; do

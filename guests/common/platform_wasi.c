@@ -8,9 +8,12 @@
  * one-shot timers. The listening socket is the pre-opened descriptor named by COLO_LISTEN_FD
  * (docs/guest-abi.md, "WASI guests").
  *
- * The WASI build has no disk: colo_disk_size() is 0 and the disk calls answer COLO_E_NODISK, so kv
- * runs from memory (its append-only log needs files under /data, which the WASI host does not
- * offer yet).
+ * The guest's disk is a file under /data, the pre-opened directory the host gives a VM with a disk
+ * (docs/guest-abi.md, "Files under /data"): COLO_DISK_FILE (default /data/colo-disk) of
+ * COLO_DISK_BYTES bytes (default 16 MiB; the size colo_disk_size() answers, the file grows as it
+ * is written and reads past its end are zeros). colo_disk_read/write are pread/pwrite on it,
+ * colo_disk_flush is fsync. Without /data (a VM without a disk) colo_disk_size() is 0 and the disk
+ * calls answer COLO_E_NODISK: kv then runs from memory.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -120,19 +123,109 @@ void colo_random(void *ptr, int32_t len) {
     }
 }
 
-int64_t colo_disk_size(void) { return 0; }
+#define DEFAULT_DISK_FILE "/data/colo-disk"
+#define DEFAULT_DISK_BYTES (16 * 1024 * 1024)
+#define SECTOR 512
+
+static struct {
+    int opened; /* 1 once looked for */
+    int fd;     /* -1: no disk */
+    int64_t size;
+} disk = {0, -1, 0};
+
+static void disk_open(void) {
+    if (disk.opened) {
+        return;
+    }
+    disk.opened = 1;
+    const char *path = getenv("COLO_DISK_FILE");
+    const char *bytes = getenv("COLO_DISK_BYTES");
+    int64_t size = bytes != NULL ? strtoll(bytes, NULL, 10) : DEFAULT_DISK_BYTES;
+    if (size <= 0 || size % SECTOR != 0) {
+        fprintf(stderr, "platform_wasi: COLO_DISK_BYTES must be a positive multiple of 512\n");
+        exit(2);
+    }
+    int fd = open(path != NULL ? path : DEFAULT_DISK_FILE, O_RDWR | O_CREAT, 0644);
+    if (fd < 0) {
+        if (errno != ENOENT && errno != ENOTCAPABLE) {
+            log_line("open the disk file", errno);
+        }
+        return; /* no /data: no disk */
+    }
+    disk.fd = fd;
+    disk.size = size;
+}
+
+static int disk_check(int64_t offset, int32_t len) {
+    disk_open();
+    if (disk.fd < 0) {
+        return COLO_E_NODISK;
+    }
+    if (offset < 0 || len < 0 || offset % SECTOR != 0 || len % SECTOR != 0) {
+        return COLO_E_ALIGN;
+    }
+    if (offset + len > disk.size) {
+        return COLO_E_RANGE;
+    }
+    return COLO_OK;
+}
+
+int64_t colo_disk_size(void) {
+    disk_open();
+    return disk.fd < 0 ? 0 : disk.size;
+}
 
 int32_t colo_disk_read(int64_t offset, void *ptr, int32_t len) {
-    (void)offset, (void)ptr, (void)len;
-    return COLO_E_NODISK;
+    int r = disk_check(offset, len);
+    if (r != COLO_OK) {
+        return r;
+    }
+    unsigned char *p = ptr;
+    size_t done = 0;
+    while (done < (size_t)len) {
+        ssize_t n = pread(disk.fd, p + done, (size_t)len - done, (off_t)(offset + (int64_t)done));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return COLO_E_IO;
+        }
+        if (n == 0) {
+            memset(p + done, 0, (size_t)len - done); /* past the end of the file: zeros */
+            break;
+        }
+        done += (size_t)n;
+    }
+    return COLO_OK;
 }
 
 int32_t colo_disk_write(int64_t offset, const void *ptr, int32_t len) {
-    (void)offset, (void)ptr, (void)len;
-    return COLO_E_NODISK;
+    int r = disk_check(offset, len);
+    if (r != COLO_OK) {
+        return r;
+    }
+    const unsigned char *p = ptr;
+    size_t done = 0;
+    while (done < (size_t)len) {
+        ssize_t n = pwrite(disk.fd, p + done, (size_t)len - done, (off_t)(offset + (int64_t)done));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return COLO_E_IO;
+        }
+        done += (size_t)n;
+    }
+    return COLO_OK;
 }
 
-int32_t colo_disk_flush(void) { return COLO_E_NODISK; }
+int32_t colo_disk_flush(void) {
+    disk_open();
+    if (disk.fd < 0) {
+        return COLO_E_NODISK;
+    }
+    return fsync(disk.fd) == 0 ? COLO_OK : COLO_E_IO;
+}
 
 int32_t colo_timer_set(int32_t id, int64_t delay_ms) {
     int64_t deadline = now_ns(CLOCK_MONOTONIC) + (delay_ms < 0 ? 0 : delay_ms) * 1000000;

@@ -88,6 +88,12 @@ final class WasiGuest implements GuestDriver {
 
   @Override
   public void boot() {
+    try {
+      host.files().mount();
+    } catch (RuntimeException e) {
+      trap(e);
+      return;
+    }
     run(false);
   }
 
@@ -243,13 +249,19 @@ final class WasiGuest implements GuestDriver {
 
   @Override
   public byte[] captureState() {
-    return new WasiState(run, exitCode, stack.data(), descriptors, blocked)
+    return new WasiState(run, exitCode, stack.data(), descriptors, blocked, host.files().state())
         .encode(devices.clock().monotonicNanos());
   }
 
   @Override
   public void checkState(byte[] state) {
-    decode(state);
+    WasiState s = decode(state);
+    try {
+      host.files().check(s.fileSystem());
+    } catch (CorruptStreamException e) {
+      throw new CheckpointMismatchException(
+          "checkpoint's file system state cannot be applied: " + e.getMessage());
+    }
   }
 
   private WasiState decode(byte[] state) {
@@ -270,6 +282,7 @@ final class WasiGuest implements GuestDriver {
     stack.replaceWith(s.unwoundStack());
     blocked = s.blocked();
     descriptors.replaceWith(s.descriptors());
+    host.files().apply(s.fileSystem());
     rewinding = false;
     unwinding = false;
   }

@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * VM's connections: the listening socket is {@link WasiAbi#LISTEN_FD}, accept takes the next
  * connection the proxy delivered, recv takes its input, a client close is end of file, send is
  * output, close closes the client connection. Clock and random are the host's own. Calls that would
- * wait ({@link WasiAbi#BLOCKING_IMPORTS}) unwind the guest through {@link WasiGuest}. There are no
- * file systems yet: the path functions answer {@code EBADF}/{@code ENOTDIR}, functions not listed
- * here {@code ENOSYS}. VM thread only.
+ * wait ({@link WasiAbi#BLOCKING_IMPORTS}) unwind the guest through {@link WasiGuest}. Files and
+ * directories under {@code /data} are {@link WasiFiles}'; functions not listed here answer {@code
+ * ENOSYS}. VM thread only.
  */
 final class WasiHost {
   private static final int LOG_LINES_PER_SECOND = 100;
@@ -37,12 +37,12 @@ final class WasiHost {
   private static final int HANGUP = 1;
   private static final int SUBSCRIPTION_BYTES = 48;
   private static final int EVENT_BYTES = 32;
-  private static final int NOTDIR = 54;
 
   private final String vmId;
   private final GuestDevices devices;
   private final DescriptorTable fds;
   private final WasiGuest guest;
+  private final WasiFiles files;
   private final Logger guestLog;
   private final byte[][] args;
   private final byte[][] env;
@@ -79,6 +79,7 @@ final class WasiHost {
     this.devices = devices;
     this.fds = fds;
     this.guest = guest;
+    this.files = new WasiFiles(vmId, devices, fds);
     this.guestLog = LoggerFactory.getLogger("guest." + vmId);
     List<String> argv = new ArrayList<>();
     argv.add(program);
@@ -105,6 +106,11 @@ final class WasiHost {
 
   void attach(TrackedMemory memory) {
     this.memory = memory;
+    files.attach(memory);
+  }
+
+  WasiFiles files() {
+    return files;
   }
 
   /** A preview 1 function: its arguments, its errno. */
@@ -164,17 +170,37 @@ final class WasiHost {
       case "fd_fdstat_get" -> a -> fdstat((int) a[0], (int) a[1]);
       case "fd_fdstat_set_flags" -> a -> fdstatSetFlags((int) a[0], (int) a[1]);
       case "fd_filestat_get" -> a -> filestat((int) a[0], (int) a[1]);
-      case "fd_prestat_get", "fd_prestat_dir_name" -> a -> WasiErrno.BADF; // no preopened dirs
-      case "fd_seek", "fd_tell", "fd_pread", "fd_pwrite" -> a -> notSeekable((int) a[0]);
-      case "fd_sync", "fd_datasync" -> a -> known((int) a[0], WasiErrno.INVAL);
-      case "fd_readdir" -> a -> known((int) a[0], NOTDIR);
-      case "path_open",
-          "path_rename",
-          "path_unlink_file",
-          "path_create_directory",
-          "path_filestat_get",
-          "path_remove_directory" ->
-          a -> known((int) a[0], NOTDIR);
+      case "fd_prestat_get" -> a -> files.prestatGet((int) a[0], (int) a[1]);
+      case "fd_prestat_dir_name" -> a -> files.prestatDirName((int) a[0], (int) a[1], (int) a[2]);
+      case "fd_seek" ->
+          a -> onFile((int) a[0], () -> files.seek((int) a[0], a[1], (int) a[2], (int) a[3]));
+      case "fd_tell" -> a -> onFile((int) a[0], () -> files.tell((int) a[0], (int) a[1]));
+      case "fd_pread" ->
+          a ->
+              onFile(
+                  (int) a[0],
+                  () -> files.read((int) a[0], (int) a[1], (int) a[2], offset(a[3]), (int) a[4]));
+      case "fd_pwrite" ->
+          a ->
+              onFile(
+                  (int) a[0],
+                  () -> files.write((int) a[0], (int) a[1], (int) a[2], offset(a[3]), (int) a[4]));
+      case "fd_filestat_set_size" -> a -> onFile((int) a[0], () -> files.setSize((int) a[0], a[1]));
+      case "fd_sync", "fd_datasync" -> a -> files.sync((int) a[0]);
+      case "fd_readdir" -> a -> files.readdir((int) a[0], (int) a[1], (int) a[2], a[3], (int) a[4]);
+      case "path_open" ->
+          a ->
+              files.pathOpen(
+                  (int) a[0], (int) a[2], (int) a[3], (int) a[4], a[5], (int) a[7], (int) a[8]);
+      case "path_rename" ->
+          a -> files.rename((int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4], (int) a[5]);
+      case "path_unlink_file" -> a -> files.unlinkFile((int) a[0], (int) a[1], (int) a[2]);
+      case "path_create_directory" ->
+          a -> files.createDirectory((int) a[0], (int) a[1], (int) a[2]);
+      case "path_remove_directory" ->
+          a -> files.removeDirectory((int) a[0], (int) a[1], (int) a[2]);
+      case "path_filestat_get" ->
+          a -> files.pathFilestat((int) a[0], (int) a[2], (int) a[3], (int) a[4]);
       case "poll_oneoff" -> a -> poll((int) a[0], (int) a[1], (int) a[2], (int) a[3]);
       case "sock_accept" -> a -> accept((int) a[0], (int) a[1], (int) a[2]);
       case "sock_recv" ->
@@ -247,12 +273,18 @@ final class WasiHost {
 
   // ---- descriptors ------------------------------------------------------------------------------
 
-  private int known(int fd, int errno) {
-    return fds.get(fd) == null ? WasiErrno.BADF : errno;
+  /** A call on a file: {@link WasiFiles}' for files, else {@code ESPIPE} (or {@code EBADF}). */
+  private int onFile(int fd, java.util.function.IntSupplier call) {
+    Descriptor d = fds.get(fd);
+    if (d == null) {
+      return WasiErrno.BADF;
+    }
+    return WasiFiles.isFileOrDirectory(d) ? call.getAsInt() : WasiErrno.SPIPE;
   }
 
-  private int notSeekable(int fd) {
-    return known(fd, WasiErrno.SPIPE);
+  /** A file offset of fd_pread/fd_pwrite: unsigned; one past {@code Long.MAX_VALUE} is refused. */
+  private static long offset(long v) {
+    return v < 0 ? Long.MAX_VALUE : v;
   }
 
   private int fdstat(int fd, int ptr) {
@@ -274,7 +306,11 @@ final class WasiHost {
     if (d == null) {
       return WasiErrno.BADF;
     }
-    fds.put(fd, d.withFdflags(flags & Descriptor.NONBLOCK));
+    int kept =
+        d instanceof Descriptor.File
+            ? Descriptor.NONBLOCK | Descriptor.APPEND
+            : Descriptor.NONBLOCK;
+    fds.put(fd, d.withFdflags(flags & kept));
     return WasiErrno.SUCCESS;
   }
 
@@ -282,6 +318,9 @@ final class WasiHost {
     Descriptor d = fds.get(fd);
     if (d == null) {
       return WasiErrno.BADF;
+    }
+    if (WasiFiles.isFileOrDirectory(d)) {
+      return files.filestat(fd, ptr);
     }
     memory.fill((byte) 0, ptr, ptr + 64);
     memory.writeByte(ptr + 16, (byte) d.filetype());
@@ -298,6 +337,8 @@ final class WasiHost {
       closeOutput(s.conn());
     } else if (d instanceof Descriptor.Stdio s && s.stream() > 0) {
       flush(s.stream());
+    } else {
+      files.closed(d);
     }
     return WasiErrno.SUCCESS;
   }
@@ -341,6 +382,7 @@ final class WasiHost {
     }
     return switch (d) {
       case Descriptor.Socket s -> send(fd, iovs, count, resultPtr);
+      case Descriptor.File f -> files.write(fd, iovs, count, -1, resultPtr);
       case Descriptor.Stdio s when s.stream() > 0 -> {
         byte[] bytes = gather(iovs, count);
         logOutput(s.stream(), bytes);
@@ -360,6 +402,10 @@ final class WasiHost {
     }
     return switch (d) {
       case Descriptor.Socket s -> recvResumed(fd, s, iovs, count, resultPtr, resumed);
+      case Descriptor.File f -> {
+        guest.completed();
+        yield files.read(fd, iovs, count, -1, resultPtr);
+      }
       case Descriptor.Stdio s when s.stream() == 0 -> {
         guest.completed();
         memory.writeI32(resultPtr, 0); // standard input is empty
@@ -515,6 +561,8 @@ final class WasiHost {
     return switch (d) {
       case Descriptor.Stdio s -> (s.stream() == 0) != i.write() ? 0 : -1;
       case Descriptor.Listener l -> !i.write() && table.nextToAccept() != null ? 1 : -1;
+      case Descriptor.File f -> 0; // a file is always ready, as in POSIX
+      case Descriptor.Directory dir -> 0;
       case Descriptor.Socket s -> {
         GuestConnection c = table.get(s.conn());
         if (c == null || c.guestClosed()) {

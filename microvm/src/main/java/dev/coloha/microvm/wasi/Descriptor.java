@@ -55,6 +55,43 @@ public sealed interface Descriptor {
     }
   }
 
+  /** {@code FDFLAGS_APPEND}: every write of a file goes to its end. */
+  int APPEND = 1;
+
+  /**
+   * A directory of the data file system ({@code /data} itself when {@code preopen}): the inode of
+   * the directory in {@link dev.coloha.microvm.wasi.fs.DataFileSystem}.
+   */
+  record Directory(int inode, boolean preopen, int fdflags) implements Descriptor {
+    @Override
+    public Descriptor withFdflags(int flags) {
+      return new Directory(inode, preopen, flags);
+    }
+
+    @Override
+    public int filetype() {
+      return 3; // directory
+    }
+  }
+
+  /** An open file of the data file system, with its position and access. */
+  record File(int inode, long position, boolean readable, boolean writable, int fdflags)
+      implements Descriptor {
+    @Override
+    public Descriptor withFdflags(int flags) {
+      return new File(inode, position, readable, writable, flags);
+    }
+
+    public File at(long newPosition) {
+      return new File(inode, newPosition, readable, writable, fdflags);
+    }
+
+    @Override
+    public int filetype() {
+      return 4; // regular file
+    }
+  }
+
   default boolean nonblocking() {
     return (fdflags() & NONBLOCK) != 0;
   }

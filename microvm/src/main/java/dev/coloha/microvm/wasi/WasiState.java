@@ -18,11 +18,26 @@ import java.util.Map;
  * @param unwoundStack Asyncify's data without its header while unwound, else empty
  * @param descriptors its open descriptors
  * @param blocked its blocked call, or null
+ * @param fileSystem the data file system's state ({@code DataFileSystem.state()}), empty without
+ *     one
  */
 public record WasiState(
-    Run run, int exitCode, byte[] unwoundStack, DescriptorTable descriptors, BlockedCall blocked) {
-  /** 2: the unwound stack travels here (1 had the address of a buffer in linear memory). */
-  private static final int VERSION = 2;
+    Run run,
+    int exitCode,
+    byte[] unwoundStack,
+    DescriptorTable descriptors,
+    BlockedCall blocked,
+    byte[] fileSystem) {
+  /**
+   * 3: directories and files of {@code /data} in the descriptor table, and the file system's state
+   * (2, still applied, had neither; 1 had the address of a buffer in linear memory).
+   */
+  private static final int VERSION = 3;
+
+  private static final int VERSION_WITHOUT_FILES = 2;
+
+  /** The largest file system state a checkpoint may carry. */
+  public static final int MAX_FILE_SYSTEM_BYTES = 256 << 20;
 
   /** Where a WASI guest is in its life. */
   public enum Run {
@@ -45,6 +60,14 @@ public record WasiState(
         case Descriptor.Stdio s -> b.u8(0).u16(s.fdflags()).i32(s.stream());
         case Descriptor.Listener l -> b.u8(1).u16(l.fdflags()).i32(0);
         case Descriptor.Socket s -> b.u8(2).u16(s.fdflags()).i32(s.conn());
+        case Descriptor.Directory d ->
+            b.u8(3).u16(d.fdflags()).i32(d.inode()).u8(d.preopen() ? 1 : 0);
+        case Descriptor.File f ->
+            b.u8(4)
+                .u16(f.fdflags())
+                .i32(f.inode())
+                .i64(f.position())
+                .u8((f.readable() ? 1 : 0) | (f.writable() ? 2 : 0));
       }
     }
     if (blocked == null) {
@@ -56,6 +79,7 @@ public record WasiState(
       }
       b.i64(blocked.hasDeadline() ? Math.max(0, blocked.deadlineNanos() - nowNanos) : -1);
     }
+    b.i32(fileSystem.length).bytes(fileSystem);
     return b.toByteArray();
   }
 
@@ -69,7 +93,7 @@ public record WasiState(
     }
     Payload p = new Payload(bytes);
     int version = p.u8();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_WITHOUT_FILES) {
       throw new CorruptStreamException("WASI guest state version " + version);
     }
     int runCode = p.u8();
@@ -95,6 +119,15 @@ public record WasiState(
             case 0 -> new Descriptor.Stdio(arg, flags);
             case 1 -> new Descriptor.Listener(flags);
             case 2 -> new Descriptor.Socket(arg, flags);
+            case 3 -> new Descriptor.Directory(arg, filesIn(version) && p.u8() == 1, flags);
+            case 4 -> {
+              long position = filesIn(version) ? p.i64() : 0;
+              int access = filesIn(version) ? p.u8() : 0;
+              if (position < 0) {
+                throw new CorruptStreamException("negative file position");
+              }
+              yield new Descriptor.File(arg, position, (access & 1) != 0, (access & 2) != 0, flags);
+            }
             default -> throw new CorruptStreamException("descriptor kind " + kind);
           });
     }
@@ -110,7 +143,18 @@ public record WasiState(
           new BlockedCall(
               interests, left < 0 ? BlockedCall.NO_DEADLINE : Math.addExact(nowNanos, left));
     }
+    byte[] fs = new byte[0];
+    if (version == VERSION) {
+      fs = p.bytes(p.count("file system state bytes", MAX_FILE_SYSTEM_BYTES));
+    }
     p.end();
-    return new WasiState(run, exitCode, stack, table, blocked);
+    return new WasiState(run, exitCode, stack, table, blocked, fs);
+  }
+
+  private static boolean filesIn(int version) {
+    if (version < VERSION) {
+      throw new CorruptStreamException("a file descriptor in a WASI state of version " + version);
+    }
+    return true;
   }
 }

@@ -34,7 +34,7 @@ class WasiStateTest {
             List.of(new BlockedCall.Interest(3, false), new BlockedCall.Interest(4, true)),
             1_000_000_500L);
     byte[] bytes =
-        new WasiState(WasiState.Run.BLOCKED, 0, new byte[] {1, 2, 3, 4, 5}, t, blocked)
+        new WasiState(WasiState.Run.BLOCKED, 0, new byte[] {1, 2, 3, 4, 5}, t, blocked, new byte[0])
             .encode(1_000_000_000L);
 
     WasiState back = WasiState.decode(bytes, 16, 100, 77_000L);
@@ -53,7 +53,8 @@ class WasiStateTest {
                     0,
                     new byte[0],
                     t,
-                    new BlockedCall(List.of(), BlockedCall.NO_DEADLINE))
+                    new BlockedCall(List.of(), BlockedCall.NO_DEADLINE),
+                    new byte[0])
                 .encode(5),
             16,
             100,
@@ -64,7 +65,13 @@ class WasiStateTest {
   @Test
   void corruptOrOversizedStateIsRefused() {
     byte[] good =
-        new WasiState(WasiState.Run.EXITED, 3, new byte[0], DescriptorTable.initial(16, 3), null)
+        new WasiState(
+                WasiState.Run.EXITED,
+                3,
+                new byte[0],
+                DescriptorTable.initial(16, 3),
+                null,
+                new byte[0])
             .encode(0);
     assertThat(WasiState.decode(good, 16, 100, 0).exitCode()).isEqualTo(3);
     assertThatThrownBy(() -> WasiState.decode(new byte[0], 16, 100, 0))
@@ -80,11 +87,50 @@ class WasiStateTest {
     assertThatThrownBy(() -> WasiState.decode(Arrays.copyOf(good, good.length - 1), 16, 100, 0))
         .isInstanceOf(CorruptStreamException.class);
     byte[] deep =
-        new WasiState(WasiState.Run.BLOCKED, 0, new byte[101], DescriptorTable.initial(16, 3), null)
+        new WasiState(
+                WasiState.Run.BLOCKED,
+                0,
+                new byte[101],
+                DescriptorTable.initial(16, 3),
+                null,
+                new byte[0])
             .encode(0);
     assertThatThrownBy(() -> WasiState.decode(deep, 16, 100, 0))
         .as("an unwound stack larger than this host's Asyncify data")
         .isInstanceOf(CorruptStreamException.class)
         .hasMessageContaining("unwound stack");
+  }
+
+  @Test
+  void filesWithTheirPositionsAndTheFileSystemTravelAndAVersion2RecordIsStillApplied() {
+    DescriptorTable t = DescriptorTable.initial(16, 3);
+    t.put(4, new Descriptor.Directory(1, true, 0));
+    t.open(new Descriptor.File(9, 1234567890123L, true, false, Descriptor.APPEND));
+    t.open(new Descriptor.Directory(5, false, 0));
+    byte[] fs = {9, 8, 7};
+    WasiState back =
+        WasiState.decode(
+            new WasiState(WasiState.Run.BLOCKED, 0, new byte[0], t, null, fs).encode(0),
+            16,
+            100,
+            0);
+    assertThat(back.descriptors().all()).isEqualTo(t.all());
+    assertThat(back.fileSystem()).containsExactly(9, 8, 7);
+
+    // version 2: no file system part, no file descriptors
+    byte[] v3 =
+        new WasiState(
+                WasiState.Run.BLOCKED,
+                0,
+                new byte[0],
+                DescriptorTable.initial(16, 3),
+                null,
+                new byte[0])
+            .encode(0);
+    byte[] v2 = Arrays.copyOf(v3, v3.length - 4);
+    v2[0] = 2;
+    WasiState old = WasiState.decode(v2, 16, 100, 0);
+    assertThat(old.fileSystem()).isEmpty();
+    assertThat(old.descriptors().all()).isEqualTo(DescriptorTable.initial(16, 3).all());
   }
 }

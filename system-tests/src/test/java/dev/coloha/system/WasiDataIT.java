@@ -1,0 +1,183 @@
+package dev.coloha.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * kv-wasi (the kv guest as an ordinary WASI program) in a group with a disk: its append-only log is
+ * the file {@code /data/colo-disk} on the VM's replicated disk (docs/guest-abi.md, "Files under
+ * /data"). SETs under {@code appendfsync always} (each reply after an fsync), then {@code kill -9}
+ * of the primary's agent: every acknowledged key is read back from the promoted secondary, whose
+ * log on {@code /data} goes on growing, and the new primary's volume holds the data file system
+ * with the keys in it. Then both hosts of the group lose their agents and their mirrors ({@code
+ * kill -9}) and are started again: every acknowledged key is still on the group's volumes. (The
+ * coordinator cannot yet bring a group back from its volumes after both replicas died: it ends the
+ * group {@code FAILED}; docs/coordinator.md.)
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WasiDataIT {
+  private static final long DISK = 64L << 20;
+  private static Lab lab;
+  private static int port;
+  private static final List<String> acked = new ArrayList<>();
+
+  @BeforeAll
+  static void upWithAWasiKvOnADisk() throws Exception {
+    lab = Lab.withoutGroups("lab-wasi-data", 3);
+    JsonNode uploaded =
+        Lab.JSON.readTree(
+            lab.putWasm(
+                lab.coordinatorUrl() + "/v1/guests/kv-wasi",
+                Files.readAllBytes(Lab.ROOT.resolve("guests/kv/kv-wasi.wasm"))));
+    assertThat(uploaded.get("abi").asString()).isEqualTo("wasi-p1");
+    port = Lab.freePort();
+    lab.post(
+        lab.coordinatorUrl() + "/v1/groups",
+        "{\"id\":\"wdata\",\"guest\":\"kv-wasi\",\"port\":"
+            + port
+            + ",\"diskBytes\":"
+            + DISK
+            + "}");
+    lab.awaitProtected("wdata", Duration.ofMinutes(3));
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (lab != null) {
+      lab.down();
+    }
+  }
+
+  private static void set(Resp r, String prefix, int n) throws Exception {
+    for (int i = 0; i < n; i++) {
+      String key = prefix + i;
+      assertThat(r.call("SET", key, "v-" + key)).isEqualTo("OK");
+      acked.add(key);
+    }
+  }
+
+  private static String info(Resp r) throws Exception {
+    return String.valueOf(r.call("INFO", "persistence"));
+  }
+
+  private static long logLength(String info) {
+    return info.lines()
+        .filter(l -> l.startsWith("aof_current_size:") || l.startsWith("aof_log_len:"))
+        .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim()))
+        .findFirst()
+        .orElse(-1);
+  }
+
+  /** The group's volume image(s) on a host's mirror. */
+  private static List<Path> images(String host) throws Exception {
+    try (Stream<Path> s = Files.walk(lab.dir.resolve(host).resolve("mirror"))) {
+      return s.filter(p -> p.getFileName().toString().equals("base.img")).toList();
+    }
+  }
+
+  private static boolean holds(Path image, List<String> keys) throws Exception {
+    String bytes = new String(Files.readAllBytes(image), StandardCharsets.ISO_8859_1);
+    if (!bytes.startsWith("COLOFS01") && !bytes.substring(512).startsWith("COLOFS01")) {
+      return false;
+    }
+    for (String k : keys) {
+      if (!bytes.contains("v-" + k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Test
+  @Order(1)
+  void failoverKeepsEveryAcknowledgedKeyAndTheLogOnData() throws Exception {
+    JsonNode g = lab.awaitProtected("wdata", Duration.ofMinutes(2));
+    String primary = g.get("primary").get("host").asString();
+    long epoch = g.get("epoch").asLong();
+    long before;
+    try (Resp r = new Resp("127.0.0.1", port, 60_000)) {
+      assertThat(r.call("CONFIG", "SET", "appendfsync", "always")).isEqualTo("OK");
+      set(r, "a", 300);
+      String info = info(r);
+      assertThat(info).contains("aof_enabled:1");
+      before = logLength(info);
+    }
+    lab.kill(primary + "/agent");
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(() -> lab.group("wdata").get("epoch").asLong() > epoch);
+    try (Resp r = new Resp("127.0.0.1", port, 60_000)) {
+      for (String key : acked) {
+        assertThat(r.call("GET", key)).as(key).isEqualTo("v-" + key);
+      }
+      set(r, "b", 100);
+      String info = info(r);
+      assertThat(info).contains("aof_enabled:1");
+      assertThat(logLength(info)).as("the log on /data grows on").isGreaterThan(before);
+    }
+    String promoted = lab.group("wdata").get("primary").get("host").asString();
+    assertThat(promoted).isNotEqualTo(primary);
+    assertThat(images(promoted))
+        .as("the promoted primary's volume holds the file system and every key")
+        .anySatisfy(img -> assertThat(holds(img, acked)).isTrue());
+    lab.start(primary + "/agent");
+    lab.awaitProtected("wdata", Duration.ofMinutes(3));
+  }
+
+  @Test
+  @Order(2)
+  void everyAcknowledgedKeyIsOnTheVolumesAfterBothHostsAreKilledAndStarted() throws Exception {
+    JsonNode g = lab.awaitProtected("wdata", Duration.ofMinutes(2));
+    String primary = g.get("primary").get("host").asString();
+    String secondary = g.get("secondary").get("host").asString();
+    try (Resp r = new Resp("127.0.0.1", port, 60_000)) {
+      set(r, "c", 200);
+    }
+    for (String host : List.of(primary, secondary)) {
+      lab.kill(host + "/agent");
+      lab.kill(host + "/mirror");
+    }
+    for (String host : List.of(primary, secondary)) {
+      lab.start(host + "/mirror");
+      lab.start(host + "/agent");
+    }
+    assertThat(images(primary))
+        .as("the primary's volume, after a restart of both hosts, holds every acknowledged key")
+        .anySatisfy(img -> assertThat(holds(img, acked)).isTrue());
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                !"PROTECTED".equals(lab.group("wdata").get("state").asString())
+                    || lab.group("wdata").get("epoch").asLong() > g.get("epoch").asLong());
+    JsonNode after = lab.group("wdata");
+    System.out.println(
+        "after both hosts were killed and started: group "
+            + after.get("state").asString()
+            + " (epoch "
+            + after.get("epoch").asLong()
+            + ", reason "
+            + after.get("reason")
+            + "); "
+            + acked.size()
+            + " acknowledged keys on "
+            + primary
+            + "'s volume");
+  }
+}
