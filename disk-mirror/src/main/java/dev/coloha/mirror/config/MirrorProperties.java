@@ -129,6 +129,7 @@ public record MirrorProperties(
             (int) resync.chunk().toBytes(), resync.maxRounds(), resync.finalRoundBytes().toBytes()),
         testing.crashAt() == null || testing.crashAt().isBlank()
             ? FaultPoint.NONE
-            : FaultPoint.haltAt(testing.crashAt()));
+            : FaultPoint.haltAt(testing.crashAt()),
+        dev.coloha.mirror.volume.HostBoot.current());
   }
 }

@@ -9,7 +9,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A secondary's pending-write journal (QEMU's hidden disk): the primary's writes and barrier
@@ -24,6 +26,9 @@ final class HiddenJournal implements AutoCloseable {
   static final int WRITE = 0x01;
   static final int BARRIER = 0x02;
   private static final int WRITE_HEADER = 24;
+
+  /** Largest run of adjacent writes a commit writes to the base in one call. */
+  private static final int MAX_RUN = 1 << 20;
 
   /** One pending record, without its data. */
   record Entry(
@@ -150,38 +155,85 @@ final class HiddenJournal implements AutoCloseable {
   }
 
   /**
-   * Writes every pending write before journal position {@code to} into {@code base}, in order.
-   * Idempotent: applying the same range again gives the same image.
+   * Writes every pending write before journal position {@code to} into {@code base}, in order,
+   * leaving out a write that a later one in the range overwrites whole (same offset, at least as
+   * long: a guest rewriting its log's tail sector and header slots). Idempotent: applying the same
+   * range again gives the same image.
    *
-   * @return the number of writes applied
+   * @return the number of primary writes committed (applied or overwritten)
    */
   int applyTo(BaseImage base, long to, FaultPoint faults) throws IOException {
-    int applied = 0;
+    int end = 0;
+    while (end < pending.size() && pending.get(end).position() < to) {
+      end++;
+    }
+    boolean[] overwritten = new boolean[end];
+    Map<Long, Integer> later = new HashMap<>();
     int total = 0;
-    for (Entry e : pending) {
-      if (e.position() < to && !e.barrier()) {
-        total++;
+    int effective = 0;
+    for (int i = end - 1; i >= 0; i--) {
+      Entry e = pending.get(i);
+      if (e.barrier()) {
+        continue;
+      }
+      total++;
+      Integer len = later.get(e.offset());
+      if (len != null && len >= e.length()) {
+        overwritten[i] = true;
+      } else {
+        later.put(e.offset(), e.length());
+        effective++;
       }
     }
-    byte[] buf = new byte[0];
+    // writes that follow each other on the disk (a log's tail) go to the base as one run
+    int applied = 0;
+    byte[] run = new byte[0];
+    long runStart = 0;
+    int runLength = 0;
+    for (int i = 0; i < end; i++) {
+      Entry e = pending.get(i);
+      if (e.barrier() || overwritten[i]) {
+        continue;
+      }
+      if (runLength > 0
+          && (e.offset() != runStart + runLength || runLength + e.length() > MAX_RUN)) {
+        base.write(runStart, run, 0, runLength);
+        runLength = 0;
+      }
+      if (runLength == 0) {
+        runStart = e.offset();
+      }
+      if (run.length < runLength + e.length()) {
+        run = java.util.Arrays.copyOf(run, Math.max(runLength + e.length(), 2 * run.length));
+      }
+      log.read(e.position() + 5 + WRITE_HEADER, run, runLength, e.length());
+      runLength += e.length();
+      applied++;
+      if (applied == effective / 2) {
+        base.write(runStart, run, 0, runLength);
+        runStart += runLength;
+        runLength = 0;
+        faults.reached(FaultPoint.COMMIT_MID_APPLY);
+      }
+    }
+    if (runLength > 0) {
+      base.write(runStart, run, 0, runLength);
+    }
+    return total;
+  }
+
+  /** The pending writes before journal position {@code to}. */
+  int writesBefore(long to) {
+    int n = 0;
     for (Entry e : pending) {
       if (e.position() >= to) {
         break;
       }
-      if (e.barrier()) {
-        continue;
-      }
-      if (buf.length < e.length()) {
-        buf = new byte[e.length()];
-      }
-      log.read(e.position() + 5 + WRITE_HEADER, buf, 0, e.length());
-      base.write(e.offset(), buf, 0, e.length());
-      applied++;
-      if (applied == total / 2) {
-        faults.reached(FaultPoint.COMMIT_MID_APPLY);
+      if (!e.barrier()) {
+        n++;
       }
     }
-    return applied;
+    return n;
   }
 
   /** Forgets the pending records before position {@code to} (they are in the base now). */

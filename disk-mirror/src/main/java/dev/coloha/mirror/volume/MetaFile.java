@@ -19,27 +19,38 @@ import java.util.zip.CRC32C;
  * Reads and atomically replaces a volume's {@code meta} file: {@code key=value} lines (readable by
  * an operator) ending with a CRC-32C line; written to {@code meta.tmp}, fsynced, renamed over
  * {@code meta}, and the directory fsynced, so a crash leaves either the old or the new state.
+ *
+ * <p>A secondary's commit may replace it without the fsyncs ({@link #putBehind}): then a process
+ * crash still leaves the old or the new state (the page cache keeps both the rename and the data),
+ * a host crash may not. Such a write records the host's boot ({@code unsynced.boot}); the record
+ * stays in every later write until {@link #putSynced} (every file the state refers to was fsynced),
+ * so a volume opened in another boot knows its files may have lost what the page cache held.
  */
 public final class MetaFile {
   static final String NAME = "meta";
+  private static final String UNSYNCED_BOOT = "unsynced.boot";
 
   private final Path dir;
   private volatile VolumeMeta current;
+  private volatile String unsyncedBoot;
 
-  private MetaFile(Path dir, VolumeMeta current) {
+  private MetaFile(Path dir, VolumeMeta current, String unsyncedBoot) {
     this.dir = dir;
     this.current = current;
+    this.unsyncedBoot = unsyncedBoot;
   }
 
   /** Persists {@code meta} as the first state of a new volume directory. */
   public static MetaFile create(Path dir, VolumeMeta meta) throws IOException {
-    MetaFile f = new MetaFile(dir, meta);
+    MetaFile f = new MetaFile(dir, meta, null);
     f.put(meta);
     return f;
   }
 
   public static MetaFile open(Path dir) throws IOException {
-    return new MetaFile(dir, read(dir.resolve(NAME)));
+    Path file = dir.resolve(NAME);
+    Map<String, String> kv = fields(file);
+    return new MetaFile(dir, decode(file, kv), emptyToNull(kv.get(UNSYNCED_BOOT)));
   }
 
   public static boolean exists(Path dir) {
@@ -50,9 +61,36 @@ public final class MetaFile {
     return current;
   }
 
+  /**
+   * The boot in which a state was last written without the fsyncs and not fsynced since, or null.
+   */
+  public String unsyncedBoot() {
+    return unsyncedBoot;
+  }
+
   /** Replaces the persisted state; returns once it is durable. */
   public synchronized void put(VolumeMeta meta) throws IOException {
-    String body = encode(meta);
+    write(meta, unsyncedBoot, true);
+  }
+
+  /**
+   * Replaces the persisted state and forgets an earlier {@link #putBehind}: the caller has fsynced
+   * every file the state refers to.
+   */
+  public synchronized void putSynced(VolumeMeta meta) throws IOException {
+    write(meta, null, true);
+  }
+
+  /**
+   * Replaces the state atomically against a process crash, without fsyncs (a secondary's commit
+   * under a write-behind flush policy), recording {@code boot}.
+   */
+  public synchronized void putBehind(VolumeMeta meta, String boot) throws IOException {
+    write(meta, boot, false);
+  }
+
+  private void write(VolumeMeta meta, String boot, boolean durable) throws IOException {
+    String body = encode(meta) + (boot == null ? "" : UNSYNCED_BOOT + "=" + boot + "\n");
     CRC32C crc = new CRC32C();
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     crc.update(bytes);
@@ -65,15 +103,20 @@ public final class MetaFile {
             StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING)) {
       ch.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-      ch.force(true);
+      if (durable) {
+        ch.force(true);
+      }
     }
     Files.move(tmp, dir.resolve(NAME), StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // some file systems cannot fsync a directory; the rename is still atomic
+    if (durable) {
+      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        d.force(true);
+      } catch (IOException e) {
+        // some file systems cannot fsync a directory; the rename is still atomic
+      }
     }
     current = meta;
+    unsyncedBoot = boot;
   }
 
   /** Read-modify-write of the persisted state, atomic against other updates. */
@@ -109,6 +152,11 @@ public final class MetaFile {
   }
 
   static VolumeMeta read(Path file) throws IOException {
+    return decode(file, fields(file));
+  }
+
+  /** The checked {@code key=value} lines of a meta file. */
+  private static Map<String, String> fields(Path file) throws IOException {
     String text = Files.readString(file, StandardCharsets.UTF_8);
     int crcAt = text.lastIndexOf("crc=");
     if (crcAt < 0) {
@@ -128,6 +176,10 @@ public final class MetaFile {
         kv.put(line.substring(0, eq), line.substring(eq + 1));
       }
     }
+    return kv;
+  }
+
+  private static VolumeMeta decode(Path file, Map<String, String> kv) {
     try {
       return new VolumeMeta(
           kv.get("id"),

@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * persisted as a primary (the hidden writes after the last committed barrier are dropped). A crash
  * anywhere is finished on the next open from the intent: both steps are idempotent.
  *
+ * <p>Under a flush policy other than {@code FSYNC} a commit fsyncs nothing while the secondary VM
+ * waits for it: journal and base are fsynced in the background like any write, the state is
+ * replaced atomically against a process crash ({@link MetaFile#putBehind}). A volume opened after
+ * the host itself went down since such a commit needs a resync.
+ *
  * <p>Not thread-safe: the volume's lock guards every call.
  */
 final class SecondaryDisk implements AutoCloseable {
@@ -100,6 +105,19 @@ final class SecondaryDisk implements AutoCloseable {
 
   private void recover() throws IOException {
     VolumeMeta m = meta.get();
+    String boot = meta.unsyncedBoot();
+    if (boot != null && !boot.equals(settings.hostBoot())) {
+      // a commit left base, journal and meta to the page cache in another boot of this host: the
+      // host went down since, and the files may hold part of it (the VM it served is gone too)
+      log.error(
+          "volume {}: the host restarted after a commit that was not fsynced (barrier {}); a"
+              + " resync is needed",
+          m.id(),
+          m.intent() == VolumeMeta.Intent.COMMIT ? m.intentBarrier() : m.committedBarrier());
+      meta.putSynced(
+          m.withJournal(false, -1, 0, 0, m.journalGen(), m.overlayGen()).withoutIntent());
+      return;
+    }
     switch (m.intent()) {
       case COMMIT -> {
         if (m.intentPos() > journal.end()) {
@@ -114,7 +132,7 @@ final class SecondaryDisk implements AutoCloseable {
             "volume {}: finishing the commit of barrier {} interrupted by a crash",
             m.id(),
             m.intentBarrier());
-        finishCommit();
+        finishCommit(m);
       }
       case FAILOVER -> {
         log.warn(
@@ -354,19 +372,57 @@ final class SecondaryDisk implements AutoCloseable {
       }
       return WAIT;
     }
-    journal.force();
-    meta.put(m.withCommitIntent(n, marker.end()));
+    VolumeMeta intent = m.withCommitIntent(n, marker.end());
+    if (journal.writesBefore(marker.end()) == 0) {
+      // nothing to apply to the base: the committed state replaces the old one in one step
+      return finishCommit(intent);
+    }
+    if (settings.commitsWriteBehind()) {
+      flusher.flush(journal.channel());
+    } else {
+      journal.force();
+    }
+    putCommitState(intent);
     settings.faults().reached(FaultPoint.COMMIT_AFTER_INTENT);
-    return finishCommit();
+    return finishCommit(intent);
   }
 
-  private long finishCommit() throws IOException {
-    VolumeMeta m = meta.get();
+  /**
+   * Persists a commit's state: durably (fsyncs) under the {@code FSYNC} policy, else against a
+   * process crash only, the host's boot recorded (the secondary VM is paused for the commit, and a
+   * host crash ends that VM anyway; see {@link #recover}).
+   */
+  private void putCommitState(VolumeMeta next) throws IOException {
+    if (settings.commitsWriteBehind()) {
+      meta.putBehind(next, settings.hostBoot());
+    } else {
+      meta.put(next);
+    }
+  }
+
+  private long finishCommit(VolumeMeta m) throws IOException {
     lastCommitWrites = journal.applyTo(base, m.intentPos(), settings.faults());
-    base.force();
+    if (settings.commitsWriteBehind()) {
+      flusher.flush(base.channel());
+    } else {
+      base.force();
+    }
     VolumeMeta done = m.committed();
-    meta.put(done);
-    swapOverlay(done.overlayGen());
+    if (overlay.isEmpty()) {
+      // the VM wrote nothing since the last commit: its empty overlay stays (no new file)
+      done =
+          done.withJournal(
+              done.synced(),
+              done.committedBarrier(),
+              done.committedPos(),
+              done.seqFloor(),
+              done.journalGen(),
+              m.overlayGen());
+    }
+    putCommitState(done);
+    if (done.overlayGen() != m.overlayGen()) {
+      swapOverlay(done.overlayGen());
+    }
     journal.dropBefore(done.committedPos());
     compactIfLarge();
     return done.committedBarrier();
@@ -380,7 +436,7 @@ final class SecondaryDisk implements AutoCloseable {
   private void discardOverlay() throws IOException {
     if (!overlay.isEmpty()) {
       VolumeMeta m = meta.get().withFreshOverlay();
-      meta.put(m);
+      putCommitState(m);
       swapOverlay(m.overlayGen());
     }
   }
@@ -410,8 +466,8 @@ final class SecondaryDisk implements AutoCloseable {
   private void finishFailover() throws IOException {
     VolumeMeta m = meta.get();
     long merged = overlay.mergeInto(base, settings.faults());
-    base.force();
-    meta.put(m.promoted());
+    base.force(); // also what earlier commits left to the page cache
+    meta.putSynced(m.promoted());
     log.info(
         "volume {}: failed over to epoch {} at barrier {}: {} own writes kept, {} pending"
             + " primary writes ({} bytes) discarded",

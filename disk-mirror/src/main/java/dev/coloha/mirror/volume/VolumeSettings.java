@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param replication the primary's forwarding to its secondary
  * @param resync re-protection copies
  * @param faults fault-injection points (tests only)
+ * @param hostBoot this host's boot id ({@link HostBoot}); null: commits fsync whatever the policy
  */
 public record VolumeSettings(
     FlushPolicy flushPolicy,
@@ -22,7 +23,8 @@ public record VolumeSettings(
     Secondary secondary,
     Replication replication,
     Resync resync,
-    FaultPoint faults) {
+    FaultPoint faults,
+    String hostBoot) {
 
   /**
    * @param maxPendingBytes primary writes held uncommitted; above it the replica stream is not read
@@ -86,31 +88,69 @@ public record VolumeSettings(
             Duration.ofMillis(100),
             Duration.ofSeconds(2)),
         new Resync(256 << 10, 8, 4L << 20),
-        FaultPoint.NONE);
+        FaultPoint.NONE,
+        HostBoot.current());
   }
 
   public VolumeSettings withFaults(FaultPoint f) {
     return new VolumeSettings(
-        flushPolicy, flushInterval, maxRequest, maxFrame, secondary, replication, resync, f);
+        flushPolicy,
+        flushInterval,
+        maxRequest,
+        maxFrame,
+        secondary,
+        replication,
+        resync,
+        f,
+        hostBoot);
+  }
+
+  /**
+   * Whether a commit may leave its files to the page cache (fsynced in the background, like
+   * writes): the flush policy is not {@code FSYNC} and the host's boot is known.
+   */
+  public boolean commitsWriteBehind() {
+    return flushPolicy != FlushPolicy.FSYNC && hostBoot != null;
+  }
+
+  public VolumeSettings withHostBoot(String boot) {
+    return new VolumeSettings(
+        flushPolicy,
+        flushInterval,
+        maxRequest,
+        maxFrame,
+        secondary,
+        replication,
+        resync,
+        faults,
+        boot);
   }
 
   public VolumeSettings withFlushPolicy(FlushPolicy p) {
     return new VolumeSettings(
-        p, flushInterval, maxRequest, maxFrame, secondary, replication, resync, faults);
+        p, flushInterval, maxRequest, maxFrame, secondary, replication, resync, faults, hostBoot);
   }
 
   public VolumeSettings withSecondary(Secondary s) {
     return new VolumeSettings(
-        flushPolicy, flushInterval, maxRequest, maxFrame, s, replication, resync, faults);
+        flushPolicy, flushInterval, maxRequest, maxFrame, s, replication, resync, faults, hostBoot);
   }
 
   public VolumeSettings withReplication(Replication r) {
     return new VolumeSettings(
-        flushPolicy, flushInterval, maxRequest, maxFrame, secondary, r, resync, faults);
+        flushPolicy, flushInterval, maxRequest, maxFrame, secondary, r, resync, faults, hostBoot);
   }
 
   public VolumeSettings withResync(Resync r) {
     return new VolumeSettings(
-        flushPolicy, flushInterval, maxRequest, maxFrame, secondary, replication, r, faults);
+        flushPolicy,
+        flushInterval,
+        maxRequest,
+        maxFrame,
+        secondary,
+        replication,
+        r,
+        faults,
+        hostBoot);
   }
 }

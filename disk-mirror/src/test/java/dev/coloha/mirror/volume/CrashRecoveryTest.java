@@ -9,6 +9,7 @@ import dev.coloha.mirror.testing.Faults;
 import dev.coloha.mirror.testing.Settings;
 import dev.coloha.mirror.testing.VolumePair;
 import dev.coloha.wire.block.VolumeRole;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +75,98 @@ class CrashRecoveryTest {
       p.barrier(1, 2);
       s.commit(1, 2);
       assertThat(s.digest().view()).isEqualTo(p.digest().base());
+    }
+  }
+
+  /** The kv guest's pattern: its log's tail sector rewritten as it grows, two header slots. */
+  private static void logLikeWrites(Volume v, Random rnd, int commands) throws IOException {
+    long tail = 64 << 10;
+    for (int c = 0; c < commands; c++) {
+      v.write(1, tail, bytes(rnd, 512));
+      if (c % 7 == 6) {
+        tail += 512;
+      }
+      v.write(1, 0, bytes(rnd, 512));
+      v.write(1, 512, bytes(rnd, 512));
+    }
+    v.write(1, 0, bytes(rnd, 1024)); // overwrites both header slots at once
+    v.write(1, 0, bytes(rnd, 512)); // a shorter write after it keeps the longer one's second half
+  }
+
+  private static byte[] bytes(Random rnd, int n) {
+    byte[] b = new byte[n]; // a fresh array each: the primary forwards it after the write returns
+    rnd.nextBytes(b);
+    return b;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", FaultPoint.COMMIT_MID_APPLY})
+  void aCommitOfSectorsWrittenOverAndOverEndsWithTheirLastContents(String point) throws Exception {
+    try (VolumePair pair = pair()) {
+      Volume p = pair.primary();
+      Random rnd = new Random(17);
+      logLikeWrites(p, rnd, 300);
+      p.barrier(1, 1);
+      String atBarrier = p.digest().base();
+      logLikeWrites(p, rnd, 20);
+      assertThat(p.awaitReplicated(30, TimeUnit.SECONDS)).isTrue();
+
+      if (!point.isEmpty()) {
+        faults.arm(point);
+        assertThatThrownBy(() -> pair.secondary().commit(1, 1))
+            .isInstanceOf(FaultPoint.SimulatedCrash.class);
+        pair.restartSecondary();
+      } else {
+        pair.secondary().commit(1, 1);
+      }
+      assertThat(pair.secondary().digest().view()).isEqualTo(atBarrier);
+      p.barrier(1, 2);
+      pair.secondary().commit(1, 2);
+      assertThat(pair.secondary().digest().view()).isEqualTo(p.digest().base());
+    }
+  }
+
+  @Test
+  void aCommitLeftToThePageCacheNeedsAResyncOnceTheHostRestarted() throws Exception {
+    try (VolumePair pair = pair()) {
+      Volume p = pair.primary();
+      Random rnd = new Random(18);
+      randomWrites(p, 1, rnd, 40);
+      p.barrier(1, 1);
+      pair.secondary().commit(1, 1);
+      String atBarrier = p.digest().base();
+
+      pair.restartSecondary(); // the mirror restarts, the host did not: the page cache has it all
+      assertThat(pair.secondary().status().state()).isEqualTo("IN_SYNC");
+      assertThat(pair.secondary().status().committedBarrier()).isEqualTo(1);
+      assertThat(pair.secondary().digest().view()).isEqualTo(atBarrier);
+
+      pair.transport().down(true);
+      pair.restartSecondary(Settings.fast().withFaults(faults).withHostBoot("a-later-boot"));
+      assertThat(pair.secondary().status().state())
+          .as("its files may have lost what the page cache held")
+          .isEqualTo("UNSYNCED");
+      assertThat(pair.secondary().status().committedBarrier()).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void underTheFsyncPolicyACommitIsTrustedAfterTheHostRestarted() throws Exception {
+    VolumeSettings s = Settings.fast().withFlushPolicy(FlushPolicy.FSYNC);
+    try (VolumePair pair = new VolumePair(dir, 4 * MB, 1, Settings.fast(), s)) {
+      pair.resync();
+      await().atMost(WAIT).until(() -> pair.primary().status().state().equals("REPLICATING"));
+      Volume p = pair.primary();
+      randomWrites(p, 1, new Random(19), 40);
+      p.barrier(1, 1);
+      pair.secondary().commit(1, 1);
+      String atBarrier = p.digest().base();
+
+      pair.transport().down(true);
+      pair.restartSecondary(s.withHostBoot("a-later-boot"));
+      assertThat(pair.secondary().status().state()).isEqualTo("IN_SYNC");
+      assertThat(pair.secondary().status().committedBarrier()).isEqualTo(1);
+      assertThat(pair.secondary().digest().view()).isEqualTo(atBarrier);
     }
   }
 
