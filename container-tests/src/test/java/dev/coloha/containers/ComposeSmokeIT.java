@@ -14,8 +14,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The compose lab as a user runs it: {@code docker-compose up -d} (without the observability
- * profile, whose images cannot be pulled here), healthy services, the kv group PROTECTED by the
- * bootstrap job, redis-cli through the published proxy port, {@code docker kill} of the primary
+ * profile: {@link ComposeObservabilityIT} starts that), healthy services, the kv group PROTECTED by
+ * the bootstrap job, redis-cli through the published proxy port, {@code docker kill} of the primary
  * host's containers, the service carrying on, {@code docker-compose down -v}. Ports are free ones
  * (COLO_KV_PORT, COLO_COORDINATOR_PORT), so a running lab is not disturbed.
  */
