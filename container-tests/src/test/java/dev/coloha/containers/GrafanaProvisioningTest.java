@@ -141,7 +141,7 @@ class GrafanaProvisioningTest {
     // the panels the compose lab must show data for are panels of this dashboard
     Set<String> titles = new HashSet<>();
     dashboard.graphs().forEach(p -> titles.add(p.title()));
-    assertThat(titles).containsAll(ComposeObservabilityIT.PANELS_WITH_DATA);
+    assertThat(titles).containsAll(ComposeLabIT.PANELS_WITH_DATA);
   }
 
   private String provisionedUid() {

@@ -24,17 +24,20 @@ import org.junit.jupiter.api.TestMethodOrder;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The compose lab with its observability profile, offline: Prometheus from the image built on the
- * local base from Debian's package ({@code COLO_PROMETHEUS_IMAGE=colo-ha/prometheus}; Grafana keeps
- * its public image and is not started, its provisioning is checked by {@link
- * GrafanaProvisioningTest}). Prometheus scrapes every service with the token; every query of the
- * dashboard parses on that Prometheus; under a {@code redis-benchmark} load and the kill of the
- * primary host's containers the failover alert fires and the panels of {@link #PANELS_WITH_DATA}
- * show data (the record in docs/deployment.md). Ports are free ones, so a running lab is not
- * disturbed.
+ * The compose lab as a user runs it, with its observability profile, offline: {@code docker-compose
+ * --profile observability up -d} with Prometheus from the image built on the local base from
+ * Debian's package ({@code COLO_PROMETHEUS_IMAGE=colo-ha/prometheus}; Grafana keeps its public
+ * image and is not started, its provisioning is checked by {@link GrafanaProvisioningTest}).
+ * Healthy services, the kv group PROTECTED by the bootstrap job; Prometheus scrapes every service
+ * with the token; every query of the dashboard parses on that Prometheus; {@code redis-cli} writes
+ * through the published proxy port, then under a {@code redis-benchmark} load the primary host's
+ * containers are killed ({@code docker kill}): the other host serves every acknowledged write and
+ * new ones, the failover alert fires and the panels of {@link #PANELS_WITH_DATA} show data (the
+ * record in docs/deployment.md). {@code docker-compose down -v} at the end. Ports are free ones, so
+ * a running lab is not disturbed. One lab for all of it: starting it is what takes the time.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ComposeObservabilityIT {
+class ComposeLabIT {
   private static final String TOKEN = "compose-observability-token";
 
   /** Prometheus' targets in the compose lab: docker/prometheus/prometheus.yml, by service label. */
@@ -73,7 +76,7 @@ class ComposeObservabilityIT {
   private static final String FAILOVER_ALERT = "ColoFailover";
 
   private static final Path LOGS =
-      Path.of("target", "container-logs", "ComposeObservabilityIT").toAbsolutePath();
+      Path.of("target", "container-logs", "ComposeLabIT").toAbsolutePath();
 
   private static Compose compose;
   private static int kvPort;
@@ -98,7 +101,7 @@ class ComposeObservabilityIT {
     compose =
         new Compose(
             Compose.repositoryRoot(),
-            "coloobs" + ProcessHandle.current().pid(),
+            "colocompose" + ProcessHandle.current().pid(),
             Map.of(
                 "COLO_TOKEN",
                 TOKEN,
@@ -148,6 +151,21 @@ class ComposeObservabilityIT {
 
   @Test
   @Order(1)
+  void theServicesAreHealthyAndTheBootstrapJobProtectsKv() {
+    assertThat(compose.run(60, "ps")).doesNotContain("unhealthy").doesNotContain("grafana");
+    Cluster.awaitState(new ColoApi(TOKEN), coordinator, "kv", "PROTECTED");
+    // the bootstrap job created it and finished
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(
+            () -> {
+              String bootstrap = compose.run(30, "ps", "bootstrap");
+              return bootstrap.contains("Exit 0") || bootstrap.contains("Exited (0)");
+            });
+  }
+
+  @Test
+  @Order(2)
   void prometheusFromTheLocalImageScrapesEveryServiceWithTheToken() {
     assertThat(compose.run(60, "ps", "prometheus")).contains("Up").doesNotContain("unhealthy");
     await().atMost(Duration.ofSeconds(120)).until(prometheus::ready);
@@ -177,7 +195,7 @@ class ComposeObservabilityIT {
   }
 
   @Test
-  @Order(2)
+  @Order(3)
   void everyDashboardQueryParsesOnThisPrometheus() {
     List<String> failures = new ArrayList<>();
     int queries = 0;
@@ -197,17 +215,23 @@ class ComposeObservabilityIT {
   }
 
   @Test
-  @Order(3)
-  void underLoadAPrimaryKillFiresTheFailoverAlertAndThePanelsShowData() throws Exception {
+  @Order(4)
+  void aPrimaryKilledUnderLoadLosesNoWriteFiresTheFailoverAlertAndThePanelsShowData()
+      throws Exception {
     ColoApi api = new ColoApi(TOKEN);
     JsonNode group = Cluster.awaitState(api, coordinator, "kv", "PROTECTED");
     String primary = group.path("primary").path("host").asString();
     String secondary = group.path("secondary").path("host").asString();
     long epoch = group.path("epoch").asLong();
+    RedisCli redis = new RedisCli(kvPort);
     await()
         .atMost(Duration.ofSeconds(60))
         .ignoreExceptions()
-        .until(() -> "PONG".equals(new RedisCli(kvPort).run("PING")));
+        .until(() -> "PONG".equals(redis.run("PING")));
+    for (int i = 0; i < 50; i++) {
+      assertThat(redis.set("smoke-" + i, "s" + i)).as("SET smoke-%d", i).isTrue();
+    }
+    assertThat(redis.get("smoke-49")).isEqualTo("s49");
 
     Instant loadStart = Instant.now();
     Files.createDirectories(LOGS);
@@ -255,7 +279,7 @@ class ComposeObservabilityIT {
           .pollInterval(Duration.ofSeconds(1))
           .until(() -> alertStates(FAILOVER_ALERT).contains("kv=firing"));
       System.out.printf(
-          "ComposeObservabilityIT: %s firing %d s after the kill of %s%n",
+          "ComposeLabIT: %s firing %d s after the kill of %s%n",
           FAILOVER_ALERT, Duration.between(kill, Instant.now()).toSeconds(), primary);
       // the killed host's two targets are down, and their alert is pending (firing after 1m)
       await()
@@ -280,6 +304,16 @@ class ComposeObservabilityIT {
     } finally {
       benchmark.destroyForcibly().waitFor();
     }
+    // the other host serves every acknowledged write, and new ones
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> "s0".equals(redis.get("smoke-0")));
+    for (int i = 0; i < 50; i++) {
+      assertThat(redis.get("smoke-" + i)).as("smoke-%d after the failover", i).isEqualTo("s" + i);
+    }
+    assertThat(redis.set("after-failover", "yes")).isTrue();
+    assertThat(redis.get("after-failover")).isEqualTo("yes");
 
     // the last scrape before now may not be in the range yet: query until the panels show data
     Map<String, Map<String, Boolean>> panels = new LinkedHashMap<>();
