@@ -8,7 +8,8 @@
 # --tag TAG      image tag (default: latest); images are colo-ha/<module>:TAG.
 # --prometheus   also builds colo-ha/prometheus:TAG FROM the same base, from Debian's prometheus
 #                package (installed, or fetched with apt-get download): the compose lab's
-#                observability profile without pulling prom/prometheus (COLO_PROMETHEUS_IMAGE).
+#                observability profile without pulling prom/prometheus (COLO_PROMETHEUS_IMAGE);
+#                --only prometheus builds that image alone.
 # Env: JAVA_HOME (a JDK 25 with jlink, for --local-base), BUSYBOX (a static busybox binary).
 set -euo pipefail
 
@@ -35,7 +36,16 @@ while [ $# -gt 0 ]; do
     *) echo "build-images: unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ -n "$only" ] && read -r -a MODULES <<<"$only"
+if [ -n "$only" ]; then
+  read -r -a MODULES <<<"$only"
+  # "prometheus" in --only is the Prometheus image (as --prometheus), not a service module
+  for i in "${!MODULES[@]}"; do
+    if [ "${MODULES[$i]}" = prometheus ]; then
+      prometheus=1
+      unset 'MODULES[i]'
+    fi
+  done
+fi
 
 die() { echo "build-images: $*" >&2; exit 1; }
 
