@@ -196,6 +196,8 @@ build_prometheus() {
     src="$WORK/prometheus-deb"
   fi
   cp "$src/usr/bin/prometheus" "$src/usr/bin/promtool" "$ctx/"
+  # the package's example configuration (Prometheus scraping itself), as the public image has one
+  cp "$src/usr/share/doc/prometheus/examples/prometheus.yml" "$ctx/prometheus.yml"
   cp -a "$src/usr/share/prometheus/web" "$ctx/web"
   local link rel name f
   while IFS= read -r link; do
