@@ -210,6 +210,22 @@ class ComposeLabIT {
     }
     assertThat(queries).isGreaterThan(30);
     assertThat(failures).as("dashboard queries Prometheus refuses").isEmpty();
+    // the $group variable lists the kv group (label_values of a metric the proxy exposes)
+    List<GrafanaDashboard.LabelVariable> variables = dashboard.labelVariables();
+    assertThat(variables).extracting(GrafanaDashboard.LabelVariable::name).contains("group");
+    for (GrafanaDashboard.LabelVariable v : variables) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofSeconds(1))
+          .untilAsserted(
+              () -> {
+                List<String> values = new ArrayList<>();
+                for (JsonNode series : prometheus.query(v.promql()).data().path("result")) {
+                  values.add(series.path("metric").path(v.label()).asString());
+                }
+                assertThat(values).as("values of $%s", v.name()).contains("kv");
+              });
+    }
     // a query with a syntax error is refused (400), so the check above can fail
     assertThat(prometheus.query("sum by (group (colo_groups)").status()).isEqualTo(400);
   }

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -61,6 +63,37 @@ record GrafanaDashboard(JsonNode json, List<Panel> panels) {
               List.copyOf(queries)));
     }
     return new GrafanaDashboard(json, List.copyOf(panels));
+  }
+
+  /** A variable of the dashboard filled by {@code label_values(metric, label)}. */
+  record LabelVariable(String name, String metric, String label) {
+    /** The PromQL that has one series per value the variable offers. */
+    String promql() {
+      return "count by (" + label + ") (" + metric + ")";
+    }
+  }
+
+  private static final Pattern LABEL_VALUES =
+      Pattern.compile(
+          "label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*,\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*\\)");
+
+  /** The variables of type query that Grafana fills with {@code label_values(metric, label)}. */
+  List<LabelVariable> labelVariables() {
+    List<LabelVariable> variables = new ArrayList<>();
+    for (JsonNode v : json.path("templating").path("list")) {
+      if (!"query".equals(v.path("type").asString())) {
+        continue;
+      }
+      JsonNode q = v.path("query");
+      String text = q.isString() ? q.asString() : q.path("query").asString("");
+      Matcher m = LABEL_VALUES.matcher(text);
+      if (!m.matches()) {
+        throw new IllegalStateException(
+            "variable " + v.path("name") + ": not label_values: " + text);
+      }
+      variables.add(new LabelVariable(v.path("name").asString(), m.group(1), m.group(2)));
+    }
+    return variables;
   }
 
   /** The panels that show data (rows left out). */

@@ -138,6 +138,14 @@ class GrafanaProvisioningTest {
             .doesNotContain("$");
       }
     }
+    // every query variable is a label_values(metric, label) the compose lab can answer
+    assertThat(dashboard.labelVariables())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.name()).isEqualTo("group");
+              assertThat(v.promql()).isEqualTo("count by (group) (colo_proxy_held_bytes)");
+            });
     // the panels the compose lab must show data for are panels of this dashboard
     Set<String> titles = new HashSet<>();
     dashboard.graphs().forEach(p -> titles.add(p.title()));
