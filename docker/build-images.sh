@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds the COLO HA service images from the service jars (./mvnw package first).
-#   docker/build-images.sh [--local-base] [--base IMAGE] [--tag TAG] [--only "m1 m2"]
+#   docker/build-images.sh [--local-base] [--base IMAGE] [--tag TAG] [--only "m1 m2"] [--prometheus]
 # --local-base   imports colo-ha/jre-base:25 with `docker import` from a rootfs assembled on this
 #                machine (a jlink'd Java 25 runtime, the glibc it needs, a static busybox), so no
 #                registry is contacted; the service images are then built FROM it.
 # --base IMAGE   base image of the service images (default eclipse-temurin:25-jre, pulled).
 # --tag TAG      image tag (default: latest); images are colo-ha/<module>:TAG.
+# --prometheus   also builds colo-ha/prometheus:TAG FROM the same base, from Debian's prometheus
+#                package (installed, or fetched with apt-get download): the compose lab's
+#                observability profile without pulling prom/prometheus (COLO_PROMETHEUS_IMAGE);
+#                --only prometheus builds that image alone.
 # Env: JAVA_HOME (a JDK 25 with jlink, for --local-base), BUSYBOX (a static busybox binary).
 set -euo pipefail
 
@@ -20,17 +24,28 @@ base=""
 local_base=0
 tag="${COLO_IMAGE_TAG:-latest}"
 only=""
+prometheus=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --local-base) local_base=1; shift ;;
     --base) base="$2"; shift 2 ;;
     --tag) tag="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --prometheus) prometheus=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-images: unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ -n "$only" ] && read -r -a MODULES <<<"$only"
+if [ -n "$only" ]; then
+  read -r -a MODULES <<<"$only"
+  # "prometheus" in --only is the Prometheus image (as --prometheus), not a service module
+  for i in "${!MODULES[@]}"; do
+    if [ "${MODULES[$i]}" = prometheus ]; then
+      prometheus=1
+      unset 'MODULES[i]'
+    fi
+  done
+fi
 
 die() { echo "build-images: $*" >&2; exit 1; }
 
@@ -159,4 +174,49 @@ for m in "${MODULES[@]}"; do
     -t "colo-ha/$m:$tag" "$ctx" >/dev/null
   rm -rf "$ctx"
 done
+
+# ---- Prometheus from Debian's package (the observability profile, offline) --------------------
+# Debian's prometheus is a Go binary that needs only glibc, which the local base has. Its classic
+# web UI loads JavaScript libraries that other Debian packages provide through symlinks: of those,
+# only the files the UI's pages name are copied (moment-timezone alone is 200 MB), when installed.
+build_prometheus() {
+  local ctx="$WORK/ctx-prometheus" src pkg_version
+  mkdir -p "$ctx/data"
+  touch "$ctx/data/.keep"
+  if pkg_version="$(dpkg-query -W -f '${Status} ${Version}' prometheus 2>/dev/null)" \
+      && [[ "$pkg_version" == 'install ok installed '* ]]; then
+    pkg_version="${pkg_version##* }"
+    src=""
+  else
+    (cd "$WORK" && apt-get download prometheus >/dev/null 2>&1) \
+      || die "no prometheus package: apt-get install prometheus (or let apt-get download reach Debian)"
+    dpkg-deb -x "$WORK"/prometheus_*.deb "$WORK/prometheus-deb"
+    pkg_version="$(dpkg-deb -f "$WORK"/prometheus_*.deb Version)"
+    src="$WORK/prometheus-deb"
+  fi
+  cp "$src/usr/bin/prometheus" "$src/usr/bin/promtool" "$ctx/"
+  # the package's example configuration (Prometheus scraping itself), as the public image has one
+  cp "$src/usr/share/doc/prometheus/examples/prometheus.yml" "$ctx/prometheus.yml"
+  cp -a "$src/usr/share/prometheus/web" "$ctx/web"
+  local link rel name f
+  while IFS= read -r link; do
+    rel="${link#"$ctx/web/"}"
+    name="${link##*/}"
+    rm "$link"
+    mkdir -p "$link"
+    # the files of this library that the UI's templates load
+    while IFS= read -r f; do
+      [ -f "/usr/share/prometheus/web/$rel/$f" ] || continue
+      mkdir -p "$link/$(dirname "$f")"
+      cp -L "/usr/share/prometheus/web/$rel/$f" "$link/$f"
+    done < <(grep -rhoE "static/$name/[^\"?]+" "$ctx/web/templates" | sed "s:^static/$name/::" | sort -u)
+  done < <(find "$ctx/web" -type l)
+  chmod 0755 "$ctx/prometheus" "$ctx/promtool"
+  log "colo-ha/prometheus:$tag (Debian prometheus $pkg_version) from $base"
+  docker build -q -f "$ROOT/docker/prometheus/Dockerfile" --build-arg BASE_IMAGE="$base" \
+    --build-arg VERSION="$pkg_version" -t "colo-ha/prometheus:$tag" "$ctx" >/dev/null
+  rm -rf "$ctx"
+}
+[ "$prometheus" = 0 ] || build_prometheus
+
 docker images --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep '^colo-ha/' >&2

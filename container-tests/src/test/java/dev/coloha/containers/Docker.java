@@ -41,6 +41,15 @@ final class Docker {
     }
   }
 
+  /** Fails when an image the test runs is missing, naming what builds it. */
+  static void requireImage(String ref, String builtBy) {
+    try {
+      DockerClientFactory.instance().client().inspectImageCmd(ref).exec();
+    } catch (RuntimeException e) {
+      throw new AssertionError("image " + ref + " is missing: " + builtBy);
+    }
+  }
+
   static void require(boolean dockerAvailable, String ciEnv) {
     if (dockerAvailable) {
       return;

@@ -15,8 +15,9 @@ import java.util.function.Supplier;
 
 /**
  * Prometheus figures of the coordinator: checkpoints by reason, failovers, group states. A group's
- * counters are registered at zero for every reason, problem and kind when its worker starts, so
- * that an alert on {@code rate()} or {@code increase()} sees the first event too.
+ * counters are registered at zero for every reason, problem and kind when its worker starts, and
+ * its failover timer empty, so that an alert on {@code rate()} or {@code increase()} and a quantile
+ * of the failover duration see the first event too.
  */
 public final class CoordinatorMetrics {
   /** Why a checkpoint is taken: the policy's interval, the API, a policy change, the proxy. */
@@ -70,6 +71,7 @@ public final class CoordinatorMetrics {
     CHECKPOINT_PROBLEMS.forEach(problem -> checkpointFailures(group, problem));
     MISMATCH_KINDS.forEach(kind -> mismatches(group, kind));
     failovers(group);
+    failoverDuration(group);
   }
 
   /** A group was deleted: its per-group meters go away. */
@@ -130,14 +132,17 @@ public final class CoordinatorMetrics {
     checkpointFailures(group, why).increment();
   }
 
-  void failover(String group, long nanos) {
-    failovers(group).increment();
-    Timer.builder("colo.failover.duration")
+  private Timer failoverDuration(String group) {
+    return Timer.builder("colo.failover.duration")
         .description("primary declared lost until the proxy switched to the new primary")
         .tags("group", group)
         .publishPercentileHistogram()
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+        .register(registry);
+  }
+
+  void failover(String group, long nanos) {
+    failovers(group).increment();
+    failoverDuration(group).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void mismatch(String group, String kind) {

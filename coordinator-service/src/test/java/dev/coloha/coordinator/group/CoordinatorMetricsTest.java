@@ -48,6 +48,18 @@ class CoordinatorMetricsTest {
   }
 
   @Test
+  void theFailoverTimerIsThereBeforeTheFirstFailoverSoItsQuantilesSeeIt() {
+    metrics.groupStarted("kv", () -> GroupState.PROTECTED);
+    assertThat(registry.get("colo.failover.duration").tags("group", "kv").timer().count()).isZero();
+
+    metrics.failover("kv", 120_000_000L);
+
+    assertThat(registry.get("colo.failover.duration").tags("group", "kv").timers())
+        .singleElement()
+        .satisfies(t -> assertThat(t.count()).isEqualTo(1));
+  }
+
+  @Test
   void theFirstFailureIncrementsTheCounterRegisteredAtZero() {
     metrics.groupStarted("kv", () -> GroupState.PROTECTED);
 
