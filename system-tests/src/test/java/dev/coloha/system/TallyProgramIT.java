@@ -41,6 +41,7 @@ class TallyProgramIT {
   void aStockHttpServerIsProtectedAndLosesNoAcknowledgedRequestWhenItsPrimaryIsKilled()
       throws Exception {
     Lab lab = Lab.shared();
+    long t0 = System.nanoTime();
     JsonNode uploaded =
         Lab.JSON.readTree(
             lab.putWasm(
@@ -160,7 +161,10 @@ class TallyProgramIT {
             + " acknowledged PUTs and "
             + hits.size()
             + " POSTs, all kept, after kill -9 of "
-            + killed);
+            + killed
+            + "; the test took "
+            + (System.nanoTime() - t0) / 1_000_000
+            + " ms (the shared lab's start not counted)");
     lab.start(killed);
   }
 
