@@ -169,8 +169,14 @@ build_wasi_guest kv/kv-wasi.wasm $((256 * MiB)) $((256 * KiB)) \
     kv/dict.c kv/glob.c kv/kv.c kv/proto.c kv/replay.c kv/reply.c kv/util.c "${COMMON[@]}"
 build_wasi_guest http/http-wasi.wasm $((64 * MiB)) $((256 * KiB)) \
     http/http.c http/httpdate.c http/request.c "${COMMON[@]}"
+# tally: an HTTP server of our own written only against POSIX/WASI headers (no colo_wasi.h, no
+# platform layer), built as the stock toolchain writes it; the coordinator instruments it on upload.
+# (No program of Debian's runs unchanged under the WASI network contract: docs/guest-abi.md.)
+mkdir -p "$out_root/tally"
+PATH="$linker_only" "$clang_path" "${WASI_CFLAGS[@]}" tally/tally.c -Wl,--strip-debug \
+    -Wl,-z,stack-size=$((64 * KiB)) -Wl,--max-memory=$((64 * MiB)) -o "$out_root/tally/tally.wasm"
 WASI_OUTPUTS=(counter/counter-plain.wasm counter/counter.wasm testing/wasi-heap.wasm
-    testing/wasi-files.wasm kv/kv-wasi.wasm http/http-wasi.wasm)
+    testing/wasi-files.wasm kv/kv-wasi.wasm http/http-wasi.wasm tally/tally.wasm)
 
 if command -v wasm-objdump >/dev/null; then
     for out in "${WASI_OUTPUTS[@]}"; do
@@ -191,7 +197,7 @@ if command -v wasm-objdump >/dev/null; then
         echo "build.sh: counter/counter.wasm is not instrumented with Asyncify" >&2
         exit 1
     fi
-    for out in kv/kv-wasi.wasm http/http-wasi.wasm; do
+    for out in kv/kv-wasi.wasm http/http-wasi.wasm tally/tally.wasm; do
         if grep -qF -e '-> "asyncify_start_unwind"' <<<"$(wasm-objdump -x "$out_root/$out")"; then
             echo "build.sh: $out should be the plain module, not instrumented" >&2
             exit 1

@@ -253,9 +253,21 @@ final class WasiGuest implements GuestDriver {
         .encode(devices.clock().monotonicNanos());
   }
 
+  /**
+   * Before anything is applied: a state of version 1 is checked without its unwound stack, which is
+   * in the checkpoint's memory.
+   */
   @Override
   public void checkState(byte[] state) {
-    WasiState s = decode(state);
+    WasiState s =
+        decode(
+            state,
+            at -> {
+              if (at < 0) {
+                throw new CorruptStreamException("version 1 Asyncify data at " + at);
+              }
+              return new byte[0];
+            });
     try {
       host.files().check(s.fileSystem());
     } catch (CorruptStreamException e) {
@@ -264,19 +276,47 @@ final class WasiGuest implements GuestDriver {
     }
   }
 
-  private WasiState decode(byte[] state) {
+  private WasiState decode(byte[] state, WasiState.Version1Stack version1) {
     try {
       return WasiState.decode(
-          state, descriptors.max(), stack.maxDataBytes(), devices.clock().monotonicNanos());
+          state,
+          descriptors.max(),
+          stack.maxDataBytes(),
+          devices.clock().monotonicNanos(),
+          version1);
     } catch (CorruptStreamException e) {
       throw new CheckpointMismatchException(
           "checkpoint's WASI guest state cannot be applied: " + e.getMessage());
     }
   }
 
+  /**
+   * The unwound stack of a version 1 state (a checkpoint of a host that kept Asyncify's data in the
+   * guest's memory): Asyncify's data at {@code at} in the memory just applied, its header's first
+   * word the end of the stack. The bytes stay where they are, now the guest's.
+   */
+  private byte[] version1Stack(int at) {
+    long size = (long) memory.pages() * TrackedMemory.PAGE_SIZE;
+    if (at < 0 || at + (long) AsyncifyStack.HEADER_BYTES > size) {
+      throw new CorruptStreamException(
+          "version 1 Asyncify data at " + at + ", outside memory of " + size + " bytes");
+    }
+    long used = (long) memory.readInt(at) - at - AsyncifyStack.HEADER_BYTES;
+    if (used < 0 || used > stack.maxDataBytes() || at + AsyncifyStack.HEADER_BYTES + used > size) {
+      throw new CorruptStreamException(
+          "version 1 Asyncify data at " + at + " says its stack ends at " + memory.readInt(at));
+    }
+    return memory.readBytes(at + AsyncifyStack.HEADER_BYTES, (int) used);
+  }
+
+  /**
+   * After memory and globals were applied (so that a version 1 state's stack can be read out of
+   * memory; a version 1 state whose Asyncify data is not there fails only now, the memory already
+   * applied, like any corrupt checkpoint).
+   */
   @Override
   public void applyState(byte[] state) {
-    WasiState s = decode(state);
+    WasiState s = decode(state, this::version1Stack);
     run = s.run();
     exitCode = s.exitCode();
     stack.replaceWith(s.unwoundStack());

@@ -30,7 +30,8 @@ public record WasiState(
     byte[] fileSystem) {
   /**
    * 3: directories and files of {@code /data} in the descriptor table, and the file system's state
-   * (2, still applied, had neither; 1 had the address of a buffer in linear memory).
+   * (2, still applied, had neither; 1, still applied given a {@link Version1Stack}, had the address
+   * of a buffer in linear memory instead of the unwound stack).
    */
   private static final int VERSION = 3;
 
@@ -38,6 +39,24 @@ public record WasiState(
 
   /** The largest file system state a checkpoint may carry. */
   public static final int MAX_FILE_SYSTEM_BYTES = 256 << 20;
+
+  /**
+   * 1: the unwound stack stayed in linear memory, in Asyncify's data at an address the state
+   * carried (the host's own page at the end of memory), instead of travelling here.
+   */
+  private static final int VERSION_1 = 1;
+
+  /**
+   * Reads the unwound stack of a version 1 state out of linear memory (once the checkpoint's memory
+   * is in place), given the address of Asyncify's data there, its 8-byte header first.
+   */
+  @FunctionalInterface
+  public interface Version1Stack {
+    /**
+     * @throws CorruptStreamException if there is no such data in memory
+     */
+    byte[] at(int asyncifyData);
+  }
 
   /** Where a WASI guest is in its life. */
   public enum Run {
@@ -84,16 +103,31 @@ public record WasiState(
   }
 
   /**
+   * A state of this version only.
+   *
    * @throws CorruptStreamException if the bytes are not a WASI state this host understands
    */
   public static WasiState decode(
       byte[] bytes, int maxDescriptors, int maxStackBytes, long nowNanos) {
+    return decode(bytes, maxDescriptors, maxStackBytes, nowNanos, null);
+  }
+
+  /**
+   * A state of this version, or of version 1 when {@code version1} is given: a blocked guest's
+   * unwound stack is then what {@code version1} reads at the address the state carries.
+   *
+   * @throws CorruptStreamException if the bytes are not a WASI state this host understands
+   */
+  public static WasiState decode(
+      byte[] bytes, int maxDescriptors, int maxStackBytes, long nowNanos, Version1Stack version1) {
     if (bytes.length == 0) {
       throw new CorruptStreamException("checkpoint carries no WASI guest state");
     }
     Payload p = new Payload(bytes);
     int version = p.u8();
-    if (version != VERSION && version != VERSION_WITHOUT_FILES) {
+    if (version != VERSION
+        && version != VERSION_WITHOUT_FILES
+        && (version != VERSION_1 || version1 == null)) {
       throw new CorruptStreamException("WASI guest state version " + version);
     }
     int runCode = p.u8();
@@ -102,7 +136,17 @@ public record WasiState(
     }
     Run run = Run.values()[runCode];
     int exitCode = p.i32();
-    byte[] stack = p.bytes(p.count("unwound stack bytes", maxStackBytes));
+    byte[] stack;
+    if (version == VERSION_1) {
+      int asyncifyData = p.i32();
+      stack = run == Run.BLOCKED ? version1.at(asyncifyData) : new byte[0];
+      if (stack.length > maxStackBytes) {
+        throw new CorruptStreamException(
+            "unwound stack of " + stack.length + " bytes, at most " + maxStackBytes);
+      }
+    } else {
+      stack = p.bytes(p.count("unwound stack bytes", maxStackBytes));
+    }
     int n = p.count("descriptors", maxDescriptors);
     DescriptorTable table = new DescriptorTable(maxDescriptors);
     for (int i = 0; i < n; i++) {

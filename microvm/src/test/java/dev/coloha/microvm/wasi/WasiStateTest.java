@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coloha.wire.CorruptStreamException;
+import dev.coloha.wire.frame.PayloadBuilder;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -132,5 +133,68 @@ class WasiStateTest {
     WasiState old = WasiState.decode(v2, 16, 100, 0);
     assertThat(old.fileSystem()).isEmpty();
     assertThat(old.descriptors().all()).isEqualTo(DescriptorTable.initial(16, 3).all());
+  }
+
+  @Test
+  void aVersion1StateIsReadWithItsStackFromWhereItsAsyncifyDataWas() {
+    DescriptorTable t = DescriptorTable.initial(16, 3);
+    t.open(new Descriptor.Socket(7, 0));
+    BlockedCall blocked =
+        new BlockedCall(List.of(new BlockedCall.Interest(4, false)), BlockedCall.NO_DEADLINE);
+    byte[] v2 =
+        new WasiState(WasiState.Run.BLOCKED, 0, new byte[0], t, blocked, new byte[0]).encode(0);
+    // version 1: run, exit status, then the address of Asyncify's data in linear memory where
+    // version 3 has the stack (length and bytes); the rest is the same, without version 3's file
+    // system part (here an empty one: its length, 4 bytes)
+    int v2Head = 1 + 1 + 4 + 4;
+    byte[] v1 =
+        new PayloadBuilder()
+            .u8(1)
+            .u8(WasiState.Run.BLOCKED.ordinal())
+            .i32(0)
+            .i32(0x30000)
+            .bytes(Arrays.copyOfRange(v2, v2Head, v2.length - 4))
+            .toByteArray();
+    List<Integer> asked = new java.util.ArrayList<>();
+    WasiState s =
+        WasiState.decode(
+            v1,
+            16,
+            100,
+            0,
+            at -> {
+              asked.add(at);
+              return new byte[] {9, 8, 7};
+            });
+    assertThat(asked).as("the stack is read where the state says").containsExactly(0x30000);
+    assertThat(s.run()).isEqualTo(WasiState.Run.BLOCKED);
+    assertThat(s.unwoundStack()).containsExactly(9, 8, 7);
+    assertThat(s.descriptors().all()).isEqualTo(t.all());
+    assertThat(s.blocked().interests()).containsExactly(new BlockedCall.Interest(4, false));
+    assertThat(s.blocked().hasDeadline()).isFalse();
+    assertThat(WasiState.decode(s.encode(0), 16, 100, 0).unwoundStack())
+        .as("captured again, it is a state of this version")
+        .containsExactly(9, 8, 7);
+
+    assertThatThrownBy(() -> WasiState.decode(v1, 16, 100, 0))
+        .as("without a way to read its stack a version 1 state is refused")
+        .isInstanceOf(CorruptStreamException.class)
+        .hasMessageContaining("version 1");
+    assertThatThrownBy(() -> WasiState.decode(v1, 16, 2, 0, at -> new byte[3]))
+        .isInstanceOf(CorruptStreamException.class)
+        .hasMessageContaining("unwound stack");
+    byte[] exited = v1.clone();
+    exited[1] = (byte) WasiState.Run.EXITED.ordinal();
+    assertThat(
+            WasiState.decode(
+                    exited,
+                    16,
+                    100,
+                    0,
+                    at -> {
+                      throw new AssertionError("no stack to read for a guest that is not blocked");
+                    })
+                .unwoundStack())
+        .isEmpty();
   }
 }
