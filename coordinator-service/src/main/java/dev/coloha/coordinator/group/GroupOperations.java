@@ -609,6 +609,117 @@ final class GroupOperations {
     return g;
   }
 
+  // ---- both replicas lost: restart from the surviving volume -----------------------------------
+
+  /**
+   * Both replicas are lost: their VMs are gone (a primary whose agent answers without it, or whose
+   * host is lost, with no secondary to fail over to; a failover whose secondary is gone too). With
+   * a disk, the group restarts from the last primary's volume: one transition, persisted once in a
+   * new epoch ({@code RESTARTING}; a failover that could not promote has persisted its epoch
+   * already, and nobody acted on it, so it is used), the disk epoch with it, the old secondary an
+   * orphan. The last primary's volume is the one to keep: it holds every write the primary made,
+   * hence every write a client's released reply depended on (output is released after the writes
+   * before it reached the primary's disk); the secondary's holds only the last committed
+   * checkpoint. Without a disk nothing survives both VMs: FAILED.
+   */
+  Group bothLost(Group g, String reason) {
+    Replica p = g.primary();
+    if (p == null || p.volume() == null) {
+      return save(
+          g.with(GroupState.FAILED, reason + " (no synced secondary, no volume to restart from)"),
+          "failed",
+          reason);
+    }
+    long epoch =
+        g.state() == GroupState.FAILING_OVER || g.state() == GroupState.RESTARTING
+            ? g.epoch()
+            : g.epoch() + 1;
+    List<Replica> orphans = new ArrayList<>(g.orphans());
+    if (g.secondary() != null && !orphans.contains(g.secondary())) {
+      orphans.add(g.secondary());
+    }
+    attempted.remove(g.id());
+    reusableEpoch.remove(g.id());
+    log.warn(
+        "group {}: both replicas lost ({}); restarting from the volume on {} in epoch {}",
+        g.id(),
+        reason,
+        p.host(),
+        epoch);
+    return save(
+        g.withEpoch(epoch)
+            .withDiskEpoch(epoch)
+            .withReplicas(p, null)
+            .withOrphans(orphans)
+            .with(
+                GroupState.RESTARTING,
+                "both replicas lost (" + reason + "): restarting from the volume on " + p.host()),
+        "both-lost",
+        "epoch " + epoch + ": restarting from the last primary's volume on " + p.host());
+  }
+
+  /**
+   * Starts a {@code RESTARTING} group's new primary VM from its volume: once the host's agent and
+   * mirror answer, and the volume is there (else FAILED: nothing survives), a VM is created on the
+   * volume in the group's epoch (it boots from its disk: the guest replays what it keeps there; its
+   * memory state died with both replicas) and the proxy gets the group anew in that epoch (its
+   * client connections ended: the VM that had them is gone). Returns the group DEGRADED (or
+   * UNSERVED if the proxy does not answer), re-protection follows; unchanged while the host does
+   * not answer yet. Every step is idempotent.
+   */
+  Group restartFromVolume(Group g) {
+    Replica p = g.primary();
+    if (!agents.ready(p.agentUrl(), props.probeTimeout())
+        || !mirrors.ready(p.mirrorUrl(), props.probeTimeout())) {
+      return g;
+    }
+    try {
+      mirrors.volumeState(p.mirrorUrl(), p.volume());
+    } catch (dev.coloha.coordinator.remote.RemoteException e) {
+      if (e.status() != 404) {
+        throw e;
+      }
+      String why = "no volume of the group survives on " + p.host() + "'s mirror";
+      return save(g.with(GroupState.FAILED, why), "failed", why);
+    }
+    agents.createVm(
+        p.agentUrl(),
+        p.vm(),
+        g.spec().guest(),
+        g.spec().memoryBytes(),
+        g.spec().diskBytes(),
+        disk(g, p),
+        true,
+        g.spec().args(),
+        g.spec().env());
+    agents.start(p.agentUrl(), p.vm());
+    boolean served =
+        tellProxy(
+            g,
+            () -> {
+              proxies.delete(g.proxyUrl(), g.id());
+              proxies.configure(
+                  g.proxyUrl(),
+                  g.id(),
+                  g.epoch(),
+                  g.spec().bindAddress(),
+                  g.spec().port(),
+                  endpoint(p),
+                  null,
+                  g.policy().compareTimeout(),
+                  null);
+            });
+    String detail =
+        "restarted from its volume on "
+            + p.host()
+            + " in epoch "
+            + g.epoch()
+            + " (both replicas were lost: the disk survives, the memory state does not)";
+    log.info("group {}: {}", g.id(), detail);
+    return save(
+        g.with(served ? GroupState.DEGRADED : GroupState.UNSERVED, detail), "restarted", detail);
+  }
+
   // ---- re-protection ---------------------------------------------------------------------------
 
   /**

@@ -87,6 +87,11 @@ final class GroupWorker {
   private final Backoff reprotectBackoff;
   private final Backoff restoreBackoff;
   private Instant nextRestore = Instant.EPOCH;
+  private final Backoff restartBackoff;
+  private Instant nextRestart = Instant.EPOCH;
+
+  /** Since when a RESTARTING group waits for its volume's host (null: not waiting). */
+  private Instant restartingSince;
 
   /** Since when the proxy is known to serve the group (it was configured, or restored). */
   private Instant servedSince = Instant.EPOCH;
@@ -135,6 +140,13 @@ final class GroupWorker {
             "proxy-restore-" + group.id(),
             retry.restoreDelay(),
             retry.restoreMaxDelay(),
+            retry.multiplier(),
+            retry.jitter());
+    this.restartBackoff =
+        new Backoff(
+            "restart-" + group.id(),
+            base,
+            retry.reprotectMaxDelay(base),
             retry.multiplier(),
             retry.jitter());
     this.lonePrimary =
@@ -201,6 +213,7 @@ final class GroupWorker {
             case REPROTECTING -> ops.reprotect(group.withReplicas(group.primary(), null));
             case PROTECTED -> reconcileProtected(group);
             case UNSERVED -> group; // restored by the periodic part as soon as the proxy answers
+            case RESTARTING -> group; // restarted by the periodic part once its host answers
             default -> group;
           };
     } catch (RuntimeException e) {
@@ -385,6 +398,13 @@ final class GroupWorker {
       }
     } else if (g.state() == GroupState.UNSERVED && !now.isBefore(nextRestore)) {
       restoreProxy();
+    } else if (g.state() == GroupState.RESTARTING && !now.isBefore(nextRestart)) {
+      restartFromVolume(now);
+    } else if (g.state() == GroupState.FAILING_OVER && !now.isBefore(nextReprotect)) {
+      // a failover whose promotion failed (the secondary's agent busy, or gone too: then both are
+      // lost) is tried again in its persisted epoch, with backoff
+      nextReprotect = now.plus(reprotectBackoff.next());
+      failover(g.reason() == null ? "failover resumed" : g.reason());
     } else if ((g.state() == GroupState.DEGRADED && g.primary() != null)
         && !now.isBefore(nextReprotect)) {
       group = ops.reprotect(g);
@@ -399,6 +419,43 @@ final class GroupWorker {
               : now.plus(reprotectBackoff.reset());
     }
     group = ops.cleanOrphans(group);
+  }
+
+  /**
+   * Both replicas died, the last primary's volume is kept: start the new primary from it as soon as
+   * its host's agent and mirror answer (with backoff); FAILED if that takes longer than
+   * lone-primary-patience.
+   */
+  private void restartFromVolume(Instant now) {
+    if (restartingSince == null) {
+      restartingSince = now;
+    }
+    try {
+      group = ops.restartFromVolume(group);
+    } catch (RuntimeException e) {
+      group = ops.stored(group);
+      log.warn("group {}: restart from its volume failed: {}", group.id(), e.getMessage());
+    }
+    if (group.state() != GroupState.RESTARTING) {
+      restartingSince = null;
+      restartBackoff.reset();
+      servedSince = clock.instant();
+      nextReprotect = clock.instant().plus(props.reprotectDelay());
+      return;
+    }
+    Duration waited = Duration.between(restartingSince, now);
+    if (waited.compareTo(lonePrimary.patience()) > 0) {
+      String reason =
+          "could not restart from its volume on "
+              + group.primary().host()
+              + " within lone-primary-patience ("
+              + lonePrimary.patience().toSeconds()
+              + " s): its agent or mirror does not answer";
+      restartingSince = null;
+      group = ops.save(group.with(GroupState.FAILED, reason), "failed", reason);
+      return;
+    }
+    nextRestart = now.plus(restartBackoff.next());
   }
 
   /** The proxy does not serve the group: UNSERVED (persisted once), restored when it answers. */
@@ -629,6 +686,9 @@ final class GroupWorker {
 
   private void watchHosts() {
     Group g = group;
+    if (g.state() == GroupState.RESTARTING) {
+      return; // no VM to watch: the restart checks the host itself
+    }
     Duration limit = g.policy().suspectAfter();
     if (g.primary() != null
         && (hosts.lost(g.primary().host())
@@ -636,6 +696,11 @@ final class GroupWorker {
       suspect(
           "primary", "no heartbeat for " + hosts.silence(g.primary().host()).toMillis() + " ms");
     } else if (lonePrimary.silent()) {
+      if (vmGone(g.primary())) {
+        lonePrimary.answered();
+        replicaGone(true, primaryWithoutVm(g.primary()));
+        return;
+      }
       lonePrimaryAnswers("its heartbeats are back");
     }
     g = group;
@@ -685,7 +750,7 @@ final class GroupWorker {
   private void suspect(String which, String reason) {
     Group g = group;
     Replica r = which.startsWith("s") ? g.secondary() : g.primary();
-    if (r == null) {
+    if (r == null || g.state() == GroupState.RESTARTING) {
       return;
     }
     boolean lost = hosts.lost(r.host());
@@ -699,6 +764,18 @@ final class GroupWorker {
       return; // a lone primary that failed a probe a moment ago: the next probe waits
     }
     if (!lost && agents.alive(r.agentUrl(), props.probeTimeout())) {
+      if (vmGone(r)) {
+        // a restarted agent answers, but its VM died with its predecessor: the replica is lost
+        if (lonePrimaryOf) {
+          lonePrimary.answered();
+        }
+        replicaGone(
+            r == g.primary(),
+            r == g.primary()
+                ? primaryWithoutVm(r)
+                : "secondary on " + r.host() + " lost: its agent answers without VM " + r.vm());
+        return;
+      }
       probedOk.put(r.host(), now.plus(g.policy().suspectAfter()));
       if (lonePrimaryOf && lonePrimary.silent()) {
         lonePrimaryAnswers("it answers a probe");
@@ -710,6 +787,19 @@ final class GroupWorker {
       return;
     }
     hostGone(r.host(), (lost ? "host declared lost" : reason + "; probe failed"));
+  }
+
+  /** Whether the replica's agent answers that it no longer has the replica's VM. */
+  private boolean vmGone(Replica r) {
+    return !agents.hasVm(r.agentUrl(), r.vm(), props.probeTimeout());
+  }
+
+  private static String primaryWithoutVm(Replica r) {
+    return "primary on "
+        + r.host()
+        + " lost: its agent answers, but no longer has VM "
+        + r.vm()
+        + " (it was restarted)";
   }
 
   /**
@@ -738,14 +828,18 @@ final class GroupWorker {
       case GIVE_UP -> {
         String since = String.valueOf(lonePrimary.silentSince());
         lonePrimary.answered();
-        hostGone(
-            r.host(),
-            reason
+        // its host does not answer, and its volume is on that host: nothing to restart from
+        String why =
+            "primary on "
+                + r.host()
+                + " lost: "
+                + reason
                 + "; silent since "
                 + since
                 + ", longer than lone-primary-patience ("
                 + lonePrimary.patience().toSeconds()
-                + " s)");
+                + " s)";
+        group = ops.save(g.with(GroupState.FAILED, why + " (no synced secondary)"), "failed", why);
       }
     }
   }
@@ -798,21 +892,59 @@ final class GroupWorker {
 
   private void replicaGone(boolean primary, String reason) {
     Group g = group;
+    if (g.state() == GroupState.RESTARTING) {
+      return; // both are gone already: the restart from the volume is under way
+    }
     if (primary) {
       if (g.state() == GroupState.PROTECTED
           || g.state() == GroupState.FAILING_OVER
           || (g.state() == GroupState.UNSERVED && g.secondary() != null)) {
-        group = ops.failover(g, reason);
-        nextReprotect = clock.instant().plus(props.reprotectDelay());
+        failover(reason);
       } else if (g.state() != GroupState.FAILED) {
-        group =
-            ops.save(
-                g.with(GroupState.FAILED, reason + " (no synced secondary)"), "failed", reason);
+        bothLost(reason);
       }
+    } else if (g.state() == GroupState.FAILING_OVER) {
+      // the secondary being promoted is gone too
+      bothLost(reason + "; the primary was lost already: " + g.reason());
     } else {
       group = ops.secondaryLost(g, reason);
       nextReprotect = clock.instant().plus(props.reprotectDelay());
     }
+  }
+
+  /**
+   * Fails over to the secondary; if the promotion fails because the secondary is gone too (its
+   * agent does not answer, or answers without the VM), both replicas are lost.
+   */
+  private void failover(String reason) {
+    try {
+      group = ops.failover(group, reason);
+      nextReprotect = clock.instant().plus(props.reprotectDelay());
+    } catch (RuntimeException e) {
+      Group stored = ops.stored(group);
+      Replica s = stored.secondary();
+      if (stored.state() != GroupState.FAILING_OVER
+          || s == null
+          || (agents.alive(s.agentUrl(), props.probeTimeout()) && !vmGone(s))) {
+        throw e; // the secondary is there: the failover is tried again
+      }
+      group = stored;
+      bothLost(
+          reason
+              + "; the secondary on "
+              + s.host()
+              + " could not be promoted, it is gone too ("
+              + e.getMessage()
+              + ")");
+    }
+  }
+
+  /** Neither replica's VM is left: restart from the last primary's volume, or FAILED. */
+  private void bothLost(String reason) {
+    group = ops.bothLost(group, reason);
+    restartingSince = null;
+    restartBackoff.reset();
+    nextRestart = clock.instant();
   }
 
   private static void sleepQuietly(Duration d) {

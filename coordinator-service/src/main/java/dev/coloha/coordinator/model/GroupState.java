@@ -15,6 +15,12 @@ public enum GroupState {
   FAILING_OVER,
   /** Running on one replica only (secondary lost, or after a failover); re-protection follows. */
   DEGRADED,
+  /**
+   * Both replicas were lost (their VMs are gone) but the last primary's volume survives on its
+   * mirror: the new epoch is persisted, and a new primary VM is being started from that volume (a
+   * coordinator restart resumes here); then DEGRADED, and re-protection follows.
+   */
+  RESTARTING,
   /** A new secondary is being synced. */
   REPROTECTING,
   /**

@@ -284,6 +284,23 @@ public final class AgentClient {
     return true;
   }
 
+  /**
+   * Whether the agent still has VM {@code vm} ({@code GET /v1/vms/{vm}}, bypassing the circuit
+   * breaker): false only when the agent answers that it has no such VM (404). An agent that answers
+   * its probe may be a restarted one, which no longer runs the VMs its predecessor ran; any other
+   * failure says nothing about the VM.
+   */
+  public boolean hasVm(String url, String vm, Duration probeTimeout) {
+    try {
+      remote.direct(target(url), "GET", url + "/v1/vms/" + vm, null, Map.class, probeTimeout);
+      return true;
+    } catch (RemoteException e) {
+      return e.status() != 404;
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
   /** A health probe that bypasses the circuit breaker. */
   public boolean alive(String url, Duration probeTimeout) {
     try {

@@ -65,6 +65,15 @@ final class FakeService implements AutoCloseable {
 
   volatile String replicationState = "PROTECTED";
 
+  /**
+   * Agent: whether it has the group's VM ({@code GET /v1/vms/{id}} answers 404 otherwise, as a
+   * restarted agent does for the VMs of its predecessor); a {@code POST /v1/vms} creates it.
+   */
+  volatile boolean hasVm = true;
+
+  /** Agent: the bodies of the {@code POST /v1/vms} calls it answered. */
+  final List<Map<String, Object>> createBodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   FakeService(String name, Kind kind, Consumer<String> journal) throws IOException {
     this.name = name;
     this.kind = kind;
@@ -188,6 +197,8 @@ final class FakeService implements AutoCloseable {
       epoch = n.longValue();
     }
     if (line.equals("POST /v1/vms")) {
+      hasVm = true;
+      createBodies.add(body);
       reply(x, 201, Map.of("id", String.valueOf(body.get("id"))), null);
     } else if (line.endsWith("/checkpoint")) {
       // without a number the agent takes its next one, above every one it attempted
@@ -212,6 +223,11 @@ final class FakeService implements AutoCloseable {
         || line.endsWith("/secondary")
         || line.endsWith("/promote")) {
       reply(x, 200, replication(vm), null);
+    } else if (line.startsWith("GET /v1/vms/") && !hasVm) {
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("type", "https://colo-ha.dev/problems/vm-not-found");
+      p.put("status", 404);
+      reply(x, 404, p, "application/problem+json");
     } else if (line.startsWith("GET /v1/vms/")) {
       reply(x, 200, Map.of("highestConnection", 3, "openConnections", List.of(2, 3)), null);
     } else if (line.startsWith("DELETE")) {

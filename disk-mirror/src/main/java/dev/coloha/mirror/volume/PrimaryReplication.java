@@ -334,6 +334,22 @@ final class PrimaryReplication implements Forwarder.Listener {
     volume.observer().degraded(volume.id());
   }
 
+  /**
+   * A new VM took this volume over in {@code epoch} (a group restarted from its surviving volume):
+   * the barriers are the new VM's, numbered from its first checkpoint (the old VM's numbers died
+   * with it; a mirror restart forgets them anyway), and a secondary this volume replicated to
+   * follows the old VM's checkpoints, so it needs a resync. A fenced volume stays fenced.
+   */
+  void takenOver(long epoch) {
+    if (state == ReplicationState.FENCED) {
+      return;
+    }
+    if (state == ReplicationState.REPLICATING || state == ReplicationState.RESYNCING) {
+      degrade("a new VM took the volume over in epoch " + epoch + "; the secondary needs a resync");
+    }
+    lastBarrier = -1;
+  }
+
   /** Another volume took over in a newer epoch: refuse all I/O from now on. */
   void fence(String why, long newerEpoch) {
     ReplicationQueue q = queue;

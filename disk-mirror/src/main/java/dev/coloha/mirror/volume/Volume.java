@@ -249,12 +249,22 @@ public final class Volume implements AutoCloseable {
 
   // ---- the VM's I/O stream --------------------------------------------------------------------
 
-  /** Attaches an I/O stream in {@code epoch}: what the VM's disk is. */
+  /**
+   * Attaches an I/O stream in {@code epoch}: what the VM's disk is. A primary volume attached in a
+   * newer epoch is taken over by a new VM (the coordinator restarted the group from this volume
+   * after both replicas died, docs/coordinator.md): its barriers are numbered anew by that VM, and
+   * a secondary it replicated to needs a resync.
+   */
   public BlockFrame.Hello attach(long epoch) throws IOException {
     lock.lock();
     try {
       checkOpen();
+      long before = meta.get().epoch();
       checkEpoch(epoch);
+      PrimaryReplication p = primary;
+      if (epoch > before && p != null) {
+        p.takenOver(epoch);
+      }
       return new BlockFrame.Hello(
           meta.get().epoch(), base.size(), meta.get().role(), settings.maxRequest());
     } finally {

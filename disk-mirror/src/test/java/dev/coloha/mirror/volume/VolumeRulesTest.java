@@ -102,6 +102,39 @@ class VolumeRulesTest {
   }
 
   /**
+   * A group restarted from its surviving volume (docs/coordinator.md, both replicas lost): the new
+   * VM attaches in a newer epoch and numbers its checkpoints, hence its barriers, from 1; the
+   * volume takes them, keeps its data, and its old secondary (which followed the dead VM's
+   * checkpoints) needs a resync. In the volume's own epoch the barrier order stays strict.
+   */
+  @Test
+  void aPrimaryTakenOverByANewVmInANewerEpochNumbersBarriersAnewAndDropsItsSecondary()
+      throws Exception {
+    try (VolumePair pair = VolumePair.of(dir, 1 * MB)) {
+      Volume p = pair.primary();
+      pair.resync();
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.status().state().equals("REPLICATING"));
+      p.write(1, 0, new byte[512]);
+      p.barrier(1, 40);
+      String before = p.digest().base();
+      p.attach(1); // the same VM's stream again: nothing changes
+      assertThatThrownBy(() -> p.barrier(1, 1)).isInstanceOf(BarrierOrderException.class);
+      assertThat(p.status().state()).isEqualTo("REPLICATING");
+
+      p.attach(2);
+
+      assertThat(p.epoch()).isEqualTo(2);
+      assertThat(p.status().state()).isEqualTo("DEGRADED");
+      assertThat(p.status().replication().reason()).contains("new VM took the volume over");
+      assertThat(p.digest().base()).as("the data stays").isEqualTo(before);
+      p.barrier(2, 1);
+      assertThatThrownBy(() -> p.barrier(2, 1)).isInstanceOf(BarrierOrderException.class);
+      assertThatThrownBy(() -> p.write(1, 0, new byte[512]))
+          .isInstanceOf(StaleEpochException.class);
+    }
+  }
+
+  /**
    * Commands validate, then change: an operation refused for the volume's role or state in a newer
    * epoch leaves the volume in its epoch (adopting it would fence the stream of the current one).
    */

@@ -38,6 +38,9 @@ final class Mirror implements AutoCloseable {
                 "--spring.application.name=" + name,
                 "--spring.main.banner-mode=off",
                 "--spring.jmx.enabled=false",
+                // the agent's application.yml is on this classpath too: its readiness group names
+                // the agent's own guests contributor, which a mirror does not have
+                "--management.endpoint.health.group.readiness.include=readinessState,dataDirectory",
                 "--colo.mirror.data-dir=" + data,
                 // the agent's application.yml is first on this class path: its readiness group
                 // names the agent's own contributors (guests), which a mirror does not have
