@@ -10,7 +10,7 @@ import java.time.Instant;
  *
  * @param id group id
  * @param guest guest name
- * @param state SYNCING, PROTECTED, DEGRADED, REPROTECTING, FAILING_OVER, FAILED...
+ * @param state one of {@link dev.coloha.coordinator.model.GroupState} (docs/coordinator.md)
  * @param epoch fencing epoch
  * @param endpoint {@code address:port} where clients reach the service (the proxy)
  * @param primary the primary replica, or null

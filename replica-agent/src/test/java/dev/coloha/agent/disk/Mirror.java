@@ -42,9 +42,6 @@ final class Mirror implements AutoCloseable {
                 // the agent's own guests contributor, which a mirror does not have
                 "--management.endpoint.health.group.readiness.include=readinessState,dataDirectory",
                 "--colo.mirror.data-dir=" + data,
-                // the agent's application.yml is first on this class path: its readiness group
-                // names the agent's own contributors (guests), which a mirror does not have
-                "--management.endpoint.health.group.readiness.include=readinessState,dataDirectory",
                 "--colo.mirror.flush-policy=OS",
                 "--colo.mirror.replication.heartbeat-interval=100ms",
                 "--colo.mirror.replication.reconnect-backoff=50ms",
