@@ -10,7 +10,9 @@
 #                package (installed, or fetched with apt-get download): the compose lab's
 #                observability profile without pulling prom/prometheus (COLO_PROMETHEUS_IMAGE);
 #                --only prometheus builds that image alone.
-# Env: JAVA_HOME (a JDK 25 with jlink, for --local-base), BUSYBOX (a static busybox binary).
+# Each service jar is extracted into its layers (Spring Boot's jarmode tools), one image layer each.
+# Env: JAVA_HOME (a Java 25: extracts the jars; a JDK with jlink for --local-base), BUSYBOX (a
+#      static busybox binary).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
     --tag) tag="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
     --prometheus) prometheus=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-images: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -157,6 +159,21 @@ fi
 base="${base:-eclipse-temurin:25-jre}"
 
 # ---- the service images ----------------------------------------------------------------------
+# Spring Boot's layers of a service jar (layers.idx), from the least to the most often changed;
+# docker/Dockerfile copies them in this order.
+LAYERS=(dependencies spring-boot-loader snapshot-dependencies application)
+
+# Extracts a service jar into $2/<layer>/ for each layer, laid out for JarLauncher (--launcher).
+extract_layers() {
+  local jar="$1" dest="$2" java="${JAVA_HOME:+$JAVA_HOME/bin/}java" layer out
+  out="$("$java" -Djarmode=tools -jar "$jar" extract --layers --launcher --destination "$dest" 2>&1)" \
+    || die "extracting the layers of $jar failed: $out"
+  for layer in "${LAYERS[@]}"; do
+    # a layer with nothing in it still exists, for the Dockerfile's COPY
+    mkdir -p "$dest/$layer"
+  done
+}
+
 version="$(sed -n 's:^  <version>\(.*\)</version>:\1:p;T;q' "$ROOT/pom.xml")"
 for m in "${MODULES[@]}"; do
   [ -n "${PORTS[$m]:-}" ] || die "unknown module $m"
@@ -165,7 +182,7 @@ for m in "${MODULES[@]}"; do
   ctx="$WORK/ctx-$m"
   mkdir -p "$ctx/data"
   touch "$ctx/data/.keep"
-  cp "$jar" "$ctx/app.jar"
+  extract_layers "$jar" "$ctx/app"
   cp "$BB" "$ctx/busybox"
   chmod 0755 "$ctx/busybox"
   log "colo-ha/$m:$tag from $base"

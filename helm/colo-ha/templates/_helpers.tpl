@@ -51,6 +51,10 @@ app.kubernetes.io/component: {{ index . 1 }}
       key: token
 - name: JAVA_TOOL_OPTIONS
   value: {{ .Values.javaToolOptions | quote }}
+{{- with .Values.logging.structuredFormat }}
+- name: LOGGING_STRUCTURED_FORMAT_CONSOLE
+  value: {{ . | quote }}
+{{- end }}
 - name: POD_IP
   valueFrom:
     fieldRef:

@@ -227,6 +227,40 @@ class HelmChartTest {
   }
 
   @Test
+  void structuredLogsAreOneValueForEveryServiceAndOffByDefault() {
+    RenderedChart plain = render();
+    RenderedChart ecs = render(t -> t.set("logging.structuredFormat", "ecs"));
+    String[][] workloads = {
+      {"Deployment", "-coordinator"}, {"Deployment", "-proxy"}, {"DaemonSet", "-host"}
+    };
+    for (String[] w : workloads) {
+      for (JsonNode c : RenderedChart.containers(plain.get(w[0], w[1]))) {
+        assertThat(RenderedChart.env(c, "LOGGING_STRUCTURED_FORMAT_CONSOLE")).isEmpty();
+      }
+      for (JsonNode c : RenderedChart.containers(ecs.get(w[0], w[1]))) {
+        assertThat(
+                RenderedChart.env(c, "LOGGING_STRUCTURED_FORMAT_CONSOLE")
+                    .orElseThrow()
+                    .path("value")
+                    .asString())
+            .as("%s %s", w[1], c.path("name").asString())
+            .isEqualTo("ecs");
+      }
+    }
+    assertThatThrownBy(() -> render(t -> t.set("logging.structuredFormat", "json")))
+        .hasMessageContaining("structuredFormat");
+  }
+
+  @Test
+  void theBootstrapJobRunsOnTheExtractedJar() {
+    JsonNode job = render().ofKind("Job").getFirst();
+    assertThat(RenderedChart.containers(job).getFirst().path("command").toString())
+        .contains("\"-cp\",\"/opt/colo/app\"")
+        .contains("org.springframework.boot.loader.launch.PropertiesLauncher")
+        .doesNotContain("app.jar");
+  }
+
+  @Test
   void theSchemaRejectsBadValues() {
     assertThatThrownBy(() -> render(t -> t.set("coordinator.replicaCount", 2)))
         .hasMessageContaining("replicaCount");

@@ -25,8 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
  * the coordinator's answers as JSON (Jackson), whatever their layout.
  *
  * <p>Runs from the coordinator's jar without starting the coordinator: {@code java
- * -Dloader.main=dev.coloha.coordinator.bootstrap.BootstrapGroups -cp app.jar
- * org.springframework.boot.loader.launch.PropertiesLauncher}. Environment:
+ * -Dloader.main=dev.coloha.coordinator.bootstrap.BootstrapGroups -cp /opt/colo/app
+ * org.springframework.boot.loader.launch.PropertiesLauncher} in the image (the jar extracted into
+ * its layers; {@code -cp app.jar} runs it from the jar itself). Environment:
  *
  * <ul>
  *   <li>{@code COLO_COORDINATOR_URL}, e.g. {@code http://coordinator:7700} (required)

@@ -72,7 +72,8 @@ public record MirrorProperties(
    * @param heartbeatInterval heartbeat on an idle replica stream
    * @param streamTimeout silence from the secondary after which the stream is reopened
    * @param connectTimeout TCP connect timeout to the secondary's mirror
-   * @param reconnectBackoff first wait before reconnecting (doubles)
+   * @param reconnectBackoff first wait before reconnecting (doubles at each attempt, jittered by
+   *     half either way)
    * @param maxReconnectBackoff longest wait between reconnection attempts
    */
   public record Replication(

@@ -9,6 +9,7 @@ import dev.coloha.wire.block.MirrorTimeoutException;
 import dev.coloha.wire.block.MirrorUnavailableException;
 import dev.coloha.wire.frame.FrameInput;
 import dev.coloha.wire.frame.FrameOutput;
+import io.github.resilience4j.core.IntervalFunction;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -19,9 +20,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends a primary volume's {@link ReplicationQueue} to its secondary over a long-lived replica
  * stream, and feeds the secondary's acknowledgements back into the queue. Reconnects with
- * exponential backoff and resumes after the last frame the secondary holds; sends a heartbeat on an
- * idle stream. A typed refusal from the secondary (a newer epoch, no such volume, a gap) ends it:
- * its {@link Listener} decides what that means for the volume.
+ * exponential backoff (Resilience4j's {@link IntervalFunction}: the wait doubles from {@code
+ * reconnect-backoff}, jittered by half either way, capped at {@code max-reconnect-backoff}) and
+ * resumes after the last frame the secondary holds; sends a heartbeat on an idle stream. A typed
+ * refusal from the secondary (a newer epoch, no such volume, a gap) ends it: its {@link Listener}
+ * decides what that means for the volume.
  */
 public final class Forwarder {
   private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
@@ -56,8 +59,11 @@ public final class Forwarder {
   private final LongSupplier epoch;
   private final Listener listener;
   private final Duration heartbeat;
-  private final Duration backoff;
-  private final Duration maxBackoff;
+
+  /** Random spread of a reconnection wait: within half of it either way (Resilience4j's). */
+  static final double RECONNECT_JITTER = 0.5;
+
+  private final IntervalFunction reconnectWaits;
   private final int maxFrame;
   private volatile boolean stopped;
   private volatile boolean connected;
@@ -80,8 +86,7 @@ public final class Forwarder {
     this.epoch = epoch;
     this.listener = listener;
     this.heartbeat = heartbeat;
-    this.backoff = backoff;
-    this.maxBackoff = maxBackoff;
+    this.reconnectWaits = reconnectWaits(backoff, maxBackoff);
     this.maxFrame = maxFrame;
   }
 
@@ -110,8 +115,16 @@ public final class Forwarder {
     return transport.describe();
   }
 
+  /**
+   * The wait before reconnection attempt {@code n} (from 1): {@code first * 2^(n-1)}, jittered by
+   * {@link #RECONNECT_JITTER} either way, never above {@code max}.
+   */
+  static IntervalFunction reconnectWaits(Duration first, Duration max) {
+    return IntervalFunction.ofExponentialRandomBackoff(first, 2.0, RECONNECT_JITTER, max);
+  }
+
   private void run() {
-    long wait = backoff.toNanos();
+    int attempt = 0;
     while (!stopped) {
       try {
         stream();
@@ -145,11 +158,12 @@ public final class Forwarder {
         }
       }
       try {
-        Thread.sleep(Duration.ofNanos(wait));
+        // the attempts are counted across streams: a secondary that keeps dropping the stream
+        // right after its greeting is not hammered
+        Thread.sleep(reconnectWaits.apply(attempt < Integer.MAX_VALUE ? ++attempt : attempt));
       } catch (InterruptedException e) {
         return;
       }
-      wait = Math.min(wait * 2, maxBackoff.toNanos());
     }
   }
 

@@ -114,7 +114,7 @@ public class AgentConfiguration {
     }
     return new StreamListenerHolder(
         new CheckpointStreamListener(
-            replication,
+            replication::openStream,
             InetAddress.getByName(r.streamBindAddress()),
             r.streamPort(),
             security.enabled() ? security.token() : null,

@@ -50,7 +50,16 @@ public final class CheckpointStreamListener implements AutoCloseable {
       Pattern.compile(
           "/v1/vms/([A-Za-z0-9][A-Za-z0-9._-]{0,127})/replica-stream\\?(?:[^#]*&)?epoch=(\\d{1,18})(?:&[^#]*)?");
 
-  private final ReplicationService replication;
+  /** Opens the checkpoint stream of a VM in an epoch: the agent's {@link ReplicationService}. */
+  @FunctionalInterface
+  public interface StreamOpener {
+    /**
+     * @throws ColoException the stream is refused (stale epoch, unknown VM...)
+     */
+    ReplicationService.StreamServer open(String vm, long epoch);
+  }
+
+  private final StreamOpener replication;
   private final byte[] expectedAuthorization;
   private final int readTimeoutMillis;
   private final Semaphore slots;
@@ -61,12 +70,13 @@ public final class CheckpointStreamListener implements AutoCloseable {
   private volatile boolean closed;
 
   /**
+   * @param replication opens a stream ({@code ReplicationService::openStream})
    * @param token the shared token every stream must present, or null when authentication is off
    * @param readTimeout silence tolerated on a stream (the primary sends heartbeats meanwhile)
    * @param maxStreams streams served at once; more are refused with 503
    */
   public CheckpointStreamListener(
-      ReplicationService replication,
+      StreamOpener replication,
       InetAddress bind,
       int port,
       String token,
@@ -191,7 +201,7 @@ public final class CheckpointStreamListener implements AutoCloseable {
       }
       ReplicationService.StreamServer stream;
       try {
-        stream = replication.openStream(m.group(1), Long.parseLong(m.group(2)));
+        stream = replication.open(m.group(1), Long.parseLong(m.group(2)));
       } catch (ColoException e) {
         problem(
             out, ProblemAdvice.statusOf(e.type()).value(), e.type(), e.getMessage(), e.details());
