@@ -3,7 +3,6 @@ package dev.coloha.proxy.compare;
 import dev.coloha.wire.io.IoFrame;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,7 +11,8 @@ import java.util.Set;
  * The release-or-hold state machine of one protected service (group): every connection's primary
  * and secondary output, the group's intervals, commits, failover and re-attach. Pure domain: frames
  * and commands in, {@link OutputEffects} out; no sockets, no threads, no Spring. Every public
- * method is synchronized; effects run under that lock and must not call back.
+ * method takes the comparator's own lock (private: no caller can hold it across calls); effects run
+ * under it and must not call back.
  *
  * <p>Intervals: checkpoint N closes output interval N. After the last commit N (or, before the
  * first, from the primary's interval when its stream starts) the <em>compare interval</em> is N+1:
@@ -68,9 +68,10 @@ public final class OutputComparator {
       boolean single,
       boolean unprotected) {}
 
+  private final Object lock = new Object();
   final OutputEffects effects;
   private final Map<Integer, ConnectionOutput> conns = new HashMap<>();
-  final Set<ConnectionOutput> pending = new LinkedHashSet<>();
+  final CompareTimeouts timeouts = new CompareTimeouts();
   private Mode mode;
   private boolean baseKnown;
 
@@ -80,19 +81,9 @@ public final class OutputComparator {
   long secondaryInterval = -1;
   long secondaryBrokenThrough = Long.MIN_VALUE;
 
-  long heldPrimary;
-  long heldSecondary;
-  long compared;
-  long releasedMatched;
-  long releasedCommitted;
-  long releasedSingle;
-  long droppedSecondary;
+  final OutputCounters counts = new OutputCounters();
 
-  long timeoutNanos;
-  long heldLimitPerConnection;
-  long heldLimitPerGroup;
-  long recentWindow;
-  int sampleSize;
+  Settings settings;
   private boolean groupOver;
 
   public OutputComparator(Mode mode, Settings settings, OutputEffects effects) {
@@ -101,58 +92,64 @@ public final class OutputComparator {
     settings(settings);
   }
 
-  public synchronized void settings(Settings s) {
-    timeoutNanos = s.compareTimeoutNanos();
-    heldLimitPerConnection = s.heldPerConnection();
-    heldLimitPerGroup = s.heldPerGroup();
-    sampleSize = s.sampleSize();
-    recentWindow = s.forensicSide();
+  public void settings(Settings s) {
+    synchronized (lock) {
+      settings = s;
+    }
   }
 
-  public synchronized Mode mode() {
-    return mode;
+  public Mode mode() {
+    synchronized (lock) {
+      return mode;
+    }
   }
 
   /** A client connected: its output is compared (COLO) or released as it comes (SINGLE). */
-  public synchronized void open(int conn) {
-    conns.putIfAbsent(conn, new ConnectionOutput(conn, this, mode == Mode.SINGLE));
+  public void open(int conn) {
+    synchronized (lock) {
+      conns.putIfAbsent(conn, new ConnectionOutput(conn, this, mode == Mode.SINGLE));
+    }
   }
 
   /** The client is gone: whatever its connection holds is dropped, later output ignored. */
-  public synchronized void forget(int conn) {
-    ConnectionOutput c = conns.remove(conn);
-    if (c != null) {
-      c.finish();
-      checkGroupLimit();
+  public void forget(int conn) {
+    synchronized (lock) {
+      ConnectionOutput c = conns.remove(conn);
+      if (c != null) {
+        c.finish();
+        checkGroupLimit();
+      }
     }
   }
 
   // ---- frames from the replicas ---------------------------------------------------------------
 
   /** A frame of the primary's output stream. */
-  public synchronized void primary(IoFrame f, long now) {
-    switch (f) {
-      case IoFrame.Interval i -> primarySees(i.interval(), now);
-      case IoFrame.Heartbeat h -> primarySees(h.interval(), now);
-      case IoFrame.Output o -> {
-        primarySees(o.interval(), now);
-        ConnectionOutput c = conns.get(o.conn());
-        if (c != null) {
-          c.primaryOutput(o.interval(), o.offset(), o.bytes(), now);
+  public void primary(IoFrame f, long now) {
+    synchronized (lock) {
+      switch (f) {
+        case IoFrame.Interval i -> primarySees(i.interval(), now);
+        case IoFrame.Heartbeat h -> primarySees(h.interval(), now);
+        case IoFrame.Output o -> {
+          primarySees(o.interval(), now);
+          ConnectionOutput c = conns.get(o.conn());
+          if (c != null) {
+            c.primaryOutput(o.interval(), o.offset(), o.bytes(), now);
+          }
+        }
+        case IoFrame.Closed o -> {
+          primarySees(o.interval(), now);
+          ConnectionOutput c = conns.get(o.conn());
+          if (c != null) {
+            c.primaryClosed(o.interval(), o.endOffset(), now);
+          }
+        }
+        default -> {
+          // CRASHED, ERROR, END: the stream's owner handles them
         }
       }
-      case IoFrame.Closed o -> {
-        primarySees(o.interval(), now);
-        ConnectionOutput c = conns.get(o.conn());
-        if (c != null) {
-          c.primaryClosed(o.interval(), o.endOffset(), now);
-        }
-      }
-      default -> {
-        // CRASHED, ERROR, END: the stream's owner handles them
-      }
+      checkGroupLimit();
     }
-    checkGroupLimit();
   }
 
   private void primarySees(long interval, long now) {
@@ -168,54 +165,54 @@ public final class OutputComparator {
     committed = interval - 1;
     compareInterval = interval;
     for (ConnectionOutput c : new ArrayList<>(conns.values())) {
-      c.commit(committed, -1, now);
+      ConnectionSwitches.commit(c, committed, -1, now);
     }
   }
 
   /** A frame of the secondary's output stream (ignored in SINGLE mode). */
-  public synchronized void secondary(IoFrame f, long now) {
-    if (mode == Mode.SINGLE) {
-      return;
-    }
-    switch (f) {
-      case IoFrame.Interval i -> secondaryInterval = Math.max(secondaryInterval, i.interval());
-      case IoFrame.Heartbeat h -> secondaryInterval = Math.max(secondaryInterval, h.interval());
-      case IoFrame.Output o -> {
-        secondaryInterval = Math.max(secondaryInterval, o.interval());
-        ConnectionOutput c = conns.get(o.conn());
-        if (c != null) {
-          c.secondaryOutput(o.interval(), o.offset(), o.bytes(), now);
-        } else {
-          droppedSecondary += o.bytes().length;
+  public void secondary(IoFrame f, long now) {
+    synchronized (lock) {
+      if (mode == Mode.SINGLE) {
+        return;
+      }
+      switch (f) {
+        case IoFrame.Interval i -> secondaryInterval = Math.max(secondaryInterval, i.interval());
+        case IoFrame.Heartbeat h -> secondaryInterval = Math.max(secondaryInterval, h.interval());
+        case IoFrame.Output o -> {
+          secondaryInterval = Math.max(secondaryInterval, o.interval());
+          ConnectionOutput c = conns.get(o.conn());
+          if (c != null) {
+            c.secondaryOutput(o.interval(), o.offset(), o.bytes(), now);
+          } else {
+            counts.droppedSecondary += o.bytes().length;
+          }
+        }
+        case IoFrame.Closed o -> {
+          secondaryInterval = Math.max(secondaryInterval, o.interval());
+          ConnectionOutput c = conns.get(o.conn());
+          if (c != null) {
+            c.secondaryClosed(o.interval(), o.endOffset(), now);
+          }
+        }
+        default -> {
+          // CRASHED, ERROR, END: the stream's owner handles them
         }
       }
-      case IoFrame.Closed o -> {
-        secondaryInterval = Math.max(secondaryInterval, o.interval());
-        ConnectionOutput c = conns.get(o.conn());
-        if (c != null) {
-          c.secondaryClosed(o.interval(), o.endOffset(), now);
-        }
-      }
-      default -> {
-        // CRASHED, ERROR, END: the stream's owner handles them
-      }
+      checkGroupLimit();
     }
-    checkGroupLimit();
   }
 
   /**
    * The secondary's stream was reopened and frames may have been lost in between: its output of
    * intervals up to {@code interval} (its current one) can no longer be trusted to match.
    */
-  public synchronized void secondaryReconnected(long interval, long now) {
-    secondaryBrokenThrough = Math.max(secondaryBrokenThrough, interval);
-    for (ConnectionOutput c : new ArrayList<>(conns.values())) {
-      for (ConnectionOutput.Segment s : c.segments) {
-        if (s.interval <= interval) {
-          s.broken = true;
-        }
+  public void secondaryReconnected(long interval, long now) {
+    synchronized (lock) {
+      secondaryBrokenThrough = Math.max(secondaryBrokenThrough, interval);
+      for (ConnectionOutput c : new ArrayList<>(conns.values())) {
+        c.secondary.markBroken(interval);
+        c.drain(now);
       }
-      c.drain(now);
     }
   }
 
@@ -228,18 +225,20 @@ public final class OutputComparator {
    * @param outputOffsets the primary's output offset per connection at the checkpoint's pause
    * @return false if it changed nothing (an old or repeated commit, or SINGLE mode)
    */
-  public synchronized boolean commit(long sequence, Map<Integer, Long> outputOffsets, long now) {
-    if (mode == Mode.SINGLE || (baseKnown && sequence <= committed)) {
-      return false;
+  public boolean commit(long sequence, Map<Integer, Long> outputOffsets, long now) {
+    synchronized (lock) {
+      if (mode == Mode.SINGLE || (baseKnown && sequence <= committed)) {
+        return false;
+      }
+      baseKnown = true;
+      committed = sequence;
+      compareInterval = sequence + 1;
+      for (ConnectionOutput c : new ArrayList<>(conns.values())) {
+        ConnectionSwitches.commit(c, sequence, outputOffsets.getOrDefault(c.conn, -1L), now);
+      }
+      checkGroupLimit();
+      return true;
     }
-    baseKnown = true;
-    committed = sequence;
-    compareInterval = sequence + 1;
-    for (ConnectionOutput c : new ArrayList<>(conns.values())) {
-      c.commit(sequence, outputOffsets.getOrDefault(c.conn, -1L), now);
-    }
-    checkGroupLimit();
-    return true;
   }
 
   /**
@@ -249,31 +248,35 @@ public final class OutputComparator {
    * impossible is reset). From now on the caller feeds the new primary's frames to {@link
    * #primary}.
    */
-  public synchronized void failoverToSecondary(long now) {
-    // a commit proves the secondary applied that checkpoint, even if its stream has not said so
-    long lineage = baseKnown ? Math.max(secondaryInterval, committed + 1) : secondaryInterval;
-    if (lineage - 1 > committed) {
-      committed = lineage - 1; // the secondary applied it; its commit had not reached us
+  public void failoverToSecondary(long now) {
+    synchronized (lock) {
+      // a commit proves the secondary applied that checkpoint, even if its stream has not said so
+      long lineage = baseKnown ? Math.max(secondaryInterval, committed + 1) : secondaryInterval;
+      if (lineage - 1 > committed) {
+        committed = lineage - 1; // the secondary applied it; its commit had not reached us
+      }
+      mode = Mode.SINGLE;
+      for (ConnectionOutput c : new ArrayList<>(conns.values())) {
+        ConnectionSwitches.failoverToSecondary(c, lineage, now);
+      }
+      primaryInterval = secondaryInterval;
+      secondaryInterval = -1;
+      timeouts.clear();
+      checkGroupLimit();
     }
-    mode = Mode.SINGLE;
-    for (ConnectionOutput c : new ArrayList<>(conns.values())) {
-      c.failoverToSecondary(lineage, now);
-    }
-    primaryInterval = secondaryInterval;
-    secondaryInterval = -1;
-    pending.clear();
-    checkGroupLimit();
   }
 
   /** The secondary is gone (or passthrough was asked for): release the primary's output. */
-  public synchronized void dropSecondary(long now) {
-    mode = Mode.SINGLE;
-    secondaryInterval = -1;
-    for (ConnectionOutput c : new ArrayList<>(conns.values())) {
-      c.dropSecondary(now);
+  public void dropSecondary(long now) {
+    synchronized (lock) {
+      mode = Mode.SINGLE;
+      secondaryInterval = -1;
+      for (ConnectionOutput c : new ArrayList<>(conns.values())) {
+        ConnectionSwitches.dropSecondary(c, now);
+      }
+      timeouts.clear();
+      checkGroupLimit();
     }
-    pending.clear();
-    checkGroupLimit();
   }
 
   /**
@@ -281,41 +284,40 @@ public final class OutputComparator {
    * Connections in {@code unprotectable} (their input since the checkpoint is not available) stay
    * released without comparison and are reset if a failover ever needs them.
    */
-  public synchronized void attachSecondary(
+  public void attachSecondary(
       long sequence, Map<Integer, Long> outputOffsets, Set<Integer> unprotectable, long now) {
-    mode = Mode.COLO;
-    baseKnown = true;
-    committed = sequence;
-    compareInterval = sequence + 1;
-    secondaryInterval = -1;
-    secondaryBrokenThrough = Long.MIN_VALUE;
-    for (ConnectionOutput c : new ArrayList<>(conns.values())) {
-      Long target = outputOffsets.get(c.conn);
-      if (target != null) {
-        c.commitTarget = target;
-        c.commitTargetSequence = sequence;
+    synchronized (lock) {
+      mode = Mode.COLO;
+      baseKnown = true;
+      committed = sequence;
+      compareInterval = sequence + 1;
+      secondaryInterval = -1;
+      secondaryBrokenThrough = Long.MIN_VALUE;
+      for (ConnectionOutput c : new ArrayList<>(conns.values())) {
+        Long target = outputOffsets.get(c.conn);
+        if (target != null) {
+          c.commitTarget = target;
+          c.commitTargetSequence = sequence;
+        }
+        ConnectionSwitches.attachSecondary(c, !unprotectable.contains(c.conn), now);
       }
-      c.attachSecondary(!unprotectable.contains(c.conn), now);
+      checkGroupLimit();
     }
-    checkGroupLimit();
   }
 
   /** Reports timeouts; call it a few times per compare timeout. */
-  public synchronized void tick(long now) {
-    if (pending.isEmpty()) {
-      return;
-    }
-    for (ConnectionOutput c : new ArrayList<>(pending)) {
-      c.checkTimeout(now, timeoutNanos);
+  public void tick(long now) {
+    synchronized (lock) {
+      timeouts.tick(now, settings.compareTimeoutNanos());
     }
   }
 
   private void checkGroupLimit() {
-    long n = heldPrimary + heldSecondary;
-    if (!groupOver && n > heldLimitPerGroup) {
+    long n = counts.buffered();
+    if (!groupOver && n > settings.heldPerGroup()) {
       groupOver = true;
       effects.pressure(-1, true, n);
-    } else if (groupOver && n <= heldLimitPerGroup / 2) {
+    } else if (groupOver && n <= settings.heldPerGroup() / 2) {
       groupOver = false;
       effects.pressure(-1, false, n);
     }
@@ -323,35 +325,41 @@ public final class OutputComparator {
 
   // ---- views ----------------------------------------------------------------------------------
 
-  public synchronized Stats stats() {
-    return new Stats(
-        mode,
-        committed,
-        compareInterval,
-        primaryInterval,
-        secondaryInterval,
-        conns.size(),
-        heldPrimary,
-        heldSecondary,
-        compared,
-        releasedMatched,
-        releasedCommitted,
-        releasedSingle,
-        droppedSecondary);
-  }
-
-  public synchronized List<ConnectionStats> connections() {
-    List<ConnectionStats> out = new ArrayList<>(conns.size());
-    for (ConnectionOutput c : conns.values()) {
-      out.add(connectionStats(c));
+  public Stats stats() {
+    synchronized (lock) {
+      return new Stats(
+          mode,
+          committed,
+          compareInterval,
+          primaryInterval,
+          secondaryInterval,
+          conns.size(),
+          counts.heldPrimary,
+          counts.heldSecondary,
+          counts.compared,
+          counts.releasedMatched,
+          counts.releasedCommitted,
+          counts.releasedSingle,
+          counts.droppedSecondary);
     }
-    out.sort((a, b) -> Integer.compare(a.conn(), b.conn()));
-    return out;
   }
 
-  public synchronized ConnectionStats connection(int conn) {
-    ConnectionOutput c = conns.get(conn);
-    return c == null ? null : connectionStats(c);
+  public List<ConnectionStats> connections() {
+    synchronized (lock) {
+      List<ConnectionStats> out = new ArrayList<>(conns.size());
+      for (ConnectionOutput c : conns.values()) {
+        out.add(connectionStats(c));
+      }
+      out.sort((a, b) -> Integer.compare(a.conn(), b.conn()));
+      return out;
+    }
+  }
+
+  public ConnectionStats connection(int conn) {
+    synchronized (lock) {
+      ConnectionOutput c = conns.get(conn);
+      return c == null ? null : connectionStats(c);
+    }
   }
 
   private static ConnectionStats connectionStats(ConnectionOutput c) {
@@ -361,19 +369,23 @@ public final class OutputComparator {
         c.pNext,
         c.p.size(),
         c.buffered() - c.p.size(),
-        c.held,
-        c.single,
-        c.unprotected);
+        c.shown() == ConnectionState.HELD,
+        c.shown() == ConnectionState.SINGLE,
+        c.shown() == ConnectionState.UNPROTECTED);
   }
 
   /** Buffered bytes (primary held plus secondary kept) of the whole group. */
-  public synchronized long buffered() {
-    return heldPrimary + heldSecondary;
+  public long buffered() {
+    synchronized (lock) {
+      return counts.buffered();
+    }
   }
 
   /** Buffered bytes (primary held plus secondary kept) of one connection. */
-  public synchronized long buffered(int conn) {
-    ConnectionOutput c = conns.get(conn);
-    return c == null ? 0 : c.buffered();
+  public long buffered(int conn) {
+    synchronized (lock) {
+      ConnectionOutput c = conns.get(conn);
+      return c == null ? 0 : c.buffered();
+    }
   }
 }

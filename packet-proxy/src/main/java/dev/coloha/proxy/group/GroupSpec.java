@@ -32,6 +32,22 @@ public record GroupSpec(
     Commit sync,
     Resume resume) {
 
+  /** This specification listening on {@code port} (the one picked for port 0). */
+  public GroupSpec withPort(int port) {
+    return new GroupSpec(
+        name,
+        epoch,
+        bindAddress,
+        port,
+        mode,
+        primary,
+        secondary,
+        compareTimeout,
+        limits,
+        sync,
+        resume);
+  }
+
   /**
    * A proxy serves a running service anew (it was restarted and lost its clients): the replicas end
    * the connections it lost, as a client reset would, and new clients get ids above every id they

@@ -1,0 +1,159 @@
+package dev.coloha.proxy.group;
+
+import dev.coloha.proxy.event.EventLog;
+import dev.coloha.proxy.event.ProxyEvent;
+import dev.coloha.proxy.ingress.ClientConnection;
+import dev.coloha.proxy.ingress.Gate;
+import java.time.Instant;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group's one backpressure mechanism: gates. Client input stops at a closed gate (the
+ * connection's own, or the group's) for as long as any reason holds it: too much output held for a
+ * comparison or a commit ({@code HELD}), too much input retained since the last commit ({@code
+ * RETAINED}), too much input queued for an agent ({@code INPUT_QUEUE}). Each limit closes above it
+ * and opens again at half of it. Going over a held or retained limit is a {@code pressure} event
+ * and asks for a checkpoint. The replicas' output readers wait (the same way, on the comparator's
+ * buffered bytes) while the group buffers more than {@code colo.proxy.limits.max-buffered-output}.
+ */
+final class Backpressure {
+  private static final Logger log = LoggerFactory.getLogger(Backpressure.class);
+
+  private final String group;
+  private final Gate gate = new Gate();
+  private final Supplier<GroupLimits> limits;
+  private final long maxBufferedOutput;
+  private final LongSupplier bufferedOutput;
+  private final EventLog events;
+  private final Runnable checkpointWanted;
+  private final Object room = new Object();
+  private volatile boolean closed;
+
+  /**
+   * @param limits the group's current limits
+   * @param maxBufferedOutput output bytes the group may buffer before its output readers wait
+   * @param bufferedOutput the output bytes buffered now
+   * @param checkpointWanted told when a limit is crossed (a checkpoint would release or trim)
+   */
+  Backpressure(
+      String group,
+      Supplier<GroupLimits> limits,
+      long maxBufferedOutput,
+      LongSupplier bufferedOutput,
+      EventLog events,
+      Runnable checkpointWanted) {
+    this.group = group;
+    this.limits = limits;
+    this.maxBufferedOutput = maxBufferedOutput;
+    this.bufferedOutput = bufferedOutput;
+    this.events = events;
+    this.checkpointWanted = checkpointWanted;
+  }
+
+  /** The group's gate: every client of the group reads only while it is open. */
+  Gate gate() {
+    return gate;
+  }
+
+  // ---- held output (the comparator's pressure) ------------------------------------------------
+
+  /** A connection's held output went over its limit, or back under it. */
+  void held(ClientConnection c, boolean over, long bytes) {
+    if (over) {
+      c.gate().close(Gate.Reason.HELD);
+      event("HELD", c.id(), bytes, limits.get().heldPerConnection());
+    } else {
+      c.gate().open(Gate.Reason.HELD);
+    }
+  }
+
+  /** The group's held output went over its limit, or back under it. */
+  void held(boolean over, long bytes) {
+    if (over) {
+      gate.close(Gate.Reason.HELD);
+      event("HELD", null, bytes, limits.get().heldPerGroup());
+    } else {
+      gate.open(Gate.Reason.HELD);
+      wakeOutputReaders();
+    }
+  }
+
+  // ---- retained input -------------------------------------------------------------------------
+
+  /** Closes the gates whose retained input is over the limits (two replicas compared). */
+  void retained(ClientConnection c, long groupRetained) {
+    GroupLimits l = limits.get();
+    if (c.retention().bytes() > l.retainedInputPerConnection()
+        && c.gate().close(Gate.Reason.RETAINED)) {
+      event("RETAINED", c.id(), c.retention().bytes(), l.retainedInputPerConnection());
+    }
+    if (groupRetained > l.retainedInputPerGroup() && gate.close(Gate.Reason.RETAINED)) {
+      event("RETAINED", null, groupRetained, l.retainedInputPerGroup());
+    }
+  }
+
+  /** Opens the gates whose retained input went down to half the limits. */
+  void retainedTrimmed(Iterable<ClientConnection> clients, long groupRetained) {
+    GroupLimits l = limits.get();
+    for (ClientConnection c : clients) {
+      if (c.retention().bytes() <= l.retainedInputPerConnection() / 2) {
+        c.gate().open(Gate.Reason.RETAINED);
+      }
+    }
+    if (groupRetained <= l.retainedInputPerGroup() / 2) {
+      gate.open(Gate.Reason.RETAINED);
+    }
+  }
+
+  // ---- queued input ---------------------------------------------------------------------------
+
+  /** The input queued for the replicas changed: {@code most} bytes wait for the slower one. */
+  void inputQueued(long most) {
+    long limit = limits.get().retainedInputPerGroup();
+    if (most > limit) {
+      gate.close(Gate.Reason.INPUT_QUEUE);
+    } else if (most <= limit / 2) {
+      gate.open(Gate.Reason.INPUT_QUEUE);
+    }
+  }
+
+  // ---- buffered output ------------------------------------------------------------------------
+
+  /** Blocks an output stream reader while the group buffers more than allowed. */
+  void awaitOutputRoom() {
+    while (!closed && bufferedOutput.getAsLong() > maxBufferedOutput) {
+      synchronized (room) {
+        try {
+          room.wait(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private void wakeOutputReaders() {
+    synchronized (room) {
+      room.notifyAll();
+    }
+  }
+
+  /** The group is deleted: no reader waits any more. */
+  void close() {
+    closed = true;
+    wakeOutputReaders();
+  }
+
+  private void event(String reason, Integer conn, long bytes, long limit) {
+    log.info("group {}: {} pressure ({} bytes > {}) on {}", group, reason, bytes, limit, conn);
+    events.append(
+        id ->
+            new ProxyEvent.Pressure(
+                id, "pressure", group, Instant.now(), reason, conn, bytes, limit, true));
+    checkpointWanted.run();
+  }
+}

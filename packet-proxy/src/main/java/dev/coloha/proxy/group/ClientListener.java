@@ -1,0 +1,135 @@
+package dev.coloha.proxy.group;
+
+import dev.coloha.proxy.config.ProxyProperties;
+import dev.coloha.proxy.ingress.ClientConnection;
+import dev.coloha.proxy.ingress.ClientEvents;
+import dev.coloha.proxy.ingress.Gate;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A group's client listener: accepts clients while a connection slot is free ({@code
+ * maxConnections}), numbers them strictly increasing from 1 (u31, never reused while the group
+ * lives) and hands each new {@link ClientConnection} to the group.
+ */
+final class ClientListener {
+  private static final Logger log = LoggerFactory.getLogger(ClientListener.class);
+
+  private final String group;
+  private final ServerSocket server;
+  private final Semaphore slots;
+  private final AtomicInteger nextConn = new AtomicInteger(1);
+  private volatile boolean closed;
+
+  private ClientListener(String group, ServerSocket server, int maxConnections) {
+    this.group = group;
+    this.server = server;
+    this.slots = new Semaphore(maxConnections);
+  }
+
+  /** Binds {@code address:port} (0 picks a port); a port that cannot be bound is a conflict. */
+  static ClientListener bind(String group, String address, int port, int maxConnections) {
+    ServerSocket server;
+    try {
+      server = new ServerSocket();
+      server.setReuseAddress(true);
+      server.bind(new InetSocketAddress(address, port), 1024);
+    } catch (IOException e) {
+      throw new GroupConflictException(
+          "listen.port", "cannot listen on " + address + ":" + port + ": " + e.getMessage());
+    }
+    return new ClientListener(group, server, maxConnections);
+  }
+
+  int port() {
+    return server.getLocalPort();
+  }
+
+  /** New clients are numbered from {@code next} (a restarted proxy: above the replicas' ids). */
+  void numberFrom(int next) {
+    nextConn.set(next);
+  }
+
+  /** Accepts clients on a virtual thread until {@link #close()}. */
+  void start(
+      ProxyProperties.Client client,
+      long clientBuffer,
+      ClientEvents events,
+      Gate groupGate,
+      Consumer<ClientConnection> accepted) {
+    Thread.ofVirtual()
+        .name("listen-" + group)
+        .start(() -> acceptLoop(client, clientBuffer, events, groupGate, accepted));
+  }
+
+  private void acceptLoop(
+      ProxyProperties.Client client,
+      long clientBuffer,
+      ClientEvents events,
+      Gate groupGate,
+      Consumer<ClientConnection> accepted) {
+    while (!closed) {
+      try {
+        slots.acquire();
+      } catch (InterruptedException e) {
+        return;
+      }
+      Socket s;
+      try {
+        s = server.accept();
+      } catch (IOException e) {
+        slots.release();
+        if (!closed) {
+          log.warn("group {}: accept failed: {}", group, e.getMessage());
+        }
+        continue;
+      }
+      int id = nextConn.getAndIncrement();
+      if (id <= 0) {
+        log.error("group {}: connection ids exhausted; refusing clients", group);
+        slots.release();
+        close(s);
+        continue;
+      }
+      try {
+        s.setTcpNoDelay(true);
+      } catch (IOException ignored) {
+        // best effort
+      }
+      accepted.accept(
+          new ClientConnection(
+              id, s, events, groupGate, (int) client.readBuffer().toBytes(), clientBuffer));
+    }
+  }
+
+  /** A connection is over: its slot is free. */
+  void released() {
+    slots.release();
+  }
+
+  private static void close(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing
+    }
+  }
+
+  /** Stops accepting (the group is deleted). */
+  void close() {
+    closed = true;
+    try {
+      server.close();
+    } catch (IOException ignored) {
+      // closing
+    }
+    slots.release(Integer.MAX_VALUE / 2);
+  }
+}
