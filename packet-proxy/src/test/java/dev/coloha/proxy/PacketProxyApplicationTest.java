@@ -7,14 +7,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.tomcat.metrics.TomcatMetricsBinder;
+import org.springframework.context.ApplicationContext;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureMetrics
 class PacketProxyApplicationTest {
   @LocalServerPort int port;
+  @Autowired ApplicationContext context;
 
   private HttpResponse<String> get(String path) throws Exception {
     return HttpClient.newHttpClient()
@@ -29,6 +33,16 @@ class PacketProxyApplicationTest {
     HttpResponse<String> metrics = get("/actuator/prometheus");
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("jvm_memory_used_bytes");
+  }
+
+  /**
+   * No Tomcat metrics binder: it would create the platform MBean server right after the start, on a
+   * restarted proxy's critical path (the coordinator giving it its groups back).
+   */
+  @Test
+  void bindsNoTomcatMetricsThatWouldCreateThePlatformMBeanServerAtStart() throws Exception {
+    assertThat(context.getBeanNamesForType(TomcatMetricsBinder.class)).isEmpty();
+    assertThat(get("/actuator/prometheus").body()).doesNotContain("tomcat_");
   }
 
   @Test

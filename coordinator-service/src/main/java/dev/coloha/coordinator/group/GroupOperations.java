@@ -87,12 +87,36 @@ final class GroupOperations {
     this.leftovers = leftovers;
   }
 
-  /** Persists the group and tells subscribers. */
+  /**
+   * Persists the group and tells subscribers; a state that begins here is stamped with the time
+   * ({@link Group#since()}).
+   */
   Group save(Group g, String kind, String detail) {
+    if (g.since() == null) {
+      g = g.withSince(clock.instant());
+    }
     store.save(g);
     events.publish(
         new GroupEvent(clock.instant(), g.id(), kind, g.epoch(), g.state().name(), detail));
     return g;
+  }
+
+  /**
+   * Creates the group's primary VM on {@code p} (on its volume when the group has a disk: a new one
+   * at placement, the last primary's at a restart from it) and starts it.
+   */
+  private void startPrimaryVm(Group g, Replica p) {
+    agents.createVm(
+        p.agentUrl(),
+        p.vm(),
+        g.spec().guest(),
+        g.spec().memoryBytes(),
+        g.spec().diskBytes(),
+        disk(g, p),
+        true,
+        g.spec().args(),
+        g.spec().env());
+    agents.start(p.agentUrl(), p.vm());
   }
 
   /** The group as persisted (the truth after a step failed half-way), or {@code g} if gone. */
@@ -160,17 +184,7 @@ final class GroupOperations {
       mirrors.createVolume(
           p.mirrorUrl(), p.volume(), g.spec().diskBytes(), "PRIMARY", g.diskEpoch());
     }
-    agents.createVm(
-        p.agentUrl(),
-        p.vm(),
-        g.spec().guest(),
-        g.spec().memoryBytes(),
-        g.spec().diskBytes(),
-        disk(g, p),
-        true,
-        g.spec().args(),
-        g.spec().env());
-    agents.start(p.agentUrl(), p.vm());
+    startPrimaryVm(g, p);
     if (g.secondary() == null) {
       proxies.configure(
           g.proxyUrl(),
@@ -682,17 +696,7 @@ final class GroupOperations {
       String why = "no volume of the group survives on " + p.host() + "'s mirror";
       return save(g.with(GroupState.FAILED, why), "failed", why);
     }
-    agents.createVm(
-        p.agentUrl(),
-        p.vm(),
-        g.spec().guest(),
-        g.spec().memoryBytes(),
-        g.spec().diskBytes(),
-        disk(g, p),
-        true,
-        g.spec().args(),
-        g.spec().env());
-    agents.start(p.agentUrl(), p.vm());
+    startPrimaryVm(g, p);
     boolean served =
         tellProxy(
             g,

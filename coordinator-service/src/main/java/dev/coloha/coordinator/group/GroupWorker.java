@@ -18,6 +18,7 @@ import dev.coloha.coordinator.remote.UnreachableException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -65,6 +66,12 @@ final class GroupWorker {
    * worker made meanwhile (a re-protection, a new epoch).
    */
   record Mismatch(String kind, boolean counted) implements Command {}
+
+  /**
+   * The proxy committed a checkpoint it asked of the primary itself (a self-checkpoint, applied):
+   * it answered every checkpoint request the proxy made before it.
+   */
+  record SelfCheckpointed(long epoch, long sequence) implements Command {}
 
   private final GroupOperations ops;
   private final HostRegistry hosts;
@@ -210,7 +217,7 @@ final class GroupWorker {
           switch (group.state()) {
             case CREATING, SYNCING -> ops.protect(group);
             case FAILING_OVER -> ops.failover(group, "resumed after a coordinator restart");
-            case REPROTECTING -> ops.reprotect(group.withReplicas(group.primary(), null));
+            case REPROTECTING -> ops.reprotect(interruptedPairing(group));
             case PROTECTED -> reconcileProtected(group);
             case UNSERVED -> group; // restored by the periodic part as soon as the proxy answers
             case RESTARTING -> group; // restarted by the periodic part once its host answers
@@ -219,6 +226,22 @@ final class GroupWorker {
     } catch (RuntimeException e) {
       protectFailed(e);
     }
+  }
+
+  /**
+   * A re-protection the coordinator's restart interrupted: the half-made secondary is an orphan
+   * (deleted once its host answers, unless the next attempt picks that host again and starts it
+   * afresh), and the group pairs again as a DEGRADED one would.
+   */
+  private static Group interruptedPairing(Group g) {
+    Replica s = g.secondary();
+    Group alone = g.withReplicas(g.primary(), null);
+    if (s == null || g.orphans().contains(s)) {
+      return alone;
+    }
+    List<Replica> orphans = new java.util.ArrayList<>(g.orphans());
+    orphans.add(s);
+    return alone.withOrphans(orphans);
   }
 
   /**
@@ -293,6 +316,19 @@ final class GroupWorker {
       case ProxyUnserved u -> {
         if (!u.seen().isBefore(servedSince)) {
           proxyUnserved(u.reason());
+        }
+      }
+      case SelfCheckpointed sc -> {
+        if (sc.epoch() == group.epoch() && wantedReason != null) {
+          // the requests that arrived before it (the stream keeps their order) are answered: a
+          // checkpoint of ours now would be a second one for them (a slow coordinator's double
+          // checkpoint). A request the proxy still has after its commit comes as a new event
+          log.debug(
+              "group {}: the proxy's self-checkpoint {} answered the pending request ({})",
+              group.id(),
+              sc.sequence(),
+              wantedReason);
+          wantedReason = null;
         }
       }
       case Mismatch m -> {
@@ -428,7 +464,9 @@ final class GroupWorker {
    */
   private void restartFromVolume(Instant now) {
     if (restartingSince == null) {
-      restartingSince = now;
+      // from when the group began RESTARTING, as persisted: a coordinator restart does not extend
+      // the patience (a store written before the time was kept: from now)
+      restartingSince = group.since() != null ? group.since() : now;
     }
     try {
       group = ops.restartFromVolume(group);
@@ -667,6 +705,14 @@ final class GroupWorker {
               String.valueOf(e.get("agentUrl")),
               String.valueOf(e.get("vm")),
               String.valueOf(e.get("reason"))));
+      return;
+    }
+    if (k.equals("self-checkpoint")) {
+      if (Boolean.TRUE.equals(e.get("applied"))
+          && e.get("epoch") instanceof Number epoch
+          && e.get("sequence") instanceof Number seq) {
+        send(new SelfCheckpointed(epoch.longValue(), seq.longValue()));
+      }
       return;
     }
     boolean requested = Boolean.TRUE.equals(e.get("checkpointRequested")) || k.contains("pressure");

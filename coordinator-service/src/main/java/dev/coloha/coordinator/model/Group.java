@@ -37,17 +37,73 @@ public record Group(
     Counters counters,
     List<Replica> orphans,
     String reason,
-    long diskEpoch) {
+    long diskEpoch,
+    Instant since) {
 
   public Group {
     orphans = orphans == null ? List.of() : List.copyOf(orphans);
     counters = counters == null ? Counters.zero() : counters;
   }
 
+  /** A group whose state's start is not known yet (stamped when it is persisted). */
+  public Group(
+      GroupSpec spec,
+      Policy policy,
+      GroupState state,
+      long epoch,
+      Replica primary,
+      Replica secondary,
+      String proxyUrl,
+      long lastCheckpoint,
+      Instant lastCheckpointAt,
+      Counters counters,
+      List<Replica> orphans,
+      String reason,
+      long diskEpoch) {
+    this(
+        spec,
+        policy,
+        state,
+        epoch,
+        primary,
+        secondary,
+        proxyUrl,
+        lastCheckpoint,
+        lastCheckpointAt,
+        counters,
+        orphans,
+        reason,
+        diskEpoch,
+        null);
+  }
+
+  /** The same group, its state begun at {@code at}. */
+  public Group withSince(Instant at) {
+    return new Group(
+        spec,
+        policy,
+        state,
+        epoch,
+        primary,
+        secondary,
+        proxyUrl,
+        lastCheckpoint,
+        lastCheckpointAt,
+        counters,
+        orphans,
+        reason,
+        diskEpoch,
+        at);
+  }
+
   public String id() {
     return spec.id();
   }
 
+  /**
+   * In state {@code s} for reason {@code why}; a new state begins when it is persisted ({@link
+   * #since()}).
+   */
   public Group with(GroupState s, String why) {
     return new Group(
         spec,
@@ -62,7 +118,8 @@ public record Group(
         counters,
         orphans,
         why,
-        diskEpoch);
+        diskEpoch,
+        s == state ? since : null);
   }
 
   public Group withEpoch(long e) {
@@ -79,7 +136,8 @@ public record Group(
         counters,
         orphans,
         reason,
-        diskEpoch);
+        diskEpoch,
+        since);
   }
 
   public Group withReplicas(Replica p, Replica s) {
@@ -96,7 +154,8 @@ public record Group(
         counters,
         orphans,
         reason,
-        diskEpoch);
+        diskEpoch,
+        since);
   }
 
   public Group withProxy(String url) {
@@ -113,7 +172,8 @@ public record Group(
         counters,
         orphans,
         reason,
-        diskEpoch);
+        diskEpoch,
+        since);
   }
 
   public Group withCheckpoint(long sequence, Instant at) {
@@ -130,7 +190,8 @@ public record Group(
         counters.checkpoint(),
         orphans,
         reason,
-        diskEpoch);
+        diskEpoch,
+        since);
   }
 
   public Group withCounters(Counters c) {
@@ -147,7 +208,8 @@ public record Group(
         c,
         orphans,
         reason,
-        diskEpoch);
+        diskEpoch,
+        since);
   }
 
   public Group withPolicy(Policy p) {
@@ -164,7 +226,8 @@ public record Group(
         counters,
         orphans,
         reason,
-        diskEpoch);
+        diskEpoch,
+        since);
   }
 
   public Group withOrphans(List<Replica> o) {
@@ -181,7 +244,8 @@ public record Group(
         counters,
         o,
         reason,
-        diskEpoch);
+        diskEpoch,
+        since);
   }
 
   public Group withDiskEpoch(long e) {
@@ -198,7 +262,8 @@ public record Group(
         counters,
         orphans,
         reason,
-        e);
+        e,
+        since);
   }
 
   /** Hosts of its current replicas. */

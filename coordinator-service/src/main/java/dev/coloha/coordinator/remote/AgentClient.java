@@ -235,14 +235,8 @@ public final class AgentClient {
 
   /** Checkpoint {@code sequence}: retried safely (the agent answers a repeated sequence again). */
   public Checkpoint checkpoint(String url, String vm, long epoch, long sequence) {
-    return remote.call(
-        target(url),
-        Idempotence.IDEMPOTENT,
-        "POST",
-        url + "/v1/vms/" + vm + "/checkpoint",
-        Map.of("epoch", epoch, "sequence", sequence),
-        Checkpoint.class,
-        checkpointTimeout);
+    return checkpoint(
+        url, vm, Idempotence.IDEMPOTENT, Map.of("epoch", epoch, "sequence", sequence));
   }
 
   /**
@@ -250,12 +244,17 @@ public final class AgentClient {
    * never retried (a retry would take another checkpoint).
    */
   public Checkpoint checkpointNext(String url, String vm, long epoch) {
+    return checkpoint(url, vm, Idempotence.ONCE, Map.of("epoch", epoch));
+  }
+
+  private Checkpoint checkpoint(
+      String url, String vm, Idempotence idempotence, Map<String, Object> body) {
     return remote.call(
         target(url),
-        Idempotence.ONCE,
+        idempotence,
         "POST",
         url + "/v1/vms/" + vm + "/checkpoint",
-        Map.of("epoch", epoch),
+        body,
         Checkpoint.class,
         checkpointTimeout);
   }

@@ -362,6 +362,9 @@ class FaultMatrixTest {
     // the promotion of the secondary failed, it is gone too: one new epoch, the restart waits for
     // the last primary's host
     assertGroup(GroupState.RESTARTING, FaultRig.EPOCH + 1, "h1", null);
+    assertThat(rig.group().since())
+        .as("when RESTARTING began, persisted: a restarted coordinator's patience counts from it")
+        .isEqualTo(rig.clock.now);
     assertThat(rig.group().diskEpoch()).isEqualTo(FaultRig.EPOCH + 1);
     assertThat(events("both-lost")).isEqualTo(1);
     assertThat(events("primary-unreachable")).as("not watched as a lone primary").isZero();
@@ -478,6 +481,83 @@ class FaultMatrixTest {
   }
 
   @Test
+  void row7ACoordinatorRestartedWhileReprotectingPairsAgainInOneNewEpochAndDropsTheHalfMadeOne()
+      throws Exception {
+    rig.close();
+    // the coordinator died while pairing h2 as the new secondary, in the re-protection's epoch
+    rig =
+        new FaultRig(
+            g -> g.withEpoch(FaultRig.EPOCH + 1).with(GroupState.REPROTECTING, "syncing h2"));
+    agent("h2").kill(); // ... and h2 went away meanwhile: the pairing must go elsewhere
+
+    rig.worker.resume();
+    for (int i = 0; i < 20 && rig.group().state() != GroupState.PROTECTED; i++) {
+      rig.step(Duration.ofSeconds(1));
+    }
+
+    assertGroup(GroupState.PROTECTED, FaultRig.EPOCH + 2, "h1", "h3");
+    assertThat(rig.epochsSaved())
+        .as("the interrupted pairing's epoch, then one for the new pairing")
+        .containsExactly(FaultRig.EPOCH + 1, FaultRig.EPOCH + 2);
+    assertThat(agent("h1").count("/failover")).as("nothing failed over").isZero();
+    assertThat(rig.proxy.epoch).isEqualTo(FaultRig.EPOCH + 2);
+    assertThat(rig.group().orphans())
+        .as("the half-made secondary on h2 is kept to be deleted once h2 answers")
+        .extracting(Replica::host)
+        .containsExactly("h2");
+  }
+
+  @Test
+  void row7ACoordinatorRestartedWhileUnservedGivesTheProxyItsGroupBackInTheSameEpoch()
+      throws Exception {
+    rig.close();
+    // the coordinator died while the proxy (restarted too) lacked the group
+    rig = new FaultRig(g -> g.with(GroupState.UNSERVED, "the proxy's event stream broke"));
+    rig.proxy.epoch = -1; // it knows no group
+
+    rig.worker.resume();
+    assertGroup(GroupState.UNSERVED, FaultRig.EPOCH, "h1", "h2");
+    rig.step(Duration.ofMillis(50));
+
+    assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
+    assertThat(rig.proxy.epoch).isEqualTo(FaultRig.EPOCH);
+    assertThat(rig.epochsSaved()).as("nothing needs fencing").containsExactly(FaultRig.EPOCH);
+    assertThat(rig.first("proxy PUT /v1/groups/kv"))
+        .as("given the group with a checkpoint taken then as the sync point")
+        .isGreaterThan(rig.first("h1/agent POST /v1/vms/kv/checkpoint"))
+        .isLessThan(rig.first("store PROTECTED"));
+  }
+
+  @Test
+  void row7ACoordinatorRestartedWhileRestartingDoesNotExtendThePatience() throws Exception {
+    rig.close();
+    Duration patience = Duration.ofMinutes(5);
+    // the coordinator died while the group waited 4 min 50 s for its last primary's host
+    rig =
+        new FaultRig(
+            g ->
+                g.withEpoch(FaultRig.EPOCH + 1)
+                    .withDiskEpoch(FaultRig.EPOCH + 1)
+                    .withReplicas(g.primary(), null)
+                    .with(GroupState.RESTARTING, "both replicas lost")
+                    .withSince(java.time.Instant.now().minus(patience.minusSeconds(10))));
+    assertThat(rig.props.lonePrimaryPatience()).isEqualTo(patience);
+    agent("h1").kill();
+    agent("h2").kill();
+
+    rig.worker.resume();
+    rig.step(Duration.ofSeconds(1));
+    assertGroup(GroupState.RESTARTING, FaultRig.EPOCH + 1, "h1", null);
+    rig.step(Duration.ofSeconds(20)); // 5 min 11 s since the group began RESTARTING
+
+    assertThat(rig.group().state())
+        .as("the patience counts from when RESTARTING began, not from the restart")
+        .isEqualTo(GroupState.FAILED);
+    assertThat(rig.group().reason()).contains("within lone-primary-patience");
+    assertThat(rig.epochsSaved()).containsExactly(FaultRig.EPOCH + 1);
+  }
+
+  @Test
   void row7ADeletionTheCoordinatorDidNotFinishIsFinishedWhenItStartsAgain() throws Exception {
     rig.close();
     // the coordinator died after persisting DELETING, before it told the services
@@ -578,6 +658,46 @@ class FaultMatrixTest {
 
     rig.mismatch(); // and the count goes on from there
     assertThat(rig.group().lastCheckpoint()).isEqualTo(51);
+  }
+
+  @Test
+  void aSelfCheckpointOfTheProxyAnswersThePendingRequestSoASlowCoordinatorDoesNotTakeASecond() {
+    // a mismatch the coordinator was slow to act on (its loop busy): the proxy's grace ran out, it
+    // checkpointed the primary itself and committed, and says so after the mismatch
+    rig.worker.proxyEvent(Map.of("kind", "mismatch", "checkpointRequested", true));
+    rig.worker.proxyEvent(
+        Map.of(
+            "type", "self-checkpoint", "epoch", FaultRig.EPOCH, "sequence", 41, "applied", true));
+    rig.step(Duration.ofMillis(100));
+
+    assertThat(agent("h1").count("/checkpoint")).as("no second checkpoint for it").isZero();
+    assertThat(rig.group().counters().mismatches()).as("the mismatch is counted").isEqualTo(1);
+
+    // a self-checkpoint of another epoch, or one the proxy did not apply, answers nothing
+    rig.worker.proxyEvent(Map.of("kind", "mismatch", "checkpointRequested", true));
+    rig.worker.proxyEvent(
+        Map.of(
+            "type",
+            "self-checkpoint",
+            "epoch",
+            FaultRig.EPOCH - 1,
+            "sequence",
+            42,
+            "applied",
+            true));
+    rig.worker.proxyEvent(
+        Map.of(
+            "type", "self-checkpoint", "epoch", FaultRig.EPOCH, "sequence", 42, "applied", false));
+    rig.step(Duration.ofMillis(100));
+    assertThat(agent("h1").count("/checkpoint")).isEqualTo(1);
+
+    // a request after the proxy's commit is a new one
+    rig.worker.proxyEvent(
+        Map.of(
+            "type", "self-checkpoint", "epoch", FaultRig.EPOCH, "sequence", 43, "applied", true));
+    rig.mismatch();
+    assertThat(agent("h1").count("/checkpoint")).isEqualTo(2);
+    assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
   }
 
   @Test

@@ -34,13 +34,15 @@ class JdbcCoordinatorStoreTest {
     JdbcCoordinatorStore store = open();
     store.save(group("kv", 3, GroupState.PROTECTED));
     store.save(group("web", 1, GroupState.SYNCING));
-    store.save(group("kv", 4, GroupState.FAILING_OVER)); // epoch persisted before use
+    // epoch persisted before use; when its state began, persisted too (a restart's timers)
+    java.time.Instant began = java.time.Instant.parse("2026-12-06T10:15:30.123456Z");
+    store.save(group("kv", 4, GroupState.FAILING_OVER).withSince(began));
     store.save(new Host("h1", "http://a", "http://m", null, null, true));
 
     JdbcCoordinatorStore again = open();
     assertThat(again.groups()).extracting(Group::id).containsExactly("kv", "web");
     Group kv = again.group("kv").orElseThrow();
-    assertThat(kv).isEqualTo(group("kv", 4, GroupState.FAILING_OVER));
+    assertThat(kv).isEqualTo(group("kv", 4, GroupState.FAILING_OVER).withSince(began));
     assertThat(again.hosts())
         .containsExactly(new Host("h1", "http://a", "http://m", null, null, true));
     again.delete("web");
