@@ -168,8 +168,7 @@ final class GroupOperations {
         g.spec().diskBytes(),
         disk(g, p),
         true,
-        g.spec().args(),
-        g.spec().env());
+        g.spec().launch());
     agents.start(p.agentUrl(), p.vm());
     if (g.secondary() == null) {
       proxies.configure(
@@ -238,8 +237,7 @@ final class GroupOperations {
         g.spec().diskBytes(),
         disk(g, s),
         false,
-        g.spec().args(),
-        g.spec().env());
+        g.spec().launch());
     agents.becomeSecondary(s.agentUrl(), s.vm(), g.epoch());
     agents.becomePrimary(p.agentUrl(), p.vm(), g.epoch(), s.agentUrl(), s.vm());
     AgentClient.Replication synced = awaitSync(g, p);
@@ -690,8 +688,7 @@ final class GroupOperations {
         g.spec().diskBytes(),
         disk(g, p),
         true,
-        g.spec().args(),
-        g.spec().env());
+        g.spec().launch());
     agents.start(p.agentUrl(), p.vm());
     boolean served =
         tellProxy(
