@@ -61,6 +61,7 @@ class MicroHttpdIT {
         .hasMessageContaining("network");
     lab.post(lab.coordinatorUrl() + "/v1/groups", group.formatted("inetd"));
     JsonNode g = lab.awaitProtected("mhttpd", Duration.ofMinutes(3));
+    assertThat(lab.coordinatorGroup("mhttpd").get("network").asString()).isEqualTo("inetd");
     String base = "http://127.0.0.1:" + port;
 
     // curl through the proxy: a file, the listing, a missing file, a directory without its slash
