@@ -93,6 +93,11 @@ class CoordinatorContractIT {
             .is(400, "invalid-field", "guest"),
         BadRequest.json("no guest", "POST", groups, "{\"id\":\"g\",\"port\":7300}")
             .is(400, "invalid-field", "guest"),
+        BadRequest.json("an unknown network model", "POST", groups, group("\"network\":\"x\","))
+            .is(400, "invalid-field", "network"),
+        BadRequest.json(
+                "a file outside /data", "POST", groups, group("\"files\":{\"../x\":\"y\"},"))
+            .is(400, "invalid-field", "files"),
         BadRequest.json(
                 "unparseable bind address", "POST", groups, group("\"bindAddress\":\"999.1.1.1\","))
             .is(400, "invalid-field", "bindAddress"),

@@ -65,7 +65,7 @@ public final class MicroVm implements AutoCloseable {
         };
     this.driver =
         guest.wasi()
-            ? new WasiGuest(id, guest.name(), devices, env.launch(), onTrap)
+            ? new WasiGuest(id, guest, devices, env.launch(), onTrap)
             : new ColoGuest(id, devices, new GuestEvents(id, config, devices, onTrap));
     this.thread = new VmThread(id, config.threadStackBytes(), new Work());
     this.thread.start();

@@ -13,6 +13,8 @@ package dev.coloha.microvm;
  * @param maxDeadConnections connection ids remembered as closed by a primary checkpoint
  * @param threadStackBytes stack of the VM's thread (deep guest recursion needs JVM stack)
  * @param dirtyTracking record dirty pages (off only for benchmarks measuring its cost)
+ * @param maxInetdQueue connections an inetd program's VM keeps waiting for their turn; later ones
+ *     are closed unanswered
  */
 public record VmConfig(
     long memoryLimitBytes,
@@ -23,19 +25,25 @@ public record VmConfig(
     int maxConnections,
     int maxDeadConnections,
     long threadStackBytes,
-    boolean dirtyTracking) {
+    boolean dirtyTracking,
+    int maxInetdQueue) {
 
   public VmConfig {
     if (memoryLimitBytes < 65536) {
       throw new IllegalArgumentException("memory limit must be at least one 64 KiB page");
     }
-    if (maxDataChunk < 1 || maxTimers < 0 || maxDiskRequest < 512 || maxConnections < 1) {
+    if (maxDataChunk < 1
+        || maxTimers < 0
+        || maxDiskRequest < 512
+        || maxConnections < 1
+        || maxInetdQueue < 0) {
       throw new IllegalArgumentException("invalid VM limits");
     }
   }
 
   public static VmConfig defaults() {
-    return new VmConfig(64L << 20, 16 << 10, 64, 1 << 20, 1024, 10_000, 65_536, 16L << 20, true);
+    return new VmConfig(
+        64L << 20, 16 << 10, 64, 1 << 20, 1024, 10_000, 65_536, 16L << 20, true, 256);
   }
 
   public VmConfig withMemoryLimit(long bytes) {
@@ -48,7 +56,8 @@ public record VmConfig(
         maxConnections,
         maxDeadConnections,
         threadStackBytes,
-        dirtyTracking);
+        dirtyTracking,
+        maxInetdQueue);
   }
 
   public VmConfig withDirtyTracking(boolean on) {
@@ -61,7 +70,22 @@ public record VmConfig(
         maxConnections,
         maxDeadConnections,
         threadStackBytes,
-        on);
+        on,
+        maxInetdQueue);
+  }
+
+  public VmConfig withMaxInetdQueue(int connections) {
+    return new VmConfig(
+        memoryLimitBytes,
+        maxDataChunk,
+        maxTimers,
+        maxDiskRequest,
+        maxLogLine,
+        maxConnections,
+        maxDeadConnections,
+        threadStackBytes,
+        dirtyTracking,
+        connections);
   }
 
   public int memoryLimitPages() {

@@ -9,6 +9,7 @@ import dev.coloha.microvm.wasi.fs.FsErrno;
 import dev.coloha.microvm.wasi.fs.FsException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,9 @@ final class WasiFiles {
 
   /** The descriptor of {@code /data}: the one after the listening socket. */
   static final int DATA_FD = 4;
+
+  /** The descriptor of {@code /data} of an inetd program, which has no listening socket. */
+  static final int INETD_DATA_FD = 3;
 
   static final String DATA_DIR = "/data";
 
@@ -61,11 +65,11 @@ final class WasiFiles {
 
   /**
    * At boot, before {@code _start}: mounts (or formats) the file system of a VM with a disk and
-   * opens {@code /data}.
+   * opens {@code /data} at descriptor {@code dataFd}.
    *
    * @throws IllegalStateException if the disk holds no usable file system
    */
-  void mount() {
+  void mount(int dataFd) {
     if (devices.disk().sizeBytes() == 0) {
       return;
     }
@@ -74,7 +78,7 @@ final class WasiFiles {
     } catch (FsException e) {
       throw new IllegalStateException("cannot mount " + DATA_DIR + ": " + e.getMessage(), e);
     }
-    fds.put(DATA_FD, new Descriptor.Directory(dataRoot(), true, 0));
+    fds.put(dataFd, new Descriptor.Directory(dataRoot(), true, 0));
     log.info("VM {}: {} mounted (generation {})", vmId, DATA_DIR, fs.generation());
   }
 
@@ -97,6 +101,52 @@ final class WasiFiles {
   /** Applies a checkpoint's file system state (the disk is the checkpoint's barrier already). */
   void apply(byte[] state) {
     fs = state.length == 0 ? null : DataFileSystem.restore(devices.disk(), state);
+  }
+
+  /**
+   * At boot, after {@link #mount}: writes each of {@code files} (name to UTF-8 content) into {@code
+   * /data} where no such name exists, then syncs. A file the program changed stays as it is.
+   *
+   * @throws IllegalStateException if a file cannot be written (the disk is full)
+   */
+  void seed(Map<String, String> files) {
+    if (fs == null || files.isEmpty()) {
+      return;
+    }
+    int written = 0;
+    try {
+      for (Map.Entry<String, String> e : files.entrySet()) {
+        try {
+          fs.statPath(dataRoot(), e.getKey());
+          continue; // there already
+        } catch (FsException absent) {
+          if (absent.errno() != FsErrno.NOENT) {
+            throw absent;
+          }
+        }
+        byte[] content = e.getValue().getBytes(StandardCharsets.UTF_8);
+        DataFileSystem.Stat st = fs.open(dataRoot(), e.getKey(), true, true, false, false);
+        fs.write(st.inode(), 0, content, 0, content.length);
+        fs.release(st.inode());
+        written++;
+      }
+      fs.sync();
+    } catch (FsException e) {
+      throw new IllegalStateException("cannot write the group's files into " + DATA_DIR, e);
+    }
+    if (written > 0) {
+      log.info(
+          "VM {}: {} of the group's {} files written into {}",
+          vmId,
+          written,
+          files.size(),
+          DATA_DIR);
+    }
+  }
+
+  /** A fresh descriptor of the pre-opened {@code /data}, or null without a disk. */
+  Descriptor preopen() {
+    return fs == null ? null : new Descriptor.Directory(dataRoot(), true, 0);
   }
 
   boolean mounted() {

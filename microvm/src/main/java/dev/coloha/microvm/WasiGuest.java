@@ -3,13 +3,20 @@ package dev.coloha.microvm;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import dev.coloha.microvm.conn.ConnectionTable;
+import dev.coloha.microvm.conn.GuestConnection;
+import dev.coloha.microvm.guest.GuestModule;
 import dev.coloha.microvm.guest.WasiAbi;
 import dev.coloha.microvm.memory.TrackedMemory;
 import dev.coloha.microvm.wasi.AsyncifyStack;
 import dev.coloha.microvm.wasi.BlockedCall;
+import dev.coloha.microvm.wasi.Descriptor;
 import dev.coloha.microvm.wasi.DescriptorTable;
 import dev.coloha.microvm.wasi.WasiState;
 import dev.coloha.wire.CorruptStreamException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -27,6 +34,15 @@ import org.slf4j.LoggerFactory;
  * <p>The unwound stack (Asyncify's data, up to {@link #ASYNCIFY_DATA_BYTES}) is kept host-side by
  * {@link AsyncifyStack}: the host adds nothing to the guest's memory and owns none of it, so
  * whatever the guest's allocator takes is the guest's (docs/adr/0002-wasi-asyncify.md).
+ *
+ * <p>An <em>inetd program</em> ({@link WasiLaunch.Network#INETD}) runs once per connection: the
+ * connections the proxy delivers wait in order of arrival (at most {@link
+ * VmConfig#maxInetdQueue()}; later ones are closed unanswered), and each in turn is served by a
+ * fresh instance of the module, its memory and globals put back to what instantiation left (changed
+ * pages written, hence dirty), standard input and output the connection ({@link Descriptor.Inetd}),
+ * {@code /data} at descriptor 3. Its exit (or a trap) closes the connection and the guest
+ * {@linkplain WasiState.Run#WAITING waits} for the next. The connection served is device state with
+ * the rest, so a checkpoint in the middle of one resumes it elsewhere.
  */
 final class WasiGuest implements GuestDriver {
   private static final Logger log = LoggerFactory.getLogger(WasiGuest.class);
@@ -56,18 +72,39 @@ final class WasiGuest implements GuestDriver {
   private boolean unwinding;
   private volatile boolean trapped;
 
+  private final GuestModule module;
+  private final boolean inetd;
+  private final java.util.Map<String, String> files;
+  private Instance instance;
+
+  /** An inetd program's memory as instantiation left it, and its mutable globals (low, high). */
+  private byte[] initialImage;
+
+  private long[][] initialGlobals;
+
+  /** The connection an inetd program's instance serves, or -1. */
+  private int inetdConn = -1;
+
+  private long refused;
+
   WasiGuest(
       String vmId,
-      String program,
+      GuestModule module,
       GuestDevices devices,
       WasiLaunch launch,
       Consumer<GuestTrapException> onTrap) {
     this.vmId = vmId;
+    this.module = module;
     this.devices = devices;
     this.onTrap = onTrap;
+    this.inetd = launch.inetd();
+    this.files = launch.files();
     int maxDescriptors = devices.config().maxConnections() + 16;
-    this.descriptors = DescriptorTable.initial(maxDescriptors, WasiAbi.LISTEN_FD);
-    this.host = new WasiHost(vmId, program, devices, launch, descriptors, this);
+    this.descriptors =
+        inetd
+            ? DescriptorTable.initial(maxDescriptors, -1)
+            : DescriptorTable.initial(maxDescriptors, WasiAbi.LISTEN_FD);
+    this.host = new WasiHost(vmId, module.name(), devices, launch, descriptors, this);
   }
 
   @Override
@@ -78,7 +115,17 @@ final class WasiGuest implements GuestDriver {
   @Override
   public void bind(Instance instance, TrackedMemory memory) {
     this.memory = memory;
+    this.instance = instance;
     host.attach(memory);
+    if (inetd) {
+      initialImage = Arrays.copyOf(memory.buffer(), memory.pages() * TrackedMemory.PAGE_SIZE);
+      List<GuestModule.MutableGlobal> globals = module.mutableGlobals();
+      initialGlobals = new long[globals.size()][];
+      for (int i = 0; i < initialGlobals.length; i++) {
+        var g = instance.global(globals.get(i).index());
+        initialGlobals[i] = new long[] {g.getValueLow(), g.getValueHigh()};
+      }
+    }
     start = instance.export(WasiAbi.START);
     startUnwind = instance.export(WasiAbi.ASYNCIFY_START_UNWIND);
     stopUnwind = instance.export(WasiAbi.ASYNCIFY_STOP_UNWIND);
@@ -89,9 +136,14 @@ final class WasiGuest implements GuestDriver {
   @Override
   public void boot() {
     try {
-      host.files().mount();
+      host.files().mount(inetd ? WasiFiles.INETD_DATA_FD : WasiFiles.DATA_FD);
+      host.files().seed(files);
     } catch (RuntimeException e) {
       trap(e);
+      return;
+    }
+    if (inetd) {
+      run = WasiState.Run.WAITING; // _start runs once per connection
       return;
     }
     run(false);
@@ -102,6 +154,9 @@ final class WasiGuest implements GuestDriver {
   @Override
   public boolean dispatchOne() {
     devices.connections().forgetRunQueue();
+    if (inetd && !trapped) {
+      return dispatchInetd();
+    }
     if (run != WasiState.Run.BLOCKED || trapped) {
       return false;
     }
@@ -120,6 +175,113 @@ final class WasiGuest implements GuestDriver {
       return true;
     }
     return host.anyReady(blocked);
+  }
+
+  // ---- inetd programs ---------------------------------------------------------------------------
+
+  private boolean dispatchInetd() {
+    boolean stepped = false;
+    if (run == WasiState.Run.WAITING) {
+      GuestConnection next = devices.connections().nextToAccept();
+      if (next != null) {
+        serve(next);
+        stepped = true;
+      }
+    } else if (run == WasiState.Run.BLOCKED
+        && ready(devices.clock().monotonicNanos())
+        && !trapped) {
+      run(true);
+      stepped = true;
+    }
+    return refuseBeyondQueue() || stepped;
+  }
+
+  /** Starts a fresh instance of the module on connection {@code c}. */
+  private void serve(GuestConnection c) {
+    devices.connections().opening(c);
+    inetdConn = c.id();
+    freshInstance();
+    DescriptorTable fresh = DescriptorTable.initial(descriptors.max(), -1);
+    fresh.put(0, new Descriptor.Inetd(0, c.id(), 0));
+    fresh.put(1, new Descriptor.Inetd(1, c.id(), 0));
+    Descriptor data = host.files().preopen();
+    if (data != null) {
+      fresh.put(WasiFiles.INETD_DATA_FD, data);
+    }
+    descriptors.replaceWith(fresh);
+    exitCode = 0;
+    run(false);
+  }
+
+  /**
+   * Puts memory and mutable globals back to what instantiation left: a memory that grew shrinks
+   * back (pages that grow again are dirty: {@link TrackedMemory#resize}), every page that differs
+   * from the initial image is written, hence dirty, so a secondary ends with the same memory.
+   */
+  private void freshInstance() {
+    int pages = initialImage.length / TrackedMemory.PAGE_SIZE;
+    if (memory.pages() != pages) {
+      memory.resize(pages);
+    }
+    byte[] now = memory.buffer();
+    int page = TrackedMemory.TRACK_PAGE_SIZE;
+    for (int at = 0; at < initialImage.length; at += page) {
+      if (!Arrays.equals(now, at, at + page, initialImage, at, at + page)) {
+        memory.write(at, initialImage, at, page);
+      }
+    }
+    List<GuestModule.MutableGlobal> globals = module.mutableGlobals();
+    for (int i = 0; i < initialGlobals.length; i++) {
+      var g = instance.global(globals.get(i).index());
+      g.setValueLow(initialGlobals[i][0]);
+      g.setValueHigh(initialGlobals[i][1]);
+    }
+    stack.replaceWith(new byte[0]);
+  }
+
+  /** The served connection is over: it closes, and so does every descriptor of the instance. */
+  private void connectionOver(int code) {
+    host.flushLogs();
+    int conn = inetdConn;
+    inetdConn = -1;
+    List<Descriptor> open = new ArrayList<>(descriptors.all().values());
+    descriptors.replaceWith(DescriptorTable.initial(descriptors.max(), -1));
+    for (Descriptor d : open) {
+      host.files().closed(d);
+    }
+    if (conn >= 0) {
+      host.closeOutput(conn);
+    }
+    run = WasiState.Run.WAITING;
+    exitCode = code;
+    blocked = null;
+    unwinding = false;
+    rewinding = false;
+    log.debug("VM {}: connection {} served, status {}", vmId, conn, code);
+  }
+
+  /** Closes, unanswered, the connections waiting beyond {@link VmConfig#maxInetdQueue()}. */
+  private boolean refuseBeyondQueue() {
+    ConnectionTable table = devices.connections();
+    List<GuestConnection> waiting = table.waitingToAccept();
+    int limit = devices.config().maxInetdQueue();
+    if (waiting.size() <= limit) {
+      return false;
+    }
+    for (GuestConnection c : waiting.subList(limit, waiting.size())) {
+      table.opening(c);
+      host.closeOutput(c.id());
+      if (refused++ % 1000 == 0) {
+        log.warn(
+            "VM {}: connection {} closed unanswered: {} connections wait already"
+                + " (colo.agent.vm.max-inetd-queue; {} refused so far)",
+            vmId,
+            c.id(),
+            limit,
+            refused);
+      }
+    }
+    return true;
   }
 
   /** Runs {@code _start} (rewinding into the blocked call) until it blocks again or exits. */
@@ -145,6 +307,9 @@ final class WasiGuest implements GuestDriver {
       WasiHost.Exit exit = exitOf(e);
       if (exit != null) {
         exited(exit.code());
+      } else if (inetd) {
+        log.warn("VM {}: connection {}: the program trapped: {}", vmId, inetdConn, e.toString());
+        connectionOver(-1);
       } else {
         trap(e);
       }
@@ -164,6 +329,10 @@ final class WasiGuest implements GuestDriver {
   }
 
   private void exited(int code) {
+    if (inetd) {
+      connectionOver(code);
+      return;
+    }
     run = WasiState.Run.EXITED;
     exitCode = code;
     blocked = null;
@@ -214,6 +383,13 @@ final class WasiGuest implements GuestDriver {
 
   @Override
   public boolean hasInput() {
+    if (inetd && !trapped) {
+      ConnectionTable table = devices.connections();
+      if (run == WasiState.Run.WAITING && table.nextToAccept() != null
+          || table.waitingToAccept().size() > devices.config().maxInetdQueue()) {
+        return true;
+      }
+    }
     return run == WasiState.Run.BLOCKED && !trapped && blocked != null && host.anyReady(blocked);
   }
 
@@ -249,7 +425,8 @@ final class WasiGuest implements GuestDriver {
 
   @Override
   public byte[] captureState() {
-    return new WasiState(run, exitCode, stack.data(), descriptors, blocked, host.files().state())
+    return new WasiState(
+            run, exitCode, stack.data(), descriptors, blocked, host.files().state(), inetdConn)
         .encode(devices.clock().monotonicNanos());
   }
 
@@ -268,6 +445,14 @@ final class WasiGuest implements GuestDriver {
               }
               return new byte[0];
             });
+    if (inetd != (s.run() == WasiState.Run.WAITING || s.inetdConn() >= 0)
+        && s.run() != WasiState.Run.NOT_STARTED) {
+      throw new CheckpointMismatchException(
+          "checkpoint's WASI guest state is of "
+              + (inetd ? "a listening program" : "an inetd program")
+              + ", this VM runs "
+              + (inetd ? "an inetd program" : "a listening program"));
+    }
     try {
       host.files().check(s.fileSystem());
     } catch (CorruptStreamException e) {
@@ -323,6 +508,7 @@ final class WasiGuest implements GuestDriver {
     blocked = s.blocked();
     descriptors.replaceWith(s.descriptors());
     host.files().apply(s.fileSystem());
+    inetdConn = s.inetdConn();
     rewinding = false;
     unwinding = false;
   }

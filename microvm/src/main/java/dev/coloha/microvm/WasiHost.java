@@ -91,7 +91,9 @@ final class WasiHost {
         envp.add(e.getKey() + "=" + e.getValue());
       }
     }
-    envp.add(WasiAbi.LISTEN_FD_ENV + "=" + WasiAbi.LISTEN_FD);
+    if (!launch.inetd()) {
+      envp.add(WasiAbi.LISTEN_FD_ENV + "=" + WasiAbi.LISTEN_FD); // an inetd program has none
+    }
     this.env = cStrings(envp);
   }
 
@@ -273,6 +275,18 @@ final class WasiHost {
 
   // ---- descriptors ------------------------------------------------------------------------------
 
+  /**
+   * The connection a socket (or an inetd program's standard input or output, for the direction
+   * asked) refers to, or -1.
+   */
+  private static int connOf(Descriptor d, boolean write) {
+    return switch (d) {
+      case Descriptor.Socket s -> s.conn();
+      case Descriptor.Inetd i when (i.stream() == 1) == write -> i.conn();
+      case null, default -> -1;
+    };
+  }
+
   /** A call on a file: {@link WasiFiles}' for files, else {@code ESPIPE} (or {@code EBADF}). */
   private int onFile(int fd, java.util.function.IntSupplier call) {
     Descriptor d = fds.get(fd);
@@ -335,6 +349,14 @@ final class WasiHost {
     }
     if (d instanceof Descriptor.Socket s) {
       closeOutput(s.conn());
+    } else if (d instanceof Descriptor.Inetd i) {
+      boolean more = false;
+      for (Descriptor other : fds.all().values()) {
+        more |= other instanceof Descriptor.Inetd o && o.conn() == i.conn();
+      }
+      if (!more) {
+        closeOutput(i.conn()); // both standard input and output closed: the connection closes
+      }
     } else if (d instanceof Descriptor.Stdio s && s.stream() > 0) {
       flush(s.stream());
     } else {
@@ -344,7 +366,7 @@ final class WasiHost {
   }
 
   /** The guest is done with the connection: the client connection closes. */
-  private void closeOutput(int conn) {
+  void closeOutput(int conn) {
     ConnectionTable table = devices.connections();
     GuestConnection c = table.get(conn);
     if (c == null) {
@@ -364,11 +386,12 @@ final class WasiHost {
     if (d == null) {
       return WasiErrno.BADF;
     }
-    if (!(d instanceof Descriptor.Socket s)) {
+    int conn = Math.max(connOf(d, false), connOf(d, true));
+    if (conn < 0) {
       return WasiErrno.NOTSOCK;
     }
     if ((how & 2) != 0) {
-      closeOutput(s.conn()); // SHUT_WR: the client sees end of file
+      closeOutput(conn); // SHUT_WR: the client sees end of file
     }
     return WasiErrno.SUCCESS;
   }
@@ -382,6 +405,7 @@ final class WasiHost {
     }
     return switch (d) {
       case Descriptor.Socket s -> send(fd, iovs, count, resultPtr);
+      case Descriptor.Inetd i when i.stream() == 1 -> send(fd, iovs, count, resultPtr);
       case Descriptor.File f -> files.write(fd, iovs, count, -1, resultPtr);
       case Descriptor.Stdio s when s.stream() > 0 -> {
         byte[] bytes = gather(iovs, count);
@@ -401,7 +425,10 @@ final class WasiHost {
       return WasiErrno.BADF;
     }
     return switch (d) {
-      case Descriptor.Socket s -> recvResumed(fd, s, iovs, count, resultPtr, resumed);
+      case Descriptor.Socket s ->
+          recvResumed(fd, s.conn(), s.nonblocking(), iovs, count, resultPtr, resumed);
+      case Descriptor.Inetd i when i.stream() == 0 ->
+          recvResumed(fd, i.conn(), i.nonblocking(), iovs, count, resultPtr, resumed);
       case Descriptor.File f -> {
         guest.completed();
         yield files.read(fd, iovs, count, -1, resultPtr);
@@ -421,17 +448,24 @@ final class WasiHost {
   private int recv(int fd, int iovs, int count, int resultPtr) {
     BlockedCall resumed = guest.resumed();
     Descriptor d = fds.get(fd);
-    if (!(d instanceof Descriptor.Socket s)) {
+    int conn = connOf(d, false);
+    if (conn < 0) {
       guest.completed();
       return d == null ? WasiErrno.BADF : WasiErrno.NOTSOCK;
     }
-    return recvResumed(fd, s, iovs, count, resultPtr, resumed);
+    return recvResumed(fd, conn, d.nonblocking(), iovs, count, resultPtr, resumed);
   }
 
   private int recvResumed(
-      int fd, Descriptor.Socket s, int iovs, int count, int resultPtr, BlockedCall resumed) {
+      int fd,
+      int conn,
+      boolean nonblocking,
+      int iovs,
+      int count,
+      int resultPtr,
+      BlockedCall resumed) {
     ConnectionTable table = devices.connections();
-    GuestConnection c = table.get(s.conn());
+    GuestConnection c = table.get(conn);
     if (c == null || c.guestClosed()) {
       guest.completed();
       memory.writeI32(resultPtr, 0);
@@ -456,7 +490,7 @@ final class WasiHost {
       memory.writeI32(resultPtr, 0); // the client closed: end of file
       return WasiErrno.SUCCESS;
     }
-    if (s.nonblocking()) {
+    if (nonblocking) {
       guest.completed();
       return WasiErrno.AGAIN;
     }
@@ -470,16 +504,17 @@ final class WasiHost {
 
   private int send(int fd, int iovs, int count, int resultPtr) {
     Descriptor d = fds.get(fd);
-    if (!(d instanceof Descriptor.Socket s)) {
+    int conn = connOf(d, true);
+    if (conn < 0) {
       return d == null ? WasiErrno.BADF : WasiErrno.NOTSOCK;
     }
     byte[] bytes = gather(iovs, count);
-    long offset = devices.connections().produced(s.conn(), bytes.length);
+    long offset = devices.connections().produced(conn, bytes.length);
     if (offset < 0) {
       return WasiErrno.PIPE;
     }
     if (bytes.length > 0) {
-      devices.sink().output(s.conn(), devices.interval(), offset, bytes);
+      devices.sink().output(conn, devices.interval(), offset, bytes);
     }
     memory.writeI32(resultPtr, bytes.length);
     return WasiErrno.SUCCESS;
@@ -563,22 +598,29 @@ final class WasiHost {
       case Descriptor.Listener l -> !i.write() && table.nextToAccept() != null ? 1 : -1;
       case Descriptor.File f -> 0; // a file is always ready, as in POSIX
       case Descriptor.Directory dir -> 0;
-      case Descriptor.Socket s -> {
-        GuestConnection c = table.get(s.conn());
-        if (c == null || c.guestClosed()) {
-          yield 0;
-        }
-        if (i.write()) {
-          yield devices.config().maxDataChunk();
-        }
-        yield table.readable(c) ? table.pending(c) : -1;
-      }
+      case Descriptor.Socket s -> connectionReady(s.conn(), i.write());
+      case Descriptor.Inetd s when (s.stream() == 1) == i.write() ->
+          connectionReady(s.conn(), i.write());
+      case Descriptor.Inetd s -> -1; // standard input is never writable, nor output readable
     };
   }
 
+  private long connectionReady(int conn, boolean write) {
+    ConnectionTable table = devices.connections();
+    GuestConnection c = table.get(conn);
+    if (c == null || c.guestClosed()) {
+      return 0;
+    }
+    if (write) {
+      return devices.config().maxDataChunk();
+    }
+    return table.readable(c) ? table.pending(c) : -1;
+  }
+
   private boolean hungUp(int fd) {
-    if (fds.get(fd) instanceof Descriptor.Socket s) {
-      GuestConnection c = devices.connections().get(s.conn());
+    int conn = connOf(fds.get(fd), false);
+    if (conn >= 0) {
+      GuestConnection c = devices.connections().get(conn);
       return c == null || c.guestClosed() || devices.connections().atEnd(c);
     }
     return false;
@@ -703,7 +745,7 @@ final class WasiHost {
     }
   }
 
-  private void flushLogs() {
+  void flushLogs() {
     flush(1);
     flush(2);
   }

@@ -87,21 +87,23 @@ class WasiStateVersion1Test {
   /**
    * {@code cp} as a version 1 host wrote it: one more Wasm page at the end of memory holding
    * Asyncify's data (header: end of the stack, end of the data; then the stack), and WASI state
-   * version 1, which carries that page's address where version 3 carries the stack, and no file
-   * system part (the counter has no disk: its version 3 state ends with an empty one).
+   * version 1, which carries that page's address where version 4 carries the stack, and no file
+   * system part (the counter has no disk: its version 4 state ends with an empty one) nor inetd
+   * connection.
    */
   private static Checkpoint asVersion1(Checkpoint cp) {
     byte[] v2 = cp.device().guestState();
     Payload p = new Payload(v2);
-    assertThat(p.u8()).isEqualTo(3);
+    assertThat(p.u8()).isEqualTo(4);
     int run = p.u8();
     int exitCode = p.i32();
     byte[] stack = p.bytes(p.i32());
     assertThat(stack).as("the counter is blocked: it has an unwound stack").isNotEmpty();
-    assertThat(Arrays.copyOfRange(v2, v2.length - 4, v2.length))
-        .as("an empty file system part ends the state")
+    assertThat(Arrays.copyOfRange(v2, v2.length - 8, v2.length - 4))
+        .as("an empty file system part, then no inetd connection (-1), end the state")
         .containsOnly(0);
-    byte[] rest = Arrays.copyOfRange(v2, v2.length - p.remaining(), v2.length - 4);
+    assertThat(Arrays.copyOfRange(v2, v2.length - 4, v2.length)).containsOnly(-1);
+    byte[] rest = Arrays.copyOfRange(v2, v2.length - p.remaining(), v2.length - 8);
 
     CheckpointHeader h = cp.header();
     int at = h.memoryPages() * TrackedMemory.PAGE_SIZE;

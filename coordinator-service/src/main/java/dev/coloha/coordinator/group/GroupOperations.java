@@ -114,8 +114,7 @@ final class GroupOperations {
         g.spec().diskBytes(),
         disk(g, p),
         true,
-        g.spec().args(),
-        g.spec().env());
+        g.spec().launch());
     agents.start(p.agentUrl(), p.vm());
   }
 
@@ -252,8 +251,7 @@ final class GroupOperations {
         g.spec().diskBytes(),
         disk(g, s),
         false,
-        g.spec().args(),
-        g.spec().env());
+        g.spec().launch());
     agents.becomeSecondary(s.agentUrl(), s.vm(), g.epoch());
     agents.becomePrimary(p.agentUrl(), p.vm(), g.epoch(), s.agentUrl(), s.vm());
     AgentClient.Replication synced = awaitSync(g, p);

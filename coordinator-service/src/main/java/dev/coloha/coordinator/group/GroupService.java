@@ -187,7 +187,15 @@ public final class GroupService implements AutoCloseable {
     if (id == null || !ID.matcher(id).matches()) {
       throw new InvalidFieldException("id", "is invalid: use 1-63 of [a-z0-9-]");
     }
-    new WasiLaunch(c.args(), c.env()); // checks the arguments and the environment, naming them
+    try { // checks the arguments, the environment, the network model and the files
+      new WasiLaunch(c.args(), c.env(), WasiLaunch.Network.ofApiName(c.network()), c.files());
+    } catch (IllegalArgumentException e) {
+      String m = String.valueOf(e.getMessage());
+      int colon = m.indexOf(": ");
+      throw colon > 0
+          ? new InvalidFieldException(m.substring(0, colon), m.substring(colon + 2))
+          : e;
+    }
     if (workers.containsKey(id) || store.group(id).isPresent()) {
       throw new GroupConflictException("id", "a group '" + id + "' already exists");
     }
@@ -203,7 +211,9 @@ public final class GroupService implements AutoCloseable {
                 c.port(),
                 c.bindAddress(),
                 c.args(),
-                c.env()),
+                c.env(),
+                c.network(),
+                c.files()),
             c.policy() == null ? props.policy() : c.policy(),
             GroupState.CREATING,
             1,
@@ -324,6 +334,8 @@ public final class GroupService implements AutoCloseable {
    * @param policy null for the default policy
    * @param args a WASI guest's arguments after its name
    * @param env a WASI guest's environment
+   * @param network {@code listen} or {@code inetd} (null: listen)
+   * @param files text files for a WASI guest's {@code /data}
    */
   public record CreateGroup(
       String id,
@@ -334,10 +346,26 @@ public final class GroupService implements AutoCloseable {
       String bindAddress,
       Policy policy,
       List<String> args,
-      Map<String, String> env) {
+      Map<String, String> env,
+      String network,
+      Map<String, String> files) {
     public CreateGroup {
       args = args == null ? List.of() : args;
       env = env == null ? Map.of() : env;
+      files = files == null ? Map.of() : files;
+    }
+
+    public CreateGroup(
+        String id,
+        String guest,
+        long memoryBytes,
+        long diskBytes,
+        int port,
+        String bindAddress,
+        Policy policy,
+        List<String> args,
+        Map<String, String> env) {
+      this(id, guest, memoryBytes, diskBytes, port, bindAddress, policy, args, env, null, null);
     }
 
     public CreateGroup(

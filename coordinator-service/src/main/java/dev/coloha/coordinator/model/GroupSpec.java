@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.model;
 
+import dev.coloha.microvm.WasiLaunch;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,9 @@ import java.util.TreeMap;
  * @param bindAddress the proxy's bind address for the service
  * @param args a WASI guest's arguments after its name (empty for guest ABI v1)
  * @param env a WASI guest's environment
+ * @param network how a WASI program meets its clients: {@code listen} (the default) or {@code
+ *     inetd}
+ * @param files text files written into a WASI guest's {@code /data} at boot where absent
  */
 public record GroupSpec(
     String id,
@@ -25,11 +29,32 @@ public record GroupSpec(
     int port,
     String bindAddress,
     List<String> args,
-    Map<String, String> env) {
+    Map<String, String> env,
+    String network,
+    Map<String, String> files) {
 
   public GroupSpec {
     args = args == null ? List.of() : List.copyOf(args);
     env = env == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(env));
+    network = network == null ? WasiLaunch.Network.LISTEN.apiName() : network;
+    files = files == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(files));
+  }
+
+  public GroupSpec(
+      String id,
+      String guest,
+      long memoryBytes,
+      long diskBytes,
+      int port,
+      String bindAddress,
+      List<String> args,
+      Map<String, String> env) {
+    this(id, guest, memoryBytes, diskBytes, port, bindAddress, args, env, null, null);
+  }
+
+  /** What a WASI guest's VMs are started with. */
+  public WasiLaunch launch() {
+    return new WasiLaunch(args, env, WasiLaunch.Network.ofApiName(network), files);
   }
 
   public GroupSpec(

@@ -115,6 +115,29 @@ public final class AgentClient {
       boolean start,
       List<String> args,
       Map<String, String> env) {
+    createVm(
+        url,
+        vm,
+        guest,
+        memoryBytes,
+        diskBytes,
+        disk,
+        start,
+        new dev.coloha.microvm.WasiLaunch(args, env));
+  }
+
+  /** As above, with what a WASI guest is started with. */
+  public void createVm(
+      String url,
+      String vm,
+      String guest,
+      long memoryBytes,
+      long diskBytes,
+      Map<String, Object> disk,
+      boolean start,
+      dev.coloha.microvm.WasiLaunch launch) {
+    List<String> args = launch.args();
+    Map<String, String> env = launch.env();
     guests.deliver(url, guest);
     Map<String, Object> body = new java.util.LinkedHashMap<>();
     body.put("id", vm);
@@ -130,6 +153,12 @@ public final class AgentClient {
     }
     if (!env.isEmpty()) {
       body.put("env", env);
+    }
+    if (launch.inetd()) {
+      body.put("network", launch.network().apiName());
+    }
+    if (!launch.files().isEmpty()) {
+      body.put("files", launch.files());
     }
     try {
       remote.call(

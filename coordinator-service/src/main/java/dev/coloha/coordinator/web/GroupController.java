@@ -49,7 +49,9 @@ public class GroupController {
                 r.bindAddress() == null ? "127.0.0.1" : r.bindAddress(),
                 r.policy() == null ? base : r.policy().over(base, "policy."),
                 r.args(),
-                r.env())));
+                r.env(),
+                r.network(),
+                r.files())));
   }
 
   @GetMapping

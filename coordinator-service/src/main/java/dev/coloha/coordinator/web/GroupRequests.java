@@ -1,6 +1,7 @@
 package dev.coloha.coordinator.web;
 
 import dev.coloha.coordinator.model.Policy;
+import dev.coloha.microvm.WasiLaunch;
 import dev.coloha.web.validation.ServiceUrl;
 import dev.coloha.wire.InvalidFieldException;
 import jakarta.validation.Valid;
@@ -36,6 +37,11 @@ final class GroupRequests {
    * @param policy checkpoint and failure-detection policy (default colo.coordinator.policy)
    * @param args a WASI guest's arguments after its name (ignored for guest ABI v1)
    * @param env a WASI guest's environment ({@code COLO_LISTEN_FD} is the host's)
+   * @param network how a WASI program meets its clients: {@code listen} (default: it accepts on the
+   *     listening socket {@code COLO_LISTEN_FD}) or {@code inetd} (a fresh instance per connection,
+   *     standard input and output the connection)
+   * @param files text files (name to UTF-8 content) written into a WASI guest's {@code /data} at
+   *     boot where no such file exists (groups with a disk)
    */
   record Create(
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
@@ -50,7 +56,10 @@ final class GroupRequests {
       @Size(max = 64) String bindAddress,
       @Valid PolicyBody policy,
       @Size(max = 64) List<@NotNull @Size(max = 4096) String> args,
-      @Size(max = 64) Map<@NotNull String, @NotNull @Size(max = 4096) String> env) {}
+      @Size(max = 64) Map<@NotNull String, @NotNull @Size(max = 4096) String> env,
+      @Pattern(regexp = "listen|inetd", message = "must be listen or inetd") String network,
+      @Size(max = WasiLaunch.MAX_FILES)
+          Map<@NotNull String, @NotNull @Size(max = WasiLaunch.MAX_FILE_BYTES) String> files) {}
 
   /**
    * A policy, durations in milliseconds; absent fields keep their current (or default) value.

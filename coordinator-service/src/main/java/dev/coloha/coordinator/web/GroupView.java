@@ -22,6 +22,7 @@ import java.time.Instant;
  * @param memoryBytes memory limit of each replica
  * @param diskBytes disk of each replica
  * @param reason why it is not PROTECTED, or null
+ * @param network how its WASI program meets its clients: {@code listen} or {@code inetd}
  */
 public record GroupView(
     String id,
@@ -37,7 +38,8 @@ public record GroupView(
     GroupRequests.PolicyBody policy,
     long memoryBytes,
     long diskBytes,
-    String reason) {
+    String reason,
+    String network) {
 
   static GroupView of(Group g) {
     var p = g.policy();
@@ -60,6 +62,7 @@ public record GroupView(
             (int) p.missedBeats()),
         g.spec().memoryBytes(),
         g.spec().diskBytes(),
-        g.reason());
+        g.reason(),
+        g.spec().network());
   }
 }

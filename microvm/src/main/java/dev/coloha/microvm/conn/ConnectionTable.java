@@ -262,6 +262,24 @@ public final class ConnectionTable {
     return best;
   }
 
+  /**
+   * The connections whose open arrived and that the guest has not accepted, lowest id first (none
+   * while the gate is closed): an inetd program's queue.
+   */
+  public List<GuestConnection> waitingToAccept() {
+    if (gated) {
+      return List.of();
+    }
+    List<GuestConnection> out = new ArrayList<>();
+    for (GuestConnection c : connections.values()) {
+      if (c.openReceived && !c.opened) {
+        out.add(c);
+      }
+    }
+    out.sort(java.util.Comparator.comparingInt(GuestConnection::id));
+    return out;
+  }
+
   /** Whether the client closed and the guest has read every byte: a read answers end of file. */
   public boolean atEnd(GuestConnection c) {
     return c.closeReceived && c.consumed >= c.input.end();

@@ -65,6 +65,13 @@ public final class TrackedMemory implements Memory {
 
   private int pages;
 
+  /**
+   * The largest size (64 KiB pages) this memory had before a {@link #resize} shrank it: a page that
+   * grows back below it is zero here but may hold the old bytes in a replica that never shrank (a
+   * secondary that applied no checkpoint in between), so it is marked dirty when it grows back.
+   */
+  private int shrunkFrom;
+
   /** The page marked last: consecutive stores to one page (the stack, mostly) skip the map. */
   private int lastMarked = -1;
 
@@ -229,6 +236,9 @@ public final class TrackedMemory implements Memory {
           "memory of " + wasmPages + " pages is beyond this VM's limit of " + maximumPages());
     }
     if (wasmPages != pages) {
+      if (wasmPages < pages) {
+        shrunkFrom = Math.max(shrunkFrom, pages);
+      }
       buffer = Arrays.copyOf(buffer, wasmPages * PAGE_SIZE);
       dirty = Arrays.copyOf(dirty, wasmPages * TRACK_PAGES_PER_WASM_PAGE);
       dirtyBlocks = Arrays.copyOf(dirtyBlocks, blocksFor(dirty.length));
@@ -287,6 +297,10 @@ public final class TrackedMemory implements Memory {
       dirty = Arrays.copyOf(dirty, (int) wanted * TRACK_PAGES_PER_WASM_PAGE);
       dirtyBlocks = Arrays.copyOf(dirtyBlocks, blocksFor(dirty.length));
       pages = (int) wanted;
+      int regrown = Math.min(pages, shrunkFrom) - previous;
+      if (regrown > 0) {
+        markRange(previous * PAGE_SIZE, regrown * PAGE_SIZE);
+      }
     }
     return previous;
   }

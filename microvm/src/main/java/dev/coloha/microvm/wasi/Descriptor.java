@@ -55,6 +55,23 @@ public sealed interface Descriptor {
     }
   }
 
+  /**
+   * Standard input ({@code stream} 0: reads take the connection's input, end of file when the
+   * client closed) or output ({@code stream} 1: writes are the connection's output) of an inetd
+   * program, the connection {@code conn} it serves. Closing both closes the connection.
+   */
+  record Inetd(int stream, int conn, int fdflags) implements Descriptor {
+    @Override
+    public Descriptor withFdflags(int flags) {
+      return new Inetd(stream, conn, flags);
+    }
+
+    @Override
+    public int filetype() {
+      return 6; // socket stream, as inetd's descriptors are
+    }
+  }
+
   /** {@code FDFLAGS_APPEND}: every write of a file goes to its end. */
   int APPEND = 1;
 

@@ -12,13 +12,18 @@ public final class DescriptorTable {
     this.max = max;
   }
 
-  /** The descriptors of a fresh guest: stdin, stdout, stderr and the listening socket. */
+  /**
+   * The descriptors of a fresh guest: stdin, stdout, stderr and the listening socket (none when
+   * {@code listenFd} is negative: an inetd program).
+   */
   public static DescriptorTable initial(int max, int listenFd) {
     DescriptorTable t = new DescriptorTable(max);
     t.put(0, new Descriptor.Stdio(0, 0));
     t.put(1, new Descriptor.Stdio(1, 0));
     t.put(2, new Descriptor.Stdio(2, 0));
-    t.put(listenFd, new Descriptor.Listener(0));
+    if (listenFd >= 0) {
+      t.put(listenFd, new Descriptor.Listener(0));
+    }
     return t;
   }
 

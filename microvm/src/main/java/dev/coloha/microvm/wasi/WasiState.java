@@ -20,6 +20,8 @@ import java.util.Map;
  * @param blocked its blocked call, or null
  * @param fileSystem the data file system's state ({@code DataFileSystem.state()}), empty without
  *     one
+ * @param inetdConn the connection an inetd program's instance serves, or -1 (none, or not an inetd
+ *     program)
  */
 public record WasiState(
     Run run,
@@ -27,13 +29,28 @@ public record WasiState(
     byte[] unwoundStack,
     DescriptorTable descriptors,
     BlockedCall blocked,
-    byte[] fileSystem) {
+    byte[] fileSystem,
+    int inetdConn) {
   /**
-   * 3: directories and files of {@code /data} in the descriptor table, and the file system's state
-   * (2, still applied, had neither; 1, still applied given a {@link Version1Stack}, had the address
-   * of a buffer in linear memory instead of the unwound stack).
+   * 4: an inetd program's connection, {@link Run#WAITING} and {@link Descriptor.Inetd} (3, still
+   * applied, had none of them; 3 brought directories and files of {@code /data} in the descriptor
+   * table, and the file system's state; 2, still applied, had neither; 1, still applied given a
+   * {@link Version1Stack}, had the address of a buffer in linear memory instead of the unwound
+   * stack).
    */
-  private static final int VERSION = 3;
+  private static final int VERSION = 4;
+
+  private static final int VERSION_FILES = 3;
+
+  public WasiState(
+      Run run,
+      int exitCode,
+      byte[] unwoundStack,
+      DescriptorTable descriptors,
+      BlockedCall blocked,
+      byte[] fileSystem) {
+    this(run, exitCode, unwoundStack, descriptors, blocked, fileSystem, -1);
+  }
 
   private static final int VERSION_WITHOUT_FILES = 2;
 
@@ -65,7 +82,9 @@ public record WasiState(
     /** Unwound in a blocking call: its whole state is memory, globals and this. */
     BLOCKED,
     /** Called proc_exit (or returned from _start). */
-    EXITED
+    EXITED,
+    /** An inetd program between two connections: no instance runs, the next one is fresh. */
+    WAITING
   }
 
   public byte[] encode(long nowNanos) {
@@ -87,6 +106,7 @@ public record WasiState(
                 .i32(f.inode())
                 .i64(f.position())
                 .u8((f.readable() ? 1 : 0) | (f.writable() ? 2 : 0));
+        case Descriptor.Inetd i -> b.u8(5).u16(i.fdflags()).i32(i.conn()).u8(i.stream());
       }
     }
     if (blocked == null) {
@@ -99,6 +119,7 @@ public record WasiState(
       b.i64(blocked.hasDeadline() ? Math.max(0, blocked.deadlineNanos() - nowNanos) : -1);
     }
     b.i32(fileSystem.length).bytes(fileSystem);
+    b.i32(inetdConn);
     return b.toByteArray();
   }
 
@@ -126,6 +147,7 @@ public record WasiState(
     Payload p = new Payload(bytes);
     int version = p.u8();
     if (version != VERSION
+        && version != VERSION_FILES
         && version != VERSION_WITHOUT_FILES
         && (version != VERSION_1 || version1 == null)) {
       throw new CorruptStreamException("WASI guest state version " + version);
@@ -135,6 +157,9 @@ public record WasiState(
       throw new CorruptStreamException("WASI run state " + runCode);
     }
     Run run = Run.values()[runCode];
+    if (run == Run.WAITING && version < VERSION) {
+      throw new CorruptStreamException("WASI run state WAITING in a state of version " + version);
+    }
     int exitCode = p.i32();
     byte[] stack;
     if (version == VERSION_1) {
@@ -172,6 +197,17 @@ public record WasiState(
               }
               yield new Descriptor.File(arg, position, (access & 1) != 0, (access & 2) != 0, flags);
             }
+            case 5 -> {
+              if (version < VERSION) {
+                throw new CorruptStreamException(
+                    "an inetd descriptor in a WASI state of version " + version);
+              }
+              int stream = p.u8();
+              if (stream > 1) {
+                throw new CorruptStreamException("inetd stream " + stream);
+              }
+              yield new Descriptor.Inetd(stream, arg, flags);
+            }
             default -> throw new CorruptStreamException("descriptor kind " + kind);
           });
     }
@@ -188,15 +224,22 @@ public record WasiState(
               interests, left < 0 ? BlockedCall.NO_DEADLINE : Math.addExact(nowNanos, left));
     }
     byte[] fs = new byte[0];
-    if (version == VERSION) {
+    if (version >= VERSION_FILES) {
       fs = p.bytes(p.count("file system state bytes", MAX_FILE_SYSTEM_BYTES));
     }
+    int inetdConn = -1;
+    if (version >= VERSION) {
+      inetdConn = p.i32();
+      if (inetdConn < -1) {
+        throw new CorruptStreamException("inetd connection " + inetdConn);
+      }
+    }
     p.end();
-    return new WasiState(run, exitCode, stack, table, blocked, fs);
+    return new WasiState(run, exitCode, stack, table, blocked, fs, inetdConn);
   }
 
   private static boolean filesIn(int version) {
-    if (version < VERSION) {
+    if (version < VERSION_FILES) {
       throw new CorruptStreamException("a file descriptor in a WASI state of version " + version);
     }
     return true;

@@ -121,6 +121,20 @@ class TrackedMemoryTest {
   }
 
   @Test
+  void pagesThatGrowBackAfterAShrinkAreDirty() {
+    // an inetd program's fresh instance shrinks memory back; a replica that did not shrink holds
+    // the old bytes there, so the pages that grow back must be sent, zero as they are here
+    int p0 = memory.pages();
+    memory.grow(1);
+    memory.writeI32(p0 * 65536 + 8, 1);
+    memory.resize(p0);
+    memory.clearDirty();
+    assertThat(memory.grow(1)).isEqualTo(p0);
+    assertThat(memory.dirtyPages()).hasSize(16).startsWith(p0 * 16).endsWith(p0 * 16 + 15);
+    assertThat(memory.readInt(p0 * 65536 + 8)).isZero();
+  }
+
+  @Test
   void aStoreAcrossABlockBoundaryMarksPagesInBothBlocks() {
     TrackedMemory big = new TrackedMemory(new MemoryLimits(9, 9), true); // 144 pages, 3 blocks
     int boundary = TrackedMemory.BLOCK_PAGES * 4096;
@@ -141,6 +155,7 @@ class TrackedMemoryTest {
     Random random = new Random(42);
     TrackedMemory m = new TrackedMemory(new MemoryLimits(3, 40), true);
     BitSet model = new BitSet();
+    int shrunkFrom = 0;
     for (int step = 0; step < 20_000; step++) {
       int size = m.pages() * 65536;
       int op = random.nextInt(100);
@@ -162,10 +177,17 @@ class TrackedMemoryTest {
         model.clear();
       } else if (op < 98) {
         if (m.pages() < 40) {
+          int before = m.pages();
           m.grow(1);
+          if (before < shrunkFrom) {
+            model.set(before * 16, (before + 1) * 16); // grown back after a shrink
+          }
         }
       } else {
         int pages = 1 + random.nextInt(40);
+        if (pages < m.pages()) {
+          shrunkFrom = Math.max(shrunkFrom, m.pages());
+        }
         m.resize(pages);
         model.clear(pages * 16, Integer.MAX_VALUE);
       }

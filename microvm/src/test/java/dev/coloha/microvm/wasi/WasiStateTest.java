@@ -103,6 +103,55 @@ class WasiStateTest {
   }
 
   @Test
+  void anInetdProgramsConnectionAndStreamsTravelAndAVersion3RecordIsStillApplied() {
+    DescriptorTable t = DescriptorTable.initial(16, -1);
+    t.put(0, new Descriptor.Inetd(0, 12, 0));
+    t.put(1, new Descriptor.Inetd(1, 12, Descriptor.NONBLOCK));
+    t.put(3, new Descriptor.Directory(1, true, 0));
+    BlockedCall blocked =
+        new BlockedCall(List.of(new BlockedCall.Interest(0, false)), BlockedCall.NO_DEADLINE);
+    WasiState back =
+        WasiState.decode(
+            new WasiState(WasiState.Run.BLOCKED, 0, new byte[] {1}, t, blocked, new byte[0], 12)
+                .encode(0),
+            16,
+            100,
+            0);
+    assertThat(back.descriptors().all()).isEqualTo(t.all());
+    assertThat(back.inetdConn()).isEqualTo(12);
+    byte[] waiting =
+        new WasiState(
+                WasiState.Run.WAITING,
+                1,
+                new byte[0],
+                DescriptorTable.initial(16, -1),
+                null,
+                new byte[0],
+                -1)
+            .encode(0);
+    assertThat(WasiState.decode(waiting, 16, 100, 0).run()).isEqualTo(WasiState.Run.WAITING);
+
+    // version 3: no inetd connection at the end; WAITING and inetd descriptors are refused in it
+    byte[] v4 =
+        new WasiState(
+                WasiState.Run.BLOCKED,
+                0,
+                new byte[0],
+                DescriptorTable.initial(16, 3),
+                null,
+                new byte[0])
+            .encode(0);
+    byte[] v3 = Arrays.copyOf(v4, v4.length - 4);
+    v3[0] = 3;
+    assertThat(WasiState.decode(v3, 16, 100, 0).inetdConn()).isEqualTo(-1);
+    byte[] waitingV3 = Arrays.copyOf(waiting, waiting.length - 4);
+    waitingV3[0] = 3;
+    assertThatThrownBy(() -> WasiState.decode(waitingV3, 16, 100, 0))
+        .isInstanceOf(CorruptStreamException.class)
+        .hasMessageContaining("WAITING");
+  }
+
+  @Test
   void filesWithTheirPositionsAndTheFileSystemTravelAndAVersion2RecordIsStillApplied() {
     DescriptorTable t = DescriptorTable.initial(16, 3);
     t.put(4, new Descriptor.Directory(1, true, 0));
@@ -128,7 +177,7 @@ class WasiStateTest {
                 null,
                 new byte[0])
             .encode(0);
-    byte[] v2 = Arrays.copyOf(v3, v3.length - 4);
+    byte[] v2 = Arrays.copyOf(v3, v3.length - 8); // no file system part, no inetd connection
     v2[0] = 2;
     WasiState old = WasiState.decode(v2, 16, 100, 0);
     assertThat(old.fileSystem()).isEmpty();
@@ -153,7 +202,7 @@ class WasiStateTest {
             .u8(WasiState.Run.BLOCKED.ordinal())
             .i32(0)
             .i32(0x30000)
-            .bytes(Arrays.copyOfRange(v2, v2Head, v2.length - 4))
+            .bytes(Arrays.copyOfRange(v2, v2Head, v2.length - 8))
             .toByteArray();
     List<Integer> asked = new java.util.ArrayList<>();
     WasiState s =

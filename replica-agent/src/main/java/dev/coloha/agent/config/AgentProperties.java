@@ -68,6 +68,8 @@ public record AgentProperties(
    * @param diskFlushInterval period of the INTERVAL flush policy
    * @param statsInterval how often VM figures are refreshed for metrics
    * @param operationTimeout how long an API call waits for a VM operation
+   * @param maxInetdQueue connections an inetd program's VM keeps waiting for their turn (later ones
+   *     are closed unanswered)
    */
   public record Vm(
       @DefaultValue("16") int maxVms,
@@ -85,7 +87,8 @@ public record AgentProperties(
       @DefaultValue("INTERVAL") dev.coloha.microvm.device.FlushPolicy diskFlushPolicy,
       @DefaultValue("1s") Duration diskFlushInterval,
       @DefaultValue("1s") Duration statsInterval,
-      @DefaultValue("30s") Duration operationTimeout) {}
+      @DefaultValue("30s") Duration operationTimeout,
+      @DefaultValue("256") int maxInetdQueue) {}
 
   /**
    * @param guest when set, a VM of this guest is created at start-up and served on {@code port}

@@ -254,7 +254,8 @@ public final class VmService implements AutoCloseable {
         v.maxConnections(),
         v.maxDeadConnections(),
         v.threadStack().toBytes(),
-        true);
+        true,
+        v.maxInetdQueue());
   }
 
   /** Starts a VM; a stopped VM boots again from its disk image. */

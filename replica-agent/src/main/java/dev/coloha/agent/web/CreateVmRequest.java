@@ -24,6 +24,8 @@ import java.util.Map;
  * @param mirror the disk is a volume on this host's disk mirror instead of a local image file
  * @param args a WASI guest's arguments after its name (ignored for guest ABI v1)
  * @param env a WASI guest's environment ({@code COLO_LISTEN_FD} is the host's)
+ * @param network how a WASI program meets its clients: {@code listen} (default) or {@code inetd}
+ * @param files text files written into a WASI guest's {@code /data} at boot where absent
  */
 public record CreateVmRequest(
     @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
@@ -33,11 +35,18 @@ public record CreateVmRequest(
     Boolean start,
     @Valid Mirror mirror,
     @Size(max = 64) List<@NotNull @Size(max = 4096) String> args,
-    @Size(max = 64) Map<@NotNull String, @NotNull @Size(max = 4096) String> env) {
+    @Size(max = 64) Map<@NotNull String, @NotNull @Size(max = 4096) String> env,
+    @Pattern(regexp = "listen|inetd", message = "must be listen or inetd") String network,
+    @Size(max = WasiLaunch.MAX_FILES)
+        Map<@NotNull String, @NotNull @Size(max = WasiLaunch.MAX_FILE_BYTES) String> files) {
 
-  /** The arguments and environment as the micro-VM takes them. */
+  /** The arguments, environment, network model and files as the micro-VM takes them. */
   public WasiLaunch launch() {
-    return new WasiLaunch(args == null ? List.of() : args, env == null ? Map.of() : env);
+    return new WasiLaunch(
+        args == null ? List.of() : args,
+        env == null ? Map.of() : env,
+        WasiLaunch.Network.ofApiName(network),
+        files == null ? Map.of() : files);
   }
 
   /**
