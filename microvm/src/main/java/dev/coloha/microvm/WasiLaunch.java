@@ -128,4 +128,25 @@ public record WasiLaunch(
   public boolean inetd() {
     return network == Network.INETD;
   }
+
+  /**
+   * The first field that only a WASI guest can use, if this launch sets one: a guest written
+   * against ABI v1 has no arguments, environment, network model or {@code /data}, so a launch that
+   * sets them for it is refused rather than ignored.
+   */
+  public java.util.Optional<String> wasiOnlyField() {
+    if (!args.isEmpty()) {
+      return java.util.Optional.of("args");
+    }
+    if (!env.isEmpty()) {
+      return java.util.Optional.of("env");
+    }
+    if (network != Network.LISTEN) {
+      return java.util.Optional.of("network");
+    }
+    if (!files.isEmpty()) {
+      return java.util.Optional.of("files");
+    }
+    return java.util.Optional.empty();
+  }
 }

@@ -71,6 +71,18 @@ class AgentContractIT {
             .is(400, "invalid-field", "diskBytes"),
         BadRequest.json("guest path", "POST", vms, "{\"guest\":\"../../etc/passwd\"}")
             .is(400, "invalid-field", "guest"),
+        BadRequest.json(
+                "an inetd network for an ABI v1 guest",
+                "POST",
+                vms,
+                kv + "\"diskBytes\":0,\"network\":\"inetd\"}")
+            .is(400, "invalid-field", "network"),
+        BadRequest.json(
+                "arguments for an ABI v1 guest",
+                "POST",
+                vms,
+                kv + "\"diskBytes\":0,\"args\":[\"-v\"]}")
+            .is(400, "invalid-field", "args"),
         BadRequest.json("no guest", "POST", vms, "{\"diskBytes\":0}")
             .is(400, "invalid-field", "guest"),
         BadRequest.json("unknown guest", "POST", vms, "{\"guest\":\"nosuch\",\"diskBytes\":0}")

@@ -129,6 +129,7 @@ final class GroupAdmission {
 
   private void checkGuest(GroupService.CreateGroup c, List<Host> live) {
     if (agents.inLibrary(c.guest())) {
+      checkWasiOnlyFields(c, agents.libraryAbi(c.guest()).orElse("wasi-p1"));
       return;
     }
     TreeSet<String> known = new TreeSet<>();
@@ -147,6 +148,31 @@ final class GroupAdmission {
     if (anyAnswered) {
       throw new InvalidFieldException(
           "guest", "no live host runs guest '" + c.guest() + "'; they run " + known);
+    }
+  }
+
+  /**
+   * A guest written against ABI v1 has no arguments, environment, network model or {@code /data}: a
+   * request that sets them for it is refused, not ignored. (A guest bundled with the agents is
+   * checked by the agent when its VM is created.)
+   */
+  static void checkWasiOnlyFields(GroupService.CreateGroup c, String abi) {
+    if (!"colo-v1".equals(abi)) {
+      return;
+    }
+    String field = null;
+    if (!c.args().isEmpty()) {
+      field = "args";
+    } else if (!c.env().isEmpty()) {
+      field = "env";
+    } else if (c.network() != null && !"listen".equals(c.network())) {
+      field = "network";
+    } else if (c.files() != null && !c.files().isEmpty()) {
+      field = "files";
+    }
+    if (field != null) {
+      throw new InvalidFieldException(
+          field, "applies only to WASI guests; '" + c.guest() + "' is written against " + abi);
     }
   }
 

@@ -16,6 +16,11 @@ public interface GuestDelivery {
     return false;
   }
 
+  /** The ABI label of a guest this delivery holds ({@code colo-v1}, {@code wasi-p1}), if known. */
+  default java.util.Optional<String> abi(String guest) {
+    return java.util.Optional.empty();
+  }
+
   /** Nothing to deliver: agents use their bundled guests. */
   GuestDelivery NONE = (agentUrl, guest) -> {};
 }

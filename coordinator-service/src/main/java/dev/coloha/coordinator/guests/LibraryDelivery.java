@@ -36,6 +36,11 @@ public final class LibraryDelivery implements GuestDelivery {
   }
 
   @Override
+  public Optional<String> abi(String guest) {
+    return library.find(guest).map(LibraryGuest::abi);
+  }
+
+  @Override
   public void deliver(String agentUrl, String guest) {
     Optional<LibraryGuest> g = library.find(guest);
     if (g.isEmpty()) {

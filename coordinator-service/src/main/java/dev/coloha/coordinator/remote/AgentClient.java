@@ -78,6 +78,11 @@ public final class AgentClient {
     return guests.holds(guest);
   }
 
+  /** The ABI label of a library guest ({@code colo-v1}, {@code wasi-p1}), if it is one. */
+  public java.util.Optional<String> libraryAbi(String guest) {
+    return guests.abi(guest);
+  }
+
   /**
    * The guests an agent runs ({@code GET /v1/guests}), asked directly: an answer or its absence
    * says nothing about the agent's health and never touches its circuit breaker.

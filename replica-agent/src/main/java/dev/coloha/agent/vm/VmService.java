@@ -112,6 +112,17 @@ public final class VmService implements AutoCloseable {
       }
     }
     GuestModule guest = guests.get(cmd.guest());
+    if (!guest.wasi()) {
+      var field = cmd.launch().wasiOnlyField();
+      if (field.isPresent()) {
+        throw new InvalidFieldException(
+            field.get(),
+            "applies only to WASI guests; '"
+                + guest.name()
+                + "' is written against "
+                + guest.abi().label());
+      }
+    }
     VmSpec spec = new VmSpec(id, guest.name(), memory, disk, cmd.mirror(), cmd.launch());
     Path image = props.dataDir().resolve("disks").resolve(id + ".img");
     MicroVm vm = instantiate(spec, guest, image);
