@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.mirror.testing.Http;
 import dev.coloha.mirror.testing.MirrorNode;
 import dev.coloha.mirror.testing.MirrorProcess;
+import dev.coloha.testkit.Http;
 import dev.coloha.wire.block.BlockClient;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,12 +1,13 @@
 package dev.coloha.proxy;
 
+import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.agent.testing.AgentProcess;
 import dev.coloha.agent.testing.Command;
-import dev.coloha.proxy.testing.Http;
 import dev.coloha.proxy.testing.TestCoordinator;
+import dev.coloha.testkit.Http;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -57,11 +58,6 @@ class ProxyColoIT {
         x.close();
       }
     }
-  }
-
-  static JsonNode ok(Http.Reply r) {
-    assertThat(r.status()).as(r.body()).isBetween(200, 299);
-    return r.json();
   }
 
   /** A kv VM on each agent, paired (p primary, s secondary) and protected by a group. */

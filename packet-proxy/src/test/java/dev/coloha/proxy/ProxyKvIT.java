@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coloha.agent.testing.AgentProcess;
 import dev.coloha.agent.testing.Command;
-import dev.coloha.proxy.testing.Http;
+import dev.coloha.testkit.Http;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;

@@ -1,8 +1,8 @@
 package dev.coloha.agent;
 
 import static dev.coloha.agent.testing.Pairs.dirtyVm;
-import static dev.coloha.agent.testing.Pairs.ok;
 import static dev.coloha.agent.testing.Pairs.pair;
+import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -2,14 +2,14 @@ package dev.coloha.agent;
 
 import static dev.coloha.agent.testing.Pairs.awaitLink;
 import static dev.coloha.agent.testing.Pairs.dirtyVm;
-import static dev.coloha.agent.testing.Pairs.ok;
 import static dev.coloha.agent.testing.Pairs.pair;
+import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.agent.testing.AgentProcess;
-import dev.coloha.agent.testing.Http;
 import dev.coloha.agent.testing.ReplicaIo;
+import dev.coloha.testkit.Http;
 import dev.coloha.wire.checkpoint.Checkpoint;
 import dev.coloha.wire.checkpoint.CheckpointHeader;
 import dev.coloha.wire.checkpoint.CheckpointWriter;

@@ -1,13 +1,13 @@
 package dev.coloha.agent;
 
-import static dev.coloha.agent.testing.Pairs.ok;
 import static dev.coloha.agent.testing.Pairs.pair;
+import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.agent.testing.AgentProcess;
-import dev.coloha.agent.testing.Http;
 import dev.coloha.agent.testing.ReplicaIo;
+import dev.coloha.testkit.Http;
 import dev.coloha.wire.io.IoFrame;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.coloha.mirror.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Http;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -1,5 +1,6 @@
 package dev.coloha.agent.testing;
 
+import dev.coloha.testkit.Http;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

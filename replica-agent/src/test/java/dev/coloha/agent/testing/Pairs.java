@@ -1,5 +1,6 @@
 package dev.coloha.agent.testing;
 
+import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,12 +10,6 @@ import tools.jackson.databind.JsonNode;
 /** Forms primary/secondary pairs between agent processes in tests. */
 public final class Pairs {
   private Pairs() {}
-
-  /** The JSON body of a 2xx reply (fails with the body otherwise). */
-  public static JsonNode ok(Http.Reply r) {
-    assertThat(r.status()).as(r.body()).isBetween(200, 299);
-    return r.json();
-  }
 
   /**
    * Uploads the {@code dirty} test guest ({@code wasm}) to {@code host} and creates VM {@code id}

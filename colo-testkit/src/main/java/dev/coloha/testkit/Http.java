@@ -1,4 +1,4 @@
-package dev.coloha.proxy.testing;
+package dev.coloha.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,15 +10,28 @@ import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** A small JSON-over-HTTP client for tests. */
+/**
+ * The tests' JSON-over-HTTP client: one service at {@code base} (e.g. {@code
+ * http://127.0.0.1:8080}), paths relative to it. Replies are returned whatever their status, so a
+ * test asserts on it; {@link #ok} turns a non-2xx reply into a failure with the body. With a bearer
+ * token every request carries it.
+ */
 public final class Http {
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
+  private final String bearerToken;
 
   public Http(String base) {
+    this(base, null);
+  }
+
+  /** A client that sends {@code Authorization: Bearer <token>} (none when null). */
+  public Http(String base, String bearerToken) {
     this.base = base;
+    this.bearerToken = bearerToken;
   }
 
   public String base() {
@@ -33,34 +46,40 @@ public final class Http {
   }
 
   public Reply get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    return send(request(path).GET());
   }
 
   public Reply delete(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    return send(request(path).DELETE());
   }
 
   public Reply post(String path, String json) {
     return send(
-        HttpRequest.newBuilder(URI.create(base + path))
+        request(path)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   public Reply put(String path, String json) {
     return send(
-        HttpRequest.newBuilder(URI.create(base + path))
+        request(path)
             .header("Content-Type", "application/json")
             .PUT(HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  public Reply put(String path, String contentType, byte[] body) {
+    return send(
+        request(path)
+            .header("Content-Type", contentType)
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  /** The body of a {@code GET} as bytes; fails unless the status is 200. */
   public byte[] bytes(String path) {
     try {
       HttpResponse<byte[]> r =
           client.send(
-              HttpRequest.newBuilder(URI.create(base + path))
-                  .timeout(Duration.ofSeconds(60))
-                  .build(),
+              request(path).timeout(REQUEST_TIMEOUT).build(),
               HttpResponse.BodyHandlers.ofByteArray());
       if (r.statusCode() != 200) {
         throw new AssertionError("GET " + path + ": HTTP " + r.statusCode());
@@ -74,18 +93,26 @@ public final class Http {
     }
   }
 
-  public Reply put(String path, String contentType, byte[] body) {
-    return send(
-        HttpRequest.newBuilder(URI.create(base + path))
-            .header("Content-Type", contentType)
-            .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+  /** The JSON of a 2xx reply; fails with the body otherwise. */
+  public static JsonNode ok(Reply r) {
+    if (r.status() / 100 != 2) {
+      throw new AssertionError("HTTP " + r.status() + ": " + r.body());
+    }
+    return r.json();
+  }
+
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+    if (bearerToken != null) {
+      b.header("Authorization", "Bearer " + bearerToken);
+    }
+    return b;
   }
 
   private Reply send(HttpRequest.Builder b) {
     try {
       HttpResponse<String> r =
-          client.send(
-              b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+          client.send(b.timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
       return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
