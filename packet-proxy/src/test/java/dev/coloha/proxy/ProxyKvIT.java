@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.agent.testing.AgentProcess;
-import dev.coloha.agent.testing.Command;
+import dev.coloha.testkit.Command;
 import dev.coloha.testkit.Http;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -3,7 +3,7 @@ package dev.coloha.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.agent.testing.Command;
+import dev.coloha.testkit.Command;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.Http.Reply;
 import java.nio.file.Files;

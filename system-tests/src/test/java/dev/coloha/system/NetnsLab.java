@@ -2,6 +2,7 @@ package dev.coloha.system;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Command;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -102,15 +103,17 @@ final class NetnsLab implements AutoCloseable {
   /** Why this machine cannot run the lab, or null if it can. */
   static String unavailableReason() {
     try {
-      Proc id = Proc.run(Duration.ofSeconds(5), Map.of(), List.of("id", "-u"));
+      Command.Result id = Command.run(Duration.ofSeconds(5), Map.of(), List.of("id", "-u"));
       if (!id.out().trim().equals("0")) {
         return "not root (uid " + id.out().trim() + ")";
       }
-      Proc ip = Proc.run(Duration.ofSeconds(5), Map.of(), List.of("ip", "netns", "list"));
+      Command.Result ip =
+          Command.run(Duration.ofSeconds(5), Map.of(), List.of("ip", "netns", "list"));
       if (ip.exit() != 0) {
         return "ip netns does not work: " + ip.err();
       }
-      Proc ipt = Proc.run(Duration.ofSeconds(5), Map.of(), List.of("iptables", "--version"));
+      Command.Result ipt =
+          Command.run(Duration.ofSeconds(5), Map.of(), List.of("iptables", "--version"));
       if (ipt.exit() != 0) {
         return "iptables does not work: " + ipt.err();
       }
@@ -140,11 +143,11 @@ final class NetnsLab implements AutoCloseable {
   // ---- network --------------------------------------------------------------------------------
 
   static void sh(String... cmd) throws Exception {
-    Proc.run(Duration.ofSeconds(20), Map.of(), List.of(cmd)).requireOk();
+    Command.run(Duration.ofSeconds(20), Map.of(), List.of(cmd)).requireOk();
   }
 
-  static Proc shQuiet(String... cmd) throws Exception {
-    return Proc.run(Duration.ofSeconds(20), Map.of(), List.of(cmd));
+  static Command.Result shQuiet(String... cmd) throws Exception {
+    return Command.run(Duration.ofSeconds(20), Map.of(), List.of(cmd));
   }
 
   private void network() throws Exception {
@@ -440,7 +443,7 @@ final class NetnsLab implements AutoCloseable {
   }
 
   private static void killInside(String ns) throws Exception {
-    Proc r = shQuiet("ip", "netns", "pids", ns);
+    Command.Result r = shQuiet("ip", "netns", "pids", ns);
     if (r.exit() != 0) {
       return; // no such namespace
     }

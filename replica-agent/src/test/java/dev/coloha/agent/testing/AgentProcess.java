@@ -1,5 +1,6 @@
 package dev.coloha.agent.testing;
 
+import dev.coloha.testkit.Command;
 import dev.coloha.testkit.Http;
 import java.io.File;
 import java.io.IOException;
@@ -127,7 +128,7 @@ public final class AgentProcess implements AutoCloseable {
 
   /** SIGSTOP / SIGCONT: the agent is there but does nothing (a hung host). */
   public void freeze(boolean frozen) {
-    Command.run(Duration.ofSeconds(10), "kill", frozen ? "-STOP" : "-CONT", Long.toString(pid()));
+    Command.signal(frozen ? "STOP" : "CONT", pid());
   }
 
   @Override
