@@ -4,6 +4,7 @@ import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.ServiceProcess;
 import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 
@@ -16,7 +17,7 @@ public final class Pairs {
    * of it, without a disk.
    */
   public static void dirtyVm(
-      AgentProcess host, String id, byte[] wasm, long memoryBytes, boolean start) {
+      ServiceProcess host, String id, byte[] wasm, long memoryBytes, boolean start) {
     ok(host.api().put("/v1/guests/dirty", "application/wasm", wasm));
     ok(
         host.api()
@@ -33,7 +34,7 @@ public final class Pairs {
 
   /** Makes {@code s} the secondary and {@code p} the primary, and waits for the initial sync. */
   public static void pair(
-      AgentProcess primaryHost, String p, AgentProcess secondaryHost, String s, long epoch) {
+      ServiceProcess primaryHost, String p, ServiceProcess secondaryHost, String s, long epoch) {
     ok(secondaryHost.api().post("/v1/vms/" + s + "/secondary", "{\"epoch\":" + epoch + "}"));
     JsonNode started =
         ok(
@@ -54,7 +55,7 @@ public final class Pairs {
         .isEqualTo("PROTECTED");
   }
 
-  public static void awaitLink(AgentProcess host, String vm, String state) {
+  public static void awaitLink(ServiceProcess host, String vm, String state) {
     await("link of " + vm + " is " + state)
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
