@@ -6,15 +6,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The tests' JSON-over-HTTP client: one service at {@code base} (e.g. {@code
- * http://127.0.0.1:8080}), paths relative to it. Replies are returned whatever their status, so a
- * test asserts on it; {@link #ok} turns a non-2xx reply into a failure with the body. With a bearer
- * token every request carries it.
+ * The tests' HTTP client: one service at {@code base} (e.g. {@code http://127.0.0.1:8080}), paths
+ * relative to it; JSON bodies, or any method, content type, body and headers ({@link #send}) for
+ * contract tests. Replies are returned whatever their status, so a test asserts on it; {@link #ok}
+ * turns a non-2xx reply into a failure with the body. With a bearer token every request carries it.
  */
 public final class Http {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -34,6 +36,11 @@ public final class Http {
     this.bearerToken = bearerToken;
   }
 
+  /** A client of the service on {@code 127.0.0.1:port}, with a bearer token (none when null). */
+  public static Http loopback(int port, String bearerToken) {
+    return new Http("http://127.0.0.1:" + port, bearerToken);
+  }
+
   public String base() {
     return base;
   }
@@ -42,6 +49,11 @@ public final class Http {
   public record Reply(int status, String contentType, String body) {
     public JsonNode json() {
       return JSON.readTree(body);
+    }
+
+    /** Whether the body is an RFC 9457 problem document. */
+    public boolean isProblem() {
+      return contentType.startsWith("application/problem+json");
     }
   }
 
@@ -72,6 +84,35 @@ public final class Http {
         request(path)
             .header("Content-Type", contentType)
             .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  /** Any method with a JSON body (none when null). */
+  public Reply json(String method, String path, String body) {
+    return send(
+        method,
+        path,
+        "application/json",
+        body == null ? null : body.getBytes(StandardCharsets.UTF_8),
+        Map.of());
+  }
+
+  /**
+   * Any method, content type (none when null), body (none when null) and headers, as a contract
+   * test sends them: nothing checked.
+   */
+  public Reply send(
+      String method, String path, String contentType, byte[] body, Map<String, String> headers) {
+    HttpRequest.Builder b = request(path);
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    headers.forEach(b::header);
+    return send(
+        b.method(
+            method,
+            body == null
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
   /** The body of a {@code GET} as bytes; fails unless the status is 200. */
