@@ -2,13 +2,9 @@ package dev.coloha.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
+import dev.coloha.testkit.ConfigurationMetadata;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The configuration processor documents every colo-web setting in the jar's
@@ -17,16 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 class ConfigurationMetadataTest {
   @Test
   void everySettingIsDescribed() throws Exception {
-    JsonNode metadata =
-        JsonMapper.builder()
-            .build()
-            .readTree(
-                Files.readString(
-                    Path.of("target/classes/META-INF/spring-configuration-metadata.json")));
-    Map<String, String> described = new HashMap<>();
-    for (JsonNode p : metadata.path("properties")) {
-      described.put(p.path("name").asString(), p.path("description").asString(""));
-    }
+    Map<String, String> described = ConfigurationMetadata.descriptions("colo.");
     assertThat(described)
         .containsKeys(
             "colo.security.token",

@@ -1,13 +1,13 @@
 package dev.coloha.containers;
 
+import dev.coloha.testkit.Prerequisites;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.testcontainers.DockerClientFactory;
 
 /**
  * What the container tests need from the machine. Without a Docker engine they skip on a
- * developer's machine, but fail under {@code CI=true}: CI starts its own engine, so a missing one
- * is a broken CI, not a reason to pass.
+ * developer's machine, but fail under {@code CI=true} ({@link Prerequisites}): CI starts its own
+ * engine, so a missing one is a broken CI, not a reason to pass.
  */
 final class Docker {
   static final List<String> IMAGES =
@@ -51,24 +51,16 @@ final class Docker {
   }
 
   static void require(boolean dockerAvailable, String ciEnv) {
-    if (dockerAvailable) {
-      return;
-    }
-    if ("true".equalsIgnoreCase(ciEnv)) {
-      throw new AssertionError(
-          "no Docker engine answers, and CI=true: the container tests must run in CI"
-              + " (.ci/run starts dockerd)");
-    }
-    Assumptions.abort(
-        "no Docker engine answers: container tests skipped (they fail under CI=true)");
+    Prerequisites.require(
+        dockerAvailable,
+        "no Docker engine answers: the container tests need one (.ci/run starts dockerd)",
+        ciEnv);
   }
 
   /** Fails the test when a command-line tool it drives is not installed. */
   static void requireTool(String tool, String debianPackage) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      if (java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, tool))) {
-        return;
-      }
+    if (Prerequisites.onPath(tool)) {
+      return;
     }
     throw new AssertionError(tool + " is not installed: apt-get install " + debianPackage);
   }

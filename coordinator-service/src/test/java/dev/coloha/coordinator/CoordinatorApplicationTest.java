@@ -2,10 +2,7 @@ package dev.coloha.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.coloha.testkit.Http;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -18,26 +15,22 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 class CoordinatorApplicationTest {
   @LocalServerPort int port;
 
-  private HttpResponse<String> get(String path) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-            HttpResponse.BodyHandlers.ofString());
+  private Http.Reply get(String path) {
+    return Http.loopback(port, null).get(path);
   }
 
   @Test
   void reportsHealthAndPrometheusMetrics() throws Exception {
     assertThat(get("/actuator/health").body()).contains("\"status\":\"UP\"");
-    HttpResponse<String> metrics = get("/actuator/prometheus");
-    assertThat(metrics.statusCode()).isEqualTo(200);
+    Http.Reply metrics = get("/actuator/prometheus");
+    assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.body()).contains("jvm_memory_used_bytes");
   }
 
   @Test
   void answersUnknownPathsWithProblemDetails() throws Exception {
-    HttpResponse<String> r = get("/v1/no-such-thing");
-    assertThat(r.statusCode()).isEqualTo(404);
-    assertThat(r.headers().firstValue("Content-Type"))
-        .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+    Http.Reply r = get("/v1/no-such-thing");
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(r.contentType()).startsWith("application/problem+json");
   }
 }

@@ -3,9 +3,9 @@ package dev.coloha.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.web.testing.ApiClient;
-import dev.coloha.web.testing.BadRequest;
-import dev.coloha.web.testing.JsonFuzzer;
+import dev.coloha.testkit.BadRequest;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.JsonFuzzer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -42,13 +42,13 @@ class CoordinatorContractIT {
   }
 
   @LocalServerPort int port;
-  ApiClient api;
+  Http api;
 
   /** A live host whose agent advertises 1 GiB of memory and 4 GiB of disk per VM. */
   @BeforeEach
   void client() {
-    api = new ApiClient(port, TOKEN);
-    ApiClient.Reply beat =
+    api = Http.loopback(port, TOKEN);
+    Http.Reply beat =
         api.json(
             "POST",
             "/v1/hosts/h1/heartbeat",
@@ -204,7 +204,7 @@ class CoordinatorContractIT {
 
   @Test
   void aServedPortIsAConflictAndAGroupThatCannotBePlacedEndsFailed() {
-    ApiClient.Reply first =
+    Http.Reply first =
         api.json("POST", "/v1/groups", "{\"id\":\"first\",\"guest\":\"kv\",\"port\":7301}");
     assertThat(first.status()).as(first.body()).isEqualTo(202);
     BadRequest.json(

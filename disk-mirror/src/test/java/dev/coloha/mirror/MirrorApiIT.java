@@ -3,8 +3,8 @@ package dev.coloha.mirror;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.coloha.mirror.testing.Http;
-import dev.coloha.mirror.testing.Http.Reply;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.Http.Reply;
 import dev.coloha.wire.LimitExceededException;
 import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BlockClient;

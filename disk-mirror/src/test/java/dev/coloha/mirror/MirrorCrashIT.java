@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.mirror.testing.Http;
 import dev.coloha.mirror.testing.MirrorNode;
-import dev.coloha.mirror.testing.MirrorProcess;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.ServiceProcess;
 import dev.coloha.wire.block.BlockClient;
 import java.net.URI;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ class MirrorCrashIT {
 
   @TempDir Path dir;
   MirrorNode a;
-  MirrorProcess b;
+  ServiceProcess b;
 
   @BeforeEach
   void primary() {
@@ -51,11 +51,11 @@ class MirrorCrashIT {
     a.close();
   }
 
-  private MirrorProcess secondary(String... extra) {
+  private ServiceProcess secondary(String... extra) {
     String[] args = new String[FAST.length + extra.length];
     System.arraycopy(FAST, 0, args, 0, FAST.length);
     System.arraycopy(extra, 0, args, FAST.length, extra.length);
-    return MirrorProcess.start(dir.resolve("b"), dir.resolve("b.log"), args);
+    return ServiceProcess.mirror(dir.resolve("b"), dir.resolve("b.log"), args);
   }
 
   private void protect(String volume) {
@@ -134,14 +134,14 @@ class MirrorCrashIT {
       await().atMost(WAIT).until(() -> barrier.get() >= 3);
       commitOnB("load", barrier.get());
       await().atMost(WAIT).until(() -> barrier.get() >= 8);
-      b.kill9(); // in the middle of taking the primary's frames
+      b.kill(); // in the middle of taking the primary's frames
       long whileDown = barrier.get();
       await().atMost(WAIT).until(() -> barrier.get() >= whileDown + 5);
       // the frames written while it is down wait in the primary's queue; writing on for the whole
       // JVM start would fill the queue, and a full queue with the secondary's stream down drops
       // the replica (DEGRADED, a resync) rather than stall the primary's writes
       paused.set(true);
-      b.launch(FAST);
+      b.restart(FAST);
       await()
           .atMost(WAIT)
           .until(
@@ -185,7 +185,7 @@ class MirrorCrashIT {
 
       assertThatThrownBy(() -> commitOnB("commit", 0)).isNotNull(); // the process halts
       b.awaitDeath();
-      b.launch(FAST);
+      b.restart(FAST);
       var status = b.api().ok(b.api().get("/v1/volumes/commit"));
       assertThat(status.path("committedBarrier").asLong()).isZero();
       assertThat(status.path("state").asString()).isEqualTo("IN_SYNC");
@@ -209,7 +209,7 @@ class MirrorCrashIT {
       pvm.write(1 << 20, big, 0, big.length); // the first journaled record: the mirror halts in it
       b.awaitDeath();
       randomWrites(pvm, rnd, 20);
-      b.launch(FAST);
+      b.restart(FAST);
       pvm.barrier(0);
       commitOnB("torn", 0);
       assertThat(digest(b.api(), "torn", "view")).isEqualTo(digest(a.api(), "torn", "base"));

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.mirror.testing.Http;
 import dev.coloha.mirror.testing.MirrorNode;
+import dev.coloha.testkit.Http;
 import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BlockClient;
 import dev.coloha.wire.block.VolumeRole;

@@ -1,6 +1,6 @@
 package dev.coloha.mirror;
 
-import dev.coloha.web.testing.OpenApiSnapshot;
+import dev.coloha.testkit.OpenApiSnapshot;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

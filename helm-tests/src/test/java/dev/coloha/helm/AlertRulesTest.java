@@ -1,8 +1,8 @@
 package dev.coloha.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.coloha.testkit.Prerequisites;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,20 +32,8 @@ class AlertRulesTest {
 
   @BeforeAll
   static void promtool() {
-    boolean installed = onPath("promtool");
-    if ("true".equals(System.getenv("CI"))) {
-      assertThat(installed).as("promtool is not installed: apt-get install prometheus").isTrue();
-    }
-    assumeTrue(installed, "promtool is not installed (apt-get install prometheus)");
-  }
-
-  private static boolean onPath(String tool) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      if (Files.isExecutable(Path.of(dir, tool))) {
-        return true;
-      }
-    }
-    return false;
+    Prerequisites.require(
+        Prerequisites.onPath("promtool"), "promtool is not installed (apt-get install prometheus)");
   }
 
   private record Run(int exit, String output) {}

@@ -14,6 +14,7 @@ import dev.coloha.microvm.guest.WasmOptAsyncify;
 import dev.coloha.microvm.testing.RecordingSink;
 import dev.coloha.microvm.testing.StepClock;
 import dev.coloha.microvm.testing.TestGuests;
+import dev.coloha.testkit.Resp;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,11 +185,7 @@ class WasiFilesTest {
   }
 
   private static String resp(String... args) {
-    StringBuilder b = new StringBuilder("*").append(args.length).append("\r\n");
-    for (String a : args) {
-      b.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
-    }
-    return b.toString();
+    return new String(Resp.command(args), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @org.junit.jupiter.api.AfterEach

@@ -1,6 +1,6 @@
 package dev.coloha.proxy;
 
-import dev.coloha.web.testing.OpenApiSnapshot;
+import dev.coloha.testkit.OpenApiSnapshot;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;

@@ -3,7 +3,7 @@ package dev.coloha.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.proxy.testing.Http;
+import dev.coloha.testkit.Http;
 import java.net.ServerSocket;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;

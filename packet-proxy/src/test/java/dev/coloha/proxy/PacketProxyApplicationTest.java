@@ -2,10 +2,7 @@ package dev.coloha.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.coloha.testkit.Http;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
@@ -20,18 +17,15 @@ class PacketProxyApplicationTest {
   @LocalServerPort int port;
   @Autowired ApplicationContext context;
 
-  private HttpResponse<String> get(String path) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-            HttpResponse.BodyHandlers.ofString());
+  private Http.Reply get(String path) {
+    return Http.loopback(port, null).get(path);
   }
 
   @Test
   void reportsHealthAndPrometheusMetrics() throws Exception {
     assertThat(get("/actuator/health").body()).contains("\"status\":\"UP\"");
-    HttpResponse<String> metrics = get("/actuator/prometheus");
-    assertThat(metrics.statusCode()).isEqualTo(200);
+    Http.Reply metrics = get("/actuator/prometheus");
+    assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.body()).contains("jvm_memory_used_bytes");
   }
 
@@ -47,9 +41,8 @@ class PacketProxyApplicationTest {
 
   @Test
   void answersUnknownPathsWithProblemDetails() throws Exception {
-    HttpResponse<String> r = get("/v1/no-such-thing");
-    assertThat(r.statusCode()).isEqualTo(404);
-    assertThat(r.headers().firstValue("Content-Type"))
-        .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+    Http.Reply r = get("/v1/no-such-thing");
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(r.contentType()).startsWith("application/problem+json");
   }
 }

@@ -1,12 +1,13 @@
 package dev.coloha.proxy;
 
+import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.agent.testing.AgentProcess;
-import dev.coloha.agent.testing.Command;
-import dev.coloha.proxy.testing.Http;
 import dev.coloha.proxy.testing.TestCoordinator;
+import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.ServiceProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,35 +39,30 @@ class ProxyColoIT {
 
   @LocalServerPort int port;
   Http proxy;
-  AgentProcess a;
-  AgentProcess b;
+  ServiceProcess a;
+  ServiceProcess b;
   Path data;
 
   @BeforeAll
   void agents() throws Exception {
     data = Files.createTempDirectory("proxy-colo-it");
-    a = AgentProcess.start("agent-a", data.resolve("a"));
-    b = AgentProcess.start("agent-b", data.resolve("b"));
+    a = ServiceProcess.agent("agent-a", data.resolve("a"));
+    b = ServiceProcess.agent("agent-b", data.resolve("b"));
     proxy = new Http("http://127.0.0.1:" + port);
   }
 
   @AfterAll
   void stop() {
-    for (AgentProcess x : new AgentProcess[] {a, b}) {
+    for (ServiceProcess x : new ServiceProcess[] {a, b}) {
       if (x != null) {
         x.close();
       }
     }
   }
 
-  static JsonNode ok(Http.Reply r) {
-    assertThat(r.status()).as(r.body()).isBetween(200, 299);
-    return r.json();
-  }
-
   /** A kv VM on each agent, paired (p primary, s secondary) and protected by a group. */
-  int protect(String vm, AgentProcess p, AgentProcess s) {
-    for (AgentProcess x : new AgentProcess[] {p, s}) {
+  int protect(String vm, ServiceProcess p, ServiceProcess s) {
+    for (ServiceProcess x : new ServiceProcess[] {p, s}) {
       ok(
           new Http(x.url())
               .post(
@@ -193,8 +189,8 @@ class ProxyColoIT {
 
   @Test
   void killingThePrimaryFailsOverWithNoGapAndNoDuplicate() throws Exception {
-    AgentProcess c = AgentProcess.start("agent-c", data.resolve("c"));
-    AgentProcess d = AgentProcess.start("agent-d", data.resolve("d"));
+    ServiceProcess c = ServiceProcess.agent("agent-c", data.resolve("c"));
+    ServiceProcess d = ServiceProcess.agent("agent-d", data.resolve("d"));
     try (c;
         d) {
       int p = protect("fo", c, d);

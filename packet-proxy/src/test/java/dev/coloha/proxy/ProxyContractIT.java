@@ -2,9 +2,9 @@ package dev.coloha.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.web.testing.ApiClient;
-import dev.coloha.web.testing.BadRequest;
-import dev.coloha.web.testing.JsonFuzzer;
+import dev.coloha.testkit.BadRequest;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.JsonFuzzer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.List;
@@ -33,11 +33,11 @@ class ProxyContractIT {
   static final String AGENT = "http://127.0.0.1:9";
 
   @LocalServerPort int port;
-  ApiClient api;
+  Http api;
 
   @BeforeEach
   void client() {
-    api = new ApiClient(port, TOKEN);
+    api = Http.loopback(port, TOKEN);
   }
 
   /** A valid group body with {@code extra} inserted after the epoch. */
@@ -212,12 +212,12 @@ class ProxyContractIT {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       released = s.getLocalPort();
     }
-    ApiClient.Reply free =
+    Http.Reply free =
         api.json(
             "POST", "/v1/listen-checks", "{\"address\":\"127.0.0.1\",\"port\":" + released + "}");
     assertThat(free.status()).as(free.body()).isEqualTo(200);
     assertThat(free.json().get("free").asBoolean()).isTrue();
-    ApiClient.Reply created = api.json("PUT", "/v1/groups/served", group(""));
+    Http.Reply created = api.json("PUT", "/v1/groups/served", group(""));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     int served = Integer.parseInt(created.json().get("listen").asString().split(":")[1]);
     BadRequest.json(

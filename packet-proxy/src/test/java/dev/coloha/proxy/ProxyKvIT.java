@@ -3,9 +3,9 @@ package dev.coloha.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.agent.testing.AgentProcess;
-import dev.coloha.agent.testing.Command;
-import dev.coloha.proxy.testing.Http;
+import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.ServiceProcess;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -37,15 +37,15 @@ class ProxyKvIT {
 
   @LocalServerPort int port;
   Http proxy;
-  AgentProcess a;
-  AgentProcess b;
+  ServiceProcess a;
+  ServiceProcess b;
   Path data;
 
   @BeforeAll
   void agents() throws Exception {
     data = Files.createTempDirectory("proxy-kv-it");
-    a = AgentProcess.start("agent-a", data.resolve("a"));
-    b = AgentProcess.start("agent-b", data.resolve("b"));
+    a = ServiceProcess.agent("agent-a", data.resolve("a"));
+    b = ServiceProcess.agent("agent-b", data.resolve("b"));
     proxy = new Http("http://127.0.0.1:" + port);
   }
 
@@ -61,7 +61,7 @@ class ProxyKvIT {
 
   /** Creates a kv VM on both agents and a COLO group over them; returns the client port. */
   int group(String name, String mode) {
-    for (AgentProcess x : new AgentProcess[] {a, b}) {
+    for (ServiceProcess x : new ServiceProcess[] {a, b}) {
       Http.Reply r =
           new Http(x.url())
               .post(
@@ -309,7 +309,7 @@ class ProxyKvIT {
                 + "]}}");
     assertThat(r.status()).as(r.body()).isEqualTo(201);
     int port = Integer.parseInt(r.json().get("listen").asString().split(":")[1]);
-    for (AgentProcess x : new AgentProcess[] {a, b}) {
+    for (ServiceProcess x : new ServiceProcess[] {a, b}) {
       await()
           .atMost(LONG)
           .until(

@@ -3,7 +3,7 @@ package dev.coloha.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.web.testing.ApiClient;
+import dev.coloha.testkit.Http;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -34,14 +34,14 @@ import org.springframework.test.context.TestPropertySource;
     })
 class ProxySlowClientIT {
   @LocalServerPort int port;
-  ApiClient api;
+  Http api;
   int groupPort;
   final List<Socket> sockets = new ArrayList<>();
 
   @BeforeEach
   void group() {
-    api = new ApiClient(port, null);
-    ApiClient.Reply r =
+    api = Http.loopback(port, null);
+    Http.Reply r =
         api.json(
             "PUT",
             "/v1/groups/slow",

@@ -3,9 +3,9 @@ package dev.coloha.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.agent.testing.Command;
-import dev.coloha.agent.testing.Http;
-import dev.coloha.agent.testing.Http.Reply;
+import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.Http.Reply;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

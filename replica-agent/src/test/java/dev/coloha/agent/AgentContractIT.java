@@ -2,9 +2,9 @@ package dev.coloha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.web.testing.ApiClient;
-import dev.coloha.web.testing.BadRequest;
-import dev.coloha.web.testing.JsonFuzzer;
+import dev.coloha.testkit.BadRequest;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.JsonFuzzer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +36,11 @@ class AgentContractIT {
   }
 
   @LocalServerPort int port;
-  ApiClient api;
+  Http api;
 
   @BeforeEach
   void client() {
-    api = new ApiClient(port, TOKEN);
+    api = Http.loopback(port, TOKEN);
   }
 
   static Stream<BadRequest> badRequests() {

@@ -1,12 +1,12 @@
 package dev.coloha.agent;
 
 import static dev.coloha.agent.testing.Pairs.dirtyVm;
-import static dev.coloha.agent.testing.Pairs.ok;
 import static dev.coloha.agent.testing.Pairs.pair;
+import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.agent.testing.AgentProcess;
+import dev.coloha.testkit.ServiceProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,21 +35,22 @@ class CheckpointStreamListenerIT {
   private static final Pattern LISTENER_PORT = Pattern.compile("checkpoint streams on port (\\d+)");
   private final Path data = Path.of("target", "it", "stream-listener");
   private byte[] dirtyWasm;
-  private AgentProcess primary;
-  private AgentProcess withListener;
-  private AgentProcess withoutListener;
-  private AgentProcess guarded;
+  private ServiceProcess primary;
+  private ServiceProcess withListener;
+  private ServiceProcess withoutListener;
+  private ServiceProcess guarded;
 
   @BeforeAll
   void agents() throws Exception {
     FileSystemUtils.deleteRecursively(data);
     dirtyWasm = Files.readAllBytes(Path.of("..", "guests", "testing", "dirty.wasm"));
-    primary = AgentProcess.start("host-p", data.resolve("p"));
-    withListener = AgentProcess.start("host-l", data.resolve("l"));
+    primary = ServiceProcess.agent("host-p", data.resolve("p"));
+    withListener = ServiceProcess.agent("host-l", data.resolve("l"));
     withoutListener =
-        AgentProcess.start("host-h", data.resolve("h"), "--colo.agent.replication.stream-port=-1");
+        ServiceProcess.agent(
+            "host-h", data.resolve("h"), "--colo.agent.replication.stream-port=-1");
     guarded =
-        AgentProcess.start(
+        ServiceProcess.agent(
             "host-g",
             data.resolve("g"),
             "--colo.security.token=s3cret",
@@ -58,25 +59,26 @@ class CheckpointStreamListenerIT {
 
   @AfterAll
   void stop() {
-    for (AgentProcess p : new AgentProcess[] {primary, withListener, withoutListener, guarded}) {
+    for (ServiceProcess p :
+        new ServiceProcess[] {primary, withListener, withoutListener, guarded}) {
       if (p != null) {
         p.close();
       }
     }
   }
 
-  private void vm(AgentProcess host, String id, boolean start) {
+  private void vm(ServiceProcess host, String id, boolean start) {
     dirtyVm(host, id, dirtyWasm, 67108864, start);
   }
 
-  private static JsonNode verifiedCheckpoint(AgentProcess host, String vm) {
+  private static JsonNode verifiedCheckpoint(ServiceProcess host, String vm) {
     JsonNode ck =
         ok(host.api().post("/v1/vms/" + vm + "/checkpoint", "{\"epoch\":1,\"verify\":true}"));
     assertThat(ck.get("secondaryDigest").asString()).isEqualTo(ck.get("primaryDigest").asString());
     return ck;
   }
 
-  private static int listenerPort(AgentProcess host) {
+  private static int listenerPort(ServiceProcess host) {
     Matcher m = LISTENER_PORT.matcher(host.log());
     assertThat(m.find()).as("listener port in the log").isTrue();
     return Integer.parseInt(m.group(1));

@@ -2,7 +2,7 @@ package dev.coloha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.agent.testing.Command;
+import dev.coloha.testkit.Command;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.coloha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.web.testing.ApiClient;
+import dev.coloha.testkit.Http;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -33,11 +33,11 @@ class RefusedCommandsChangeNothingIT {
   }
 
   @LocalServerPort int port;
-  ApiClient api;
+  Http api;
 
   @BeforeEach
   void client() {
-    api = new ApiClient(port, TOKEN);
+    api = Http.loopback(port, TOKEN);
   }
 
   private void createVm(String id, boolean start) {
@@ -55,7 +55,7 @@ class RefusedCommandsChangeNothingIT {
   }
 
   private long epoch(String id) {
-    ApiClient.Reply r = api.get("/v1/vms/" + id + "/replication");
+    Http.Reply r = api.get("/v1/vms/" + id + "/replication");
     assertThat(r.status()).isEqualTo(200);
     return r.json().get("epoch").asLong();
   }
@@ -65,7 +65,7 @@ class RefusedCommandsChangeNothingIT {
     createVm("not-primary", true);
     long before = epoch("not-primary");
 
-    ApiClient.Reply r =
+    Http.Reply r =
         api.json("POST", "/v1/vms/not-primary/checkpoint", "{\"epoch\":" + (before + 7) + "}");
 
     assertThat(r.status()).isBetween(400, 499);
@@ -77,7 +77,7 @@ class RefusedCommandsChangeNothingIT {
     createVm("not-started", false);
     long before = epoch("not-started");
 
-    ApiClient.Reply r =
+    Http.Reply r =
         api.json(
             "POST",
             "/v1/vms/not-started/primary",
@@ -92,13 +92,13 @@ class RefusedCommandsChangeNothingIT {
   @Test
   void becomingSecondaryRefusedToAStandaloneVmKeepsItsEpochAndItsListener() {
     createVm("standalone", true);
-    ApiClient.Reply listening =
+    Http.Reply listening =
         api.json(
             "POST", "/v1/vms/standalone/listener", "{\"bindAddress\":\"127.0.0.1\",\"port\":0}");
     assertThat(listening.status()).isBetween(200, 201);
     long before = epoch("standalone");
 
-    ApiClient.Reply r =
+    Http.Reply r =
         api.json("POST", "/v1/vms/standalone/secondary", "{\"epoch\":" + (before + 2) + "}");
 
     assertThat(r.status()).isEqualTo(409);
@@ -126,7 +126,7 @@ class RefusedCommandsChangeNothingIT {
 
     try (ServerSocket squatter = new ServerSocket()) {
       squatter.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      ApiClient.Reply refused = api.json("POST", "/v1/vms/served/start", "{}");
+      Http.Reply refused = api.json("POST", "/v1/vms/served/start", "{}");
       assertThat(refused.status()).isEqualTo(409);
       assertThat(api.get("/v1/vms/served").json().get("state").asString()).isEqualTo("STOPPED");
     }

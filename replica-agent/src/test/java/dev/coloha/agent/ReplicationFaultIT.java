@@ -2,14 +2,14 @@ package dev.coloha.agent;
 
 import static dev.coloha.agent.testing.Pairs.awaitLink;
 import static dev.coloha.agent.testing.Pairs.dirtyVm;
-import static dev.coloha.agent.testing.Pairs.ok;
 import static dev.coloha.agent.testing.Pairs.pair;
+import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.agent.testing.AgentProcess;
-import dev.coloha.agent.testing.Http;
 import dev.coloha.agent.testing.ReplicaIo;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.ServiceProcess;
 import dev.coloha.wire.checkpoint.Checkpoint;
 import dev.coloha.wire.checkpoint.CheckpointHeader;
 import dev.coloha.wire.checkpoint.CheckpointWriter;
@@ -49,34 +49,34 @@ class ReplicationFaultIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private final Path data = Path.of("target", "it", "replication-faults");
   private byte[] dirtyWasm;
-  private AgentProcess hostA;
-  private AgentProcess hostB;
+  private ServiceProcess hostA;
+  private ServiceProcess hostB;
 
   @BeforeAll
   void agents() throws Exception {
     FileSystemUtils.deleteRecursively(data);
     dirtyWasm = Files.readAllBytes(Path.of("..", "guests", "testing", "dirty.wasm"));
     hostA =
-        AgentProcess.start(
+        ServiceProcess.agent(
             "host-a", data.resolve("a"), "--colo.agent.replication.checkpoint-timeout=3s");
-    hostB = AgentProcess.start("host-b", data.resolve("b"));
+    hostB = ServiceProcess.agent("host-b", data.resolve("b"));
   }
 
   @AfterAll
   void stop() {
-    for (AgentProcess p : new AgentProcess[] {hostA, hostB}) {
+    for (ServiceProcess p : new ServiceProcess[] {hostA, hostB}) {
       if (p != null) {
         p.close();
       }
     }
   }
 
-  private void vm(AgentProcess host, String id, boolean start) {
+  private void vm(ServiceProcess host, String id, boolean start) {
     dirtyVm(host, id, dirtyWasm, 536870912, start);
   }
 
   /** A primary VM on one host and a secondary on the other, paired in epoch 1. */
-  private void protectedPair(AgentProcess primary, String p, AgentProcess secondary, String s) {
+  private void protectedPair(ServiceProcess primary, String p, ServiceProcess secondary, String s) {
     vm(primary, p, true);
     vm(secondary, s, false);
     pair(primary, p, secondary, s, 1);
@@ -92,7 +92,7 @@ class ReplicationFaultIT {
     assertThat(io.text(conn).substring(before.length())).isEqualTo("ok " + pages + "\n");
   }
 
-  private static JsonNode verifiedCheckpoint(AgentProcess host, String vm, long epoch) {
+  private static JsonNode verifiedCheckpoint(ServiceProcess host, String vm, long epoch) {
     JsonNode ck =
         ok(
             host.api()
@@ -102,11 +102,11 @@ class ReplicationFaultIT {
     return ck;
   }
 
-  private static String digest(AgentProcess host, String vm) {
+  private static String digest(ServiceProcess host, String vm) {
     return ok(host.api().get("/v1/vms/" + vm + "/digest")).get("sha256").asString();
   }
 
-  private static JsonNode link(AgentProcess host, String vm) {
+  private static JsonNode link(ServiceProcess host, String vm) {
     return ok(host.api().get("/v1/vms/" + vm + "/replication"));
   }
 
@@ -156,7 +156,8 @@ class ReplicationFaultIT {
   }
 
   /** A checkpoint of the secondary's guest on top of its last one: one random page. */
-  private static byte[] checkpointBytes(AgentProcess host, String vm, long last) throws Exception {
+  private static byte[] checkpointBytes(ServiceProcess host, String vm, long last)
+      throws Exception {
     JsonNode status = ok(host.api().get("/v1/vms/" + vm));
     String sha = ok(host.api().get("/v1/guests/dirty")).get("sha256").asString();
     int memoryPages = (int) (status.get("memoryBytes").asLong() / 65536);
@@ -172,8 +173,8 @@ class ReplicationFaultIT {
   }
 
   /** Opens a checkpoint stream to the secondary like a primary would and sends raw bytes. */
-  private static void sendAsFakePrimary(AgentProcess host, String vm, long epoch, byte[] checkpoint)
-      throws Exception {
+  private static void sendAsFakePrimary(
+      ServiceProcess host, String vm, long epoch, byte[] checkpoint) throws Exception {
     String sha = ok(host.api().get("/v1/guests/dirty")).get("sha256").asString();
     try (HttpStream s =
         HttpStream.open(
@@ -197,7 +198,7 @@ class ReplicationFaultIT {
 
   @Test
   void thePrimaryDyingMidStreamLeavesTheSecondaryOnItsLastWholeCheckpoint() throws Exception {
-    AgentProcess doomed = AgentProcess.start("host-c", data.resolve("c"));
+    ServiceProcess doomed = ServiceProcess.agent("host-c", data.resolve("c"));
     try {
       protectedPair(doomed, "p2", hostB, "s2");
       JsonNode last;
@@ -283,11 +284,11 @@ class ReplicationFaultIT {
     // nothing reads the stream between checkpoints, and this primary sends no heartbeats, so the
     // secondary's idle timeout closes the stream without the primary noticing; the next
     // checkpoint finds it broken, reconnects and succeeds (no failure for the coordinator)
-    AgentProcess quiet =
-        AgentProcess.start(
+    ServiceProcess quiet =
+        ServiceProcess.agent(
             "host-e", data.resolve("e"), "--colo.agent.replication.heartbeat-interval=1h");
-    AgentProcess strict =
-        AgentProcess.start(
+    ServiceProcess strict =
+        ServiceProcess.agent(
             "host-f", data.resolve("f"), "--colo.agent.replication.stream-idle-timeout=1s");
     try {
       protectedPair(quiet, "p5", strict, "s5");
@@ -319,7 +320,7 @@ class ReplicationFaultIT {
   @Test
   void aSecondaryThatDiesWhileTheLinkIsIdleIsNoticedByTheHeartbeat() {
     // nothing reads the stream between checkpoints: the heartbeat's round trip finds it broken
-    AgentProcess doomed = AgentProcess.start("host-g", data.resolve("g"));
+    ServiceProcess doomed = ServiceProcess.agent("host-g", data.resolve("g"));
     try {
       protectedPair(hostA, "p6", doomed, "s6");
       verifiedCheckpoint(hostA, "p6", 1);
@@ -339,13 +340,13 @@ class ReplicationFaultIT {
 
   @Test
   void aRestartedSecondaryIsReportedAsNeedingANewInitialSync() {
-    AgentProcess flaky = AgentProcess.start("host-d", data.resolve("d"));
+    ServiceProcess flaky = ServiceProcess.agent("host-d", data.resolve("d"));
     int port = Integer.parseInt(flaky.url().substring(flaky.url().lastIndexOf(':') + 1));
     try {
       protectedPair(hostA, "p4", flaky, "s4");
       verifiedCheckpoint(hostA, "p4", 1);
       flaky.kill();
-      flaky = AgentProcess.start("host-d", data.resolve("d2"), "--server.port=" + port);
+      flaky = ServiceProcess.agent("host-d", data.resolve("d2"), "--server.port=" + port);
 
       Http.Reply r = hostA.api().post("/v1/vms/p4/checkpoint", "{\"epoch\":1}");
       assertThat(r.status()).as(r.body()).isEqualTo(409);

@@ -1,13 +1,13 @@
 package dev.coloha.agent;
 
-import static dev.coloha.agent.testing.Pairs.ok;
 import static dev.coloha.agent.testing.Pairs.pair;
+import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.coloha.agent.testing.AgentProcess;
-import dev.coloha.agent.testing.Http;
 import dev.coloha.agent.testing.ReplicaIo;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.ServiceProcess;
 import dev.coloha.wire.io.IoFrame;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,14 +30,14 @@ class ReplicationIT {
   /** Agent data and logs stay under target/ for a look after a failure. */
   final Path data = Path.of("target", "it", "replication");
 
-  AgentProcess hostA;
-  AgentProcess hostB;
+  ServiceProcess hostA;
+  ServiceProcess hostB;
 
   @BeforeAll
   void agents() throws java.io.IOException {
     org.springframework.util.FileSystemUtils.deleteRecursively(data);
-    hostA = AgentProcess.start("host-a", data.resolve("a"));
-    hostB = AgentProcess.start("host-b", data.resolve("b"));
+    hostA = ServiceProcess.agent("host-a", data.resolve("a"));
+    hostB = ServiceProcess.agent("host-b", data.resolve("b"));
   }
 
   @AfterAll

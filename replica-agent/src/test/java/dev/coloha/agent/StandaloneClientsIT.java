@@ -2,8 +2,8 @@ package dev.coloha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.agent.testing.Command;
-import dev.coloha.agent.testing.Http;
+import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Http;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;

@@ -2,7 +2,7 @@ package dev.coloha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.agent.testing.Http;
+import dev.coloha.testkit.Http;
 import dev.coloha.wire.frame.FrameInput;
 import dev.coloha.wire.frame.FrameOutput;
 import dev.coloha.wire.http.HttpStream;

@@ -2,8 +2,8 @@ package dev.coloha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.agent.testing.Http;
-import dev.coloha.agent.testing.Http.Reply;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.Http.Reply;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;

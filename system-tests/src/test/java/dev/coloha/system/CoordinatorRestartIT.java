@@ -3,6 +3,7 @@ package dev.coloha.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Resp;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -50,7 +51,7 @@ class CoordinatorRestartIT {
               }
             },
             // its own thread: on the common pool (one thread on 2 cores) this endless task would
-            // starve every other async task of the test, such as Proc's output readers
+            // starve every other async task of the test, such as Command's output readers
             Thread.ofPlatform().name("restart-load").daemon()::start);
 
     awaitAnswers(load, answers, 50, Duration.ofSeconds(120));

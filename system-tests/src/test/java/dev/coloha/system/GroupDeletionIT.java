@@ -3,6 +3,8 @@ package dev.coloha.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Resp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -62,7 +64,7 @@ class GroupDeletionIT {
     // for it, handled when it resumes, or it is swept when it beats again), its mirror crashed
     // (its volume stays on disk, and only the sweep at its registration removes it)
     long agentPid = lab.hostPid("host-2", "agent");
-    signal("STOP", agentPid);
+    Command.signal("STOP", agentPid);
     lab.kill("host-2/mirror");
     try {
       assertThat(lab.delete(lab.coordinatorUrl() + "/v1/groups/gone")).isEqualTo(204);
@@ -71,7 +73,7 @@ class GroupDeletionIT {
       assertThat(proxyGroups()).doesNotContain("gone");
       assertThat(listens(port)).as("the proxy's listener is closed").isFalse();
     } finally {
-      signal("CONT", agentPid);
+      Command.signal("CONT", agentPid);
       lab.start("host-2/mirror");
     }
     await()
@@ -244,10 +246,5 @@ class GroupDeletionIT {
     } catch (IOException e) {
       return false;
     }
-  }
-
-  private static void signal(String signal, long pid) throws Exception {
-    Proc.run(Duration.ofSeconds(10), Map.of(), List.of("kill", "-" + signal, Long.toString(pid)))
-        .requireOk();
   }
 }

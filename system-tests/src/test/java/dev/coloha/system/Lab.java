@@ -2,6 +2,7 @@ package dev.coloha.system;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Command;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -107,7 +108,7 @@ final class Lab {
     List<String> cmd = new ArrayList<>();
     cmd.add(ROOT.resolve("scripts/lab.sh").toString());
     cmd.addAll(List.of(args));
-    return Proc.run(timeout, Map.of(), cmd).requireOk().out();
+    return Command.run(timeout, Map.of(), cmd).requireOk().out();
   }
 
   static int freePort() throws IOException {

@@ -3,6 +3,8 @@ package dev.coloha.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Resp;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -35,7 +37,7 @@ class LabFirstRunIT {
     int kvPort = Lab.freePort();
     int webPort = Lab.freePort();
     try {
-      Proc up =
+      Command.Result up =
           colo(
               UP,
               "lab",
@@ -87,7 +89,7 @@ class LabFirstRunIT {
       try (Resp session = new Resp(kvHost, kvEndpointPort, 120_000)) {
         assertThat(session.call("SET", "session", "before")).isEqualTo("OK");
 
-        Proc kill =
+        Command.Result kill =
             colo(Duration.ofMinutes(1), "lab", "kill", primary + "/agent", "--dir", dir.toString());
         assertThat(kill.exit()).as(kill.err()).isZero();
         assertThat(kill.out()).contains("killed " + primary + "/agent");
@@ -111,7 +113,7 @@ class LabFirstRunIT {
         System.out.println("kv after the kill of " + primary + "/agent: " + failedOver);
         assertThat(redisCli(kvHost, kvEndpointPort, "GET", "after-kill-49")).isEqualTo("v49");
 
-        Proc start =
+        Command.Result start =
             colo(
                 Duration.ofMinutes(5), "lab", "start", primary + "/agent", "--dir", dir.toString());
         assertThat(start.exit()).as("%s\n%s", start.out(), start.err()).isZero();
@@ -133,7 +135,7 @@ class LabFirstRunIT {
         assertThat(session.call("INCR", "session-counter")).isEqualTo(1L);
       }
     } finally {
-      Proc down = colo(Duration.ofMinutes(2), "lab", "down", "--dir", dir.toString());
+      Command.Result down = colo(Duration.ofMinutes(2), "lab", "down", "--dir", dir.toString());
       assertThat(down.exit()).as(down.err()).isZero();
     }
     assertThat(processesOf(dir)).as("processes of the lab after down").isEmpty();
@@ -143,7 +145,7 @@ class LabFirstRunIT {
   void aServiceThatCannotStartFailsTheLabNamingItAndLeavesNoProcess() throws Exception {
     Path dir = Lab.ROOT.resolve("system-tests/target/broken-lab");
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Proc up =
+      Command.Result up =
           colo(
               UP,
               "lab",
@@ -171,15 +173,16 @@ class LabFirstRunIT {
   }
 
   /** {@code ./colo ARGS} with the jars the reactor has just built. */
-  private static Proc colo(Duration timeout, String... args) throws Exception {
+  private static Command.Result colo(Duration timeout, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Lab.ROOT.resolve("colo").toString());
     cmd.addAll(List.of(args));
-    return Proc.run(timeout, Map.of("COLO_SKIP_BUILD", "1"), cmd);
+    return Command.run(timeout, Map.of("COLO_SKIP_BUILD", "1"), cmd);
   }
 
   private static JsonNode status(Path dir) throws Exception {
-    Proc p = colo(Duration.ofSeconds(60), "lab", "status", "--json", "--dir", dir.toString());
+    Command.Result p =
+        colo(Duration.ofSeconds(60), "lab", "status", "--json", "--dir", dir.toString());
     return Lab.JSON.readTree(p.requireOk().out());
   }
 
@@ -225,7 +228,7 @@ class LabFirstRunIT {
     List<String> cmd =
         new ArrayList<>(List.of("redis-cli", "-h", host, "-p", Integer.toString(port)));
     cmd.addAll(List.of(command));
-    return Proc.run(Duration.ofSeconds(60), Map.of(), cmd).requireOk().out().trim();
+    return Command.run(Duration.ofSeconds(60), Map.of(), cmd).requireOk().out().trim();
   }
 
   /** The processes whose command line names the lab's directory (every service's data dir). */

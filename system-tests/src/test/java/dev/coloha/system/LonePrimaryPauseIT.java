@@ -3,6 +3,8 @@ package dev.coloha.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Resp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +60,7 @@ class LonePrimaryPauseIT {
       }
     }
 
-    signal("STOP", pid);
+    Command.signal("STOP", pid);
     List<String> statesWhilePaused = new ArrayList<>();
     try {
       // the policy's suspect-after is 1 s (4 beats of 250 ms) and a probe times out after 1 s:
@@ -69,7 +71,7 @@ class LonePrimaryPauseIT {
         Thread.sleep(300);
       }
     } finally {
-      signal("CONT", pid);
+      Command.signal("CONT", pid);
     }
     assertThat(statesWhilePaused).as("states while the agent was paused").doesNotContain("FAILED");
     assertThat(history()).as("the pause was noticed").contains("primary-unreachable");
@@ -120,10 +122,5 @@ class LonePrimaryPauseIT {
 
   private static String history() throws Exception {
     return lab.get(lab.coordinatorUrl() + "/v1/groups/lone/history");
-  }
-
-  private static void signal(String sig, long pid) throws Exception {
-    Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start();
-    assertThat(p.waitFor()).as("kill -" + sig + " " + pid).isZero();
   }
 }

@@ -3,6 +3,7 @@ package dev.coloha.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Resp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.coloha.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coloha.testkit.Resp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,8 @@ package dev.coloha.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Resp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +18,8 @@ class RedisBenchmarkIT {
     lab.awaitProtected("kv", Duration.ofMinutes(3));
     long before = lab.coordinatorGroup("kv").get("lastCheckpoint").asLong();
 
-    Proc bench =
-        Proc.run(
+    Command.Result bench =
+        Command.run(
                 Duration.ofMinutes(4),
                 Map.of(),
                 List.of(

@@ -3,6 +3,7 @@ package dev.coloha.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Command;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -78,7 +79,7 @@ class TallyProgramIT {
     assertThat(curl(base + "/notes/a")).isEqualTo("x");
     assertThat(curl("-o", "/dev/null", "-w", "%{http_code}", base + "/notes/none"))
         .isEqualTo("404");
-    Proc wrk = run("wrk", "-t1", "-c4", "-d2s", base + "/hits");
+    Command.Result wrk = run("wrk", "-t1", "-c4", "-d2s", base + "/hits");
     System.out.println("wrk against tally through the proxy:\n" + wrk.out());
     assertThat(wrk.out())
         .contains("Requests/sec")
@@ -176,8 +177,8 @@ class TallyProgramIT {
     return run(cmd.toArray(String[]::new)).out();
   }
 
-  private static Proc run(String... command) throws Exception {
-    return Proc.run(Duration.ofSeconds(60), Map.of(), List.of(command)).requireOk();
+  private static Command.Result run(String... command) throws Exception {
+    return Command.run(Duration.ofSeconds(60), Map.of(), List.of(command)).requireOk();
   }
 
   private record Reply(int status, String body) {}

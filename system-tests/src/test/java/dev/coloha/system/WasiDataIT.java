@@ -3,6 +3,8 @@ package dev.coloha.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Resp;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -210,8 +212,8 @@ class WasiDataIT {
       gets.append("GET ").append(key).append('\n');
     }
     Files.writeString(commands, gets.toString());
-    Proc read =
-        Proc.run(
+    Command.Result read =
+        Command.run(
                 Duration.ofSeconds(90),
                 Map.of(),
                 List.of("sh", "-c", "redis-cli -p " + port + " < " + commands))

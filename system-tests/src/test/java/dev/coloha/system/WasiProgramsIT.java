@@ -3,6 +3,8 @@ package dev.coloha.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Resp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,8 +66,8 @@ class WasiProgramsIT {
     return port;
   }
 
-  private static Proc run(String... command) throws Exception {
-    return Proc.run(Duration.ofSeconds(90), Map.of(), List.of(command)).requireOk();
+  private static Command.Result run(String... command) throws Exception {
+    return Command.run(Duration.ofSeconds(90), Map.of(), List.of(command)).requireOk();
   }
 
   @Test
@@ -77,7 +79,7 @@ class WasiProgramsIT {
     assertThat(run("redis-cli", "-p", p, "GET", "wasi-key").out().trim()).isEqualTo("hello");
     assertThat(run("redis-cli", "-p", p, "INCR", "wasi-n").out().trim()).isEqualTo("1");
 
-    Proc bench =
+    Command.Result bench =
         run(
             "redis-benchmark",
             "-p",
@@ -118,7 +120,7 @@ class WasiProgramsIT {
     assertThat(run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", base + "/nope").out())
         .isEqualTo("404");
 
-    Proc wrk = run("wrk", "-t1", "-c4", "-d3s", base + "/counter");
+    Command.Result wrk = run("wrk", "-t1", "-c4", "-d3s", base + "/counter");
     System.out.println("wrk against the WASI http through the proxy:\n" + wrk.out());
     assertThat(wrk.out())
         .contains("Requests/sec")

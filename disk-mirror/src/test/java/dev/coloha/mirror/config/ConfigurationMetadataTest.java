@@ -2,7 +2,7 @@ package dev.coloha.mirror.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.web.testing.ConfigurationMetadata;
+import dev.coloha.testkit.ConfigurationMetadata;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

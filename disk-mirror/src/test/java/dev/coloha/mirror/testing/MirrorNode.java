@@ -1,6 +1,7 @@
 package dev.coloha.mirror.testing;
 
 import dev.coloha.mirror.DiskMirrorApplication;
+import dev.coloha.testkit.Http;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

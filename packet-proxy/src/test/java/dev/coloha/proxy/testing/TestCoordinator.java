@@ -1,5 +1,6 @@
 package dev.coloha.proxy.testing;
 
+import dev.coloha.testkit.Http;
 import dev.coloha.wire.http.HttpStream;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -13,7 +13,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The bundled kv guest, RESP requests, and a sink that keeps each connection's output. */
+/**
+ * The bundled kv guest, a client that feeds RESP requests ({@code Resp.command}) to a VM, and a
+ * sink that keeps each connection's output.
+ */
 final class Kv {
   private static final GuestCatalog CATALOG =
       new GuestCatalog(new GuestLoader(16 << 20, Set.of(1), true), Optional.empty());
@@ -22,18 +25,6 @@ final class Kv {
 
   static GuestModule guest() {
     return CATALOG.get("kv");
-  }
-
-  static byte[] command(String... args) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    b.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-    for (String a : args) {
-      byte[] v = a.getBytes(StandardCharsets.UTF_8);
-      b.writeBytes(("$" + v.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-      b.writeBytes(v);
-      b.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-    }
-    return b.toByteArray();
   }
 
   /** Sends requests on one connection of a VM, keeping the input offset. */

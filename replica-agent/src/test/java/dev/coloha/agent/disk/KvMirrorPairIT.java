@@ -7,6 +7,7 @@ import dev.coloha.microvm.MicroVm;
 import dev.coloha.microvm.VmConfig;
 import dev.coloha.microvm.VmEnvironment;
 import dev.coloha.microvm.checkpoint.Captured;
+import dev.coloha.testkit.Resp;
 import dev.coloha.wire.block.BlockClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +94,7 @@ class KvMirrorPairIT {
       Kv.Client pc = new Kv.Client(p, 1);
       Kv.Client sc = new Kv.Client(s, 1);
       for (int i = 0; i < 100; i++) {
-        byte[] set = Kv.command("SET", "a:" + i, "value-a-" + i);
+        byte[] set = Resp.command("SET", "a:" + i, "value-a-" + i);
         pc.send(set);
         sc.send(set);
         acknowledged.add("a:" + i);
@@ -109,7 +110,7 @@ class KvMirrorPairIT {
 
       // interval 2 runs on both before the secondary applies checkpoint 1
       for (int i = 0; i < 50; i++) {
-        byte[] set = Kv.command("SET", "b:" + i, "value-b-" + i);
+        byte[] set = Resp.command("SET", "b:" + i, "value-b-" + i);
         pc.send(set);
         sc.send(set);
         acknowledged.add("b:" + i);
@@ -136,7 +137,7 @@ class KvMirrorPairIT {
       // interval 2 continues on the primary alone (the secondary lags): held, never released
       Kv.Client onlyP = new Kv.Client(p, 2);
       for (int i = 0; i < 20; i++) {
-        onlyP.send(Kv.command("SET", "p:" + i, "primary-only"));
+        onlyP.send(Resp.command("SET", "p:" + i, "primary-only"));
       }
       awaitReplies(pOut, 2, "+OK\r\n", 20);
       awaitIdle(p);
@@ -177,15 +178,15 @@ class KvMirrorPairIT {
       Kv.Client fc = new Kv.Client(fresh, 1);
       StringBuilder expected = new StringBuilder();
       for (String key : acknowledged) {
-        fc.send(Kv.command("GET", key));
+        fc.send(Resp.command("GET", key));
         String value = "value-" + key.replace(":", "-");
         expected.append('$').append(value.length()).append("\r\n").append(value).append("\r\n");
       }
       for (int i = 0; i < 20; i++) {
-        fc.send(Kv.command("GET", "p:" + i));
+        fc.send(Resp.command("GET", "p:" + i));
         expected.append("$-1\r\n");
       }
-      fc.send(Kv.command("DBSIZE"));
+      fc.send(Resp.command("DBSIZE"));
       expected.append(":").append(acknowledged.size()).append("\r\n");
       await()
           .atMost(WAIT)

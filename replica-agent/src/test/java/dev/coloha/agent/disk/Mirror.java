@@ -1,7 +1,9 @@
 package dev.coloha.agent.disk;
 
-import dev.coloha.agent.testing.Http;
+import static dev.coloha.testkit.Http.ok;
+
 import dev.coloha.mirror.DiskMirrorApplication;
+import dev.coloha.testkit.Http;
 import java.net.URI;
 import java.nio.file.Path;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -74,13 +76,6 @@ final class Mirror implements AutoCloseable {
   /** POST of JSON, expecting 2xx. */
   JsonNode post(String path, String json) {
     return ok(api().post(path, json));
-  }
-
-  private static JsonNode ok(Http.Reply r) {
-    if (r.status() / 100 != 2) {
-      throw new AssertionError("HTTP " + r.status() + ": " + r.body());
-    }
-    return r.json();
   }
 
   @Override

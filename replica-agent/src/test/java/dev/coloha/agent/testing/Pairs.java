@@ -1,8 +1,10 @@
 package dev.coloha.agent.testing;
 
+import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.ServiceProcess;
 import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 
@@ -10,18 +12,12 @@ import tools.jackson.databind.JsonNode;
 public final class Pairs {
   private Pairs() {}
 
-  /** The JSON body of a 2xx reply (fails with the body otherwise). */
-  public static JsonNode ok(Http.Reply r) {
-    assertThat(r.status()).as(r.body()).isBetween(200, 299);
-    return r.json();
-  }
-
   /**
    * Uploads the {@code dirty} test guest ({@code wasm}) to {@code host} and creates VM {@code id}
    * of it, without a disk.
    */
   public static void dirtyVm(
-      AgentProcess host, String id, byte[] wasm, long memoryBytes, boolean start) {
+      ServiceProcess host, String id, byte[] wasm, long memoryBytes, boolean start) {
     ok(host.api().put("/v1/guests/dirty", "application/wasm", wasm));
     ok(
         host.api()
@@ -38,7 +34,7 @@ public final class Pairs {
 
   /** Makes {@code s} the secondary and {@code p} the primary, and waits for the initial sync. */
   public static void pair(
-      AgentProcess primaryHost, String p, AgentProcess secondaryHost, String s, long epoch) {
+      ServiceProcess primaryHost, String p, ServiceProcess secondaryHost, String s, long epoch) {
     ok(secondaryHost.api().post("/v1/vms/" + s + "/secondary", "{\"epoch\":" + epoch + "}"));
     JsonNode started =
         ok(
@@ -59,7 +55,7 @@ public final class Pairs {
         .isEqualTo("PROTECTED");
   }
 
-  public static void awaitLink(AgentProcess host, String vm, String state) {
+  public static void awaitLink(ServiceProcess host, String vm, String state) {
     await("link of " + vm + " is " + state)
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(

@@ -1,4 +1,4 @@
-package dev.coloha.web.testing;
+package dev.coloha.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +8,7 @@ import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -19,6 +20,8 @@ import tools.jackson.databind.node.ObjectNode;
  * nothing.
  */
 public final class JsonFuzzer {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private final Random random;
 
@@ -36,20 +39,20 @@ public final class JsonFuzzer {
    * @param accepted called with a 2xx answer's body (e.g. to delete what it created)
    */
   public Outcome run(
-      ApiClient api,
+      Http api,
       String method,
       String path,
       List<String> valid,
       int count,
       Supplier<String> state,
-      Consumer<ApiClient.Reply> accepted) {
+      Consumer<Http.Reply> accepted) {
     int ok = 0;
     int refused = 0;
     for (int i = 0; i < count; i++) {
-      JsonNode base = ApiClient.JSON.readTree(valid.get(random.nextInt(valid.size())));
+      JsonNode base = JSON.readTree(valid.get(random.nextInt(valid.size())));
       String body = mutate(base);
       String before = state.get();
-      ApiClient.Reply r = api.json(method, path, body);
+      Http.Reply r = api.json(method, path, body);
       String shown = r.body().length() > 300 ? r.body().substring(0, 300) + "..." : r.body();
       assertThat(r.status()).as("#%d %s %s -> %s", i, method, body, shown).isLessThan(500);
       if (r.status() >= 400) {

@@ -1,4 +1,4 @@
-package dev.coloha.web.testing;
+package dev.coloha.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;

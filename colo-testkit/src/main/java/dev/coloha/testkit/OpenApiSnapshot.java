@@ -1,4 +1,4 @@
-package dev.coloha.web.testing;
+package dev.coloha.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,7 +38,7 @@ public final class OpenApiSnapshot {
     JsonNode live = JSON.readTree(r.body());
     String liveText = JSON.writeValueAsString(JSON.treeToValue(live, Object.class)) + "\n";
     Path file = Path.of("..", "docs", "api", service + ".openapi.json");
-    boolean ci = System.getenv("CI") != null;
+    boolean ci = Prerequisites.ci();
     if (Boolean.getBoolean("openapi.write") || (!ci && !Files.exists(file))) {
       Files.writeString(file, liveText);
     }

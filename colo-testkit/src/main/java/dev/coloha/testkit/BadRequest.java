@@ -1,4 +1,4 @@
-package dev.coloha.web.testing;
+package dev.coloha.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,8 +66,8 @@ public record BadRequest(
   }
 
   /** Sends the row and checks the refusal. */
-  public ApiClient.Reply check(ApiClient api) {
-    ApiClient.Reply r = api.send(method, path, contentType, body, headers);
+  public Http.Reply check(Http api) {
+    Http.Reply r = api.send(method, path, contentType, body, headers);
     String shown = r.body().length() > 500 ? r.body().substring(0, 500) + "..." : r.body();
     assertThat(r.status()).as("%s: %s", name, shown).isEqualTo(status);
     assertThat(r.isProblem()).as("%s is a problem document: %s", name, r.contentType()).isTrue();

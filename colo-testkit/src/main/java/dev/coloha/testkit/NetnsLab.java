@@ -1,4 +1,4 @@
-package dev.coloha.system;
+package dev.coloha.testkit;
 
 import static org.awaitility.Awaitility.await;
 
@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A lab of "hosts" in Linux network namespaces, so that the network between them can be cut.
@@ -43,19 +44,20 @@ import tools.jackson.databind.JsonNode;
  * them, deletes the namespaces and the root-side veth (which removes the address), even after a
  * failure, and {@link #start} first removes what a crashed run left behind.
  */
-final class NetnsLab implements AutoCloseable {
+public final class NetnsLab implements AutoCloseable {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
   static final String SUBNET_PREFIX = "10.231.0.";
   static final String ROOT_IP = SUBNET_PREFIX + "1";
   static final String SWITCH_NS = "colo-sw";
   static final String ROOT_VETH = "colo-r";
   static final int AGENT_PORT = 7701;
 
-  final Path dir;
-  final int hosts;
-  final String token;
-  final int coordinatorPort;
-  final int proxyPort;
-  final int kvPort;
+  public final Path dir;
+  public final int hosts;
+  public final String token;
+  public final int coordinatorPort;
+  public final int proxyPort;
+  public final int kvPort;
   private final Map<String, Process> procs = new LinkedHashMap<>();
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -87,30 +89,32 @@ final class NetnsLab implements AutoCloseable {
     return "host-" + host;
   }
 
-  static String agentUrl(int host) {
+  public static String agentUrl(int host) {
     return "http://" + ip(host) + ":" + AGENT_PORT;
   }
 
-  String coordinatorUrl() {
+  public String coordinatorUrl() {
     return "http://" + ROOT_IP + ":" + coordinatorPort;
   }
 
-  String proxyUrl() {
+  public String proxyUrl() {
     return "http://" + ROOT_IP + ":" + proxyPort;
   }
 
   /** Why this machine cannot run the lab, or null if it can. */
-  static String unavailableReason() {
+  public static String unavailableReason() {
     try {
-      Proc id = Proc.run(Duration.ofSeconds(5), Map.of(), List.of("id", "-u"));
+      Command.Result id = Command.run(Duration.ofSeconds(5), Map.of(), List.of("id", "-u"));
       if (!id.out().trim().equals("0")) {
         return "not root (uid " + id.out().trim() + ")";
       }
-      Proc ip = Proc.run(Duration.ofSeconds(5), Map.of(), List.of("ip", "netns", "list"));
+      Command.Result ip =
+          Command.run(Duration.ofSeconds(5), Map.of(), List.of("ip", "netns", "list"));
       if (ip.exit() != 0) {
         return "ip netns does not work: " + ip.err();
       }
-      Proc ipt = Proc.run(Duration.ofSeconds(5), Map.of(), List.of("iptables", "--version"));
+      Command.Result ipt =
+          Command.run(Duration.ofSeconds(5), Map.of(), List.of("iptables", "--version"));
       if (ipt.exit() != 0) {
         return "iptables does not work: " + ipt.err();
       }
@@ -121,7 +125,7 @@ final class NetnsLab implements AutoCloseable {
   }
 
   /** Builds the network and starts coordinator, agents (one per host namespace) and proxy. */
-  static NetnsLab start(Path dir, int hosts) throws Exception {
+  public static NetnsLab start(Path dir, int hosts) throws Exception {
     removeLeftovers(dir, hosts);
     deleteTree(dir); // a fresh run: the coordinator must not resume the last run's groups
     NetnsLab lab = new NetnsLab(dir, hosts);
@@ -140,11 +144,11 @@ final class NetnsLab implements AutoCloseable {
   // ---- network --------------------------------------------------------------------------------
 
   static void sh(String... cmd) throws Exception {
-    Proc.run(Duration.ofSeconds(20), Map.of(), List.of(cmd)).requireOk();
+    Command.run(Duration.ofSeconds(20), Map.of(), List.of(cmd)).requireOk();
   }
 
-  static Proc shQuiet(String... cmd) throws Exception {
-    return Proc.run(Duration.ofSeconds(20), Map.of(), List.of(cmd));
+  static Command.Result shQuiet(String... cmd) throws Exception {
+    return Command.run(Duration.ofSeconds(20), Map.of(), List.of(cmd));
   }
 
   private void network() throws Exception {
@@ -186,19 +190,19 @@ final class NetnsLab implements AutoCloseable {
    * Cuts the network between two hosts, both ways: each drops what arrives from the other (a SYN or
    * a segment is lost in silence, as on a broken link). Both still reach coordinator and proxy.
    */
-  void partition(int a, int b) throws Exception {
+  public void partition(int a, int b) throws Exception {
     sh("ip", "netns", "exec", ns(a), "iptables", "-A", "INPUT", "-s", ip(b), "-j", "DROP");
     sh("ip", "netns", "exec", ns(b), "iptables", "-A", "INPUT", "-s", ip(a), "-j", "DROP");
   }
 
   /** Cuts a host off from everything but itself: nothing in, nothing out. */
-  void isolate(int host) throws Exception {
+  public void isolate(int host) throws Exception {
     sh("ip", "netns", "exec", ns(host), "iptables", "-A", "INPUT", "!", "-i", "lo", "-j", "DROP");
     sh("ip", "netns", "exec", ns(host), "iptables", "-A", "OUTPUT", "!", "-o", "lo", "-j", "DROP");
   }
 
   /** Removes every fault rule. */
-  void heal() throws Exception {
+  public void heal() throws Exception {
     for (int i = 1; i <= hosts; i++) {
       sh("ip", "netns", "exec", ns(i), "iptables", "-F", "INPUT");
       sh("ip", "netns", "exec", ns(i), "iptables", "-F", "OUTPUT");
@@ -207,13 +211,8 @@ final class NetnsLab implements AutoCloseable {
 
   // ---- services -------------------------------------------------------------------------------
 
-  private static String jar(String module) throws IOException {
-    try (var s = Files.list(Lab.ROOT.resolve(module).resolve("target"))) {
-      return s.filter(p -> p.getFileName().toString().matches(module + "-.*-exec\\.jar"))
-          .findFirst()
-          .orElseThrow(() -> new AssertionError("the " + module + " jar is missing: build first"))
-          .toString();
-    }
+  private static String jar(String module) {
+    return ServiceProcess.execJar(module).toString();
   }
 
   private static String java() {
@@ -311,18 +310,18 @@ final class NetnsLab implements AutoCloseable {
             () -> {
               requireAlive();
               int agents = 0;
-              for (JsonNode h : Lab.JSON.readTree(get(coordinatorUrl() + "/v1/hosts"))) {
+              for (JsonNode h : JSON.readTree(get(coordinatorUrl() + "/v1/hosts"))) {
                 if (h.hasNonNull("agentUrl")) {
                   agents++;
                 }
               }
               return agents == hosts
-                  && Lab.JSON.readTree(get(coordinatorUrl() + "/v1/proxies")).size() >= 1;
+                  && JSON.readTree(get(coordinatorUrl() + "/v1/proxies")).size() >= 1;
             });
   }
 
   /** Fails if a service this lab started has exited. */
-  void requireAlive() {
+  public void requireAlive() {
     synchronized (procs) {
       for (var e : procs.entrySet()) {
         if (!e.getValue().isAlive()) {
@@ -335,13 +334,14 @@ final class NetnsLab implements AutoCloseable {
 
   // ---- HTTP -----------------------------------------------------------------------------------
 
-  record Response(int status, String body) {
-    JsonNode json() {
-      return Lab.JSON.readTree(body);
+  /** Status and body of a reply. */
+  public record Response(int status, String body) {
+    public JsonNode json() {
+      return JSON.readTree(body);
     }
   }
 
-  Response call(String method, String url, String json) throws Exception {
+  public Response call(String method, String url, String json) throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(url))
             .timeout(Duration.ofSeconds(10))
@@ -358,7 +358,7 @@ final class NetnsLab implements AutoCloseable {
     return new Response(r.statusCode(), r.body());
   }
 
-  String get(String url) throws Exception {
+  public String get(String url) throws Exception {
     Response r = call("GET", url, null);
     if (r.status() != 200) {
       throw new IOException("GET " + url + ": " + r.status() + " " + r.body());
@@ -366,16 +366,16 @@ final class NetnsLab implements AutoCloseable {
     return r.body();
   }
 
-  JsonNode coordinatorGroup(String id) throws Exception {
-    return Lab.JSON.readTree(get(coordinatorUrl() + "/v1/groups/" + id));
+  public JsonNode coordinatorGroup(String id) throws Exception {
+    return JSON.readTree(get(coordinatorUrl() + "/v1/groups/" + id));
   }
 
-  JsonNode proxyGroup(String id) throws Exception {
-    return Lab.JSON.readTree(get(proxyUrl() + "/v1/groups/" + id));
+  public JsonNode proxyGroup(String id) throws Exception {
+    return JSON.readTree(get(proxyUrl() + "/v1/groups/" + id));
   }
 
   /** Host number of a replica as the coordinator shows it ({@code host-N}). */
-  static int hostOf(JsonNode replica) {
+  public static int hostOf(JsonNode replica) {
     return Integer.parseInt(replica.get("host").asString().substring("host-".length()));
   }
 
@@ -440,7 +440,7 @@ final class NetnsLab implements AutoCloseable {
   }
 
   private static void killInside(String ns) throws Exception {
-    Proc r = shQuiet("ip", "netns", "pids", ns);
+    Command.Result r = shQuiet("ip", "netns", "pids", ns);
     if (r.exit() != 0) {
       return; // no such namespace
     }

@@ -1,4 +1,4 @@
-package dev.coloha.system;
+package dev.coloha.testkit;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -11,13 +11,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A minimal RESP2 client on one TCP connection: the tests see exactly what the proxy released. */
-final class Resp implements AutoCloseable {
+/**
+ * RESP2, as the kv guests and Redis speak it: {@link #command} encodes a request (for a test that
+ * feeds a VM's input itself), and an instance is a minimal client on one TCP connection, so a test
+ * sees exactly what the proxy released.
+ */
+public final class Resp implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
 
-  Resp(String host, int port, int timeoutMillis) throws IOException {
+  public Resp(String host, int port, int timeoutMillis) throws IOException {
     socket = new Socket();
     socket.connect(new InetSocketAddress(host, port), timeoutMillis);
     socket.setSoTimeout(timeoutMillis);
@@ -27,7 +31,7 @@ final class Resp implements AutoCloseable {
   }
 
   /** Sends a command and reads its reply: a String, Long, List, null, or a {@link Error}. */
-  Object call(String... args) throws IOException {
+  public Object call(String... args) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     encode(b, args);
     out.write(b.toByteArray());
@@ -36,7 +40,7 @@ final class Resp implements AutoCloseable {
   }
 
   /** Sends {@code times} copies of a command in one write (a pipelined burst), then reads them. */
-  List<Object> pipelined(int times, String... args) throws IOException {
+  public List<Object> pipelined(int times, String... args) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     for (int i = 0; i < times; i++) {
       encode(b, args);
@@ -50,17 +54,25 @@ final class Resp implements AutoCloseable {
     return replies;
   }
 
-  private static void encode(ByteArrayOutputStream b, String... args) throws IOException {
-    b.write(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+  /** One request as a RESP2 array of bulk strings. */
+  public static byte[] command(String... args) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    encode(b, args);
+    return b.toByteArray();
+  }
+
+  private static void encode(ByteArrayOutputStream b, String... args) {
+    b.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
     for (String a : args) {
       byte[] bytes = a.getBytes(StandardCharsets.UTF_8);
-      b.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-      b.write(bytes);
-      b.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+      b.writeBytes(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      b.writeBytes(bytes);
+      b.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
     }
   }
 
-  record Error(String message) {}
+  /** An error reply ({@code -ERR ...}). */
+  public record Error(String message) {}
 
   private Object read() throws IOException {
     int type = in.read();
