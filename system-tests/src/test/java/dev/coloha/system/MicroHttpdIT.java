@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Command;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -187,6 +188,6 @@ class MicroHttpdIT {
   private static String curl(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20"));
     cmd.addAll(List.of(args));
-    return Proc.run(Duration.ofSeconds(60), Map.of(), cmd).requireOk().out();
+    return Command.run(Duration.ofSeconds(60), Map.of(), cmd).requireOk().out();
   }
 }
