@@ -444,6 +444,10 @@ final class SecondaryDisk implements AutoCloseable {
     }
     if (!journal.hasUnapplied()) {
       applied();
+    } else if (done.committedPos() >= 2 * settings.secondary().journalCompactBytes()) {
+      // the background copy has not caught up for long: finish it so that the journal's
+      // committed prefix can be rewritten away (a longer pause, rarely, but a bounded journal)
+      applyAll();
     }
     return n;
   }
