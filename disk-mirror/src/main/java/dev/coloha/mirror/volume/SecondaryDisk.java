@@ -434,6 +434,10 @@ final class SecondaryDisk implements AutoCloseable {
    */
   private long finishCommit(long n, long pos) throws IOException {
     VolumeMeta m = meta.get();
+    // the background copy of earlier commits is still far behind (not this commit's own writes)
+    boolean behind =
+        journal.hasUnapplied()
+            && m.committedPos() - appliedPos >= 2 * settings.secondary().journalCompactBytes();
     boolean freshOverlay = !overlay.isEmpty(); // an empty overlay keeps its generation and file
     VolumeMeta done = m.committedAt(n, pos, appliedPos, freshOverlay);
     putCommitState(done);
@@ -444,9 +448,10 @@ final class SecondaryDisk implements AutoCloseable {
     }
     if (!journal.hasUnapplied()) {
       applied();
-    } else if (done.committedPos() >= 2 * settings.secondary().journalCompactBytes()) {
-      // the background copy has not caught up for long: finish it so that the journal's
-      // committed prefix can be rewritten away (a longer pause, rarely, but a bounded journal)
+    } else if (behind) {
+      // the background copy did not catch up with earlier commits: finish it so that the
+      // journal's committed prefix can be rewritten away (a longer pause, rarely; a bounded
+      // journal)
       applyAll();
     }
     return n;
