@@ -36,6 +36,7 @@ import java.util.stream.Stream;
  * <pre>
  * ./mvnw -q -DskipTests package -pl benchmarks,disk-mirror -am
  * java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.MirrorWriteHarness [writes] [policy]
+ * java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.MirrorWriteHarness 150000 INTERVAL commit
  * </pre>
  *
  * <p>Every case writes {@code writes} blocks (after a warm-up) at sequential offsets of a 256 MiB
@@ -129,6 +130,7 @@ public final class MirrorWriteHarness {
     int writes = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     String policy = args.length > 1 ? args[1] : "INTERVAL";
     boolean lagOnly = args.length > 2 && args[2].equals("lag");
+    boolean commitOnly = args.length > 2 && args[2].equals("commit");
     Path jar = findJar();
     Path tmp = Files.createTempDirectory("mirror-bench");
     System.out.printf(
@@ -144,6 +146,10 @@ public final class MirrorWriteHarness {
           "{\"secondaryUrl\":\"" + secondary.url() + "\",\"secondaryVolume\":\"pair\"}");
       primary.awaitState("pair", "REPLICATING");
 
+      if (commitOnly) {
+        commitPause(primary, secondary, writes);
+        return;
+      }
       if (!lagOnly) {
         List<Result> results = new ArrayList<>();
         FlushPolicy fp = FlushPolicy.valueOf(policy);
@@ -364,6 +370,49 @@ public final class MirrorWriteHarness {
           r.percentile(0.5),
           r.percentile(0.99),
           ratio);
+    }
+  }
+
+  /**
+   * The secondary's pause per checkpoint: an interval of {@code commands} kv commands (three
+   * 512-byte writes each, through the agent's write-behind device on the Unix-domain socket)
+   * replicated to the secondary, the barrier marked, the secondary's journal caught up; then the
+   * commit is timed as the secondary's agent waits for it (its VM paused). Five intervals per size.
+   */
+  private static void commitPause(Node primary, Node secondary, int commands) throws Exception {
+    System.out.println();
+    System.out.println("commit (the secondary VM's pause) after an interval of kv commands:");
+    System.out.printf(
+        "%-12s %-10s %10s %10s %10s%n", "commands", "writes", "commit ms", "min ms", "max ms");
+    byte[] sector = new byte[512];
+    new Random(5).nextBytes(sector);
+    long barrier = 1_000_000;
+    long tail = 1024;
+    for (int size : new int[] {commands / 100, commands / 10, commands}) {
+      double[] ms = new double[5];
+      try (Disk disk = writeBehind(primary.socket(), "pair")) {
+        for (int round = 0; round < ms.length; round++) {
+          for (int i = 0; i < size; i++) {
+            disk.write(tail, sector);
+            disk.write(((i % 2) * 512L), sector);
+            disk.write((((i + 1) % 2) * 512L), sector);
+            if (i % 7 == 6) {
+              tail = tail + 512 < VOLUME ? tail + 512 : 1024;
+            }
+          }
+          long n = barrier++;
+          disk.barrier(n);
+          primary.awaitDrained("pair");
+          long t0 = System.nanoTime();
+          secondary.post("/v1/volumes/pair/commit", "{\"epoch\":0,\"barrier\":" + n + "}");
+          ms[round] = (System.nanoTime() - t0) / 1e6;
+        }
+      }
+      double[] sorted = ms.clone();
+      Arrays.sort(sorted);
+      System.out.printf(
+          "%,-12d %,-10d %10.1f %10.1f %10.1f%n",
+          size, size * 3, sorted[sorted.length / 2], sorted[0], sorted[sorted.length - 1]);
     }
   }
 

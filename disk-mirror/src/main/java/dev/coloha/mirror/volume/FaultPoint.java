@@ -9,10 +9,16 @@ public interface FaultPoint {
   /** Half of a pending-write journal record has reached the file. */
   String JOURNAL_TORN_APPEND = "journal-torn-append";
 
-  /** A commit has persisted its intent, before it touched the base image. */
+  /**
+   * A commit has persisted its state (barrier committed, overlay discarded), before its writes
+   * joined the committed writes in memory or reached the base image.
+   */
   String COMMIT_AFTER_INTENT = "commit-after-intent";
 
-  /** A commit has applied half of its pending writes to the base image. */
+  /**
+   * Half of the committed writes being copied into the base image (in the background, after the
+   * commit returned) have been written there.
+   */
   String COMMIT_MID_APPLY = "commit-mid-apply";
 
   /** A failover has persisted its intent, before it merged the overlay. */

@@ -2,13 +2,16 @@ package dev.coloha.mirror.volume;
 
 import dev.coloha.wire.CorruptStreamException;
 import dev.coloha.wire.block.BlockFrame;
+import dev.coloha.wire.block.BlockLimits;
 import dev.coloha.wire.frame.PayloadBuilder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +22,14 @@ import java.util.Map;
  * Records before the committed position are already in the base image; the ones after it are
  * pending.
  *
+ * <p>A commit does not copy its writes into the base while the secondary VM waits: the journal
+ * keeps, as writes arrive, an index from sector to the newest copy in the journal for each interval
+ * between two barrier markers; a commit of barrier N merges the intervals up to marker N into the
+ * index of committed writes (a few map entries per distinct sector), which reads see between the
+ * overlay and the base, and {@link #applyStep} copies them into the base in the background. Until
+ * the base has them all, the records after the last fully applied position stay in the file;
+ * opening the journal from that position and committing again redoes the copy.
+ *
  * <p>Records: {@code WRITE: u64 seq, u64 barrier tag, u64 offset, data} and {@code BARRIER: u64
  * seq, u64 barrier}, each in a checksummed {@link RecordLog} record.
  */
@@ -27,35 +38,54 @@ final class HiddenJournal implements AutoCloseable {
   static final int BARRIER = 0x02;
   private static final int WRITE_HEADER = 24;
 
-  /** Largest run of adjacent writes a commit writes to the base in one call. */
+  private static final int SECTOR = BlockLimits.SECTOR_SIZE;
+
+  /** Where a write record's data starts, from the record's first byte. */
+  private static final int DATA = 5 + WRITE_HEADER;
+
+  /** Largest run of adjacent sectors written to the base in one call. */
   private static final int MAX_RUN = 1 << 20;
 
   /** One pending record, without its data. */
   record Entry(
       long seq, long position, long end, boolean barrier, long number, long offset, int length) {}
 
+  /** The sectors written before a barrier marker: sector to the journal position of its data. */
+  private record Interval(long markerEnd, Map<Long, Long> sectors) {}
+
   private final RecordLog log;
   private final List<Entry> pending;
   private final PayloadBuilder header = new PayloadBuilder(32);
+  private final ArrayDeque<Interval> sealed = new ArrayDeque<>();
+  private Map<Long, Long> open = new HashMap<>();
+  private Map<Long, Long> committed = new HashMap<>();
+  private long committedEnd;
+  private long[] drain = new long[0];
+  private int drained;
+  private int drainHalf;
+  private byte[] run = new byte[64 << 10];
   private long lastSeq;
   private long pendingBytes;
   private int pendingWrites;
 
-  private HiddenJournal(RecordLog log, List<Entry> pending, long lastSeq) {
+  private HiddenJournal(RecordLog log, List<Entry> pending, long lastSeq, long appliedPos) {
     this.log = log;
     this.pending = pending;
     this.lastSeq = lastSeq;
+    this.committedEnd = appliedPos;
     for (Entry e : pending) {
       count(e, 1);
+      index(e);
     }
   }
 
   /**
-   * Opens the journal, keeping the records at or after {@code committedPos} as pending.
+   * Opens the journal, keeping the records at or after {@code appliedPos} as pending (the base has
+   * every write before it; the caller commits again what was committed after it).
    *
    * @param seqFloor the sequence number of everything before this journal's first record
    */
-  static HiddenJournal open(Path path, long committedPos, long seqFloor, int maxPayload)
+  static HiddenJournal open(Path path, long appliedPos, long seqFloor, int maxPayload)
       throws IOException {
     List<Entry> pending = new ArrayList<>();
     long[] last = {seqFloor};
@@ -79,11 +109,11 @@ final class HiddenJournal implements AutoCloseable {
                             "journal record of unknown type " + type + " at " + position);
                   };
               last[0] = Math.max(last[0], seq);
-              if (position >= committedPos) {
+              if (position >= appliedPos) {
                 pending.add(e);
               }
             });
-    return new HiddenJournal(log, pending, last[0]);
+    return new HiddenJournal(log, pending, last[0], appliedPos);
   }
 
   Path path() {
@@ -122,6 +152,7 @@ final class HiddenJournal implements AutoCloseable {
     Entry e = new Entry(w.seq(), pos, log.end(), false, w.barrier(), w.offset(), w.data().length);
     pending.add(e);
     count(e, 1);
+    index(e);
     lastSeq = w.seq();
   }
 
@@ -130,6 +161,7 @@ final class HiddenJournal implements AutoCloseable {
     long pos = log.append(BARRIER, header.array(), header.size(), new byte[0], 0, 0);
     Entry e = new Entry(b.seq(), pos, log.end(), true, b.barrier(), 0, 0);
     pending.add(e);
+    index(e);
     lastSeq = b.seq();
   }
 
@@ -154,74 +186,6 @@ final class HiddenJournal implements AutoCloseable {
     return max;
   }
 
-  /**
-   * Writes every pending write before journal position {@code to} into {@code base}, in order,
-   * leaving out a write that a later one in the range overwrites whole (same offset, at least as
-   * long: a guest rewriting its log's tail sector and header slots). Idempotent: applying the same
-   * range again gives the same image.
-   *
-   * @return the number of primary writes committed (applied or overwritten)
-   */
-  int applyTo(BaseImage base, long to, FaultPoint faults) throws IOException {
-    int end = 0;
-    while (end < pending.size() && pending.get(end).position() < to) {
-      end++;
-    }
-    boolean[] overwritten = new boolean[end];
-    Map<Long, Integer> later = new HashMap<>();
-    int total = 0;
-    int effective = 0;
-    for (int i = end - 1; i >= 0; i--) {
-      Entry e = pending.get(i);
-      if (e.barrier()) {
-        continue;
-      }
-      total++;
-      Integer len = later.get(e.offset());
-      if (len != null && len >= e.length()) {
-        overwritten[i] = true;
-      } else {
-        later.put(e.offset(), e.length());
-        effective++;
-      }
-    }
-    // writes that follow each other on the disk (a log's tail) go to the base as one run
-    int applied = 0;
-    byte[] run = new byte[0];
-    long runStart = 0;
-    int runLength = 0;
-    for (int i = 0; i < end; i++) {
-      Entry e = pending.get(i);
-      if (e.barrier() || overwritten[i]) {
-        continue;
-      }
-      if (runLength > 0
-          && (e.offset() != runStart + runLength || runLength + e.length() > MAX_RUN)) {
-        base.write(runStart, run, 0, runLength);
-        runLength = 0;
-      }
-      if (runLength == 0) {
-        runStart = e.offset();
-      }
-      if (run.length < runLength + e.length()) {
-        run = java.util.Arrays.copyOf(run, Math.max(runLength + e.length(), 2 * run.length));
-      }
-      log.read(e.position() + 5 + WRITE_HEADER, run, runLength, e.length());
-      runLength += e.length();
-      applied++;
-      if (applied == effective / 2) {
-        base.write(runStart, run, 0, runLength);
-        runStart += runLength;
-        runLength = 0;
-        faults.reached(FaultPoint.COMMIT_MID_APPLY);
-      }
-    }
-    if (runLength > 0) {
-      base.write(runStart, run, 0, runLength);
-    }
-    return total;
-  }
-
   /** The pending writes before journal position {@code to}. */
   int writesBefore(long to) {
     int n = 0;
@@ -236,14 +200,175 @@ final class HiddenJournal implements AutoCloseable {
     return n;
   }
 
-  /** Forgets the pending records before position {@code to} (they are in the base now). */
-  void dropBefore(long to) {
+  /** A write's sectors enter the open interval; a marker closes it. */
+  private void index(Entry e) {
+    if (e.barrier()) {
+      sealed.add(new Interval(e.end(), open));
+      open = new HashMap<>();
+      return;
+    }
+    long first = e.offset() / SECTOR;
+    long data = e.position() + DATA;
+    for (int i = 0; i < e.length() / SECTOR; i++) {
+      open.put(first + i, data + (long) i * SECTOR);
+    }
+  }
+
+  /**
+   * Commits the pending records before position {@code to} (just after a barrier marker): their
+   * writes join the committed writes that reads see over the base, and they are no longer pending.
+   * Costs a few map operations per distinct sector written, not per write.
+   *
+   * @return the number of primary writes committed
+   */
+  int commitTo(long to) {
     int n = 0;
+    int writes = 0;
     while (n < pending.size() && pending.get(n).position() < to) {
-      count(pending.get(n), -1);
+      Entry e = pending.get(n);
+      count(e, -1);
+      if (!e.barrier()) {
+        writes++;
+      }
       n++;
     }
     pending.subList(0, n).clear();
+    while (!sealed.isEmpty() && sealed.peekFirst().markerEnd() <= to) {
+      Map<Long, Long> sectors = sealed.pollFirst().sectors();
+      if (committed.isEmpty()) {
+        committed = sectors;
+      } else {
+        committed.putAll(sectors);
+      }
+    }
+    committedEnd = Math.max(committedEnd, to);
+    return writes;
+  }
+
+  /** Whether committed writes are still to be copied into the base. */
+  boolean hasUnapplied() {
+    return !committed.isEmpty();
+  }
+
+  /** Distinct sectors committed and not yet copied into the base. */
+  int unappliedSectors() {
+    return committed.size();
+  }
+
+  /**
+   * The position after the last committed record: once {@link #hasUnapplied} is false, the base has
+   * every write before it.
+   */
+  long committedEnd() {
+    return committedEnd;
+  }
+
+  /**
+   * Reads the committed state: the committed writes not yet in the base where they cover the range,
+   * the base elsewhere.
+   */
+  void readCommitted(long offset, byte[] dst, int dstOffset, int length, BaseImage base)
+      throws IOException {
+    if (committed.isEmpty()) {
+      base.read(offset, dst, dstOffset, length);
+      return;
+    }
+    int n = length / SECTOR;
+    int i = 0;
+    while (i < n) {
+      Long at = committed.get(offset / SECTOR + i);
+      if (at != null) {
+        log.read(at, dst, dstOffset + i * SECTOR, SECTOR);
+        i++;
+        continue;
+      }
+      int span = 1;
+      while (i + span < n && !committed.containsKey(offset / SECTOR + i + span)) {
+        span++;
+      }
+      base.read(offset + (long) i * SECTOR, dst, dstOffset + i * SECTOR, span * SECTOR);
+      i += span;
+    }
+  }
+
+  /**
+   * Copies up to {@code maxSectors} committed sectors (their newest committed contents) into the
+   * base, adjacent ones as one write, and forgets them once written. Idempotent: a crash in the
+   * middle leaves them committed in the journal, and they are copied again.
+   *
+   * @return whether committed writes are still to be copied
+   */
+  boolean applyStep(BaseImage base, int maxSectors, FaultPoint faults) throws IOException {
+    if (committed.isEmpty()) {
+      return false;
+    }
+    if (drained >= drain.length) {
+      drain = new long[committed.size()];
+      int k = 0;
+      for (long sector : committed.keySet()) {
+        drain[k++] = sector;
+      }
+      Arrays.sort(drain);
+      drained = 0;
+      drainHalf = Math.max(1, drain.length / 2);
+    }
+    int from = drained;
+    int stop = Math.min(drain.length, drained + maxSectors);
+    long runStart = 0;
+    int runLength = 0;
+    long readAt = 0;
+    int readInto = 0;
+    int readLength = 0;
+    for (int i = from; i < stop; i++) {
+      long sector = drain[i];
+      Long at = committed.get(sector);
+      if (at == null) {
+        continue;
+      }
+      if (runLength > 0
+          && (sector * SECTOR != runStart + runLength || runLength + SECTOR > MAX_RUN)) {
+        log.read(readAt, run, readInto, readLength);
+        readLength = 0;
+        base.write(runStart, run, 0, runLength);
+        runLength = 0;
+      }
+      if (runLength == 0) {
+        runStart = sector * SECTOR;
+      }
+      if (run.length < runLength + SECTOR) {
+        run = Arrays.copyOf(run, 2 * run.length);
+      }
+      if (readLength > 0 && at == readAt + readLength && runLength == readInto + readLength) {
+        readLength += SECTOR; // the next sector of the same journal record
+      } else {
+        if (readLength > 0) {
+          log.read(readAt, run, readInto, readLength);
+        }
+        readAt = at;
+        readInto = runLength;
+        readLength = SECTOR;
+      }
+      runLength += SECTOR;
+      if (i + 1 == drainHalf) {
+        log.read(readAt, run, readInto, readLength);
+        readLength = 0;
+        base.write(runStart, run, 0, runLength);
+        runStart += runLength;
+        runLength = 0;
+        faults.reached(FaultPoint.COMMIT_MID_APPLY);
+      }
+    }
+    if (readLength > 0) {
+      log.read(readAt, run, readInto, readLength);
+    }
+    if (runLength > 0) {
+      base.write(runStart, run, 0, runLength);
+    }
+    for (int i = from; i < stop; i++) {
+      committed.remove(drain[i]);
+    }
+    drained = stop;
+    return !committed.isEmpty();
   }
 
   /**
@@ -251,6 +376,9 @@ final class HiddenJournal implements AutoCloseable {
    * caller switches to it by persisting its generation, then deletes this one.
    */
   HiddenJournal compactInto(Path path, int maxPayload) throws IOException {
+    if (!committed.isEmpty()) {
+      throw new IllegalStateException("committed writes are still to be copied into the base");
+    }
     Files.deleteIfExists(path);
     RecordLog out = RecordLog.open(path, maxPayload, (t, p, b) -> {});
     List<Entry> copied = new ArrayList<>(pending.size());
@@ -262,7 +390,7 @@ final class HiddenJournal implements AutoCloseable {
           new Entry(e.seq(), pos, out.end(), e.barrier(), e.number(), e.offset(), e.length()));
     }
     out.force();
-    return new HiddenJournal(out, copied, lastSeq);
+    return new HiddenJournal(out, copied, lastSeq, 0);
   }
 
   void force() throws IOException {

@@ -139,6 +139,7 @@ public final class MetaFile {
     kv.put("synced", m.synced());
     kv.put("committed.barrier", m.committedBarrier());
     kv.put("committed.pos", m.committedPos());
+    kv.put("applied.pos", m.appliedPos());
     kv.put("seq.floor", m.seqFloor());
     kv.put("journal.gen", m.journalGen());
     kv.put("overlay.gen", m.overlayGen());
@@ -191,6 +192,8 @@ public final class MetaFile {
           Boolean.parseBoolean(kv.get("synced")),
           Long.parseLong(kv.get("committed.barrier")),
           Long.parseLong(kv.get("committed.pos")),
+          // written before commits applied in the background: everything committed was applied
+          Long.parseLong(kv.getOrDefault("applied.pos", kv.get("committed.pos"))),
           Long.parseLong(kv.get("seq.floor")),
           Integer.parseInt(kv.get("journal.gen")),
           Integer.parseInt(kv.get("overlay.gen")),

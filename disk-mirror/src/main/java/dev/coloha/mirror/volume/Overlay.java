@@ -84,8 +84,9 @@ final class Overlay implements AutoCloseable {
     writes++;
   }
 
-  /** Reads through the overlay: its sectors where it has them, the base elsewhere. */
-  void read(long offset, byte[] dst, int dstOffset, int length, BaseImage base) throws IOException {
+  /** Reads through the overlay: its sectors where it has them, {@code below} elsewhere. */
+  void read(long offset, byte[] dst, int dstOffset, int length, SectorSource below)
+      throws IOException {
     int n = length / SECTOR;
     int i = 0;
     while (i < n) {
@@ -99,7 +100,7 @@ final class Overlay implements AutoCloseable {
       while (i + run < n && !sectors.containsKey(offset / SECTOR + i + run)) {
         run++;
       }
-      base.read(offset + (long) i * SECTOR, dst, dstOffset + i * SECTOR, run * SECTOR);
+      below.read(offset + (long) i * SECTOR, dst, dstOffset + i * SECTOR, run * SECTOR);
       i += run;
     }
   }

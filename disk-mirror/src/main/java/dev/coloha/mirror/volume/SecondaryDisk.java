@@ -6,6 +6,7 @@ import dev.coloha.wire.block.BarrierOrderException;
 import dev.coloha.wire.block.BlockFrame;
 import dev.coloha.wire.block.BlockLimits;
 import dev.coloha.wire.block.SectorRangeException;
+import dev.coloha.wire.block.VolumeRole;
 import dev.coloha.wire.block.VolumeStateException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,11 +20,14 @@ import org.slf4j.LoggerFactory;
  * last committed barrier, the primary's newer writes hidden in a journal, and the secondary VM's
  * own writes in an overlay that reads see first.
  *
- * <p>Commit of barrier N: journal fsynced, a commit intent persisted, the hidden writes up to N
- * applied to the base and fsynced, then the new state persisted with a fresh overlay. Failover: a
- * failover intent persisted, the overlay merged into the base and fsynced, then the volume
- * persisted as a primary (the hidden writes after the last committed barrier are dropped). A crash
- * anywhere is finished on the next open from the intent: both steps are idempotent.
+ * <p>Commit of barrier N: journal flushed per policy, the new state persisted (barrier N committed
+ * up to marker N's journal position, a fresh overlay). The committed writes are served from the
+ * journal ({@link HiddenJournal#readCommitted}) and copied into the base in the background ({@link
+ * #applyStep}, called by the volume); the state also records how far the base has them all ({@code
+ * appliedPos}), and opening the volume copies the rest again. Failover: a failover intent
+ * persisted, the overlay merged into the base and fsynced, then the volume persisted as a primary
+ * (the hidden writes after the last committed barrier are dropped). A crash anywhere is finished on
+ * the next open from the intent: both steps are idempotent.
  *
  * <p>Under a flush policy other than {@code FSYNC} a commit fsyncs nothing while the secondary VM
  * waits for it: journal and base are fsynced in the background like any write, the state is
@@ -48,6 +52,11 @@ final class SecondaryDisk implements AutoCloseable {
   private long lastSeq;
   private boolean resyncing;
   private int lastCommitWrites;
+  private long appliedPos;
+  private boolean baseDirty;
+
+  /** Committed sectors copied into the base per {@link #applyStep} (one hold of the lock). */
+  static final int APPLY_STEP_SECTORS = 256;
 
   private SecondaryDisk(
       Path dir,
@@ -65,6 +74,7 @@ final class SecondaryDisk implements AutoCloseable {
     this.journal = journal;
     this.overlay = overlay;
     this.lastSeq = journal.lastSeq();
+    this.appliedPos = meta.get().appliedPos();
   }
 
   /**
@@ -77,7 +87,7 @@ final class SecondaryDisk implements AutoCloseable {
     VolumeMeta m = meta.get();
     int max = maxPayload(settings);
     HiddenJournal j =
-        HiddenJournal.open(journalPath(dir, m.journalGen()), m.committedPos(), m.seqFloor(), max);
+        HiddenJournal.open(journalPath(dir, m.journalGen()), m.appliedPos(), m.seqFloor(), max);
     Overlay o;
     try {
       o = Overlay.open(overlayPath(dir, m.overlayGen()), max);
@@ -118,6 +128,16 @@ final class SecondaryDisk implements AutoCloseable {
           m.withJournal(false, -1, 0, 0, m.journalGen(), m.overlayGen()).withoutIntent());
       return;
     }
+    if (m.committedPos() > journal.end()) {
+      log.error(
+          "volume {}: the journal lost records of committed barrier {}; a resync is needed",
+          m.id(),
+          m.committedBarrier());
+      meta.put(m.withJournal(false, -1, 0, 0, m.journalGen(), m.overlayGen()).withoutIntent());
+      return;
+    }
+    // the committed writes the base may not have yet (a crash while they were being copied)
+    journal.commitTo(m.committedPos());
     switch (m.intent()) {
       case COMMIT -> {
         if (m.intentPos() > journal.end()) {
@@ -132,7 +152,7 @@ final class SecondaryDisk implements AutoCloseable {
             "volume {}: finishing the commit of barrier {} interrupted by a crash",
             m.id(),
             m.intentBarrier());
-        finishCommit(m);
+        finishCommit(m.intentBarrier(), m.intentPos());
       }
       case FAILOVER -> {
         log.warn(
@@ -144,6 +164,9 @@ final class SecondaryDisk implements AutoCloseable {
       case NONE -> {
         // nothing under way
       }
+    }
+    if (meta.get().role() == VolumeRole.SECONDARY) {
+      applyAll();
     }
   }
 
@@ -218,7 +241,12 @@ final class SecondaryDisk implements AutoCloseable {
 
   void read(long offset, byte[] dst) throws IOException {
     requireSynced("read");
-    overlay.read(offset, dst, 0, dst.length, base);
+    overlay.read(
+        offset,
+        dst,
+        0,
+        dst.length,
+        (off, d, dOff, len) -> journal.readCommitted(off, d, dOff, len, base));
   }
 
   /** Refuses a write of {@code length} bytes the overlay has no room for (changes nothing). */
@@ -276,6 +304,7 @@ final class SecondaryDisk implements AutoCloseable {
         base.force();
         VolumeMeta m = meta.get();
         meta.put(m.withJournal(true, -1, 0, e.seq(), m.journalGen(), m.overlayGen()));
+        appliedPos = 0;
         resyncing = false;
         log.info("volume {}: resync complete at frame {}", m.id(), e.seq());
       }
@@ -321,6 +350,7 @@ final class SecondaryDisk implements AutoCloseable {
     int oGen = m.overlayGen() + 1;
     meta.put(m.withJournal(false, -1, 0, b.seq(), jGen, oGen));
     lastSeq = b.seq();
+    appliedPos = 0;
     swapJournal(jGen);
     swapOverlay(oGen);
     base.zero();
@@ -372,19 +402,15 @@ final class SecondaryDisk implements AutoCloseable {
       }
       return WAIT;
     }
-    VolumeMeta intent = m.withCommitIntent(n, marker.end());
-    if (journal.writesBefore(marker.end()) == 0) {
-      // nothing to apply to the base: the committed state replaces the old one in one step
-      return finishCommit(intent);
+    if (journal.writesBefore(marker.end()) > 0) {
+      // the committed state refers to these records: they must be as durable as the state
+      if (settings.commitsWriteBehind()) {
+        flusher.flush(journal.channel());
+      } else {
+        journal.force();
+      }
     }
-    if (settings.commitsWriteBehind()) {
-      flusher.flush(journal.channel());
-    } else {
-      journal.force();
-    }
-    putCommitState(intent);
-    settings.faults().reached(FaultPoint.COMMIT_AFTER_INTENT);
-    return finishCommit(intent);
+    return finishCommit(n, marker.end());
   }
 
   /**
@@ -400,32 +426,87 @@ final class SecondaryDisk implements AutoCloseable {
     }
   }
 
-  private long finishCommit(VolumeMeta m) throws IOException {
-    lastCommitWrites = journal.applyTo(base, m.intentPos(), settings.faults());
-    if (settings.commitsWriteBehind()) {
-      flusher.flush(base.channel());
-    } else {
-      base.force();
-    }
-    VolumeMeta done = m.committed();
-    if (overlay.isEmpty()) {
-      // the VM wrote nothing since the last commit: its empty overlay stays (no new file)
-      done =
-          done.withJournal(
-              done.synced(),
-              done.committedBarrier(),
-              done.committedPos(),
-              done.seqFloor(),
-              done.journalGen(),
-              m.overlayGen());
-    }
+  /**
+   * Commits barrier {@code n} at journal position {@code pos}: the state is persisted, then the
+   * writes before {@code pos} join the committed writes (served from the journal until {@link
+   * #applyStep} copied them into the base) and the overlay is discarded. Costs a state write and a
+   * few map operations per distinct sector, however many writes the interval had.
+   */
+  private long finishCommit(long n, long pos) throws IOException {
+    VolumeMeta m = meta.get();
+    // the background copy of earlier commits is still far behind (not this commit's own writes)
+    boolean behind =
+        journal.hasUnapplied()
+            && m.committedPos() - appliedPos >= 2 * settings.secondary().journalCompactBytes();
+    boolean freshOverlay = !overlay.isEmpty(); // an empty overlay keeps its generation and file
+    VolumeMeta done = m.committedAt(n, pos, appliedPos, freshOverlay);
     putCommitState(done);
-    if (done.overlayGen() != m.overlayGen()) {
+    settings.faults().reached(FaultPoint.COMMIT_AFTER_INTENT);
+    lastCommitWrites = journal.commitTo(pos);
+    if (freshOverlay) {
       swapOverlay(done.overlayGen());
     }
-    journal.dropBefore(done.committedPos());
+    if (!journal.hasUnapplied()) {
+      applied();
+    } else if (behind) {
+      // the background copy did not catch up with earlier commits: finish it so that the
+      // journal's committed prefix can be rewritten away (a longer pause, rarely; a bounded
+      // journal)
+      applyAll();
+    }
+    return n;
+  }
+
+  /** Whether committed writes are still to be copied into the base. */
+  boolean hasUnapplied() {
+    return journal.hasUnapplied();
+  }
+
+  /** Committed sectors not yet copied into the base (served from the journal meanwhile). */
+  int unappliedSectors() {
+    return journal.unappliedSectors();
+  }
+
+  /**
+   * Copies the next committed sectors into the base (a bounded step, under the volume's lock).
+   *
+   * @return whether more are left
+   */
+  boolean applyStep() throws IOException {
+    if (!journal.hasUnapplied()) {
+      return false;
+    }
+    baseDirty = true;
+    if (journal.applyStep(base, APPLY_STEP_SECTORS, settings.faults())) {
+      return true;
+    }
+    applied();
+    return false;
+  }
+
+  /** Copies every committed write into the base now. */
+  void applyAll() throws IOException {
+    while (applyStep()) {
+      // next step
+    }
+  }
+
+  /**
+   * The base has every committed write: flushed per policy (fsynced under {@code FSYNC} before the
+   * journal's committed records may be forgotten), the next state records it, and a long committed
+   * journal prefix is rewritten away.
+   */
+  private void applied() throws IOException {
+    if (baseDirty) {
+      if (settings.commitsWriteBehind()) {
+        flusher.flush(base.channel());
+      } else {
+        base.force();
+      }
+      baseDirty = false;
+    }
+    appliedPos = journal.committedEnd();
     compactIfLarge();
-    return done.committedBarrier();
   }
 
   /** Primary writes the last commit applied to the base. */
@@ -449,6 +530,7 @@ final class SecondaryDisk implements AutoCloseable {
     int gen = m.journalGen() + 1;
     HiddenJournal fresh = journal.compactInto(journalPath(dir, gen), maxPayload(settings));
     meta.put(m.withJournal(true, m.committedBarrier(), 0, lastSeq, gen, m.overlayGen()));
+    appliedPos = 0;
     Path old = journal.path();
     journal.close();
     Files.deleteIfExists(old);
@@ -465,6 +547,9 @@ final class SecondaryDisk implements AutoCloseable {
 
   private void finishFailover() throws IOException {
     VolumeMeta m = meta.get();
+    while (journal.applyStep(base, Integer.MAX_VALUE, settings.faults())) {
+      // every committed write into the base first, then the VM's own over them
+    }
     long merged = overlay.mergeInto(base, settings.faults());
     base.force(); // also what earlier commits left to the page cache
     meta.putSynced(m.promoted());

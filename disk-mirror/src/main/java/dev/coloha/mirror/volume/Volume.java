@@ -21,6 +21,7 @@ import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,7 @@ public final class Volume implements AutoCloseable {
   private SecondaryDisk secondary;
   private volatile PrimaryReplication primary;
   private long replicaToken;
+  private boolean applying; // a thread copies committed writes into the base (under the lock)
   private volatile boolean closed;
   private volatile boolean deleted;
   private volatile VolumeStatus lastStatus;
@@ -389,6 +391,7 @@ public final class Volume implements AutoCloseable {
         checkEpoch(epoch);
         long r = s.tryCommit(n);
         if (r != SecondaryDisk.WAIT) {
+          startApplying(s);
           changed.signalAll();
           observer.committed(id(), r, s.lastCommitWrites(), System.nanoTime() - t0);
           return r;
@@ -408,6 +411,45 @@ public final class Volume implements AutoCloseable {
       throw new IOException("interrupted while waiting for barrier " + n, e);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Starts copying the committed writes of a secondary into its base, after the commit returned
+   * (reads see them in the journal meanwhile). Called under the lock.
+   */
+  private void startApplying(SecondaryDisk s) {
+    if (!applying && s.hasUnapplied()) {
+      applying = true;
+      Thread.ofVirtual().name("mirror-apply-" + id()).start(this::applyCommitted);
+    }
+  }
+
+  /**
+   * Copies committed writes into the base in bounded steps, each under the lock, letting the VM's
+   * I/O and the replica stream in between; ends when none are left, or the volume closed or was
+   * promoted (a failover copies the rest itself).
+   */
+  private void applyCommitted() {
+    while (true) {
+      lock.lock();
+      try {
+        SecondaryDisk s = secondary;
+        if (closed || s == null || !s.applyStep()) {
+          applying = false;
+          return;
+        }
+      } catch (IOException | RuntimeException e) {
+        applying = false; // the next commit tries again; opening the volume copies them anyway
+        log.error(
+            "volume {}: copying committed writes into the base failed: {}", id(), e.toString());
+        return;
+      } finally {
+        lock.unlock();
+      }
+      if (lock.hasQueuedThreads()) {
+        LockSupport.parkNanos(50_000); // a non-fair lock: give the waiting request its turn
+      }
     }
   }
 
@@ -629,11 +671,17 @@ public final class Volume implements AutoCloseable {
         resync == null ? null : resync.progress());
   }
 
-  /** SHA-256 of the VM's view and of the base image (reads the whole volume twice). */
+  /**
+   * SHA-256 of the VM's view and of the base image (reads the whole volume twice); on a secondary
+   * the committed writes are copied into the base first.
+   */
   public Digest digest() throws IOException {
     lock.lock();
     try {
       checkOpen();
+      if (secondary != null && secondary.synced()) {
+        secondary.applyAll();
+      }
       MessageDigest view = MessageDigest.getInstance("SHA-256");
       MessageDigest raw = MessageDigest.getInstance("SHA-256");
       int step = 1 << 20;

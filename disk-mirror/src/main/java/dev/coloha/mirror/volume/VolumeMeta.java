@@ -4,7 +4,8 @@ import dev.coloha.wire.block.VolumeRole;
 
 /**
  * What a volume persists about itself (file {@code meta}, replaced atomically). A pending {@link
- * Intent} is the crash-recovery point of commit and failover: once it is on disk the operation is
+ * Intent} is the crash-recovery point of a failover (and of a commit in files written before
+ * commits were copied into the base in the background): once it is on disk the operation is
  * finished by whoever opens the volume next, however far it got.
  *
  * @param id volume id
@@ -16,6 +17,9 @@ import dev.coloha.wire.block.VolumeRole;
  * @param synced secondary: a resync completed, so the base is a real copy of the primary
  * @param committedBarrier secondary: the last committed barrier (-1 none)
  * @param committedPos secondary: journal position after the last committed record
+ * @param appliedPos secondary: journal position up to which every committed write is in the base
+ *     image (at most {@code committedPos}; the records between them are copied in the background
+ *     after a commit and again, idempotently, when the volume is opened)
  * @param seqFloor secondary: sequence number of everything applied or dropped before the journal
  * @param journalGen secondary: generation of the pending-write journal file
  * @param overlayGen secondary: generation of the overlay file
@@ -34,6 +38,7 @@ public record VolumeMeta(
     boolean synced,
     long committedBarrier,
     long committedPos,
+    long appliedPos,
     long seqFloor,
     int journalGen,
     int overlayGen,
@@ -51,7 +56,7 @@ public record VolumeMeta(
 
   public static VolumeMeta fresh(String id, long sizeBytes, VolumeRole role, long epoch) {
     return new VolumeMeta(
-        id, sizeBytes, role, epoch, null, null, false, -1, 0, 0, 1, 1, Intent.NONE, -1, 0, 0);
+        id, sizeBytes, role, epoch, null, null, false, -1, 0, 0, 0, 1, 1, Intent.NONE, -1, 0, 0);
   }
 
   public VolumeMeta withEpoch(long e) {
@@ -65,6 +70,7 @@ public record VolumeMeta(
         synced,
         committedBarrier,
         committedPos,
+        appliedPos,
         seqFloor,
         journalGen,
         overlayGen,
@@ -85,6 +91,7 @@ public record VolumeMeta(
         synced,
         committedBarrier,
         committedPos,
+        appliedPos,
         seqFloor,
         journalGen,
         overlayGen,
@@ -107,6 +114,7 @@ public record VolumeMeta(
         isSynced,
         committed,
         pos,
+        pos,
         floor,
         jGen,
         oGen,
@@ -114,26 +122,6 @@ public record VolumeMeta(
         intentBarrier,
         intentPos,
         intentEpoch);
-  }
-
-  public VolumeMeta withCommitIntent(long barrier, long pos) {
-    return new VolumeMeta(
-        id,
-        sizeBytes,
-        role,
-        epoch,
-        secondaryUrl,
-        secondaryVolume,
-        synced,
-        committedBarrier,
-        committedPos,
-        seqFloor,
-        journalGen,
-        overlayGen,
-        Intent.COMMIT,
-        barrier,
-        pos,
-        0);
   }
 
   public VolumeMeta withFailoverIntent(long newEpoch) {
@@ -147,6 +135,7 @@ public record VolumeMeta(
         synced,
         committedBarrier,
         committedPos,
+        appliedPos,
         seqFloor,
         journalGen,
         overlayGen,
@@ -156,8 +145,12 @@ public record VolumeMeta(
         newEpoch);
   }
 
-  /** The commit intent done: barrier committed, overlay discarded (a fresh generation). */
-  public VolumeMeta committed() {
+  /**
+   * Barrier {@code barrier} committed up to journal position {@code pos}, the base holding every
+   * committed write before {@code applied}, the overlay discarded (a fresh generation) when {@code
+   * freshOverlay}.
+   */
+  public VolumeMeta committedAt(long barrier, long pos, long applied, boolean freshOverlay) {
     return new VolumeMeta(
         id,
         sizeBytes,
@@ -166,11 +159,12 @@ public record VolumeMeta(
         secondaryUrl,
         secondaryVolume,
         synced,
-        intentBarrier,
-        intentPos,
+        barrier,
+        pos,
+        applied,
         seqFloor,
         journalGen,
-        overlayGen + 1,
+        freshOverlay ? overlayGen + 1 : overlayGen,
         Intent.NONE,
         -1,
         0,
@@ -189,6 +183,7 @@ public record VolumeMeta(
         synced,
         committedBarrier,
         committedPos,
+        appliedPos,
         seqFloor,
         journalGen,
         overlayGen + 1,
@@ -210,6 +205,7 @@ public record VolumeMeta(
         synced,
         committedBarrier,
         committedPos,
+        appliedPos,
         seqFloor,
         journalGen,
         overlayGen,
@@ -230,6 +226,7 @@ public record VolumeMeta(
         null,
         false,
         committedBarrier,
+        0,
         0,
         0,
         journalGen + 1,
