@@ -160,20 +160,14 @@ final class GroupAdmission {
     if (!"colo-v1".equals(abi)) {
       return;
     }
-    String field = null;
-    if (!c.args().isEmpty()) {
-      field = "args";
-    } else if (!c.env().isEmpty()) {
-      field = "env";
-    } else if (c.network() != null && !"listen".equals(c.network())) {
-      field = "network";
-    } else if (c.files() != null && !c.files().isEmpty()) {
-      field = "files";
-    }
-    if (field != null) {
-      throw new InvalidFieldException(
-          field, "applies only to WASI guests; '" + c.guest() + "' is written against " + abi);
-    }
+    c.launch()
+        .wasiOnlyField()
+        .ifPresent(
+            field -> {
+              throw new InvalidFieldException(
+                  field,
+                  "applies only to WASI guests; '" + c.guest() + "' is written against " + abi);
+            });
   }
 
   private void checkPort(GroupService.CreateGroup c) {

@@ -188,7 +188,7 @@ public final class GroupService implements AutoCloseable {
       throw new InvalidFieldException("id", "is invalid: use 1-63 of [a-z0-9-]");
     }
     try { // checks the arguments, the environment, the network model and the files
-      new WasiLaunch(c.args(), c.env(), WasiLaunch.Network.ofApiName(c.network()), c.files());
+      c.launch();
     } catch (IllegalArgumentException e) {
       String m = String.valueOf(e.getMessage());
       int colon = m.indexOf(": ");
@@ -353,6 +353,15 @@ public final class GroupService implements AutoCloseable {
       args = args == null ? List.of() : args;
       env = env == null ? Map.of() : env;
       files = files == null ? Map.of() : files;
+    }
+
+    /**
+     * What the group's WASI guest is started with.
+     *
+     * @throws IllegalArgumentException naming the field ({@code "field: problem"}) that is invalid
+     */
+    public WasiLaunch launch() {
+      return new WasiLaunch(args, env, WasiLaunch.Network.ofApiName(network), files);
     }
 
     public CreateGroup(

@@ -97,41 +97,9 @@ public final class AgentClient {
   /**
    * Creates the VM unless it exists already (409 conflict counts as done), after delivering its
    * guest from the library if it is one.
+   *
+   * @param launch what a WASI guest is started with (arguments, environment, network, files)
    */
-  public void createVm(
-      String url,
-      String vm,
-      String guest,
-      long memoryBytes,
-      long diskBytes,
-      Map<String, Object> disk,
-      boolean start) {
-    createVm(url, vm, guest, memoryBytes, diskBytes, disk, start, List.of(), Map.of());
-  }
-
-  /** As above, with a WASI guest's arguments and environment. */
-  public void createVm(
-      String url,
-      String vm,
-      String guest,
-      long memoryBytes,
-      long diskBytes,
-      Map<String, Object> disk,
-      boolean start,
-      List<String> args,
-      Map<String, String> env) {
-    createVm(
-        url,
-        vm,
-        guest,
-        memoryBytes,
-        diskBytes,
-        disk,
-        start,
-        new dev.coloha.microvm.WasiLaunch(args, env));
-  }
-
-  /** As above, with what a WASI guest is started with. */
   public void createVm(
       String url,
       String vm,
