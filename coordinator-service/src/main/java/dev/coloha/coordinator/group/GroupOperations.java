@@ -335,6 +335,14 @@ final class GroupOperations {
   Group checkpoint(Group g, String reason, BooleanSupplier primaryGone) {
     long t0 = System.nanoTime();
     AgentClient.Checkpoint c = capture(g, primaryGone);
+    return commit(g, reason, c, t0);
+  }
+
+  /**
+   * Commits the acknowledged checkpoint {@code c} at the proxy (it releases the output it covers)
+   * and persists the group with it; {@code t0} is when its capture began (for the metrics).
+   */
+  Group commit(Group g, String reason, AgentClient.Checkpoint c, long t0) {
     proxies.commit(
         g.proxyUrl(),
         g.id(),
@@ -353,7 +361,7 @@ final class GroupOperations {
    * The primary's half of a checkpoint: captured, sent and acknowledged by the secondary, not yet
    * committed at the proxy.
    */
-  private AgentClient.Checkpoint capture(Group g, BooleanSupplier primaryGone) {
+  AgentClient.Checkpoint capture(Group g, BooleanSupplier primaryGone) {
     Replica p = g.primary();
     // sequences strictly rise, failed attempts included: the primary marked disk barrier n for an
     // attempt that failed, and a barrier is never marked twice

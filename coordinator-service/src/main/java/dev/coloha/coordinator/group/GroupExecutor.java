@@ -1,0 +1,417 @@
+package dev.coloha.coordinator.group;
+
+import dev.coloha.coordinator.config.CoordinatorProperties;
+import dev.coloha.coordinator.config.RetryBackoff;
+import dev.coloha.coordinator.decision.Action;
+import dev.coloha.coordinator.decision.Cause;
+import dev.coloha.coordinator.decision.Decision;
+import dev.coloha.coordinator.decision.GroupDecisions;
+import dev.coloha.coordinator.decision.Signal;
+import dev.coloha.coordinator.decision.Situation;
+import dev.coloha.coordinator.events.GroupEvent;
+import dev.coloha.coordinator.events.GroupEvents;
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.GroupState;
+import dev.coloha.coordinator.model.Replica;
+import dev.coloha.coordinator.remote.AgentClient;
+import dev.coloha.coordinator.remote.RemoteException;
+import dev.coloha.coordinator.remote.UnreachableException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the decision machine ({@link GroupDecisions}) for one group: hands it each {@link Signal},
+ * keeps the {@link Situation} it returns, and runs the {@link Action}s it asks for with the group's
+ * operations (agents, mirrors, proxy, store, history), feeding their outcomes back as signals. Owns
+ * the retry backoffs (they draw jitter) and the checkpoint captured but not yet committed. Used by
+ * the group's worker thread only.
+ */
+final class GroupExecutor {
+  private static final Logger log = LoggerFactory.getLogger(GroupExecutor.class);
+
+  private final GroupOperations ops;
+  private final GroupEvents events;
+  private final CoordinatorMetrics metrics;
+  private final CoordinatorProperties props;
+  private final Clock clock;
+  private final GroupDecisions.Limits limits;
+  private final Backoff reprotectBackoff;
+  private final Backoff restoreBackoff;
+  private final Backoff restartBackoff;
+  private final Duration patience;
+  private volatile Situation situation;
+  private HostWatch watch;
+
+  /** Since when a RESTARTING group waits for its volume's host (null: not waiting). */
+  private Instant restartingSince;
+
+  private int createAttempts;
+  private Instant creatingSince;
+
+  /** The checkpoint captured and acknowledged, waiting for its commit. */
+  private AgentClient.Checkpoint held;
+
+  private String heldReason;
+  private long heldSince;
+
+  GroupExecutor(
+      Group group,
+      GroupOperations ops,
+      GroupEvents events,
+      CoordinatorMetrics metrics,
+      CoordinatorProperties props,
+      Clock clock) {
+    this.situation = Situation.of(group);
+    this.ops = ops;
+    this.events = events;
+    this.metrics = metrics;
+    this.props = props;
+    this.clock = clock;
+    this.limits = new GroupDecisions.Limits(props == null ? 3 : props.maxCheckpointFailures());
+    Duration base = props == null ? Duration.ofSeconds(1) : props.reprotectDelay();
+    RetryBackoff retry = props == null ? RetryBackoff.defaults() : props.retry();
+    String id = group.id();
+    this.reprotectBackoff =
+        new Backoff(
+            "reprotect-" + id,
+            base,
+            retry.reprotectMaxDelay(base),
+            retry.multiplier(),
+            retry.jitter());
+    this.restoreBackoff =
+        new Backoff(
+            "proxy-restore-" + id,
+            retry.restoreDelay(),
+            retry.restoreMaxDelay(),
+            retry.multiplier(),
+            retry.jitter());
+    this.restartBackoff =
+        new Backoff(
+            "restart-" + id,
+            base,
+            retry.reprotectMaxDelay(base),
+            retry.multiplier(),
+            retry.jitter());
+    this.patience = props == null ? Duration.ofMinutes(5) : props.lonePrimaryPatience();
+  }
+
+  void watchWith(HostWatch w) {
+    this.watch = w;
+  }
+
+  Group group() {
+    return situation.group();
+  }
+
+  /** The group as it is now known (after a step persisted something, or failed half-way). */
+  void replace(Group g) {
+    situation = situation.withGroup(g);
+  }
+
+  /** Decides {@code s} and runs what the decision asks for, in order. */
+  void signal(Signal s) {
+    Decision d = GroupDecisions.decide(situation, s, limits);
+    situation = d.next();
+    for (Action a : d.actions()) {
+      run(a);
+    }
+  }
+
+  private void run(Action a) {
+    switch (a) {
+      case Action.Checkpoint c -> capture(c.reason());
+      case Action.Commit c -> commit(c);
+      case Action.FailOver f -> failover(f.reason(), f.resumed());
+      case Action.DropSecondary d -> {
+        replace(ops.secondaryLost(group(), d.reason()));
+        Instant now = clock.instant();
+        schedule(d.reprotectAtOnce() ? now : now.plus(props.reprotectDelay()));
+      }
+      case Action.BothLost b -> {
+        replace(ops.bothLost(group(), b.reason()));
+        restartingSince = null;
+        restartBackoff.reset();
+        situation = situation.withNextRestart(clock.instant());
+      }
+      case Action.Protect p -> protect();
+      case Action.Reprotect r -> reprotect();
+      case Action.RestoreProxy r -> restoreProxy();
+      case Action.RestartFromVolume r -> restartFromVolume();
+      case Action.CleanOrphans c -> replace(ops.cleanOrphans(group()));
+      case Action.Probe p -> watch.probe(p.role(), p.reason());
+      case Action.ProbeMirrors p -> watch.probeMirrors(p.message());
+      case Action.Persist p -> {
+        log.info("group {}: {}: {}", group().id(), p.kind(), p.detail());
+        replace(ops.save(group(), p.kind(), p.detail()));
+      }
+      case Action.Publish p -> {
+        Group g = group();
+        events.publish(
+            new GroupEvent(
+                clock.instant(), g.id(), p.kind(), g.epoch(), g.state().name(), p.detail()));
+      }
+      case Action.CountCheckpointFailure c -> metrics.checkpointFailed(group().id(), c.why());
+      case Action.ResetRestoreBackoff r -> restoreBackoff.reset();
+      case Action.Follow f -> signal(f.signal());
+    }
+  }
+
+  private void schedule(Instant nextReprotect) {
+    situation = situation.withNextReprotect(nextReprotect);
+  }
+
+  // ---- checkpoints --------------------------------------------------------------------------
+
+  private void capture(String reason) {
+    Group g = group();
+    held = null;
+    long t0 = System.nanoTime();
+    AgentClient.Checkpoint c;
+    try {
+      c = ops.capture(g, watch.primaryGone(g.primary()));
+    } catch (RuntimeException e) {
+      signal(failed(e));
+      return;
+    }
+    held = c;
+    heldReason = reason;
+    heldSince = t0;
+    signal(new Signal.CheckpointAcked(g.epoch(), c.sequence()));
+  }
+
+  private void commit(Action.Commit commit) {
+    AgentClient.Checkpoint c = held;
+    held = null;
+    if (c == null || c.sequence() != commit.sequence()) {
+      return; // nothing acknowledged under that number
+    }
+    try {
+      replace(ops.commit(group(), heldReason, c, heldSince));
+    } catch (RuntimeException e) {
+      signal(failed(e));
+      return;
+    }
+    signal(new Signal.CheckpointCommitted(commit.epoch(), commit.sequence()));
+  }
+
+  /** A failed checkpoint, attributed ({@link FailureAttribution}). */
+  private Signal.CheckpointFailed failed(RuntimeException e) {
+    Cause cause = Cause.valueOf(FailureAttribution.of(e, group()).name());
+    String problem =
+        e instanceof RemoteException r
+            ? r.problem()
+            : e instanceof UnreachableException ? "unreachable" : "error";
+    return new Signal.CheckpointFailed(cause, problem, e.getMessage(), clock.instant());
+  }
+
+  /** A checkpoint asked through the API: its failure is the caller's answer, nothing follows. */
+  Group checkpointNow(String reason) {
+    Group g = group();
+    replace(ops.checkpoint(g, reason, watch.primaryGone(g.primary())));
+    return group();
+  }
+
+  // ---- failover, creation, re-protection, restarts ----------------------------------------
+
+  /**
+   * Fails over to the secondary; if the promotion fails because the secondary is gone too (its
+   * agent does not answer, or answers without the VM), both replicas are lost.
+   */
+  private void failover(String reason, boolean resumed) {
+    if (resumed) {
+      schedule(clock.instant().plus(reprotectBackoff.next()));
+    }
+    try {
+      failoverNow(reason);
+    } catch (RuntimeException e) {
+      Group stored = ops.stored(group());
+      Replica s = stored.secondary();
+      if (stored.state() != GroupState.FAILING_OVER || s == null || watch.answersWithVm(s)) {
+        throw e; // the secondary is there: the failover is tried again
+      }
+      replace(stored);
+      signal(
+          new Signal.PromotionFailed(
+              reason
+                  + "; the secondary on "
+                  + s.host()
+                  + " could not be promoted, it is gone too ("
+                  + e.getMessage()
+                  + ")"));
+    }
+  }
+
+  /** Fails over at once (the API's failover, or the machine's): re-protection after the delay. */
+  Group failoverNow(String reason) {
+    replace(ops.failover(group(), reason));
+    schedule(clock.instant().plus(props.reprotectDelay()));
+    return group();
+  }
+
+  private void protect() {
+    try {
+      Instant asked = clock.instant();
+      replace(ops.protect(group()));
+      situation = situation.withServedSince(asked);
+    } catch (RuntimeException e) {
+      protectFailed(e);
+    }
+  }
+
+  private void reprotect() {
+    Instant now = clock.instant();
+    replace(ops.reprotect(group()));
+    if (group().state() == GroupState.PROTECTED) {
+      situation = situation.withServedSince(now);
+    }
+    // a failed attempt (the group is still DEGRADED) waits longer each time, with jitter, so that
+    // retries neither hammer a loaded host nor move in lock-step with other groups
+    schedule(
+        group().state() == GroupState.DEGRADED
+            ? now.plus(reprotectBackoff.next())
+            : now.plus(reprotectBackoff.reset()));
+  }
+
+  /** Picks up where a coordinator restart (or a new group) left the group. */
+  void resume() {
+    Group g = group();
+    try {
+      replace(
+          switch (g.state()) {
+            case CREATING, SYNCING -> ops.protect(g);
+            case FAILING_OVER -> ops.failover(g, "resumed after a coordinator restart");
+            case REPROTECTING -> ops.reprotect(interruptedPairing(g));
+            case PROTECTED -> watch.reconcileProtected(g);
+            default -> g; // UNSERVED, RESTARTING: the periodic part restores or restarts it
+          });
+    } catch (RuntimeException e) {
+      protectFailed(e);
+    }
+  }
+
+  /**
+   * A re-protection the coordinator's restart interrupted: the half-made secondary is an orphan
+   * (deleted once its host answers, unless the next attempt picks that host again and starts it
+   * afresh), and the group pairs again as a DEGRADED one would.
+   */
+  private static Group interruptedPairing(Group g) {
+    Replica s = g.secondary();
+    Group alone = g.withReplicas(g.primary(), null);
+    if (s == null || g.orphans().contains(s)) {
+      return alone;
+    }
+    List<Replica> orphans = new ArrayList<>(g.orphans());
+    orphans.add(s);
+    return alone.withOrphans(orphans);
+  }
+
+  /**
+   * Creation or pairing failed (a timeout on a loaded host, a host that went away): the group keeps
+   * its state and the worker tries again after reprotect-delay; every step is idempotent. The step
+   * may have persisted progress this copy lacks (above all the placement): the stored group is the
+   * truth, or a retry would place the group anew and a FAILED group would forget its replicas.
+   */
+  private void protectFailed(RuntimeException e) {
+    replace(ops.stored(group()));
+    Group g = group();
+    log.warn("group {}: could not resume {} yet: {}", g.id(), g.state(), e.getMessage());
+    schedule(clock.instant().plus(props.reprotectDelay()));
+    if (g.state() == GroupState.CREATING || g.state() == GroupState.SYNCING) {
+      if (givenUp(e)) {
+        return;
+      }
+      replace(
+          ops.save(
+              g.with(g.state(), "retrying: " + e.getMessage()), "protect-failed", e.getMessage()));
+    }
+  }
+
+  /**
+   * A group that still cannot be placed and started after create-attempts attempts and
+   * create-timeout goes to FAILED with its reason (a DELETE then removes whatever it left).
+   */
+  private boolean givenUp(RuntimeException e) {
+    Instant now = clock.instant();
+    if (creatingSince == null) {
+      creatingSince = now;
+    }
+    createAttempts++;
+    Duration spent = Duration.between(creatingSince, now);
+    if (createAttempts < props.createAttempts() || spent.compareTo(props.createTimeout()) < 0) {
+      return false;
+    }
+    String reason =
+        "could not be placed and started in "
+            + createAttempts
+            + " attempts over "
+            + spent.toSeconds()
+            + " s: "
+            + e.getMessage();
+    log.warn("group {}: {}", group().id(), reason);
+    replace(ops.save(group().with(GroupState.FAILED, reason), "failed", reason));
+    return true;
+  }
+
+  /**
+   * Both replicas died, the last primary's volume is kept: start the new primary from it as soon as
+   * its host's agent and mirror answer (with backoff); FAILED if that takes longer than
+   * lone-primary-patience, counted from when the group began RESTARTING as persisted (a coordinator
+   * restart does not extend it).
+   */
+  private void restartFromVolume() {
+    Instant now = clock.instant();
+    if (restartingSince == null) {
+      restartingSince = group().since() != null ? group().since() : now;
+    }
+    try {
+      replace(ops.restartFromVolume(group()));
+    } catch (RuntimeException e) {
+      replace(ops.stored(group()));
+      log.warn("group {}: restart from its volume failed: {}", group().id(), e.getMessage());
+    }
+    if (group().state() != GroupState.RESTARTING) {
+      restartingSince = null;
+      restartBackoff.reset();
+      situation = situation.withServedSince(clock.instant());
+      schedule(clock.instant().plus(props.reprotectDelay()));
+      return;
+    }
+    Duration waited = Duration.between(restartingSince, now);
+    if (waited.compareTo(patience) > 0) {
+      String reason =
+          "could not restart from its volume on "
+              + group().primary().host()
+              + " within lone-primary-patience ("
+              + patience.toSeconds()
+              + " s): its agent or mirror does not answer";
+      restartingSince = null;
+      replace(ops.save(group().with(GroupState.FAILED, reason), "failed", reason));
+      return;
+    }
+    situation = situation.withNextRestart(now.plus(restartBackoff.next()));
+  }
+
+  private void restoreProxy() {
+    try {
+      replace(ops.restoreProxy(group()));
+      // from when the restore is done: a 404 the event stream met while the proxy was still being
+      // given the group (a request made before its PUT) is stale, not a new loss
+      situation = situation.withServedSince(clock.instant());
+      restoreBackoff.reset();
+      signal(new Signal.ProxyRestored());
+    } catch (RuntimeException e) {
+      Duration wait = restoreBackoff.next();
+      situation = situation.withNextRestore(clock.instant().plus(wait));
+      log.info(
+          "group {}: the proxy cannot serve it yet ({}); again in {} ms",
+          group().id(),
+          e.getMessage(),
+          wait.toMillis());
+    }
+  }
+}
