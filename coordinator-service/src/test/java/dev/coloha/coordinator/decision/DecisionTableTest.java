@@ -1,0 +1,433 @@
+package dev.coloha.coordinator.decision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coloha.coordinator.decision.Action.BothLost;
+import dev.coloha.coordinator.decision.Action.CleanOrphans;
+import dev.coloha.coordinator.decision.Action.Commit;
+import dev.coloha.coordinator.decision.Action.CountCheckpointFailure;
+import dev.coloha.coordinator.decision.Action.DropSecondary;
+import dev.coloha.coordinator.decision.Action.FailOver;
+import dev.coloha.coordinator.decision.Action.Follow;
+import dev.coloha.coordinator.decision.Action.Persist;
+import dev.coloha.coordinator.decision.Action.Probe;
+import dev.coloha.coordinator.decision.Action.ProbeMirrors;
+import dev.coloha.coordinator.decision.Action.Protect;
+import dev.coloha.coordinator.decision.Action.Publish;
+import dev.coloha.coordinator.decision.Action.Reprotect;
+import dev.coloha.coordinator.decision.Action.ResetRestoreBackoff;
+import dev.coloha.coordinator.decision.Action.RestartFromVolume;
+import dev.coloha.coordinator.decision.Action.RestoreProxy;
+import dev.coloha.coordinator.decision.Signal.CheckpointAcked;
+import dev.coloha.coordinator.decision.Signal.CheckpointCommitted;
+import dev.coloha.coordinator.decision.Signal.CheckpointFailed;
+import dev.coloha.coordinator.decision.Signal.CheckpointFailureReview;
+import dev.coloha.coordinator.decision.Signal.CheckpointFailureReview.Stage;
+import dev.coloha.coordinator.decision.Signal.HostLost;
+import dev.coloha.coordinator.decision.Signal.HostSilent;
+import dev.coloha.coordinator.decision.Signal.MirrorsProbed;
+import dev.coloha.coordinator.decision.Signal.Mismatch;
+import dev.coloha.coordinator.decision.Signal.PolicyChanged;
+import dev.coloha.coordinator.decision.Signal.Pressure;
+import dev.coloha.coordinator.decision.Signal.ProbeFailed;
+import dev.coloha.coordinator.decision.Signal.PromotionFailed;
+import dev.coloha.coordinator.decision.Signal.ProxyReRegistered;
+import dev.coloha.coordinator.decision.Signal.ProxyRestored;
+import dev.coloha.coordinator.decision.Signal.ProxyUnserved;
+import dev.coloha.coordinator.decision.Signal.SelfCheckpointed;
+import dev.coloha.coordinator.decision.Signal.StreamBroken;
+import dev.coloha.coordinator.decision.Signal.Tick;
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.GroupState;
+import dev.coloha.coordinator.model.Policy;
+import dev.coloha.coordinator.model.TestGroups;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One row per line of the transition table in docs/coordinator.md ("Decisions"): a situation, a
+ * signal, the actions decided and the next situation. Pure: no process, no clock, no I/O.
+ */
+class DecisionTableTest {
+  static final GroupDecisions.Limits LIMITS = new GroupDecisions.Limits(3);
+  static final Instant T = Instant.parse("2026-01-01T00:00:10Z");
+  static final Group PROTECTED = TestGroups.group("kv", 5, GroupState.PROTECTED);
+  static final String P_URL = PROTECTED.primary().agentUrl();
+  static final String S_URL = PROTECTED.secondary().agentUrl();
+  static final CleanOrphans CLEAN = new CleanOrphans();
+
+  record Row(
+      Situation before, Signal signal, List<Action> actions, UnaryOperator<Situation> next) {}
+
+  static Situation in(GroupState state) {
+    return Situation.of(PROTECTED.with(state, "why"));
+  }
+
+  static Situation alone(GroupState state) {
+    return Situation.of(PROTECTED.withReplicas(PROTECTED.primary(), null).with(state, "why"));
+  }
+
+  static CheckpointFailed failed(Cause cause, String problem) {
+    return new CheckpointFailed(cause, problem, "m", T);
+  }
+
+  static Named<Row> row(
+      String name,
+      Situation before,
+      Signal signal,
+      List<Action> actions,
+      UnaryOperator<Situation> next) {
+    return Named.of(name, new Row(before, signal, actions, next));
+  }
+
+  static Named<Row> row(String name, Situation before, Signal signal, Action... actions) {
+    return row(name, before, signal, List.of(actions), s -> s);
+  }
+
+  static Stream<Named<Row>> rows() {
+    Situation prot = Situation.of(PROTECTED);
+    Policy policy = PROTECTED.policy();
+    Policy slower =
+        new Policy(
+            policy.minInterval(),
+            Duration.ofSeconds(9),
+            policy.compareTimeout(),
+            policy.heartbeatInterval(),
+            policy.missedBeats());
+    CheckpointFailed agent = failed(Cause.PRIMARY_AGENT, "unreachable");
+    CheckpointFailed disk = failed(Cause.PRIMARY_DISK, "disk-unavailable");
+    CheckpointFailed unknown = failed(Cause.UNKNOWN, "vm-state");
+    Follow settleAgent = new Follow(new CheckpointFailureReview(Stage.SETTLE, agent));
+    return Stream.of(
+        // the proxy's requests for a checkpoint
+        row(
+            "mismatch: counted, a checkpoint wanted",
+            prot,
+            new Mismatch("content"),
+            List.of(),
+            s ->
+                s.withGroup(PROTECTED.withCounters(PROTECTED.counters().mismatch()))
+                    .withWanted("content")),
+        row(
+            "mismatch while one is wanted: coalesced",
+            prot.withWanted("pressure"),
+            new Mismatch("content"),
+            List.of(),
+            s -> s.withGroup(PROTECTED.withCounters(PROTECTED.counters().mismatch()))),
+        row(
+            "pressure: a checkpoint wanted, no mismatch counted",
+            prot,
+            new Pressure("pressure"),
+            List.of(),
+            s -> s.withWanted("pressure")),
+        row(
+            "self-checkpoint of this epoch answers the wanted one",
+            prot.withWanted("content"),
+            new SelfCheckpointed(5, 50),
+            List.of(),
+            s -> s.withWanted(null)),
+        row(
+            "self-checkpoint of an older epoch changes nothing",
+            prot.withWanted("content"),
+            new SelfCheckpointed(4, 50)),
+        row(
+            "policy changed: persisted, a checkpoint carries it to the proxy",
+            prot,
+            new PolicyChanged(slower),
+            List.of(new Persist("policy", slower.toString())),
+            s -> s.withGroup(PROTECTED.withPolicy(slower)).withWanted("policy")),
+        // the proxy serves the group or not
+        row(
+            "proxy unserved: UNSERVED, persisted once, restore at once",
+            prot,
+            new ProxyUnserved("404", T, T),
+            List.of(new Persist("proxy-lost-group", "404"), new ResetRestoreBackoff()),
+            s -> s.withGroup(PROTECTED.with(GroupState.UNSERVED, "404")).withNextRestore(T)),
+        row(
+            "proxy unserved, seen before it was served again: stale",
+            prot.withServedSince(T.plusSeconds(1)),
+            new ProxyUnserved("404", T, T)),
+        row(
+            "proxy unserved while failing over: the failover tells it",
+            in(GroupState.FAILING_OVER),
+            new ProxyUnserved("404", T, T)),
+        row(
+            "proxy re-registered while UNSERVED: restore now",
+            in(GroupState.UNSERVED),
+            new ProxyReRegistered(PROTECTED.proxyUrl(), T),
+            List.of(),
+            s -> s.withNextRestore(T)),
+        row(
+            "another proxy beat: nothing",
+            in(GroupState.UNSERVED),
+            new ProxyReRegistered("http://x", T)),
+        row(
+            "proxy restored: failures forgotten",
+            prot.withFailedInARow(2),
+            new ProxyRestored(),
+            List.of(),
+            s -> s.withFailedInARow(0)),
+        // a replica lost
+        row(
+            "stream to the primary broken: fail over",
+            prot,
+            new StreamBroken(P_URL, "kv", "eof"),
+            new FailOver("the proxy lost the primary: eof", false)),
+        row(
+            "stream to the secondary broken: drop it",
+            prot,
+            new StreamBroken(S_URL, "kv", "eof"),
+            new DropSecondary("the proxy lost the secondary: eof", false)),
+        row("stream of an unknown VM broken: nothing", prot, new StreamBroken(S_URL, "old", "eof")),
+        row(
+            "primary lost while UNSERVED with a secondary: fail over",
+            in(GroupState.UNSERVED),
+            new StreamBroken(P_URL, "kv", "eof"),
+            new FailOver("the proxy lost the primary: eof", false)),
+        row(
+            "lone primary lost: both lost",
+            alone(GroupState.DEGRADED),
+            new StreamBroken(P_URL, "kv", "eof"),
+            new BothLost("the proxy lost the primary: eof")),
+        row(
+            "secondary lost while it is being promoted: both lost",
+            in(GroupState.FAILING_OVER),
+            new StreamBroken(S_URL, "kv", "eof"),
+            new BothLost("the proxy lost the secondary: eof; the primary was lost already: why")),
+        row(
+            "primary lost while FAILED: nothing",
+            alone(GroupState.FAILED),
+            new StreamBroken(P_URL, "kv", "eof")),
+        row(
+            "anything lost while RESTARTING: nothing",
+            in(GroupState.RESTARTING),
+            new StreamBroken(P_URL, "kv", "eof")),
+        row(
+            "host silent: probe",
+            prot,
+            new HostSilent(Role.PRIMARY, "no heartbeat"),
+            new Probe(Role.PRIMARY, "no heartbeat")),
+        row(
+            "host of no secondary silent: nothing",
+            alone(GroupState.DEGRADED),
+            new HostSilent(Role.SECONDARY, "x")),
+        row(
+            "host silent while RESTARTING: nothing",
+            in(GroupState.RESTARTING),
+            new HostSilent(Role.PRIMARY, "x")),
+        row(
+            "primary's host lost: fail over",
+            prot,
+            new HostLost("h1", "declared"),
+            new FailOver("primary on h1 lost: declared", false)),
+        row(
+            "secondary's host lost: drop it",
+            prot,
+            new HostLost("h2", "declared"),
+            new DropSecondary("secondary on h2 lost: declared", false)),
+        row("another host lost: nothing", prot, new HostLost("h9", "declared")),
+        row(
+            "probe failed on the secondary: drop it",
+            prot,
+            new ProbeFailed(Role.SECONDARY, "gone"),
+            new DropSecondary("gone", false)),
+        row(
+            "promotion failed, the secondary gone too: both lost",
+            in(GroupState.FAILING_OVER),
+            new PromotionFailed("both"),
+            new BothLost("both")),
+        // checkpoints
+        row(
+            "checkpoint acknowledged in this epoch: commit",
+            prot,
+            new CheckpointAcked(5, 42),
+            new Commit(5, 42)),
+        row(
+            "checkpoint acknowledged in an older epoch: no commit",
+            prot,
+            new CheckpointAcked(4, 42)),
+        row(
+            "checkpoint acknowledged after the group left PROTECTED: no commit",
+            in(GroupState.DEGRADED),
+            new CheckpointAcked(5, 42)),
+        row(
+            "checkpoint committed: failures forgotten",
+            prot.withFailedInARow(2),
+            new CheckpointCommitted(5, 42),
+            List.of(),
+            s -> s.withFailedInARow(0)),
+        row(
+            "commit failed at the proxy: UNSERVED, nothing counted",
+            prot,
+            failed(Cause.PROXY_WITHOUT_GROUP, "group-not-found"),
+            List.of(
+                new CountCheckpointFailure("proxy"),
+                new Persist("proxy-lost-group", "checkpoint commit failed: m"),
+                new ResetRestoreBackoff()),
+            s ->
+                s.withGroup(PROTECTED.with(GroupState.UNSERVED, "checkpoint commit failed: m"))
+                    .withNextRestore(T)),
+        row(
+            "checkpoint failed at a replica: counted, the primary probed",
+            prot,
+            agent,
+            List.of(
+                new CountCheckpointFailure("unreachable"),
+                new Publish("checkpoint-failed", "m"),
+                new Follow(new HostSilent(Role.PRIMARY, "checkpoint failed: m")),
+                new Follow(new CheckpointFailureReview(Stage.PROBE_SECONDARY, agent))),
+            s ->
+                s.withFailedInARow(1)
+                    .withGroup(PROTECTED.withCounters(PROTECTED.counters().checkpointFailure()))),
+        row(
+            "review, still PROTECTED: the secondary probed",
+            prot,
+            new CheckpointFailureReview(Stage.PROBE_SECONDARY, agent),
+            new Follow(new HostSilent(Role.SECONDARY, "checkpoint failed: m")),
+            new Follow(new CheckpointFailureReview(Stage.VERDICT, agent))),
+        row(
+            "review, no longer PROTECTED: to the verdict",
+            in(GroupState.DEGRADED),
+            new CheckpointFailureReview(Stage.PROBE_SECONDARY, agent),
+            new Follow(new CheckpointFailureReview(Stage.VERDICT, agent))),
+        row(
+            "verdict, no longer PROTECTED: settle",
+            in(GroupState.DEGRADED),
+            new CheckpointFailureReview(Stage.VERDICT, agent),
+            settleAgent),
+        row(
+            "verdict on the primary's disk: probe the mirrors",
+            prot,
+            new CheckpointFailureReview(Stage.VERDICT, disk),
+            new ProbeMirrors("m"),
+            new Follow(new CheckpointFailureReview(Stage.SETTLE, disk))),
+        row(
+            "verdict resync-required: drop the secondary, re-protect at once",
+            prot,
+            new CheckpointFailureReview(Stage.VERDICT, failed(Cause.SECONDARY, "resync-required")),
+            new DropSecondary("it lost the checkpoint chain (m)", true),
+            new Follow(
+                new CheckpointFailureReview(
+                    Stage.SETTLE, failed(Cause.SECONDARY, "resync-required")))),
+        row(
+            "verdict, the primary cannot reach its secondary: drop it",
+            prot,
+            new CheckpointFailureReview(Stage.VERDICT, failed(Cause.SECONDARY, "timeout")),
+            new DropSecondary("the primary cannot replicate to it (m)", false),
+            new Follow(
+                new CheckpointFailureReview(Stage.SETTLE, failed(Cause.SECONDARY, "timeout")))),
+        row(
+            "verdict, both answer, below max-checkpoint-failures: keep",
+            prot.withFailedInARow(2),
+            new CheckpointFailureReview(Stage.VERDICT, unknown),
+            new Follow(new CheckpointFailureReview(Stage.SETTLE, unknown))),
+        row(
+            "verdict, both answer, max-checkpoint-failures reached: drop the secondary",
+            prot.withFailedInARow(3),
+            new CheckpointFailureReview(Stage.VERDICT, unknown),
+            new DropSecondary("3 checkpoints in a row failed with both replicas up: m", false),
+            new Follow(new CheckpointFailureReview(Stage.SETTLE, unknown))),
+        row(
+            "settle, no longer PROTECTED: failures forgotten",
+            in(GroupState.DEGRADED).withFailedInARow(2),
+            new CheckpointFailureReview(Stage.SETTLE, agent),
+            List.of(),
+            s -> s.withFailedInARow(0)),
+        row(
+            "settle, still PROTECTED: failures kept",
+            prot.withFailedInARow(2),
+            new CheckpointFailureReview(Stage.SETTLE, agent)),
+        row(
+            "the primary's mirror does not answer: fail over",
+            prot,
+            new MirrorsProbed(true, false, "m"),
+            new FailOver("the primary's disk mirror does not answer: m", false)),
+        row(
+            "the secondary's mirror does not answer: drop it",
+            prot,
+            new MirrorsProbed(false, true, "m"),
+            new DropSecondary("the secondary's disk mirror does not answer: m", false)),
+        row(
+            "both mirrors answer, below max: keep",
+            prot.withFailedInARow(2),
+            new MirrorsProbed(false, false, "m")),
+        row(
+            "both mirrors answer, the primary's disk keeps failing: fail over",
+            prot.withFailedInARow(3),
+            new MirrorsProbed(false, false, "m"),
+            new FailOver("3 checkpoints in a row failed on the primary's disk", false)),
+        // time passes
+        row(
+            "tick, a checkpoint wanted, rate allows: checkpoint",
+            prot.withWanted("content"),
+            new Tick(T),
+            List.of(new Action.Checkpoint("content"), CLEAN),
+            s -> s.withWanted(null).withLastAttempt(T)),
+        row(
+            "tick, a checkpoint wanted within min-interval: wait",
+            prot.withWanted("content").withLastAttempt(T),
+            new Tick(T.plusMillis(5)),
+            CLEAN),
+        row(
+            "tick, max-interval passed: checkpoint",
+            prot,
+            new Tick(T),
+            List.of(new Action.Checkpoint("interval"), CLEAN),
+            s -> s.withLastAttempt(T)),
+        row(
+            "tick, nothing due: clean up only",
+            Situation.of(PROTECTED.withCheckpoint(41, T)).withLastAttempt(T),
+            new Tick(T.plusSeconds(1)),
+            CLEAN),
+        row(
+            "tick, CREATING and due: protect",
+            in(GroupState.CREATING),
+            new Tick(T),
+            new Protect(),
+            CLEAN),
+        row(
+            "tick, SYNCING, not yet due: wait",
+            in(GroupState.SYNCING).withNextReprotect(T.plusSeconds(1)),
+            new Tick(T),
+            CLEAN),
+        row(
+            "tick, UNSERVED and due: restore the proxy",
+            in(GroupState.UNSERVED),
+            new Tick(T),
+            new RestoreProxy(),
+            CLEAN),
+        row(
+            "tick, RESTARTING and due: restart from the volume",
+            in(GroupState.RESTARTING),
+            new Tick(T),
+            new RestartFromVolume(),
+            CLEAN),
+        row(
+            "tick, FAILING_OVER and due: resume the failover",
+            in(GroupState.FAILING_OVER),
+            new Tick(T),
+            new FailOver("why", true),
+            CLEAN),
+        row(
+            "tick, DEGRADED and due: re-protect",
+            alone(GroupState.DEGRADED),
+            new Tick(T),
+            new Reprotect(),
+            CLEAN),
+        row("tick, FAILED: clean up only", alone(GroupState.FAILED), new Tick(T), CLEAN));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rows")
+  void row(Row row) {
+    Decision d = GroupDecisions.decide(row.before(), row.signal(), LIMITS);
+    assertThat(d.actions()).containsExactlyElementsOf(row.actions());
+    assertThat(d.next()).isEqualTo(row.next().apply(row.before()));
+  }
+}
