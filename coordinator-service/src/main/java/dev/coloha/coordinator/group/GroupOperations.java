@@ -54,6 +54,7 @@ final class GroupOperations {
   private final Supplier<Collection<Group>> allGroups;
   private final Leftovers leftovers;
   private final Map<String, Long> attempted = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile EpochFaultPoint faults = EpochFaultPoint.NONE;
 
   /**
    * Per group, the epoch of a re-protection attempt that failed before the proxy heard of it: the
@@ -85,6 +86,11 @@ final class GroupOperations {
     this.clock = clock;
     this.allGroups = allGroups;
     this.leftovers = leftovers;
+  }
+
+  /** Arms a fault point (tests only). */
+  void faults(EpochFaultPoint f) {
+    this.faults = f;
   }
 
   /**
@@ -555,6 +561,7 @@ final class GroupOperations {
               "failover",
               "epoch " + (g.epoch() + 1) + ": " + reason);
     }
+    faults.reached(EpochFaultPoint.EPOCH_PERSISTED);
     agents.promote(next.agentUrl(), next.vm(), g.epoch());
     if (next.volume() != null) {
       mirrors.failover(next.mirrorUrl(), next.volume(), g.epoch());
@@ -615,6 +622,7 @@ final class GroupOperations {
                 .with(GroupState.DEGRADED, "secondary lost: " + reason),
             "secondary-lost",
             reason + "; running on " + g.primary().host() + " alone in epoch " + (g.epoch() + 1));
+    faults.reached(EpochFaultPoint.EPOCH_PERSISTED);
     Group alone = g;
     if (!tellProxy(
         g,
@@ -666,16 +674,22 @@ final class GroupOperations {
         reason,
         p.host(),
         epoch);
-    return save(
-        g.withEpoch(epoch)
-            .withDiskEpoch(epoch)
-            .withReplicas(p, null)
-            .withOrphans(orphans)
-            .with(
-                GroupState.RESTARTING,
-                "both replicas lost (" + reason + "): restarting from the volume on " + p.host()),
-        "both-lost",
-        "epoch " + epoch + ": restarting from the last primary's volume on " + p.host());
+    Group restarting =
+        save(
+            g.withEpoch(epoch)
+                .withDiskEpoch(epoch)
+                .withReplicas(p, null)
+                .withOrphans(orphans)
+                .with(
+                    GroupState.RESTARTING,
+                    "both replicas lost ("
+                        + reason
+                        + "): restarting from the volume on "
+                        + p.host()),
+            "both-lost",
+            "epoch " + epoch + ": restarting from the last primary's volume on " + p.host());
+    faults.reached(EpochFaultPoint.EPOCH_PERSISTED);
+    return restarting;
   }
 
   /**
@@ -763,6 +777,7 @@ final class GroupOperations {
                 .with(GroupState.REPROTECTING, "syncing " + s.host()),
             "state",
             "re-protecting on " + s.host() + " in epoch " + epoch);
+    faults.reached(EpochFaultPoint.EPOCH_PERSISTED);
     try {
       g = pair(g, s);
     } catch (RuntimeException e) {

@@ -124,6 +124,7 @@ final class FaultRig implements AutoCloseable {
   final HostRegistry hosts;
   final CoordinatorProperties props;
   final GroupWorker worker;
+  final GroupOperations ops;
   final Group initial;
 
   final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
@@ -190,7 +191,7 @@ final class FaultRig implements AutoCloseable {
     proxyClient = new ProxyClient(remote, Duration.ofSeconds(2));
     GroupEvents events = new GroupEvents(100, store);
     CoordinatorMetrics metrics = new CoordinatorMetrics(new SimpleMeterRegistry(), List::of);
-    GroupOperations ops =
+    ops =
         new GroupOperations(
             store,
             hosts,
