@@ -19,8 +19,6 @@ import dev.coloha.coordinator.remote.UnreachableException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -173,7 +171,7 @@ final class GroupExecutor {
     long t0 = System.nanoTime();
     AgentClient.Checkpoint c;
     try {
-      c = ops.capture(g, watch.primaryGone(g.primary()));
+      c = ops.checkpoints().capture(g, watch.primaryGone(g.primary()));
     } catch (RuntimeException e) {
       signal(failed(e));
       return;
@@ -191,7 +189,7 @@ final class GroupExecutor {
       return; // nothing acknowledged under that number
     }
     try {
-      replace(ops.commit(group(), heldReason, c, heldSince));
+      replace(ops.checkpoints().commit(group(), heldReason, c, heldSince));
     } catch (RuntimeException e) {
       signal(failed(e));
       return;
@@ -212,7 +210,7 @@ final class GroupExecutor {
   /** A checkpoint asked through the API: its failure is the caller's answer, nothing follows. */
   Group checkpointNow(String reason) {
     Group g = group();
-    replace(ops.checkpoint(g, reason, watch.primaryGone(g.primary())));
+    replace(ops.checkpoints().checkpoint(g, reason, watch.primaryGone(g.primary())));
     return group();
   }
 
@@ -285,29 +283,13 @@ final class GroupExecutor {
           switch (g.state()) {
             case CREATING, SYNCING -> ops.protect(g);
             case FAILING_OVER -> ops.failover(g, "resumed after a coordinator restart");
-            case REPROTECTING -> ops.reprotect(interruptedPairing(g));
+            case REPROTECTING -> ops.reprotect(Recovery.interruptedPairing(g));
             case PROTECTED -> watch.reconcileProtected(g);
             default -> g; // UNSERVED, RESTARTING: the periodic part restores or restarts it
           });
     } catch (RuntimeException e) {
       protectFailed(e);
     }
-  }
-
-  /**
-   * A re-protection the coordinator's restart interrupted: the half-made secondary is an orphan
-   * (deleted once its host answers, unless the next attempt picks that host again and starts it
-   * afresh), and the group pairs again as a DEGRADED one would.
-   */
-  private static Group interruptedPairing(Group g) {
-    Replica s = g.secondary();
-    Group alone = g.withReplicas(g.primary(), null);
-    if (s == null || g.orphans().contains(s)) {
-      return alone;
-    }
-    List<Replica> orphans = new ArrayList<>(g.orphans());
-    orphans.add(s);
-    return alone.withOrphans(orphans);
   }
 
   /**

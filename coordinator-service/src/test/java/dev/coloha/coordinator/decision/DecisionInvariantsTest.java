@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class DecisionInvariantsTest {
   static final GroupDecisions.Limits LIMITS = new GroupDecisions.Limits(3);
   static final long SEED = 0xC010_4A;
-  static final int SEQUENCES = 400;
+  static final int SEQUENCES = 200;
   static final int EVENTS = 150;
 
   /** The world the detectors watch. */

@@ -15,12 +15,12 @@ class GroupOperationsTest {
 
   @Test
   void anAnswerIsReturnedAndAnErrorRethrownAsItIs() {
-    assertThat(GroupOperations.abandonable(() -> 42, () -> false, "agent:x", "call")).isEqualTo(42);
+    assertThat(Checkpoints.abandonable(() -> 42, () -> false, "agent:x", "call")).isEqualTo(42);
     RemoteException stale =
         new RemoteException("agent:x", "call", 409, "stale-epoch", "old", Map.of());
     assertThatThrownBy(
             () ->
-                GroupOperations.abandonable(
+                Checkpoints.abandonable(
                     () -> {
                       throw stale;
                     },
@@ -38,7 +38,7 @@ class GroupOperationsTest {
     long t0 = System.nanoTime();
     assertThatThrownBy(
             () ->
-                GroupOperations.abandonable(
+                Checkpoints.abandonable(
                     () -> {
                       try {
                         never.await(); // a host cut off by the network: no answer

@@ -1,0 +1,144 @@
+package dev.coloha.coordinator.group;
+
+import dev.coloha.coordinator.config.CoordinatorProperties;
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.Replica;
+import dev.coloha.coordinator.remote.AgentClient;
+import dev.coloha.coordinator.remote.MirrorClient;
+import dev.coloha.coordinator.remote.ProxyClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pairs a group's primary with a secondary: the secondary's volume resynced from the primary's (the
+ * disk first), its VM created, the live sync of memory, and the proxy told where the secondary's
+ * streams start. Idempotent: what an earlier attempt left on the new secondary is deleted first.
+ */
+final class Pairing {
+  private final AgentClient agents;
+  private final MirrorClient mirrors;
+  private final ProxyClient proxies;
+  private final CoordinatorProperties props;
+  private final Clock clock;
+
+  Pairing(
+      AgentClient agents,
+      MirrorClient mirrors,
+      ProxyClient proxies,
+      CoordinatorProperties props,
+      Clock clock) {
+    this.agents = agents;
+    this.mirrors = mirrors;
+    this.proxies = proxies;
+    this.props = props;
+    this.clock = clock;
+  }
+
+  /** The agent's view of a replica's disk: its volume on its host's mirror, in the disk epoch. */
+  static Map<String, Object> disk(Group g, Replica r) {
+    return r.volume() == null
+        ? null
+        : Map.of("url", r.mirrorUrl(), "volume", r.volume(), "epoch", g.diskEpoch());
+  }
+
+  /**
+   * Pairs the primary with {@code s}: creates the secondary VM (and volume, resynced from the
+   * primary's), syncs it live, and tells the proxy where the secondary's streams start.
+   */
+  Group pair(Group g, Replica s) {
+    Replica p = g.primary();
+    // a VM of this id on the new secondary's agent is left from an earlier attempt (a pairing that
+    // failed and is retried) or membership: start from a fresh one, attached to the fresh volume
+    // below (the old VM's disk was the volume deleted there: its sync was refused, volume not
+    // found)
+    agents.deleteVm(s.agentUrl(), s.vm());
+    if (s.volume() != null) {
+      // a volume of this id on the new secondary's mirror is left from an older membership (that
+      // host was a replica before and its orphan is not cleaned yet): start from a fresh one, the
+      // resync copies the whole disk anyway
+      mirrors.deleteVolume(s.mirrorUrl(), s.volume());
+      mirrors.createVolume(
+          s.mirrorUrl(), s.volume(), g.spec().diskBytes(), "SECONDARY", g.diskEpoch());
+      mirrors.resync(p.mirrorUrl(), p.volume(), s.mirrorUrl(), s.volume());
+      // the disk first: the secondary's checkpoints commit disk barriers, which must reach it
+      awaitDiskReplicating(g, p);
+    }
+    agents.createVm(
+        s.agentUrl(),
+        s.vm(),
+        g.spec().guest(),
+        g.spec().memoryBytes(),
+        g.spec().diskBytes(),
+        disk(g, s),
+        false,
+        g.spec().launch());
+    agents.becomeSecondary(s.agentUrl(), s.vm(), g.epoch());
+    agents.becomePrimary(p.agentUrl(), p.vm(), g.epoch(), s.agentUrl(), s.vm());
+    AgentClient.Replication synced = awaitSync(g, p);
+    Map<String, Object> sync =
+        synced.sync() == null
+            ? null
+            : Map.of(
+                "sequence", synced.sync().sequence(),
+                "outputOffsets", synced.sync().outputOffsets(),
+                "inputOffsets", synced.sync().inputOffsets(),
+                "closedConnections", List.of());
+    proxies.configure(
+        g.proxyUrl(),
+        g.id(),
+        g.epoch(),
+        g.spec().bindAddress(),
+        g.spec().port(),
+        GroupOperations.endpoint(p),
+        GroupOperations.endpoint(s),
+        g.policy().compareTimeout(),
+        sync);
+    return g.withCheckpoint(synced.syncSequence(), clock.instant()).withCounters(g.counters());
+  }
+
+  private void awaitDiskReplicating(Group g, Replica p) {
+    Instant deadline = clock.instant().plus(props.syncTimeout());
+    while (true) {
+      MirrorClient.VolumeState v = mirrors.volumeState(p.mirrorUrl(), p.volume());
+      if ("REPLICATING".equals(v.state())) {
+        return;
+      }
+      if ("DEGRADED".equals(v.state()) || "FENCED".equals(v.state())) {
+        throw new PairingException(
+            "disk resync of group " + g.id() + " failed: " + v.state() + " " + v.reason());
+      }
+      if (clock.instant().isAfter(deadline)) {
+        throw new PairingException(
+            "disk resync of group "
+                + g.id()
+                + " did not finish within "
+                + props.syncTimeout()
+                + " (volume "
+                + v.state()
+                + ")");
+      }
+      GroupOperations.sleep(Duration.ofMillis(50));
+    }
+  }
+
+  private AgentClient.Replication awaitSync(Group g, Replica p) {
+    Instant deadline = clock.instant().plus(props.syncTimeout());
+    while (true) {
+      AgentClient.Replication r = agents.replication(p.agentUrl(), p.vm());
+      if ("PROTECTED".equals(r.state()) && r.epoch() == g.epoch()) {
+        return r;
+      }
+      if ("DEGRADED".equals(r.state()) || "RESYNC_REQUIRED".equals(r.state())) {
+        throw new PairingException("initial sync of group " + g.id() + " failed: " + r.reason());
+      }
+      if (clock.instant().isAfter(deadline)) {
+        throw new PairingException(
+            "initial sync of group " + g.id() + " did not finish within " + props.syncTimeout());
+      }
+      GroupOperations.sleep(Duration.ofMillis(50));
+    }
+  }
+}
