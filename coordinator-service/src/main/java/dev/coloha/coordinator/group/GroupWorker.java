@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one group: a single thread that serialises everything done to it (creation, checkpoints,
- * failover, re-protection, deletion), decides when to checkpoint (proxy mismatch and pressure
- * events, the maximum interval; no more often than the minimum interval, requests in between
- * coalesce), and watches its hosts (missed heartbeats, then a probe).
+ * failover, re-protection, deletion). Its inbox takes the commands of the API, the host registry
+ * and the proxy's event stream; each becomes a {@link Signal} for the decision machine, run by the
+ * group's {@link GroupExecutor}, and every turn of its loop the {@link HostWatch} looks at the
+ * heartbeats and the machine gets a tick (docs/coordinator.md, "Decisions").
  */
 final class GroupWorker {
   private static final Logger log = LoggerFactory.getLogger(GroupWorker.class);
