@@ -3,9 +3,9 @@ package dev.coloha.proxy.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.event.EventLog;
-import dev.coloha.proxy.event.ProxyEvent;
 import dev.coloha.proxy.testing.FakeAgent;
 import dev.coloha.wire.io.IoFrame;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -120,7 +120,7 @@ class SelfCheckpointTest {
   }
 
   private static List<ProxyEvent> events(Group g, String type) {
-    return g.events().history().stream().filter(e -> e.type().equals(type)).toList();
+    return g.events().history().stream().filter(e -> e.type().slug().equals(type)).toList();
   }
 
   @Test

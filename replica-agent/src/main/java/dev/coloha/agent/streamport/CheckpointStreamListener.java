@@ -203,8 +203,7 @@ public final class CheckpointStreamListener implements AutoCloseable {
       try {
         stream = replication.open(m.group(1), Long.parseLong(m.group(2)));
       } catch (ColoException e) {
-        problem(
-            out, ProblemAdvice.statusOf(e.type()).value(), e.type(), e.getMessage(), e.details());
+        problem(out, e.kind().status(), e.type(), e.getMessage(), e.details());
         return;
       }
       log.info(
