@@ -1,5 +1,7 @@
 package dev.coloha.coordinator.remote;
 
+import dev.coloha.api.mirror.FailoverRequest;
+import dev.coloha.api.mirror.ResyncRequest;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
 import java.util.List;
@@ -59,7 +61,7 @@ public final class MirrorClient {
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/volumes/" + volume + "/resync",
-        Map.of("secondaryUrl", secondaryMirrorUrl, "secondaryVolume", secondaryVolume),
+        new ResyncRequest(secondaryMirrorUrl, secondaryVolume),
         Map.class,
         timeout);
   }
@@ -96,7 +98,7 @@ public final class MirrorClient {
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/volumes/" + volume + "/failover",
-        Map.of("epoch", epoch),
+        new FailoverRequest(epoch),
         Map.class,
         timeout);
   }

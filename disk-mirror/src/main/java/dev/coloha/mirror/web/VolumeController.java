@@ -1,5 +1,8 @@
 package dev.coloha.mirror.web;
 
+import dev.coloha.api.mirror.CommitRequest;
+import dev.coloha.api.mirror.FailoverRequest;
+import dev.coloha.api.mirror.ResyncRequest;
 import dev.coloha.mirror.volume.CreateVolume;
 import dev.coloha.mirror.volume.Volume;
 import dev.coloha.mirror.volume.VolumeStatus;

@@ -1,5 +1,7 @@
 package dev.coloha.proxy.web;
 
+import dev.coloha.api.Offset;
+import dev.coloha.api.proxy.GroupRequests;
 import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.compare.Mismatch;
@@ -131,10 +133,10 @@ public class GroupController {
     return new ReplicaRef(r.agentUrl(), r.vm());
   }
 
-  private static Map<Integer, Long> offsets(List<GroupRequests.Offset> list) {
+  private static Map<Integer, Long> offsets(List<Offset> list) {
     Map<Integer, Long> m = new HashMap<>();
     if (list != null) {
-      for (GroupRequests.Offset o : list) {
+      for (Offset o : list) {
         m.merge(o.conn(), o.offset(), Math::max);
       }
     }
