@@ -1,6 +1,7 @@
 package dev.coloha.wire.block;
 
 import dev.coloha.api.ErrorKind;
+import dev.coloha.api.mirror.VolumeRole;
 import java.util.Map;
 import java.util.Optional;
 

@@ -1,7 +1,9 @@
 package dev.coloha.coordinator.remote;
 
+import dev.coloha.api.mirror.CreateVolumeRequest;
 import dev.coloha.api.mirror.FailoverRequest;
 import dev.coloha.api.mirror.ResyncRequest;
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
 import java.util.List;
@@ -44,7 +46,7 @@ public final class MirrorClient {
           Idempotence.ONCE,
           "POST",
           url + "/v1/volumes",
-          Map.of("id", volume, "sizeBytes", sizeBytes, "role", role, "epoch", epoch),
+          new CreateVolumeRequest(volume, sizeBytes, VolumeRole.valueOf(role), epoch),
           Map.class,
           timeout);
     } catch (RemoteException e) {
