@@ -60,9 +60,9 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
   ResponseEntity<ProblemDetail> badArgument(IllegalArgumentException e) {
     ProblemDetail p =
         ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, Problems.cut(e.getMessage()));
-    p.setType(URI.create(TYPE_BASE + "bad-request"));
+    p.setType(URI.create(TYPE_BASE + ErrorKind.BAD_REQUEST.slug()));
     p.setTitle("Bad request");
-    return respond(p, "bad-request");
+    return respond(p, ErrorKind.BAD_REQUEST.slug());
   }
 
   @ExceptionHandler(UncheckedIOException.class)
@@ -71,9 +71,9 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     ProblemDetail p =
         ProblemDetail.forStatusAndDetail(
             HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage() + ": " + e.getCause().getMessage());
-    p.setType(URI.create(TYPE_BASE + "io-error"));
+    p.setType(URI.create(TYPE_BASE + ErrorKind.IO_ERROR.slug()));
     p.setTitle("I/O error");
-    return respond(p, "io-error");
+    return respond(p, ErrorKind.IO_ERROR.slug());
   }
 
   /**
@@ -111,9 +111,9 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     ProblemDetail p =
         ProblemDetail.forStatusAndDetail(
             HttpStatus.INTERNAL_SERVER_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
-    p.setType(URI.create(TYPE_BASE + "internal-error"));
+    p.setType(URI.create(TYPE_BASE + ErrorKind.INTERNAL_ERROR.slug()));
     p.setTitle("Internal error");
-    return respond(p, "internal-error");
+    return respond(p, ErrorKind.INTERNAL_ERROR.slug());
   }
 
   /**
