@@ -701,8 +701,7 @@ final class GroupWorker {
     switch (e) {
       case ProxyEvent.Mismatch m when m.checkpointRequested() ->
           send(new Mismatch(m.kind().name().toLowerCase(java.util.Locale.ROOT), true));
-      case ProxyEvent.Pressure p when p.checkpointRequested() ->
-          send(new Mismatch(p.type().slug(), false));
+      case ProxyEvent.Pressure p -> send(new Mismatch(p.type().slug(), false));
       case ProxyEvent.SelfCheckpointFailed f when f.checkpointRequested() ->
           send(new Mismatch(f.type().slug(), false));
       case ProxyEvent.StreamBroken b -> send(new StreamBroken(b.agentUrl(), b.vm(), b.reason()));
@@ -710,7 +709,6 @@ final class GroupWorker {
           send(new SelfCheckpointed(c.epoch(), c.sequence()));
       // no checkpoint asked for; a switch of replicas the coordinator ordered itself
       case ProxyEvent.Mismatch _,
-          ProxyEvent.Pressure _,
           ProxyEvent.SelfCheckpointFailed _,
           ProxyEvent.SelfCheckpoint _,
           ProxyEvent.Switched _,
