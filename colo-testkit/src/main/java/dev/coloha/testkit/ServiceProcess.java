@@ -98,6 +98,23 @@ public final class ServiceProcess implements AutoCloseable {
     return p;
   }
 
+  /**
+   * A packet proxy logging to {@code log}, with extra {@code --key=value} options; returns once its
+   * health endpoint answers 200.
+   */
+  public static ServiceProcess proxy(Path log, String... options) {
+    ServiceProcess p =
+        new ServiceProcess(
+            log.getFileName().toString(),
+            "packet-proxy",
+            List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"),
+            List.of("--server.address=127.0.0.1", "--spring.main.banner-mode=off"),
+            log,
+            true);
+    p.launch(options);
+    return p;
+  }
+
   /** The executable jar of {@code module}, built by {@code package} earlier in the reactor. */
   public static Path execJar(String module) {
     File[] jars =

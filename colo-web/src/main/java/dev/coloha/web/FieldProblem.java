@@ -1,5 +1,6 @@
 package dev.coloha.web;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.web.limits.BodyTooLargeException;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,28 +50,32 @@ public record FieldProblem(
       case TypeMismatchException t ->
           one(
               status,
-              "invalid-field",
+              ErrorKind.INVALID_FIELD.slug(),
               t.getPropertyName(),
               "must be "
                   + (t.getRequiredType() == null
                       ? "of another type"
                       : article(t.getRequiredType().getSimpleName())));
       case MissingServletRequestParameterException m ->
-          one(status, "invalid-field", m.getParameterName(), "is required");
+          one(status, ErrorKind.INVALID_FIELD.slug(), m.getParameterName(), "is required");
       case HttpMediaTypeNotSupportedException m ->
           one(
               status,
-              "unsupported-media-type",
+              ErrorKind.UNSUPPORTED_MEDIA_TYPE.slug(),
               "Content-Type",
               "must be one of " + m.getSupportedMediaTypes());
       case HttpRequestMethodNotSupportedException m ->
           one(
               status,
-              "method-not-allowed",
+              ErrorKind.METHOD_NOT_ALLOWED.slug(),
               "method",
               m.getMethod() + " is not allowed here; use " + m.getSupportedHttpMethods());
       case NoResourceFoundException n ->
-          one(status, "not-found", "path", "no such resource: /" + n.getResourcePath());
+          one(
+              status,
+              ErrorKind.NOT_FOUND.slug(),
+              "path",
+              "no such resource: /" + n.getResourcePath());
       default -> null;
     };
   }
@@ -117,29 +122,38 @@ public record FieldProblem(
       detail.append(e.get("field")).append(": ").append(e.get("message"));
     }
     String field = errors.isEmpty() ? null : errors.getFirst().get("field");
-    return new FieldProblem(status, "invalid-field", field, detail.toString(), List.copyOf(errors));
+    return new FieldProblem(
+        status, ErrorKind.INVALID_FIELD.slug(), field, detail.toString(), List.copyOf(errors));
   }
 
   private static FieldProblem unreadable(HttpMessageNotReadableException n, HttpStatusCode status) {
     for (Throwable t = n; t != null; t = t.getCause()) {
       if (t instanceof BodyTooLargeException big) {
-        return one(HttpStatus.CONTENT_TOO_LARGE, "body-too-large", "body", big.getMessage());
+        return one(
+            HttpStatus.CONTENT_TOO_LARGE,
+            ErrorKind.BODY_TOO_LARGE.slug(),
+            "body",
+            big.getMessage());
       }
     }
     JacksonException j = jackson(n);
     if (j == null) {
-      return one(status, "malformed-body", "body", "is missing or is not JSON");
+      return one(status, ErrorKind.MALFORMED_BODY.slug(), "body", "is missing or is not JSON");
     }
     String path = path(j);
     if (j instanceof UnrecognizedPropertyException u) {
       return one(
           status,
-          "unknown-field",
+          ErrorKind.UNKNOWN_FIELD.slug(),
           path,
           "is not a field of this request; known fields: " + u.getKnownPropertyIds());
     }
     if (path.isEmpty()) {
-      return one(status, "malformed-body", "body", "is not valid JSON: " + j.getOriginalMessage());
+      return one(
+          status,
+          ErrorKind.MALFORMED_BODY.slug(),
+          "body",
+          "is not valid JSON: " + j.getOriginalMessage());
     }
     String problem;
     if (j instanceof InputCoercionException c) {
@@ -151,7 +165,7 @@ public record FieldProblem(
     } else {
       problem = "cannot be read: " + j.getOriginalMessage();
     }
-    return one(status, "invalid-field", path, problem);
+    return one(status, ErrorKind.INVALID_FIELD.slug(), path, problem);
   }
 
   private static String targetProblem(Class<?> target) {

@@ -1,5 +1,6 @@
 package dev.coloha.web;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.Locale;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -32,45 +32,23 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
   private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
   public static final String TYPE_BASE = Problems.TYPE_BASE;
 
-  private static final Map<String, HttpStatus> STATUS =
-      Map.ofEntries(
-          Map.entry("vm-not-found", HttpStatus.NOT_FOUND),
-          Map.entry("unknown-guest", HttpStatus.NOT_FOUND),
-          Map.entry("checkpoint-file-not-found", HttpStatus.NOT_FOUND),
-          Map.entry("not-found", HttpStatus.NOT_FOUND),
-          Map.entry("group-not-found", HttpStatus.NOT_FOUND),
-          Map.entry("mismatch-not-found", HttpStatus.NOT_FOUND),
-          Map.entry("volume-not-found", HttpStatus.NOT_FOUND),
-          Map.entry("conflict", HttpStatus.CONFLICT),
-          Map.entry("stale-epoch", HttpStatus.CONFLICT),
-          Map.entry("not-primary", HttpStatus.CONFLICT),
-          Map.entry("vm-state", HttpStatus.CONFLICT),
-          Map.entry("checkpoint-mismatch", HttpStatus.CONFLICT),
-          Map.entry("volume-state", HttpStatus.CONFLICT),
-          Map.entry("barrier-order", HttpStatus.CONFLICT),
-          Map.entry("replication-broken", HttpStatus.CONFLICT),
-          Map.entry("guest-trap", HttpStatus.CONFLICT),
-          Map.entry("unavailable", HttpStatus.SERVICE_UNAVAILABLE),
-          Map.entry("disk-unavailable", HttpStatus.SERVICE_UNAVAILABLE),
-          Map.entry("resync-required", HttpStatus.CONFLICT),
-          Map.entry("timeout", HttpStatus.GATEWAY_TIMEOUT),
-          Map.entry("unauthorized", HttpStatus.UNAUTHORIZED),
-          Map.entry("invalid-field", HttpStatus.BAD_REQUEST));
-
   private final MeterRegistry registry;
 
   public ProblemAdvice(MeterRegistry registry) {
     this.registry = registry;
   }
 
-  /** HTTP status for a COLO error slug; unlisted slugs are 422 Unprocessable Content. */
+  /**
+   * HTTP status for a COLO error slug: its {@link ErrorKind}'s; a slug no kind has is 422
+   * Unprocessable Content.
+   */
   public static HttpStatus statusOf(String type) {
-    return STATUS.getOrDefault(type, HttpStatus.UNPROCESSABLE_CONTENT);
+    return HttpStatus.valueOf(ErrorKind.statusOf(type));
   }
 
   @ExceptionHandler(ColoException.class)
   ResponseEntity<ProblemDetail> colo(ColoException e) {
-    HttpStatus status = statusOf(e.type());
+    HttpStatus status = HttpStatus.valueOf(e.kind().status());
     ProblemDetail p = ProblemDetail.forStatusAndDetail(status, Problems.cut(e.getMessage()));
     p.setType(URI.create(TYPE_BASE + e.type()));
     p.setTitle(title(e.type()));
@@ -82,9 +60,9 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
   ResponseEntity<ProblemDetail> badArgument(IllegalArgumentException e) {
     ProblemDetail p =
         ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, Problems.cut(e.getMessage()));
-    p.setType(URI.create(TYPE_BASE + "bad-request"));
+    p.setType(URI.create(TYPE_BASE + ErrorKind.BAD_REQUEST.slug()));
     p.setTitle("Bad request");
-    return respond(p, "bad-request");
+    return respond(p, ErrorKind.BAD_REQUEST.slug());
   }
 
   @ExceptionHandler(UncheckedIOException.class)
@@ -93,9 +71,9 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     ProblemDetail p =
         ProblemDetail.forStatusAndDetail(
             HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage() + ": " + e.getCause().getMessage());
-    p.setType(URI.create(TYPE_BASE + "io-error"));
+    p.setType(URI.create(TYPE_BASE + ErrorKind.IO_ERROR.slug()));
     p.setTitle("I/O error");
-    return respond(p, "io-error");
+    return respond(p, ErrorKind.IO_ERROR.slug());
   }
 
   /**
@@ -133,9 +111,9 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
     ProblemDetail p =
         ProblemDetail.forStatusAndDetail(
             HttpStatus.INTERNAL_SERVER_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
-    p.setType(URI.create(TYPE_BASE + "internal-error"));
+    p.setType(URI.create(TYPE_BASE + ErrorKind.INTERNAL_ERROR.slug()));
     p.setTitle("Internal error");
-    return respond(p, "internal-error");
+    return respond(p, ErrorKind.INTERNAL_ERROR.slug());
   }
 
   /**

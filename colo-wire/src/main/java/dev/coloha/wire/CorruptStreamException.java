@@ -1,5 +1,7 @@
 package dev.coloha.wire;
 
+import dev.coloha.api.ErrorKind;
+
 /**
  * A binary stream or file is malformed, truncated or fails its checksum. Whatever it carried is
  * discarded whole.
@@ -14,7 +16,7 @@ public final class CorruptStreamException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "corrupt-stream";
+  public ErrorKind kind() {
+    return ErrorKind.CORRUPT_STREAM;
   }
 }

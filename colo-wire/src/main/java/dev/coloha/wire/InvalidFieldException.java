@@ -1,5 +1,6 @@
 package dev.coloha.wire;
 
+import dev.coloha.api.ErrorKind;
 import java.util.Map;
 
 /**
@@ -29,7 +30,7 @@ public final class InvalidFieldException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "invalid-field";
+  public ErrorKind kind() {
+    return ErrorKind.INVALID_FIELD;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.wire;
 
+import dev.coloha.api.ErrorKind;
 import java.util.Map;
 
 /** A configured limit (size, count, queue depth) would be exceeded; nothing was applied. */
@@ -27,7 +28,7 @@ public final class LimitExceededException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "limit-exceeded";
+  public ErrorKind kind() {
+    return ErrorKind.LIMIT_EXCEEDED;
   }
 }

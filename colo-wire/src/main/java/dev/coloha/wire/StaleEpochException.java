@@ -1,5 +1,6 @@
 package dev.coloha.wire;
 
+import dev.coloha.api.ErrorKind;
 import java.util.Map;
 
 /** A command or stream carried an epoch older than the receiver's: the sender is fenced off. */
@@ -27,7 +28,7 @@ public final class StaleEpochException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "stale-epoch";
+  public ErrorKind kind() {
+    return ErrorKind.STALE_EPOCH;
   }
 }

@@ -3,6 +3,7 @@ package dev.coloha.mirror;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.Http.Reply;
 import dev.coloha.wire.LimitExceededException;
@@ -10,7 +11,6 @@ import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BlockClient;
 import dev.coloha.wire.block.SectorRangeException;
 import dev.coloha.wire.block.VolumeNotFoundException;
-import dev.coloha.wire.block.VolumeRole;
 import dev.coloha.wire.block.VolumeStateException;
 import java.net.URI;
 import java.nio.file.Path;

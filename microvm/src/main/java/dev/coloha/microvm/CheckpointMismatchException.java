@@ -1,5 +1,6 @@
 package dev.coloha.microvm;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /**
@@ -12,7 +13,7 @@ public final class CheckpointMismatchException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "checkpoint-mismatch";
+  public ErrorKind kind() {
+    return ErrorKind.CHECKPOINT_MISMATCH;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.microvm;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** The guest's colo_init returned an error. */
@@ -9,7 +10,7 @@ public final class GuestBootException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "guest-boot-failed";
+  public ErrorKind kind() {
+    return ErrorKind.GUEST_BOOT_FAILED;
   }
 }

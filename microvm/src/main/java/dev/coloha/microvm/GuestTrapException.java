@@ -1,5 +1,6 @@
 package dev.coloha.microvm;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** The guest trapped (crashed). The VM stops receiving events. */
@@ -23,7 +24,7 @@ public final class GuestTrapException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "guest-trap";
+  public ErrorKind kind() {
+    return ErrorKind.GUEST_TRAP;
   }
 }

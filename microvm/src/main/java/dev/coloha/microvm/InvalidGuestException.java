@@ -1,5 +1,6 @@
 package dev.coloha.microvm;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** A Wasm module is malformed, too large, or does not follow guest ABI v1. */
@@ -13,7 +14,7 @@ public final class InvalidGuestException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "invalid-guest";
+  public ErrorKind kind() {
+    return ErrorKind.INVALID_GUEST;
   }
 }

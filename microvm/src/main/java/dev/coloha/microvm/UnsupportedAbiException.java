@@ -1,5 +1,6 @@
 package dev.coloha.microvm;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Set;
 
@@ -28,7 +29,7 @@ public final class UnsupportedAbiException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "unsupported-abi";
+  public ErrorKind kind() {
+    return ErrorKind.UNSUPPORTED_ABI;
   }
 }

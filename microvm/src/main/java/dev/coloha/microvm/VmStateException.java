@@ -1,5 +1,6 @@
 package dev.coloha.microvm;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** An operation is not allowed in the VM's current state (e.g. capture of a crashed VM). */
@@ -16,7 +17,7 @@ public final class VmStateException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "vm-state";
+  public ErrorKind kind() {
+    return ErrorKind.VM_STATE;
   }
 }

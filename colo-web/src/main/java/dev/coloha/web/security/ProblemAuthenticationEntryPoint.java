@@ -1,5 +1,6 @@
 package dev.coloha.web.security;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.web.Problems;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,14 +29,14 @@ public final class ProblemAuthenticationEntryPoint
   public void commence(
       HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
       throws IOException {
-    count("unauthorized", 401);
+    count(ErrorKind.UNAUTHORIZED.slug(), 401);
     response.setHeader("WWW-Authenticate", "Bearer realm=\"colo-ha\"");
     String detail =
         request.getHeader("Authorization") == null ? "missing Authorization header" : "wrong token";
     Problems.write(
         response,
         401,
-        "unauthorized",
+        ErrorKind.UNAUTHORIZED.slug(),
         "Authorization",
         "Authorization: "
             + detail
@@ -47,11 +48,11 @@ public final class ProblemAuthenticationEntryPoint
   public void handle(
       HttpServletRequest request, HttpServletResponse response, AccessDeniedException e)
       throws IOException {
-    count("forbidden", 403);
+    count(ErrorKind.FORBIDDEN.slug(), 403);
     Problems.write(
         response,
         403,
-        "forbidden",
+        ErrorKind.FORBIDDEN.slug(),
         null,
         "the token does not allow " + request.getMethod() + " " + request.getRequestURI(),
         request.getRequestURI());

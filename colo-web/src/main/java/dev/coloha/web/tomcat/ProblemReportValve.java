@@ -1,5 +1,6 @@
 package dev.coloha.web.tomcat;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.web.Problems;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,18 +62,18 @@ public final class ProblemReportValve extends ErrorReportValve {
     String lower = why == null ? "" : why.toLowerCase(Locale.ROOT);
     if (uri != null && uri.toLowerCase(Locale.ROOT).matches(".*%(2f|5c|00).*")) {
       return new Refusal(
-          "invalid-path",
+          ErrorKind.INVALID_PATH.slug(),
           "path",
           "path: an encoded '/', '\\' or NUL (%2F, %5C, %00) is not allowed in a path segment");
     }
     if (lower.contains("header") && (lower.contains("large") || lower.contains("size"))) {
       return new Refusal(
-          "request-head-too-large",
+          ErrorKind.REQUEST_HEAD_TOO_LARGE.slug(),
           "headers",
           "headers: the request line and headers are larger than server.max-http-request-header-size");
     }
     if (lower.contains("uri") || lower.contains("request target") || lower.contains("path")) {
-      return new Refusal("invalid-path", "path", "path: " + why);
+      return new Refusal(ErrorKind.INVALID_PATH.slug(), "path", "path: " + why);
     }
     HttpStatus known = HttpStatus.resolve(status);
     String slug =

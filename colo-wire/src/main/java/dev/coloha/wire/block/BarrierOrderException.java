@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
 
@@ -30,8 +31,8 @@ public final class BarrierOrderException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "barrier-order";
+  public ErrorKind kind() {
+    return ErrorKind.BARRIER_ORDER;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import dev.coloha.wire.CorruptStreamException;
 import dev.coloha.wire.LimitExceededException;
@@ -32,29 +33,29 @@ public final class BlockErrors {
 
   /** The exception a FAIL or ERROR frame (or a problem document) stands for. */
   public static ColoException fromWire(String type, String message, Map<String, String> details) {
-    return switch (type) {
-      case "stale-epoch" ->
+    ErrorKind kind = ErrorKind.ofSlug(type).orElse(ErrorKind.REMOTE_ERROR);
+    return switch (kind) {
+      case STALE_EPOCH ->
           new StaleEpochException(
               number(details, "currentEpoch", -1), number(details, "offeredEpoch", -1));
-      case "limit-exceeded" -> {
+      case LIMIT_EXCEEDED -> {
         Matcher m = REQUESTED.matcher(message);
         long requested = m.find() ? Long.parseLong(m.group(1)) : -1;
         yield new LimitExceededException(
             details.getOrDefault("limit", "unknown"), requested, number(details, "maximum", -1));
       }
-      case "sector-range" -> new SectorRangeException(message, number(details, "sizeBytes", -1));
-      case "volume-not-found" ->
-          new VolumeNotFoundException(details.getOrDefault("volume", message));
-      case "volume-state" ->
+      case SECTOR_RANGE -> new SectorRangeException(message, number(details, "sizeBytes", -1));
+      case VOLUME_NOT_FOUND -> new VolumeNotFoundException(details.getOrDefault("volume", message));
+      case VOLUME_STATE ->
           new VolumeStateException(
               details.getOrDefault("volume", "?"), details.getOrDefault("state", "?"), message);
-      case "barrier-order" ->
+      case BARRIER_ORDER ->
           new BarrierOrderException(
               number(details, "barrier", -1), number(details, "last", -1), message);
-      case "conflict" -> new VolumeConflictException(message);
-      case "timeout" -> new MirrorTimeoutException(message);
-      case "unavailable" -> new MirrorUnavailableException(message);
-      case "corrupt-stream" -> new CorruptStreamException(message);
+      case CONFLICT -> new VolumeConflictException(message);
+      case TIMEOUT -> new MirrorTimeoutException(message);
+      case UNAVAILABLE -> new MirrorUnavailableException(message);
+      case CORRUPT_STREAM -> new CorruptStreamException(message);
       default -> new RemoteBlockException(type, message, details);
     };
   }

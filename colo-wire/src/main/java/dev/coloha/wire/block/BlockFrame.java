@@ -1,6 +1,9 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.ErrorKind;
+import dev.coloha.api.mirror.VolumeRole;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Frames of the disk mirror's two binary streams (docs/disk-mirror.md):
@@ -62,9 +65,17 @@ public sealed interface BlockFrame {
    */
   record Done(long id, long value) implements BlockFrame {}
 
-  /** A request failed with a typed error; nothing of it was applied. */
+  /**
+   * A request failed with a typed error; nothing of it was applied. {@code type} is an {@link
+   * ErrorKind}'s slug.
+   */
   record Fail(long id, String type, String message, Map<String, String> details)
-      implements BlockFrame {}
+      implements BlockFrame {
+    /** The kind its code names; empty for a code this build does not know. */
+    public Optional<ErrorKind> kind() {
+      return ErrorKind.ofSlug(type);
+    }
+  }
 
   // ---- replica stream: primary mirror to secondary mirror ----------------------------------
 
@@ -106,7 +117,14 @@ public sealed interface BlockFrame {
   record Heartbeat(long epoch) implements BlockFrame {}
 
   /** A typed error that ends the stream, with the details a peer needs to recover. */
-  record Error(String type, String message, Map<String, String> details) implements BlockFrame {}
+  record Error(String type, String message, Map<String, String> details) implements BlockFrame {
+    /**
+     * The kind its code ({@link ErrorKind}'s slug) names; empty for one this build does not know.
+     */
+    public Optional<ErrorKind> kind() {
+      return ErrorKind.ofSlug(type);
+    }
+  }
 
   /** Clean end of stream. */
   record End() implements BlockFrame {}

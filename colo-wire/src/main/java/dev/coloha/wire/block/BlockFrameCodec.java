@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.CorruptStreamException;
 import dev.coloha.wire.frame.FrameHead;
 import dev.coloha.wire.frame.FrameInput;

@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.mirror.VolumeRole;
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** A mirror operation did not complete in time (a reply, or a barrier that never arrived). */
@@ -9,7 +10,7 @@ public final class MirrorTimeoutException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "timeout";
+  public ErrorKind kind() {
+    return ErrorKind.TIMEOUT;
   }
 }

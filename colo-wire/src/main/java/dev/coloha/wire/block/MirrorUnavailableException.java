@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /**
@@ -16,7 +17,7 @@ public final class MirrorUnavailableException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "unavailable";
+  public ErrorKind kind() {
+    return ErrorKind.UNAVAILABLE;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
 
@@ -12,6 +13,15 @@ public final class RemoteBlockException extends ColoException {
     super(message);
     this.type = type;
     this.details = Map.copyOf(details);
+  }
+
+  /**
+   * The kind its slug names; {@link ErrorKind#REMOTE_ERROR} for a slug this build does not know (it
+   * is kept as the {@linkplain #type() type}).
+   */
+  @Override
+  public ErrorKind kind() {
+    return ErrorKind.ofSlug(type).orElse(ErrorKind.REMOTE_ERROR);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
 
@@ -32,8 +33,8 @@ public final class SectorRangeException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "sector-range";
+  public ErrorKind kind() {
+    return ErrorKind.SECTOR_RANGE;
   }
 
   @Override

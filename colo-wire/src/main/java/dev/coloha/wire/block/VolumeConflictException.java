@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** A volume id already in use, or an operation already running on the volume (a resync). */
@@ -9,7 +10,7 @@ public final class VolumeConflictException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "conflict";
+  public ErrorKind kind() {
+    return ErrorKind.CONFLICT;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
 
@@ -17,8 +18,8 @@ public final class VolumeNotFoundException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "volume-not-found";
+  public ErrorKind kind() {
+    return ErrorKind.VOLUME_NOT_FOUND;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
 
@@ -27,8 +28,8 @@ public final class VolumeStateException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "volume-state";
+  public ErrorKind kind() {
+    return ErrorKind.VOLUME_STATE;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.ColoException;
 import dev.coloha.wire.LimitExceededException;
 import java.time.Duration;

@@ -1,5 +1,8 @@
 package dev.coloha.wire.replication;
 
+import dev.coloha.api.ErrorKind;
+import java.util.Optional;
+
 /**
  * Frames of the checkpoint stream between a primary agent and its secondary (docs/protocol.md),
  * besides the checkpoints themselves (HEADER..TRAILER, see the checkpoint format).
@@ -58,7 +61,14 @@ public sealed interface ReplicationFrame {
   record Heartbeat(long epoch, long sequence) implements ReplicationFrame {}
 
   /** A typed error; the stream ends after it. */
-  record Error(String type, String message) implements ReplicationFrame {}
+  record Error(String type, String message) implements ReplicationFrame {
+    /**
+     * The kind its code ({@link ErrorKind}'s slug) names; empty for one this build does not know.
+     */
+    public Optional<ErrorKind> kind() {
+      return ErrorKind.ofSlug(type);
+    }
+  }
 
   /** Clean end. */
   record End() implements ReplicationFrame {}

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.ColoException;
 import dev.coloha.wire.LimitExceededException;
 import dev.coloha.wire.StaleEpochException;

@@ -3,6 +3,7 @@ package dev.coloha.wire.block;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.CorruptStreamException;
 import dev.coloha.wire.LimitExceededException;
 import dev.coloha.wire.StaleEpochException;

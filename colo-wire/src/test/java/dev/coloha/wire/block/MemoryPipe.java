@@ -1,5 +1,6 @@
 package dev.coloha.wire.block;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.ColoException;
 import java.util.ArrayList;
 import java.util.Arrays;

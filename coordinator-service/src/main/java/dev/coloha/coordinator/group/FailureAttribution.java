@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.remote.AgentClient;
 import dev.coloha.coordinator.remote.ProxyClient;
@@ -39,7 +40,7 @@ final class FailureAttribution {
             ? r.target()
             : e instanceof UnreachableException u ? u.target() : "";
     if (g.proxyUrl() != null && target.equals(ProxyClient.target(g.proxyUrl()))) {
-      if (e instanceof RemoteException r && r.problem().equals("group-not-found")) {
+      if (e instanceof RemoteException r && r.answered(ErrorKind.GROUP_NOT_FOUND)) {
         return Culprit.PROXY_WITHOUT_GROUP;
       }
       return e instanceof UnreachableException
@@ -52,9 +53,9 @@ final class FailureAttribution {
         return Culprit.PRIMARY_AGENT;
       }
       if (e instanceof RemoteException r) {
-        return switch (r.problem()) {
-          case "disk-unavailable" -> Culprit.PRIMARY_DISK;
-          case "timeout", "unavailable", "resync-required" -> Culprit.SECONDARY;
+        return switch (r.problemKind().orElse(ErrorKind.REMOTE_ERROR)) {
+          case DISK_UNAVAILABLE -> Culprit.PRIMARY_DISK;
+          case TIMEOUT, UNAVAILABLE, RESYNC_REQUIRED -> Culprit.SECONDARY;
           default -> Culprit.UNKNOWN;
         };
       }

@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** No group of that id. */
@@ -9,7 +10,7 @@ public final class GroupNotFoundException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "not-found";
+  public ErrorKind kind() {
+    return ErrorKind.NOT_FOUND;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.coordinator.model.GroupState;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
@@ -19,7 +20,7 @@ public final class GroupStateException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "conflict";
+  public ErrorKind kind() {
+    return ErrorKind.CONFLICT;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.decision.Role;
 import dev.coloha.coordinator.decision.Signal;
@@ -287,39 +288,26 @@ final class GroupWorker {
   }
 
   /** One event from the proxy's stream; runs on the stream's thread, so it only sends commands. */
-  void proxyEvent(Map<String, Object> e) {
-    Object kind = e.getOrDefault("kind", e.get("type"));
-    String k = kind == null ? "" : kind.toString().toLowerCase(java.util.Locale.ROOT);
-    if (k.contains("heartbeat")) {
-      return;
-    }
-    if (k.contains("broken")) {
-      send(
-          new StreamBroken(
-              String.valueOf(e.get("agentUrl")),
-              String.valueOf(e.get("vm")),
-              String.valueOf(e.get("reason"))));
-      return;
-    }
-    if (k.equals("self-checkpoint")) {
-      if (Boolean.TRUE.equals(e.get("applied"))
-          && e.get("epoch") instanceof Number epoch
-          && e.get("sequence") instanceof Number seq) {
-        send(new SelfCheckpointed(epoch.longValue(), seq.longValue()));
-      }
-      return;
-    }
-    boolean requested = Boolean.TRUE.equals(e.get("checkpointRequested")) || k.contains("pressure");
-    if (!requested) {
-      return;
-    }
+  void proxyEvent(ProxyEvent e) {
     // on this (the event stream's) thread only a message: the worker counts it and checkpoints.
     // Pressure and a failed self-checkpoint of the proxy (docs/proxy.md "Self-checkpoints") ask
     // for a checkpoint without being mismatches
-    send(
-        new Mismatch(
-            k.isEmpty() ? "proxy" : k,
-            !k.contains("pressure") && !k.startsWith("self-checkpoint")));
+    switch (e) {
+      case ProxyEvent.Mismatch m when m.checkpointRequested() ->
+          send(new Mismatch(m.kind().name().toLowerCase(java.util.Locale.ROOT), true));
+      case ProxyEvent.Pressure p -> send(new Mismatch(p.type().slug(), false));
+      case ProxyEvent.SelfCheckpointFailed f when f.checkpointRequested() ->
+          send(new Mismatch(f.type().slug(), false));
+      case ProxyEvent.StreamBroken b -> send(new StreamBroken(b.agentUrl(), b.vm(), b.reason()));
+      case ProxyEvent.SelfCheckpoint c when c.applied() ->
+          send(new SelfCheckpointed(c.epoch(), c.sequence()));
+      // no checkpoint asked for; a switch of replicas the coordinator ordered itself
+      case ProxyEvent.Mismatch _,
+          ProxyEvent.SelfCheckpointFailed _,
+          ProxyEvent.SelfCheckpoint _,
+          ProxyEvent.Switched _,
+          ProxyEvent.Heartbeat _ -> {}
+    }
   }
 
   private static void sleepQuietly(Duration d) {

@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** A group operation did not finish in time (it may still finish in the background). */
@@ -9,7 +10,7 @@ public final class OperationTimeoutException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "timeout";
+  public ErrorKind kind() {
+    return ErrorKind.TIMEOUT;
   }
 }

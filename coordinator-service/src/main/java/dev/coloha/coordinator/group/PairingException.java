@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** An initial sync failed or did not finish in time. */
@@ -9,7 +10,7 @@ public final class PairingException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "unavailable";
+  public ErrorKind kind() {
+    return ErrorKind.UNAVAILABLE;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** No host (or proxy) is available for a group now. */
@@ -9,7 +10,7 @@ public final class PlacementException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "unavailable";
+  public ErrorKind kind() {
+    return ErrorKind.UNAVAILABLE;
   }
 }

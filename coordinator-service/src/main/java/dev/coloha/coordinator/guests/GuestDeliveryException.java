@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.guests;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** An agent did not end up with the library's module (its hash differs, or it refused it). */
@@ -9,7 +10,7 @@ public final class GuestDeliveryException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "guest-delivery";
+  public ErrorKind kind() {
+    return ErrorKind.GUEST_DELIVERY;
   }
 }

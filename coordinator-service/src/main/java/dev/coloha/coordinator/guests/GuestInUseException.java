@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.guests;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,8 @@ public final class GuestInUseException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "conflict";
+  public ErrorKind kind() {
+    return ErrorKind.CONFLICT;
   }
 
   @Override

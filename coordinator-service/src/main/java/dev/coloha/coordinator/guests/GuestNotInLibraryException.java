@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.guests;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** No guest of that name (or module of that hash) in the library. */
@@ -9,7 +10,7 @@ public final class GuestNotInLibraryException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "not-found";
+  public ErrorKind kind() {
+    return ErrorKind.NOT_FOUND;
   }
 }

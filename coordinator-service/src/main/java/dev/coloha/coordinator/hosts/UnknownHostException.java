@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.hosts;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** No host of that name has registered. */
@@ -9,7 +10,7 @@ public final class UnknownHostException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "not-found";
+  public ErrorKind kind() {
+    return ErrorKind.NOT_FOUND;
   }
 }

@@ -1,5 +1,7 @@
 package dev.coloha.coordinator.remote;
 
+import dev.coloha.api.CheckpointCommit;
+import dev.coloha.api.agent.ReplicationRequests;
 import dev.coloha.coordinator.guests.GuestDelivery;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
@@ -67,7 +69,20 @@ public final class AgentClient {
       double pauseMicros,
       double transferMicros,
       double applyMicros,
-      double totalMicros) {}
+      double totalMicros) {
+
+    /** What the proxy may release after it: relayed as the agent answered it. */
+    public CheckpointCommit commit() {
+      return new CheckpointCommit(
+          sequence, offsets(outputOffsets), offsets(inputOffsets), closedConnections);
+    }
+
+    private static List<dev.coloha.api.Offset> offsets(List<Offset> offsets) {
+      return offsets == null
+          ? List.of()
+          : offsets.stream().map(o -> new dev.coloha.api.Offset(o.conn(), o.offset())).toList();
+    }
+  }
 
   public static String target(String url) {
     return "agent:" + url;
@@ -185,7 +200,7 @@ public final class AgentClient {
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/vms/" + vm + "/secondary",
-        Map.of("epoch", epoch),
+        new ReplicationRequests.Secondary(epoch),
         Replication.class,
         timeout);
   }
@@ -197,8 +212,8 @@ public final class AgentClient {
         Idempotence.ONCE,
         "POST",
         url + "/v1/vms/" + vm + "/primary",
-        Map.of(
-            "epoch", epoch, "secondary", Map.of("agentUrl", secondaryAgentUrl, "vm", secondaryVm)),
+        new ReplicationRequests.Primary(
+            epoch, new ReplicationRequests.PeerRef(secondaryAgentUrl, secondaryVm)),
         Replication.class,
         timeout);
   }
@@ -238,7 +253,7 @@ public final class AgentClient {
   /** Checkpoint {@code sequence}: retried safely (the agent answers a repeated sequence again). */
   public Checkpoint checkpoint(String url, String vm, long epoch, long sequence) {
     return checkpoint(
-        url, vm, Idempotence.IDEMPOTENT, Map.of("epoch", epoch, "sequence", sequence));
+        url, vm, Idempotence.IDEMPOTENT, new ReplicationRequests.Checkpoint(epoch, sequence, null));
   }
 
   /**
@@ -246,11 +261,12 @@ public final class AgentClient {
    * never retried (a retry would take another checkpoint).
    */
   public Checkpoint checkpointNext(String url, String vm, long epoch) {
-    return checkpoint(url, vm, Idempotence.ONCE, Map.of("epoch", epoch));
+    return checkpoint(
+        url, vm, Idempotence.ONCE, new ReplicationRequests.Checkpoint(epoch, null, null));
   }
 
   private Checkpoint checkpoint(
-      String url, String vm, Idempotence idempotence, Map<String, Object> body) {
+      String url, String vm, Idempotence idempotence, ReplicationRequests.Checkpoint body) {
     return remote.call(
         target(url),
         idempotence,
@@ -268,7 +284,7 @@ public final class AgentClient {
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/vms/" + vm + "/promote",
-        Map.of("epoch", epoch),
+        new ReplicationRequests.Promote(epoch),
         Replication.class,
         timeout);
   }

@@ -1,5 +1,9 @@
 package dev.coloha.coordinator.remote;
 
+import dev.coloha.api.mirror.CreateVolumeRequest;
+import dev.coloha.api.mirror.FailoverRequest;
+import dev.coloha.api.mirror.ResyncRequest;
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +46,7 @@ public final class MirrorClient {
           Idempotence.ONCE,
           "POST",
           url + "/v1/volumes",
-          Map.of("id", volume, "sizeBytes", sizeBytes, "role", role, "epoch", epoch),
+          new CreateVolumeRequest(volume, sizeBytes, VolumeRole.valueOf(role), epoch),
           Map.class,
           timeout);
     } catch (RemoteException e) {
@@ -59,7 +63,7 @@ public final class MirrorClient {
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/volumes/" + volume + "/resync",
-        Map.of("secondaryUrl", secondaryMirrorUrl, "secondaryVolume", secondaryVolume),
+        new ResyncRequest(secondaryMirrorUrl, secondaryVolume),
         Map.class,
         timeout);
   }
@@ -96,7 +100,7 @@ public final class MirrorClient {
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/volumes/" + volume + "/failover",
-        Map.of("epoch", epoch),
+        new FailoverRequest(epoch),
         Map.class,
         timeout);
   }

@@ -1,11 +1,18 @@
 package dev.coloha.coordinator.remote;
 
+import dev.coloha.api.CheckpointCommit;
+import dev.coloha.api.Offset;
+import dev.coloha.api.proxy.GroupRequests;
+import dev.coloha.api.proxy.ListenCheck;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** The coordinator's calls to the packet proxy (docs/proxy.md). */
+/**
+ * The coordinator's calls to the packet proxy (docs/proxy.md), with the proxy's own request records
+ * ({@link GroupRequests}, {@link ListenCheck}).
+ */
 public final class ProxyClient {
   private final Remote remote;
   private final Duration timeout;
@@ -52,19 +59,25 @@ public final class ProxyClient {
       Duration compareTimeout,
       Map<String, Object> sync,
       Map<String, Object> resume) {
-    Map<String, Object> body = new java.util.LinkedHashMap<>();
-    body.put("epoch", epoch);
-    body.put("listen", Map.of("address", bindAddress, "port", port));
-    body.put("mode", "COLO");
-    body.put("primary", primary);
-    body.put("secondary", secondary);
-    body.put("compareTimeout", compareTimeout.toString());
-    if (sync != null) {
-      body.put("sync", sync);
-    }
-    if (resume != null) {
-      body.put("resume", resume);
-    }
+    configure(
+        url,
+        group,
+        new GroupRequests.Put(
+            epoch,
+            new GroupRequests.Listen(bindAddress, port),
+            GroupRequests.Mode.COLO,
+            replica(primary),
+            replica(secondary),
+            compareTimeout,
+            null,
+            sync == null ? null : remote.json().convertValue(sync, GroupRequests.Sync.class),
+            resume == null
+                ? null
+                : remote.json().convertValue(resume, GroupRequests.Resume.class)));
+  }
+
+  /** Configures (or reconfigures) a protected service on the proxy: {@code PUT /v1/groups/{g}}. */
+  public void configure(String url, String group, GroupRequests.Put body) {
     remote.call(
         target(url),
         Idempotence.IDEMPOTENT,
@@ -73,6 +86,10 @@ public final class ProxyClient {
         body,
         Map.class,
         timeout);
+  }
+
+  private static GroupRequests.Replica replica(Endpoint e) {
+    return e == null ? null : new GroupRequests.Replica(e.agentUrl(), e.vm());
   }
 
   /** Commits checkpoint {@code sequence}: the primary's output up to the offsets is released. */
@@ -84,19 +101,32 @@ public final class ProxyClient {
       List<AgentClient.Offset> outputOffsets,
       List<AgentClient.Offset> inputOffsets,
       List<Integer> closed) {
+    commit(
+        url,
+        group,
+        epoch,
+        new CheckpointCommit(sequence, offsets(outputOffsets), offsets(inputOffsets), closed));
+  }
+
+  /**
+   * Commits a checkpoint the primary's agent answered, as it answered it: the primary's output up
+   * to its offsets is released.
+   */
+  public void commit(String url, String group, long epoch, CheckpointCommit checkpoint) {
     remote.call(
         target(url),
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/groups/" + group + "/commits",
-        Map.of(
-            "epoch", epoch,
-            "sequence", sequence,
-            "outputOffsets", outputOffsets,
-            "inputOffsets", inputOffsets,
-            "closedConnections", closed),
+        GroupRequests.Commit.of(epoch, checkpoint),
         Map.class,
         timeout);
+  }
+
+  private static List<Offset> offsets(List<AgentClient.Offset> offsets) {
+    return offsets == null
+        ? List.of()
+        : offsets.stream().map(o -> new Offset(o.conn(), o.offset())).toList();
   }
 
   /** Switches the group to single-replica mode on a new primary. */
@@ -106,7 +136,7 @@ public final class ProxyClient {
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/groups/" + group + "/failover",
-        Map.of("epoch", epoch, "primary", primary),
+        new GroupRequests.Failover(epoch, replica(primary)),
         Map.class,
         timeout);
   }
@@ -152,7 +182,7 @@ public final class ProxyClient {
         target(url),
         "POST",
         url + "/v1/listen-checks",
-        Map.of("address", bindAddress, "port", port),
+        new ListenCheck(bindAddress, port),
         Map.class,
         probeTimeout);
   }

@@ -1,29 +1,33 @@
 package dev.coloha.coordinator.remote;
 
+import dev.coloha.api.proxy.ProxyEvent;
+import dev.coloha.api.proxy.ProxyEventType;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Follows a group's event stream at the proxy ({@code GET /v1/groups/{id}/events}, one JSON event
- * per line): mismatches, pressure, broken replica streams. Reconnects when the stream ends.
+ * per line): mismatches, pressure, broken replica streams, each read into its {@link ProxyEvent}
+ * record. Reconnects when the stream ends.
  */
 public final class ProxyEventStream implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProxyEventStream.class);
-  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
   private final Remote remote;
   private final String url;
-  private final Consumer<Map<String, Object>> onEvent;
+  private final Consumer<ProxyEvent> onEvent;
   private final BiConsumer<String, Instant> onUnserved;
   private final Duration retry;
   private volatile boolean closed;
@@ -33,7 +37,7 @@ public final class ProxyEventStream implements AutoCloseable {
       Remote remote,
       String proxyUrl,
       String group,
-      Consumer<Map<String, Object>> onEvent,
+      Consumer<ProxyEvent> onEvent,
       BiConsumer<String, Instant> onUnserved,
       Duration retry) {
     this.remote = remote;
@@ -81,7 +85,7 @@ public final class ProxyEventStream implements AutoCloseable {
                     if (closed) {
                       throw new IllegalStateException("closed");
                     }
-                    onEvent.accept(remote.json().readValue(l, MAP));
+                    parse(remote.json(), l).ifPresent(onEvent);
                   });
         }
       } catch (InterruptedException e) {
@@ -107,6 +111,23 @@ public final class ProxyEventStream implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /**
+   * The event a line of the stream is; empty for a type this build does not know (a newer proxy's
+   * event), which is skipped. Members it does not know are skipped too.
+   */
+  public static Optional<ProxyEvent> parse(JsonMapper json, String line) {
+    JsonNode node = json.readTree(line);
+    Optional<ProxyEventType> type = ProxyEventType.ofSlug(node.path("type").asString());
+    if (type.isEmpty()) {
+      log.debug("skipped a proxy event of a type this coordinator does not know: {}", line);
+      return Optional.empty();
+    }
+    return Optional.of(
+        json.readerFor(type.get().record())
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .readValue(node));
   }
 
   private void sleep() {

@@ -1,7 +1,9 @@
 package dev.coloha.coordinator.remote;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
+import java.util.Optional;
 
 /** A service answered a call with an error (problem document). */
 public final class RemoteException extends ColoException {
@@ -45,12 +47,22 @@ public final class RemoteException extends ColoException {
     return problem;
   }
 
+  /** The kind of problem the service answered with; empty for a slug no kind has (http-502). */
+  public Optional<ErrorKind> problemKind() {
+    return ErrorKind.ofSlug(problem);
+  }
+
+  /** Whether the service answered with a problem of this kind. */
+  public boolean answered(ErrorKind kind) {
+    return kind.slug().equals(problem);
+  }
+
   public Map<String, Object> body() {
     return body;
   }
 
   @Override
-  public String type() {
-    return "remote-error";
+  public ErrorKind kind() {
+    return ErrorKind.REMOTE_ERROR;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.remote;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** A service did not answer (refused, timed out, or its circuit breaker is open). */
@@ -16,7 +17,7 @@ public final class UnreachableException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "unavailable";
+  public ErrorKind kind() {
+    return ErrorKind.UNAVAILABLE;
   }
 }

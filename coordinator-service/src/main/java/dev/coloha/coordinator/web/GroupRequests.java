@@ -1,8 +1,8 @@
 package dev.coloha.coordinator.web;
 
+import dev.coloha.api.validation.ServiceUrl;
 import dev.coloha.coordinator.model.Policy;
 import dev.coloha.microvm.WasiLaunch;
-import dev.coloha.web.validation.ServiceUrl;
 import dev.coloha.wire.InvalidFieldException;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;

@@ -105,9 +105,7 @@ class FaultMatrixTest {
   @Test
   void row1ThePrimarysAgentLostByTheProxyIsFailedOverInOneEpoch() {
     agent("h1").kill();
-    rig.worker.proxyEvent(
-        Map.of(
-            "kind", "broken", "agentUrl", agent("h1").url(), "vm", "kv", "reason", "stream reset"));
+    rig.worker.proxyEvent(ProxyEvents.streamBroken(agent("h1").url(), "kv", "stream reset"));
     rig.step(Duration.ofMillis(50));
 
     assertFailedOverToH2();
@@ -160,8 +158,7 @@ class FaultMatrixTest {
   @Test
   void row3TheSecondarysAgentLostByTheProxyIsDroppedInOneEpoch() {
     agent("h2").kill();
-    rig.worker.proxyEvent(
-        Map.of("kind", "broken", "agentUrl", agent("h2").url(), "vm", "kv", "reason", "EOF"));
+    rig.worker.proxyEvent(ProxyEvents.streamBroken(agent("h2").url(), "kv", "EOF"));
     rig.step(Duration.ofMillis(50));
 
     assertSecondaryLost();
@@ -307,8 +304,7 @@ class FaultMatrixTest {
   void aLonePrimaryWhoseStreamAtTheProxyBreaksIsNotWaitedFor() throws Exception {
     lonePrimaryOnH1();
     agent("h1").kill();
-    rig.worker.proxyEvent(
-        Map.of("kind", "broken", "agentUrl", agent("h1").url(), "vm", "kv", "reason", "reset"));
+    rig.worker.proxyEvent(ProxyEvents.streamBroken(agent("h1").url(), "kv", "reset"));
     rig.step(Duration.ofMillis(50));
 
     // its VM died with its agent: not waited for; its volume is kept, to restart from
@@ -327,8 +323,7 @@ class FaultMatrixTest {
                   .with(GroupState.DEGRADED, "running unprotected");
             });
     agent("h1").kill();
-    rig.worker.proxyEvent(
-        Map.of("kind", "broken", "agentUrl", agent("h1").url(), "vm", "kv", "reason", "reset"));
+    rig.worker.proxyEvent(ProxyEvents.streamBroken(agent("h1").url(), "kv", "reset"));
     rig.step(Duration.ofMillis(50));
 
     assertThat(rig.group().state()).as("no volume: nothing survives").isEqualTo(GroupState.FAILED);
@@ -354,9 +349,7 @@ class FaultMatrixTest {
     agent("h2").pause();
     agent("h1").hasVm = false;
     agent("h2").hasVm = false;
-    rig.worker.proxyEvent(
-        Map.of(
-            "kind", "broken", "agentUrl", agent("h1").url(), "vm", "kv", "reason", "stream reset"));
+    rig.worker.proxyEvent(ProxyEvents.streamBroken(agent("h1").url(), "kv", "stream reset"));
     rig.step(Duration.ofMillis(50));
 
     // the promotion of the secondary failed, it is gone too: one new epoch, the restart waits for
@@ -637,15 +630,7 @@ class FaultMatrixTest {
 
     // the proxy's event when the coordinator follows it again: a checkpoint request
     rig.worker.proxyEvent(
-        Map.of(
-            "type",
-            "self-checkpoint-failed",
-            "problem",
-            "checkpoint-timeout",
-            "sequence",
-            49,
-            "checkpointRequested",
-            true));
+        ProxyEvents.selfCheckpointFailed(FaultRig.EPOCH, 49, "checkpoint-timeout"));
     rig.step(Duration.ofMillis(100));
 
     assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
@@ -664,37 +649,22 @@ class FaultMatrixTest {
   void aSelfCheckpointOfTheProxyAnswersThePendingRequestSoASlowCoordinatorDoesNotTakeASecond() {
     // a mismatch the coordinator was slow to act on (its loop busy): the proxy's grace ran out, it
     // checkpointed the primary itself and committed, and says so after the mismatch
-    rig.worker.proxyEvent(Map.of("kind", "mismatch", "checkpointRequested", true));
-    rig.worker.proxyEvent(
-        Map.of(
-            "type", "self-checkpoint", "epoch", FaultRig.EPOCH, "sequence", 41, "applied", true));
+    rig.worker.proxyEvent(ProxyEvents.mismatch());
+    rig.worker.proxyEvent(ProxyEvents.selfCheckpoint(FaultRig.EPOCH, 41, true));
     rig.step(Duration.ofMillis(100));
 
     assertThat(agent("h1").count("/checkpoint")).as("no second checkpoint for it").isZero();
     assertThat(rig.group().counters().mismatches()).as("the mismatch is counted").isEqualTo(1);
 
     // a self-checkpoint of another epoch, or one the proxy did not apply, answers nothing
-    rig.worker.proxyEvent(Map.of("kind", "mismatch", "checkpointRequested", true));
-    rig.worker.proxyEvent(
-        Map.of(
-            "type",
-            "self-checkpoint",
-            "epoch",
-            FaultRig.EPOCH - 1,
-            "sequence",
-            42,
-            "applied",
-            true));
-    rig.worker.proxyEvent(
-        Map.of(
-            "type", "self-checkpoint", "epoch", FaultRig.EPOCH, "sequence", 42, "applied", false));
+    rig.worker.proxyEvent(ProxyEvents.mismatch());
+    rig.worker.proxyEvent(ProxyEvents.selfCheckpoint(FaultRig.EPOCH - 1, 42, true));
+    rig.worker.proxyEvent(ProxyEvents.selfCheckpoint(FaultRig.EPOCH, 42, false));
     rig.step(Duration.ofMillis(100));
     assertThat(agent("h1").count("/checkpoint")).isEqualTo(1);
 
     // a request after the proxy's commit is a new one
-    rig.worker.proxyEvent(
-        Map.of(
-            "type", "self-checkpoint", "epoch", FaultRig.EPOCH, "sequence", 43, "applied", true));
+    rig.worker.proxyEvent(ProxyEvents.selfCheckpoint(FaultRig.EPOCH, 43, true));
     rig.mismatch();
     assertThat(agent("h1").count("/checkpoint")).isEqualTo(2);
     assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
@@ -721,8 +691,7 @@ class FaultMatrixTest {
   @Test
   void aFailedReprotectionIsRetriedAfterABackoffInTheSameEpoch() {
     agent("h2").kill();
-    rig.worker.proxyEvent(
-        Map.of("kind", "broken", "agentUrl", agent("h2").url(), "vm", "kv", "reason", "EOF"));
+    rig.worker.proxyEvent(ProxyEvents.streamBroken(agent("h2").url(), "kv", "EOF"));
     rig.step(Duration.ofMillis(50));
     assertSecondaryLost();
 

@@ -294,7 +294,7 @@ final class FaultRig implements AutoCloseable {
 
   /** The proxy asks for a checkpoint (an output mismatch), then the worker takes one turn. */
   void mismatch() {
-    worker.proxyEvent(Map.of("kind", "mismatch", "checkpointRequested", true));
+    worker.proxyEvent(ProxyEvents.mismatch());
     step(Duration.ofMillis(100));
   }
 

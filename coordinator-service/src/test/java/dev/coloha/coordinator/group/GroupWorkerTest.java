@@ -58,9 +58,9 @@ class GroupWorkerTest {
             null,
             Clock.systemUTC(),
             () -> {});
-    w.proxyEvent(Map.of("kind", "mismatch", "checkpointRequested", true));
-    w.proxyEvent(Map.of("kind", "heartbeat"));
-    w.proxyEvent(Map.of("kind", "pressure", "checkpointRequested", true));
+    w.proxyEvent(ProxyEvents.mismatch());
+    w.proxyEvent(ProxyEvents.heartbeat());
+    w.proxyEvent(ProxyEvents.pressure());
     assertThat(w.group()).as("written by the event thread").isSameAs(before);
 
     w.handleWaiting();

@@ -1,5 +1,6 @@
 package dev.coloha.mirror.replication;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /**
@@ -12,7 +13,7 @@ public final class ReplicationBrokenException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "replication-broken";
+  public ErrorKind kind() {
+    return ErrorKind.REPLICATION_BROKEN;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.mirror.stream;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.mirror.volume.Volume;
 import dev.coloha.mirror.volume.VolumeObserver;
 import dev.coloha.wire.ColoException;
@@ -125,8 +126,8 @@ public final class IoSession {
       observer.rejected(volume.id(), e.type());
       return new BlockFrame.Fail(r.id(), e.type(), e.getMessage(), BlockErrors.details(e));
     } catch (IllegalArgumentException e) {
-      observer.rejected(volume.id(), "bad-request");
-      return new BlockFrame.Fail(r.id(), "bad-request", e.getMessage(), Map.of());
+      observer.rejected(volume.id(), ErrorKind.BAD_REQUEST.slug());
+      return new BlockFrame.Fail(r.id(), ErrorKind.BAD_REQUEST.slug(), e.getMessage(), Map.of());
     }
   }
 }

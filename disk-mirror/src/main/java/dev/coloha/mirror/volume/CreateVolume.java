@@ -1,6 +1,6 @@
 package dev.coloha.mirror.volume;
 
-import dev.coloha.wire.block.VolumeRole;
+import dev.coloha.api.mirror.VolumeRole;
 
 /**
  * A request for a new volume.

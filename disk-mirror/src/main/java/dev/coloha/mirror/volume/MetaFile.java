@@ -1,7 +1,7 @@
 package dev.coloha.mirror.volume;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.CorruptStreamException;
-import dev.coloha.wire.block.VolumeRole;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

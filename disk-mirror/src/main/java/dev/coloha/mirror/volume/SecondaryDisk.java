@@ -1,12 +1,12 @@
 package dev.coloha.mirror.volume;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.CorruptStreamException;
 import dev.coloha.wire.LimitExceededException;
 import dev.coloha.wire.block.BarrierOrderException;
 import dev.coloha.wire.block.BlockFrame;
 import dev.coloha.wire.block.BlockLimits;
 import dev.coloha.wire.block.SectorRangeException;
-import dev.coloha.wire.block.VolumeRole;
 import dev.coloha.wire.block.VolumeStateException;
 import java.io.IOException;
 import java.nio.file.Files;

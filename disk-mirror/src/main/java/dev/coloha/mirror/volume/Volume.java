@@ -1,5 +1,6 @@
 package dev.coloha.mirror.volume;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.mirror.replication.ReplicaTransport;
 import dev.coloha.mirror.replication.ReplicationQueue;
 import dev.coloha.wire.LimitExceededException;
@@ -10,7 +11,6 @@ import dev.coloha.wire.block.MirrorTimeoutException;
 import dev.coloha.wire.block.MirrorUnavailableException;
 import dev.coloha.wire.block.SectorRangeException;
 import dev.coloha.wire.block.VolumeNotFoundException;
-import dev.coloha.wire.block.VolumeRole;
 import dev.coloha.wire.block.VolumeStateException;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.coloha.mirror.volume;
 
-import dev.coloha.wire.block.VolumeRole;
+import dev.coloha.api.mirror.VolumeRole;
 
 /**
  * What a volume persists about itself (file {@code meta}, replaced atomically). A pending {@link

@@ -1,10 +1,14 @@
 package dev.coloha.mirror.web;
 
+import dev.coloha.api.mirror.CommitRequest;
+import dev.coloha.api.mirror.CreateVolumeRequest;
+import dev.coloha.api.mirror.FailoverRequest;
+import dev.coloha.api.mirror.ResyncRequest;
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.mirror.volume.CreateVolume;
 import dev.coloha.mirror.volume.Volume;
 import dev.coloha.mirror.volume.VolumeStatus;
 import dev.coloha.mirror.volume.Volumes;
-import dev.coloha.wire.block.VolumeRole;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;

@@ -2,10 +2,10 @@ package dev.coloha.mirror.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.mirror.testing.Settings;
 import dev.coloha.mirror.volume.Volume;
 import dev.coloha.mirror.volume.VolumeObserver;
-import dev.coloha.wire.block.VolumeRole;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.List;

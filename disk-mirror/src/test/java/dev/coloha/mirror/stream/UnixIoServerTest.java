@@ -3,6 +3,7 @@ package dev.coloha.mirror.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.mirror.volume.CreateVolume;
 import dev.coloha.mirror.volume.VolumeObserver;
 import dev.coloha.mirror.volume.VolumeSettings;
@@ -11,7 +12,6 @@ import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BlockClient;
 import dev.coloha.wire.block.SectorRangeException;
 import dev.coloha.wire.block.VolumeNotFoundException;
-import dev.coloha.wire.block.VolumeRole;
 import dev.coloha.wire.block.WriteBehind;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.coloha.mirror.testing;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.mirror.volume.Volume;
 import dev.coloha.mirror.volume.VolumeObserver;
 import dev.coloha.mirror.volume.VolumeSettings;
-import dev.coloha.wire.block.VolumeRole;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;

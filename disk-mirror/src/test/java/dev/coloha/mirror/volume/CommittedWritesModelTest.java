@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.mirror.testing.Faults;
 import dev.coloha.mirror.testing.Settings;
 import dev.coloha.mirror.testing.VolumePair;
-import dev.coloha.wire.block.VolumeRole;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;

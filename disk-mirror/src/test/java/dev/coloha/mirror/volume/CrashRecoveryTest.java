@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.mirror.testing.Faults;
 import dev.coloha.mirror.testing.Settings;
 import dev.coloha.mirror.testing.VolumePair;
-import dev.coloha.wire.block.VolumeRole;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.mirror.testing.Settings;
 import dev.coloha.mirror.testing.VolumePair;
 import dev.coloha.wire.LimitExceededException;
@@ -12,7 +13,6 @@ import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BarrierOrderException;
 import dev.coloha.wire.block.MirrorTimeoutException;
 import dev.coloha.wire.block.SectorRangeException;
-import dev.coloha.wire.block.VolumeRole;
 import dev.coloha.wire.block.VolumeStateException;
 import java.nio.file.Path;
 import java.time.Duration;

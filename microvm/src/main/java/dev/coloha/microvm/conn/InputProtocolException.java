@@ -1,5 +1,6 @@
 package dev.coloha.microvm.conn;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** Input that contradicts what came before (a gap in offsets, data for an unknown connection). */
@@ -9,7 +10,7 @@ public final class InputProtocolException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "input-protocol";
+  public ErrorKind kind() {
+    return ErrorKind.INPUT_PROTOCOL;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.microvm.guest;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** No guest of that name exists. */
@@ -9,7 +10,7 @@ public final class UnknownGuestException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "unknown-guest";
+  public ErrorKind kind() {
+    return ErrorKind.UNKNOWN_GUEST;
   }
 }

@@ -1,7 +1,8 @@
 package dev.coloha.proxy.config;
 
+import dev.coloha.api.proxy.ProxyEvent;
+import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.compare.MismatchKind;
-import dev.coloha.proxy.event.ProxyEvent;
 import dev.coloha.web.openapi.ApiOperations;
 import java.util.List;
 import java.util.Map;
@@ -42,12 +43,9 @@ public class ProxyApiDescription {
             "groups",
             "Protected services: replicas, commits, failover, the event stream, mismatches"),
         // the type of each event the proxy writes (EventLog)
-        Map.of(
-            "mismatch", ProxyEvent.Mismatch.class,
-            "pressure", ProxyEvent.Pressure.class,
-            "stream-broken", ProxyEvent.StreamBroken.class,
-            "failover", ProxyEvent.Switched.class,
-            "secondary-attached", ProxyEvent.Switched.class,
-            "heartbeat", ProxyEvent.Heartbeat.class));
+        java.util.Arrays.stream(ProxyEventType.values())
+            .collect(
+                java.util.stream.Collectors.toUnmodifiableMap(
+                    ProxyEventType::slug, t -> (Class<?>) t.record())));
   }
 }

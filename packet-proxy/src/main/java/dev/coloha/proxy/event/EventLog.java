@@ -1,5 +1,7 @@
 package dev.coloha.proxy.event;
 
+import dev.coloha.api.proxy.ProxyEvent;
+import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.compare.Mismatch;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -67,11 +69,11 @@ public final class EventLog {
         eid ->
             new ProxyEvent.Mismatch(
                 eid,
-                "mismatch",
+                ProxyEventType.MISMATCH,
                 group,
                 r.time(),
                 id,
-                m.kind().name(),
+                ProxyEvent.Mismatch.Kind.valueOf(m.kind().name()),
                 m.conn(),
                 m.interval(),
                 m.offset(),

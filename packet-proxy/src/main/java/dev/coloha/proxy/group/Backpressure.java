@@ -1,7 +1,8 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.proxy.ProxyEvent;
+import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.event.EventLog;
-import dev.coloha.proxy.event.ProxyEvent;
 import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.proxy.ingress.Gate;
 import java.time.Instant;
@@ -64,7 +65,7 @@ final class Backpressure {
   void held(ClientConnection c, boolean over, long bytes) {
     if (over) {
       c.gate().close(Gate.Reason.HELD);
-      event("HELD", c.id(), bytes, limits.get().heldPerConnection());
+      event(ProxyEvent.Pressure.Reason.HELD, c.id(), bytes, limits.get().heldPerConnection());
     } else {
       c.gate().open(Gate.Reason.HELD);
     }
@@ -74,7 +75,7 @@ final class Backpressure {
   void held(boolean over, long bytes) {
     if (over) {
       gate.close(Gate.Reason.HELD);
-      event("HELD", null, bytes, limits.get().heldPerGroup());
+      event(ProxyEvent.Pressure.Reason.HELD, null, bytes, limits.get().heldPerGroup());
     } else {
       gate.open(Gate.Reason.HELD);
       wakeOutputReaders();
@@ -88,10 +89,14 @@ final class Backpressure {
     GroupLimits l = limits.get();
     if (c.retention().bytes() > l.retainedInputPerConnection()
         && c.gate().close(Gate.Reason.RETAINED)) {
-      event("RETAINED", c.id(), c.retention().bytes(), l.retainedInputPerConnection());
+      event(
+          ProxyEvent.Pressure.Reason.RETAINED,
+          c.id(),
+          c.retention().bytes(),
+          l.retainedInputPerConnection());
     }
     if (groupRetained > l.retainedInputPerGroup() && gate.close(Gate.Reason.RETAINED)) {
-      event("RETAINED", null, groupRetained, l.retainedInputPerGroup());
+      event(ProxyEvent.Pressure.Reason.RETAINED, null, groupRetained, l.retainedInputPerGroup());
     }
   }
 
@@ -148,12 +153,20 @@ final class Backpressure {
     wakeOutputReaders();
   }
 
-  private void event(String reason, Integer conn, long bytes, long limit) {
+  private void event(ProxyEvent.Pressure.Reason reason, Integer conn, long bytes, long limit) {
     log.info("group {}: {} pressure ({} bytes > {}) on {}", group, reason, bytes, limit, conn);
     events.append(
         id ->
             new ProxyEvent.Pressure(
-                id, "pressure", group, Instant.now(), reason, conn, bytes, limit, true));
+                id,
+                ProxyEventType.PRESSURE,
+                group,
+                Instant.now(),
+                reason,
+                conn,
+                bytes,
+                limit,
+                true));
     checkpointWanted.run();
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
 
@@ -25,7 +26,7 @@ public final class GroupConflictException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "conflict";
+  public ErrorKind kind() {
+    return ErrorKind.CONFLICT;
   }
 }

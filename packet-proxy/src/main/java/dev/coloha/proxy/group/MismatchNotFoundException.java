@@ -1,5 +1,6 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
 
@@ -13,8 +14,8 @@ public final class MismatchNotFoundException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "mismatch-not-found";
+  public ErrorKind kind() {
+    return ErrorKind.MISMATCH_NOT_FOUND;
   }
 
   @Override

@@ -1,9 +1,10 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.proxy.ProxyEvent;
+import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.compare.OutputComparator;
 import dev.coloha.proxy.compare.OutputEffects;
 import dev.coloha.proxy.event.EventLog;
-import dev.coloha.proxy.event.ProxyEvent;
 import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.proxy.metrics.GroupMetrics;
 import dev.coloha.proxy.replica.StreamSettings;
@@ -180,7 +181,7 @@ final class Replicas implements ReplicaLink.Listener {
         id ->
             new ProxyEvent.Switched(
                 id,
-                "failover",
+                ProxyEventType.FAILOVER,
                 group,
                 Instant.now(),
                 plan.epoch(),
@@ -228,7 +229,7 @@ final class Replicas implements ReplicaLink.Listener {
         id ->
             new ProxyEvent.Switched(
                 id,
-                "secondary-attached",
+                ProxyEventType.SECONDARY_ATTACHED,
                 group,
                 Instant.now(),
                 epoch,
@@ -302,7 +303,7 @@ final class Replicas implements ReplicaLink.Listener {
         id ->
             new ProxyEvent.StreamBroken(
                 id,
-                "stream-broken",
+                ProxyEventType.STREAM_BROKEN,
                 group,
                 Instant.now(),
                 role,

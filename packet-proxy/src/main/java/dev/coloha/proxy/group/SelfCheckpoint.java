@@ -1,7 +1,9 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.ErrorKind;
+import dev.coloha.api.proxy.ProxyEvent;
+import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.config.ProxyProperties;
-import dev.coloha.proxy.event.ProxyEvent;
 import dev.coloha.proxy.replica.AgentCheckpointException;
 import dev.coloha.proxy.replica.AgentCheckpoints;
 import java.time.Instant;
@@ -127,7 +129,7 @@ final class SelfCheckpoint {
       try {
         c = agent.checkpoint(primary, epoch, seq);
       } catch (AgentCheckpointException e) {
-        if (!e.problem().equals("checkpoint-mismatch")) {
+        if (!e.is(ErrorKind.CHECKPOINT_MISMATCH)) {
           throw e;
         }
         // the number was taken (the coordinator's checkpoint, or an attempt that failed after it
@@ -170,7 +172,7 @@ final class SelfCheckpoint {
             id ->
                 new ProxyEvent.SelfCheckpoint(
                     id,
-                    "self-checkpoint",
+                    ProxyEventType.SELF_CHECKPOINT,
                     group.name(),
                     Instant.now(),
                     epoch,
@@ -207,7 +209,7 @@ final class SelfCheckpoint {
                 id ->
                     new ProxyEvent.SelfCheckpointFailed(
                         id,
-                        "self-checkpoint-failed",
+                        ProxyEventType.SELF_CHECKPOINT_FAILED,
                         group.name(),
                         Instant.now(),
                         epoch,

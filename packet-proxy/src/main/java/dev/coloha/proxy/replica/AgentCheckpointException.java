@@ -1,5 +1,7 @@
 package dev.coloha.proxy.replica;
 
+import dev.coloha.api.ErrorKind;
+
 /**
  * A checkpoint the primary's agent refused, failed or did not answer.
  *
@@ -26,5 +28,10 @@ public final class AgentCheckpointException extends RuntimeException {
 
   public String problem() {
     return problem;
+  }
+
+  /** Whether the agent answered with a problem of this kind. */
+  public boolean is(ErrorKind kind) {
+    return kind.slug().equals(problem);
   }
 }

@@ -1,11 +1,14 @@
 package dev.coloha.proxy.web;
 
+import dev.coloha.api.Offset;
+import dev.coloha.api.proxy.GroupRequests;
+import dev.coloha.api.proxy.ProxyEvent;
+import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.compare.Mismatch;
 import dev.coloha.proxy.compare.OutputComparator;
 import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.event.EventLog;
 import dev.coloha.proxy.event.MismatchRecord;
-import dev.coloha.proxy.event.ProxyEvent;
 import dev.coloha.proxy.event.Samples;
 import dev.coloha.proxy.group.Commit;
 import dev.coloha.proxy.group.Group;
@@ -130,10 +133,10 @@ public class GroupController {
     return new ReplicaRef(r.agentUrl(), r.vm());
   }
 
-  private static Map<Integer, Long> offsets(List<GroupRequests.Offset> list) {
+  private static Map<Integer, Long> offsets(List<Offset> list) {
     Map<Integer, Long> m = new HashMap<>();
     if (list != null) {
-      for (GroupRequests.Offset o : list) {
+      for (Offset o : list) {
         m.merge(o.conn(), o.offset(), Math::max);
       }
     }
@@ -225,7 +228,8 @@ public class GroupController {
         if (batch.isEmpty()) {
           batch =
               List.of(
-                  new ProxyEvent.Heartbeat(g.events().lastId(), "heartbeat", group, Instant.now()));
+                  new ProxyEvent.Heartbeat(
+                      g.events().lastId(), ProxyEventType.HEARTBEAT, group, Instant.now()));
         }
         for (ProxyEvent e : batch) {
           out.write(json.writeValueAsBytes(e));

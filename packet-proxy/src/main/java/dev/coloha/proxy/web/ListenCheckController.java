@@ -1,14 +1,11 @@
 package dev.coloha.proxy.web;
 
+import dev.coloha.api.proxy.ListenCheck;
+import dev.coloha.api.proxy.ListenFree;
 import dev.coloha.proxy.group.Groups;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Size;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
@@ -25,18 +22,6 @@ public class ListenCheckController {
   public ListenCheckController(Groups groups) {
     this.groups = groups;
   }
-
-  /**
-   * {@code POST /v1/listen-checks}.
-   *
-   * @param address bind address, an IPv4 or IPv6 literal
-   * @param port TCP port
-   */
-  record ListenCheck(
-      @NotBlank @Size(max = 64) String address, @NotNull @Min(1) @Max(65535) Integer port) {}
-
-  /** The address and port are free for a group. */
-  record ListenFree(String address, int port, boolean free) {}
 
   @PostMapping("/v1/listen-checks")
   @Operation(

@@ -2,13 +2,15 @@ package dev.coloha.proxy.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coloha.api.proxy.ProxyEvent;
+import dev.coloha.api.proxy.ProxyEventType;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EventLogTest {
   static ProxyEvent heartbeat(long id) {
-    return new ProxyEvent.Heartbeat(id, "heartbeat", "g", Instant.now());
+    return new ProxyEvent.Heartbeat(id, ProxyEventType.HEARTBEAT, "g", Instant.now());
   }
 
   @Test

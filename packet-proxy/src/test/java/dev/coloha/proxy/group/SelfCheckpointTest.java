@@ -3,9 +3,10 @@ package dev.coloha.proxy.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.proxy.ProxyEvent;
+import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.event.EventLog;
-import dev.coloha.proxy.event.ProxyEvent;
 import dev.coloha.proxy.testing.FakeAgent;
 import dev.coloha.wire.io.IoFrame;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -120,7 +121,7 @@ class SelfCheckpointTest {
   }
 
   private static List<ProxyEvent> events(Group g, String type) {
-    return g.events().history().stream().filter(e -> e.type().equals(type)).toList();
+    return g.events().history().stream().filter(e -> e.type().slug().equals(type)).toList();
   }
 
   @Test
@@ -185,7 +186,7 @@ class SelfCheckpointTest {
     try (EventLog.Subscription later = g.events().subscribe(-1)) {
       List<ProxyEvent> first = later.poll(10_000);
       assertThat(first).isNotEmpty();
-      assertThat(first.getFirst().type()).isEqualTo("self-checkpoint-failed");
+      assertThat(first.getFirst().type()).isEqualTo(ProxyEventType.SELF_CHECKPOINT_FAILED);
       assertThat(((ProxyEvent.SelfCheckpointFailed) first.getFirst()).checkpointRequested())
           .isTrue();
     }
@@ -195,7 +196,7 @@ class SelfCheckpointTest {
     assertThat(read(1)).isEqualTo("P");
     try (EventLog.Subscription next = g.events().subscribe(-1)) {
       List<ProxyEvent> first = next.poll(0);
-      assertThat(first).noneMatch(e -> e.type().equals("self-checkpoint-failed"));
+      assertThat(first).noneMatch(e -> e.type() == ProxyEventType.SELF_CHECKPOINT_FAILED);
     }
   }
 

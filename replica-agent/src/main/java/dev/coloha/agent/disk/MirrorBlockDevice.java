@@ -1,10 +1,10 @@
 package dev.coloha.agent.disk;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.microvm.device.BlockDevice;
 import dev.coloha.wire.ColoException;
 import dev.coloha.wire.block.BlockClient;
 import dev.coloha.wire.block.MirrorUnavailableException;
-import dev.coloha.wire.block.VolumeRole;
 import dev.coloha.wire.block.WriteBehind;
 import java.io.IOException;
 import java.net.URI;

@@ -1,5 +1,6 @@
 package dev.coloha.agent.disk;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.io.IOException;
 
@@ -18,6 +19,11 @@ public final class MirrorIOException extends IOException {
   /** The mirror's typed error. */
   public ColoException reason() {
     return reason;
+  }
+
+  /** Its kind. */
+  public ErrorKind kind() {
+    return reason.kind();
   }
 
   /** Its slug, e.g. {@code stale-epoch}, {@code sector-range}, {@code unavailable}. */

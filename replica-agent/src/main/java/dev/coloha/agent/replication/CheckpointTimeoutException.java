@@ -1,5 +1,6 @@
 package dev.coloha.agent.replication;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.time.Duration;
 import java.util.Map;
@@ -25,7 +26,7 @@ public final class CheckpointTimeoutException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "timeout";
+  public ErrorKind kind() {
+    return ErrorKind.TIMEOUT;
   }
 }

@@ -1,6 +1,7 @@
 package dev.coloha.agent.replication;
 
 import dev.coloha.agent.disk.MirrorIOException;
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /**
@@ -22,14 +23,14 @@ public final class DiskUnavailableException extends ColoException {
   static MirrorIOException mirrorFailure(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof MirrorIOException m) {
-        return m.type().equals("barrier-order") || m.type().equals("stale-epoch") ? null : m;
+        return m.kind() == ErrorKind.BARRIER_ORDER || m.kind() == ErrorKind.STALE_EPOCH ? null : m;
       }
     }
     return null;
   }
 
   @Override
-  public String type() {
-    return "disk-unavailable";
+  public ErrorKind kind() {
+    return ErrorKind.DISK_UNAVAILABLE;
   }
 }

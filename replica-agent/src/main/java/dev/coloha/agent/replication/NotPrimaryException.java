@@ -1,5 +1,6 @@
 package dev.coloha.agent.replication;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
 
@@ -18,7 +19,7 @@ public final class NotPrimaryException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "not-primary";
+  public ErrorKind kind() {
+    return ErrorKind.NOT_PRIMARY;
   }
 }

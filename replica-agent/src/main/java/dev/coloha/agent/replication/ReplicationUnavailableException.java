@@ -1,5 +1,6 @@
 package dev.coloha.agent.replication;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
 
@@ -22,7 +23,7 @@ public final class ReplicationUnavailableException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return state == LinkState.RESYNC_REQUIRED ? "resync-required" : "unavailable";
+  public ErrorKind kind() {
+    return state == LinkState.RESYNC_REQUIRED ? ErrorKind.RESYNC_REQUIRED : ErrorKind.UNAVAILABLE;
   }
 }

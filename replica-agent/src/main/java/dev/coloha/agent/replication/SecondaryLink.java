@@ -2,6 +2,7 @@ package dev.coloha.agent.replication;
 
 import dev.coloha.agent.metrics.ReplicationMetrics;
 import dev.coloha.agent.metrics.VmMetrics;
+import dev.coloha.api.ErrorKind;
 import dev.coloha.microvm.CheckpointMismatchException;
 import dev.coloha.microvm.MicroVm;
 import dev.coloha.microvm.VmState;
@@ -132,7 +133,11 @@ final class SecondaryLink {
         throw new CorruptStreamException("a checkpoint stream starts with HELLO, not " + first);
       }
       if (promoted) {
-        refuse(codec, out, "stale-epoch", "VM " + vmId + " was promoted in epoch " + epoch);
+        refuse(
+            codec,
+            out,
+            ErrorKind.STALE_EPOCH.slug(),
+            "VM " + vmId + " was promoted in epoch " + epoch);
         return;
       }
       epoch = checkEpoch.applyAsLong(Math.max(offeredEpoch, hello.epoch()));
@@ -140,7 +145,7 @@ final class SecondaryLink {
         refuse(
             codec,
             out,
-            "checkpoint-mismatch",
+            ErrorKind.CHECKPOINT_MISMATCH.slug(),
             "this stream is for VM "
                 + hello.vm()
                 + " of guest "
@@ -186,7 +191,7 @@ final class SecondaryLink {
               refuseQuietly(
                   codec,
                   out,
-                  promoted ? "stale-epoch" : "conflict",
+                  (promoted ? ErrorKind.STALE_EPOCH : ErrorKind.CONFLICT).slug(),
                   promoted
                       ? "VM " + vmId + " was promoted"
                       : "a newer checkpoint stream took over");

@@ -1,6 +1,7 @@
 package dev.coloha.agent.streamport;
 
 import dev.coloha.agent.replication.ReplicationService;
+import dev.coloha.api.ErrorKind;
 import dev.coloha.web.ProblemAdvice;
 import dev.coloha.wire.ColoException;
 import java.io.BufferedInputStream;
@@ -120,7 +121,7 @@ public final class CheckpointStreamListener implements AutoCloseable {
           problem(
               s.getOutputStream(),
               503,
-              "unavailable",
+              ErrorKind.UNAVAILABLE.slug(),
               "this agent serves " + maxStreams + " checkpoint streams at most",
               Map.of());
         } catch (IOException ignored) {
@@ -162,7 +163,12 @@ public final class CheckpointStreamListener implements AutoCloseable {
       try {
         head = RequestHead.read(in, MAX_HEAD);
       } catch (IOException e) {
-        problem(out, 400, "bad-request", "not an HTTP/1.1 request: " + e.getMessage(), Map.of());
+        problem(
+            out,
+            400,
+            ErrorKind.BAD_REQUEST.slug(),
+            "not an HTTP/1.1 request: " + e.getMessage(),
+            Map.of());
         return;
       }
       String auth = head.header("authorization");
@@ -173,7 +179,7 @@ public final class CheckpointStreamListener implements AutoCloseable {
         problem(
             out,
             401,
-            "unauthorized",
+            ErrorKind.UNAUTHORIZED.slug(),
             (auth == null ? "missing Authorization header" : "wrong token")
                 + ": every COLO HA API needs 'Authorization: Bearer <colo.security.token>'",
             Map.of());
@@ -184,27 +190,35 @@ public final class CheckpointStreamListener implements AutoCloseable {
         problem(
             out,
             404,
-            "not-found",
+            ErrorKind.NOT_FOUND.slug(),
             "this port serves only POST /v1/vms/{id}/replica-stream?epoch=N",
             Map.of());
         return;
       }
       if (!head.method().equals("POST")) {
-        problem(out, 405, "method-not-allowed", "a checkpoint stream is a POST", Map.of());
+        problem(
+            out,
+            405,
+            ErrorKind.METHOD_NOT_ALLOWED.slug(),
+            "a checkpoint stream is a POST",
+            Map.of());
         return;
       }
       String te = head.header("transfer-encoding");
       if (te == null || !te.toLowerCase(Locale.ROOT).contains("chunked")) {
         problem(
-            out, 400, "bad-request", "a checkpoint stream has a chunked request body", Map.of());
+            out,
+            400,
+            ErrorKind.BAD_REQUEST.slug(),
+            "a checkpoint stream has a chunked request body",
+            Map.of());
         return;
       }
       ReplicationService.StreamServer stream;
       try {
         stream = replication.open(m.group(1), Long.parseLong(m.group(2)));
       } catch (ColoException e) {
-        problem(
-            out, ProblemAdvice.statusOf(e.type()).value(), e.type(), e.getMessage(), e.details());
+        problem(out, e.kind().status(), e.type(), e.getMessage(), e.details());
         return;
       }
       log.info(

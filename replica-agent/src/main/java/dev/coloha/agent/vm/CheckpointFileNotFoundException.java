@@ -1,5 +1,6 @@
 package dev.coloha.agent.vm;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** No checkpoint file of that name. */
@@ -9,7 +10,7 @@ public final class CheckpointFileNotFoundException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "checkpoint-file-not-found";
+  public ErrorKind kind() {
+    return ErrorKind.CHECKPOINT_FILE_NOT_FOUND;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.agent.vm;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** The request conflicts with what exists (an id in use, a port already served). */
@@ -9,7 +10,7 @@ public final class VmConflictException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "conflict";
+  public ErrorKind kind() {
+    return ErrorKind.CONFLICT;
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.agent.vm;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.wire.ColoException;
 
 /** No VM of that id on this agent. */
@@ -9,7 +10,7 @@ public final class VmNotFoundException extends ColoException {
   }
 
   @Override
-  public String type() {
-    return "vm-not-found";
+  public ErrorKind kind() {
+    return ErrorKind.VM_NOT_FOUND;
   }
 }

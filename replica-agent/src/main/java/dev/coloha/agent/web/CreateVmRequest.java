@@ -1,7 +1,7 @@
 package dev.coloha.agent.web;
 
+import dev.coloha.api.validation.ServiceUrl;
 import dev.coloha.microvm.WasiLaunch;
-import dev.coloha.web.validation.ServiceUrl;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;

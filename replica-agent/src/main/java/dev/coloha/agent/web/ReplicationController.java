@@ -4,6 +4,7 @@ import dev.coloha.agent.replication.CheckpointResult;
 import dev.coloha.agent.replication.Peer;
 import dev.coloha.agent.replication.ReplicationService;
 import dev.coloha.agent.replication.ReplicationStatus;
+import dev.coloha.api.agent.ReplicationRequests;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BlockClient;
-import dev.coloha.wire.block.VolumeRole;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

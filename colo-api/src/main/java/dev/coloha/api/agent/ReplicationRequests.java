@@ -1,6 +1,7 @@
-package dev.coloha.agent.web;
+package dev.coloha.api.agent;
 
-import dev.coloha.web.validation.ServiceUrl;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.coloha.api.validation.ServiceUrl;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -8,25 +9,25 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
 
 /** Bodies of the replication endpoints. */
-final class ReplicationRequests {
+public final class ReplicationRequests {
   private ReplicationRequests() {}
 
   /**
    * @param epoch the group's epoch
    */
-  record Secondary(@NotNull @PositiveOrZero Long epoch) {}
+  public record Secondary(@NotNull @PositiveOrZero Long epoch) {}
 
   /**
    * @param epoch the group's epoch
    * @param secondary where the secondary VM lives
    */
-  record Primary(@NotNull @PositiveOrZero Long epoch, @NotNull @Valid PeerRef secondary) {}
+  public record Primary(@NotNull @PositiveOrZero Long epoch, @NotNull @Valid PeerRef secondary) {}
 
   /**
    * @param agentUrl base URL of the secondary's agent
    * @param vm VM id on that agent
    */
-  record PeerRef(
+  public record PeerRef(
       @NotBlank @ServiceUrl String agentUrl,
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String vm) {}
 
@@ -36,11 +37,12 @@ final class ReplicationRequests {
    *     number returns its result again
    * @param verify also compare memory digests of both replicas (adds to both pauses)
    */
-  record Checkpoint(
+  @JsonInclude(JsonInclude.Include.NON_NULL) // what is not set is not sent
+  public record Checkpoint(
       @NotNull @PositiveOrZero Long epoch, @PositiveOrZero Long sequence, Boolean verify) {}
 
   /**
    * @param epoch the new epoch, above the VM's current one
    */
-  record Promote(@NotNull @PositiveOrZero Long epoch) {}
+  public record Promote(@NotNull @PositiveOrZero Long epoch) {}
 }

@@ -1,4 +1,4 @@
-package dev.coloha.wire.block;
+package dev.coloha.api.mirror;
 
 /** What a volume is to its mirror. */
 public enum VolumeRole {

@@ -1,4 +1,4 @@
-package dev.coloha.mirror.web;
+package dev.coloha.api.mirror;
 
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;

@@ -1,6 +1,5 @@
-package dev.coloha.mirror.web;
+package dev.coloha.api.mirror;
 
-import dev.coloha.wire.block.VolumeRole;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;

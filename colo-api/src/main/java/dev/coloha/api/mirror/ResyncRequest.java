@@ -1,6 +1,6 @@
-package dev.coloha.mirror.web;
+package dev.coloha.api.mirror;
 
-import dev.coloha.web.validation.ServiceUrl;
+import dev.coloha.api.validation.ServiceUrl;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 

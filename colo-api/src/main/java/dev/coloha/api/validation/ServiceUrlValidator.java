@@ -1,4 +1,4 @@
-package dev.coloha.web.validation;
+package dev.coloha.api.validation;
 
 import jakarta.validation.ConstraintValidator;
 import jakarta.validation.ConstraintValidatorContext;

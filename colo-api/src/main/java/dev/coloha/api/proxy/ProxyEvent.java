@@ -1,17 +1,19 @@
-package dev.coloha.proxy.event;
+package dev.coloha.api.proxy;
 
 import java.time.Instant;
 
 /**
  * What the proxy tells the coordinator, one JSON object per line on {@code GET
  * /v1/groups/{group}/events}. Every event has a group-wide increasing {@code id} (heartbeats repeat
- * the last one), a {@code type} and the {@code group}. A mismatch, a timeout and pressure all mean
- * "checkpoint requested" ({@code checkpointRequested: true}).
+ * the last one), a {@link ProxyEventType type} (which says which record it is) and the {@code
+ * group}. A mismatch, a timeout, pressure and a failed self-checkpoint all mean "checkpoint
+ * requested" ({@code checkpointRequested: true}). The proxy publishes these records; the
+ * coordinator reads them back into the same records.
  */
 public sealed interface ProxyEvent {
   long id();
 
-  String type();
+  ProxyEventType type();
 
   String group();
 
@@ -21,7 +23,7 @@ public sealed interface ProxyEvent {
    * The replicas' output diverged on one connection (or a side stayed ahead too long).
    *
    * @param mismatch id in the mismatch history (for the .pcap)
-   * @param kind CONTENT, TIMEOUT or CLOSE
+   * @param kind how the outputs diverged
    * @param offset output offset of the divergence
    * @param primaryEnd primary output received for the connection so far
    * @param secondaryEnd secondary output of the interval received so far
@@ -33,11 +35,11 @@ public sealed interface ProxyEvent {
    */
   record Mismatch(
       long id,
-      String type,
+      ProxyEventType type,
       String group,
       Instant time,
       long mismatch,
-      String kind,
+      Kind kind,
       int conn,
       long interval,
       long offset,
@@ -50,27 +52,47 @@ public sealed interface ProxyEvent {
       String detail,
       boolean checkpointRequested,
       String pcap)
-      implements ProxyEvent {}
+      implements ProxyEvent {
+
+    /** How the replicas' output diverged. */
+    public enum Kind {
+      /** Different bytes at the same offset. */
+      CONTENT,
+      /** One side stayed ahead of the other longer than the compare timeout. */
+      TIMEOUT,
+      /** One side closed the connection, the other did not (or sent more). */
+      CLOSE
+    }
+  }
 
   /**
    * A buffer went over its limit: clients are paused (TCP backpressure) until a commit drains it.
    *
-   * @param reason HELD (output waiting) or RETAINED (input kept since the last commit)
+   * @param reason which buffer
    * @param conn the connection, or null for the whole group
    * @param bytes bytes in the buffer
    * @param limit its limit
    */
   record Pressure(
       long id,
-      String type,
+      ProxyEventType type,
       String group,
       Instant time,
-      String reason,
+      Reason reason,
       Integer conn,
       long bytes,
       long limit,
       boolean checkpointRequested)
-      implements ProxyEvent {}
+      implements ProxyEvent {
+
+    /** Which buffer went over its limit. */
+    public enum Reason {
+      /** The primary's output waiting for the secondary's, or for a commit. */
+      HELD,
+      /** The clients' input kept since the last commit (replayed on failover). */
+      RETAINED
+    }
+  }
 
   /**
    * A replica's stream ended or failed, or its guest crashed.
@@ -80,7 +102,7 @@ public sealed interface ProxyEvent {
    */
   record StreamBroken(
       long id,
-      String type,
+      ProxyEventType type,
       String group,
       Instant time,
       String replica,
@@ -93,7 +115,7 @@ public sealed interface ProxyEvent {
   /** The proxy switched replicas (failover) or attached a secondary. */
   record Switched(
       long id,
-      String type,
+      ProxyEventType type,
       String group,
       Instant time,
       long epoch,
@@ -115,7 +137,7 @@ public sealed interface ProxyEvent {
    */
   record SelfCheckpoint(
       long id,
-      String type,
+      ProxyEventType type,
       String group,
       Instant time,
       long epoch,
@@ -134,7 +156,7 @@ public sealed interface ProxyEvent {
    */
   record SelfCheckpointFailed(
       long id,
-      String type,
+      ProxyEventType type,
       String group,
       Instant time,
       long epoch,
@@ -146,5 +168,6 @@ public sealed interface ProxyEvent {
       implements ProxyEvent {}
 
   /** Sent on an idle stream so that both sides know the other is there. */
-  record Heartbeat(long id, String type, String group, Instant time) implements ProxyEvent {}
+  record Heartbeat(long id, ProxyEventType type, String group, Instant time)
+      implements ProxyEvent {}
 }

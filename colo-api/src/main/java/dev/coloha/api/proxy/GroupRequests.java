@@ -1,6 +1,9 @@
-package dev.coloha.proxy.web;
+package dev.coloha.api.proxy;
 
-import dev.coloha.web.validation.ServiceUrl;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.coloha.api.CheckpointCommit;
+import dev.coloha.api.Offset;
+import dev.coloha.api.validation.ServiceUrl;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
@@ -13,7 +16,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** Bodies of the proxy's coordinator API. */
-final class GroupRequests {
+public final class GroupRequests {
   private GroupRequests() {}
 
   /**
@@ -31,7 +34,8 @@ final class GroupRequests {
    *     connections they still have, ended on both, and the first connection id to give a client;
    *     used only when the group is created
    */
-  record Put(
+  @JsonInclude(JsonInclude.Include.NON_NULL) // what is not set is not sent
+  public record Put(
       @NotNull @PositiveOrZero Long epoch,
       @NotNull @Valid Listen listen,
       Mode mode,
@@ -50,9 +54,10 @@ final class GroupRequests {
    * @param lostConnections the connections the replicas still have, with their input offsets: each
    *     is ended on both replicas
    */
-  record Resume(@NotNull @Positive Integer nextConnection, List<@Valid Offset> lostConnections) {}
+  public record Resume(
+      @NotNull @Positive Integer nextConnection, List<@Valid Offset> lostConnections) {}
 
-  enum Mode {
+  public enum Mode {
     COLO,
     PASSTHROUGH
   }
@@ -61,27 +66,24 @@ final class GroupRequests {
    * @param address bind address (default 127.0.0.1)
    * @param port TCP port (0 picks a free one; the answer says which)
    */
-  record Listen(
+  public record Listen(
       @Size(max = 64) String address, @NotNull @PositiveOrZero @Max(65535) Integer port) {}
 
   /**
    * @param agentUrl base URL of the replica agent, e.g. http://10.0.0.5:7701
    * @param vm VM id on that agent
    */
-  record Replica(
+  public record Replica(
       @NotBlank @ServiceUrl String agentUrl,
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String vm) {}
 
   /** Per-group limits in bytes (and connections); absent ones take the proxy's defaults. */
-  record Limits(
+  public record Limits(
       @Positive Long heldPerConnection,
       @Positive Long heldPerGroup,
       @Positive Long retainedInputPerConnection,
       @Positive Long retainedInputPerGroup,
       @Positive Integer maxConnections) {}
-
-  /** A connection and a byte offset. */
-  record Offset(@NotNull @PositiveOrZero Integer conn, @NotNull @PositiveOrZero Long offset) {}
 
   /**
    * The checkpoint that synced a newly attached secondary.
@@ -91,7 +93,7 @@ final class GroupRequests {
    * @param inputOffsets the primary's consumed input offsets at its pause
    * @param closedConnections connections that ended before it
    */
-  record Sync(
+  public record Sync(
       @NotNull @PositiveOrZero Long sequence,
       List<@Valid Offset> outputOffsets,
       List<@Valid Offset> inputOffsets,
@@ -101,12 +103,28 @@ final class GroupRequests {
    * {@code POST /v1/groups/{group}/commits}: checkpoint {@code sequence} was applied by the
    * secondary.
    */
-  record Commit(
+  public record Commit(
       @NotNull @PositiveOrZero Long epoch,
       @NotNull @PositiveOrZero Long sequence,
       List<@Valid Offset> outputOffsets,
       List<@Valid Offset> inputOffsets,
-      List<Integer> closedConnections) {}
+      List<Integer> closedConnections) {
+
+    /** The commit of {@code checkpoint} in {@code epoch}, as the agent answered it. */
+    public static Commit of(long epoch, CheckpointCommit checkpoint) {
+      return new Commit(
+          epoch,
+          checkpoint.sequence(),
+          checkpoint.outputOffsets(),
+          checkpoint.inputOffsets(),
+          checkpoint.closedConnections());
+    }
+
+    /** The checkpoint committed. */
+    public CheckpointCommit checkpoint() {
+      return new CheckpointCommit(sequence, outputOffsets, inputOffsets, closedConnections);
+    }
+  }
 
   /**
    * {@code POST /v1/groups/{group}/failover}.
@@ -114,10 +132,10 @@ final class GroupRequests {
    * @param epoch the new epoch (above the group's)
    * @param primary the replica that is the only one from now on (usually the old secondary)
    */
-  record Failover(@NotNull @PositiveOrZero Long epoch, @NotNull @Valid Replica primary) {}
+  public record Failover(@NotNull @PositiveOrZero Long epoch, @NotNull @Valid Replica primary) {}
 
   /** What a commit did. */
-  record CommitResult(
+  public record CommitResult(
       boolean applied,
       long committedSequence,
       long compareInterval,
@@ -125,7 +143,7 @@ final class GroupRequests {
       long keptSecondaryBytes) {}
 
   /** A mismatch in the history. */
-  record MismatchView(
+  public record MismatchView(
       long id,
       String time,
       String kind,

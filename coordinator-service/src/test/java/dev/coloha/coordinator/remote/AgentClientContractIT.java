@@ -1,0 +1,128 @@
+package dev.coloha.coordinator.remote;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.coloha.api.CheckpointCommit;
+import dev.coloha.api.ErrorKind;
+import dev.coloha.microvm.WasiLaunch;
+import dev.coloha.testkit.ServiceProcess;
+import dev.coloha.web.security.SecurityProperties;
+import dev.coloha.web.security.ServiceToken;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.retry.RetryRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The coordinator's {@link AgentClient} against two real replica agents (their executable jar,
+ * processes on ephemeral loopback ports): a pair is created, synced, checkpointed and failed over
+ * with the calls and bodies the coordinator uses, the answers read into the client's records, and
+ * refusals come back as their {@link ErrorKind}.
+ */
+class AgentClientContractIT {
+  static final String TOKEN = "contract-token";
+  static final Duration TIMEOUT = Duration.ofSeconds(10);
+  static final long MEMORY = 16L << 20;
+
+  static ServiceProcess a;
+  static ServiceProcess b;
+  static AgentClient client;
+
+  @BeforeAll
+  static void start() throws IOException {
+    Path dir = Files.createTempDirectory("agent-client-contract");
+    a = ServiceProcess.agent("agent-a", dir.resolve("a"), "--colo.security.token=" + TOKEN);
+    b = ServiceProcess.agent("agent-b", dir.resolve("b"), "--colo.security.token=" + TOKEN);
+    client =
+        new AgentClient(
+            new Remote(
+                JsonMapper.builder().build(),
+                new ServiceToken(new SecurityProperties(TOKEN)),
+                CircuitBreakerRegistry.ofDefaults(),
+                RetryRegistry.ofDefaults(),
+                TIMEOUT),
+            TIMEOUT,
+            TIMEOUT,
+            Duration.ofSeconds(60));
+  }
+
+  @AfterAll
+  static void stop() {
+    for (ServiceProcess p : new ServiceProcess[] {a, b}) {
+      if (p != null) {
+        p.close();
+      }
+    }
+  }
+
+  @Test
+  void aPairIsSyncedCheckpointedAndFailedOverAsTheCoordinatorDoesIt() {
+    String p = a.url();
+    String s = b.url();
+    assertThat(client.ready(p, TIMEOUT)).isTrue();
+    assertThat(client.guests(p, TIMEOUT)).contains("kv");
+    client.createVm(p, "pair", "kv", MEMORY, 0, null, true, WasiLaunch.none());
+    client.createVm(p, "pair", "kv", MEMORY, 0, null, true, WasiLaunch.none()); // there: done
+    client.start(p, "pair");
+    client.createVm(s, "pair", "kv", MEMORY, 0, null, false, WasiLaunch.none());
+    assertThat(client.vmIds(p)).contains("pair");
+    assertThat(client.hasVm(s, "pair", TIMEOUT)).isTrue();
+
+    AgentClient.Replication secondary = client.becomeSecondary(s, "pair", 1);
+    assertThat(secondary.role()).isEqualTo("SECONDARY");
+    AgentClient.Replication primary = client.becomePrimary(p, "pair", 1, s, "pair");
+    assertThat(primary.role()).isEqualTo("PRIMARY");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> client.replication(p, "pair").state(), "PROTECTED"::equals);
+    AgentClient.Replication synced = client.replication(p, "pair");
+    assertThat(synced.epoch()).isEqualTo(1);
+    assertThat(synced.sync()).as("the sync checkpoint").isNotNull();
+
+    long next = synced.lastCheckpoint() + 1;
+    AgentClient.Checkpoint c = client.checkpoint(p, "pair", 1, next);
+    assertThat(c.sequence()).isEqualTo(next);
+    assertThat(client.checkpoint(p, "pair", 1, next))
+        .as("a repeated number: answered again")
+        .isEqualTo(c);
+    CheckpointCommit commit = c.commit();
+    assertThat(commit.sequence()).isEqualTo(next);
+    assertThat(commit.outputOffsets()).hasSameSizeAs(c.outputOffsets());
+    assertThat(client.checkpointNext(p, "pair", 1).sequence()).isGreaterThan(next);
+    assertThat(client.connections(p, "pair").openConnections()).isEmpty();
+
+    AgentClient.Replication promoted = client.promote(s, "pair", 2);
+    assertThat(promoted.role()).as("a primary without a secondary").isEqualTo("SOLO");
+    assertThat(promoted.epoch()).isEqualTo(2);
+
+    client.deleteVm(p, "pair");
+    client.deleteVm(s, "pair");
+    client.deleteVm(s, "pair"); // gone already: done
+    assertThat(client.hasVm(p, "pair", TIMEOUT)).isFalse();
+  }
+
+  @Test
+  void refusalsComeBackAsTheirKind() {
+    assertThatThrownBy(() -> client.checkpoint(a.url(), "no-such-vm", 1, 1))
+        .isInstanceOfSatisfying(
+            RemoteException.class,
+            e -> {
+              assertThat(e.problemKind()).contains(ErrorKind.VM_NOT_FOUND);
+              assertThat(e.status()).isEqualTo(ErrorKind.VM_NOT_FOUND.status());
+            });
+    client.createVm(a.url(), "alone", "kv", MEMORY, 0, null, true, WasiLaunch.none());
+    assertThatThrownBy(() -> client.checkpoint(a.url(), "alone", 1, 1))
+        .isInstanceOfSatisfying(
+            RemoteException.class,
+            e -> assertThat(e.answered(ErrorKind.NOT_PRIMARY)).as(e.getMessage()).isTrue());
+    client.deleteVm(a.url(), "alone");
+  }
+}

@@ -1,0 +1,102 @@
+package dev.coloha.coordinator.remote;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.coloha.api.ErrorKind;
+import dev.coloha.testkit.ServiceProcess;
+import dev.coloha.web.security.SecurityProperties;
+import dev.coloha.web.security.ServiceToken;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.retry.RetryRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The coordinator's {@link MirrorClient} against the real disk mirror (its executable jar, a
+ * process on an ephemeral loopback port): volumes are created, re-protected, failed over and
+ * deleted as the client asks, and refusals come back as their {@link ErrorKind}.
+ */
+class MirrorClientContractIT {
+  static final String TOKEN = "contract-token";
+  static final Duration TIMEOUT = Duration.ofSeconds(5);
+  static final long SIZE = 1 << 20;
+
+  static ServiceProcess mirror;
+  static MirrorClient client;
+  static String url;
+
+  @BeforeAll
+  static void start() throws IOException {
+    Path dir = Files.createTempDirectory("mirror-client-contract");
+    mirror =
+        ServiceProcess.mirror(
+            dir.resolve("data"), dir.resolve("mirror.log"), "--colo.security.token=" + TOKEN);
+    url = mirror.url();
+    client =
+        new MirrorClient(
+            new Remote(
+                JsonMapper.builder().build(),
+                new ServiceToken(new SecurityProperties(TOKEN)),
+                CircuitBreakerRegistry.ofDefaults(),
+                RetryRegistry.ofDefaults(),
+                TIMEOUT),
+            TIMEOUT);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (mirror != null) {
+      mirror.close();
+    }
+  }
+
+  @Test
+  void aVolumeIsCreatedReprotectedFailedOverAndDeletedAsTheClientAsks() {
+    assertThat(client.ready(url, TIMEOUT)).isTrue();
+    client.createVolume(url, "life-p", SIZE, "PRIMARY", 1);
+    client.createVolume(url, "life-p", SIZE, "PRIMARY", 1); // there already: done
+    client.createVolume(url, "life-s", SIZE, "SECONDARY", 1);
+    assertThat(client.volumeIds(url)).contains("life-p", "life-s");
+    assertThat(client.volumeState(url, "life-p").state()).isEqualTo("UNPROTECTED");
+
+    // the secondary may be on this same mirror: it is addressed by URL like any other
+    client.resync(url, "life-p", url, "life-s");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> client.volumeState(url, "life-p").state(), "REPLICATING"::equals);
+
+    client.failover(url, "life-s", 2);
+    assertThat(client.volumeState(url, "life-s").state())
+        .isIn("UNPROTECTED", "RESYNCING", "REPLICATING", "DEGRADED");
+
+    client.deleteVolume(url, "life-p");
+    client.deleteVolume(url, "life-s");
+    client.deleteVolume(url, "life-s"); // gone already: done
+    assertThat(client.volumeIds(url)).doesNotContain("life-p", "life-s");
+  }
+
+  @Test
+  void refusalsComeBackAsTheirKind() {
+    assertThatThrownBy(() -> client.volumeState(url, "no-such-volume"))
+        .isInstanceOfSatisfying(
+            RemoteException.class,
+            e -> {
+              assertThat(e.problemKind()).contains(ErrorKind.VOLUME_NOT_FOUND);
+              assertThat(e.status()).isEqualTo(ErrorKind.VOLUME_NOT_FOUND.status());
+            });
+    client.createVolume(url, "fenced", SIZE, "SECONDARY", 5);
+    assertThatThrownBy(() -> client.failover(url, "fenced", 4))
+        .isInstanceOfSatisfying(
+            RemoteException.class,
+            e -> assertThat(e.answered(ErrorKind.STALE_EPOCH)).as(e.getMessage()).isTrue());
+    client.deleteVolume(url, "fenced");
+  }
+}
