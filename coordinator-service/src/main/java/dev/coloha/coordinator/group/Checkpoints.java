@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.Replica;
 import dev.coloha.coordinator.remote.AgentClient;
@@ -102,7 +103,7 @@ final class Checkpoints {
               AgentClient.target(p.agentUrl()),
               "POST /v1/vms/" + p.vm() + "/checkpoint");
     } catch (dev.coloha.coordinator.remote.RemoteException e) {
-      if (e.problem().equals("checkpoint-mismatch")) {
+      if (e.answered(ErrorKind.CHECKPOINT_MISMATCH)) {
         // our count fell behind the agent's (after a coordinator restart, or checkpoints the
         // proxy took itself while no coordinator decided: docs/proxy.md "Self-checkpoints"):
         // catch up, retry
@@ -112,7 +113,7 @@ final class Checkpoints {
         try {
           c = agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), seq);
         } catch (dev.coloha.coordinator.remote.RemoteException again) {
-          if (!again.problem().equals("checkpoint-mismatch")) {
+          if (!again.answered(ErrorKind.CHECKPOINT_MISMATCH)) {
             throw again;
           }
           // the agent attempted a higher number that failed (its disk barrier is marked, so the
