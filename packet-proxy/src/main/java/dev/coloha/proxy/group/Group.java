@@ -341,6 +341,7 @@ public final class Group implements ClientEvents, AutoCloseable {
       }
       GroupSpec next = plan.next();
       comparator.settings(settings(next));
+      listener.maxConnections(next.limits().maxConnections());
       if (plan.dropSecondary()) {
         replicas.dropSecondary();
       }
