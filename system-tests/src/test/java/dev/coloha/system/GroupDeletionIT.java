@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Ports;
 import dev.coloha.testkit.Resp;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -53,7 +54,7 @@ class GroupDeletionIT {
 
   @Test
   void aProtectedGroupIsRemovedEverywhereEvenFromAHostThatWasDownAtTheDelete() throws Exception {
-    int port = Lab.freePort();
+    int port = Ports.free();
     createGroup("gone", port, 16 << 20);
     lab.awaitProtected("gone", Duration.ofMinutes(3));
     assertHeldEverywhere("gone");
@@ -92,7 +93,7 @@ class GroupDeletionIT {
 
   @Test
   void aGroupThatEndedFailedIsRemovedEverywhere() throws Exception {
-    int port = Lab.freePort();
+    int port = Ports.free();
     createGroup("stuck", port, 16 << 20);
     // the port is taken on the proxy's host after the group was admitted: the proxy cannot listen,
     // the group's replicas are created but it is never served, and it ends FAILED
@@ -120,8 +121,8 @@ class GroupDeletionIT {
 
   @Test
   void aBadGroupBesideALoadedGoodOneChangesNothingOfIt() throws Exception {
-    int goodPort = Lab.freePort();
-    int badPort = Lab.freePort();
+    int goodPort = Ports.free();
+    int badPort = Ports.free();
     createGroup("good", goodPort, 16 << 20);
     createGroup("bad", badPort, 0);
     lab.awaitProtected("good", Duration.ofMinutes(3));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Ports;
 import dev.coloha.testkit.Resp;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ class LonePrimaryPauseIT {
   @BeforeAll
   static void up() throws Exception {
     lab = Lab.withoutGroups("lone-primary-lab", 1);
-    kvPort = Lab.freePort();
+    kvPort = Ports.free();
     lab.post(
         lab.coordinatorUrl() + "/v1/groups",
         "{\"id\":\"lone\",\"guest\":\"kv\",\"port\":" + kvPort + "}");
@@ -98,7 +99,7 @@ class LonePrimaryPauseIT {
   @Order(2)
   void aLonePrimaryWhoseAgentDiesEndsTheGroup() throws Exception {
     // after the pause test (the kill ends every VM of the host): a group of its own
-    int port = Lab.freePort();
+    int port = Ports.free();
     lab.post(
         lab.coordinatorUrl() + "/v1/groups",
         "{\"id\":\"lone-dies\",\"guest\":\"kv\",\"port\":" + port + "}");
