@@ -52,6 +52,7 @@ final class PrimaryLink implements AutoCloseable {
   private final int maxRunPages;
   private final ReplicationMetrics metrics;
   private final Map<String, String> headers;
+  private final LinkFaults faults;
   private final ReentrantLock turn = new ReentrantLock(true);
   private final Object writeLock = new Object();
   private final ReplicationCodec codec = new ReplicationCodec();
@@ -100,7 +101,8 @@ final class PrimaryLink implements AutoCloseable {
       AgentProperties.Replication cfg,
       int maxRunPages,
       ReplicationMetrics metrics,
-      Map<String, String> headers) {
+      Map<String, String> headers,
+      LinkFaults faults) {
     this.vmId = vmId;
     this.vm = vm;
     this.epoch = epoch;
@@ -109,6 +111,7 @@ final class PrimaryLink implements AutoCloseable {
     this.maxRunPages = maxRunPages;
     this.metrics = metrics;
     this.headers = headers;
+    this.faults = faults;
     metrics.primary(vmId);
   }
 
@@ -463,12 +466,14 @@ final class PrimaryLink implements AutoCloseable {
     long acked;
     try {
       try {
+        faults.reached(LinkFaults.BEFORE_SEND, vmId);
         bytes = send(captured.checkpoint(), verify);
         sendNanos = System.nanoTime() - sentAt;
       } finally {
         captured.release();
       }
       a = awaitAck(seq);
+      faults.reached(LinkFaults.BEFORE_ACK, vmId);
       // acknowledged: the VM thread's wake-up below is after the checkpoint, not part of it (on a
       // busy host it runs before this thread gets the CPU back)
       acked = System.nanoTime();
