@@ -37,6 +37,10 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Needs root and {@code ip netns}. Every process it starts is its own child; {@link #close} ends
  * them, deletes the namespaces and the root-side veth (which removes the address), even after a
  * failure, and {@link #start} first removes what a crashed run left behind.
+ *
+ * <p>Over 400 lines on purpose: one lab, from the namespaces and the processes in them to the
+ * faults (partitions, kills) and the services' API, for PartitionIT; its parts share the lab's
+ * hosts and ports.
  */
 public final class NetnsLab implements AutoCloseable {
   private static final JsonMapper JSON = JsonMapper.builder().build();

@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * its answer itself: no reader thread, no hand-off between threads on the way back. The heartbeat
  * thread takes the turn for its round trip when the link is idle, which is also how a secondary
  * that vanished while idle is noticed.
+ *
+ * <p>Over 400 lines on purpose: the initial sync, the checkpoint exchange, the heartbeat and the
+ * watchdog share the one stream, the turn and the link's state (deadline, last ACK, highest
+ * attempted sequence), and which failure breaks the link or is retried once depends on all of it;
+ * split, that state would be shared across classes.
  */
 final class PrimaryLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PrimaryLink.class);
