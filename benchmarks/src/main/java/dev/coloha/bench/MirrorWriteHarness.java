@@ -49,6 +49,9 @@ import java.util.stream.Stream;
  * appendfsync everysec}, a flush at most once a second, under {@code always} a flush per command.
  * Its mirror cases go through the agent's device path, {@link WriteBehind} (writes queued, a flush
  * waits for them).
+ *
+ * <p>Over 400 lines on purpose: one harness, its setups, runs and the figures it prints, read top
+ * to bottom like the table in docs/benchmarks.md it produces.
  */
 public final class MirrorWriteHarness {
   private static final long VOLUME = 256L << 20;

@@ -47,6 +47,9 @@ import java.util.regex.Pattern;
  * <p>{@code -Dsizes=1,100} measures only those sizes, {@code -Drounds=N} takes N rounds each (50),
  * {@code -Dwarmup=N} runs N warm-up checkpoints first (30000, about three minutes: see below),
  * {@code -Draw=false} leaves the raw copies out.
+ *
+ * <p>Over 400 lines on purpose: one harness, its setups, runs and the figures it prints, read top
+ * to bottom like the table in docs/benchmarks.md it produces.
  */
 public final class ReplicationHarness {
   // -Dsizes=1,100 and -Drounds=N narrow a run down (e.g. to profile one size)

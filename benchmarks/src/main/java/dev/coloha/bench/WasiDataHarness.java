@@ -1,7 +1,6 @@
 package dev.coloha.bench;
 
 import dev.coloha.microvm.MicroVm;
-import dev.coloha.microvm.OutputSink;
 import dev.coloha.microvm.VmConfig;
 import dev.coloha.microvm.VmEnvironment;
 import dev.coloha.microvm.VmStats;
@@ -21,9 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Prints what {@code /data} costs a WASI program: kv-wasi (plain module, instrumented as the
@@ -64,27 +60,7 @@ public final class WasiDataHarness {
   }
 
   private static void measure(GuestModule kv, Setup setup, boolean warmUp) throws Exception {
-    AtomicLong replies = new AtomicLong();
-    AtomicLong target = new AtomicLong(Long.MAX_VALUE);
-    CountDownLatch done = new CountDownLatch(1);
-    OutputSink sink =
-        new OutputSink() {
-          @Override
-          public void output(int conn, long interval, long offset, byte[] bytes) {
-            long n = 0;
-            for (byte b : bytes) {
-              if (b == '\n') {
-                n++;
-              }
-            }
-            if (replies.addAndGet(n) >= target.get()) {
-              done.countDown();
-            }
-          }
-
-          @Override
-          public void closed(int conn, long interval, long endOffset) {}
-        };
+    AnswerLines sink = new AnswerLines();
     Path image = Files.createTempFile("wasi-data", ".img");
     try {
       BlockDevice disk =
@@ -102,22 +78,16 @@ public final class WasiDataHarness {
       long offset = 0;
       if (setup.always()) {
         byte[] config = resp("CONFIG", "SET", "appendfsync", "always");
-        target.set(1);
         vm.submit(new InputEvent.Data(1, offset, config));
         offset += config.length;
-        while (replies.get() < 1) {
-          Thread.onSpinWait();
-        }
+        sink.spinUntil(1);
       }
-      long base = replies.get();
-      target.set(base + SETS);
+      long base = sink.count();
       VmStats before = vm.stats();
       long t0 = System.nanoTime();
       for (int sent = 0; sent < SETS; sent += PIPELINE) {
         long want = base + sent;
-        while (replies.get() < want) {
-          Thread.onSpinWait();
-        }
+        sink.spinUntil(want);
         ByteArrayOutputStream batch = new ByteArrayOutputStream();
         for (int i = sent; i < sent + PIPELINE; i++) {
           batch.writeBytes(resp("SET", "key:" + i, "value-" + i + "-" + "x".repeat(32)));
@@ -126,9 +96,7 @@ public final class WasiDataHarness {
         vm.submit(new InputEvent.Data(1, offset, b));
         offset += b.length;
       }
-      if (!done.await(5, TimeUnit.MINUTES)) {
-        throw new IllegalStateException("only " + (replies.get() - base) + " replies");
-      }
+      sink.await(base + SETS, Duration.ofMinutes(5));
       long wall = System.nanoTime() - t0;
       VmStats after = vm.stats();
       vm.stop();

@@ -1,7 +1,6 @@
 package dev.coloha.bench;
 
 import dev.coloha.microvm.MicroVm;
-import dev.coloha.microvm.OutputSink;
 import dev.coloha.microvm.VmConfig;
 import dev.coloha.microvm.VmEnvironment;
 import dev.coloha.microvm.VmStats;
@@ -10,11 +9,9 @@ import dev.coloha.microvm.device.BlockDevice;
 import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestLoader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Prints what running an ordinary WASI program costs in the micro-VM: the {@code counter} guest
@@ -41,26 +38,7 @@ public final class WasiGuestHarness {
   }
 
   private static void measure(GuestCatalog catalog, int batch, boolean warmUp) throws Exception {
-    AtomicLong answered = new AtomicLong();
-    CountDownLatch done = new CountDownLatch(1);
-    OutputSink sink =
-        new OutputSink() {
-          @Override
-          public void output(int conn, long interval, long offset, byte[] bytes) {
-            long n = 0;
-            for (byte b : bytes) {
-              if (b == '\n') {
-                n++;
-              }
-            }
-            if (answered.addAndGet(n) >= LINES) {
-              done.countDown();
-            }
-          }
-
-          @Override
-          public void closed(int conn, long interval, long endOffset) {}
-        };
+    AnswerLines sink = new AnswerLines();
     MicroVm vm =
         MicroVm.create(
             "w",
@@ -76,15 +54,11 @@ public final class WasiGuestHarness {
     for (int sent = 0; sent < LINES; sent += batch) {
       long want = sent;
       // one batch per wake-up: wait until the previous one is answered
-      while (answered.get() < want) {
-        Thread.onSpinWait();
-      }
+      sink.spinUntil(want);
       vm.submit(new InputEvent.Data(1, offset, chunk));
       offset += chunk.length;
     }
-    if (!done.await(5, TimeUnit.MINUTES)) {
-      throw new IllegalStateException("only " + answered.get() + " answers");
-    }
+    sink.await(LINES, Duration.ofMinutes(5));
     long wall = System.nanoTime() - t0;
     VmStats after = vm.stats();
     vm.stop();

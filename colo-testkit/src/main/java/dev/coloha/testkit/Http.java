@@ -36,6 +36,14 @@ public final class Http {
     this.bearerToken = bearerToken;
   }
 
+  /**
+   * A client of no one service: every path is a whole URL ({@code http://host:port/...}), each
+   * request with the bearer token (none when null). For labs, whose services' URLs are data.
+   */
+  public static Http urls(String bearerToken) {
+    return new Http("", bearerToken);
+  }
+
   /** A client of the service on {@code 127.0.0.1:port}, with a bearer token (none when null). */
   public static Http loopback(int port, String bearerToken) {
     return new Http("http://127.0.0.1:" + port, bearerToken);
@@ -49,6 +57,17 @@ public final class Http {
   public record Reply(int status, String contentType, String body) {
     public JsonNode json() {
       return JSON.readTree(body);
+    }
+
+    /**
+     * The body of a 2xx reply; otherwise an {@link IOException} naming the request, the status and
+     * the body (for callers that poll and retry on I/O failures).
+     */
+    public String body2xx(String request) throws IOException {
+      if (status / 100 != 2) {
+        throw new IOException(request + ": " + status + " " + body);
+      }
+      return body;
     }
 
     /** Whether the body is an RFC 9457 problem document. */

@@ -3,12 +3,6 @@ package dev.coloha.testkit;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +37,10 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Needs root and {@code ip netns}. Every process it starts is its own child; {@link #close} ends
  * them, deletes the namespaces and the root-side veth (which removes the address), even after a
  * failure, and {@link #start} first removes what a crashed run left behind.
+ *
+ * <p>Over 400 lines on purpose: one lab, from the namespaces and the processes in them to the
+ * faults (partitions, kills) and the services' API, for PartitionIT; its parts share the lab's
+ * hosts and ports.
  */
 public final class NetnsLab implements AutoCloseable {
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -59,16 +57,16 @@ public final class NetnsLab implements AutoCloseable {
   public final int proxyPort;
   public final int kvPort;
   private final Map<String, Process> procs = new LinkedHashMap<>();
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final Http http;
 
   private NetnsLab(Path dir, int hosts) throws IOException {
     this.dir = dir;
     this.hosts = hosts;
     this.token = HexFormat.of().formatHex(randomBytes(24));
-    this.coordinatorPort = freePort();
-    this.proxyPort = freePort();
-    this.kvPort = freePort();
+    this.http = Http.urls(token);
+    this.coordinatorPort = Ports.free();
+    this.proxyPort = Ports.free();
+    this.kvPort = Ports.free();
   }
 
   private static byte[] randomBytes(int n) {
@@ -342,20 +340,8 @@ public final class NetnsLab implements AutoCloseable {
   }
 
   public Response call(String method, String url, String json) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + token);
-    if (json != null) {
-      b.header("Content-Type", "application/json");
-    }
-    b.method(
-        method,
-        json == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(json));
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Response(r.statusCode(), r.body());
+    Http.Reply r = http.json(method, url, json);
+    return new Response(r.status(), r.body());
   }
 
   public String get(String url) throws Exception {
@@ -482,12 +468,6 @@ public final class NetnsLab implements AutoCloseable {
       for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.delete(q);
       }
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }

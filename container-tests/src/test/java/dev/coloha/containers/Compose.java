@@ -1,8 +1,6 @@
 package dev.coloha.containers;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,14 +32,6 @@ final class Compose {
       }
     }
     throw new IllegalStateException("docker-compose.yml not found above " + start);
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Runs {@code docker-compose -p <project> <args>}; fails on a non-zero exit. */

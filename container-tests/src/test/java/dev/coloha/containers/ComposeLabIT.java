@@ -3,6 +3,7 @@ package dev.coloha.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Ports;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,9 +93,9 @@ class ComposeLabIT {
         "docker/build-images.sh --local-base --prometheus (the module's pre-integration-test)");
     Docker.requireTool("docker-compose", "docker-compose");
     Docker.requireTool("redis-benchmark", "redis-tools");
-    kvPort = Compose.freePort();
-    int coordinatorPort = Compose.freePort();
-    int prometheusPort = Compose.freePort();
+    kvPort = Ports.free();
+    int coordinatorPort = Ports.free();
+    int prometheusPort = Ports.free();
     coordinator = "http://127.0.0.1:" + coordinatorPort;
     prometheus = new PrometheusApi("http://127.0.0.1:" + prometheusPort);
     dashboard = GrafanaDashboard.of(Compose.repositoryRoot());

@@ -3,6 +3,7 @@ package dev.coloha.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Http;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ class ContainerFailoverIT {
   void theKvGroupSurvivesTheLossOfItsPrimaryHost() throws Exception {
     String coordinator = cluster.coordinatorUrl();
     Cluster.awaitRegistered(cluster.api, coordinator, 2);
-    ColoApi.Response created =
+    Http.Reply created =
         cluster.api.post(
             coordinator + "/v1/groups", ColoApi.groupJson("kv", ColoCluster.KV_PORT, 0));
     assertThat(created.status()).as(created.body()).isBetween(200, 299);

@@ -3,6 +3,7 @@ package dev.coloha.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Http;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class MetricsExpositionIT {
     cluster = new ColoCluster("MetricsExpositionIT", 2).start();
     String coordinator = cluster.coordinatorUrl();
     Cluster.awaitRegistered(cluster.api, coordinator, 2);
-    ColoApi.Response created =
+    Http.Reply created =
         cluster.api.post(
             coordinator + "/v1/groups",
             ColoApi.groupJson("kv", ColoCluster.KV_PORT, 16L * 1024 * 1024));
@@ -99,7 +100,7 @@ class MetricsExpositionIT {
   }
 
   private static Exposition scrape(String name) {
-    ColoApi.Response r = cluster.api.get(cluster.url(name) + "/actuator/prometheus");
+    Http.Reply r = cluster.api.get(cluster.url(name) + "/actuator/prometheus");
     assertThat(r.status()).as("%s /actuator/prometheus", name).isEqualTo(200);
     return new Exposition(name, r.body());
   }

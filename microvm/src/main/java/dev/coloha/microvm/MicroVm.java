@@ -27,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * operations (start, pause, capture, apply, status) are queued to the same thread and run between
  * two events, so a capture sees the VM at an event boundary and the VM's pause lasts exactly as
  * long as the operation. Input may be submitted from any thread.
+ *
+ * <p>Over 400 lines on purpose: it is the VM's one control surface, and each control operation
+ * (start, pause, capture, pre-copy, apply, rollback, its disk's failover) is a small method queued
+ * to the VM's thread through the same control queue; the work is in the guest, TrackedMemory,
+ * ConnectionTable and the checkpoint codec.
  */
 public final class MicroVm implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MicroVm.class);

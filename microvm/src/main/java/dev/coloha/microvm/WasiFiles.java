@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
  * the VM's block device. Directories and open files (with their positions) are descriptors, so
  * checkpoints carry them; the file system's metadata not yet synced is in {@link #state()}. {@link
  * WasiHost} routes the calls on files and directories here. VM thread only.
+ *
+ * <p>Over 400 lines on purpose: a method per WASI file and directory call, all on the same
+ * descriptor table and path resolution under /data; the file system itself is DataFileSystem.
  */
 final class WasiFiles {
   private static final Logger log = LoggerFactory.getLogger(WasiFiles.class);

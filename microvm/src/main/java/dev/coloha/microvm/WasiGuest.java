@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * {@code /data} at descriptor 3. Its exit (or a trap) closes the connection and the guest
  * {@linkplain WasiState.Run#WAITING waits} for the next. The connection served is device state with
  * the rest, so a checkpoint in the middle of one resumes it elsewhere.
+ *
+ * <p>Over 400 lines on purpose: Asyncify's unwind and rewind, the blocked state and the inetd
+ * program's fresh instance per connection all drive the same _start call and the same saved stack;
+ * the imports are WasiHost's, the files WasiFiles'.
  */
 final class WasiGuest implements GuestDriver {
   private static final Logger log = LoggerFactory.getLogger(WasiGuest.class);

@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * wait ({@link WasiAbi#BLOCKING_IMPORTS}) unwind the guest through {@link WasiGuest}. Files and
  * directories under {@code /data} are {@link WasiFiles}'; functions not listed here answer {@code
  * ENOSYS}. VM thread only.
+ *
+ * <p>Over 400 lines on purpose: a short method per WASI preview 1 import, registered in one table;
+ * the socket, poll and clock calls share the VM's connections and WasiGuest's unwind protocol (the
+ * file calls are already WasiFiles'). Split further, one ABI surface would be spread over classes
+ * that share all their state.
  */
 final class WasiHost {
   private static final int LOG_LINES_PER_SECOND = 100;

@@ -3,8 +3,8 @@ package dev.coloha.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -18,12 +18,6 @@ class ColoStandaloneScriptIT {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   @TempDir Path data;
   private String pid;
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   private String start(int port) {
     Command.Result r =
@@ -70,7 +64,7 @@ class ColoStandaloneScriptIT {
 
   @Test
   void servesRedisClientsAndKeepsDataAcrossRestarts() throws IOException {
-    int port = freePort();
+    int port = Ports.free();
     pid = start(port);
     assertThat(cli(port, "SET", "durable", "yes")).isEqualTo("OK");
     assertThat(cli(port, "INCR", "n")).isEqualTo("1");

@@ -52,6 +52,9 @@ class ReplicationFaultIT {
   private ServiceProcess hostA;
   private ServiceProcess hostB;
 
+  /** An agent with the link's fault points armed, one VM each (they fire once). */
+  private ServiceProcess faulty;
+
   @BeforeAll
   void agents() throws Exception {
     FileSystemUtils.deleteRecursively(data);
@@ -60,11 +63,17 @@ class ReplicationFaultIT {
         ServiceProcess.agent(
             "host-a", data.resolve("a"), "--colo.agent.replication.checkpoint-timeout=3s");
     hostB = ServiceProcess.agent("host-b", data.resolve("b"));
+    faulty =
+        ServiceProcess.agent(
+            "host-h",
+            data.resolve("h"),
+            "--colo.agent.testing.link-faults="
+                + "link-before-send@p7,link-before-ack@p8,secondary-apply@s9");
   }
 
   @AfterAll
   void stop() {
-    for (ServiceProcess p : new ServiceProcess[] {hostA, hostB}) {
+    for (ServiceProcess p : new ServiceProcess[] {hostA, hostB, faulty}) {
       if (p != null) {
         p.close();
       }
@@ -239,6 +248,60 @@ class ReplicationFaultIT {
       }
     } finally {
       doomed.close();
+    }
+  }
+
+  // ---- named fault points (colo.agent.testing.link-faults) ----------------------------------
+
+  @Test
+  void aStreamBrokenBeforeTheSendIsSentAgainWholeOnANewStream() {
+    protectedPair(faulty, "p7", hostB, "s7");
+    try (ReplicaIo io = new ReplicaIo(faulty.url(), "p7", 1)) {
+      io.open(1);
+      dirty(io, 1, 500);
+      JsonNode ck = verifiedCheckpoint(faulty, "p7", 1);
+      assertThat(faulty.log()).contains("VM p7: the checkpoint stream breaks at link-before-send");
+      // the secondary holds exactly that checkpoint, whole (its digest is the primary's)
+      assertThat(link(hostB, "s7").get("lastCheckpoint").asLong())
+          .isEqualTo(ck.get("sequence").asLong());
+      assertThat(link(faulty, "p7").get("state").asString()).isEqualTo("PROTECTED");
+      dirty(io, 1, 5);
+    }
+  }
+
+  @Test
+  void aLostAckIsNoCommitAndTheChainGoesOnFromWhatTheSecondaryHolds() {
+    protectedPair(faulty, "p8", hostB, "s8");
+    try (ReplicaIo io = new ReplicaIo(faulty.url(), "p8", 1)) {
+      io.open(1);
+      dirty(io, 1, 500);
+      long before = link(hostB, "s8").get("lastCheckpoint").asLong();
+      Http.Reply lost = faulty.api().post("/v1/vms/p8/checkpoint", "{\"epoch\":1}");
+      // no ACK handled, no success: the coordinator commits nothing at the proxy
+      assertThat(lost.status()).as(lost.body()).isEqualTo(503);
+      assertThat(lost.json().get("type").asString()).endsWith("/unavailable");
+      assertThat(faulty.log()).contains("VM p8: the checkpoint stream breaks at link-before-ack");
+      assertThat(link(hostB, "s8").get("lastCheckpoint").asLong())
+          .as("the secondary applied the checkpoint whose ACK was lost")
+          .isEqualTo(before + 1);
+      // the next checkpoint continues above what the secondary holds, identical on both sides
+      JsonNode ck = verifiedCheckpoint(faulty, "p8", 1);
+      assertThat(ck.get("sequence").asLong()).isGreaterThan(before + 1);
+      assertThat(digest(faulty, "p8")).isEqualTo(digest(hostB, "s8"));
+    }
+  }
+
+  @Test
+  void aSecondaryThatFailsBeforeApplyingKeepsItsLastWholeCheckpoint() {
+    protectedPair(hostA, "p9", faulty, "s9");
+    try (ReplicaIo io = new ReplicaIo(hostA.url(), "p9", 1)) {
+      io.open(1);
+      dirty(io, 1, 500);
+      JsonNode ck = verifiedCheckpoint(hostA, "p9", 1);
+      assertThat(faulty.log()).contains("VM s9: the checkpoint stream breaks at secondary-apply");
+      assertThat(link(faulty, "s9").get("lastCheckpoint").asLong())
+          .isEqualTo(ck.get("sequence").asLong());
+      assertThat(link(faulty, "s9").get("discarded").asLong()).isZero();
     }
   }
 

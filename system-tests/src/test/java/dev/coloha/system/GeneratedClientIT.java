@@ -12,6 +12,7 @@ import dev.coloha.client.coordinator.model.Create;
 import dev.coloha.client.coordinator.model.GroupEvent;
 import dev.coloha.client.coordinator.model.GroupView;
 import dev.coloha.client.coordinator.model.ProblemDetail;
+import dev.coloha.testkit.Ports;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -61,7 +62,7 @@ class GeneratedClientIT {
         .filteredOn(h -> h.getAgentUrl() != null)
         .hasSize(2);
 
-    int port = Lab.freePort();
+    int port = Ports.free();
     GroupView created = groups.createGroup(new Create().id("portal").guest("kv").port(port));
     assertThat(created.getId()).isEqualTo("portal");
     assertThat(created.getState()).isEqualTo(GroupView.StateEnum.CREATING);
@@ -94,7 +95,7 @@ class GeneratedClientIT {
     ApiException conflict =
         catchThrowableOfType(
             ApiException.class,
-            () -> groups.createGroup(new Create().id("portal").guest("kv").port(Lab.freePort())));
+            () -> groups.createGroup(new Create().id("portal").guest("kv").port(Ports.free())));
     assertThat(conflict.getCode()).isEqualTo(409);
     assertThat(problem(conflict).getType().toString()).endsWith("/conflict");
 

@@ -3,18 +3,19 @@ package dev.coloha.system;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,22 +35,22 @@ final class Lab {
   final int kvPort;
   final int httpPort;
   private final String token;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final Http http;
 
   private Lab(Path dir, int kvPort, int httpPort) throws IOException {
     this.dir = dir;
     this.kvPort = kvPort;
     this.httpPort = httpPort;
     this.token = Files.readString(dir.resolve("token")).trim();
+    this.http = Http.urls(token);
   }
 
   /** The lab of this test JVM, started on first use and stopped when the JVM exits. */
   static synchronized Lab shared() throws Exception {
     if (shared == null) {
       Path dir = ROOT.resolve("system-tests/target/lab");
-      int kv = freePort();
-      int web = freePort();
+      int kv = Ports.free();
+      int web = Ports.free();
       script(
           // lab.sh itself gives a service 10 minutes to answer and the groups 10 more
           Duration.ofMinutes(15),
@@ -111,12 +112,6 @@ final class Lab {
     return Command.run(timeout, Map.of(), cmd).requireOk().out();
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   // ---- status -------------------------------------------------------------------------------
 
   JsonNode status() throws Exception {
@@ -151,46 +146,16 @@ final class Lab {
   }
 
   String get(String url) throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(10))
-                .header("Authorization", "Bearer " + token)
-                .GET()
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("GET " + url + ": " + r.statusCode() + " " + r.body());
-    }
-    return r.body();
+    return http.get(url).body2xx("GET " + url);
   }
 
   String post(String url, String json) throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() / 100 != 2) {
-      throw new IOException("POST " + url + ": " + r.statusCode() + " " + r.body());
-    }
-    return r.body();
+    return http.post(url, json).body2xx("POST " + url);
   }
 
   /** DELETEs {@code url}; returns the status. */
   int delete(String url) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + token)
-                .DELETE()
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .statusCode();
+    return http.delete(url).status();
   }
 
   /** The URL of a host's agent or mirror ({@code role}), from lab.json. */
@@ -214,19 +179,7 @@ final class Lab {
 
   /** PUTs a Wasm module ({@code application/wasm}); returns the answer's body. */
   String putWasm(String url, byte[] module) throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(120))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/wasm")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(module))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() / 100 != 2) {
-      throw new IOException("PUT " + url + ": " + r.statusCode() + " " + r.body());
-    }
-    return r.body();
+    return http.put(url, "application/wasm", module).body2xx("PUT " + url);
   }
 
   /** Waits until the group is PROTECTED with both replicas' processes alive; returns it. */
@@ -242,6 +195,33 @@ final class Lab {
               return "PROTECTED".equals(last[0].get("state").asString());
             });
     return last[0];
+  }
+
+  // ---- guests ------------------------------------------------------------------------------
+
+  /**
+   * Uploads the plain WASI module at {@code module} (relative to the repository) to the
+   * coordinator's guest library as {@code guest}, which instruments it; the library's answer.
+   */
+  JsonNode uploadGuest(String guest, String module) throws Exception {
+    return JSON.readTree(
+        putWasm(
+            coordinatorUrl() + "/v1/guests/" + guest, Files.readAllBytes(ROOT.resolve(module))));
+  }
+
+  /** Creates group {@code id} of {@code guest} on a free port, without a disk; its port. */
+  int protect(String id, String guest) throws Exception {
+    int port = Ports.free();
+    post(
+        coordinatorUrl() + "/v1/groups",
+        "{\"id\":\""
+            + id
+            + "\",\"guest\":\""
+            + guest
+            + "\",\"port\":"
+            + port
+            + ",\"diskBytes\":0}");
+    return port;
   }
 
   // ---- faults -------------------------------------------------------------------------------
@@ -270,5 +250,86 @@ final class Lab {
       }
     }
     throw new AssertionError("no service " + service);
+  }
+
+  // ---- a load across a kill -------------------------------------------------------------------
+
+  /** Opens a client's connection (or whatever it keeps between requests). */
+  @FunctionalInterface
+  interface Connect<C extends AutoCloseable> {
+    C open() throws Exception;
+  }
+
+  /** Request {@code i} of client {@code client}; it throws when the answer is wrong. */
+  @FunctionalInterface
+  interface Request<C> {
+    void send(C connection, int client, int i) throws Exception;
+  }
+
+  /**
+   * What a load across a kill saw.
+   *
+   * @param errors what went wrong, a line per client that stopped on it
+   * @param atKill requests answered when the service was killed
+   * @param answered requests answered in all
+   */
+  record Load(List<String> errors, int atKill, int answered) {}
+
+  /**
+   * {@code clients} clients make requests one after the other, each on its own connection; once
+   * each has had {@code warmUp} answered, {@code service} is killed ({@link #kill}); the load goes
+   * on until {@code afterKill} more requests per client are answered (or a client fails, or 2
+   * minutes pass). A client stops at its first failure.
+   */
+  <C extends AutoCloseable> Load killUnderLoad(
+      String service,
+      int clients,
+      int warmUp,
+      int afterKill,
+      Connect<C> connect,
+      Request<C> request)
+      throws Exception {
+    ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger answered = new AtomicInteger();
+    CountDownLatch warm = new CountDownLatch(clients);
+    List<Thread> threads = new ArrayList<>();
+    for (int n = 0; n < clients; n++) {
+      int client = n;
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try (C c = connect.open()) {
+                      for (int i = 0; !stop.get(); i++) {
+                        request.send(c, client, i);
+                        answered.incrementAndGet();
+                        if (i == warmUp) {
+                          warm.countDown();
+                        }
+                      }
+                    } catch (Exception e) {
+                      errors.add("client " + client + ": " + e);
+                    } finally {
+                      warm.countDown();
+                    }
+                  }));
+    }
+    int atKill = -1;
+    try {
+      warm.await();
+      kill(service);
+      atKill = answered.get();
+      int enough = atKill + clients * afterKill;
+      await()
+          .atMost(Duration.ofMinutes(2))
+          .until(() -> answered.get() > enough || !errors.isEmpty());
+    } finally {
+      stop.set(true);
+      for (Thread t : threads) {
+        t.join(Duration.ofMinutes(1));
+      }
+    }
+    return new Load(List.copyOf(errors), atKill, answered.get());
   }
 }

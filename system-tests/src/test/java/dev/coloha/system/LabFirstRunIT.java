@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Ports;
 import dev.coloha.testkit.Resp;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -34,8 +35,8 @@ class LabFirstRunIT {
   @Test
   void theReadmeLabServesKvFailsOverOnAKilledAgentAndComesBackProtected() throws Exception {
     Path dir = Lab.ROOT.resolve("system-tests/target/first-run-lab");
-    int kvPort = Lab.freePort();
-    int webPort = Lab.freePort();
+    int kvPort = Ports.free();
+    int webPort = Ports.free();
     try {
       Command.Result up =
           colo(

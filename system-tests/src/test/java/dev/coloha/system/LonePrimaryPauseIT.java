@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Ports;
 import dev.coloha.testkit.Resp;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ class LonePrimaryPauseIT {
   @BeforeAll
   static void up() throws Exception {
     lab = Lab.withoutGroups("lone-primary-lab", 1);
-    kvPort = Lab.freePort();
+    kvPort = Ports.free();
     lab.post(
         lab.coordinatorUrl() + "/v1/groups",
         "{\"id\":\"lone\",\"guest\":\"kv\",\"port\":" + kvPort + "}");
@@ -64,16 +65,23 @@ class LonePrimaryPauseIT {
     List<String> statesWhilePaused = new ArrayList<>();
     try {
       // the policy's suspect-after is 1 s (4 beats of 250 ms) and a probe times out after 1 s:
-      // 6 s of pause is several detections long
-      long end = System.nanoTime() + Duration.ofSeconds(6).toNanos();
-      while (System.nanoTime() < end) {
-        statesWhilePaused.add(lab.coordinatorGroup("lone").get("state").asString());
-        Thread.sleep(300);
-      }
+      // 6 s of pause is several detections long; the first FAILED seen fails the test at once
+      await("the group while its agent is paused")
+          .during(Duration.ofSeconds(6))
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(300))
+          .until(
+              () -> {
+                String state = lab.coordinatorGroup("lone").get("state").asString();
+                statesWhilePaused.add(state);
+                assertThat(state)
+                    .as("states while paused: %s", statesWhilePaused)
+                    .isNotEqualTo("FAILED");
+                return true;
+              });
     } finally {
       Command.signal("CONT", pid);
     }
-    assertThat(statesWhilePaused).as("states while the agent was paused").doesNotContain("FAILED");
     assertThat(history()).as("the pause was noticed").contains("primary-unreachable");
 
     await()
@@ -98,7 +106,7 @@ class LonePrimaryPauseIT {
   @Order(2)
   void aLonePrimaryWhoseAgentDiesEndsTheGroup() throws Exception {
     // after the pause test (the kill ends every VM of the host): a group of its own
-    int port = Lab.freePort();
+    int port = Ports.free();
     lab.post(
         lab.coordinatorUrl() + "/v1/groups",
         "{\"id\":\"lone-dies\",\"guest\":\"kv\",\"port\":" + port + "}");

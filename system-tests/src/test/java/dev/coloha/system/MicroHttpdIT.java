@@ -2,23 +2,19 @@ package dev.coloha.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -42,13 +38,9 @@ class MicroHttpdIT {
     Lab lab = Lab.shared();
     long t0 = System.nanoTime();
     JsonNode uploaded =
-        Lab.JSON.readTree(
-            lab.putWasm(
-                lab.coordinatorUrl() + "/v1/guests/micro-httpd",
-                Files.readAllBytes(
-                    Lab.ROOT.resolve("guests/third-party/micro-httpd/micro-httpd.wasm"))));
+        lab.uploadGuest("micro-httpd", "guests/third-party/micro-httpd/micro-httpd.wasm");
     assertThat(uploaded.get("abi").asString()).isEqualTo("wasi-p1");
-    int port = Lab.freePort();
+    int port = Ports.free();
     String group =
         "{\"id\":\"mhttpd\",\"guest\":\"micro-httpd\",\"port\":"
             + port
@@ -101,53 +93,22 @@ class MicroHttpdIT {
     // kill -9 of the primary's agent while clients keep asking
     String killed = g.get("primary").get("host").asString() + "/agent";
     long epoch = lab.group("mhttpd").get("epoch").asLong();
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicInteger answered = new AtomicInteger();
-    CountDownLatch warm = new CountDownLatch(CLIENTS);
-    List<Thread> clients = new ArrayList<>();
-    for (int c = 0; c < CLIENTS; c++) {
-      int client = c;
-      clients.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      for (int i = 0; !stop.get(); i++) {
-                        check(port, (i + client) % 3 != 0);
-                        answered.incrementAndGet();
-                        if (i == 20) {
-                          warm.countDown();
-                        }
-                      }
-                    } catch (Exception e) {
-                      errors.add("client " + client + ": " + e);
-                    } finally {
-                      warm.countDown();
-                    }
-                  }));
-    }
-    int atKill;
-    try {
-      warm.await();
-      lab.kill(killed);
-      atKill = answered.get();
-      await()
-          .atMost(Duration.ofMinutes(2))
-          .until(() -> answered.get() > atKill + CLIENTS * 50 || !errors.isEmpty());
-    } finally {
-      stop.set(true);
-      for (Thread t : clients) {
-        t.join(Duration.ofMinutes(1));
-      }
-    }
-    assertThat(errors).as("unanswered or wrong answers").isEmpty();
+    Lab.Load load =
+        lab.killUnderLoad(
+            killed,
+            CLIENTS,
+            20,
+            50,
+            () -> (AutoCloseable) () -> {},
+            (none, client, i) -> check(port, (i + client) % 3 != 0));
+    assertThat(load.errors()).as("unanswered or wrong answers").isEmpty();
     assertThat(curl(base + "/hello.txt")).isEqualTo(HELLO);
     JsonNode after = lab.awaitProtected("mhttpd", Duration.ofMinutes(2));
     assertThat(after.get("epoch").asLong()).isGreaterThan(epoch);
     System.out.println(
-        answered.get()
+        load.answered()
             + " requests to micro-httpd answered ("
-            + (answered.get() - atKill)
+            + (load.answered() - load.atKill())
             + " after kill -9 of "
             + killed
             + "); the test took "

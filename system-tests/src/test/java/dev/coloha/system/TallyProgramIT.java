@@ -1,7 +1,6 @@
 package dev.coloha.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
 import java.io.BufferedInputStream;
@@ -11,7 +10,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -43,16 +39,9 @@ class TallyProgramIT {
       throws Exception {
     Lab lab = Lab.shared();
     long t0 = System.nanoTime();
-    JsonNode uploaded =
-        Lab.JSON.readTree(
-            lab.putWasm(
-                lab.coordinatorUrl() + "/v1/guests/tally",
-                Files.readAllBytes(Lab.ROOT.resolve("guests/tally/tally.wasm"))));
-    assertThat(uploaded.get("abi").asString()).isEqualTo("wasi-p1");
-    int port = Lab.freePort();
-    lab.post(
-        lab.coordinatorUrl() + "/v1/groups",
-        "{\"id\":\"tly\",\"guest\":\"tally\",\"port\":" + port + ",\"diskBytes\":0}");
+    assertThat(lab.uploadGuest("tally", "guests/tally/tally.wasm").get("abi").asString())
+        .isEqualTo("wasi-p1");
+    int port = lab.protect("tly", "tally");
     JsonNode g = lab.awaitProtected("tly", Duration.ofMinutes(3));
     String base = "http://127.0.0.1:" + port;
     TreeSet<Long> hitNumbers = new TreeSet<>();
@@ -91,56 +80,27 @@ class TallyProgramIT {
     long epoch = lab.group("tly").get("epoch").asLong();
     ConcurrentLinkedQueue<String> notes = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Long> hits = new ConcurrentLinkedQueue<>();
-    ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
-    AtomicBoolean stop = new AtomicBoolean();
-    CountDownLatch warm = new CountDownLatch(WRITERS);
-    List<Thread> writers = new ArrayList<>();
-    for (int w = 0; w < WRITERS; w++) {
-      int writer = w;
-      writers.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try (KeptAlive c = new KeptAlive(port)) {
-                      for (int i = 0; !stop.get(); i++) {
-                        String key = "w" + writer + "-" + i;
-                        Reply put = c.call("PUT", "/notes/" + key, "v" + i);
-                        if (put.status() != 201) {
-                          errors.add("PUT " + key + ": " + put);
-                          return;
-                        }
-                        notes.add(key);
-                        Reply hit = c.call("POST", "/hit", "");
-                        if (hit.status() != 200) {
-                          errors.add("POST /hit: " + hit);
-                          return;
-                        }
-                        hits.add(Long.parseLong(hit.body().trim()));
-                        if (i == 100) {
-                          warm.countDown();
-                        }
-                      }
-                    } catch (Exception e) {
-                      errors.add("writer " + writer + ": " + e);
-                    } finally {
-                      warm.countDown();
-                    }
-                  }));
-    }
-    try {
-      warm.await();
-      lab.kill(killed);
-      int before = notes.size();
-      await()
-          .atMost(Duration.ofMinutes(2))
-          .until(() -> notes.size() > before + WRITERS * 200 || !errors.isEmpty());
-    } finally {
-      stop.set(true);
-      for (Thread t : writers) {
-        t.join(Duration.ofMinutes(1));
-      }
-    }
-    assertThat(errors).as("failed requests or broken connections").isEmpty();
+    Lab.Load load =
+        lab.killUnderLoad(
+            killed,
+            WRITERS,
+            100,
+            200,
+            () -> new KeptAlive(port),
+            (c, writer, i) -> {
+              String key = "w" + writer + "-" + i;
+              Reply put = c.call("PUT", "/notes/" + key, "v" + i);
+              if (put.status() != 201) {
+                throw new IOException("PUT " + key + ": " + put);
+              }
+              notes.add(key);
+              Reply hit = c.call("POST", "/hit", "");
+              if (hit.status() != 200) {
+                throw new IOException("POST /hit: " + hit);
+              }
+              hits.add(Long.parseLong(hit.body().trim()));
+            });
+    assertThat(load.errors()).as("failed requests or broken connections").isEmpty();
     try (KeptAlive c = new KeptAlive(port)) {
       for (String key : notes) {
         assertThat(c.call("GET", "/notes/" + key, "").body())

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
+import dev.coloha.testkit.Ports;
 import dev.coloha.testkit.Resp;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ class WasiDataIT {
                 lab.coordinatorUrl() + "/v1/guests/kv-wasi",
                 Files.readAllBytes(Lab.ROOT.resolve("guests/kv/kv-wasi.wasm"))));
     assertThat(uploaded.get("abi").asString()).isEqualTo("wasi-p1");
-    port = Lab.freePort();
+    port = Ports.free();
     lab.post(
         lab.coordinatorUrl() + "/v1/groups",
         "{\"id\":\"wdata\",\"guest\":\"kv-wasi\",\"port\":"

@@ -3,6 +3,7 @@ package dev.coloha.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.Ports;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -32,7 +33,7 @@ class WasiGuestFailoverIT {
                 lab.coordinatorUrl() + "/v1/guests/echo",
                 Files.readAllBytes(Lab.ROOT.resolve("guests/counter/counter-plain.wasm"))));
     assertThat(uploaded.get("abi").asString()).isEqualTo("wasi-p1");
-    int port = Lab.freePort();
+    int port = Ports.free();
     lab.post(
         lab.coordinatorUrl() + "/v1/groups",
         "{\"id\":\"cnt\",\"guest\":\"echo\",\"port\":" + port + ",\"diskBytes\":0}");

@@ -1,17 +1,14 @@
 package dev.coloha.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
 import dev.coloha.testkit.Resp;
+import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -53,17 +50,8 @@ class WasiProgramsIT {
 
   /** Uploads the plain module as guest {@code name} and creates group {@code id}; its port. */
   private static int protect(String name, String module, String id) throws Exception {
-    JsonNode uploaded =
-        Lab.JSON.readTree(
-            lab.putWasm(
-                lab.coordinatorUrl() + "/v1/guests/" + name,
-                java.nio.file.Files.readAllBytes(Lab.ROOT.resolve(module))));
-    assertThat(uploaded.get("abi").asString()).isEqualTo("wasi-p1");
-    int port = Lab.freePort();
-    lab.post(
-        lab.coordinatorUrl() + "/v1/groups",
-        "{\"id\":\"" + id + "\",\"guest\":\"" + name + "\",\"port\":" + port + ",\"diskBytes\":0}");
-    return port;
+    assertThat(lab.uploadGuest(name, module).get("abi").asString()).isEqualTo("wasi-p1");
+    return lab.protect(id, name);
   }
 
   private static Command.Result run(String... command) throws Exception {
@@ -138,50 +126,22 @@ class WasiProgramsIT {
     String killed = g.get("primary").get("host").asString() + "/agent";
     long epoch = g.get("epoch").asLong();
     ConcurrentLinkedQueue<String> acked = new ConcurrentLinkedQueue<>();
-    ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
-    AtomicBoolean stop = new AtomicBoolean();
-    CountDownLatch warm = new CountDownLatch(WRITERS);
-    List<Thread> writers = new ArrayList<>();
-    for (int w = 0; w < WRITERS; w++) {
-      int writer = w;
-      writers.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try (Resp r = new Resp("127.0.0.1", kvPort, 60_000)) {
-                      for (int i = 0; !stop.get(); i++) {
-                        String key = "load-" + writer + "-" + i;
-                        Object reply = r.call("SET", key, "v" + i);
-                        if (!"OK".equals(reply)) {
-                          errors.add(key + ": " + reply);
-                          return;
-                        }
-                        acked.add(key);
-                        if (i == 100) {
-                          warm.countDown();
-                        }
-                      }
-                    } catch (Exception e) {
-                      errors.add("writer " + writer + ": " + e);
-                    } finally {
-                      warm.countDown();
-                    }
-                  }));
-    }
-    try {
-      warm.await();
-      lab.kill(killed);
-      int before = acked.size();
-      await()
-          .atMost(Duration.ofMinutes(2))
-          .until(() -> acked.size() > before + WRITERS * 200 || !errors.isEmpty());
-    } finally {
-      stop.set(true);
-      for (Thread t : writers) {
-        t.join(Duration.ofMinutes(1));
-      }
-    }
-    assertThat(errors).as("error replies or broken connections").isEmpty();
+    Lab.Load load =
+        lab.killUnderLoad(
+            killed,
+            WRITERS,
+            100,
+            200,
+            () -> new Resp("127.0.0.1", kvPort, 60_000),
+            (r, writer, i) -> {
+              String key = "load-" + writer + "-" + i;
+              Object reply = r.call("SET", key, "v" + i);
+              if (!"OK".equals(reply)) {
+                throw new IOException(key + ": " + reply);
+              }
+              acked.add(key);
+            });
+    assertThat(load.errors()).as("error replies or broken connections").isEmpty();
     try (Resp r = new Resp("127.0.0.1", kvPort, 60_000)) {
       for (String key : acked) {
         assertThat(r.call("GET", key))

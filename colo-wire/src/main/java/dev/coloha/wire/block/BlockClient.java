@@ -48,6 +48,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * limits, volume state, barrier order...) rebuilt from its FAIL frame, {@link
  * MirrorTimeoutException} when no reply came in time, {@link MirrorUnavailableException} once the
  * connection is gone (the client is then broken for good: open a new one).
+ *
+ * <p>Over 400 lines on purpose: both transports, the pipelining and the matching of replies share
+ * one connection state (pending requests by id, the send buffer, broken for good); the frames are
+ * BlockFrame's.
  */
 public final class BlockClient implements BlockPipe {
   private static final ScheduledExecutorService HEARTBEATS =

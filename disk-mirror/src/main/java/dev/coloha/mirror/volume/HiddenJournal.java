@@ -32,6 +32,10 @@ import java.util.Map;
  *
  * <p>Records: {@code WRITE: u64 seq, u64 barrier tag, u64 offset, data} and {@code BARRIER: u64
  * seq, u64 barrier}, each in a checksummed {@link RecordLog} record.
+ *
+ * <p>Over 400 lines on purpose: appending, the per-interval sector index, commit and the background
+ * apply move the same positions of the same file, and their order is the crash-safety argument
+ * above.
  */
 final class HiddenJournal implements AutoCloseable {
   static final int WRITE = 0x01;

@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * secondary's mirror; runs resyncs (re-protection); and decides what a lost or refused replica
  * stream means (reconnect, DEGRADED, FENCED). Methods marked "under the lock" run with the volume's
  * lock held.
+ *
+ * <p>Over 400 lines on purpose: forwarding, resync and the handling of a lost or refused replica
+ * stream all order the same numbered writes and barriers under the volume's lock.
  */
 final class PrimaryReplication implements Forwarder.Listener {
   private static final Logger log = LoggerFactory.getLogger(PrimaryReplication.class);

@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * the host itself went down since such a commit needs a resync.
  *
  * <p>Not thread-safe: the volume's lock guards every call.
+ *
+ * <p>Over 400 lines on purpose: commit, failover and crash recovery are the three writers of the
+ * same persisted state (intent, committed and applied positions) and must agree on its order; the
+ * journal, the overlay and the base are classes of their own.
  */
 final class SecondaryDisk implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SecondaryDisk.class);

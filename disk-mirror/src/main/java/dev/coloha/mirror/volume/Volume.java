@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * commit, failover). Every operation is fenced by epoch: an older epoch is refused with {@link
  * StaleEpochException}, a newer one is adopted and persisted. One lock orders every operation on
  * the volume.
+ *
+ * <p>Over 400 lines on purpose: every operation on the volume (I/O, barrier, commit, failover,
+ * replica attachment, resync) checks role and epoch and runs under the one lock, and those checks
+ * and that lock are this class; the work itself is in PrimaryReplication, SecondaryDisk and
+ * BaseImage. Split, the fencing would be spread over classes that each take the lock.
  */
 public final class Volume implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Volume.class);

@@ -20,6 +20,10 @@ import java.util.Set;
  * <p>While {@link #journaling()} (secondary), consumed input is kept until the next applied
  * checkpoint and connections whose close was delivered stay until then, so that a checkpoint can
  * rewind them. Otherwise (primary, standalone) consumed input is dropped at once.
+ *
+ * <p>Over 400 lines on purpose: the run queue, each connection's input and the journal that lets a
+ * secondary reposition its input change together at every event and every applied checkpoint;
+ * apart, every caller would have to keep them in step.
  */
 public final class ConnectionTable {
   private final Map<Integer, GuestConnection> connections = new HashMap<>();

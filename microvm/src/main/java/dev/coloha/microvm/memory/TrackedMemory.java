@@ -26,6 +26,9 @@ import java.util.Arrays;
  * <p>Thread model: the VM's own thread does every guest access and every dirty-bit update. Other
  * threads may read pages racily (live pre-copy); such copies are made right later by the dirty
  * bits.
+ *
+ * <p>Over 400 lines on purpose: it implements Chicory's Memory, which has a method per Wasm load
+ * and store width (most of the class), and every store must mark the page it writes.
  */
 public final class TrackedMemory implements Memory {
   public static final int TRACK_PAGE_SIZE = 4096;

@@ -1,6 +1,7 @@
 package dev.coloha.proxy.config;
 
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -16,6 +17,7 @@ import org.springframework.util.unit.DataSize;
  * @param events the coordinator's event stream
  * @param client client sockets
  * @param selfCheckpoint checkpoints the proxy asks of a primary itself when no coordinator decides
+ * @param testing fault injection for tests (nothing armed by default)
  */
 @ConfigurationProperties("colo.proxy")
 public record ProxyProperties(
@@ -25,7 +27,8 @@ public record ProxyProperties(
     @DefaultValue Stream stream,
     @DefaultValue Events events,
     @DefaultValue Client client,
-    @DefaultValue SelfCheckpoint selfCheckpoint) {
+    @DefaultValue SelfCheckpoint selfCheckpoint,
+    @DefaultValue Testing testing) {
 
   /**
    * @param maxGroups protected services per proxy
@@ -130,4 +133,15 @@ public record ProxyProperties(
       @DefaultValue("100ms") Duration minInterval,
       @DefaultValue("5s") Duration maxBackoff,
       @DefaultValue("5s") Duration timeout) {}
+
+  /**
+   * @param faults fault points armed for tests ({@code stream-break@VM}: a replica's output stream
+   *     breaks at its next frame; {@code commit@GROUP}: the group's next commit fails before it is
+   *     applied); each fires once. Never set in production
+   */
+  public record Testing(List<String> faults) {
+    public Testing {
+      faults = faults == null ? List.of() : List.copyOf(faults);
+    }
+  }
 }

@@ -8,30 +8,30 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A group's client listener: accepts clients while a connection slot is free ({@code
- * maxConnections}), numbers them strictly increasing from 1 (u31, never reused while the group
- * lives) and hands each new {@link ClientConnection} to the group.
+ * A group's client listener: accepts clients while a connection slot is free ({@link
+ * ConnectionSlots}, {@code maxConnections}, resizable by a reconfiguration), numbers them strictly
+ * increasing from 1 (u31, never reused while the group lives) and hands each new {@link
+ * ClientConnection} to the group.
  */
 final class ClientListener {
   private static final Logger log = LoggerFactory.getLogger(ClientListener.class);
 
   private final String group;
   private final ServerSocket server;
-  private final Semaphore slots;
+  private final ConnectionSlots slots;
   private final AtomicInteger nextConn = new AtomicInteger(1);
   private volatile boolean closed;
 
   private ClientListener(String group, ServerSocket server, int maxConnections) {
     this.group = group;
     this.server = server;
-    this.slots = new Semaphore(maxConnections);
+    this.slots = new ConnectionSlots(maxConnections);
   }
 
   /** Binds {@code address:port} (0 picks a port); a port that cannot be bound is a conflict. */
@@ -77,7 +77,9 @@ final class ClientListener {
       Consumer<ClientConnection> accepted) {
     while (!closed) {
       try {
-        slots.acquire();
+        if (!slots.awaitFree()) {
+          return;
+        }
       } catch (InterruptedException e) {
         return;
       }
@@ -85,10 +87,15 @@ final class ClientListener {
       try {
         s = server.accept();
       } catch (IOException e) {
-        slots.release();
         if (!closed) {
           log.warn("group {}: accept failed: {}", group, e.getMessage());
         }
+        continue;
+      }
+      if (!slots.tryTake()) {
+        // the limit was lowered while this accept waited: refused like any client over it
+        log.debug("group {}: connection refused, {} open", group, slots.open());
+        close(s);
         continue;
       }
       int id = nextConn.getAndIncrement();
@@ -114,6 +121,14 @@ final class ClientListener {
     slots.release();
   }
 
+  /**
+   * A reconfiguration's {@code maxConnections}: raising it admits more clients at once; lowering it
+   * keeps the open connections and admits new ones only once fewer than the limit are open.
+   */
+  void maxConnections(int limit) {
+    slots.resize(limit);
+  }
+
   private static void close(Socket s) {
     try {
       s.close();
@@ -130,6 +145,6 @@ final class ClientListener {
     } catch (IOException ignored) {
       // closing
     }
-    slots.release(Integer.MAX_VALUE / 2);
+    slots.close();
   }
 }

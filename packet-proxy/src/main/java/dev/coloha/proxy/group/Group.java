@@ -54,7 +54,8 @@ public final class Group implements ClientEvents, AutoCloseable {
       MeterRegistry registry,
       ClientListener listener,
       Map<String, String> headers,
-      AgentCheckpoints agents) {
+      AgentCheckpoints agents,
+      ProxyFaults faults) {
     this.name = spec.name();
     this.props = props;
     this.spec = spec;
@@ -94,7 +95,8 @@ public final class Group implements ClientEvents, AutoCloseable {
             backpressure,
             clients,
             events,
-            metrics);
+            metrics,
+            faults);
     this.timeouts =
         new ClientTimeouts(props.client(), clients, comparator, backpressure.gate(), metrics);
   }
@@ -125,17 +127,19 @@ public final class Group implements ClientEvents, AutoCloseable {
    *
    * @param headers on every stream to an agent (the shared token)
    * @param agents asks the primary's agent for self-checkpoints
+   * @param faults fault points armed by tests ({@link ProxyFaults#NONE} otherwise)
    */
   static Group start(
       GroupSpec spec,
       ProxyProperties props,
       MeterRegistry registry,
       Map<String, String> headers,
-      AgentCheckpoints agents) {
+      AgentCheckpoints agents,
+      ProxyFaults faults) {
     ClientListener listener =
         ClientListener.bind(
             spec.name(), spec.bindAddress(), spec.port(), spec.limits().maxConnections());
-    Group g = new Group(spec, props, registry, listener, headers, agents);
+    Group g = new Group(spec, props, registry, listener, headers, agents, faults);
     g.spec = spec.withPort(listener.port());
     boolean compared = spec.mode() == GroupSpec.Mode.COLO && spec.secondary() != null;
     g.replicas.start(spec.primary(), compared ? spec.secondary() : null, spec.epoch(), spec.sync());
@@ -341,6 +345,7 @@ public final class Group implements ClientEvents, AutoCloseable {
       }
       GroupSpec next = plan.next();
       comparator.settings(settings(next));
+      listener.maxConnections(next.limits().maxConnections());
       if (plan.dropSecondary()) {
         replicas.dropSecondary();
       }

@@ -27,6 +27,7 @@ public final class Groups implements AutoCloseable {
   private final java.util.Map<String, String> headers;
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
   private final AgentCheckpoints agents;
+  private final ProxyFaults faults;
 
   /**
    * @param headers headers on every stream and call to an agent (the shared token)
@@ -39,6 +40,7 @@ public final class Groups implements AutoCloseable {
     this.agents =
         new AgentCheckpoints(
             headers, props.stream().connectTimeout(), props.selfCheckpoint().timeout());
+    this.faults = ProxyFaults.of(props.testing().faults());
   }
 
   /** Result of a PUT: the group, and whether it was created. */
@@ -55,7 +57,7 @@ public final class Groups implements AutoCloseable {
       throw new LimitExceededException(
           "max-groups", groups.size() + 1L, props.limits().maxGroups());
     }
-    g = Group.start(spec, props, registry, headers, agents);
+    g = Group.start(spec, props, registry, headers, agents, faults);
     groups.put(spec.name(), g);
     return new Put(g.view(), true);
   }

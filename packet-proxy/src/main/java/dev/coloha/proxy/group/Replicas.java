@@ -38,6 +38,7 @@ final class Replicas implements ReplicaLink.Listener {
   private final Map<Integer, ClientConnection> clients;
   private final EventLog events;
   private final GroupMetrics metrics;
+  private final ProxyFaults faults;
   private final ReentrantLock lock = new ReentrantLock();
   private final AtomicLong linkSerial = new AtomicLong();
   private final AtomicLong staleFrames = new AtomicLong();
@@ -52,7 +53,8 @@ final class Replicas implements ReplicaLink.Listener {
       Backpressure backpressure,
       Map<Integer, ClientConnection> clients,
       EventLog events,
-      GroupMetrics metrics) {
+      GroupMetrics metrics,
+      ProxyFaults faults) {
     this.group = group;
     this.streams = streams;
     this.comparator = comparator;
@@ -61,6 +63,7 @@ final class Replicas implements ReplicaLink.Listener {
     this.clients = clients;
     this.events = events;
     this.metrics = metrics;
+    this.faults = faults;
   }
 
   /** The current roles (never null once {@link #start} returned). */
@@ -112,6 +115,7 @@ final class Replicas implements ReplicaLink.Listener {
       if (roles.secondary() == null) {
         throw new GroupConflictException("group " + group + " has no secondary to commit to");
       }
+      faults.reached(ProxyFaults.COMMIT, group);
       selfCheckpoint.committing();
       boolean done = false;
       try {
@@ -249,6 +253,9 @@ final class Replicas implements ReplicaLink.Listener {
 
   @Override
   public void frame(ReplicaLink l, IoFrame f) {
+    if (f instanceof IoFrame.Output) {
+      faults.reached(ProxyFaults.STREAM_BREAK, l.ref.vm()); // the reader reports the break
+    }
     if (f instanceof IoFrame.Crashed c) {
       broken(l, "output", "guest crashed: " + c.reason());
       return;

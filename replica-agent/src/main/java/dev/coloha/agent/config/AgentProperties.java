@@ -2,6 +2,7 @@ package dev.coloha.agent.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -21,6 +22,7 @@ import org.springframework.util.unit.DataSize;
  * @param stream input and output streams to the proxy
  * @param replication checkpoint replication to the secondary agent
  * @param mirror block streams to the disk mirror (VMs on mirrored disks)
+ * @param testing fault injection for tests (nothing armed by default)
  */
 @ConfigurationProperties("colo.agent")
 public record AgentProperties(
@@ -33,7 +35,8 @@ public record AgentProperties(
     @DefaultValue Checkpoint checkpoint,
     @DefaultValue Stream stream,
     @DefaultValue Replication replication,
-    @DefaultValue Mirror mirror) {
+    @DefaultValue Mirror mirror,
+    @DefaultValue Testing testing) {
 
   /**
    * @param maxModuleSize largest Wasm module accepted
@@ -200,6 +203,17 @@ public record AgentProperties(
       Path localSocket,
       @DefaultValue("4096") int maxQueuedWrites,
       @DefaultValue("16MB") DataSize maxQueuedBytes) {}
+
+  /**
+   * @param linkFaults fault points of the checkpoint link armed for tests, {@code POINT@VM} each
+   *     ({@code link-before-send}, {@code link-before-ack}, {@code secondary-apply}); each fires
+   *     once, breaking the VM's checkpoint stream there. Never set in production
+   */
+  public record Testing(List<String> linkFaults) {
+    public Testing {
+      linkFaults = linkFaults == null ? List.of() : List.copyOf(linkFaults);
+    }
+  }
 
   /** Convenience: every listed file name must be a plain name, never a path. */
   public static boolean isPlainName(String name) {

@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * its answer itself: no reader thread, no hand-off between threads on the way back. The heartbeat
  * thread takes the turn for its round trip when the link is idle, which is also how a secondary
  * that vanished while idle is noticed.
+ *
+ * <p>Over 400 lines on purpose: the initial sync, the checkpoint exchange, the heartbeat and the
+ * watchdog share the one stream, the turn and the link's state (deadline, last ACK, highest
+ * attempted sequence), and which failure breaks the link or is retried once depends on all of it;
+ * split, that state would be shared across classes.
  */
 final class PrimaryLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PrimaryLink.class);
@@ -52,6 +57,7 @@ final class PrimaryLink implements AutoCloseable {
   private final int maxRunPages;
   private final ReplicationMetrics metrics;
   private final Map<String, String> headers;
+  private final LinkFaults faults;
   private final ReentrantLock turn = new ReentrantLock(true);
   private final Object writeLock = new Object();
   private final ReplicationCodec codec = new ReplicationCodec();
@@ -100,7 +106,8 @@ final class PrimaryLink implements AutoCloseable {
       AgentProperties.Replication cfg,
       int maxRunPages,
       ReplicationMetrics metrics,
-      Map<String, String> headers) {
+      Map<String, String> headers,
+      LinkFaults faults) {
     this.vmId = vmId;
     this.vm = vm;
     this.epoch = epoch;
@@ -109,6 +116,7 @@ final class PrimaryLink implements AutoCloseable {
     this.maxRunPages = maxRunPages;
     this.metrics = metrics;
     this.headers = headers;
+    this.faults = faults;
     metrics.primary(vmId);
   }
 
@@ -463,12 +471,14 @@ final class PrimaryLink implements AutoCloseable {
     long acked;
     try {
       try {
+        faults.reached(LinkFaults.BEFORE_SEND, vmId);
         bytes = send(captured.checkpoint(), verify);
         sendNanos = System.nanoTime() - sentAt;
       } finally {
         captured.release();
       }
       a = awaitAck(seq);
+      faults.reached(LinkFaults.BEFORE_ACK, vmId);
       // acknowledged: the VM thread's wake-up below is after the checkpoint, not part of it (on a
       // busy host it runs before this thread gets the CPU back)
       acked = System.nanoTime();

@@ -32,6 +32,7 @@ public final class ReplicationService implements AutoCloseable {
   private final ReplicationMetrics metrics;
   private final VmMetrics vmMetrics;
   private final Supplier<Map<String, String>> headers;
+  private final LinkFaults faults;
   private final Map<String, PrimaryLink> primaries = new ConcurrentHashMap<>();
   private final Map<String, SecondaryLink> secondaries = new ConcurrentHashMap<>();
 
@@ -47,6 +48,7 @@ public final class ReplicationService implements AutoCloseable {
       Supplier<Map<String, String>> headers) {
     this.vms = vms;
     this.props = props;
+    this.faults = LinkFaults.of(props.testing().linkFaults());
     this.limits = limits;
     this.metrics = metrics;
     this.vmMetrics = vmMetrics;
@@ -71,7 +73,14 @@ public final class ReplicationService implements AutoCloseable {
       m.journaling(true);
       SecondaryLink link =
           new SecondaryLink(
-              vm, m, epoch, limits, metrics, vmMetrics, offered -> vms.checkEpoch(vm, offered));
+              vm,
+              m,
+              epoch,
+              limits,
+              metrics,
+              vmMetrics,
+              offered -> vms.checkEpoch(vm, offered),
+              faults);
       secondaries.put(vm, link);
       return link.status();
     }
@@ -112,7 +121,8 @@ public final class ReplicationService implements AutoCloseable {
               props.replication(),
               limits.maxRunPages(),
               metrics,
-              headers.get());
+              headers.get(),
+              faults);
       if (old != null) {
         link.continueAfter(old); // barriers its failed attempts marked are not marked again
       }

@@ -44,6 +44,7 @@ final class SecondaryLink {
   private final ReplicationMetrics metrics;
   private final VmMetrics vmMetrics;
   private final LongUnaryOperator checkEpoch;
+  private final LinkFaults faults;
   private final Object applyLock = new Object();
   private volatile LinkState state = LinkState.WAITING;
   private volatile long epoch;
@@ -59,6 +60,7 @@ final class SecondaryLink {
 
   /**
    * @param checkEpoch fences an offered epoch (throws if stale) and returns the current one
+   * @param faults fault points armed by tests ({@link LinkFaults#NONE} otherwise)
    */
   SecondaryLink(
       String vmId,
@@ -67,7 +69,8 @@ final class SecondaryLink {
       CheckpointLimits limits,
       ReplicationMetrics metrics,
       VmMetrics vmMetrics,
-      LongUnaryOperator checkEpoch) {
+      LongUnaryOperator checkEpoch,
+      LinkFaults faults) {
     this.vmId = vmId;
     this.vm = vm;
     this.epoch = epoch;
@@ -75,6 +78,7 @@ final class SecondaryLink {
     this.metrics = metrics;
     this.vmMetrics = vmMetrics;
     this.checkEpoch = checkEpoch;
+    this.faults = faults;
     metrics.secondary(vmId);
   }
 
@@ -184,6 +188,9 @@ final class SecondaryLink {
             midCheckpoint = false;
             long received = System.nanoTime() - t0;
             boolean digest = verifyNext == cp.header().sequence();
+            if (lastApplied >= 0) { // a checkpoint after the initial sync
+              faults.reached(LinkFaults.SECONDARY_APPLY, vmId);
+            }
             MicroVm.Applied a = apply(cp, image, digest, generation);
             if (a == null) {
               discarded++;

@@ -41,7 +41,13 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates, runs, lists and deletes the VMs of this agent. */
+/**
+ * Creates, runs, lists and deletes the VMs of this agent.
+ *
+ * <p>Over 400 lines on purpose: it is the agent's registry of VMs; creating a VM (guest, limits, a
+ * local or mirrored disk), its lifecycle and its epoch fencing all look up and change the same map
+ * under the same rules. The VM itself is MicroVm, its streams the stream package's.
+ */
 public final class VmService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(VmService.class);
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");

@@ -30,6 +30,10 @@ import java.util.zip.CRC32C;
  * the last sync may or may not survive a crash, as with any file system without fsync.
  *
  * <p>Not thread-safe: the VM's thread only.
+ *
+ * <p>Over 400 lines on purpose: allocation, the copy-on-write metadata and the two-superblock sync
+ * share one picture of free space (the sectors the live and the durable tree use), whose rules are
+ * the file system's crash safety; the tree itself is FileTree.
  */
 public final class DataFileSystem {
   public static final int SECTOR = BlockDevice.SECTOR_SIZE;
