@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.proxy.ProxyEvent;
+import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.compare.OutputComparator;
-import dev.coloha.proxy.event.ProxyEvent;
 import dev.coloha.proxy.testing.GroupRig;
 import dev.coloha.wire.io.IoFrame;
 import java.net.Socket;
@@ -108,7 +109,9 @@ class ProxyFaultPointsTest {
 
     await().atMost(Duration.ofSeconds(30)).until(() -> g.view().state().equals("DEGRADED"));
     List<ProxyEvent> broken =
-        g.events().history().stream().filter(e -> e.type().equals("stream-broken")).toList();
+        g.events().history().stream()
+            .filter(e -> e.type() == ProxyEventType.STREAM_BROKEN)
+            .toList();
     assertThat(broken).hasSize(1);
     ProxyEvent.StreamBroken b = (ProxyEvent.StreamBroken) broken.getFirst();
     assertThat(b.replica()).isEqualTo("SECONDARY");
