@@ -98,6 +98,26 @@ public final class ServiceProcess implements AutoCloseable {
     return p;
   }
 
+  /**
+   * A packet proxy logging to {@code log}, started with these JVM options (e.g. {@code
+   * -Dspring.aot.enabled=true}, as the lab and the image start it) and extra {@code --key=value}
+   * options; returns once its health endpoint answers 200.
+   */
+  public static ServiceProcess proxy(Path log, List<String> jvmOptions, String... options) {
+    List<String> jvm = new ArrayList<>(List.of("-Xss16m", "-XX:+UseParallelGC"));
+    jvm.addAll(jvmOptions);
+    ServiceProcess p =
+        new ServiceProcess(
+            log.getFileName().toString(),
+            "packet-proxy",
+            List.copyOf(jvm),
+            List.of("--server.address=127.0.0.1"),
+            log,
+            true);
+    p.launch(options);
+    return p;
+  }
+
   /** The executable jar of {@code module}, built by {@code package} earlier in the reactor. */
   public static Path execJar(String module) {
     File[] jars =
