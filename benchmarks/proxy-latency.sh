@@ -8,7 +8,10 @@
 # "colo" (primary on agent A, secondary on agent B, every reply compared) and "pass" (PASSTHROUGH:
 # one VM on agent A, nothing compared). Then runs redis-benchmark GET and SET (replies that match
 # on both replicas) against each, alternating, with one client (latency of a lone request) and with
-# 50 clients, and prints redis-benchmark's p50 and p99 per run. Everything listens on 127.0.0.1.
+# 50 clients, and prints redis-benchmark's p50 and p99 per run, with the CPU seconds the proxy
+# used during the run (all its threads, from /proc/PID/stat: compare JIT settings by it on a
+# shared machine). Everything listens on 127.0.0.1.
+# PROXY_JAVA_OPTS: extra JVM options of the proxy (split on spaces), e.g. -XX:TieredStopAtLevel=1.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,11 +47,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start NAME JAR ARGS... -> prints the HTTP port once the service is up
+# start NAME JAR [JVM_OPTION...] -- ARGS... -> prints the HTTP port once the service is up
 start() {
-  local name="$1" jar="$2"
+  local name="$1" jar="$2" jvm=()
   shift 2
-  "$JAVA" -Xss16m -jar "$jar" --server.port=0 --server.address=127.0.0.1 "$@" >"$WORK/$name.log" 2>&1 &
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    jvm+=("$1")
+    shift
+  done
+  [ $# -eq 0 ] || shift
+  "$JAVA" -Xss16m "${jvm[@]}" -jar "$jar" --server.port=0 --server.address=127.0.0.1 "$@" >"$WORK/$name.log" 2>&1 &
   echo "$!" >"$WORK/$name.pid" # start runs in a subshell: the pid file is what cleanup reads
   for _ in $(seq 1 600); do
     if grep -q "Tomcat started on port" "$WORK/$name.log"; then
@@ -64,9 +72,13 @@ start() {
 
 json() { curl -sf -X "$1" -H 'Content-Type: application/json' -d "$3" "$2"; }
 
-A="$(start agent-a "$AGENT_JAR" --colo.agent.data-dir="$WORK/a")"
-B="$(start agent-b "$AGENT_JAR" --colo.agent.data-dir="$WORK/b")"
-P="$(start proxy "$PROXY_JAR")"
+A="$(start agent-a "$AGENT_JAR" -- --colo.agent.data-dir="$WORK/a")"
+B="$(start agent-b "$AGENT_JAR" -- --colo.agent.data-dir="$WORK/b")"
+read -r -a proxy_jvm <<<"${PROXY_JAVA_OPTS:-}"
+P="$(start proxy "$PROXY_JAR" "${proxy_jvm[@]}" --)"
+PROXY_PID="$(cat "$WORK/proxy.pid")"
+# cpu: CPU seconds (user + system, every thread) the proxy has used so far
+cpu() { awk -v t="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / t}' "/proc/$PROXY_PID/stat"; }
 for vm in colo pass; do
   json POST "http://127.0.0.1:$A/v1/vms" "{\"id\":\"$vm\",\"guest\":\"kv\",\"diskBytes\":0,\"start\":true}" >/dev/null
 done
@@ -85,7 +97,8 @@ for port in "$COLO" "$PASS"; do
   redis-benchmark -p "$port" -t set,get -n 20000 -q >/dev/null
 done
 
-echo "mode,clients,test,rps,p50_ms,p99_ms"
+echo "# proxy JVM options: ${PROXY_JAVA_OPTS:-none}; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "mode,clients,test,rps,p50_ms,p99_ms,proxy_cpu_s"
 for _ in $(seq 1 "$ROUNDS"); do
   for clients in 1 50; do
     for mode in pass colo; do
@@ -93,12 +106,16 @@ for _ in $(seq 1 "$ROUNDS"); do
       [ "$mode" = colo ] && port="$COLO"
       n="$REQUESTS"
       [ "$clients" = 1 ] && n=$((REQUESTS / 5))
-      redis-benchmark -p "$port" -t get,set -n "$n" -c "$clients" --csv |
-        tail -n +2 | tr -d '"' |
-        awk -F, -v m="$mode" -v c="$clients" '{printf "%s,%s,%s,%s,%s,%s\n", m, c, $1, $2, $5, $7}'
+      for t in set get; do
+        before="$(cpu)"
+        out="$(redis-benchmark -p "$port" -t "$t" -n "$n" -c "$clients" --csv)"
+        used="$(awk -v a="$before" -v b="$(cpu)" 'BEGIN {printf "%.2f", b - a}')"
+        echo "$out" | tail -n +2 | tr -d '"' |
+          awk -F, -v m="$mode" -v c="$clients" -v u="$used" '{printf "%s,%s,%s,%s,%s,%s,%s\n", m, c, $1, $2, $5, $7, u}'
+      done
     done
   done
 done
-echo "# proxy counters of the colo group:"
+echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg); proxy counters of the colo group:"
 curl -sf "http://127.0.0.1:$P/v1/groups/colo" | sed -E 's/.*"counters":(\{[^}]*\}).*/\1/'
 echo

@@ -19,7 +19,8 @@ import sys
 import time
 
 TICK = os.sysconf("SC_CLK_TCK")
-STEPS = (("first line", "Starting PacketProxyApplication"), ("tomcat", "Tomcat initialized"),
+# "Starting AOT-processed PacketProxyApplication" in Spring's AOT mode (-Dspring.aot.enabled=true)
+STEPS = (("first line", "PacketProxyApplication v"), ("tomcat", "Tomcat initialized"),
          ("started", "Started PacketProxyApplication"), ("kv listens", "group kv (epoch"))
 
 

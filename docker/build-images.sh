@@ -18,6 +18,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODULES=(coordinator-service replica-agent disk-mirror packet-proxy)
 declare -A PORTS=([coordinator-service]=7700 [replica-agent]=7701 [disk-mirror]=7702 [packet-proxy]=7703)
+# JVM options per image (/opt/colo/jvm-options, an argument file of the entry point's java): the
+# proxy starts in Spring's AOT mode, as in the lab (scripts/aot-cache.sh jvm-opts), from the bean
+# definitions its build generated
+declare -A JVM_OPTIONS=([packet-proxy]="-Dspring.aot.enabled=true")
 LOCAL_BASE_IMAGE="colo-ha/jre-base:25"
 # Java modules the services use (Spring Boot, Tomcat, H2, Micrometer, Chicory, JNA).
 JAVA_MODULES="java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,java.prefs,java.rmi,java.scripting,java.security.jgss,java.security.sasl,java.sql,java.transaction.xa,java.xml,jdk.crypto.ec,jdk.httpserver,jdk.jfr,jdk.management,jdk.management.jfr,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs,jdk.charsets,jdk.localedata"
@@ -184,6 +188,7 @@ for m in "${MODULES[@]}"; do
   touch "$ctx/data/.keep"
   extract_layers "$jar" "$ctx/app"
   cp "$BB" "$ctx/busybox"
+  echo "${JVM_OPTIONS[$m]:-}" >"$ctx/jvm-options"
   chmod 0755 "$ctx/busybox"
   log "colo-ha/$m:$tag from $base"
   docker build -q -f "$ROOT/docker/Dockerfile" --build-arg BASE_IMAGE="$base" \

@@ -346,8 +346,11 @@ cmd_up() {
     for s in "${sets[@]}"; do
       [ "${s%%:*}" = "$name" ] && extra+=("--${s#*:}")
     done
+    # the module's own JVM options (the proxy's Spring AOT mode), as its AOT cache was trained
+    local jvm=()
+    mapfile -t jvm < <("$ROOT/scripts/aot-cache.sh" jvm-opts "$(basename "$(dirname "$(dirname "$jar")")")")
     labjson add "$name" "$role" "$host" "$port" "$dir/$role.log" \
-      "$JAVA" "-Dcolo.lab.service=$name" -Xss16m -XX:+UseParallelGC -jar "$jar" \
+      "$JAVA" "-Dcolo.lab.service=$name" -Xss16m -XX:+UseParallelGC "${jvm[@]}" -jar "$jar" \
       --server.port="$port" --server.address=127.0.0.1 --colo.security.token="$(token)" \
       "$@" "${extra[@]}"
     names+=("$name")

@@ -103,11 +103,22 @@ public final class ServiceProcess implements AutoCloseable {
    * health endpoint answers 200.
    */
   public static ServiceProcess proxy(Path log, String... options) {
+    return proxy(log, List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"), options);
+  }
+
+  /**
+   * A packet proxy logging to {@code log}, started with these JVM options (e.g. {@code
+   * -Dspring.aot.enabled=true}, as the lab and the image start it) and extra {@code --key=value}
+   * options; returns once its health endpoint answers 200.
+   */
+  public static ServiceProcess proxy(Path log, List<String> jvmOptions, String... options) {
+    List<String> jvm = new ArrayList<>(List.of("-Xss16m", "-XX:+UseParallelGC"));
+    jvm.addAll(jvmOptions);
     ServiceProcess p =
         new ServiceProcess(
             log.getFileName().toString(),
             "packet-proxy",
-            List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"),
+            List.copyOf(jvm),
             List.of("--server.address=127.0.0.1", "--spring.main.banner-mode=off"),
             log,
             true);

@@ -19,7 +19,6 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
@@ -88,8 +87,12 @@ public class ColoWebAutoConfiguration {
     return new ProblemReportCustomizer(registry);
   }
 
+  /**
+   * Always a bean; it beats only when {@code colo.heartbeat.coordinator-url} is set. Decided when
+   * it starts, not by a condition: Spring's build-time AOT (the proxy's {@code process-aot}) fixes
+   * every condition with the build's properties, where no coordinator URL is set.
+   */
   @Bean
-  @ConditionalOnProperty("colo.heartbeat.coordinator-url")
   CoordinatorHeartbeat coordinatorHeartbeat(
       HeartbeatProperties props, ServiceToken token, ObjectProvider<HeartbeatFacts> facts) {
     HeartbeatFacts f = facts.getIfAvailable();

@@ -18,7 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Tells the coordinator, as soon as the service serves and then every heartbeat interval, that this
  * service lives and where it is ({@code POST /v1/hosts/{host}/heartbeat}). Missing beats are how
- * the coordinator notices a dead host (it probes too).
+ * the coordinator notices a dead host (it probes too). Without a coordinator URL it never beats.
  */
 public final class CoordinatorHeartbeat
     implements ApplicationListener<WebServerInitializedEvent>, SmartLifecycle {
@@ -48,7 +48,9 @@ public final class CoordinatorHeartbeat
     this.props = props;
     this.token = token;
     this.facts = Map.copyOf(facts);
-    this.client = HttpClient.newBuilder().connectTimeout(props.timeout()).build();
+    // no client (and no selector thread of its own) for a service that never beats
+    this.client =
+        enabled() ? HttpClient.newBuilder().connectTimeout(props.timeout()).build() : null;
   }
 
   @Override
@@ -59,9 +61,16 @@ public final class CoordinatorHeartbeat
             : "http://127.0.0.1:" + event.getWebServer().getPort();
   }
 
+  /**
+   * Whether it beats at all: only with a coordinator URL ({@code colo.heartbeat.coordinator-url}).
+   */
+  public boolean enabled() {
+    return props.coordinatorUrl() != null && !props.coordinatorUrl().isBlank();
+  }
+
   @Override
   public void start() {
-    if (running.compareAndSet(false, true)) {
+    if (enabled() && running.compareAndSet(false, true)) {
       thread = Thread.ofVirtual().name("heartbeat").start(this::beat);
     }
   }

@@ -66,6 +66,26 @@ class CoordinatorHeartbeatTest {
     }
   }
 
+  /**
+   * The heartbeat is a bean of every service whatever its properties (Spring's build-time AOT fixes
+   * conditions at build time): without a coordinator URL it never starts beating.
+   */
+  @Test
+  void withoutACoordinatorUrlItNeverBeats() {
+    CoordinatorHeartbeat heartbeat =
+        new CoordinatorHeartbeat(
+            new HeartbeatProperties(
+                " ", "proxy-1", "proxy", null, Duration.ofMillis(10), Duration.ofSeconds(1)),
+            new ServiceToken(new SecurityProperties("secret")));
+    heartbeat.onApplicationEvent(served(7703));
+
+    heartbeat.start();
+
+    assertThat(heartbeat.enabled()).isFalse();
+    assertThat(heartbeat.isRunning()).isFalse();
+    heartbeat.stop();
+  }
+
   private static WebServerInitializedEvent served(int port) {
     WebServer server =
         new WebServer() {
