@@ -190,7 +190,12 @@ api("POST", f"{agent}/v1/vms/solo/listener", {"bindAddress": "127.0.0.1", "port"
 targets = [("colo", nodisk_port, False), ("passthrough", pass_port, False), ("standalone", solo_port, False)]
 if DISK:
     passd_port = passthrough("passd", True)
-    targets += [("colo+disk", kv_port, True), ("passthrough+disk", passd_port, True)]
+    # issue 18's baseline for passthrough+disk: a standalone VM whose disk is a file on its agent
+    solod_port = free_port()
+    api("POST", f"{agent}/v1/vms", {"id": "solod", "guest": "kv", "diskBytes": 67108864, "start": True})
+    api("POST", f"{agent}/v1/vms/solod/listener", {"bindAddress": "127.0.0.1", "port": solod_port})
+    targets += [("colo+disk", kv_port, True), ("passthrough+disk", passd_port, True),
+                ("standalone+disk", solod_port, True)]
 
 
 def bench(port, n, pipeline):
@@ -260,7 +265,8 @@ print("| ratio (median req/s) | pipeline | SET | GET |")
 print("|---|---|---|---|")
 pairs = [("colo", "passthrough"), ("passthrough", "standalone"), ("colo", "standalone")]
 if DISK:
-    pairs += [("colo+disk", "passthrough+disk"), ("colo+disk", "colo")]
+    pairs += [("colo+disk", "passthrough+disk"), ("colo+disk", "colo"),
+              ("passthrough+disk", "standalone+disk"), ("standalone+disk", "standalone")]
 for a, b in pairs:
     for pipeline in (1, 16):
         cells = []
@@ -288,7 +294,7 @@ if DISK:
     api("DELETE", f"{COORD}/v1/groups/kvnd", timeout=120)
 for vm in ["pass", "passd"] if DISK else ["pass"]:
     api("DELETE", f"{PROXY}/v1/groups/{vm}")
-for vm in ["pass", "passd", "solo"] if DISK else ["pass", "solo"]:
+for vm in ["pass", "passd", "solo", "solod"] if DISK else ["pass", "solo"]:
     try:
         api("DELETE", f"{agent}/v1/vms/{vm}")
     except Exception as e:

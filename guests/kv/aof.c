@@ -10,25 +10,30 @@
 
 #define SECTOR COLO_SECTOR_SIZE
 #define HDR_MAGIC "COLOKVLG"
-#define HDR_VERSION 1u
-#define HDR_BYTES 48u         /* meaningful bytes of a header sector */
+#define HDR_VERSION_V1 1u    /* a CRC of the whole log in the header (still read, then converted) */
+#define HDR_VERSION 2u       /* checked, chained frames (aof.h) */
+#define FRAME_OVERHEAD 8u    /* u32 length before a record, u32 check after it */
 #define REGIONS_BASE (2u * SECTOR)
 #define MIN_DISK (REGIONS_BASE + 2u * 4u * SECTOR) /* two regions of at least 2 KiB */
 #define REPLAY_MAX_RECORD (PROTO_MAX_BULK * 2)      /* largest record replay will buffer */
 
 typedef struct {
+    uint32_t version;
     uint32_t region;
     uint64_t seq;
     uint64_t region_size;
     uint64_t log_len;
-    uint32_t log_crc;
+    uint32_t log_crc; /* v1: CRC-32 of the log; v2: check of the frame ending at log_len */
+    uint32_t origin;  /* v2: the seed of the region's first frame */
 } aof_header;
 
 static struct {
     int enabled;
     int64_t disk_size;
-    aof_header h;               /* the header on disk describing the current log */
-    unsigned char tail[SECTOR]; /* the log's last partial sector (bytes before log_len) */
+    aof_header h;               /* the newest header on disk */
+    uint64_t end;               /* end of the log written so far (>= h.log_len) */
+    uint32_t chain;             /* check of the frame ending at end (origin when none) */
+    unsigned char tail[SECTOR]; /* the log's last partial sector (bytes before end) */
     int dirty;                  /* written since the last colo_disk_flush */
     int fsync;                  /* AOF_FSYNC_* */
     int64_t last_flush_ms;      /* monotonic time of the last colo_disk_flush (everysec) */
@@ -56,7 +61,7 @@ static void log_num(int level, const char *a, uint64_t v, const char *b) {
 static void log_msg(int level, const char *msg) { colo_log(level, msg, (int32_t)strlen(msg)); }
 
 int aof_enabled(void) { return aof.enabled; }
-uint64_t aof_log_len(void) { return aof.h.log_len; }
+uint64_t aof_log_len(void) { return aof.end; }
 uint64_t aof_region_size(void) { return aof.h.region_size; }
 
 static int64_t region_base(uint32_t region) {
@@ -93,6 +98,7 @@ static uint64_t get_u64(const unsigned char *p) {
     return v;
 }
 
+/* Only version 2 headers are written. */
 static void encode_header(const aof_header *h, unsigned char *s) {
     memset(s, 0, SECTOR);
     memcpy(s, HDR_MAGIC, 8);
@@ -102,7 +108,8 @@ static void encode_header(const aof_header *h, unsigned char *s) {
     put_u64(s + 24, h->region_size);
     put_u64(s + 32, h->log_len);
     put_u32(s + 40, h->log_crc);
-    put_u32(s + 44, crc32_update(0, s, 44));
+    put_u32(s + 44, h->origin);
+    put_u32(s + 48, crc32_update(0, s, 48));
 }
 
 enum { HDR_VALID, HDR_BLANK, HDR_BAD };
@@ -111,18 +118,31 @@ static int decode_header(const unsigned char *s, aof_header *h) {
     if (memcmp(s, HDR_MAGIC, 8) != 0) {
         return HDR_BLANK;
     }
-    if (get_u32(s + 44) != crc32_update(0, s, 44) || get_u32(s + 8) != HDR_VERSION) {
+    uint32_t version = get_u32(s + 8);
+    uint32_t covered = version == HDR_VERSION_V1 ? 44u : 48u;
+    if ((version != HDR_VERSION_V1 && version != HDR_VERSION) ||
+        get_u32(s + covered) != crc32_update(0, s, covered)) {
         return HDR_BAD;
     }
+    h->version = version;
     h->region = get_u32(s + 12);
     h->seq = get_u64(s + 16);
     h->region_size = get_u64(s + 24);
     h->log_len = get_u64(s + 32);
     h->log_crc = get_u32(s + 40);
+    h->origin = version == HDR_VERSION ? get_u32(s + 44) : 0;
     return HDR_VALID;
 }
 
-/* Write header h into one slot (seq % 2). */
+/* The seed of the first frame of a region written under header seq: a region used again after
+ * two compactions starts a chain no frame left there from its earlier use continues. */
+static uint32_t region_origin(uint64_t seq) {
+    unsigned char b[8];
+    put_u64(b, seq);
+    return crc32_update(crc32_update(0, HDR_MAGIC, 8), b, 8);
+}
+
+/* Write header h into its slot (seq % 2); the other slot keeps the previous header. */
 static int write_header(const aof_header *h) {
     encode_header(h, hdr_buf);
     int64_t off = (int64_t)(h->seq % 2u) * SECTOR;
@@ -133,21 +153,6 @@ static int write_header(const aof_header *h) {
     return AOF_OK;
 }
 
-/*
- * Write header h into both slots, slot seq % 2 first: a torn write of either leaves the other
- * valid (the new one, or the previous one describing the shorter log). Both slots then hold the
- * same header, so the disk depends only on the records logged, never on how commands were
- * batched: two replicas that ran the same input in different events write the same bytes.
- */
-static int write_headers(const aof_header *h) {
-    if (write_header(h) != AOF_OK) {
-        return AOF_ERR_IO;
-    }
-    encode_header(h, hdr_buf);
-    int64_t other = (int64_t)((h->seq + 1u) % 2u) * SECTOR;
-    return colo_disk_write(other, hdr_buf, SECTOR) == COLO_OK ? AOF_OK : AOF_ERR_IO;
-}
-
 /* ---- streaming writer: fills `stage` and writes whole chunks, sector aligned ---- */
 
 typedef struct {
@@ -155,11 +160,11 @@ typedef struct {
     uint64_t stage_off; /* region offset of stage[0] (sector aligned) */
     size_t fill;        /* bytes in stage */
     uint64_t pos;       /* region offset of the next byte */
-    uint32_t crc;       /* CRC of the region's bytes [0, pos) */
+    uint32_t chain;     /* check of the last frame written (the next frame's seed) */
     int err;
 } aof_writer;
 
-static void w_begin(aof_writer *w, uint32_t region, uint64_t pos, uint32_t crc,
+static void w_begin(aof_writer *w, uint32_t region, uint64_t pos, uint32_t chain,
                     const unsigned char *tail) {
     w->base = region_base(region);
     w->stage_off = pos & ~(uint64_t)(SECTOR - 1);
@@ -168,7 +173,7 @@ static void w_begin(aof_writer *w, uint32_t region, uint64_t pos, uint32_t crc,
         memcpy(stage, tail, w->fill);
     }
     w->pos = pos;
-    w->crc = crc;
+    w->chain = chain;
     w->err = AOF_OK;
 }
 
@@ -179,12 +184,13 @@ static void w_write_stage(aof_writer *w, size_t n) {
     }
 }
 
-static void w_put(aof_writer *w, const void *data, size_t n) {
+/* n bytes of the current frame: into the stage and its check. */
+static void w_put(aof_writer *w, uint32_t *check, const void *data, size_t n) {
     if (w->err != AOF_OK) {
         return;
     }
     const unsigned char *p = data;
-    w->crc = crc32_update(w->crc, p, n);
+    *check = crc32_update(*check, p, n);
     w->pos += n;
     while (n > 0) {
         size_t k = AOF_CHUNK - w->fill;
@@ -219,22 +225,35 @@ static int w_end(aof_writer *w, unsigned char *tail) {
     return w->err;
 }
 
+static uint64_t record_len(size_t argc, const kv_arg *argv);
+
+/* One frame: u32 length | the record (RESP) | u32 check, the CRC-32 of length and record seeded
+ * with the previous frame's check (aof.h). */
 static void w_put_record(aof_writer *w, size_t argc, const kv_arg *argv) {
+    unsigned char len[4];
+    put_u32(len, (uint32_t)record_len(argc, argv));
+    uint32_t check = w->chain;
+    w_put(w, &check, len, 4);
     char num[KV_LL_STR_SIZE + 3];
     num[0] = '*';
     size_t n = 1 + kv_ll2str(num + 1, (long long)argc);
     num[n++] = '\r';
     num[n++] = '\n';
-    w_put(w, num, n);
+    w_put(w, &check, num, n);
     for (size_t i = 0; i < argc; i++) {
         num[0] = '$';
         n = 1 + kv_ll2str(num + 1, (long long)argv[i].n);
         num[n++] = '\r';
         num[n++] = '\n';
-        w_put(w, num, n);
-        w_put(w, argv[i].p, argv[i].n);
-        w_put(w, "\r\n", 2);
+        w_put(w, &check, num, n);
+        w_put(w, &check, argv[i].p, argv[i].n);
+        w_put(w, &check, "\r\n", 2);
     }
+    unsigned char c[4];
+    put_u32(c, check);
+    uint32_t ignored = 0;
+    w_put(w, &ignored, c, 4);
+    w->chain = check;
 }
 
 static uint64_t digits(uint64_t v) {
@@ -246,6 +265,7 @@ static uint64_t digits(uint64_t v) {
     return d;
 }
 
+/* Bytes of a record's RESP encoding (its frame adds FRAME_OVERHEAD). */
 static uint64_t record_len(size_t argc, const kv_arg *argv) {
     uint64_t len = 1 + digits(argc) + 2;
     for (size_t i = 0; i < argc; i++) {
@@ -258,9 +278,8 @@ static uint64_t record_len(size_t argc, const kv_arg *argv) {
 
 static aof_writer batch;
 static int batch_open;
-static uint64_t batch_records;
 
-static uint64_t log_len_now(void) { return batch_open ? batch.pos : aof.h.log_len; }
+static uint64_t log_len_now(void) { return batch_open ? batch.pos : aof.end; }
 
 static int64_t mono_ms(void) { return colo_clock_monotonic() / 1000000; }
 
@@ -298,18 +317,12 @@ int aof_commit(void) {
     }
     batch_open = 0;
     unsigned char tail[SECTOR];
-    int rc = w_end(&batch, tail);
-    aof_header nh = aof.h;
-    if (rc == AOF_OK) {
-        nh.seq += batch_records; /* a function of the records, not of the batches */
-        nh.log_len = batch.pos;
-        nh.log_crc = batch.crc;
-        rc = write_headers(&nh);
-    }
-    if (rc != AOF_OK) {
+    if (w_end(&batch, tail) != AOF_OK) {
         disk_failed("kv: cannot write the log, error -", COLO_E_IO);
     }
-    aof.h = nh;
+    /* no header: boot finds the frames by their checks */
+    aof.end = batch.pos;
+    aof.chain = batch.chain;
     memcpy(aof.tail, tail, SECTOR);
     return AOF_OK;
 }
@@ -324,10 +337,11 @@ int aof_compact(void) {
         return AOF_ERR_IO;
     }
     uint32_t other = aof.h.region ^ 1u;
+    uint32_t origin = region_origin(aof.h.seq + 1u);
     int64_t now = db_now_ms();
     aof_writer w;
     unsigned char tail[SECTOR];
-    w_begin(&w, other, 0, 0, NULL);
+    w_begin(&w, other, 0, origin, NULL);
     if (aof.fsync != AOF_FSYNC_EVERYSEC) {
         kv_arg cfg[4] = {
             {(const unsigned char *)"CONFIG", 6},
@@ -355,7 +369,7 @@ int aof_compact(void) {
             rec[4].n = kv_ll2str(ms, e->expire_at);
             argc = 5;
         }
-        if (w.pos + record_len(argc, rec) > aof.h.region_size) {
+        if (w.pos + FRAME_OVERHEAD + record_len(argc, rec) > aof.h.region_size) {
             aof.last_compact_full = 1;
             aof.data_at_compact = kv_db.data_bytes;
             log_num(COLO_LOG_WARN, "kv: compaction: live data does not fit the region of ",
@@ -370,16 +384,25 @@ int aof_compact(void) {
     if (w_end(&w, tail) != AOF_OK) {
         disk_failed("kv: cannot write the compacted log, error -", COLO_E_IO);
     }
+    /* the snapshot is durable before a header points to it (whatever the policy) */
+    int r = colo_disk_flush();
+    if (r != COLO_OK) {
+        disk_failed("kv: disk flush failed, error -", r);
+    }
     aof_header nh = aof.h;
+    nh.version = HDR_VERSION;
     nh.region = other;
     nh.seq++;
     nh.log_len = w.pos;
-    nh.log_crc = w.crc;
-    if (write_headers(&nh) != AOF_OK) {
+    nh.log_crc = w.chain;
+    nh.origin = origin;
+    if (write_header(&nh) != AOF_OK) {
         disk_failed("kv: cannot write the log header, error -", COLO_E_IO);
     }
     log_num(COLO_LOG_INFO, "kv: log compacted to ", nh.log_len, " bytes");
     aof.h = nh;
+    aof.end = w.pos;
+    aof.chain = w.chain;
     memcpy(aof.tail, tail, SECTOR);
     aof.appended_since_compact = 0;
     aof.data_at_compact = kv_db.data_bytes;
@@ -401,7 +424,7 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
     if (!aof.enabled) {
         return AOF_OK;
     }
-    uint64_t len = record_len(argc, argv);
+    uint64_t len = FRAME_OVERHEAD + record_len(argc, argv);
     uint64_t limit = aof.h.region_size - (kind == AOF_APPEND_SHRINK ? 0 : aof.reserve);
     if (len > limit || log_len_now() > limit - len) {
         if (!compaction_useful()) {
@@ -411,20 +434,18 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
         if (r != AOF_OK) {
             return r;
         }
-        if (len > limit || aof.h.log_len > limit - len) {
+        if (len > limit || aof.end > limit - len) {
             return AOF_ERR_FULL;
         }
     }
     if (!batch_open) {
-        w_begin(&batch, aof.h.region, aof.h.log_len, aof.h.log_crc, aof.tail);
+        w_begin(&batch, aof.h.region, aof.end, aof.chain, aof.tail);
         batch_open = 1;
-        batch_records = 0;
     }
     w_put_record(&batch, argc, argv);
     if (batch.err != AOF_OK) {
         disk_failed("kv: cannot write the log, error -", COLO_E_IO);
     }
-    batch_records++;
     aof.appended_since_compact += len;
     return AOF_OK;
 }
@@ -448,8 +469,10 @@ void aof_sync(void) {
 }
 
 void aof_tick(void) {
-    if (aof.enabled && aof.dirty && aof.fsync == AOF_FSYNC_EVERYSEC && batch_open == 0 &&
-        second_passed()) {
+    if (!aof.enabled || batch_open || !second_passed()) {
+        return;
+    }
+    if (aof.fsync == AOF_FSYNC_EVERYSEC && aof.dirty) {
         flush_now();
     }
 }
@@ -488,11 +511,20 @@ void aof_set_fsync(int policy) { aof.fsync = policy; }
 
 static int format_disk(void) {
     uint64_t region = ((uint64_t)(aof.disk_size - REGIONS_BASE) / 2u) & ~(uint64_t)(SECTOR - 1);
-    aof_header h = {.region = 0, .seq = 1, .region_size = region, .log_len = 0, .log_crc = 0};
+    aof_header h = {.version = HDR_VERSION, .region = 0, .seq = 1, .region_size = region,
+                    .log_len = 0, .log_crc = region_origin(1), .origin = region_origin(1)};
+    /* both slots: from now on one of them always holds a valid header (a blank slot 0 then means
+     * the format itself was torn, before anything was logged) */
     if (write_header(&h) != AOF_OK) {
         return AOF_ERR_IO;
     }
+    encode_header(&h, hdr_buf);
+    if (colo_disk_write(0, hdr_buf, SECTOR) != COLO_OK) {
+        return AOF_ERR_IO;
+    }
     aof.h = h;
+    aof.end = 0;
+    aof.chain = h.origin;
     log_num(COLO_LOG_INFO, "kv: formatted the disk: two log regions of ", region, " bytes");
     return AOF_OK;
 }
@@ -512,7 +544,6 @@ static int load_header(void) {
             return AOF_ERR_IO;
         }
         st[i] = decode_header(hdr_buf, &hs[i]);
-        /* a header may sit in either slot: both hold the newest one after a batch */
         if (st[i] == HDR_VALID && !header_fits(&hs[i])) {
             st[i] = HDR_BAD;
         }
@@ -535,8 +566,8 @@ static int load_header(void) {
     return AOF_OK;
 }
 
-/* Replay the active region's log into the db. */
-static int replay(void) {
+/* Replay a version 1 log (one CRC of the whole log in the header) into the db. */
+static int replay_v1(void) {
     proto_state q;
     proto_init(&q, (size_t)(REPLAY_MAX_RECORD < SIZE_MAX ? REPLAY_MAX_RECORD : SIZE_MAX));
     int64_t base = region_base(aof.h.region);
@@ -597,6 +628,204 @@ static int replay(void) {
     return rc;
 }
 
+/* ---- version 2: frames found by their checks ---- */
+
+/* Reads a region through `stage`, a chunk at a time (sector aligned). */
+typedef struct {
+    int64_t base;    /* disk offset of the region */
+    uint64_t limit;  /* region size */
+    uint64_t buf_off; /* region offset of stage[0] */
+    size_t buf_len;  /* bytes of the region in stage */
+    uint64_t pos;    /* region offset of the next byte */
+    int err;
+} aof_reader;
+
+/* At most max bytes at r->pos, in stage (read when needed); 0 at the region's end or on an error
+ * (r->err). Does not advance. */
+static size_t r_peek(aof_reader *r, unsigned char **p, uint64_t max) {
+    if (r->pos >= r->limit || r->err != AOF_OK) {
+        return 0;
+    }
+    if (r->pos < r->buf_off || r->pos >= r->buf_off + r->buf_len) {
+        uint64_t start = r->pos & ~(uint64_t)(SECTOR - 1);
+        uint64_t left = r->limit - start;
+        size_t n = left < AOF_CHUNK ? (size_t)left : AOF_CHUNK;
+        if (colo_disk_read(r->base + (int64_t)start, stage, (int32_t)n) != COLO_OK) {
+            r->err = AOF_ERR_IO;
+            return 0;
+        }
+        r->buf_off = start;
+        r->buf_len = n;
+    }
+    uint64_t avail = r->buf_off + r->buf_len - r->pos;
+    *p = stage + (r->pos - r->buf_off);
+    return (size_t)(avail < max ? avail : max);
+}
+
+static int r_read(aof_reader *r, unsigned char *dst, size_t n) {
+    while (n > 0) {
+        unsigned char *p;
+        size_t k = r_peek(r, &p, n);
+        if (k == 0) {
+            return -1;
+        }
+        memcpy(dst, p, k);
+        dst += k;
+        n -= k;
+        r->pos += k;
+    }
+    return 0;
+}
+
+enum { FRAME_OK, FRAME_END, FRAME_IO, FRAME_OOM };
+
+/*
+ * The frame at r->pos, if its check (seeded with *chain) holds: its record is fed to q, *chain
+ * becomes its check and r->pos moves past it. FRAME_END when there is no valid frame here (the end
+ * of the log: zeros, a torn write, or what an earlier use of the region left).
+ */
+static int read_frame(aof_reader *r, proto_state *q, uint32_t *chain) {
+    unsigned char b[4];
+    if (r_read(r, b, 4) != 0) {
+        return r->err != AOF_OK ? FRAME_IO : FRAME_END;
+    }
+    uint64_t len = get_u32(b);
+    if (len == 0 || len > (uint64_t)REPLAY_MAX_RECORD || len + 4u > r->limit - r->pos) {
+        return FRAME_END;
+    }
+    uint32_t check = crc32_update(*chain, b, 4);
+    uint64_t payload = r->pos;
+    /* check first, so that a torn frame's garbage length never makes the parser buffer much */
+    for (uint64_t left = len; left > 0;) {
+        unsigned char *p;
+        size_t k = r_peek(r, &p, left);
+        if (k == 0) {
+            return r->err != AOF_OK ? FRAME_IO : FRAME_END;
+        }
+        check = crc32_update(check, p, k);
+        r->pos += k;
+        left -= k;
+    }
+    if (r_read(r, b, 4) != 0) {
+        return r->err != AOF_OK ? FRAME_IO : FRAME_END;
+    }
+    if (get_u32(b) != check) {
+        return FRAME_END;
+    }
+    uint64_t after = r->pos;
+    r->pos = payload;
+    for (uint64_t left = len; left > 0;) {
+        unsigned char *p;
+        size_t k = r_peek(r, &p, left);
+        if (k == 0) {
+            return FRAME_IO;
+        }
+        if (proto_feed(q, p, k, 0) != PROTO_MORE) {
+            return FRAME_OOM;
+        }
+        r->pos += k;
+        left -= k;
+    }
+    r->pos = after;
+    *chain = check;
+    return FRAME_OK;
+}
+
+/*
+ * Replay the active region's frames from its start while their checks hold. The log must reach
+ * the header's log_len (the snapshot of the roll, flushed before the header). Sets aof.end,
+ * aof.chain and aof.tail.
+ */
+static int replay_v2(void) {
+    proto_state q;
+    proto_init(&q, (size_t)(REPLAY_MAX_RECORD < SIZE_MAX ? REPLAY_MAX_RECORD : SIZE_MAX));
+    aof_reader r = {.base = region_base(aof.h.region), .limit = aof.h.region_size};
+    uint32_t chain = aof.h.origin;
+    uint64_t records = 0;
+    int rc = AOF_OK;
+    for (;;) {
+        if (r.pos == aof.h.log_len && chain != aof.h.log_crc) {
+            log_msg(COLO_LOG_ERROR, "kv: the log does not match its header");
+            rc = AOF_ERR_CORRUPT;
+            break;
+        }
+        uint64_t start = r.pos;
+        int f = read_frame(&r, &q, &chain);
+        if (f == FRAME_END) {
+            r.pos = start;
+            break;
+        }
+        if (f != FRAME_OK) {
+            rc = f == FRAME_IO ? AOF_ERR_IO : AOF_ERR_CORRUPT;
+            break;
+        }
+        size_t argc;
+        kv_arg *argv;
+        if (proto_next(&q, &argc, &argv) != PROTO_CMD || kv_replay_apply(argc, argv) != 0 ||
+            !proto_idle(&q)) {
+            log_num(COLO_LOG_ERROR, "kv: invalid log record (or out of memory) at byte ", start, "");
+            rc = AOF_ERR_CORRUPT;
+            break;
+        }
+        proto_trim(&q);
+        if (start < aof.h.log_len && r.pos > aof.h.log_len) {
+            log_msg(COLO_LOG_ERROR, "kv: a log record crosses the end its header gives");
+            rc = AOF_ERR_CORRUPT;
+            break;
+        }
+        records++;
+    }
+    proto_free(&q);
+    if (rc != AOF_OK) {
+        return rc;
+    }
+    uint64_t end = r.pos;
+    if (end < aof.h.log_len) {
+        log_num(COLO_LOG_ERROR, "kv: the log ends before its header's length, at byte ", end, "");
+        return AOF_ERR_CORRUPT;
+    }
+    aof.end = end;
+    aof.chain = chain;
+    memset(aof.tail, 0, SECTOR);
+    size_t tail_len = (size_t)(end % SECTOR);
+    if (tail_len > 0) {
+        if (colo_disk_read(r.base + (int64_t)(end - tail_len), hdr_buf, SECTOR) != COLO_OK) {
+            return AOF_ERR_IO;
+        }
+        memcpy(aof.tail, hdr_buf, tail_len);
+    }
+    db_drop_expired();
+    log_num(COLO_LOG_INFO, "kv: replayed the log: ", records, " records");
+    log_num(COLO_LOG_INFO, "kv: keys after replay: ", dict_size(&kv_db), "");
+    return AOF_OK;
+}
+
+/*
+ * A flushed BOOT record at every boot, holding the log's end: the frames written from now on chain
+ * through a record no earlier run wrote there, so frames a crashed run left after the end this
+ * boot found can never join the log, even when the same commands are logged again. (An earlier run
+ * that wrote the same record at the same end flushed it before writing anything after it, or wrote
+ * nothing after it.)
+ */
+static int boot_mark(void) {
+    char num[KV_LL_STR_SIZE];
+    kv_arg rec[2] = {
+        {(const unsigned char *)"BOOT", 4},
+        {(const unsigned char *)num, 0},
+    };
+    rec[1].n = kv_ll2str(num, (long long)aof.end);
+    int r = aof_append(2, rec, AOF_APPEND_SHRINK);
+    if (r == AOF_ERR_IO) {
+        return r;
+    }
+    if (r != AOF_OK) {
+        log_msg(COLO_LOG_WARN, "kv: no room for the boot record");
+    }
+    aof_commit();
+    flush_now();
+    return AOF_OK;
+}
+
 int aof_open(void) {
     memset(&aof, 0, sizeof aof);
     aof.fsync = AOF_FSYNC_EVERYSEC;
@@ -614,9 +843,13 @@ int aof_open(void) {
     if (rc != AOF_OK) {
         return rc;
     }
-    rc = replay();
+    int v1 = aof.h.version == HDR_VERSION_V1;
+    rc = v1 ? replay_v1() : replay_v2();
     if (rc != AOF_OK) {
         return rc;
+    }
+    if (v1) {
+        aof.end = aof.h.log_len;
     }
     aof.enabled = 1;
     aof.reserve = aof.h.region_size / 8u;
@@ -624,6 +857,14 @@ int aof_open(void) {
         aof.reserve = 1024u * 1024u;
     }
     aof.data_at_compact = kv_db.data_bytes;
-    aof.appended_since_compact = aof.h.log_len;
-    return AOF_OK;
+    aof.appended_since_compact = aof.end;
+    if (v1) {
+        /* a version 1 log is rewritten as a version 2 snapshot in the other region */
+        log_msg(COLO_LOG_INFO, "kv: converting the version 1 log");
+        rc = aof_compact();
+        if (rc != AOF_OK) {
+            return rc;
+        }
+    }
+    return boot_mark();
 }

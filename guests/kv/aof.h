@@ -3,31 +3,43 @@
  *
  * Disk layout (sector = 512 bytes, all integers little-endian):
  *
- *   sector 0, sector 1   two header copies: a new header is written to sector seq % 2, then to the
- *                        other (seq counts records logged plus compactions)
+ *   sector 0, sector 1   two header slots: a header is written to slot seq % 2 (the format writes
+ *                        both); the valid one with the highest seq is used
  *   region 0             [1024, 1024 + R)
  *   region 1             [1024 + R, 1024 + 2R)      R = region_size, a multiple of 512
  *
- *   header: 0 magic "COLOKVLG" | 8 u32 version (1) | 12 u32 active region (0/1) | 16 u64 seq |
- *           24 u64 region_size | 32 u64 log_len | 40 u32 CRC-32 of the log_len log bytes |
- *           44 u32 CRC-32 of header bytes 0..43 | rest zero
+ *   header (version 2): 0 magic "COLOKVLG" | 8 u32 version (2) | 12 u32 active region (0/1) |
+ *           16 u64 seq (headers written) | 24 u64 region_size | 32 u64 log_len (the region's
+ *           length when the header was written: the snapshot of a compaction) | 40 u32 check of
+ *           the frame ending at log_len | 44 u32 origin (the seed of the region's first frame) |
+ *           48 u32 CRC-32 of header bytes 0..47 | rest zero
  *
- * The active region holds log_len bytes of RESP multibulk records (the same encoding clients
- * send). Records describe effects, never conditions, with absolute times:
+ * The active region holds frames, one per record: u32 length | RESP multibulk record (the same
+ * encoding clients send) | u32 check, the CRC-32 of length and record seeded with the previous
+ * frame's check (the region's origin for the first). The log is the longest run of valid frames
+ * from the region's start: boot finds its end by the checks, so the header is written only when
+ * the log rolls to the other region (and at the format), never per command. Records describe
+ * effects, never conditions, with absolute times:
  *   SET key value [PXAT ms] | MSET k v [k v ...] | DEL key [key ...] (also UNLINK) |
  *   PEXPIREAT key ms | PERSIST key | FLUSHALL
- *
  *   CONFIG SET appendfsync always|no   (the fsync policy, when not the default)
+ *   BOOT end                            (written and flushed at every boot; no effect)
  *
  * Appending is batched like Redis's AOF: the records of the commands handled in one event go to
  * an in-memory stage; before the event's replies are sent (and at its end) the batch is written
- * once: the log's partially filled last sector (kept in memory) plus the new bytes, then the new
- * header in both slots (so the disk's bytes depend on the records only, not on the batching). Then the disk is flushed per the fsync policy (`appendfsync`,
- * set with CONFIG SET): always (before the replies go), everysec (default: at most a second
- * after a write, also from the expiry timer) or no (never asked; the host flushes on its own).
- * A torn header fails its checksum and the previous one (still describing a consistent, shorter
- * log) is used. Compaction writes a snapshot of the live keys into the inactive region and
- * switches by writing the header.
+ * once: the log's partially filled last sector (kept in memory) plus the new frames, one
+ * disk_write for a batch of up to 64 KiB. The disk's bytes depend on the records only, not on the
+ * batching. Then the disk is flushed per the fsync policy (`appendfsync`, set with CONFIG SET):
+ * always (before the replies go), everysec (default: at most a second after a write, also from
+ * the expiry timer) or no (never asked; the host flushes on its own).
+ *
+ * A torn or lost write ends the log at the last valid frame. Frames an earlier run left after that
+ * point (written after the torn one) never join the log: every boot appends a BOOT record holding
+ * the end it found, and the frames after it chain through that record. A region used again after
+ * two compactions starts from a new origin. Compaction writes a snapshot of the live keys into the
+ * inactive region, flushes it, then switches by writing the header; boot fails when the log ends
+ * before the header's log_len. A version 1 disk (a CRC of the whole log in the header, both slots
+ * rewritten per batch) is still read, and rewritten as version 2 by a compaction at boot.
  *
  * A write or flush that fails after boot (the disk failed; with a write-behind host possibly a
  * write made earlier) makes the guest trap under every policy: the VM crashes, the replies not

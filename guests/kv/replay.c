@@ -94,6 +94,11 @@ int kv_replay_apply(size_t argc, const kv_arg *argv) {
         aof_set_fsync(policy);
         return 0;
     }
+    if (kv_arg_is(cmd, "boot")) {
+        long long n;
+        /* the mark of a boot (aof.c): no effect on the data */
+        return argc == 2 && kv_str2ll(argv[1].p, argv[1].n, &n) ? 0 : -1;
+    }
     if (kv_arg_is(cmd, "flushall")) {
         dict_clear(&kv_db);
         return 0;

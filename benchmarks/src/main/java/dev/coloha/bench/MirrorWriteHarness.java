@@ -44,11 +44,14 @@ import java.util.stream.Stream;
  * everywhere (default INTERVAL, the agent's default). "mirror" is a synchronous call per write over
  * the loopback HTTP stream, "mirror unix" the same over the mirror's Unix-domain socket.
  *
- * <p>"kv" is what the kv guest does per command without pipelining (a batch of one command): a
- * 512-byte log tail write and the 512-byte header written to its two slots, then, under {@code
+ * <p>"kv" is what the kv guest does per command without pipelining (a batch of one command): the
+ * log's partially filled tail sector rewritten with the new 48-byte record appended (one write of
+ * one or two sectors; the header is written only when the log rolls), then, under {@code
  * appendfsync everysec}, a flush at most once a second, under {@code always} a flush per command.
- * Its mirror cases go through the agent's device path, {@link WriteBehind} (writes queued, a flush
- * waits for them).
+ * "kv3" is the guest before it (issue 18): a 512-byte log write and the header written to its two
+ * slots per command. The mirror cases go through the agent's device path, {@link WriteBehind}
+ * (writes held and queued, a flush waits for them). With a third argument {@code kv} only these
+ * cases run.
  *
  * <p>Over 400 lines on purpose: one harness, its setups, runs and the figures it prints, read top
  * to bottom like the table in docs/benchmarks.md it produces.
@@ -134,6 +137,7 @@ public final class MirrorWriteHarness {
     String policy = args.length > 1 ? args[1] : "INTERVAL";
     boolean lagOnly = args.length > 2 && args[2].equals("lag");
     boolean commitOnly = args.length > 2 && args[2].equals("commit");
+    boolean kvOnly = args.length > 2 && args[2].equals("kv");
     Path jar = findJar();
     Path tmp = Files.createTempDirectory("mirror-bench");
     System.out.printf(
@@ -156,7 +160,7 @@ public final class MirrorWriteHarness {
       if (!lagOnly) {
         List<Result> results = new ArrayList<>();
         FlushPolicy fp = FlushPolicy.valueOf(policy);
-        for (int block : new int[] {512, 4096, 65536}) {
+        for (int block : kvOnly ? new int[0] : new int[] {512, 4096, 65536}) {
           int n = block == 65536 ? writes / 4 : writes;
           Path image = tmp.resolve("file-" + block + ".img");
           results.add(run("file", block, n, fileDisk(image, fp), null));
@@ -173,27 +177,38 @@ public final class MirrorWriteHarness {
           }
           primary.awaitDrained("pair");
         }
-        for (boolean always : new boolean[] {false, true}) {
-          int n = always && fp == FlushPolicy.FSYNC ? Math.min(writes, 2_000) : writes;
-          results.add(
-              runKv(
-                  "file",
-                  n,
-                  fileDisk(tmp.resolve("file-kv-" + always + ".img"), fp),
-                  null,
-                  always));
-          results.add(
-              runKv(
-                  "mirror http", n, writeBehind(URI.create(primary.url()), "solo"), null, always));
-          results.add(runKv("mirror unix", n, writeBehind(primary.socket(), "solo"), null, always));
-          try (Checkpoints cps = new Checkpoints(secondary, "pair", 500)) {
+        for (boolean v1 : new boolean[] {false, true}) {
+          for (boolean always : new boolean[] {false, true}) {
+            int n = always && fp == FlushPolicy.FSYNC ? Math.min(writes, 2_000) : writes;
+            String img = "file-kv-" + v1 + always + ".img";
+            results.add(runKv("file", n, fileDisk(tmp.resolve(img), fp), null, always, v1));
             results.add(
                 runKv(
-                    "mirror+replica unix", n, writeBehind(primary.socket(), "pair"), cps, always));
+                    "mirror http",
+                    n,
+                    writeBehind(URI.create(primary.url()), "solo"),
+                    null,
+                    always,
+                    v1));
+            results.add(
+                runKv("mirror unix", n, writeBehind(primary.socket(), "solo"), null, always, v1));
+            try (Checkpoints cps = new Checkpoints(secondary, "pair", 500)) {
+              results.add(
+                  runKv(
+                      "mirror+replica unix",
+                      n,
+                      writeBehind(primary.socket(), "pair"),
+                      cps,
+                      always,
+                      v1));
+            }
+            primary.awaitDrained("pair");
           }
-          primary.awaitDrained("pair");
         }
         print(results);
+        if (kvOnly) {
+          return;
+        }
       }
 
       System.out.println();
@@ -312,29 +327,33 @@ public final class MirrorWriteHarness {
     }
   }
 
+  /** Bytes of a kv log record (a SET of a short key and value, framed). */
+  private static final int KV_RECORD = 48;
+
   /**
-   * The kv guest's pattern per command (a batch of one): tail sector, header in two slots, a flush
-   * per command ({@code always}) or at most once a second ({@code everysec}).
+   * The kv guest's pattern per command (a batch of one): the log's tail (kv3: a tail sector and the
+   * header in two slots), a flush per command ({@code always}) or at most once a second ({@code
+   * everysec}).
    */
-  private static Result runKv(String name, int commands, Disk disk, Checkpoints cps, boolean always)
+  private static Result runKv(
+      String name, int commands, Disk disk, Checkpoints cps, boolean always, boolean v1)
       throws Exception {
     try (disk) {
       byte[] sector = new byte[512];
       new Random(1).nextBytes(sector);
+      byte[] two = new byte[1024];
+      new Random(2).nextBytes(two);
       long lastFlush = System.nanoTime();
+      long[] end = {0};
       for (int i = 0; i < Math.min(commands, 2_000); i++) {
-        disk.write(1024 + (i % 1000) * 512L, sector);
-        disk.write((i % 2) * 512L, sector);
-        disk.write(((i + 1) % 2) * 512L, sector);
+        command(disk, i, sector, two, end, v1);
         disk.flush();
       }
       long[] nanos = new long[commands];
       long t0 = System.nanoTime();
       for (int i = 0; i < commands; i++) {
         long s = System.nanoTime();
-        disk.write(1024 + (i % 100_000) * 512L, sector);
-        disk.write((i % 2) * 512L, sector);
-        disk.write(((i + 1) % 2) * 512L, sector);
+        command(disk, i, sector, two, end, v1);
         if (always || s - lastFlush >= 1_000_000_000L) {
           disk.flush();
           lastFlush = s;
@@ -347,8 +366,27 @@ public final class MirrorWriteHarness {
       disk.flush(); // the last commands are durable too
       double seconds = (System.nanoTime() - t0) / 1e9;
       return new Result(
-          name + (always ? " kv always" : " kv everysec"), 512, commands, seconds, nanos);
+          name + (v1 ? " kv3" : " kv") + (always ? " always" : " everysec"),
+          512,
+          commands,
+          seconds,
+          nanos);
     }
+  }
+
+  /** One command's writes: see {@link #runKv}. */
+  private static void command(Disk disk, int i, byte[] sector, byte[] two, long[] end, boolean v1)
+      throws Exception {
+    if (v1) {
+      disk.write(1024 + (i % 100_000) * 512L, sector);
+      disk.write((i % 2) * 512L, sector);
+      disk.write(((i + 1) % 2) * 512L, sector);
+      return;
+    }
+    long start = end[0] & ~511L;
+    end[0] = (end[0] + KV_RECORD) % (100_000L * 512);
+    long stop = (end[0] + 511) & ~511L;
+    disk.write(1024 + start, stop - start > 512 ? two : sector);
   }
 
   private static void print(List<Result> results) {

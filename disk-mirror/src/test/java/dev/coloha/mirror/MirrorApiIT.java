@@ -184,6 +184,8 @@ class MirrorApiIT {
         .contains("colo_mirror_committed_barrier{")
         .contains("colo_mirror_replication_lag_bytes{")
         .contains("colo_mirror_replication_lag_seconds{")
-        .contains("colo_mirror_resync_progress{");
+        .contains("colo_mirror_resync_progress{")
+        .contains(
+            "colo_mirror_unapplied_sectors{application=\"disk-mirror\",volume=\"metered\"} 0");
   }
 }

@@ -104,6 +104,11 @@ public final class BlockClient implements BlockPipe {
   private final Options options;
   private final Map<Long, CompletableFuture<BlockFrame>> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
+  // replies come in request order: the last one's id says every request up to it was answered
+  private volatile long answeredUpTo;
+  private volatile ColoException writeRefusal; // the first queued write the mirror refused
+  private final Object answered = new Object();
+  private volatile int answerWaiters; // changed under answered only
   private final long sizeBytes;
   private final VolumeRole role;
   private final int maxRequest;
@@ -331,13 +336,53 @@ public final class BlockClient implements BlockPipe {
   // ---- BlockPipe: requests sent without waiting ------------------------------------------------
 
   @Override
-  public CompletableFuture<Void> sendWrite(long offset, byte[] data) {
-    return submit(new BlockFrame.Write(ids.incrementAndGet(), offset, data), false)
-        .thenApply(
-            r -> {
-              done(r);
-              return null;
-            });
+  public long queueWrite(long offset, byte[] data) {
+    if (broken != null) {
+      return ids.incrementAndGet(); // never answered: the caller sees the pipe broken
+    }
+    try {
+      synchronized (this) {
+        long id = ids.incrementAndGet(); // numbered in the order sent
+        encoder.write(new BlockFrame.Write(id, offset, data), out);
+        return id;
+      }
+    } catch (IOException e) {
+      fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
+      return ids.get();
+    }
+  }
+
+  @Override
+  public long answeredUpTo() {
+    return answeredUpTo;
+  }
+
+  @Override
+  public ColoException writeRefusal() {
+    return writeRefusal;
+  }
+
+  @Override
+  public boolean awaitAnswered(long n, long nanos) throws InterruptedException {
+    if (answeredUpTo >= n) {
+      return true;
+    }
+    long deadline = System.nanoTime() + nanos;
+    synchronized (answered) {
+      answerWaiters++;
+      try {
+        while (answeredUpTo < n && broken == null) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          TimeUnit.NANOSECONDS.timedWait(answered, left);
+        }
+        return answeredUpTo >= n;
+      } finally {
+        answerWaiters--;
+      }
+    }
   }
 
   @Override
@@ -484,9 +529,14 @@ public final class BlockClient implements BlockPipe {
           case BlockFrame.Data d -> complete(d.id(), d);
           case BlockFrame.Done d -> complete(d.id(), d);
           case BlockFrame.Fail fa -> {
-            CompletableFuture<BlockFrame> p = pending.remove(fa.id());
+            ColoException error = BlockErrors.fromWire(fa.type(), fa.message(), fa.details());
+            CompletableFuture<BlockFrame> p = pending.isEmpty() ? null : pending.remove(fa.id());
+            if (p == null && writeRefusal == null) {
+              writeRefusal = error; // a queued write (or a request given up on)
+            }
+            answered(fa.id());
             if (p != null) {
-              p.completeExceptionally(BlockErrors.fromWire(fa.type(), fa.message(), fa.details()));
+              p.completeExceptionally(error);
             }
           }
           case BlockFrame.Heartbeat h -> {
@@ -511,9 +561,20 @@ public final class BlockClient implements BlockPipe {
   }
 
   private void complete(long id, BlockFrame reply) {
-    CompletableFuture<BlockFrame> p = pending.remove(id);
+    // a queued write has no entry: no map work per write while no other request is in flight
+    CompletableFuture<BlockFrame> p = pending.isEmpty() ? null : pending.remove(id);
+    answered(id);
     if (p != null) {
       p.complete(reply);
+    }
+  }
+
+  private void answered(long id) {
+    answeredUpTo = id;
+    if (answerWaiters > 0) {
+      synchronized (answered) {
+        answered.notifyAll();
+      }
     }
   }
 
@@ -523,6 +584,9 @@ public final class BlockClient implements BlockPipe {
     }
     heartbeat.cancel(false);
     close(connection);
+    synchronized (answered) {
+      answered.notifyAll();
+    }
     for (Long id : pending.keySet()) {
       CompletableFuture<BlockFrame> p = pending.remove(id);
       if (p != null) {

@@ -5,10 +5,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * An ordered, pipelined request stream to one volume on a disk mirror: requests are applied in the
- * order they were sent and each future completes with its reply, or with the typed {@link
- * dev.coloha.wire.ColoException} that failed it. A write may wait in a send buffer until a later
- * request that needs an answer (read, flush, barrier, commit, failover) or {@link #push()} sends
- * it, so the replies of earlier writes always arrive before the reply of such a request.
+ * order they were sent and answered in that order. Each request is numbered (ascending); a write
+ * has no future of its own: {@link #answeredUpTo()} tells how far the mirror has answered, and the
+ * first write it refused is kept ({@link #writeRefusal()}). The futures of the other requests
+ * complete with their reply, or with the typed {@link dev.coloha.wire.ColoException} that failed
+ * it. A write may wait in a send buffer until a later request that needs an answer (read, flush,
+ * barrier, commit, failover) or {@link #push()} sends it, so the replies of earlier writes always
+ * arrive before the reply of such a request.
  *
  * <p>{@link BlockClient} is the pipe over a real stream; {@link WriteBehind} builds a VM's disk on
  * one.
@@ -26,8 +29,25 @@ public interface BlockPipe extends AutoCloseable {
   /** Whether the pipe has failed or been closed: every request then fails at once. */
   boolean isBroken();
 
-  /** Queues a write of {@code data} (owned by the pipe from now on) at {@code offset}. */
-  CompletableFuture<Void> sendWrite(long offset, byte[] data);
+  /**
+   * Queues a write of {@code data} (owned by the pipe from now on) at {@code offset}.
+   *
+   * @return the write's number: it is answered once {@link #answeredUpTo()} reaches it
+   */
+  long queueWrite(long offset, byte[] data);
+
+  /** The number of the last request answered: every request up to it has been answered. */
+  long answeredUpTo();
+
+  /** The first queued write the mirror refused, or null. */
+  dev.coloha.wire.ColoException writeRefusal();
+
+  /**
+   * Waits until {@link #answeredUpTo()} reaches {@code n}, the pipe breaks or {@code nanos} pass.
+   *
+   * @return whether request {@code n} was answered
+   */
+  boolean awaitAnswered(long n, long nanos) throws InterruptedException;
 
   CompletableFuture<byte[]> sendRead(long offset, int length);
 

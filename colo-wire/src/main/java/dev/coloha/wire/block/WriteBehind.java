@@ -3,8 +3,11 @@ package dev.coloha.wire.block;
 import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.ColoException;
 import dev.coloha.wire.LimitExceededException;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -13,10 +16,19 @@ import java.util.function.Supplier;
 
 /**
  * A VM's disk on a mirror with write-behind, like a kernel's page cache (docs/disk-mirror.md): a
- * write is checked, queued on the {@link BlockPipe} and returns; the VM never waits for the mirror
- * except at a read, a flush, a barrier, a commit or a failover, and when the queue is full.
+ * write is checked, queued and returns; the VM never waits for the mirror except at a read, a
+ * flush, a barrier, a commit or a failover, and when the queue is full.
  *
  * <ul>
+ *   <li><b>Held back, then sent in order</b>: a queued write stays in this device for at most
+ *       {@link Limits#holdTime()} (and {@link Limits#holdBytes()}), then goes to the {@link
+ *       BlockPipe}; a held write that a later write to the same sectors wholly replaces is dropped,
+ *       as a page cache does (the kv guest rewrites its log's tail sector at every batch). A read,
+ *       flush, barrier, commit or failover sends every held write first, so nothing is coalesced
+ *       across them: a barrier covers every earlier write.
+ *   <li><b>Acknowledged by sequence</b>: the pipe numbers the writes it sends and reports how far
+ *       the mirror has answered ({@link BlockPipe#answeredUpTo()}); no future and no map entry per
+ *       write.
  *   <li><b>Read-your-writes</b>: the pipe applies requests in order, so a read sent after a write
  *       sees it.
  *   <li><b>Flush</b> returns when every earlier write is on the mirror and the mirror flushed as
@@ -43,12 +55,16 @@ public final class WriteBehind implements AutoCloseable {
   /**
    * Bounds of the write-behind queue.
    *
-   * @param maxWrites unacknowledged writes before a write waits
+   * @param maxWrites unacknowledged writes (held or sent) before a write waits
    * @param maxBytes unacknowledged bytes before a write waits
    * @param timeout longest wait for room, or for the reply of a read, flush, barrier, commit or
    *     failover
+   * @param holdTime longest time a write is held back in the device before it is sent (so that a
+   *     later write to the same sectors can replace it)
+   * @param holdBytes bytes held back before they are sent
    */
-  public record Limits(int maxWrites, long maxBytes, Duration timeout) {
+  public record Limits(
+      int maxWrites, long maxBytes, Duration timeout, Duration holdTime, int holdBytes) {
     public Limits {
       if (maxWrites < 1 || maxBytes < BlockLimits.SECTOR_SIZE) {
         throw new IllegalArgumentException(
@@ -58,14 +74,36 @@ public final class WriteBehind implements AutoCloseable {
                 + maxBytes
                 + " bytes");
       }
+      if (holdTime.isNegative() || holdBytes < 0) {
+        throw new IllegalArgumentException("hold time and bytes must not be negative");
+      }
     }
+
+    /** Default hold-back: {@link #DEFAULT_HOLD_TIME}, {@link #DEFAULT_HOLD_BYTES}. */
+    public Limits(int maxWrites, long maxBytes, Duration timeout) {
+      this(maxWrites, maxBytes, timeout, DEFAULT_HOLD_TIME, DEFAULT_HOLD_BYTES);
+    }
+
+    public static final Duration DEFAULT_HOLD_TIME = Duration.ofMillis(100);
+    public static final int DEFAULT_HOLD_BYTES = 64 << 10;
 
     public static Limits defaults() {
       return new Limits(4096, 16L << 20, Duration.ofSeconds(30));
     }
 
     public Limits withTimeout(Duration t) {
-      return new Limits(maxWrites, maxBytes, t);
+      return new Limits(maxWrites, maxBytes, t, holdTime, holdBytes);
+    }
+  }
+
+  /** A write held back in the device (null data once a later write replaced it). */
+  private static final class Held {
+    final long offset;
+    byte[] data;
+
+    Held(long offset, byte[] data) {
+      this.offset = offset;
+      this.data = data;
     }
   }
 
@@ -74,8 +112,19 @@ public final class WriteBehind implements AutoCloseable {
   private final long sizeBytes;
   private final Object queue = new Object();
   private BlockPipe pipe;
-  private int pendingWrites; // guarded by queue
-  private long pendingBytes; // guarded by queue
+  // held back, in order (guarded by this)
+  private final List<Held> held = new ArrayList<>();
+  private volatile int heldWrites;
+  private long heldBytes;
+  private long heldSinceNanos;
+  // sent and not yet known to be answered, oldest first: a ring of (sequence, length)
+  private final long[] sentSeq;
+  private final int[] sentLength;
+  private int sentHead;
+  private volatile int sentCount;
+  private long sentBytes;
+  private long dropped; // writes replaced before they were sent (for tests and metrics)
+  private final Thread sender;
   private volatile ColoException failure;
   private volatile boolean closed;
 
@@ -87,6 +136,30 @@ public final class WriteBehind implements AutoCloseable {
     this.limits = limits;
     this.pipe = connector.get();
     this.sizeBytes = pipe.sizeBytes();
+    this.sentSeq = new long[limits.maxWrites()];
+    this.sentLength = new int[limits.maxWrites()];
+    this.sender = Thread.ofVirtual().name("write-behind").start(sendOverdue(this, limits));
+  }
+
+  /** The held writes go within the hold time even when the VM makes no further request. */
+  private static Runnable sendOverdue(WriteBehind disk, Limits limits) {
+    WeakReference<WriteBehind> self = new WeakReference<>(disk);
+    long every = Math.max(1, limits.holdTime().toMillis());
+    return () -> {
+      while (true) {
+        try {
+          Thread.sleep(every);
+        } catch (InterruptedException e) {
+          return;
+        }
+        WriteBehind d = self.get();
+        if (d == null || d.closed) {
+          return;
+        }
+        d.sendOverdue();
+        d = null;
+      }
+    };
   }
 
   public long sizeBytes() {
@@ -103,73 +176,173 @@ public final class WriteBehind implements AutoCloseable {
     return failure;
   }
 
-  /** Unacknowledged writes now (for metrics and tests). */
+  /**
+   * Unacknowledged writes, held back or sent (for metrics and tests; as of the disk's last
+   * operation or the last send of held writes).
+   */
   public int pendingWrites() {
-    synchronized (queue) {
-      return pendingWrites;
-    }
+    return heldWrites + sentCount;
+  }
+
+  /** Writes dropped because a later write replaced them before they were sent. */
+  public synchronized long droppedWrites() {
+    return dropped;
   }
 
   /** Queues a write and returns; its failure is reported by a later operation. */
   public synchronized void write(long offset, byte[] src, int srcOffset, int length) {
     checkRange(offset, length);
-    BlockPipe p = live();
-    awaitRoom(p, length);
-    byte[] data = Arrays.copyOfRange(src, srcOffset, srcOffset + length);
-    p.sendWrite(offset, data).whenComplete((ok, error) -> written(length, error));
+    live();
+    coalesce(offset, length);
+    awaitRoom(length);
+    if (heldWrites == 0) {
+      heldSinceNanos = System.nanoTime();
+    }
+    held.add(new Held(offset, Arrays.copyOfRange(src, srcOffset, srcOffset + length)));
+    heldWrites++;
+    heldBytes += length;
+    if (heldBytes >= limits.holdBytes() || limits.holdTime().isZero()) {
+      sendHeld();
+      pipe.push();
+    }
   }
 
   /** Reads, seeing every earlier write of this disk. */
   public synchronized void read(long offset, byte[] dst, int dstOffset, int length) {
     checkRange(offset, length);
-    byte[] data = await(live().sendRead(offset, length), "read");
+    byte[] data = await(send().sendRead(offset, length), "read");
     checkFailure(); // an earlier write failed: the data may miss it
     System.arraycopy(data, 0, dst, dstOffset, length);
   }
 
   /** Waits until every earlier write is durable per the mirror's flush policy. */
   public synchronized void flush() {
-    await(live().sendFlush(), "flush");
+    await(send().sendFlush(), "flush");
     checkFailure();
   }
 
   /** Marks barrier {@code n} after every earlier write (primary). */
   public synchronized long barrier(long n) {
-    long b = await(live().sendBarrier(n), "barrier " + n);
+    long b = await(send().sendBarrier(n), "barrier " + n);
     checkFailure();
     return b;
   }
 
   /** Commits barrier {@code n} (secondary), after every earlier overlay write. */
   public synchronized long commit(long n) {
-    long b = await(live().sendCommit(n), "commit " + n);
+    long b = await(send().sendCommit(n), "commit " + n);
     checkFailure();
     return b;
   }
 
   /** Promotes the secondary's volume in {@code newEpoch}, after every earlier overlay write. */
   public synchronized long failover(long newEpoch) {
-    long e = await(live().sendFailover(newEpoch), "failover to epoch " + newEpoch);
+    long e = await(send().sendFailover(newEpoch), "failover to epoch " + newEpoch);
     checkFailure();
     return e;
   }
 
-  /** Sends the queued writes to the mirror without waiting for them. */
+  /**
+   * Sends the held and queued writes to the mirror without waiting for them (a failure found on the
+   * way is reported by the next operation).
+   */
   public synchronized void push() {
-    if (!pipe.isBroken()) {
-      pipe.push();
+    if (failure != null || closed) {
+      return;
+    }
+    try {
+      if (heldWrites > 0) {
+        live();
+        sendHeld();
+      }
+      if (!pipe.isBroken()) {
+        pipe.push();
+      }
+    } catch (ColoException e) {
+      // recorded in failure
     }
   }
 
-  /** Sends the queued writes and ends the stream (writes not yet acknowledged may be lost). */
+  /** Sends the held writes and ends the stream (writes not yet acknowledged may be lost). */
   @Override
   public synchronized void close() {
     closed = true;
+    sender.interrupt();
+    if (failure == null && !pipe.isBroken()) {
+      sendHeld();
+    }
     pipe.push();
     pipe.close();
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
+
+  private synchronized void sendOverdue() {
+    if (closed || failure != null || heldWrites == 0) {
+      return;
+    }
+    if (System.nanoTime() - heldSinceNanos < limits.holdTime().toNanos()) {
+      return;
+    }
+    try {
+      push();
+      reclaim();
+    } catch (RuntimeException e) {
+      // a ColoException is in failure: the VM's next operation reports it
+    }
+  }
+
+  /** Drops every held write that [offset, offset + length) wholly replaces. */
+  private void coalesce(long offset, int length) {
+    long end = offset + length;
+    for (int i = held.size() - 1; i >= 0; i--) {
+      Held h = held.get(i);
+      if (h.data != null && h.offset >= offset && h.offset + h.data.length <= end) {
+        heldWrites--;
+        heldBytes -= h.data.length;
+        h.data = null;
+        dropped++;
+      }
+    }
+  }
+
+  /** Sends the held writes on the pipe, in order (the pipe is live). */
+  private void sendHeld() {
+    for (Held h : held) {
+      if (h.data != null) {
+        long seq = pipe.queueWrite(h.offset, h.data);
+        int at = (sentHead + sentCount) % sentSeq.length;
+        sentSeq[at] = seq;
+        sentLength[at] = h.data.length;
+        sentCount++;
+        sentBytes += h.data.length;
+      }
+    }
+    held.clear();
+    heldWrites = 0;
+    heldBytes = 0;
+  }
+
+  /** The pipe with every held write sent on it, for a request that needs an answer. */
+  private BlockPipe send() {
+    BlockPipe p = live();
+    sendHeld();
+    return p;
+  }
+
+  /** Forgets the sent writes the mirror answered; a refusal fails the disk. */
+  private void reclaim() {
+    long upTo = pipe.answeredUpTo();
+    while (sentCount > 0 && sentSeq[sentHead] <= upTo) {
+      sentBytes -= sentLength[sentHead];
+      sentHead = (sentHead + 1) % sentSeq.length;
+      sentCount--;
+    }
+    ColoException refused = pipe.writeRefusal();
+    if (refused != null) {
+      fail(refused);
+    }
+  }
 
   private void checkRange(long offset, long length) {
     checkFailure();
@@ -192,62 +365,51 @@ public final class WriteBehind implements AutoCloseable {
     }
   }
 
-  private void written(int length, Throwable error) {
-    if (error != null) {
-      Throwable cause = error.getCause() != null ? error.getCause() : error;
-      fail(
-          cause instanceof ColoException c
-              ? c
-              : new MirrorUnavailableException("disk write failed: " + cause, cause));
-    }
-    synchronized (queue) {
-      pendingWrites--;
-      pendingBytes -= length;
-      queue.notifyAll();
-    }
-  }
-
   private void fail(ColoException cause) {
     synchronized (queue) {
       if (failure == null) {
         failure = cause;
       }
-      queue.notifyAll();
     }
   }
 
-  private void awaitRoom(BlockPipe p, int length) {
-    synchronized (queue) {
-      if (pendingWrites < limits.maxWrites() && pendingBytes + length <= limits.maxBytes()) {
-        pendingWrites++;
-        pendingBytes += length;
-        return;
-      }
+  private boolean hasRoom(int length) {
+    return heldWrites + sentCount < limits.maxWrites()
+        && heldBytes + sentBytes + length <= limits.maxBytes();
+  }
+
+  private void awaitRoom(int length) {
+    reclaim();
+    checkFailure();
+    if (hasRoom(length)) {
+      return;
     }
-    p.push(); // the writes waiting in the send buffer must go for room to come
+    if (heldWrites > 0) {
+      sendHeld(); // the held writes must go for room to come
+    }
+    pipe.push();
     long deadline = System.nanoTime() + limits.timeout().toNanos();
-    synchronized (queue) {
-      while (failure == null
-          && pendingWrites > 0
-          && (pendingWrites >= limits.maxWrites() || pendingBytes + length > limits.maxBytes())) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          fail(
-              new MirrorTimeoutException(
-                  "no room in the write-behind queue within " + limits.timeout()));
-          break;
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(queue, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          fail(new MirrorUnavailableException("interrupted while waiting for the mirror", e));
-        }
+    while (sentCount > 0 && !hasRoom(length)) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        fail(
+            new MirrorTimeoutException(
+                "no room in the write-behind queue within " + limits.timeout()));
+        break;
       }
+      try {
+        if (!pipe.awaitAnswered(sentSeq[sentHead], left) && pipe.isBroken()) {
+          live(); // fails the disk: writes were in flight
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail(new MirrorUnavailableException("interrupted while waiting for the mirror", e));
+        break;
+      }
+      reclaim();
       checkFailure();
-      pendingWrites++;
-      pendingBytes += length;
     }
+    checkFailure();
   }
 
   private BlockPipe live() {
@@ -258,23 +420,27 @@ public final class WriteBehind implements AutoCloseable {
     if (closed) {
       throw new MirrorUnavailableException("the disk is closed");
     }
-    synchronized (queue) {
-      if (pendingWrites > 0) {
-        // written() will record their failure; do not let an operation pass them
-        ColoException f =
-            new MirrorUnavailableException(
-                "the stream to the mirror broke with " + pendingWrites + " writes in flight");
-        fail(f);
-        throw f;
-      }
+    reclaim();
+    checkFailure();
+    if (sentCount > 0) {
+      // sent writes the mirror never answered may be lost: do not let an operation pass them
+      ColoException f =
+          new MirrorUnavailableException(
+              "the stream to the mirror broke with " + sentCount + " writes in flight");
+      fail(f);
+      throw f;
     }
+    // nothing in flight: a new stream, the held writes go on it
     pipe = connector.get();
+    sentHead = 0;
     return pipe;
   }
 
   private <T> T await(CompletableFuture<T> reply, String what) {
     try {
-      return reply.get(limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
+      T value = reply.get(limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
+      reclaim(); // every write before the request is answered: a refusal among them fails it
+      return value;
     } catch (TimeoutException e) {
       ColoException f =
           new MirrorTimeoutException(
@@ -292,13 +458,9 @@ public final class WriteBehind implements AutoCloseable {
           cause instanceof ColoException ce
               ? ce
               : new MirrorUnavailableException(what + " failed: " + cause, cause);
-      if (c instanceof MirrorUnavailableException) {
-        // the stream broke: a write in flight may be lost with it
-        synchronized (queue) {
-          if (pendingWrites > 0) {
-            fail(c);
-          }
-        }
+      reclaim();
+      if (c instanceof MirrorUnavailableException && sentCount > 0) {
+        fail(c); // the stream broke: a write in flight may be lost with it
       }
       throw c;
     }

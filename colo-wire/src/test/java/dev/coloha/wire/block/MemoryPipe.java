@@ -26,6 +26,8 @@ final class MemoryPipe implements BlockPipe {
     ColoException failNextWrite;
     int maxUnacknowledged;
     int unacknowledged;
+    int writesApplied; // writes that reached the mirror
+    volatile boolean stalled; // the mirror applies nothing while set
     final Random delays;
 
     Volume(int size, long seed) {
@@ -55,9 +57,10 @@ final class MemoryPipe implements BlockPipe {
     }
   }
 
-  private record Pending(CompletableFuture<Object> reply, Supplier<Object> apply, boolean write) {}
+  private record Pending(
+      long seq, CompletableFuture<Object> reply, Supplier<Object> apply, boolean write) {}
 
-  private static final Pending STOP = new Pending(null, null, false);
+  private static final Pending STOP = new Pending(0, null, null, false);
 
   private final Volume volume;
   private final int maxRequest;
@@ -65,6 +68,9 @@ final class MemoryPipe implements BlockPipe {
   private final LinkedBlockingQueue<Pending> wire = new LinkedBlockingQueue<>();
   private final List<Pending> inFlight = new ArrayList<>();
   private volatile boolean broken;
+  private long seqs; // guarded by this
+  private volatile long answeredUpTo;
+  private volatile ColoException writeRefusal;
 
   MemoryPipe(Volume volume, int maxRequest) {
     this.volume = volume;
@@ -78,6 +84,9 @@ final class MemoryPipe implements BlockPipe {
         Pending p = wire.take();
         if (p == STOP) {
           return;
+        }
+        while (volume.stalled && !broken) {
+          Thread.sleep(1);
         }
         if (volume.delays.nextInt(4) == 0) {
           Thread.yield(); // let the caller run ahead: queues fill, backpressure waits
@@ -107,7 +116,15 @@ final class MemoryPipe implements BlockPipe {
         synchronized (volume) {
           volume.unacknowledged--;
         }
+        if (error != null && writeRefusal == null) {
+          writeRefusal = error;
+        }
       }
+      answeredUpTo = p.seq;
+      notifyAll();
+    }
+    if (p.reply == null) {
+      return; // a queued write: answered by sequence
     }
     if (error != null) {
       p.reply.completeExceptionally(error);
@@ -119,12 +136,15 @@ final class MemoryPipe implements BlockPipe {
   @SuppressWarnings("unchecked")
   private synchronized <T> CompletableFuture<T> send(
       Supplier<Object> apply, boolean push, boolean w) {
-    CompletableFuture<Object> f = new CompletableFuture<>();
+    CompletableFuture<Object> f = w ? null : new CompletableFuture<>();
     if (broken) {
-      f.completeExceptionally(new MirrorUnavailableException("memory pipe broken"));
+      if (f != null) {
+        f.completeExceptionally(new MirrorUnavailableException("memory pipe broken"));
+      }
+      seqs++;
       return (CompletableFuture<T>) (CompletableFuture<?>) f;
     }
-    Pending p = new Pending(f, apply, w);
+    Pending p = new Pending(++seqs, f, apply, w);
     inFlight.add(p);
     if (w) {
       synchronized (volume) {
@@ -143,6 +163,7 @@ final class MemoryPipe implements BlockPipe {
   void breakNow() {
     List<Pending> failed;
     synchronized (this) {
+      notifyAll();
       broken = true;
       failed = new ArrayList<>(inFlight);
       inFlight.clear();
@@ -157,7 +178,9 @@ final class MemoryPipe implements BlockPipe {
       wire.add(STOP);
     }
     for (Pending p : failed) {
-      p.reply.completeExceptionally(new MirrorUnavailableException("memory pipe broke"));
+      if (p.reply != null) {
+        p.reply.completeExceptionally(new MirrorUnavailableException("memory pipe broke"));
+      }
     }
   }
 
@@ -182,8 +205,8 @@ final class MemoryPipe implements BlockPipe {
   }
 
   @Override
-  public CompletableFuture<Void> sendWrite(long offset, byte[] data) {
-    return send(
+  public synchronized long queueWrite(long offset, byte[] data) {
+    send(
         () -> {
           if (volume.failNextWrite != null) {
             ColoException e = volume.failNextWrite;
@@ -191,10 +214,35 @@ final class MemoryPipe implements BlockPipe {
             throw e;
           }
           System.arraycopy(data, 0, volume.image, (int) offset, data.length);
+          volume.writesApplied++;
           return null;
         },
         false,
         true);
+    return seqs;
+  }
+
+  @Override
+  public long answeredUpTo() {
+    return answeredUpTo;
+  }
+
+  @Override
+  public ColoException writeRefusal() {
+    return writeRefusal;
+  }
+
+  @Override
+  public synchronized boolean awaitAnswered(long n, long nanos) throws InterruptedException {
+    long deadline = System.nanoTime() + nanos;
+    while (answeredUpTo < n && !broken) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return answeredUpTo >= n;
   }
 
   @Override

@@ -154,6 +154,13 @@ public final class MirrorMetrics implements VolumeObserver {
             tags,
             c,
             s -> s.resync() == null ? 0 : s.resync().copiedBytes()));
+    meters.add(
+        Gauge.builder("colo.mirror.unapplied.sectors", volume, Volume::unappliedSectors)
+            .description(
+                "secondary: committed sectors awaiting their background copy into the base")
+            .tags(tags)
+            .strongReference(true) // removed explicitly with the volume
+            .register(registry));
     // the event counters at zero from the start, so that an alert on rate() sees the first event
     meters.add(counter("colo.mirror.degradations", DEGRADATIONS, volume.id()));
     meters.add(counter("colo.mirror.failovers", FAILOVERS, volume.id()));

@@ -168,6 +168,19 @@ public final class Volume implements AutoCloseable {
     return observer;
   }
 
+  /**
+   * Sectors a secondary committed and has not yet copied into its base (served from the journal
+   * meanwhile); 0 on a primary.
+   */
+  public int unappliedSectors() {
+    lock.lock();
+    try {
+      return secondary == null ? 0 : secondary.unappliedSectors();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   ReentrantLock lock() {
     return lock;
   }

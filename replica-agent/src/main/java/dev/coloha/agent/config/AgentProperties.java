@@ -194,6 +194,9 @@ public record AgentProperties(
    * @param maxQueuedWrites writes of one disk queued and not yet acknowledged by the mirror before
    *     the VM's next write waits (write-behind backpressure)
    * @param maxQueuedBytes bytes of those writes before the VM's next write waits
+   * @param writeHoldTime longest time a write is held back in the agent before it is sent to the
+   *     mirror (a later write to the same sectors replaces a held one, as in a page cache)
+   * @param writeHoldBytes bytes held back before they are sent
    */
   public record Mirror(
       @DefaultValue("2s") Duration connectTimeout,
@@ -202,7 +205,9 @@ public record AgentProperties(
       @DefaultValue("10s") Duration streamTimeout,
       Path localSocket,
       @DefaultValue("4096") int maxQueuedWrites,
-      @DefaultValue("16MB") DataSize maxQueuedBytes) {}
+      @DefaultValue("16MB") DataSize maxQueuedBytes,
+      @DefaultValue("100ms") Duration writeHoldTime,
+      @DefaultValue("64KB") DataSize writeHoldBytes) {}
 
   /**
    * @param linkFaults fault points of the checkpoint link armed for tests, {@code POINT@VM} each

@@ -221,7 +221,11 @@ public final class VmService implements AutoCloseable {
                 (int) props.vm().maxDiskRequest().toBytes() + BlockFrameCodec.MAX_HEADER,
                 headers.get()),
             new WriteBehind.Limits(
-                m.maxQueuedWrites(), m.maxQueuedBytes().toBytes(), m.requestTimeout()));
+                m.maxQueuedWrites(),
+                m.maxQueuedBytes().toBytes(),
+                m.requestTimeout(),
+                m.writeHoldTime(),
+                (int) m.writeHoldBytes().toBytes()));
     if (device.sizeBytes() != spec.diskBytes()) {
       long actual = device.sizeBytes();
       device.close();
