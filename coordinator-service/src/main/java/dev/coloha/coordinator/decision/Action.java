@@ -40,8 +40,16 @@ public sealed interface Action {
   /** Probe a replica's agent (and whether it still has the VM). */
   record Probe(Role role, String reason) implements Action {}
 
-  /** Probe the primary's disk mirror, then the secondary's. */
-  record ProbeMirrors(String message) implements Action {}
+  /**
+   * Probe the primary's disk mirror, then the secondary's, before a failed checkpoint is blamed on
+   * {@code suspect}.
+   */
+  record ProbeMirrors(String message, Signal.Suspect suspect) implements Action {
+    /** After a failure on the primary's disk. */
+    public ProbeMirrors(String message) {
+      this(message, Signal.Suspect.PRIMARY_DISK);
+    }
+  }
 
   /** Persist the group as the machine left it, with a history entry. */
   record Persist(String kind, String detail) implements Action {}

@@ -34,6 +34,7 @@ import dev.coloha.coordinator.decision.Signal.ProxyRestored;
 import dev.coloha.coordinator.decision.Signal.ProxyUnserved;
 import dev.coloha.coordinator.decision.Signal.SelfCheckpointed;
 import dev.coloha.coordinator.decision.Signal.StreamBroken;
+import dev.coloha.coordinator.decision.Signal.Suspect;
 import dev.coloha.coordinator.decision.Signal.Tick;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
@@ -226,10 +227,10 @@ public final class GroupDecisions {
           // too slow to acknowledge): the proxy would hold the primary's output for as long as
           // the partition lasts. Carry on with the primary alone in a new epoch (fencing the
           // secondary), re-protect later.
-          yield Decision.of(
-              s,
-              new DropSecondary("the primary cannot replicate to it (" + f.message() + ")", false),
-              settle);
+          // a primary whose own disk mirror died after the checkpoint's barrier answers the same
+          // (its writes never reach the secondary's mirror): the mirrors are probed first, and a
+          // dead primary mirror is a lost primary, not a lost secondary
+          yield Decision.of(s, new ProbeMirrors(f.message(), Suspect.SECONDARY_LINK), settle);
         } else if (s.failedInARow() >= limits.maxCheckpointFailures()) {
           // both answer, yet checkpoints fail: the primary keeps the service, the secondary is
           // fenced by the new epoch
@@ -271,6 +272,16 @@ public final class GroupDecisions {
     } else if (m.secondaryMirrorDown()) {
       return replicaLost(
           s, Role.SECONDARY, "the secondary's disk mirror does not answer: " + m.message());
+    } else if (m.suspect() == Suspect.SECONDARY_LINK) {
+      // both mirrors answer: both replicas answer us, but not each other (a partition between
+      // their hosts, or a secondary too slow to acknowledge): the proxy would hold the primary's
+      // output for as long as the partition lasts. Carry on with the primary alone in a new epoch
+      // (fencing the secondary), re-protect later.
+      return s.group().state() == GroupState.PROTECTED && s.group().secondary() != null
+          ? Decision.of(
+              s,
+              new DropSecondary("the primary cannot replicate to it (" + m.message() + ")", false))
+          : Decision.stay(s);
     } else if (s.failedInARow() >= limits.maxCheckpointFailures()) {
       return replicaLost(
           s, Role.PRIMARY, s.failedInARow() + " checkpoints in a row failed on the primary's disk");

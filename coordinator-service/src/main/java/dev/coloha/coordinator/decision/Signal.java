@@ -65,9 +65,27 @@ public sealed interface Signal {
     }
   }
 
-  /** The disk mirrors were probed after a checkpoint failed on the primary's disk. */
-  record MirrorsProbed(boolean primaryMirrorDown, boolean secondaryMirrorDown, String message)
-      implements Signal {}
+  /** What a failed checkpoint was first taken for, before the disk mirrors were probed. */
+  enum Suspect {
+    /** The primary's disk barrier failed. */
+    PRIMARY_DISK,
+    /**
+     * The primary answered that its secondary did not take the checkpoint (timeout, unavailable): a
+     * primary whose own mirror died after the barrier makes the same answer, so the mirrors are
+     * probed before the secondary is dropped.
+     */
+    SECONDARY_LINK
+  }
+
+  /** The disk mirrors were probed after a checkpoint failed on the primary's disk or link. */
+  record MirrorsProbed(
+      boolean primaryMirrorDown, boolean secondaryMirrorDown, String message, Suspect suspect)
+      implements Signal {
+    /** After a failure on the primary's disk. */
+    public MirrorsProbed(boolean primaryMirrorDown, boolean secondaryMirrorDown, String message) {
+      this(primaryMirrorDown, secondaryMirrorDown, message, Suspect.PRIMARY_DISK);
+    }
+  }
 
   /** The proxy does not serve the group (its event stream says so, or broke, at {@code seen}). */
   record ProxyUnserved(String reason, Instant seen, Instant at) implements Signal {}

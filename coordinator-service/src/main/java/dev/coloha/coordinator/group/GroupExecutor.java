@@ -142,7 +142,7 @@ final class GroupExecutor {
       case Action.RestartFromVolume r -> restartFromVolume();
       case Action.CleanOrphans c -> replace(ops.cleanOrphans(group()));
       case Action.Probe p -> watch.probe(p.role(), p.reason());
-      case Action.ProbeMirrors p -> watch.probeMirrors(p.message());
+      case Action.ProbeMirrors p -> watch.probeMirrors(p.message(), p.suspect());
       case Action.Persist p -> {
         log.info("group {}: {}: {}", group().id(), p.kind(), p.detail());
         replace(ops.save(group(), p.kind(), p.detail()));

@@ -171,7 +171,7 @@ final class HostWatch {
   }
 
   /** After a checkpoint failed on the primary's disk: its mirror, then the secondary's. */
-  void probeMirrors(String message) {
+  void probeMirrors(String message, Signal.Suspect suspect) {
     Group g = exec.group();
     Replica p = g.primary();
     Replica s = g.secondary();
@@ -182,7 +182,7 @@ final class HostWatch {
             && s != null
             && s.mirrorUrl() != null
             && !mirrors.ready(s.mirrorUrl(), props.probeTimeout());
-    exec.signal(new Signal.MirrorsProbed(primaryDown, secondaryDown, message));
+    exec.signal(new Signal.MirrorsProbed(primaryDown, secondaryDown, message, suspect));
   }
 
   /**

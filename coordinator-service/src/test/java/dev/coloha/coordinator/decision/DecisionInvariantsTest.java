@@ -280,7 +280,7 @@ class DecisionInvariantsTest {
               !primaryDown
                   && g.secondary() != null
                   && world.deadMirrors.contains(g.secondary().host());
-          return new Signal.MirrorsProbed(primaryDown, secondaryDown, m.message());
+          return new Signal.MirrorsProbed(primaryDown, secondaryDown, m.message(), m.suspect());
         }
         default -> {
           return null; // persisted, published, counted, scheduled: nothing the model tracks

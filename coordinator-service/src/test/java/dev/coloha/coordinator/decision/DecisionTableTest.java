@@ -36,6 +36,7 @@ import dev.coloha.coordinator.decision.Signal.ProxyRestored;
 import dev.coloha.coordinator.decision.Signal.ProxyUnserved;
 import dev.coloha.coordinator.decision.Signal.SelfCheckpointed;
 import dev.coloha.coordinator.decision.Signal.StreamBroken;
+import dev.coloha.coordinator.decision.Signal.Suspect;
 import dev.coloha.coordinator.decision.Signal.Tick;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
@@ -316,10 +317,10 @@ class DecisionTableTest {
                 new CheckpointFailureReview(
                     Stage.SETTLE, failed(Cause.SECONDARY, "resync-required")))),
         row(
-            "verdict, the primary cannot reach its secondary: drop it",
+            "verdict, the primary cannot reach its secondary: probe the mirrors first",
             prot,
             new CheckpointFailureReview(Stage.VERDICT, failed(Cause.SECONDARY, "timeout")),
-            new DropSecondary("the primary cannot replicate to it (m)", false),
+            new ProbeMirrors("m", Suspect.SECONDARY_LINK),
             new Follow(
                 new CheckpointFailureReview(Stage.SETTLE, failed(Cause.SECONDARY, "timeout")))),
         row(
@@ -353,6 +354,25 @@ class DecisionTableTest {
             prot,
             new MirrorsProbed(false, true, "m"),
             new DropSecondary("the secondary's disk mirror does not answer: m", false)),
+        row(
+            "the primary cannot reach its secondary, its own mirror is dead: fail over",
+            prot,
+            new MirrorsProbed(true, false, "m", Suspect.SECONDARY_LINK),
+            new FailOver("the primary's disk mirror does not answer: m", false)),
+        row(
+            "the primary cannot reach its secondary, whose mirror is dead: drop it",
+            prot,
+            new MirrorsProbed(false, true, "m", Suspect.SECONDARY_LINK),
+            new DropSecondary("the secondary's disk mirror does not answer: m", false)),
+        row(
+            "the primary cannot reach its secondary, both mirrors answer: drop the secondary",
+            prot,
+            new MirrorsProbed(false, false, "m", Suspect.SECONDARY_LINK),
+            new DropSecondary("the primary cannot replicate to it (m)", false)),
+        row(
+            "the primary cannot reach its secondary, no longer PROTECTED: keep",
+            in(GroupState.DEGRADED),
+            new MirrorsProbed(false, false, "m", Suspect.SECONDARY_LINK)),
         row(
             "both mirrors answer, below max: keep",
             prot.withFailedInARow(2),

@@ -142,6 +142,19 @@ class FaultMatrixTest {
   }
 
   @Test
+  void row2APrimaryMirrorDyingAfterTheBarrierFailsOverThoughThePrimaryBlamesItsSecondary() {
+    // the barrier reached the primary's mirror, which died before passing the writes on: the
+    // secondary cannot apply the checkpoint and the primary answers timeout, as for a cut link
+    mirror("h1").kill();
+    agent("h1").failAlways("/checkpoint", 504, "timeout");
+
+    rig.mismatch();
+
+    assertFailedOverToH2();
+    assertThat(rig.proxy.count("/commits")).isZero();
+  }
+
+  @Test
   void row2APrimaryWhoseDiskKeepsFailingWhileBothMirrorsAnswerIsTheLostOne() {
     agent("h1").failAlways("/checkpoint", 503, "disk-unavailable");
 
