@@ -1,5 +1,7 @@
 package dev.coloha.coordinator.decision;
 
+import java.time.Instant;
+
 /**
  * What the decision machine asks the executor to do. Each is an idempotent step of the group
  * package's executor (it calls the agents, mirrors and proxy, persists, publishes) and reports what
@@ -33,6 +35,9 @@ public sealed interface Action {
 
   /** Start a RESTARTING group's primary from its volume once its host answers. */
   record RestartFromVolume() implements Action {}
+
+  /** Try the restart from the volume again after the restart backoff, counted from {@code from}. */
+  record ScheduleRestart(Instant from) implements Action {}
 
   /** Delete replicas of earlier epochs on hosts that answer again. */
   record CleanOrphans() implements Action {}

@@ -16,6 +16,7 @@ import dev.coloha.coordinator.decision.Action.Reprotect;
 import dev.coloha.coordinator.decision.Action.ResetRestoreBackoff;
 import dev.coloha.coordinator.decision.Action.RestartFromVolume;
 import dev.coloha.coordinator.decision.Action.RestoreProxy;
+import dev.coloha.coordinator.decision.Action.ScheduleRestart;
 import dev.coloha.coordinator.decision.Signal.CheckpointAcked;
 import dev.coloha.coordinator.decision.Signal.CheckpointCommitted;
 import dev.coloha.coordinator.decision.Signal.CheckpointFailed;
@@ -23,15 +24,19 @@ import dev.coloha.coordinator.decision.Signal.CheckpointFailureReview;
 import dev.coloha.coordinator.decision.Signal.CheckpointFailureReview.Stage;
 import dev.coloha.coordinator.decision.Signal.HostLost;
 import dev.coloha.coordinator.decision.Signal.HostSilent;
+import dev.coloha.coordinator.decision.Signal.LonePrimaryAnswers;
+import dev.coloha.coordinator.decision.Signal.LonePrimaryUnanswered;
 import dev.coloha.coordinator.decision.Signal.MirrorsProbed;
 import dev.coloha.coordinator.decision.Signal.Mismatch;
 import dev.coloha.coordinator.decision.Signal.PolicyChanged;
 import dev.coloha.coordinator.decision.Signal.Pressure;
 import dev.coloha.coordinator.decision.Signal.ProbeFailed;
 import dev.coloha.coordinator.decision.Signal.PromotionFailed;
+import dev.coloha.coordinator.decision.Signal.ProtectFailed;
 import dev.coloha.coordinator.decision.Signal.ProxyReRegistered;
 import dev.coloha.coordinator.decision.Signal.ProxyRestored;
 import dev.coloha.coordinator.decision.Signal.ProxyUnserved;
+import dev.coloha.coordinator.decision.Signal.RestartWaits;
 import dev.coloha.coordinator.decision.Signal.SelfCheckpointed;
 import dev.coloha.coordinator.decision.Signal.StreamBroken;
 import dev.coloha.coordinator.decision.Signal.Suspect;
@@ -58,8 +63,28 @@ public final class GroupDecisions {
    *
    * @param maxCheckpointFailures checkpoints that may fail in a row, both replicas answering,
    *     before the secondary is dropped
+   * @param lonePrimaryPatience how long a silent primary without a secondary, or a RESTARTING group
+   *     whose volume's host does not answer, is waited for before the group is FAILED
+   * @param createAttempts failed attempts at placing and starting a new group before it is FAILED
+   *     (once {@code createTimeout} has passed too)
+   * @param createTimeout time a new group may take to be placed and started before it is FAILED
    */
-  public record Limits(int maxCheckpointFailures) {}
+  public record Limits(
+      int maxCheckpointFailures,
+      Duration lonePrimaryPatience,
+      int createAttempts,
+      Duration createTimeout) {
+    public Limits {
+      if (lonePrimaryPatience == null || lonePrimaryPatience.isNegative()) {
+        throw new IllegalArgumentException("lone-primary-patience must be zero or more");
+      }
+    }
+
+    /** The configuration's defaults but for {@code maxCheckpointFailures}. */
+    public Limits(int maxCheckpointFailures) {
+      this(maxCheckpointFailures, Duration.ofMinutes(5), 10, Duration.ofMinutes(2));
+    }
+  }
 
   public static Decision decide(Situation s, Signal signal, Limits limits) {
     Group g = s.group();
@@ -110,7 +135,16 @@ public final class GroupDecisions {
             ? Decision.stay(s)
             : Decision.of(s, new Probe(h.role(), h.reason()));
       }
-      case ProbeFailed p -> replicaLost(s, p.role(), p.reason());
+      case ProbeFailed p ->
+          // a primary found without its VM ends the wait for a silent lone primary too
+          replicaLost(
+              p.role() == Role.PRIMARY ? s.withWaits(s.waits().withLonePrimary(null)) : s,
+              p.role(),
+              p.reason());
+      case LonePrimaryUnanswered u -> lonePrimaryUnanswered(s, u, limits.lonePrimaryPatience());
+      case LonePrimaryAnswers a -> lonePrimaryAnswers(s, a);
+      case RestartWaits w -> restartWaits(s, w.at(), limits.lonePrimaryPatience());
+      case ProtectFailed f -> protectFailed(s, f, limits);
       case PromotionFailed p -> Decision.of(s, new BothLost(p.reason()));
       case CheckpointAcked a ->
           a.epoch() == g.epoch() && g.state() == GroupState.PROTECTED
@@ -289,6 +323,150 @@ public final class GroupDecisions {
     return Decision.stay(s);
   }
 
+  /**
+   * Whether the primary may be probed at {@code now} (not while a failed probe of it is recent).
+   */
+  public static boolean mayProbeLonePrimary(Situation s, Instant now) {
+    Waits.LonePrimary w = s.waits().lonePrimary();
+    return w == null || !now.isBefore(w.nextProbe());
+  }
+
+  /** Whether a silent lone primary is being waited for. */
+  public static boolean lonePrimarySilent(Situation s) {
+    return s.waits().lonePrimary() != null;
+  }
+
+  /**
+   * The primary of a group without a secondary is silent and failed a probe. It is the only copy of
+   * the service, so the group waits for it (a paused or starved host serves on when it is back) and
+   * is FAILED only after lone-primary-patience. A host declared lost, or a primary whose stream at
+   * the proxy broke, does not wait: its VM is gone. The next probe waits suspect-after.
+   */
+  private static Decision lonePrimaryUnanswered(
+      Situation s, LonePrimaryUnanswered u, Duration patience) {
+    Group g = s.group();
+    if (g.state() == GroupState.FAILED) {
+      return Decision.stay(s);
+    }
+    Waits.LonePrimary w = s.waits().lonePrimary();
+    Instant nextProbe = u.at().plus(g.policy().suspectAfter());
+    if (w == null) {
+      w = new Waits.LonePrimary(u.at(), nextProbe, g.reason());
+      if (!patience.isZero()) {
+        String detail =
+            "primary on "
+                + u.host()
+                + " does not answer ("
+                + u.reason()
+                + "); it is the only copy of the service: waiting up to "
+                + patience.toSeconds()
+                + " s for it";
+        return Decision.of(
+            s.withWaits(s.waits().withLonePrimary(w)).withGroup(g.with(g.state(), detail)),
+            new Persist("primary-unreachable", detail));
+      }
+    } else {
+      w = new Waits.LonePrimary(w.silentSince(), nextProbe, w.reasonBefore());
+      if (Duration.between(w.silentSince(), u.at()).compareTo(patience) < 0) {
+        return Decision.stay(s.withWaits(s.waits().withLonePrimary(w)));
+      }
+    }
+    // its host does not answer, and its volume is on that host: nothing to restart from
+    String why =
+        "primary on "
+            + u.host()
+            + " lost: "
+            + u.reason()
+            + "; silent since "
+            + w.silentSince()
+            + ", longer than lone-primary-patience ("
+            + patience.toSeconds()
+            + " s)";
+    return Decision.of(
+        s.withWaits(s.waits().withLonePrimary(null))
+            .withGroup(g.with(GroupState.FAILED, why + " (no synced secondary)")),
+        new Persist("failed", why));
+  }
+
+  /** The lone primary that was silent answers again: the group goes on as it was. */
+  private static Decision lonePrimaryAnswers(Situation s, LonePrimaryAnswers a) {
+    Waits.LonePrimary w = s.waits().lonePrimary();
+    if (w == null) {
+      return Decision.stay(s);
+    }
+    Situation next = s.withWaits(s.waits().withLonePrimary(null));
+    Group g = s.group();
+    if (g.state() == GroupState.FAILED || g.primary() == null) {
+      return Decision.stay(next);
+    }
+    String detail =
+        "primary on "
+            + g.primary().host()
+            + " is back ("
+            + a.how()
+            + ") after "
+            + Duration.between(w.silentSince(), a.at()).toMillis()
+            + " ms of silence";
+    return Decision.of(
+        next.withGroup(g.with(g.state(), w.reasonBefore())),
+        new Persist("primary-reachable", detail));
+  }
+
+  /**
+   * A restart from the volume left the group RESTARTING: tried again after the backoff, or FAILED
+   * once lone-primary-patience has passed since RESTARTING began.
+   */
+  private static Decision restartWaits(Situation s, Instant at, Duration patience) {
+    Group g = s.group();
+    if (g.state() != GroupState.RESTARTING) {
+      return Decision.stay(s);
+    }
+    Instant since = s.waits().restartingSince() == null ? at : s.waits().restartingSince();
+    if (Duration.between(since, at).compareTo(patience) <= 0) {
+      return Decision.of(s, new ScheduleRestart(at));
+    }
+    String reason =
+        "could not restart from its volume on "
+            + g.primary().host()
+            + " within lone-primary-patience ("
+            + patience.toSeconds()
+            + " s): its agent or mirror does not answer";
+    return Decision.of(
+        s.withWaits(s.waits().withRestartingSince(null))
+            .withGroup(g.with(GroupState.FAILED, reason)),
+        new Persist("failed", reason));
+  }
+
+  /**
+   * Creation or pairing failed: the group keeps its state and is tried again; one that still cannot
+   * be placed and started after create-attempts attempts and create-timeout goes to FAILED with its
+   * reason (a DELETE then removes whatever it left).
+   */
+  private static Decision protectFailed(Situation s, ProtectFailed f, Limits limits) {
+    Group g = s.group();
+    if (g.state() != GroupState.CREATING && g.state() != GroupState.SYNCING) {
+      return Decision.stay(s);
+    }
+    Instant since = s.waits().creatingSince() == null ? f.at() : s.waits().creatingSince();
+    int attempts = s.waits().createAttempts() + 1;
+    Situation next = s.withWaits(s.waits().withCreateAttempts(attempts, since));
+    Duration spent = Duration.between(since, f.at());
+    if (attempts < limits.createAttempts() || spent.compareTo(limits.createTimeout()) < 0) {
+      return Decision.of(
+          next.withGroup(g.with(g.state(), "retrying: " + f.message())),
+          new Persist("protect-failed", f.message()));
+    }
+    String reason =
+        "could not be placed and started in "
+            + attempts
+            + " attempts over "
+            + spent.toSeconds()
+            + " s: "
+            + f.message();
+    return Decision.of(
+        next.withGroup(g.with(GroupState.FAILED, reason)), new Persist("failed", reason));
+  }
+
   /** What is due at {@code now}; old replicas are cleaned up at every turn. */
   private static Decision tick(Situation s, Instant now) {
     Group g = s.group();
@@ -320,7 +498,14 @@ public final class GroupDecisions {
       }
       case RESTARTING -> {
         if (!now.isBefore(s.nextRestart())) {
-          return Decision.of(s, new RestartFromVolume(), clean);
+          // the patience counts from when RESTARTING began as persisted: a coordinator restart
+          // does not extend it
+          Instant since =
+              s.waits().restartingSince() != null
+                  ? s.waits().restartingSince()
+                  : g.since() != null ? g.since() : now;
+          return Decision.of(
+              s.withWaits(s.waits().withRestartingSince(since)), new RestartFromVolume(), clean);
         }
       }
       case FAILING_OVER -> {

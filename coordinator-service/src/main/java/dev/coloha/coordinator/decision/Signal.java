@@ -96,6 +96,21 @@ public sealed interface Signal {
   /** The proxy serves the group again. */
   record ProxyRestored() implements Signal {}
 
+  /**
+   * A probe of the primary of a group without a secondary failed at {@code at} (its host is not
+   * declared lost): the only copy of the service, waited for up to lone-primary-patience.
+   */
+  record LonePrimaryUnanswered(String host, String reason, Instant at) implements Signal {}
+
+  /** The lone primary that was silent answers again ({@code how}: a heartbeat, a probe). */
+  record LonePrimaryAnswers(String how, Instant at) implements Signal {}
+
+  /** A restart from the volume, tried at {@code at}, left the group RESTARTING. */
+  record RestartWaits(Instant at) implements Signal {}
+
+  /** Placing, creating or pairing a new group (CREATING, SYNCING) failed at {@code at}. */
+  record ProtectFailed(String message, Instant at) implements Signal {}
+
   /** Time passed: whatever is due now. */
   record Tick(Instant now) implements Signal {}
 }

@@ -16,6 +16,8 @@ import java.time.Instant;
  * @param nextRestore when the proxy is next given the group back (UNSERVED)
  * @param nextRestart when a RESTARTING group is next started from its volume
  * @param servedSince since when the proxy is known to serve the group (older losses are stale)
+ * @param waits what the group waits out before giving up (a silent lone primary, a restart, its
+ *     creation)
  */
 public record Situation(
     Group group,
@@ -25,12 +27,21 @@ public record Situation(
     Instant nextReprotect,
     Instant nextRestore,
     Instant nextRestart,
-    Instant servedSince) {
+    Instant servedSince,
+    Waits waits) {
 
   /** A group just taken up: nothing pending, everything due. */
   public static Situation of(Group g) {
     return new Situation(
-        g, null, Instant.EPOCH, 0, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH, Instant.EPOCH);
+        g,
+        null,
+        Instant.EPOCH,
+        0,
+        Instant.EPOCH,
+        Instant.EPOCH,
+        Instant.EPOCH,
+        Instant.EPOCH,
+        Waits.NONE);
   }
 
   public Situation withGroup(Group g) {
@@ -42,7 +53,8 @@ public record Situation(
         nextReprotect,
         nextRestore,
         nextRestart,
-        servedSince);
+        servedSince,
+        waits);
   }
 
   public Situation withWanted(String reason) {
@@ -54,7 +66,8 @@ public record Situation(
         nextReprotect,
         nextRestore,
         nextRestart,
-        servedSince);
+        servedSince,
+        waits);
   }
 
   public Situation withLastAttempt(Instant at) {
@@ -66,17 +79,34 @@ public record Situation(
         nextReprotect,
         nextRestore,
         nextRestart,
-        servedSince);
+        servedSince,
+        waits);
   }
 
   public Situation withFailedInARow(int n) {
     return new Situation(
-        group, wantedReason, lastAttempt, n, nextReprotect, nextRestore, nextRestart, servedSince);
+        group,
+        wantedReason,
+        lastAttempt,
+        n,
+        nextReprotect,
+        nextRestore,
+        nextRestart,
+        servedSince,
+        waits);
   }
 
   public Situation withNextReprotect(Instant at) {
     return new Situation(
-        group, wantedReason, lastAttempt, failedInARow, at, nextRestore, nextRestart, servedSince);
+        group,
+        wantedReason,
+        lastAttempt,
+        failedInARow,
+        at,
+        nextRestore,
+        nextRestart,
+        servedSince,
+        waits);
   }
 
   public Situation withNextRestore(Instant at) {
@@ -88,7 +118,8 @@ public record Situation(
         nextReprotect,
         at,
         nextRestart,
-        servedSince);
+        servedSince,
+        waits);
   }
 
   public Situation withNextRestart(Instant at) {
@@ -100,7 +131,8 @@ public record Situation(
         nextReprotect,
         nextRestore,
         at,
-        servedSince);
+        servedSince,
+        waits);
   }
 
   public Situation withServedSince(Instant at) {
@@ -112,6 +144,20 @@ public record Situation(
         nextReprotect,
         nextRestore,
         nextRestart,
-        at);
+        at,
+        waits);
+  }
+
+  public Situation withWaits(Waits w) {
+    return new Situation(
+        group,
+        wantedReason,
+        lastAttempt,
+        failedInARow,
+        nextReprotect,
+        nextRestore,
+        nextRestart,
+        servedSince,
+        w);
   }
 }

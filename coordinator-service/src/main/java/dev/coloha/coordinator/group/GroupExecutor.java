@@ -41,15 +41,8 @@ final class GroupExecutor {
   private final Backoff reprotectBackoff;
   private final Backoff restoreBackoff;
   private final Backoff restartBackoff;
-  private final Duration patience;
   private volatile Situation situation;
   private HostWatch watch;
-
-  /** Since when a RESTARTING group waits for its volume's host (null: not waiting). */
-  private Instant restartingSince;
-
-  private int createAttempts;
-  private Instant creatingSince;
 
   /** The checkpoint captured and acknowledged, waiting for its commit. */
   private AgentClient.Checkpoint held;
@@ -70,7 +63,14 @@ final class GroupExecutor {
     this.metrics = metrics;
     this.props = props;
     this.clock = clock;
-    this.limits = new GroupDecisions.Limits(props == null ? 3 : props.maxCheckpointFailures());
+    this.limits =
+        props == null
+            ? new GroupDecisions.Limits(3)
+            : new GroupDecisions.Limits(
+                props.maxCheckpointFailures(),
+                props.lonePrimaryPatience(),
+                props.createAttempts(),
+                props.createTimeout());
     Duration base = props == null ? Duration.ofSeconds(1) : props.reprotectDelay();
     RetryBackoff retry = props == null ? RetryBackoff.defaults() : props.retry();
     String id = group.id();
@@ -95,7 +95,6 @@ final class GroupExecutor {
             retry.reprotectMaxDelay(base),
             retry.multiplier(),
             retry.jitter());
-    this.patience = props == null ? Duration.ofMinutes(5) : props.lonePrimaryPatience();
   }
 
   void watchWith(HostWatch w) {
@@ -104,6 +103,11 @@ final class GroupExecutor {
 
   Group group() {
     return situation.group();
+  }
+
+  /** What the machine decides on now (the host watch asks it whether a lone primary waits). */
+  Situation situation() {
+    return situation;
   }
 
   /** The group as it is now known (after a step persisted something, or failed half-way). */
@@ -132,14 +136,18 @@ final class GroupExecutor {
       }
       case Action.BothLost b -> {
         replace(ops.bothLost(group(), b.reason()));
-        restartingSince = null;
         restartBackoff.reset();
-        situation = situation.withNextRestart(clock.instant());
+        situation =
+            situation
+                .withNextRestart(clock.instant())
+                .withWaits(situation.waits().withRestartingSince(null));
       }
       case Action.Protect p -> protect();
       case Action.Reprotect r -> reprotect();
       case Action.RestoreProxy r -> restoreProxy();
       case Action.RestartFromVolume r -> restartFromVolume();
+      case Action.ScheduleRestart r ->
+          situation = situation.withNextRestart(r.from().plus(restartBackoff.next()));
       case Action.CleanOrphans c -> replace(ops.cleanOrphans(group()));
       case Action.Probe p -> watch.probe(p.role(), p.reason());
       case Action.ProbeMirrors p -> watch.probeMirrors(p.message(), p.suspect());
@@ -296,60 +304,24 @@ final class GroupExecutor {
    * Creation or pairing failed (a timeout on a loaded host, a host that went away): the group keeps
    * its state and the worker tries again after reprotect-delay; every step is idempotent. The step
    * may have persisted progress this copy lacks (above all the placement): the stored group is the
-   * truth, or a retry would place the group anew and a FAILED group would forget its replicas.
+   * truth, or a retry would place the group anew and a FAILED group would forget its replicas. The
+   * machine decides whether a new group gives up ({@link Signal.ProtectFailed}).
    */
   private void protectFailed(RuntimeException e) {
     replace(ops.stored(group()));
     Group g = group();
     log.warn("group {}: could not resume {} yet: {}", g.id(), g.state(), e.getMessage());
     schedule(clock.instant().plus(props.reprotectDelay()));
-    if (g.state() == GroupState.CREATING || g.state() == GroupState.SYNCING) {
-      if (givenUp(e)) {
-        return;
-      }
-      replace(
-          ops.save(
-              g.with(g.state(), "retrying: " + e.getMessage()), "protect-failed", e.getMessage()));
-    }
-  }
-
-  /**
-   * A group that still cannot be placed and started after create-attempts attempts and
-   * create-timeout goes to FAILED with its reason (a DELETE then removes whatever it left).
-   */
-  private boolean givenUp(RuntimeException e) {
-    Instant now = clock.instant();
-    if (creatingSince == null) {
-      creatingSince = now;
-    }
-    createAttempts++;
-    Duration spent = Duration.between(creatingSince, now);
-    if (createAttempts < props.createAttempts() || spent.compareTo(props.createTimeout()) < 0) {
-      return false;
-    }
-    String reason =
-        "could not be placed and started in "
-            + createAttempts
-            + " attempts over "
-            + spent.toSeconds()
-            + " s: "
-            + e.getMessage();
-    log.warn("group {}: {}", group().id(), reason);
-    replace(ops.save(group().with(GroupState.FAILED, reason), "failed", reason));
-    return true;
+    signal(new Signal.ProtectFailed(e.getMessage(), clock.instant()));
   }
 
   /**
    * Both replicas died, the last primary's volume is kept: start the new primary from it as soon as
-   * its host's agent and mirror answer (with backoff); FAILED if that takes longer than
-   * lone-primary-patience, counted from when the group began RESTARTING as persisted (a coordinator
-   * restart does not extend it).
+   * its host's agent and mirror answer (with backoff); the machine gives up after
+   * lone-primary-patience ({@link Signal.RestartWaits}).
    */
   private void restartFromVolume() {
     Instant now = clock.instant();
-    if (restartingSince == null) {
-      restartingSince = group().since() != null ? group().since() : now;
-    }
     try {
       replace(ops.restartFromVolume(group()));
     } catch (RuntimeException e) {
@@ -357,25 +329,15 @@ final class GroupExecutor {
       log.warn("group {}: restart from its volume failed: {}", group().id(), e.getMessage());
     }
     if (group().state() != GroupState.RESTARTING) {
-      restartingSince = null;
       restartBackoff.reset();
-      situation = situation.withServedSince(clock.instant());
+      situation =
+          situation
+              .withServedSince(clock.instant())
+              .withWaits(situation.waits().withRestartingSince(null));
       schedule(clock.instant().plus(props.reprotectDelay()));
       return;
     }
-    Duration waited = Duration.between(restartingSince, now);
-    if (waited.compareTo(patience) > 0) {
-      String reason =
-          "could not restart from its volume on "
-              + group().primary().host()
-              + " within lone-primary-patience ("
-              + patience.toSeconds()
-              + " s): its agent or mirror does not answer";
-      restartingSince = null;
-      replace(ops.save(group().with(GroupState.FAILED, reason), "failed", reason));
-      return;
-    }
-    situation = situation.withNextRestart(now.plus(restartBackoff.next()));
+    signal(new Signal.RestartWaits(now));
   }
 
   private void restoreProxy() {

@@ -103,7 +103,7 @@ final class GroupWorker {
     this.clock = clock;
     this.onDeleted = onDeleted;
     this.exec = new GroupExecutor(group, ops, events, metrics, props, clock);
-    this.watch = new HostWatch(exec, ops, hosts, agents, mirrors, props, clock);
+    this.watch = new HostWatch(exec, hosts, agents, mirrors, props, clock);
     exec.watchWith(watch);
   }
 

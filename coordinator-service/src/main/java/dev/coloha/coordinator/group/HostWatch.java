@@ -1,6 +1,7 @@
 package dev.coloha.coordinator.group;
 
 import dev.coloha.coordinator.config.CoordinatorProperties;
+import dev.coloha.coordinator.decision.GroupDecisions;
 import dev.coloha.coordinator.decision.Role;
 import dev.coloha.coordinator.decision.Signal;
 import dev.coloha.coordinator.hosts.HostRegistry;
@@ -15,45 +16,36 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Watches one group's hosts for its executor: missed heartbeats of the replicas' agents and disk
  * mirrors become {@link Signal.HostSilent} (the machine then asks for a probe), and the probes it
  * runs report {@link Signal.ProbeFailed} or {@link Signal.HostLost}. A primary without a secondary
- * that stops answering is waited for ({@link LonePrimaryWatch}).
+ * that stops answering is reported as {@link Signal.LonePrimaryUnanswered} (the machine waits for
+ * it) and, once it answers again, {@link Signal.LonePrimaryAnswers}.
  */
 final class HostWatch {
-  private static final Logger log = LoggerFactory.getLogger(HostWatch.class);
-
   private final GroupExecutor exec;
-  private final GroupOperations ops;
   private final HostRegistry hosts;
   private final AgentClient agents;
   private final MirrorClient mirrors;
   private final CoordinatorProperties props;
   private final Clock clock;
-  private final LonePrimaryWatch lonePrimary;
   private final Map<String, Instant> probedOk = new HashMap<>();
 
   HostWatch(
       GroupExecutor exec,
-      GroupOperations ops,
       HostRegistry hosts,
       AgentClient agents,
       MirrorClient mirrors,
       CoordinatorProperties props,
       Clock clock) {
     this.exec = exec;
-    this.ops = ops;
     this.hosts = hosts;
     this.agents = agents;
     this.mirrors = mirrors;
     this.props = props;
     this.clock = clock;
-    this.lonePrimary =
-        new LonePrimaryWatch(props == null ? Duration.ofMinutes(5) : props.lonePrimaryPatience());
   }
 
   /** One look at the heartbeats of the group's hosts. */
@@ -70,13 +62,12 @@ final class HostWatch {
           new Signal.HostSilent(
               Role.PRIMARY,
               "no heartbeat for " + hosts.silence(g.primary().host()).toMillis() + " ms"));
-    } else if (lonePrimary.silent()) {
+    } else if (GroupDecisions.lonePrimarySilent(exec.situation())) {
       if (vmGone(g.primary())) {
-        lonePrimary.answered();
         exec.signal(new Signal.ProbeFailed(Role.PRIMARY, primaryWithoutVm(g.primary())));
         return;
       }
-      lonePrimaryAnswers("its heartbeats are back");
+      exec.signal(new Signal.LonePrimaryAnswers("its heartbeats are back", clock.instant()));
     }
     g = exec.group();
     if (g.secondary() != null
@@ -136,15 +127,12 @@ final class HostWatch {
       return; // probed fine a moment ago: heartbeats are just late
     }
     boolean lonePrimaryOf = role == Role.PRIMARY && g.secondary() == null;
-    if (!lost && lonePrimaryOf && !lonePrimary.mayProbe(now)) {
+    if (!lost && lonePrimaryOf && !GroupDecisions.mayProbeLonePrimary(exec.situation(), now)) {
       return; // a lone primary that failed a probe a moment ago: the next probe waits
     }
     if (!lost && agents.alive(r.agentUrl(), props.probeTimeout())) {
       if (vmGone(r)) {
         // a restarted agent answers, but its VM died with its predecessor: the replica is lost
-        if (lonePrimaryOf) {
-          lonePrimary.answered();
-        }
         exec.signal(
             new Signal.ProbeFailed(
                 role,
@@ -157,13 +145,14 @@ final class HostWatch {
         return;
       }
       probedOk.put(r.host(), now.plus(g.policy().suspectAfter()));
-      if (lonePrimaryOf && lonePrimary.silent()) {
-        lonePrimaryAnswers("it answers a probe");
+      if (lonePrimaryOf && GroupDecisions.lonePrimarySilent(exec.situation())) {
+        exec.signal(new Signal.LonePrimaryAnswers("it answers a probe", clock.instant()));
       }
       return;
     }
     if (!lost && lonePrimaryOf && g.state() != GroupState.FAILED) {
-      lonePrimarySilent(r, reason + "; probe failed");
+      // the only copy of the service: the machine waits for it, up to lone-primary-patience
+      exec.signal(new Signal.LonePrimaryUnanswered(r.host(), reason + "; probe failed", now));
       return;
     }
     exec.signal(
@@ -229,68 +218,5 @@ final class HostWatch {
         + " lost: its agent answers, but no longer has VM "
         + r.vm()
         + " (it was restarted)";
-  }
-
-  /**
-   * The primary of a group without a secondary is silent and failed a probe. It is the only copy of
-   * the service, so the group waits for it (a paused or starved host serves on when it is back) and
-   * is FAILED only after lone-primary-patience. A host declared lost, or a primary whose stream at
-   * the proxy broke, does not wait: its VM is gone.
-   */
-  private void lonePrimarySilent(Replica r, String reason) {
-    Group g = exec.group();
-    Instant now = clock.instant();
-    switch (lonePrimary.probeFailed(now, g.policy().suspectAfter(), g.reason())) {
-      case NEWLY_SILENT -> {
-        String detail =
-            "primary on "
-                + r.host()
-                + " does not answer ("
-                + reason
-                + "); it is the only copy of the service: waiting up to "
-                + lonePrimary.patience().toSeconds()
-                + " s for it";
-        log.warn("group {}: {}", g.id(), detail);
-        exec.replace(ops.save(g.with(g.state(), detail), "primary-unreachable", detail));
-      }
-      case WAIT -> {}
-      case GIVE_UP -> {
-        String since = String.valueOf(lonePrimary.silentSince());
-        lonePrimary.answered();
-        // its host does not answer, and its volume is on that host: nothing to restart from
-        String why =
-            "primary on "
-                + r.host()
-                + " lost: "
-                + reason
-                + "; silent since "
-                + since
-                + ", longer than lone-primary-patience ("
-                + lonePrimary.patience().toSeconds()
-                + " s)";
-        exec.replace(
-            ops.save(g.with(GroupState.FAILED, why + " (no synced secondary)"), "failed", why));
-      }
-    }
-  }
-
-  /** The lone primary that was silent answers again: the group goes on as it was. */
-  private void lonePrimaryAnswers(String how) {
-    Group g = exec.group();
-    Instant since = lonePrimary.silentSince();
-    String before = lonePrimary.answered();
-    if (g.state() == GroupState.FAILED || g.primary() == null) {
-      return;
-    }
-    String detail =
-        "primary on "
-            + g.primary().host()
-            + " is back ("
-            + how
-            + ") after "
-            + Duration.between(since, clock.instant()).toMillis()
-            + " ms of silence";
-    log.info("group {}: {}", g.id(), detail);
-    exec.replace(ops.save(g.with(g.state(), before), "primary-reachable", detail));
   }
 }

@@ -6,6 +6,7 @@ import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
 import dev.coloha.coordinator.model.Replica;
 import dev.coloha.coordinator.model.TestGroups;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,10 +25,13 @@ import org.junit.jupiter.api.Test;
  * epochs, mismatches, ticks). A model executor runs the actions the machine decides as the group
  * package's executor would. After every signal: one primary per epoch, epochs only rise, no commit
  * without an acknowledgement of that checkpoint in that epoch, and nothing released unchecked (a
- * secondary dropped) while the secondary is healthy. Pure: no process, no clock.
+ * secondary dropped) while the secondary is healthy, and a lone primary is never FAILED before
+ * lone-primary-patience of silence. Pure: no process, no clock.
  */
 class DecisionInvariantsTest {
-  static final GroupDecisions.Limits LIMITS = new GroupDecisions.Limits(3);
+  static final Duration PATIENCE = Duration.ofSeconds(1);
+  static final GroupDecisions.Limits LIMITS =
+      new GroupDecisions.Limits(3, PATIENCE, 10, Duration.ofMinutes(2));
   static final long SEED = 0xC010_4A;
   static final int SEQUENCES = 200;
   static final int EVENTS = 150;
@@ -57,6 +61,13 @@ class DecisionInvariantsTest {
     final List<Signal> trace = new ArrayList<>();
     long highestEpoch;
     int commits;
+
+    /**
+     * Per host, when the model first reported it unanswered as a lone primary (dead stays dead).
+     */
+    final Map<String, Instant> loneSilentSince = new HashMap<>();
+
+    int loneGiveUps;
 
     Run(long seed) {
       random = new Random(seed);
@@ -149,6 +160,15 @@ class DecisionInvariantsTest {
       check(trace.size() < 100_000, "a decision loop");
       Decision d = GroupDecisions.decide(s, signal, LIMITS);
       check(d.next().group().epoch() == g().epoch(), "the machine alone never changes the epoch");
+      if (signal instanceof Signal.LonePrimaryUnanswered
+          && g().state() != GroupState.FAILED
+          && d.next().group().state() == GroupState.FAILED) {
+        check(
+            !now.isBefore(
+                loneSilentSince.get(((Signal.LonePrimaryUnanswered) signal).host()).plus(PATIENCE)),
+            "a lone primary is never FAILED before lone-primary-patience");
+        loneGiveUps++;
+      }
       s = d.next();
       for (Action a : d.actions()) {
         Signal out = a instanceof Action.Follow f ? f.signal() : execute(a);
@@ -270,6 +290,16 @@ class DecisionInvariantsTest {
         }
         case Action.Probe p -> {
           Replica r = p.role() == Role.PRIMARY ? g.primary() : g.secondary();
+          if (p.role() == Role.PRIMARY && g.secondary() == null && g.state() != GroupState.FAILED) {
+            // the only copy of the service: waited for, its probes spaced, as the host watch does
+            if (r == null
+                || !world.deadAgents.contains(r.host())
+                || !GroupDecisions.mayProbeLonePrimary(s, now)) {
+              return null;
+            }
+            loneSilentSince.putIfAbsent(r.host(), now);
+            return new Signal.LonePrimaryUnanswered(r.host(), p.reason() + "; probe failed", now);
+          }
           return r != null && world.deadAgents.contains(r.host())
               ? new Signal.HostLost(r.host(), p.reason() + "; probe failed")
               : null;
@@ -320,15 +350,18 @@ class DecisionInvariantsTest {
   void theInvariantsHoldOverRandomEventSequences() {
     Random seeds = new Random(SEED);
     int commits = 0;
+    int loneGiveUps = 0;
     Set<GroupState> reached = new HashSet<>();
     for (int i = 0; i < SEQUENCES; i++) {
       Run run = new Run(seeds.nextLong());
       run.run();
       commits += run.commits;
+      loneGiveUps += run.loneGiveUps;
       reached.add(run.g().state());
     }
     // the sequences reach the interesting places, or the invariants would hold vacuously
     assertThat(commits).isGreaterThan(SEQUENCES);
+    assertThat(loneGiveUps).as("lone primaries given up after the patience").isPositive();
     assertThat(reached).contains(GroupState.PROTECTED, GroupState.DEGRADED, GroupState.RESTARTING);
   }
 }

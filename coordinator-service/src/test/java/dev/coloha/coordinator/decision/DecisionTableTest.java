@@ -1,6 +1,7 @@
 package dev.coloha.coordinator.decision;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coloha.coordinator.decision.Action.BothLost;
 import dev.coloha.coordinator.decision.Action.CleanOrphans;
@@ -18,6 +19,7 @@ import dev.coloha.coordinator.decision.Action.Reprotect;
 import dev.coloha.coordinator.decision.Action.ResetRestoreBackoff;
 import dev.coloha.coordinator.decision.Action.RestartFromVolume;
 import dev.coloha.coordinator.decision.Action.RestoreProxy;
+import dev.coloha.coordinator.decision.Action.ScheduleRestart;
 import dev.coloha.coordinator.decision.Signal.CheckpointAcked;
 import dev.coloha.coordinator.decision.Signal.CheckpointCommitted;
 import dev.coloha.coordinator.decision.Signal.CheckpointFailed;
@@ -25,19 +27,24 @@ import dev.coloha.coordinator.decision.Signal.CheckpointFailureReview;
 import dev.coloha.coordinator.decision.Signal.CheckpointFailureReview.Stage;
 import dev.coloha.coordinator.decision.Signal.HostLost;
 import dev.coloha.coordinator.decision.Signal.HostSilent;
+import dev.coloha.coordinator.decision.Signal.LonePrimaryAnswers;
+import dev.coloha.coordinator.decision.Signal.LonePrimaryUnanswered;
 import dev.coloha.coordinator.decision.Signal.MirrorsProbed;
 import dev.coloha.coordinator.decision.Signal.Mismatch;
 import dev.coloha.coordinator.decision.Signal.PolicyChanged;
 import dev.coloha.coordinator.decision.Signal.Pressure;
 import dev.coloha.coordinator.decision.Signal.ProbeFailed;
 import dev.coloha.coordinator.decision.Signal.PromotionFailed;
+import dev.coloha.coordinator.decision.Signal.ProtectFailed;
 import dev.coloha.coordinator.decision.Signal.ProxyReRegistered;
 import dev.coloha.coordinator.decision.Signal.ProxyRestored;
 import dev.coloha.coordinator.decision.Signal.ProxyUnserved;
+import dev.coloha.coordinator.decision.Signal.RestartWaits;
 import dev.coloha.coordinator.decision.Signal.SelfCheckpointed;
 import dev.coloha.coordinator.decision.Signal.StreamBroken;
 import dev.coloha.coordinator.decision.Signal.Suspect;
 import dev.coloha.coordinator.decision.Signal.Tick;
+import dev.coloha.coordinator.decision.Waits.LonePrimary;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
 import dev.coloha.coordinator.model.Policy;
@@ -48,6 +55,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -423,8 +431,20 @@ class DecisionTableTest {
             new RestoreProxy(),
             CLEAN),
         row(
-            "tick, RESTARTING and due: restart from the volume",
+            "tick, RESTARTING and due: restart from the volume, waited out since now",
             in(GroupState.RESTARTING),
+            new Tick(T),
+            List.of(new RestartFromVolume(), CLEAN),
+            s -> s.withWaits(Waits.NONE.withRestartingSince(T))),
+        row(
+            "tick, RESTARTING and due: the patience counts from when RESTARTING began",
+            Situation.of(PROTECTED.with(GroupState.RESTARTING, "why").withSince(T0)),
+            new Tick(T),
+            List.of(new RestartFromVolume(), CLEAN),
+            s -> s.withWaits(Waits.NONE.withRestartingSince(T0))),
+        row(
+            "tick, RESTARTING and due again: the wait's start is kept",
+            in(GroupState.RESTARTING).withWaits(Waits.NONE.withRestartingSince(T0)),
             new Tick(T),
             new RestartFromVolume(),
             CLEAN),
@@ -440,7 +460,160 @@ class DecisionTableTest {
             new Tick(T),
             new Reprotect(),
             CLEAN),
-        row("tick, FAILED: clean up only", alone(GroupState.FAILED), new Tick(T), CLEAN));
+        row("tick, FAILED: clean up only", alone(GroupState.FAILED), new Tick(T), CLEAN),
+        // a lone primary's silence (lone-primary-patience: 300 s)
+        row(
+            "lone primary unanswered: waited for, persisted once",
+            alone(GroupState.DEGRADED),
+            new LonePrimaryUnanswered(P_HOST, "r", T),
+            List.of(new Persist("primary-unreachable", WAITING)),
+            s ->
+                s.withWaits(Waits.NONE.withLonePrimary(new LonePrimary(T, T.plus(SPACING), "why")))
+                    .withGroup(s.group().with(GroupState.DEGRADED, WAITING))),
+        row(
+            "lone primary unanswered within the patience: wait, the next probe spaced",
+            silent(GroupState.DEGRADED),
+            new LonePrimaryUnanswered(P_HOST, "r", T.plusSeconds(299)),
+            List.of(),
+            s ->
+                s.withWaits(
+                    Waits.NONE.withLonePrimary(
+                        new LonePrimary(T, T.plusSeconds(299).plus(SPACING), "why")))),
+        row(
+            "lone primary unanswered for the patience: FAILED",
+            silent(GroupState.DEGRADED),
+            new LonePrimaryUnanswered(P_HOST, "r", T.plusSeconds(300)),
+            List.of(new Persist("failed", GAVE_UP)),
+            s ->
+                s.withWaits(Waits.NONE)
+                    .withGroup(
+                        s.group().with(GroupState.FAILED, GAVE_UP + " (no synced secondary)"))),
+        row(
+            "lone primary unanswered while FAILED: nothing",
+            alone(GroupState.FAILED),
+            new LonePrimaryUnanswered(P_HOST, "r", T)),
+        row(
+            "lone primary answers: the wait ends, its reason back, persisted",
+            silent(GroupState.DEGRADED),
+            new LonePrimaryAnswers("it answers a probe", T.plusSeconds(5)),
+            List.of(
+                new Persist(
+                    "primary-reachable",
+                    "primary on "
+                        + P_HOST
+                        + " is back (it answers a probe) after 5000 ms of silence")),
+            s -> s.withWaits(Waits.NONE).withGroup(s.group().with(GroupState.DEGRADED, "why"))),
+        row(
+            "lone primary answers, not waited for: nothing",
+            alone(GroupState.DEGRADED),
+            new LonePrimaryAnswers("its heartbeats are back", T)),
+        row(
+            "lone primary answers once FAILED: the wait ends, nothing persisted",
+            silent(GroupState.FAILED),
+            new LonePrimaryAnswers("its heartbeats are back", T),
+            List.of(),
+            s -> s.withWaits(Waits.NONE)),
+        row(
+            "lone primary found without its VM: the wait ends, both lost",
+            silent(GroupState.DEGRADED),
+            new ProbeFailed(Role.PRIMARY, "gone"),
+            List.of(new BothLost("gone")),
+            s -> s.withWaits(Waits.NONE)),
+        // a RESTARTING group's patience (lone-primary-patience: 300 s)
+        row(
+            "restart waits within the patience: tried again after the backoff",
+            in(GroupState.RESTARTING).withWaits(Waits.NONE.withRestartingSince(T)),
+            new RestartWaits(T.plusSeconds(300)),
+            new ScheduleRestart(T.plusSeconds(300))),
+        row(
+            "restart waits past the patience: FAILED",
+            in(GroupState.RESTARTING).withWaits(Waits.NONE.withRestartingSince(T)),
+            new RestartWaits(T.plusSeconds(301)),
+            List.of(new Persist("failed", NOT_RESTARTED)),
+            s ->
+                s.withWaits(Waits.NONE)
+                    .withGroup(s.group().with(GroupState.FAILED, NOT_RESTARTED))),
+        row(
+            "restart waits, no longer RESTARTING: nothing",
+            alone(GroupState.DEGRADED).withWaits(Waits.NONE.withRestartingSince(T)),
+            new RestartWaits(T.plusSeconds(301))),
+        // a new group's creation (create-attempts: 10, create-timeout: 120 s)
+        row(
+            "protect failed, CREATING: counted, retrying, persisted",
+            in(GroupState.CREATING),
+            new ProtectFailed("m", T),
+            List.of(new Persist("protect-failed", "m")),
+            s ->
+                s.withWaits(Waits.NONE.withCreateAttempts(1, T))
+                    .withGroup(s.group().with(GroupState.CREATING, "retrying: m"))),
+        row(
+            "protect failed, attempts spent, create-timeout not: retrying",
+            in(GroupState.SYNCING).withWaits(Waits.NONE.withCreateAttempts(9, T)),
+            new ProtectFailed("m", T.plusSeconds(119)),
+            List.of(new Persist("protect-failed", "m")),
+            s ->
+                s.withWaits(Waits.NONE.withCreateAttempts(10, T))
+                    .withGroup(s.group().with(GroupState.SYNCING, "retrying: m"))),
+        row(
+            "protect failed, attempts and create-timeout spent: FAILED",
+            in(GroupState.CREATING).withWaits(Waits.NONE.withCreateAttempts(9, T)),
+            new ProtectFailed("m", T.plusSeconds(120)),
+            List.of(new Persist("failed", NOT_CREATED)),
+            s ->
+                s.withWaits(Waits.NONE.withCreateAttempts(10, T))
+                    .withGroup(s.group().with(GroupState.FAILED, NOT_CREATED))),
+        row(
+            "protect failed, neither CREATING nor SYNCING: nothing",
+            alone(GroupState.DEGRADED),
+            new ProtectFailed("m", T)));
+  }
+
+  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final String P_HOST = PROTECTED.primary().host();
+  static final Duration SPACING = PROTECTED.policy().suspectAfter();
+  static final String WAITING =
+      "primary on "
+          + P_HOST
+          + " does not answer (r); it is the only copy of the service: waiting up to 300 s for it";
+  static final String GAVE_UP =
+      "primary on "
+          + P_HOST
+          + " lost: r; silent since "
+          + T
+          + ", longer than lone-primary-patience (300 s)";
+  static final String NOT_RESTARTED =
+      "could not restart from its volume on "
+          + P_HOST
+          + " within lone-primary-patience (300 s): its agent or mirror does not answer";
+  static final String NOT_CREATED = "could not be placed and started in 10 attempts over 120 s: m";
+
+  /** A group without a secondary whose primary is silent since T (reason before: "why"). */
+  static Situation silent(GroupState state) {
+    return alone(state)
+        .withWaits(Waits.NONE.withLonePrimary(new LonePrimary(T, T.plus(SPACING), "why")));
+  }
+
+  @Test
+  void probesOfASilentLonePrimaryAreSpaced() {
+    assertThat(GroupDecisions.mayProbeLonePrimary(alone(GroupState.DEGRADED), T)).isTrue();
+    Situation s = silent(GroupState.DEGRADED);
+    assertThat(GroupDecisions.mayProbeLonePrimary(s, T.plus(SPACING).minusMillis(1))).isFalse();
+    assertThat(GroupDecisions.mayProbeLonePrimary(s, T.plus(SPACING))).isTrue();
+  }
+
+  @Test
+  void zeroPatienceGivesUpOnALonePrimaryAtItsFirstFailedProbe() {
+    GroupDecisions.Limits none =
+        new GroupDecisions.Limits(3, Duration.ZERO, 10, Duration.ofMinutes(2));
+    Decision d =
+        GroupDecisions.decide(
+            alone(GroupState.DEGRADED), new LonePrimaryUnanswered(P_HOST, "r", T), none);
+    assertThat(d.next().group().state()).isEqualTo(GroupState.FAILED);
+    assertThat(d.next().waits()).isEqualTo(Waits.NONE);
+    assertThatThrownBy(
+            () -> new GroupDecisions.Limits(3, Duration.ofSeconds(-1), 10, Duration.ofMinutes(2)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("lone-primary-patience");
   }
 
   @ParameterizedTest(name = "{0}")
