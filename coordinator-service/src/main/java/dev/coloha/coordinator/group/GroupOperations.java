@@ -14,7 +14,6 @@ import dev.coloha.coordinator.remote.MirrorClient;
 import dev.coloha.coordinator.remote.ProxyClient;
 import dev.coloha.coordinator.store.CoordinatorStore;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -29,9 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The coordinator's procedures on one group, each idempotent so that it can be resumed after a
  * coordinator restart: place and create replicas, pair them ({@link Pairing}), checkpoint ({@link
- * Checkpoints}), fail over and the other recoveries ({@link Recovery}), re-protect, delete. Every
- * state change, and above all every new epoch, is persisted before the agents act on it. Called by
- * the group's worker only (one at a time).
+ * Checkpoints}), fail over and the other recoveries ({@link Recovery}), re-protect, clean up old
+ * replicas ({@link Orphans}), delete. Every state change, and above all every new epoch, is
+ * persisted before the agents act on it. Called by the group's worker only (one at a time).
  */
 final class GroupOperations {
   private static final Logger log = LoggerFactory.getLogger(GroupOperations.class);
@@ -42,7 +41,6 @@ final class GroupOperations {
   private final MirrorClient mirrors;
   private final ProxyClient proxies;
   private final GroupEvents events;
-  private final CoordinatorMetrics metrics;
   private final CoordinatorProperties props;
   private final Clock clock;
   private final Supplier<Collection<Group>> allGroups;
@@ -50,6 +48,7 @@ final class GroupOperations {
   private final Checkpoints checkpoints;
   private final Pairing pairing;
   private final Recovery recovery;
+  private final Orphans orphans;
   private volatile EpochFaultPoint faults = EpochFaultPoint.NONE;
 
   /**
@@ -77,11 +76,11 @@ final class GroupOperations {
     this.mirrors = mirrors;
     this.proxies = proxies;
     this.events = events;
-    this.metrics = metrics;
     this.props = props;
     this.clock = clock;
     this.allGroups = allGroups;
     this.leftovers = leftovers;
+    this.orphans = new Orphans(store, hosts, agents, mirrors);
     this.pairing = new Pairing(agents, mirrors, proxies, props, clock);
     this.checkpoints = new Checkpoints(store, agents, proxies, metrics, clock);
     this.recovery =
@@ -198,7 +197,7 @@ final class GroupOperations {
           g.epoch(),
           g.spec().bindAddress(),
           g.spec().port(),
-          endpoint(p),
+          Pairing.endpoint(p),
           null,
           g.policy().compareTimeout(),
           null);
@@ -215,10 +214,6 @@ final class GroupOperations {
         g.with(GroupState.PROTECTED, null),
         "state",
         "protected: primary " + g.primary().host() + ", secondary " + g.secondary().host());
-  }
-
-  static ProxyClient.Endpoint endpoint(Replica r) {
-    return r == null ? null : new ProxyClient.Endpoint(r.agentUrl(), r.vm());
   }
 
   // ---- checkpoints and recoveries: Checkpoints, Recovery ---------------------------------------
@@ -317,45 +312,9 @@ final class GroupOperations {
 
   // ---- clean-up ---------------------------------------------------------------------------------
 
-  /** Deletes replicas of earlier epochs on hosts that answer again. */
+  /** Deletes replicas of earlier epochs on hosts that answer again: {@link Orphans}. */
   Group cleanOrphans(Group g) {
-    if (g.orphans().isEmpty()) {
-      return g;
-    }
-    List<Replica> left = new ArrayList<>();
-    for (Replica r : g.orphans()) {
-      Host h = hosts.host(r.host()).orElse(null);
-      boolean current = r.equals(g.primary()) || r.equals(g.secondary());
-      if (current) {
-        continue;
-      }
-      if (h == null
-          || hosts.silence(r.host()).compareTo(g.policy().suspectAfter()) > 0
-          || h.lost()) {
-        left.add(r);
-        continue;
-      }
-      try {
-        boolean sameVmInUse =
-            (g.primary() != null && g.primary().host().equals(r.host()))
-                || (g.secondary() != null && g.secondary().host().equals(r.host()));
-        if (!sameVmInUse) {
-          agents.deleteVm(r.agentUrl(), r.vm());
-          if (r.volume() != null) {
-            mirrors.deleteVolume(r.mirrorUrl(), r.volume());
-          }
-        }
-        log.info("group {}: removed its old replica on {}", g.id(), r.host());
-      } catch (RuntimeException e) {
-        left.add(r);
-      }
-    }
-    if (left.size() == g.orphans().size()) {
-      return g;
-    }
-    Group cleaned = g.withOrphans(left);
-    store.save(cleaned);
-    return cleaned;
+    return orphans.clean(g);
   }
 
   /**
@@ -399,15 +358,6 @@ final class GroupOperations {
       leftovers.cleanUpFailed(role, url, id);
       log.warn(
           "clean-up on {} {} failed, retried when it beats again: {}", role, url, e.getMessage());
-    }
-  }
-
-  static void sleep(Duration d) {
-    try {
-      Thread.sleep(d);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 }

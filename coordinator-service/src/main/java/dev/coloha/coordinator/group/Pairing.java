@@ -92,8 +92,8 @@ final class Pairing {
         g.epoch(),
         g.spec().bindAddress(),
         g.spec().port(),
-        GroupOperations.endpoint(p),
-        GroupOperations.endpoint(s),
+        endpoint(p),
+        endpoint(s),
         g.policy().compareTimeout(),
         sync);
     return g.withCheckpoint(synced.syncSequence(), clock.instant()).withCounters(g.counters());
@@ -120,7 +120,7 @@ final class Pairing {
                 + v.state()
                 + ")");
       }
-      GroupOperations.sleep(Duration.ofMillis(50));
+      sleep(Duration.ofMillis(50));
     }
   }
 
@@ -138,7 +138,21 @@ final class Pairing {
         throw new PairingException(
             "initial sync of group " + g.id() + " did not finish within " + props.syncTimeout());
       }
-      GroupOperations.sleep(Duration.ofMillis(50));
+      sleep(Duration.ofMillis(50));
+    }
+  }
+
+  /** The proxy's endpoint of a replica's VM, or null. */
+  static ProxyClient.Endpoint endpoint(Replica r) {
+    return r == null ? null : new ProxyClient.Endpoint(r.agentUrl(), r.vm());
+  }
+
+  static void sleep(Duration d) {
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
     }
   }
 }

@@ -113,8 +113,8 @@ final class Recovery {
           g.epoch(),
           g.spec().bindAddress(),
           g.spec().port(),
-          GroupOperations.endpoint(p),
-          GroupOperations.endpoint(g.secondary()),
+          Pairing.endpoint(p),
+          Pairing.endpoint(g.secondary()),
           g.policy().compareTimeout(),
           sync,
           Map.of("nextConnection", highest + 1, "lostConnections", lost));
@@ -124,7 +124,7 @@ final class Recovery {
           g.epoch(),
           lost.size());
     } else if (g.secondary() == null) {
-      proxies.failover(url, g.id(), g.epoch(), GroupOperations.endpoint(p));
+      proxies.failover(url, g.id(), g.epoch(), Pairing.endpoint(p));
     } else {
       proxies.configure(
           url,
@@ -132,8 +132,8 @@ final class Recovery {
           g.epoch(),
           g.spec().bindAddress(),
           g.spec().port(),
-          GroupOperations.endpoint(p),
-          GroupOperations.endpoint(g.secondary()),
+          Pairing.endpoint(p),
+          Pairing.endpoint(g.secondary()),
           g.policy().compareTimeout(),
           sync);
     }
@@ -192,10 +192,7 @@ final class Recovery {
             g,
             () ->
                 proxies.failover(
-                    failing.proxyUrl(),
-                    failing.id(),
-                    failing.epoch(),
-                    GroupOperations.endpoint(next)));
+                    failing.proxyUrl(), failing.id(), failing.epoch(), Pairing.endpoint(next)));
     List<Replica> orphans = new ArrayList<>(g.orphans());
     if (oldPrimary != null) {
       orphans.add(oldPrimary);
@@ -251,10 +248,7 @@ final class Recovery {
         g,
         () ->
             proxies.failover(
-                alone.proxyUrl(),
-                alone.id(),
-                alone.epoch(),
-                GroupOperations.endpoint(alone.primary())))) {
+                alone.proxyUrl(), alone.id(), alone.epoch(), Pairing.endpoint(alone.primary())))) {
       return ops.save(
           g.with(GroupState.UNSERVED, "the proxy does not serve it"),
           "proxy-lost-group",
@@ -354,7 +348,7 @@ final class Recovery {
                   g.epoch(),
                   g.spec().bindAddress(),
                   g.spec().port(),
-                  GroupOperations.endpoint(p),
+                  Pairing.endpoint(p),
                   null,
                   g.policy().compareTimeout(),
                   null);
