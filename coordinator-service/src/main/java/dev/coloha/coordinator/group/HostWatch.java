@@ -1,9 +1,9 @@
 package dev.coloha.coordinator.group;
 
 import dev.coloha.coordinator.config.CoordinatorProperties;
-import dev.coloha.coordinator.decision.GroupDecisions;
 import dev.coloha.coordinator.decision.Role;
 import dev.coloha.coordinator.decision.Signal;
+import dev.coloha.coordinator.decision.WaitDecisions;
 import dev.coloha.coordinator.hosts.HostRegistry;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
@@ -62,7 +62,7 @@ final class HostWatch {
           new Signal.HostSilent(
               Role.PRIMARY,
               "no heartbeat for " + hosts.silence(g.primary().host()).toMillis() + " ms"));
-    } else if (GroupDecisions.lonePrimarySilent(exec.situation())) {
+    } else if (WaitDecisions.lonePrimarySilent(exec.situation())) {
       if (vmGone(g.primary())) {
         exec.signal(new Signal.ProbeFailed(Role.PRIMARY, primaryWithoutVm(g.primary())));
         return;
@@ -127,7 +127,7 @@ final class HostWatch {
       return; // probed fine a moment ago: heartbeats are just late
     }
     boolean lonePrimaryOf = role == Role.PRIMARY && g.secondary() == null;
-    if (!lost && lonePrimaryOf && !GroupDecisions.mayProbeLonePrimary(exec.situation(), now)) {
+    if (!lost && lonePrimaryOf && !WaitDecisions.mayProbeLonePrimary(exec.situation(), now)) {
       return; // a lone primary that failed a probe a moment ago: the next probe waits
     }
     if (!lost && agents.alive(r.agentUrl(), props.probeTimeout())) {
@@ -145,7 +145,7 @@ final class HostWatch {
         return;
       }
       probedOk.put(r.host(), now.plus(g.policy().suspectAfter()));
-      if (lonePrimaryOf && GroupDecisions.lonePrimarySilent(exec.situation())) {
+      if (lonePrimaryOf && WaitDecisions.lonePrimarySilent(exec.situation())) {
         exec.signal(new Signal.LonePrimaryAnswers("it answers a probe", clock.instant()));
       }
       return;

@@ -294,7 +294,7 @@ class DecisionInvariantsTest {
             // the only copy of the service: waited for, its probes spaced, as the host watch does
             if (r == null
                 || !world.deadAgents.contains(r.host())
-                || !GroupDecisions.mayProbeLonePrimary(s, now)) {
+                || !WaitDecisions.mayProbeLonePrimary(s, now)) {
               return null;
             }
             loneSilentSince.putIfAbsent(r.host(), now);

@@ -595,10 +595,10 @@ class DecisionTableTest {
 
   @Test
   void probesOfASilentLonePrimaryAreSpaced() {
-    assertThat(GroupDecisions.mayProbeLonePrimary(alone(GroupState.DEGRADED), T)).isTrue();
+    assertThat(WaitDecisions.mayProbeLonePrimary(alone(GroupState.DEGRADED), T)).isTrue();
     Situation s = silent(GroupState.DEGRADED);
-    assertThat(GroupDecisions.mayProbeLonePrimary(s, T.plus(SPACING).minusMillis(1))).isFalse();
-    assertThat(GroupDecisions.mayProbeLonePrimary(s, T.plus(SPACING))).isTrue();
+    assertThat(WaitDecisions.mayProbeLonePrimary(s, T.plus(SPACING).minusMillis(1))).isFalse();
+    assertThat(WaitDecisions.mayProbeLonePrimary(s, T.plus(SPACING))).isTrue();
   }
 
   @Test
