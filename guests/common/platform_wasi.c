@@ -257,6 +257,22 @@ int32_t colo_timer_cancel(int32_t id) {
     return COLO_OK;
 }
 
+int32_t colo_env_get(const char *name, int32_t name_len, char *buf, int32_t buf_len) {
+    char key[256];
+    if (name_len < 0 || name_len >= (int32_t)sizeof key) {
+        return COLO_E_UNSET;
+    }
+    memcpy(key, name, (size_t)name_len);
+    key[name_len] = 0;
+    const char *v = getenv(key);
+    if (v == NULL) {
+        return COLO_E_UNSET;
+    }
+    size_t n = strlen(v);
+    memcpy(buf, v, n < (size_t)buf_len ? n : (size_t)(buf_len < 0 ? 0 : buf_len));
+    return (int32_t)n;
+}
+
 void colo_log(int32_t level, const char *ptr, int32_t len) {
     static const char *const names[] = {"debug", "info", "warn", "error"};
     const char *name = level >= 0 && level <= 3 ? names[level] : "?";

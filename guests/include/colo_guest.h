@@ -36,6 +36,7 @@
 #define COLO_E_IO (-4)       /* the device failed; the guest should answer with an error */
 #define COLO_E_NODISK (-5)   /* the VM has no disk */
 #define COLO_E_LIMIT (-6)    /* a host limit was hit (too many timers, request too large) */
+#define COLO_E_UNSET (-7)    /* colo_env_get: no such variable in the VM's environment */
 
 /* Log levels for colo_log. */
 #define COLO_LOG_DEBUG 0
@@ -84,6 +85,12 @@ COLO_IMPORT("timer_cancel") int32_t colo_timer_cancel(int32_t id);
 
 /* Write a log line (UTF-8, no newline needed) to the host's log. */
 COLO_IMPORT("log") void colo_log(int32_t level, const char *ptr, int32_t len);
+
+/* The value of variable name (name_len bytes) in the VM's environment (the `env` it was created
+ * with, and the host's settings such as COLO_APPENDFSYNC): copies at most buf_len bytes of it to
+ * buf and returns its whole length in bytes, or COLO_E_UNSET when the variable is not set. */
+COLO_IMPORT("env_get")
+int32_t colo_env_get(const char *name, int32_t name_len, char *buf, int32_t buf_len);
 
 /* ---- exports: what the guest must define ----
  *

@@ -36,6 +36,7 @@ static struct {
     unsigned char tail[SECTOR]; /* the log's last partial sector (bytes before end) */
     int dirty;                  /* written since the last colo_disk_flush */
     int fsync;                  /* AOF_FSYNC_* */
+    int boot_fsync;             /* the policy the VM was created with (COLO_APPENDFSYNC) */
     int64_t last_flush_ms;      /* monotonic time of the last colo_disk_flush (everysec) */
     uint64_t reserve;           /* bytes only AOF_APPEND_SHRINK records may use */
     uint64_t appended_since_compact;
@@ -342,7 +343,9 @@ int aof_compact(void) {
     aof_writer w;
     unsigned char tail[SECTOR];
     w_begin(&w, other, 0, origin, NULL);
-    if (aof.fsync != AOF_FSYNC_EVERYSEC) {
+    /* written unless both the policy and the boot default are everysec: a snapshot keeps a policy
+     * set with CONFIG SET whatever the VM's environment says at the next boot */
+    if (aof.fsync != AOF_FSYNC_EVERYSEC || aof.boot_fsync != AOF_FSYNC_EVERYSEC) {
         kv_arg cfg[4] = {
             {(const unsigned char *)"CONFIG", 6},
             {(const unsigned char *)"SET", 3},
@@ -826,9 +829,30 @@ static int boot_mark(void) {
     return AOF_OK;
 }
 
+/* The policy the VM was created with: COLO_APPENDFSYNC in its environment (the group's
+ * `appendfsync`), everysec when unset; an unknown value is logged and ignored. */
+static int boot_policy(void) {
+    static const char name[] = "COLO_APPENDFSYNC";
+    char value[16];
+    int32_t n = colo_env_get(name, (int32_t)(sizeof name - 1), value, (int32_t)sizeof value);
+    if (n == COLO_E_UNSET) {
+        return AOF_FSYNC_EVERYSEC;
+    }
+    int policy = -1;
+    if (n > 0 && n <= (int32_t)sizeof value) {
+        policy = aof_fsync_parse((const unsigned char *)value, (size_t)n);
+    }
+    if (policy < 0) {
+        log_msg(COLO_LOG_WARN, "kv: COLO_APPENDFSYNC is not always, everysec or no; everysec");
+        return AOF_FSYNC_EVERYSEC;
+    }
+    return policy;
+}
+
 int aof_open(void) {
     memset(&aof, 0, sizeof aof);
-    aof.fsync = AOF_FSYNC_EVERYSEC;
+    aof.boot_fsync = boot_policy();
+    aof.fsync = aof.boot_fsync;
     batch_open = 0;
     aof.disk_size = colo_disk_size();
     if (aof.disk_size <= 0) {

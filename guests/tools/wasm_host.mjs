@@ -151,6 +151,13 @@ const colo = {
     timers.delete(id);
     return 0;
   },
+  env_get(namePtr, nameLen, bufPtr, bufLen) {
+    const v = process.env[Buffer.from(bytes(namePtr, nameLen)).toString('utf8')];
+    if (v === undefined) return -7;
+    const b = Buffer.from(v, 'utf8');
+    bytes(bufPtr, bufLen).set(b.subarray(0, Math.min(b.length, bufLen)));
+    return b.length;
+  },
   log(level, ptr, len) {
     if (opts.quiet && level < 2) return;
     console.error(`[guest ${levels[level] ?? '?'}] ${Buffer.from(bytes(ptr, len)).toString('utf8')}`);

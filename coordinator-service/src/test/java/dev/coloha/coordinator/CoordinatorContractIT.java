@@ -98,6 +98,14 @@ class CoordinatorContractIT {
         BadRequest.json(
                 "a file outside /data", "POST", groups, group("\"files\":{\"../x\":\"y\"},"))
             .is(400, "invalid-field", "files"),
+        BadRequest.json("an unknown appendfsync", "POST", groups, group("\"appendfsync\":\"x\","))
+            .is(400, "invalid-field", "appendfsync"),
+        BadRequest.json(
+                "COLO_APPENDFSYNC through env",
+                "POST",
+                groups,
+                group("\"env\":{\"COLO_APPENDFSYNC\":\"no\"},"))
+            .is(400, "invalid-field", "env"),
         BadRequest.json(
                 "unparseable bind address", "POST", groups, group("\"bindAddress\":\"999.1.1.1\","))
             .is(400, "invalid-field", "bindAddress"),

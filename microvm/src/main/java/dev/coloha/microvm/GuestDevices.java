@@ -32,6 +32,7 @@ final class GuestDevices {
   private final HostClock clock;
   private final HostRandom random;
   private final Logger guestLog;
+  private final java.util.Map<String, String> environment;
   private volatile OutputSink sink;
   private TrackedMemory memory;
 
@@ -46,8 +47,10 @@ final class GuestDevices {
       BlockDevice disk,
       HostClock clock,
       HostRandom random,
-      OutputSink sink) {
+      OutputSink sink,
+      java.util.Map<String, String> environment) {
     this.vmId = vmId;
+    this.environment = java.util.Map.copyOf(environment);
     this.config = config;
     this.connections = new ConnectionTable(config.maxConnections(), config.maxDeadConnections());
     this.timers = new TimerTable(config.maxTimers());
@@ -123,6 +126,10 @@ final class GuestDevices {
     add(fns, "timer_set", (inst, a) -> new long[] {timerSet((int) a[0], a[1])});
     add(fns, "timer_cancel", (inst, a) -> timerCancel((int) a[0]));
     add(fns, "log", (inst, a) -> log((int) a[0], (int) a[1], (int) a[2]));
+    add(
+        fns,
+        "env_get",
+        (inst, a) -> new long[] {envGet((int) a[0], (int) a[1], (int) a[2], (int) a[3])});
     return ImportValues.builder().withFunctions(fns).build();
   }
 
@@ -261,6 +268,27 @@ final class GuestDevices {
       default -> guestLog.error("{}", line);
     }
     return NONE;
+  }
+
+  // ---- environment ----------------------------------------------------------------------------
+
+  /**
+   * Copies at most {@code bufLen} bytes (UTF-8) of the variable's value to {@code buf}; its whole
+   * length, or {@link GuestAbi#E_UNSET}.
+   */
+  private int envGet(int namePtr, int nameLen, int buf, int bufLen) {
+    if (nameLen < 0 || bufLen < 0) {
+      throw new GuestFault("env_get with a negative length");
+    }
+    String name =
+        new String(memory.readBytes(namePtr, Math.min(nameLen, 4096)), StandardCharsets.UTF_8);
+    String value = environment.get(name);
+    if (value == null) {
+      return GuestAbi.E_UNSET;
+    }
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    memory.write(buf, bytes, 0, Math.min(bytes.length, bufLen));
+    return bytes.length;
   }
 
   /** A guest misused an import in a way that is a crash (like a bad pointer). */

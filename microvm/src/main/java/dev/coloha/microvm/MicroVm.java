@@ -60,7 +60,9 @@ public final class MicroVm implements AutoCloseable {
     this.id = id;
     this.guest = guest;
     this.config = config;
-    this.devices = new GuestDevices(id, config, env.disk(), env.clock(), env.random(), env.sink());
+    this.devices =
+        new GuestDevices(
+            id, config, env.disk(), env.clock(), env.random(), env.sink(), env.launch().env());
     this.capture = new CheckpointCapture(guest);
     this.restore = new CheckpointRestore(guest);
     java.util.function.Consumer<GuestTrapException> onTrap =

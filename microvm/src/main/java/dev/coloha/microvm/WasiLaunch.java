@@ -8,8 +8,8 @@ import java.util.Map;
  * What a WASI guest is started with, besides its descriptors: its arguments (after the program
  * name, which is the guest's name), its environment ({@code COLO_LISTEN_FD} is added by the host)
  * how it meets its clients ({@link Network}) and text files written into {@code /data} at boot
- * where absent ({@code files}: name to UTF-8 content; a VM without a disk ignores them). Ignored
- * for guests of ABI v1.
+ * where absent ({@code files}: name to UTF-8 content; a VM without a disk ignores them). A guest of
+ * ABI v1 has only the environment (its {@code env_get} import); the rest is WASI's.
  */
 public record WasiLaunch(
     List<String> args, Map<String, String> env, Network network, Map<String, String> files) {
@@ -85,6 +85,15 @@ public record WasiLaunch(
             "env: the value of " + e.getKey() + " is null or holds a NUL byte");
       }
     }
+    String policy = env.get(Appendfsync.ENV);
+    if (policy != null) {
+      try {
+        Appendfsync.ofApiName(policy);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "env: " + Appendfsync.ENV + " '" + policy + "' is not always, everysec or no");
+      }
+    }
     network = network == null ? Network.LISTEN : network;
     files = files == null ? Map.of() : files;
     if (files.size() > MAX_FILES) {
@@ -125,21 +134,25 @@ public record WasiLaunch(
     return new WasiLaunch(List.of(), Map.of());
   }
 
+  /** This launch with {@code appendfsync} in its environment ({@link Appendfsync#ENV}). */
+  public WasiLaunch withAppendfsync(Appendfsync appendfsync) {
+    Map<String, String> withPolicy = new LinkedHashMap<>(env);
+    withPolicy.put(Appendfsync.ENV, appendfsync.apiName());
+    return new WasiLaunch(args, withPolicy, network, files);
+  }
+
   public boolean inetd() {
     return network == Network.INETD;
   }
 
   /**
    * The first field that only a WASI guest can use, if this launch sets one: a guest written
-   * against ABI v1 has no arguments, environment, network model or {@code /data}, so a launch that
-   * sets them for it is refused rather than ignored.
+   * against ABI v1 has no arguments, network model or {@code /data} (it has an environment), so a
+   * launch that sets them for it is refused rather than ignored.
    */
   public java.util.Optional<String> wasiOnlyField() {
     if (!args.isEmpty()) {
       return java.util.Optional.of("args");
-    }
-    if (!env.isEmpty()) {
-      return java.util.Optional.of("env");
     }
     if (network != Network.LISTEN) {
       return java.util.Optional.of("network");

@@ -179,6 +179,106 @@ class KvGuestTest {
     }
   }
 
+  private MicroVm bootWith(String id, BlockDevice disk, RecordingSink sink, String appendfsync) {
+    VmEnvironment env =
+        VmEnvironment.of(disk, sink)
+            .withLaunch(WasiLaunch.none().withAppendfsync(Appendfsync.ofApiName(appendfsync)));
+    MicroVm vm = MicroVm.create(id, TestGuests.get("kv"), VmConfig.defaults(), env);
+    vm.start();
+    return vm;
+  }
+
+  private static String configGet(String policy) {
+    return "*2\r\n$11\r\nappendfsync\r\n$" + policy.length() + "\r\n" + policy + "\r\n";
+  }
+
+  @Test
+  void aVmCreatedWithAppendfsyncAlwaysFlushesEachCommandBeforeItsReply() throws Exception {
+    CountingDisk disk =
+        new CountingDisk(FileBlockDevice.open(dir.resolve("always.img"), 8L << 20, FlushPolicy.OS));
+    RecordingSink out = new RecordingSink();
+    MicroVm vm = bootWith("kv-always", disk, out, "always");
+    try {
+      long[] off = {0};
+      vm.submit(new InputEvent.Open(1));
+      send(vm, 1, off, Resp.command("CONFIG", "GET", "appendfsync"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).equals(configGet("always")));
+      int flushes = disk.flushes.get();
+      for (int i = 1; i <= 5; i++) {
+        int n = i;
+        send(vm, 1, off, Resp.command("SET", "k" + i, "v"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == n);
+        assertThat(disk.flushes.get() - flushes).as("flushes after %d SETs", n).isEqualTo(n);
+      }
+    } finally {
+      vm.stop();
+    }
+  }
+
+  @Test
+  void aVmCreatedWithAppendfsyncNoNeverFlushesAfterBoot() throws Exception {
+    CountingDisk disk =
+        new CountingDisk(FileBlockDevice.open(dir.resolve("no.img"), 8L << 20, FlushPolicy.OS));
+    RecordingSink out = new RecordingSink();
+    MicroVm vm = bootWith("kv-no", disk, out, "no");
+    try {
+      long[] off = {0};
+      vm.submit(new InputEvent.Open(1));
+      send(vm, 1, off, Resp.command("CONFIG", "GET", "appendfsync"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).equals(configGet("no")));
+      int flushes = disk.flushes.get();
+      int writes = disk.writes.get();
+      for (int i = 1; i <= 5; i++) {
+        int n = i;
+        send(vm, 1, off, Resp.command("SET", "k" + i, "v"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == n);
+      }
+      assertThat(disk.writes.get() - writes).isEqualTo(5);
+      assertThat(disk.flushes.get()).as("no flush after the boot's").isEqualTo(flushes);
+    } finally {
+      vm.stop();
+    }
+  }
+
+  @Test
+  void aPolicySetByAClientOutlivesACompactionAndTheVmsCreatedPolicy() throws Exception {
+    Path image = dir.resolve("compact.img");
+    RecordingSink out = new RecordingSink();
+    MicroVm vm =
+        bootWith("kv-c1", FileBlockDevice.open(image, 8L << 20, FlushPolicy.OS), out, "always");
+    try {
+      long[] off = {0};
+      vm.submit(new InputEvent.Open(1));
+      send(vm, 1, off, Resp.command("SET", "a", "1"));
+      send(vm, 1, off, Resp.command("CONFIG", "SET", "appendfsync", "everysec"));
+      send(vm, 1, off, Resp.command("BGREWRITEAOF"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  out.text(1)
+                      .equals("+OK\r\n+OK\r\n+Background append only file rewriting started\r\n"));
+    } finally {
+      vm.stop();
+    }
+    // the snapshot holds everysec although it is the guest's default: the VM's own is always
+    RecordingSink again = new RecordingSink();
+    MicroVm vm2 =
+        bootWith("kv-c2", FileBlockDevice.open(image, 8L << 20, FlushPolicy.OS), again, "always");
+    try {
+      long[] off = {0};
+      vm2.submit(new InputEvent.Open(1));
+      send(vm2, 1, off, Resp.command("CONFIG", "GET", "appendfsync"));
+      send(vm2, 1, off, Resp.command("GET", "a"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(again.text(1)).isEqualTo(configGet("everysec") + "$1\r\n1\r\n"));
+    } finally {
+      vm2.stop();
+    }
+  }
+
   @Test
   void aDiskThatFailsAfterBootCrashesTheGuestBeforeItAnswers() throws Exception {
     CountingDisk disk =

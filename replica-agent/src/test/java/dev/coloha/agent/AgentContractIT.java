@@ -83,6 +83,12 @@ class AgentContractIT {
                 vms,
                 kv + "\"diskBytes\":0,\"args\":[\"-v\"]}")
             .is(400, "invalid-field", "args"),
+        BadRequest.json(
+                "an unknown COLO_APPENDFSYNC",
+                "POST",
+                vms,
+                kv + "\"diskBytes\":0,\"env\":{\"COLO_APPENDFSYNC\":\"sometimes\"}}")
+            .is(400, "invalid-field", "env"),
         BadRequest.json("no guest", "POST", vms, "{\"diskBytes\":0}")
             .is(400, "invalid-field", "guest"),
         BadRequest.json("unknown guest", "POST", vms, "{\"guest\":\"nosuch\",\"diskBytes\":0}")

@@ -131,6 +131,29 @@ class WasiGuestIT {
   }
 
   @Test
+  void anAbiV1GuestReadsItsEnvironment() throws Exception {
+    // kv (ABI v1) reads COLO_APPENDFSYNC with env_get at boot: a group's appendfsync
+    Reply created =
+        api.post(
+            "/v1/vms",
+            "{\"id\":\"kv-always\",\"guest\":\"kv\",\"diskBytes\":1048576,\"start\":true,"
+                + "\"env\":{\"COLO_APPENDFSYNC\":\"always\"}}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String[] hp = listen("kv-always").split(":");
+    try (Socket s = new Socket(hp[0], Integer.parseInt(hp[1]))) {
+      s.setSoTimeout(20_000);
+      s.getOutputStream().write("CONFIG GET appendfsync\r\n".getBytes(StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      String[] reply = new String[5];
+      for (int i = 0; i < reply.length; i++) {
+        reply[i] = in.readLine();
+      }
+      assertThat(reply).containsExactly("*2", "$11", "appendfsync", "$6", "always");
+    }
+  }
+
+  @Test
   void aBadEnvironmentIsRefusedNamingTheField() {
     Reply r =
         api.post(

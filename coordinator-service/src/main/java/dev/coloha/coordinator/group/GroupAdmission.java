@@ -152,9 +152,9 @@ final class GroupAdmission {
   }
 
   /**
-   * A guest written against ABI v1 has no arguments, environment, network model or {@code /data}: a
-   * request that sets them for it is refused, not ignored. (A guest bundled with the agents is
-   * checked by the agent when its VM is created.)
+   * A guest written against ABI v1 has no arguments, network model or {@code /data} (it has an
+   * environment): a request that sets them for it is refused, not ignored. (A guest bundled with
+   * the agents is checked by the agent when its VM is created.)
    */
   static void checkWasiOnlyFields(GroupService.CreateGroup c, String abi) {
     if (!"colo-v1".equals(abi)) {

@@ -213,7 +213,8 @@ public final class GroupService implements AutoCloseable {
                 c.args(),
                 c.env(),
                 c.network(),
-                c.files()),
+                c.files(),
+                c.appendfsync()),
             c.policy() == null ? props.policy() : c.policy(),
             GroupState.CREATING,
             1,
@@ -336,6 +337,7 @@ public final class GroupService implements AutoCloseable {
    * @param env a WASI guest's environment
    * @param network {@code listen} or {@code inetd} (null: listen)
    * @param files text files for a WASI guest's {@code /data}
+   * @param appendfsync the kv guest's log policy (null: everysec)
    */
   public record CreateGroup(
       String id,
@@ -348,7 +350,8 @@ public final class GroupService implements AutoCloseable {
       List<String> args,
       Map<String, String> env,
       String network,
-      Map<String, String> files) {
+      Map<String, String> files,
+      String appendfsync) {
     public CreateGroup {
       args = args == null ? List.of() : args;
       env = env == null ? Map.of() : env;
@@ -361,7 +364,7 @@ public final class GroupService implements AutoCloseable {
      * @throws IllegalArgumentException naming the field ({@code "field: problem"}) that is invalid
      */
     public WasiLaunch launch() {
-      return new WasiLaunch(args, env, WasiLaunch.Network.ofApiName(network), files);
+      return GroupSpec.launch(args, env, network, files, appendfsync);
     }
 
     public CreateGroup(
@@ -374,7 +377,19 @@ public final class GroupService implements AutoCloseable {
         Policy policy,
         List<String> args,
         Map<String, String> env) {
-      this(id, guest, memoryBytes, diskBytes, port, bindAddress, policy, args, env, null, null);
+      this(
+          id,
+          guest,
+          memoryBytes,
+          diskBytes,
+          port,
+          bindAddress,
+          policy,
+          args,
+          env,
+          null,
+          null,
+          null);
     }
 
     public CreateGroup(

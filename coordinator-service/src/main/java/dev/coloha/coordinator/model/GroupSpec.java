@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.model;
 
+import dev.coloha.microvm.Appendfsync;
 import dev.coloha.microvm.WasiLaunch;
 import java.util.Collections;
 import java.util.List;
@@ -20,6 +21,9 @@ import java.util.TreeMap;
  * @param network how a WASI program meets its clients: {@code listen} (the default) or {@code
  *     inetd}
  * @param files text files written into a WASI guest's {@code /data} at boot where absent
+ * @param appendfsync when the kv guest flushes its log: {@code always}, {@code everysec} (the
+ *     default, also of a spec stored before the field) or {@code no}; its VMs get it as {@code
+ *     COLO_APPENDFSYNC}
  */
 public record GroupSpec(
     String id,
@@ -31,13 +35,29 @@ public record GroupSpec(
     List<String> args,
     Map<String, String> env,
     String network,
-    Map<String, String> files) {
+    Map<String, String> files,
+    String appendfsync) {
 
   public GroupSpec {
     args = args == null ? List.of() : List.copyOf(args);
     env = env == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(env));
     network = network == null ? WasiLaunch.Network.LISTEN.apiName() : network;
     files = files == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(files));
+    appendfsync = appendfsync == null ? Appendfsync.EVERYSEC.apiName() : appendfsync;
+  }
+
+  public GroupSpec(
+      String id,
+      String guest,
+      long memoryBytes,
+      long diskBytes,
+      int port,
+      String bindAddress,
+      List<String> args,
+      Map<String, String> env,
+      String network,
+      Map<String, String> files) {
+    this(id, guest, memoryBytes, diskBytes, port, bindAddress, args, env, network, files, null);
   }
 
   public GroupSpec(
@@ -49,12 +69,33 @@ public record GroupSpec(
       String bindAddress,
       List<String> args,
       Map<String, String> env) {
-    this(id, guest, memoryBytes, diskBytes, port, bindAddress, args, env, null, null);
+    this(id, guest, memoryBytes, diskBytes, port, bindAddress, args, env, null, null, null);
   }
 
-  /** What a WASI guest's VMs are started with. */
+  /**
+   * What the group's VMs are started with: a WASI guest's arguments, network model and files, and
+   * the environment, with {@code COLO_APPENDFSYNC} when the policy is not the default.
+   */
   public WasiLaunch launch() {
-    return new WasiLaunch(args, env, WasiLaunch.Network.ofApiName(network), files);
+    return launch(args, env, network, files, appendfsync);
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the field ({@code "field: problem"}) that is invalid
+   */
+  public static WasiLaunch launch(
+      List<String> args,
+      Map<String, String> env,
+      String network,
+      Map<String, String> files,
+      String appendfsync) {
+    if (env.containsKey(Appendfsync.ENV)) {
+      throw new IllegalArgumentException(
+          "env: " + Appendfsync.ENV + " is the group's appendfsync, not set through env");
+    }
+    Appendfsync policy = Appendfsync.ofApiName(appendfsync);
+    WasiLaunch launch = new WasiLaunch(args, env, WasiLaunch.Network.ofApiName(network), files);
+    return policy == Appendfsync.EVERYSEC ? launch : launch.withAppendfsync(policy);
   }
 
   public GroupSpec(

@@ -51,7 +51,8 @@ public class GroupController {
                 r.args(),
                 r.env(),
                 r.network(),
-                r.files())));
+                r.files(),
+                r.appendfsync())));
   }
 
   @GetMapping

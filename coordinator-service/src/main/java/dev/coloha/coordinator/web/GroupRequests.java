@@ -42,6 +42,10 @@ final class GroupRequests {
    *     standard input and output the connection)
    * @param files text files (name to UTF-8 content) written into a WASI guest's {@code /data} at
    *     boot where no such file exists (groups with a disk)
+   * @param appendfsync when the kv guest flushes its log: {@code always} (before each batch's
+   *     replies), {@code everysec} (default: at most a second after a write) or {@code no} (never
+   *     asked); the VMs get it as {@code COLO_APPENDFSYNC}, clients may still change it with {@code
+   *     CONFIG SET appendfsync}
    */
   record Create(
       @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
@@ -59,7 +63,9 @@ final class GroupRequests {
       @Size(max = 64) Map<@NotNull String, @NotNull @Size(max = 4096) String> env,
       @Pattern(regexp = "listen|inetd", message = "must be listen or inetd") String network,
       @Size(max = WasiLaunch.MAX_FILES)
-          Map<@NotNull String, @NotNull @Size(max = WasiLaunch.MAX_FILE_BYTES) String> files) {}
+          Map<@NotNull String, @NotNull @Size(max = WasiLaunch.MAX_FILE_BYTES) String> files,
+      @Pattern(regexp = "always|everysec|no", message = "must be always, everysec or no")
+          String appendfsync) {}
 
   /**
    * A policy, durations in milliseconds; absent fields keep their current (or default) value.

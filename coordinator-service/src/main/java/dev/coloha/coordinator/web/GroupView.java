@@ -23,6 +23,8 @@ import java.time.Instant;
  * @param diskBytes disk of each replica
  * @param reason why it is not PROTECTED, or null
  * @param network how its WASI program meets its clients: {@code listen} or {@code inetd}
+ * @param appendfsync when the kv guest flushes its log: {@code always}, {@code everysec} or {@code
+ *     no}
  */
 public record GroupView(
     String id,
@@ -39,7 +41,8 @@ public record GroupView(
     long memoryBytes,
     long diskBytes,
     String reason,
-    String network) {
+    String network,
+    String appendfsync) {
 
   static GroupView of(Group g) {
     var p = g.policy();
@@ -63,6 +66,7 @@ public record GroupView(
         g.spec().memoryBytes(),
         g.spec().diskBytes(),
         g.reason(),
-        g.spec().network());
+        g.spec().network(),
+        g.spec().appendfsync());
   }
 }

@@ -49,7 +49,8 @@ public final class GuestAbi {
           Map.entry("disk_flush", type(List.of(), List.of(I32))),
           Map.entry("timer_set", type(List.of(I32, I64), List.of(I32))),
           Map.entry("timer_cancel", type(List.of(I32), List.of(I32))),
-          Map.entry("log", type(List.of(I32, I32, I32), List.of())));
+          Map.entry("log", type(List.of(I32, I32, I32), List.of())),
+          Map.entry("env_get", type(List.of(I32, I32, I32, I32), List.of(I32))));
 
   /** Error results of imports (negated in the guest's view). */
   public static final int OK = 0;
@@ -60,6 +61,7 @@ public final class GuestAbi {
   public static final int E_IO = -4;
   public static final int E_NODISK = -5;
   public static final int E_LIMIT = -6;
+  public static final int E_UNSET = -7;
 
   private static FunctionType type(List<ValType> params, List<ValType> results) {
     return FunctionType.of(params, results);

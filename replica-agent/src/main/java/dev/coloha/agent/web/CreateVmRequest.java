@@ -2,6 +2,7 @@ package dev.coloha.agent.web;
 
 import dev.coloha.api.validation.ServiceUrl;
 import dev.coloha.microvm.WasiLaunch;
+import dev.coloha.wire.InvalidFieldException;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -23,7 +24,9 @@ import java.util.Map;
  * @param start start the VM at once
  * @param mirror the disk is a volume on this host's disk mirror instead of a local image file
  * @param args a WASI guest's arguments after its name (ignored for guest ABI v1)
- * @param env a WASI guest's environment ({@code COLO_LISTEN_FD} is the host's)
+ * @param env the guest's environment ({@code COLO_LISTEN_FD} is the host's; an ABI v1 guest reads
+ *     it with {@code env_get}; {@code COLO_APPENDFSYNC}, if set, must be {@code always}, {@code
+ *     everysec} or {@code no}: the kv guest's log policy)
  * @param network how a WASI program meets its clients: {@code listen} (default) or {@code inetd}
  * @param files text files written into a WASI guest's {@code /data} at boot where absent
  */
@@ -40,13 +43,27 @@ public record CreateVmRequest(
     @Size(max = WasiLaunch.MAX_FILES)
         Map<@NotNull String, @NotNull @Size(max = WasiLaunch.MAX_FILE_BYTES) String> files) {
 
-  /** The arguments, environment, network model and files as the micro-VM takes them. */
+  /**
+   * The arguments, environment, network model and files as the micro-VM takes them.
+   *
+   * @throws InvalidFieldException naming the field ({@code args}, {@code env}, {@code network} or
+   *     {@code files}) that cannot be passed
+   */
   public WasiLaunch launch() {
-    return new WasiLaunch(
-        args == null ? List.of() : args,
-        env == null ? Map.of() : env,
-        WasiLaunch.Network.ofApiName(network),
-        files == null ? Map.of() : files);
+    try {
+      return new WasiLaunch(
+          args == null ? List.of() : args,
+          env == null ? Map.of() : env,
+          WasiLaunch.Network.ofApiName(network),
+          files == null ? Map.of() : files);
+    } catch (IllegalArgumentException e) {
+      String m = String.valueOf(e.getMessage());
+      int colon = m.indexOf(": ");
+      if (colon > 0) {
+        throw new InvalidFieldException(m.substring(0, colon), m.substring(colon + 2));
+      }
+      throw e;
+    }
   }
 
   /**
