@@ -84,6 +84,9 @@ class CommitCatchUpTest {
 
       byte[] data = new byte[SECTOR];
       for (int i = 0; i < SECTORS; i++) {
+        // a new buffer a write: the primary's volume queues it for the replica stream as it is,
+        // as the frames it decodes are
+        data = new byte[SECTOR];
         Arrays.fill(data, (byte) (i + 1));
         pair.primary().write(1, (long) (2 * i) * SECTOR, data); // not adjacent: one run each
       }
