@@ -191,16 +191,7 @@ final class GroupOperations {
     }
     startPrimaryVm(g, p);
     if (g.secondary() == null) {
-      proxies.configure(
-          g.proxyUrl(),
-          g.id(),
-          g.epoch(),
-          g.spec().bindAddress(),
-          g.spec().port(),
-          Pairing.endpoint(p),
-          null,
-          g.policy().compareTimeout(),
-          null);
+      Pairing.serveAlone(proxies, g, p);
       return save(
           g.with(GroupState.DEGRADED, "no second host for a secondary"),
           "state",

@@ -143,6 +143,20 @@ final class Pairing {
   }
 
   /** The proxy's endpoint of a replica's VM, or null. */
+  /** Gives the proxy the group with its primary {@code p} alone (no secondary to compare with). */
+  static void serveAlone(ProxyClient proxies, Group g, Replica p) {
+    proxies.configure(
+        g.proxyUrl(),
+        g.id(),
+        g.epoch(),
+        g.spec().bindAddress(),
+        g.spec().port(),
+        endpoint(p),
+        null,
+        g.policy().compareTimeout(),
+        null);
+  }
+
   static ProxyClient.Endpoint endpoint(Replica r) {
     return r == null ? null : new ProxyClient.Endpoint(r.agentUrl(), r.vm());
   }

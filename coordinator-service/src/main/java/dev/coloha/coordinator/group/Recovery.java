@@ -342,16 +342,7 @@ final class Recovery {
             g,
             () -> {
               proxies.delete(g.proxyUrl(), g.id());
-              proxies.configure(
-                  g.proxyUrl(),
-                  g.id(),
-                  g.epoch(),
-                  g.spec().bindAddress(),
-                  g.spec().port(),
-                  Pairing.endpoint(p),
-                  null,
-                  g.policy().compareTimeout(),
-                  null);
+              Pairing.serveAlone(proxies, g, p);
             });
     String detail =
         "restarted from its volume on "
