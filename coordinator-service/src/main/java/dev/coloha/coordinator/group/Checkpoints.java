@@ -1,6 +1,7 @@
 package dev.coloha.coordinator.group;
 
 import dev.coloha.api.ErrorKind;
+import dev.coloha.api.agent.CheckpointResult;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.Replica;
 import dev.coloha.coordinator.remote.AgentClient;
@@ -60,7 +61,7 @@ final class Checkpoints {
    */
   Group checkpoint(Group g, String reason, BooleanSupplier primaryGone) {
     long t0 = System.nanoTime();
-    AgentClient.Checkpoint c = capture(g, primaryGone);
+    CheckpointResult c = capture(g, primaryGone);
     return commit(g, reason, c, t0);
   }
 
@@ -68,15 +69,8 @@ final class Checkpoints {
    * Commits the acknowledged checkpoint {@code c} at the proxy (it releases the output it covers)
    * and persists the group with it; {@code t0} is when its capture began (for the metrics).
    */
-  Group commit(Group g, String reason, AgentClient.Checkpoint c, long t0) {
-    proxies.commit(
-        g.proxyUrl(),
-        g.id(),
-        g.epoch(),
-        c.sequence(),
-        c.outputOffsets(),
-        c.inputOffsets(),
-        c.closedConnections());
+  Group commit(Group g, String reason, CheckpointResult c, long t0) {
+    proxies.commit(g.proxyUrl(), g.id(), g.epoch(), c.commit());
     metrics.checkpoint(g.id(), reason, System.nanoTime() - t0, c);
     Group done = g.withCheckpoint(c.sequence(), clock.instant());
     store.save(done);
@@ -87,12 +81,12 @@ final class Checkpoints {
    * The primary's half of a checkpoint: captured, sent and acknowledged by the secondary, not yet
    * committed at the proxy.
    */
-  AgentClient.Checkpoint capture(Group g, BooleanSupplier primaryGone) {
+  CheckpointResult capture(Group g, BooleanSupplier primaryGone) {
     Replica p = g.primary();
     // sequences strictly rise, failed attempts included: the primary marked disk barrier n for an
     // attempt that failed, and a barrier is never marked twice
     long seq = Math.max(g.lastCheckpoint(), attempted.getOrDefault(g.id(), -1L)) + 1;
-    AgentClient.Checkpoint c;
+    CheckpointResult c;
     attempted.put(g.id(), seq);
     try {
       long first = seq;

@@ -1,8 +1,8 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.agent.CheckpointResult;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
-import dev.coloha.coordinator.remote.AgentClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -112,7 +112,7 @@ public final class CoordinatorMetrics {
   }
 
   /** A checkpoint was committed (decided for {@code reason}). */
-  void checkpoint(String group, String reason, long nanos, AgentClient.Checkpoint c) {
+  void checkpoint(String group, String reason, long nanos, CheckpointResult c) {
     checkpoints(group, reason).increment();
     Timer.builder("colo.coordinator.checkpoint")
         .description("checkpoint decided until committed at the proxy")

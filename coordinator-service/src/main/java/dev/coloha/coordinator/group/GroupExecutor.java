@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.agent.CheckpointResult;
 import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.config.RetryBackoff;
 import dev.coloha.coordinator.decision.Action;
@@ -13,7 +14,6 @@ import dev.coloha.coordinator.events.GroupEvents;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
 import dev.coloha.coordinator.model.Replica;
-import dev.coloha.coordinator.remote.AgentClient;
 import dev.coloha.coordinator.remote.RemoteException;
 import dev.coloha.coordinator.remote.UnreachableException;
 import java.time.Clock;
@@ -45,7 +45,7 @@ final class GroupExecutor {
   private HostWatch watch;
 
   /** The checkpoint captured and acknowledged, waiting for its commit. */
-  private AgentClient.Checkpoint held;
+  private CheckpointResult held;
 
   private String heldReason;
   private long heldSince;
@@ -177,7 +177,7 @@ final class GroupExecutor {
     Group g = group();
     held = null;
     long t0 = System.nanoTime();
-    AgentClient.Checkpoint c;
+    CheckpointResult c;
     try {
       c = ops.checkpoints().capture(g, watch.primaryGone(g.primary()));
     } catch (RuntimeException e) {
@@ -191,7 +191,7 @@ final class GroupExecutor {
   }
 
   private void commit(Action.Commit commit) {
-    AgentClient.Checkpoint c = held;
+    CheckpointResult c = held;
     held = null;
     if (c == null || c.sequence() != commit.sequence()) {
       return; // nothing acknowledged under that number

@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.agent.ReplicationStatus;
 import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.decision.Role;
 import dev.coloha.coordinator.decision.Signal;
@@ -201,7 +202,7 @@ final class HostWatch {
 
   /** A PROTECTED group after a coordinator restart: the primary's last checkpoint counts. */
   Group reconcileProtected(Group g) {
-    AgentClient.Replication r = agents.replication(g.primary().agentUrl(), g.primary().vm());
+    ReplicationStatus r = agents.replication(g.primary().agentUrl(), g.primary().vm());
     return r.lastCheckpoint() > g.lastCheckpoint()
         ? g.withCheckpoint(r.lastCheckpoint(), clock.instant())
         : g;

@@ -1,5 +1,9 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.agent.LinkState;
+import dev.coloha.api.agent.ReplicationStatus;
+import dev.coloha.api.mirror.VolumeStatus;
+import dev.coloha.api.proxy.GroupRequests;
 import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.Replica;
@@ -77,15 +81,15 @@ final class Pairing {
         g.spec().launch());
     agents.becomeSecondary(s.agentUrl(), s.vm(), g.epoch());
     agents.becomePrimary(p.agentUrl(), p.vm(), g.epoch(), s.agentUrl(), s.vm());
-    AgentClient.Replication synced = awaitSync(g, p);
-    Map<String, Object> sync =
+    ReplicationStatus synced = awaitSync(g, p);
+    GroupRequests.Sync sync =
         synced.sync() == null
             ? null
-            : Map.of(
-                "sequence", synced.sync().sequence(),
-                "outputOffsets", synced.sync().outputOffsets(),
-                "inputOffsets", synced.sync().inputOffsets(),
-                "closedConnections", List.of());
+            : new GroupRequests.Sync(
+                synced.sync().sequence(),
+                synced.sync().outputOffsets(),
+                synced.sync().inputOffsets(),
+                List.of());
     proxies.configure(
         g.proxyUrl(),
         g.id(),
@@ -102,13 +106,18 @@ final class Pairing {
   private void awaitDiskReplicating(Group g, Replica p) {
     Instant deadline = clock.instant().plus(props.syncTimeout());
     while (true) {
-      MirrorClient.VolumeState v = mirrors.volumeState(p.mirrorUrl(), p.volume());
+      VolumeStatus v = mirrors.volumeState(p.mirrorUrl(), p.volume());
       if ("REPLICATING".equals(v.state())) {
         return;
       }
       if ("DEGRADED".equals(v.state()) || "FENCED".equals(v.state())) {
         throw new PairingException(
-            "disk resync of group " + g.id() + " failed: " + v.state() + " " + v.reason());
+            "disk resync of group "
+                + g.id()
+                + " failed: "
+                + v.state()
+                + " "
+                + (v.replication() == null ? null : v.replication().reason()));
       }
       if (clock.instant().isAfter(deadline)) {
         throw new PairingException(
@@ -124,14 +133,14 @@ final class Pairing {
     }
   }
 
-  private AgentClient.Replication awaitSync(Group g, Replica p) {
+  private ReplicationStatus awaitSync(Group g, Replica p) {
     Instant deadline = clock.instant().plus(props.syncTimeout());
     while (true) {
-      AgentClient.Replication r = agents.replication(p.agentUrl(), p.vm());
-      if ("PROTECTED".equals(r.state()) && r.epoch() == g.epoch()) {
+      ReplicationStatus r = agents.replication(p.agentUrl(), p.vm());
+      if (r.state() == LinkState.PROTECTED && r.epoch() == g.epoch()) {
         return r;
       }
-      if ("DEGRADED".equals(r.state()) || "RESYNC_REQUIRED".equals(r.state())) {
+      if (r.state() == LinkState.DEGRADED || r.state() == LinkState.RESYNC_REQUIRED) {
         throw new PairingException("initial sync of group " + g.id() + " failed: " + r.reason());
       }
       if (clock.instant().isAfter(deadline)) {

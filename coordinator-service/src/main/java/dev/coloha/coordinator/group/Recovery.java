@@ -1,5 +1,9 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.Offset;
+import dev.coloha.api.agent.CheckpointResult;
+import dev.coloha.api.agent.VmView;
+import dev.coloha.api.proxy.GroupRequests;
 import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
@@ -79,33 +83,29 @@ final class Recovery {
       return ops.save(g.with(back, null), "proxy-serves", "the proxy serves it in epoch " + served);
     }
     Replica p = g.primary();
-    Map<String, Object> sync = null;
+    GroupRequests.Sync sync = null;
     Map<Integer, Long> consumed = new java.util.HashMap<>();
     if (g.secondary() != null) {
-      AgentClient.Checkpoint c = checkpoints.capture(g, () -> false);
+      CheckpointResult c = checkpoints.capture(g, () -> false);
       c.inputOffsets().forEach(o -> consumed.put(o.conn(), o.offset()));
       sync =
-          Map.of(
-              "sequence", c.sequence(),
-              "outputOffsets", c.outputOffsets(),
-              "inputOffsets", c.inputOffsets(),
-              "closedConnections", c.closedConnections());
+          new GroupRequests.Sync(
+              c.sequence(), c.outputOffsets(), c.inputOffsets(), c.closedConnections());
       g = g.withCheckpoint(c.sequence(), clock.instant());
     }
     if (served < 0) {
-      AgentClient.Connections conns = agents.connections(p.agentUrl(), p.vm());
+      VmView conns = agents.vm(p.agentUrl(), p.vm());
       int highest = conns.highestConnection();
       Set<Integer> open = new java.util.TreeSet<>(conns.openConnections());
       if (g.secondary() != null) {
-        AgentClient.Connections s =
-            agents.connections(g.secondary().agentUrl(), g.secondary().vm());
+        VmView s = agents.vm(g.secondary().agentUrl(), g.secondary().vm());
         highest = Math.max(highest, s.highestConnection());
         open.addAll(s.openConnections());
       }
-      List<Map<String, Object>> lost = new ArrayList<>();
+      List<Offset> lost = new ArrayList<>();
       for (int conn : open) {
         highest = Math.max(highest, conn);
-        lost.add(Map.of("conn", conn, "offset", consumed.getOrDefault(conn, 0L)));
+        lost.add(new Offset(conn, consumed.getOrDefault(conn, 0L)));
       }
       proxies.configure(
           url,
@@ -117,7 +117,7 @@ final class Recovery {
           Pairing.endpoint(g.secondary()),
           g.policy().compareTimeout(),
           sync,
-          Map.of("nextConnection", highest + 1, "lostConnections", lost));
+          new GroupRequests.Resume(highest + 1, lost));
       log.info(
           "group {}: the proxy serves it again in epoch {} ({} lost connection(s) ended)",
           g.id(),

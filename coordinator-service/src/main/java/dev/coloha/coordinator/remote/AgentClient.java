@@ -1,10 +1,13 @@
 package dev.coloha.coordinator.remote;
 
-import dev.coloha.api.CheckpointCommit;
+import dev.coloha.api.agent.CheckpointResult;
 import dev.coloha.api.agent.ReplicationRequests;
+import dev.coloha.api.agent.ReplicationStatus;
+import dev.coloha.api.agent.VmView;
 import dev.coloha.coordinator.guests.GuestDelivery;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -42,48 +45,6 @@ public final class AgentClient {
     this.vmCreateTimeout = vmCreateTimeout;
   }
 
-  /** A VM's replication as its agent reports it. */
-  public record Replication(
-      String vm,
-      String role,
-      String state,
-      long epoch,
-      long lastCheckpoint,
-      long syncSequence,
-      String reason,
-      Sync sync) {}
-
-  /** The checkpoint that completed the initial sync, with offsets at its pause. */
-  public record Sync(long sequence, List<Offset> outputOffsets, List<Offset> inputOffsets) {}
-
-  /** A connection and a byte offset. */
-  public record Offset(int conn, long offset) {}
-
-  /** What a primary answers to a checkpoint request. */
-  public record Checkpoint(
-      long sequence,
-      List<Offset> outputOffsets,
-      List<Offset> inputOffsets,
-      List<Integer> closedConnections,
-      int pages,
-      double pauseMicros,
-      double transferMicros,
-      double applyMicros,
-      double totalMicros) {
-
-    /** What the proxy may release after it: relayed as the agent answered it. */
-    public CheckpointCommit commit() {
-      return new CheckpointCommit(
-          sequence, offsets(outputOffsets), offsets(inputOffsets), closedConnections);
-    }
-
-    private static List<dev.coloha.api.Offset> offsets(List<Offset> offsets) {
-      return offsets == null
-          ? List.of()
-          : offsets.stream().map(o -> new dev.coloha.api.Offset(o.conn(), o.offset())).toList();
-    }
-  }
-
   public static String target(String url) {
     return "agent:" + url;
   }
@@ -102,11 +63,10 @@ public final class AgentClient {
    * The guests an agent runs ({@code GET /v1/guests}), asked directly: an answer or its absence
    * says nothing about the agent's health and never touches its circuit breaker.
    */
-  @SuppressWarnings("unchecked")
   public List<String> guests(String url, Duration probeTimeout) {
-    List<String> names =
-        remote.direct(target(url), "GET", url + "/v1/guests", null, List.class, probeTimeout);
-    return names == null ? List.of() : names;
+    String[] names =
+        remote.direct(target(url), "GET", url + "/v1/guests", null, String[].class, probeTimeout);
+    return names == null ? List.of() : List.of(names);
   }
 
   /**
@@ -150,7 +110,13 @@ public final class AgentClient {
     }
     try {
       remote.call(
-          target(url), Idempotence.ONCE, "POST", url + "/v1/vms", body, Map.class, vmCreateTimeout);
+          target(url),
+          Idempotence.ONCE,
+          "POST",
+          url + "/v1/vms",
+          body,
+          VmView.class,
+          vmCreateTimeout);
     } catch (RemoteException e) {
       if (e.status() != 409) {
         throw e;
@@ -165,16 +131,22 @@ public final class AgentClient {
         "POST",
         url + "/v1/vms/" + vm + "/start",
         null,
-        Map.class,
+        VmView.class,
         vmCreateTimeout);
   }
 
   /** The ids of the VMs the agent runs ({@code GET /v1/vms}); a VM's id is its group's id. */
   public List<String> vmIds(String url) {
-    return Remote.ids(
+    VmView[] vms =
         remote.call(
-            target(url), Idempotence.IDEMPOTENT, "GET", url + "/v1/vms", null, List.class, timeout),
-        "id");
+            target(url),
+            Idempotence.IDEMPOTENT,
+            "GET",
+            url + "/v1/vms",
+            null,
+            VmView[].class,
+            timeout);
+    return vms == null ? List.of() : Arrays.stream(vms).map(VmView::id).toList();
   }
 
   public void deleteVm(String url, String vm) {
@@ -194,18 +166,18 @@ public final class AgentClient {
     }
   }
 
-  public Replication becomeSecondary(String url, String vm, long epoch) {
+  public ReplicationStatus becomeSecondary(String url, String vm, long epoch) {
     return remote.call(
         target(url),
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/vms/" + vm + "/secondary",
         new ReplicationRequests.Secondary(epoch),
-        Replication.class,
+        ReplicationStatus.class,
         timeout);
   }
 
-  public Replication becomePrimary(
+  public ReplicationStatus becomePrimary(
       String url, String vm, long epoch, String secondaryAgentUrl, String secondaryVm) {
     return remote.call(
         target(url),
@@ -214,44 +186,38 @@ public final class AgentClient {
         url + "/v1/vms/" + vm + "/primary",
         new ReplicationRequests.Primary(
             epoch, new ReplicationRequests.PeerRef(secondaryAgentUrl, secondaryVm)),
-        Replication.class,
+        ReplicationStatus.class,
         timeout);
   }
 
-  public Replication replication(String url, String vm) {
+  public ReplicationStatus replication(String url, String vm) {
     return remote.call(
         target(url),
         Idempotence.IDEMPOTENT,
         "GET",
         url + "/v1/vms/" + vm + "/replication",
         null,
-        Replication.class,
+        ReplicationStatus.class,
         timeout);
   }
 
   /**
-   * The client connections a VM has: what a proxy that serves it anew must end, and the id its
-   * first client must be above.
+   * A VM as its agent shows it ({@code GET /v1/vms/{vm}}): among others the client connections it
+   * has, what a proxy that serves it anew must end, and the id its first client must be above.
    */
-  public record Connections(int highestConnection, List<Integer> openConnections) {
-    public Connections {
-      openConnections = openConnections == null ? List.of() : List.copyOf(openConnections);
-    }
-  }
-
-  public Connections connections(String url, String vm) {
+  public VmView vm(String url, String vm) {
     return remote.call(
         target(url),
         Idempotence.IDEMPOTENT,
         "GET",
         url + "/v1/vms/" + vm,
         null,
-        Connections.class,
+        VmView.class,
         timeout);
   }
 
   /** Checkpoint {@code sequence}: retried safely (the agent answers a repeated sequence again). */
-  public Checkpoint checkpoint(String url, String vm, long epoch, long sequence) {
+  public CheckpointResult checkpoint(String url, String vm, long epoch, long sequence) {
     return checkpoint(
         url, vm, Idempotence.IDEMPOTENT, new ReplicationRequests.Checkpoint(epoch, sequence, null));
   }
@@ -260,12 +226,12 @@ public final class AgentClient {
    * A checkpoint numbered by the agent (its next number above every one it attempted): called once,
    * never retried (a retry would take another checkpoint).
    */
-  public Checkpoint checkpointNext(String url, String vm, long epoch) {
+  public CheckpointResult checkpointNext(String url, String vm, long epoch) {
     return checkpoint(
         url, vm, Idempotence.ONCE, new ReplicationRequests.Checkpoint(epoch, null, null));
   }
 
-  private Checkpoint checkpoint(
+  private CheckpointResult checkpoint(
       String url, String vm, Idempotence idempotence, ReplicationRequests.Checkpoint body) {
     return remote.call(
         target(url),
@@ -273,19 +239,19 @@ public final class AgentClient {
         "POST",
         url + "/v1/vms/" + vm + "/checkpoint",
         body,
-        Checkpoint.class,
+        CheckpointResult.class,
         checkpointTimeout);
   }
 
   /** Promotes a secondary (idempotent for one epoch). */
-  public Replication promote(String url, String vm, long epoch) {
+  public ReplicationStatus promote(String url, String vm, long epoch) {
     return remote.call(
         target(url),
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/vms/" + vm + "/promote",
         new ReplicationRequests.Promote(epoch),
-        Replication.class,
+        ReplicationStatus.class,
         timeout);
   }
 
@@ -309,7 +275,7 @@ public final class AgentClient {
    */
   public boolean hasVm(String url, String vm, Duration probeTimeout) {
     try {
-      remote.direct(target(url), "GET", url + "/v1/vms/" + vm, null, Map.class, probeTimeout);
+      remote.direct(target(url), "GET", url + "/v1/vms/" + vm, null, VmView.class, probeTimeout);
       return true;
     } catch (RemoteException e) {
       return e.status() != 404;
@@ -321,7 +287,7 @@ public final class AgentClient {
   /** A health probe that bypasses the circuit breaker. */
   public boolean alive(String url, Duration probeTimeout) {
     try {
-      remote.direct(target(url), "GET", url + "/actuator/health", null, Map.class, probeTimeout);
+      remote.direct(target(url), "GET", url + "/actuator/health", null, null, probeTimeout);
       return true;
     } catch (RuntimeException e) {
       return false;

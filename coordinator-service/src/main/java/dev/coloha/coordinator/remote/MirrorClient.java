@@ -4,10 +4,11 @@ import dev.coloha.api.mirror.CreateVolumeRequest;
 import dev.coloha.api.mirror.FailoverRequest;
 import dev.coloha.api.mirror.ResyncRequest;
 import dev.coloha.api.mirror.VolumeRole;
+import dev.coloha.api.mirror.VolumeStatus;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /** The coordinator's calls to disk mirrors (docs/disk-mirror.md). */
 public final class MirrorClient {
@@ -30,7 +31,7 @@ public final class MirrorClient {
    */
   public boolean ready(String url, Duration probeTimeout) {
     try {
-      remote.direct(target(url), "GET", url + "/actuator/health", null, Map.class, probeTimeout);
+      remote.direct(target(url), "GET", url + "/actuator/health", null, null, probeTimeout);
     } catch (RuntimeException e) {
       return false;
     }
@@ -47,7 +48,7 @@ public final class MirrorClient {
           "POST",
           url + "/v1/volumes",
           new CreateVolumeRequest(volume, sizeBytes, VolumeRole.valueOf(role), epoch),
-          Map.class,
+          VolumeStatus.class,
           timeout);
     } catch (RemoteException e) {
       if (e.status() != 409) {
@@ -64,33 +65,24 @@ public final class MirrorClient {
         "POST",
         url + "/v1/volumes/" + volume + "/resync",
         new ResyncRequest(secondaryMirrorUrl, secondaryVolume),
-        Map.class,
+        VolumeStatus.class,
         timeout);
   }
 
   /**
-   * A volume's state (primary: UNPROTECTED, RESYNCING, REPLICATING, DEGRADED, FENCED; secondary:
-   * UNSYNCED, RESYNC_TARGET, IN_SYNC) and, for a primary, why its replication is not working.
+   * A volume's status: its state (primary: UNPROTECTED, RESYNCING, REPLICATING, DEGRADED, FENCED;
+   * secondary: UNSYNCED, RESYNC_TARGET, IN_SYNC) and, for a primary, its replication (why it is not
+   * working).
    */
-  public record VolumeState(String state, String reason) {}
-
-  public VolumeState volumeState(String url, String volume) {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> v =
-        remote.call(
-            target(url),
-            Idempotence.IDEMPOTENT,
-            "GET",
-            url + "/v1/volumes/" + volume,
-            null,
-            Map.class,
-            timeout);
-    Object replication = v.get("replication");
-    String reason =
-        replication instanceof Map<?, ?> r && r.get("reason") != null
-            ? r.get("reason").toString()
-            : null;
-    return new VolumeState(String.valueOf(v.get("state")), reason);
+  public VolumeStatus volumeState(String url, String volume) {
+    return remote.call(
+        target(url),
+        Idempotence.IDEMPOTENT,
+        "GET",
+        url + "/v1/volumes/" + volume,
+        null,
+        VolumeStatus.class,
+        timeout);
   }
 
   /** Failover of a secondary volume: its overlay becomes the disk, in the new epoch. */
@@ -101,22 +93,22 @@ public final class MirrorClient {
         "POST",
         url + "/v1/volumes/" + volume + "/failover",
         new FailoverRequest(epoch),
-        Map.class,
+        VolumeStatus.class,
         timeout);
   }
 
   /** The ids of the mirror's volumes ({@code GET /v1/volumes}); a volume's id is its group's id. */
   public List<String> volumeIds(String url) {
-    return Remote.ids(
+    VolumeStatus[] volumes =
         remote.call(
             target(url),
             Idempotence.IDEMPOTENT,
             "GET",
             url + "/v1/volumes",
             null,
-            List.class,
-            timeout),
-        "id");
+            VolumeStatus[].class,
+            timeout);
+    return volumes == null ? List.of() : Arrays.stream(volumes).map(VolumeStatus::id).toList();
   }
 
   public void deleteVolume(String url, String volume) {

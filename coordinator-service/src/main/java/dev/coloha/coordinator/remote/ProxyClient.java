@@ -1,13 +1,14 @@
 package dev.coloha.coordinator.remote;
 
 import dev.coloha.api.CheckpointCommit;
-import dev.coloha.api.Offset;
 import dev.coloha.api.proxy.GroupRequests;
+import dev.coloha.api.proxy.GroupView;
 import dev.coloha.api.proxy.ListenCheck;
+import dev.coloha.api.proxy.ListenFree;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The coordinator's calls to the packet proxy (docs/proxy.md), with the proxy's own request records
@@ -40,7 +41,7 @@ public final class ProxyClient {
       Endpoint primary,
       Endpoint secondary,
       Duration compareTimeout,
-      Map<String, Object> sync) {
+      GroupRequests.Sync sync) {
     configure(url, group, epoch, bindAddress, port, primary, secondary, compareTimeout, sync, null);
   }
 
@@ -57,8 +58,8 @@ public final class ProxyClient {
       Endpoint primary,
       Endpoint secondary,
       Duration compareTimeout,
-      Map<String, Object> sync,
-      Map<String, Object> resume) {
+      GroupRequests.Sync sync,
+      GroupRequests.Resume resume) {
     configure(
         url,
         group,
@@ -70,21 +71,23 @@ public final class ProxyClient {
             replica(secondary),
             compareTimeout,
             null,
-            sync == null ? null : remote.json().convertValue(sync, GroupRequests.Sync.class),
-            resume == null
-                ? null
-                : remote.json().convertValue(resume, GroupRequests.Resume.class)));
+            sync,
+            resume));
   }
 
-  /** Configures (or reconfigures) a protected service on the proxy: {@code PUT /v1/groups/{g}}. */
-  public void configure(String url, String group, GroupRequests.Put body) {
-    remote.call(
+  /**
+   * Configures (or reconfigures) a protected service on the proxy: {@code PUT /v1/groups/{g}}.
+   *
+   * @return the group as the proxy serves it now
+   */
+  public GroupView configure(String url, String group, GroupRequests.Put body) {
+    return remote.call(
         target(url),
         Idempotence.IDEMPOTENT,
         "PUT",
         url + "/v1/groups/" + group,
         body,
-        Map.class,
+        GroupView.class,
         timeout);
   }
 
@@ -92,67 +95,46 @@ public final class ProxyClient {
     return e == null ? null : new GroupRequests.Replica(e.agentUrl(), e.vm());
   }
 
-  /** Commits checkpoint {@code sequence}: the primary's output up to the offsets is released. */
-  public void commit(
-      String url,
-      String group,
-      long epoch,
-      long sequence,
-      List<AgentClient.Offset> outputOffsets,
-      List<AgentClient.Offset> inputOffsets,
-      List<Integer> closed) {
-    commit(
-        url,
-        group,
-        epoch,
-        new CheckpointCommit(sequence, offsets(outputOffsets), offsets(inputOffsets), closed));
-  }
-
   /**
    * Commits a checkpoint the primary's agent answered, as it answered it: the primary's output up
    * to its offsets is released.
    */
-  public void commit(String url, String group, long epoch, CheckpointCommit checkpoint) {
-    remote.call(
+  public GroupRequests.CommitResult commit(
+      String url, String group, long epoch, CheckpointCommit checkpoint) {
+    return remote.call(
         target(url),
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/groups/" + group + "/commits",
         GroupRequests.Commit.of(epoch, checkpoint),
-        Map.class,
+        GroupRequests.CommitResult.class,
         timeout);
   }
 
-  private static List<Offset> offsets(List<AgentClient.Offset> offsets) {
-    return offsets == null
-        ? List.of()
-        : offsets.stream().map(o -> new Offset(o.conn(), o.offset())).toList();
-  }
-
   /** Switches the group to single-replica mode on a new primary. */
-  public void failover(String url, String group, long epoch, Endpoint primary) {
-    remote.call(
+  public GroupView failover(String url, String group, long epoch, Endpoint primary) {
+    return remote.call(
         target(url),
         Idempotence.IDEMPOTENT,
         "POST",
         url + "/v1/groups/" + group + "/failover",
         new GroupRequests.Failover(epoch, replica(primary)),
-        Map.class,
+        GroupView.class,
         timeout);
   }
 
   /** The names of the groups the proxy serves ({@code GET /v1/groups}). */
   public List<String> groupNames(String url) {
-    return Remote.ids(
+    GroupView[] groups =
         remote.call(
             target(url),
             Idempotence.IDEMPOTENT,
             "GET",
             url + "/v1/groups",
             null,
-            List.class,
-            timeout),
-        "name");
+            GroupView[].class,
+            timeout);
+    return groups == null ? List.of() : Arrays.stream(groups).map(GroupView::name).toList();
   }
 
   public void delete(String url, String group) {
@@ -177,13 +159,13 @@ public final class ProxyClient {
    * /v1/listen-checks}), directly (no circuit breaker, no retry). A taken port is a {@link
    * RemoteException} with status 409, an address the proxy's host does not have one with 400.
    */
-  public void checkListen(String url, String bindAddress, int port, Duration probeTimeout) {
-    remote.direct(
+  public ListenFree checkListen(String url, String bindAddress, int port, Duration probeTimeout) {
+    return remote.direct(
         target(url),
         "POST",
         url + "/v1/listen-checks",
         new ListenCheck(bindAddress, port),
-        Map.class,
+        ListenFree.class,
         probeTimeout);
   }
 
@@ -195,11 +177,10 @@ public final class ProxyClient {
    */
   public long servedEpoch(String url, String group, Duration probeTimeout) {
     try {
-      Map<?, ?> view =
+      GroupView view =
           remote.direct(
-              target(url), "GET", url + "/v1/groups/" + group, null, Map.class, probeTimeout);
-      Object e = view == null ? null : view.get("epoch");
-      return e instanceof Number n ? n.longValue() : -1;
+              target(url), "GET", url + "/v1/groups/" + group, null, GroupView.class, probeTimeout);
+      return view == null ? -1 : view.epoch();
     } catch (RemoteException e) {
       if (e.status() == 404) {
         return -1;
@@ -215,7 +196,7 @@ public final class ProxyClient {
 
   public boolean alive(String url, Duration probeTimeout) {
     try {
-      remote.direct(target(url), "GET", url + "/actuator/health", null, Map.class, probeTimeout);
+      remote.direct(target(url), "GET", url + "/actuator/health", null, null, probeTimeout);
       return true;
     } catch (RuntimeException e) {
       return false;

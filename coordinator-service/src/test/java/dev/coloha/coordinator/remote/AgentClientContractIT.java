@@ -6,7 +6,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coloha.api.CheckpointCommit;
 import dev.coloha.api.ErrorKind;
+import dev.coloha.api.agent.CheckpointResult;
+import dev.coloha.api.agent.LinkState;
+import dev.coloha.api.agent.ReplicaRole;
+import dev.coloha.api.agent.ReplicationRequests;
+import dev.coloha.api.agent.ReplicationStatus;
+import dev.coloha.api.agent.VmState;
+import dev.coloha.api.agent.VmView;
 import dev.coloha.microvm.WasiLaunch;
+import dev.coloha.testkit.Http;
 import dev.coloha.testkit.ServiceProcess;
 import dev.coloha.web.security.SecurityProperties;
 import dev.coloha.web.security.ServiceToken;
@@ -24,13 +32,15 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The coordinator's {@link AgentClient} against two real replica agents (their executable jar,
  * processes on ephemeral loopback ports): a pair is created, synced, checkpointed and failed over
- * with the calls and bodies the coordinator uses, the answers read into the client's records, and
- * refusals come back as their {@link ErrorKind}.
+ * with the calls and bodies the coordinator uses, the answers read into colo-api's records (each
+ * record written back is the JSON the agent's controller sent: {@link RoundTrip}), and refusals
+ * come back as their {@link ErrorKind}.
  */
 class AgentClientContractIT {
   static final String TOKEN = "contract-token";
   static final Duration TIMEOUT = Duration.ofSeconds(10);
   static final long MEMORY = 16L << 20;
+  static final JsonMapper JSON = JsonMapper.builder().build();
 
   static ServiceProcess a;
   static ServiceProcess b;
@@ -44,7 +54,7 @@ class AgentClientContractIT {
     client =
         new AgentClient(
             new Remote(
-                JsonMapper.builder().build(),
+                JSON,
                 new ServiceToken(new SecurityProperties(TOKEN)),
                 CircuitBreakerRegistry.ofDefaults(),
                 RetryRegistry.ofDefaults(),
@@ -75,21 +85,53 @@ class AgentClientContractIT {
     client.createVm(s, "pair", "kv", MEMORY, 0, null, false, WasiLaunch.none());
     assertThat(client.vmIds(p)).contains("pair");
     assertThat(client.hasVm(s, "pair", TIMEOUT)).isTrue();
+    VmView vm = client.vm(p, "pair");
+    assertThat(vm.id()).isEqualTo("pair");
+    assertThat(vm.guest()).isEqualTo("kv");
+    assertThat(vm.state()).isEqualTo(VmState.RUNNING);
+    assertThat(RoundTrip.of(JSON, http(p).get("/v1/vms/pair"), VmView.class).id())
+        .isEqualTo("pair");
+    assertThat(RoundTrip.of(JSON, http(p).get("/v1/vms"), VmView[].class))
+        .extracting(VmView::id)
+        .contains("pair");
 
-    AgentClient.Replication secondary = client.becomeSecondary(s, "pair", 1);
-    assertThat(secondary.role()).isEqualTo("SECONDARY");
-    AgentClient.Replication primary = client.becomePrimary(p, "pair", 1, s, "pair");
-    assertThat(primary.role()).isEqualTo("PRIMARY");
+    ReplicationStatus secondary = client.becomeSecondary(s, "pair", 1);
+    assertThat(secondary.role()).isEqualTo(ReplicaRole.SECONDARY);
+    ReplicationStatus primary = client.becomePrimary(p, "pair", 1, s, "pair");
+    assertThat(primary.role()).isEqualTo(ReplicaRole.PRIMARY);
+    assertThat(primary.peer()).isEqualTo(new ReplicationRequests.PeerRef(s, "pair"));
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> client.replication(p, "pair").state(), "PROTECTED"::equals);
-    AgentClient.Replication synced = client.replication(p, "pair");
+        .until(() -> client.replication(p, "pair").state(), LinkState.PROTECTED::equals);
+    ReplicationStatus synced = client.replication(p, "pair");
     assertThat(synced.epoch()).isEqualTo(1);
+    assertThat(synced.vm()).isEqualTo("pair");
     assertThat(synced.sync()).as("the sync checkpoint").isNotNull();
+    assertThat(synced.sync().sequence()).isEqualTo(synced.syncSequence());
+    assertThat(
+            RoundTrip.of(JSON, http(p).get("/v1/vms/pair/replication"), ReplicationStatus.class)
+                .sync())
+        .isEqualTo(synced.sync());
+    assertThat(
+            RoundTrip.of(JSON, http(s).get("/v1/vms/pair/replication"), ReplicationStatus.class)
+                .role())
+        .isEqualTo(ReplicaRole.SECONDARY);
 
     long next = synced.lastCheckpoint() + 1;
-    AgentClient.Checkpoint c = client.checkpoint(p, "pair", 1, next);
+    CheckpointResult c = client.checkpoint(p, "pair", 1, next);
     assertThat(c.sequence()).isEqualTo(next);
+    assertThat(c.vm()).isEqualTo("pair");
+    assertThat(c.epoch()).isEqualTo(1);
+    assertThat(c.totalMicros()).isPositive();
+    assertThat(
+            RoundTrip.of(
+                    JSON,
+                    http(p)
+                        .post("/v1/vms/pair/checkpoint", "{\"epoch\":1,\"sequence\":" + next + "}"),
+                    CheckpointResult.class)
+                .sequence())
+        .as("a repeated number, asked directly")
+        .isEqualTo(next);
     assertThat(client.checkpoint(p, "pair", 1, next))
         .as("a repeated number: answered again")
         .isEqualTo(c);
@@ -97,16 +139,20 @@ class AgentClientContractIT {
     assertThat(commit.sequence()).isEqualTo(next);
     assertThat(commit.outputOffsets()).hasSameSizeAs(c.outputOffsets());
     assertThat(client.checkpointNext(p, "pair", 1).sequence()).isGreaterThan(next);
-    assertThat(client.connections(p, "pair").openConnections()).isEmpty();
+    assertThat(client.vm(p, "pair").openConnections()).isEmpty();
 
-    AgentClient.Replication promoted = client.promote(s, "pair", 2);
-    assertThat(promoted.role()).as("a primary without a secondary").isEqualTo("SOLO");
+    ReplicationStatus promoted = client.promote(s, "pair", 2);
+    assertThat(promoted.role()).as("a primary without a secondary").isEqualTo(ReplicaRole.SOLO);
     assertThat(promoted.epoch()).isEqualTo(2);
 
     client.deleteVm(p, "pair");
     client.deleteVm(s, "pair");
     client.deleteVm(s, "pair"); // gone already: done
     assertThat(client.hasVm(p, "pair", TIMEOUT)).isFalse();
+  }
+
+  static Http http(String url) {
+    return new Http(url, TOKEN);
   }
 
   @Test

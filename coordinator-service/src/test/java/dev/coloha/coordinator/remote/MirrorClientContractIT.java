@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.api.ErrorKind;
+import dev.coloha.api.mirror.VolumeRole;
+import dev.coloha.api.mirror.VolumeStatus;
+import dev.coloha.testkit.Http;
 import dev.coloha.testkit.ServiceProcess;
 import dev.coloha.web.security.SecurityProperties;
 import dev.coloha.web.security.ServiceToken;
@@ -22,12 +25,15 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The coordinator's {@link MirrorClient} against the real disk mirror (its executable jar, a
  * process on an ephemeral loopback port): volumes are created, re-protected, failed over and
- * deleted as the client asks, and refusals come back as their {@link ErrorKind}.
+ * deleted as the client asks, the mirror's answers are read into colo-api's {@link VolumeStatus}
+ * (written back, the JSON the controller sent: {@link RoundTrip}), and refusals come back as their
+ * {@link ErrorKind}.
  */
 class MirrorClientContractIT {
   static final String TOKEN = "contract-token";
   static final Duration TIMEOUT = Duration.ofSeconds(5);
   static final long SIZE = 1 << 20;
+  static final JsonMapper JSON = JsonMapper.builder().build();
 
   static ServiceProcess mirror;
   static MirrorClient client;
@@ -43,7 +49,7 @@ class MirrorClientContractIT {
     client =
         new MirrorClient(
             new Remote(
-                JsonMapper.builder().build(),
+                JSON,
                 new ServiceToken(new SecurityProperties(TOKEN)),
                 CircuitBreakerRegistry.ofDefaults(),
                 RetryRegistry.ofDefaults(),
@@ -65,13 +71,25 @@ class MirrorClientContractIT {
     client.createVolume(url, "life-p", SIZE, "PRIMARY", 1); // there already: done
     client.createVolume(url, "life-s", SIZE, "SECONDARY", 1);
     assertThat(client.volumeIds(url)).contains("life-p", "life-s");
-    assertThat(client.volumeState(url, "life-p").state()).isEqualTo("UNPROTECTED");
+    VolumeStatus created = client.volumeState(url, "life-p");
+    assertThat(created.id()).isEqualTo("life-p");
+    assertThat(created.sizeBytes()).isEqualTo(SIZE);
+    assertThat(created.role()).isEqualTo(VolumeRole.PRIMARY);
+    assertThat(created.epoch()).isEqualTo(1);
+    assertThat(created.state()).isEqualTo("UNPROTECTED");
+    assertThat(RoundTrip.of(JSON, http().get("/v1/volumes"), VolumeStatus[].class))
+        .extracting(VolumeStatus::id)
+        .contains("life-p", "life-s");
 
     // the secondary may be on this same mirror: it is addressed by URL like any other
     client.resync(url, "life-p", url, "life-s");
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> client.volumeState(url, "life-p").state(), "REPLICATING"::equals);
+    VolumeStatus replicating =
+        RoundTrip.of(JSON, http().get("/v1/volumes/life-p"), VolumeStatus.class);
+    assertThat(replicating.replication().secondaryVolume()).isEqualTo("life-s");
+    assertThat(replicating.resync()).as("the resync's progress").isNotNull();
 
     client.failover(url, "life-s", 2);
     assertThat(client.volumeState(url, "life-s").state())
@@ -81,6 +99,10 @@ class MirrorClientContractIT {
     client.deleteVolume(url, "life-s");
     client.deleteVolume(url, "life-s"); // gone already: done
     assertThat(client.volumeIds(url)).doesNotContain("life-p", "life-s");
+  }
+
+  static Http http() {
+    return new Http(url, TOKEN);
   }
 
   @Test

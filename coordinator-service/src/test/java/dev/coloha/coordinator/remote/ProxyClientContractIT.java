@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.coloha.api.CheckpointCommit;
 import dev.coloha.api.ErrorKind;
 import dev.coloha.api.Offset;
+import dev.coloha.api.proxy.GroupRequests;
+import dev.coloha.api.proxy.GroupView;
+import dev.coloha.api.proxy.ListenFree;
 import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.testkit.Http;
@@ -20,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -32,14 +34,16 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The coordinator's {@link ProxyClient} and {@link ProxyEventStream} against the real packet proxy
  * (its executable jar, a process on an ephemeral loopback port): every call the coordinator makes
- * is accepted as the client sends it, refusals come back as their {@link ErrorKind}, and the
- * proxy's events are read into the records it wrote.
+ * is accepted as the client sends it, its answers are read into colo-api's records (each written
+ * back is the JSON the proxy's controller sent: {@link RoundTrip}), refusals come back as their
+ * {@link ErrorKind}, and the proxy's events are read into the records it wrote.
  */
 class ProxyClientContractIT {
   static final String TOKEN = "contract-token";
   static final String PRIMARY = "http://127.0.0.1:9";
   static final String SECONDARY = "http://127.0.0.1:7";
   static final Duration TIMEOUT = Duration.ofSeconds(5);
+  static final JsonMapper JSON = JsonMapper.builder().build();
 
   static ServiceProcess proxy;
   static Remote remote;
@@ -57,7 +61,7 @@ class ProxyClientContractIT {
     url = proxy.url();
     remote =
         new Remote(
-            JsonMapper.builder().build(),
+            JSON,
             new ServiceToken(new SecurityProperties(TOKEN)),
             CircuitBreakerRegistry.ofDefaults(),
             RetryRegistry.ofDefaults(),
@@ -92,31 +96,66 @@ class ProxyClientContractIT {
   }
 
   static long committed(String group) {
-    return new Http(url, TOKEN)
-        .get("/v1/groups/" + group)
-        .json()
-        .get("counters")
-        .get("committedSequence")
-        .asLong();
+    return RoundTrip.of(JSON, http().get("/v1/groups/" + group), GroupView.class)
+        .counters()
+        .committedSequence();
+  }
+
+  static Http http() {
+    return new Http(url, TOKEN);
   }
 
   @Test
   void aGroupIsConfiguredCommittedFailedOverAndDeletedAsTheClientSendsIt() throws IOException {
-    configure("life", 3, freePort());
+    int port = freePort();
+    GroupView put =
+        client.configure(
+            url,
+            "life",
+            new GroupRequests.Put(
+                3L,
+                new GroupRequests.Listen("127.0.0.1", port),
+                GroupRequests.Mode.COLO,
+                new GroupRequests.Replica(PRIMARY, "p"),
+                new GroupRequests.Replica(SECONDARY, "s"),
+                Duration.ofMillis(500),
+                null,
+                null,
+                null));
+    assertThat(put.name()).isEqualTo("life");
+    assertThat(put.epoch()).isEqualTo(3);
+    assertThat(put.listen()).isEqualTo("127.0.0.1:" + port);
+    assertThat(put.primary().vm()).isEqualTo("p");
+    assertThat(put.secondary().agentUrl()).isEqualTo(SECONDARY);
+    assertThat(put.compareTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(put.limits().maxConnections()).isPositive();
     assertThat(client.servedEpoch(url, "life", TIMEOUT)).isEqualTo(3);
     assertThat(client.groupNames(url)).contains("life");
+    assertThat(RoundTrip.of(JSON, http().get("/v1/groups"), GroupView[].class))
+        .extracting(GroupView::name)
+        .contains("life");
 
-    client.commit(
-        url,
-        "life",
-        3,
-        new CheckpointCommit(4, List.of(new Offset(1, 0L)), List.of(new Offset(1, 0L)), null));
+    GroupRequests.CommitResult commit =
+        client.commit(
+            url,
+            "life",
+            3,
+            new CheckpointCommit(4, List.of(new Offset(1, 0L)), List.of(new Offset(1, 0L)), null));
+    assertThat(commit.committedSequence()).isEqualTo(4);
     assertThat(committed("life")).isEqualTo(4);
-    // the signature GroupOperations calls, with the agent's offsets
-    client.commit(url, "life", 3, 5, List.of(new AgentClient.Offset(1, 0)), List.of(), List.of());
+    GroupRequests.CommitResult again =
+        RoundTrip.of(
+            JSON,
+            http().post("/v1/groups/life/commits", "{\"epoch\":3,\"sequence\":5}"),
+            GroupRequests.CommitResult.class);
+    assertThat(again.committedSequence()).isEqualTo(5);
     assertThat(committed("life")).isEqualTo(5);
 
-    client.failover(url, "life", 4, new ProxyClient.Endpoint(SECONDARY, "s"));
+    GroupView failedOver =
+        client.failover(url, "life", 4, new ProxyClient.Endpoint(SECONDARY, "s"));
+    assertThat(failedOver.epoch()).isEqualTo(4);
+    assertThat(failedOver.secondary()).isNull();
+    assertThat(failedOver.state()).isEqualTo("UNPROTECTED");
     assertThat(client.servedEpoch(url, "life", TIMEOUT)).isEqualTo(4);
 
     client.delete(url, "life");
@@ -135,12 +174,9 @@ class ProxyClientContractIT {
         new ProxyClient.Endpoint(PRIMARY, "p"),
         new ProxyClient.Endpoint(SECONDARY, "s"),
         Duration.ofMillis(500),
-        Map.of(
-            "sequence", 12L,
-            "outputOffsets", List.of(new AgentClient.Offset(3, 40)),
-            "inputOffsets", List.of(new AgentClient.Offset(3, 10)),
-            "closedConnections", List.of()),
-        Map.of("nextConnection", 5, "lostConnections", List.of(Map.of("conn", 3, "offset", 10L))));
+        new GroupRequests.Sync(
+            12L, List.of(new Offset(3, 40L)), List.of(new Offset(3, 10L)), List.of()),
+        new GroupRequests.Resume(5, List.of(new Offset(3, 10L))));
     assertThat(client.servedEpoch(url, "resumed", TIMEOUT)).isEqualTo(7);
     client.delete(url, "resumed");
   }
@@ -167,7 +203,15 @@ class ProxyClientContractIT {
   @Test
   void aListenCheckIsFreeOrAConflict() throws IOException {
     int port = freePort();
-    client.checkListen(url, "127.0.0.1", port, TIMEOUT);
+    assertThat(client.checkListen(url, "127.0.0.1", port, TIMEOUT))
+        .isEqualTo(new ListenFree("127.0.0.1", port, true));
+    assertThat(
+            RoundTrip.of(
+                JSON,
+                http()
+                    .post("/v1/listen-checks", "{\"address\":\"127.0.0.1\",\"port\":" + port + "}"),
+                ListenFree.class))
+        .isEqualTo(new ListenFree("127.0.0.1", port, true));
     configure("listening", 1, port);
     assertThatThrownBy(() -> client.checkListen(url, "127.0.0.1", port, TIMEOUT))
         .isInstanceOfSatisfying(

@@ -1,8 +1,8 @@
 package dev.coloha.mirror.metrics;
 
+import dev.coloha.api.mirror.VolumeStatus;
 import dev.coloha.mirror.volume.Volume;
 import dev.coloha.mirror.volume.VolumeObserver;
-import dev.coloha.mirror.volume.VolumeStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

@@ -1,5 +1,6 @@
 package dev.coloha.mirror.volume;
 
+import dev.coloha.api.mirror.VolumeStatus;
 import dev.coloha.wire.block.BlockFrame;
 import java.io.IOException;
 import org.slf4j.Logger;

@@ -1,6 +1,7 @@
 package dev.coloha.mirror.volume;
 
 import dev.coloha.api.mirror.VolumeRole;
+import dev.coloha.api.mirror.VolumeStatus;
 import dev.coloha.mirror.replication.ReplicaTransport;
 import dev.coloha.mirror.replication.ReplicationQueue;
 import dev.coloha.wire.LimitExceededException;

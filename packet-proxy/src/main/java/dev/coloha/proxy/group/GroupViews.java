@@ -1,5 +1,6 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.proxy.GroupView;
 import dev.coloha.proxy.compare.OutputComparator;
 import dev.coloha.proxy.event.EventLog;
 
@@ -25,7 +26,7 @@ final class GroupViews {
         r.primary().view(),
         r.secondary() == null ? null : r.secondary().view(),
         s.compareTimeout(),
-        s.limits(),
+        limits(s.limits()),
         new GroupView.Counters(
             connections,
             st.committed() < -1 ? -1 : st.committed(),
@@ -43,6 +44,15 @@ final class GroupViews {
             events.subscribers(),
             selfCheckpoint.taken(),
             selfCheckpoint.failed()));
+  }
+
+  private static GroupView.GroupLimits limits(GroupLimits l) {
+    return new GroupView.GroupLimits(
+        l.heldPerConnection(),
+        l.heldPerGroup(),
+        l.retainedInputPerConnection(),
+        l.retainedInputPerGroup(),
+        l.maxConnections());
   }
 
   /** PASSTHROUGH, UNPROTECTED, DEGRADED, CONNECTING or PROTECTED. */

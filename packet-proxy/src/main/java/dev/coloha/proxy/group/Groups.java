@@ -1,5 +1,6 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.proxy.GroupView;
 import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.event.MismatchRecord;
 import dev.coloha.proxy.forensics.PcapFile;

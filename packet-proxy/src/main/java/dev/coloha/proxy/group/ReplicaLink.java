@@ -1,5 +1,6 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.proxy.GroupView;
 import dev.coloha.proxy.replica.ReplicaInput;
 import dev.coloha.proxy.replica.ReplicaOutput;
 import dev.coloha.proxy.replica.StreamSettings;

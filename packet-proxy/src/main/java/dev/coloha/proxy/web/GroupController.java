@@ -2,6 +2,7 @@ package dev.coloha.proxy.web;
 
 import dev.coloha.api.Offset;
 import dev.coloha.api.proxy.GroupRequests;
+import dev.coloha.api.proxy.GroupView;
 import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.compare.Mismatch;
@@ -14,7 +15,6 @@ import dev.coloha.proxy.group.Commit;
 import dev.coloha.proxy.group.Group;
 import dev.coloha.proxy.group.GroupLimits;
 import dev.coloha.proxy.group.GroupSpec;
-import dev.coloha.proxy.group.GroupView;
 import dev.coloha.proxy.group.Groups;
 import dev.coloha.proxy.group.ReplicaRef;
 import dev.coloha.wire.InvalidFieldException;

@@ -1,9 +1,10 @@
-package dev.coloha.proxy.group;
+package dev.coloha.api.proxy;
 
 import java.time.Duration;
 
 /**
- * A group as the API shows it.
+ * A group as the proxy's API shows it ({@code GET /v1/groups}, {@code GET /v1/groups/{group}} and
+ * the answers of {@code PUT} and failover).
  *
  * @param state PROTECTED (two replicas compared), CONNECTING (a stream is not up yet), DEGRADED (a
  *     replica's stream broke: the coordinator must fail over or reconfigure), UNPROTECTED (COLO
@@ -21,6 +22,14 @@ public record GroupView(
     Duration compareTimeout,
     GroupLimits limits,
     Counters counters) {
+
+  /** The group's limits in bytes (and connections), its own or the proxy's defaults. */
+  public record GroupLimits(
+      long heldPerConnection,
+      long heldPerGroup,
+      long retainedInputPerConnection,
+      long retainedInputPerGroup,
+      int maxConnections) {}
 
   /**
    * @param outputConnected whether its output stream is up

@@ -1,6 +1,4 @@
-package dev.coloha.mirror.volume;
-
-import dev.coloha.api.mirror.VolumeRole;
+package dev.coloha.api.mirror;
 
 /**
  * A volume's figures at one moment.
