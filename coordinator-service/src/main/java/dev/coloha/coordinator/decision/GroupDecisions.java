@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.decision;
 
+import dev.coloha.api.ErrorKind;
 import dev.coloha.coordinator.decision.Action.BothLost;
 import dev.coloha.coordinator.decision.Action.CleanOrphans;
 import dev.coloha.coordinator.decision.Action.Commit;
@@ -227,7 +228,7 @@ public final class GroupDecisions {
     Group counted = g.withCounters(g.counters().checkpointFailure());
     return Decision.of(
         s.withFailedInARow(s.failedInARow() + 1).withGroup(counted),
-        new CountCheckpointFailure(f.problem()),
+        new CountCheckpointFailure(f.problem().label()),
         new Publish("checkpoint-failed", f.message()),
         // find out which side is the problem
         new Follow(new HostSilent(Role.PRIMARY, "checkpoint failed: " + f.message())),
@@ -252,7 +253,7 @@ public final class GroupDecisions {
           yield Decision.of(s, settle);
         } else if (f.cause() == Cause.PRIMARY_DISK) {
           yield Decision.of(s, new ProbeMirrors(f.message()), settle);
-        } else if (f.problem().equals("resync-required")) {
+        } else if (f.problem().is(ErrorKind.RESYNC_REQUIRED)) {
           yield Decision.of(
               s,
               new DropSecondary("it lost the checkpoint chain (" + f.message() + ")", true),
@@ -289,8 +290,9 @@ public final class GroupDecisions {
    * secondary: {@code timeout} (no acknowledgement in time) or {@code unavailable} (the link is
    * broken and reconnecting failed).
    */
-  public static boolean primaryCannotReachSecondary(Cause cause, String problem) {
-    return cause == Cause.SECONDARY && (problem.equals("timeout") || problem.equals("unavailable"));
+  public static boolean primaryCannotReachSecondary(Cause cause, CheckpointProblem problem) {
+    return cause == Cause.SECONDARY
+        && (problem.is(ErrorKind.TIMEOUT) || problem.is(ErrorKind.UNAVAILABLE));
   }
 
   /**

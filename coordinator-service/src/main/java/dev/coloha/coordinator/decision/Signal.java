@@ -48,11 +48,11 @@ public sealed interface Signal {
    * A checkpoint (its capture or its commit) failed.
    *
    * @param cause whose fault it is
-   * @param problem the error slug of the answer, {@code unreachable} or {@code error}
+   * @param problem what the answer was: the kind of problem, no answer, or a local error
    * @param message what failed, for the reasons and the history
    * @param at when
    */
-  record CheckpointFailed(Cause cause, String problem, String message, Instant at)
+  record CheckpointFailed(Cause cause, CheckpointProblem problem, String message, Instant at)
       implements Signal {}
 
   /** The next stage of judging a failed checkpoint, once the probes before it have run. */

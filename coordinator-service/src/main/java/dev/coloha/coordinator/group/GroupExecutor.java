@@ -5,6 +5,7 @@ import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.config.RetryBackoff;
 import dev.coloha.coordinator.decision.Action;
 import dev.coloha.coordinator.decision.Cause;
+import dev.coloha.coordinator.decision.CheckpointProblem;
 import dev.coloha.coordinator.decision.Decision;
 import dev.coloha.coordinator.decision.GroupDecisions;
 import dev.coloha.coordinator.decision.Signal;
@@ -208,10 +209,12 @@ final class GroupExecutor {
   /** A failed checkpoint, attributed ({@link FailureAttribution}). */
   private Signal.CheckpointFailed failed(RuntimeException e) {
     Cause cause = Cause.valueOf(FailureAttribution.of(e, group()).name());
-    String problem =
+    CheckpointProblem problem =
         e instanceof RemoteException r
-            ? r.problem()
-            : e instanceof UnreachableException ? "unreachable" : "error";
+            ? CheckpointProblem.answered(r.problem())
+            : e instanceof UnreachableException
+                ? CheckpointProblem.UNREACHABLE
+                : CheckpointProblem.LOCAL_ERROR;
     return new Signal.CheckpointFailed(cause, problem, e.getMessage(), clock.instant());
   }
 

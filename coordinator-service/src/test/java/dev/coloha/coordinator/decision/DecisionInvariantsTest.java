@@ -326,7 +326,7 @@ class DecisionInvariantsTest {
     }
 
     Signal failed(Cause cause, String problem) {
-      return new Signal.CheckpointFailed(cause, problem, problem, now);
+      return new Signal.CheckpointFailed(cause, CheckpointProblem.answered(problem), problem, now);
     }
 
     void observe() {

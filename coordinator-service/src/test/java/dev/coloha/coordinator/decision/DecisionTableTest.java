@@ -83,7 +83,7 @@ class DecisionTableTest {
   }
 
   static CheckpointFailed failed(Cause cause, String problem) {
-    return new CheckpointFailed(cause, problem, "m", T);
+    return new CheckpointFailed(cause, CheckpointProblem.answered(problem), "m", T);
   }
 
   static Named<Row> row(

@@ -3,6 +3,7 @@ package dev.coloha.coordinator.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coloha.coordinator.decision.Cause;
+import dev.coloha.coordinator.decision.CheckpointProblem;
 import dev.coloha.coordinator.decision.GroupDecisions;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
@@ -26,7 +27,10 @@ class GroupWorkerTest {
   static boolean primaryCannotReachSecondary(RuntimeException e) {
     Group g = TestGroups.group("kv", 5, GroupState.PROTECTED);
     Cause cause = Cause.valueOf(FailureAttribution.of(e, g).name());
-    String problem = e instanceof RemoteException r ? r.problem() : "unreachable";
+    CheckpointProblem problem =
+        e instanceof RemoteException r
+            ? CheckpointProblem.answered(r.problem())
+            : CheckpointProblem.UNREACHABLE;
     return GroupDecisions.primaryCannotReachSecondary(cause, problem);
   }
 
