@@ -1,6 +1,7 @@
 package dev.coloha.coordinator.config;
 
 import dev.coloha.coordinator.events.GroupEvents;
+import dev.coloha.coordinator.group.CoordinatorSettings;
 import dev.coloha.coordinator.group.GroupService;
 import dev.coloha.coordinator.guests.GuestLibrary;
 import dev.coloha.coordinator.guests.LibraryDelivery;
@@ -117,6 +118,12 @@ public class CoordinatorConfiguration {
     return new GroupEvents(props.eventHistory(), store);
   }
 
+  /** The groups' settings, checked at start-up: a value that cannot work fails it. */
+  @Bean
+  CoordinatorSettings coordinatorSettings(CoordinatorProperties props) {
+    return props.toSettings();
+  }
+
   @Bean(destroyMethod = "close")
   GroupService groupService(
       CoordinatorStore store,
@@ -127,10 +134,10 @@ public class CoordinatorConfiguration {
       Remote remote,
       GroupEvents events,
       MeterRegistry registry,
-      CoordinatorProperties props,
+      CoordinatorSettings settings,
       Clock clock) {
     return new GroupService(
-        store, hosts, agents, mirrors, proxies, remote, events, registry, props, clock);
+        store, hosts, agents, mirrors, proxies, remote, events, registry, settings, clock);
   }
 
   /** Resumes the stored groups once the coordinator serves (hosts can heartbeat meanwhile). */

@@ -1,5 +1,11 @@
 package dev.coloha.coordinator.config;
 
+import static dev.coloha.web.settings.SettingCheck.atLeast;
+import static dev.coloha.web.settings.SettingCheck.notAbove;
+import static dev.coloha.web.settings.SettingCheck.notNegative;
+import static dev.coloha.web.settings.SettingCheck.positive;
+
+import dev.coloha.coordinator.group.CoordinatorSettings;
 import dev.coloha.coordinator.model.Policy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,11 +74,56 @@ public record CoordinatorProperties(
     if (retry == null) {
       retry = RetryBackoff.defaults();
     }
-    if (maxCheckpointFailures < 1) {
-      throw new IllegalArgumentException("max-checkpoint-failures must be at least 1");
+  }
+
+  private static final String P = "colo.coordinator.";
+
+  /**
+   * The groups' settings, checked: a value that cannot work fails the start naming its property.
+   *
+   * @throws dev.coloha.web.settings.InvalidSettingException naming the property
+   */
+  public CoordinatorSettings toSettings() {
+    positive(P + "default-memory", defaultMemory);
+    notNegative(P + "default-disk", defaultDisk);
+    positive(P + "vm-create-timeout", vmCreateTimeout);
+    atLeast(P + "event-history", eventHistory, 1);
+    Duration reprotect = positive(P + "reprotect-delay", reprotectDelay);
+    String pr = P + "retry.";
+    if (retry.reprotectMaxDelay() != null) {
+      notAbove(
+          P + "reprotect-delay",
+          reprotect,
+          reprotect.toNanos(),
+          pr + "reprotect-max-delay",
+          positive(pr + "reprotect-max-delay", retry.reprotectMaxDelay()).toNanos());
     }
-    if (createAttempts < 1) {
-      throw new IllegalArgumentException("create-attempts must be at least 1");
-    }
+    notAbove(
+        pr + "restore-delay",
+        retry.restoreDelay(),
+        positive(pr + "restore-delay", retry.restoreDelay()).toNanos(),
+        pr + "restore-max-delay",
+        positive(pr + "restore-max-delay", retry.restoreMaxDelay()).toNanos());
+    return new CoordinatorSettings(
+        policy,
+        positive(P + "call-timeout", callTimeout),
+        positive(P + "checkpoint-timeout", checkpointTimeout),
+        positive(P + "sync-timeout", syncTimeout),
+        positive(P + "probe-timeout", probeTimeout),
+        reprotect,
+        notNegative(P + "host-grace", hostGrace),
+        atLeast(P + "max-checkpoint-failures", maxCheckpointFailures, 1),
+        allowPrivilegedPorts,
+        atLeast(P + "create-attempts", createAttempts, 1),
+        notNegative(P + "create-timeout", createTimeout),
+        notNegative(P + "lone-primary-patience", lonePrimaryPatience),
+        notNegative(P + "rejoin-after", rejoinAfter),
+        sweepOnRegistration,
+        new CoordinatorSettings.Retry(
+            retry.reprotectMaxDelay(),
+            retry.restoreDelay(),
+            retry.restoreMaxDelay(),
+            retry.multiplier(),
+            retry.jitter()));
   }
 }

@@ -37,9 +37,4 @@ public record RetryBackoff(
       throw new IllegalArgumentException("retry.jitter must be from 0 to below 1, not " + jitter);
     }
   }
-
-  /** The longest re-protection wait for a first wait of {@code reprotectDelay}. */
-  public Duration reprotectMaxDelay(Duration reprotectDelay) {
-    return reprotectMaxDelay != null ? reprotectMaxDelay : reprotectDelay.multipliedBy(8);
-  }
 }

@@ -1,6 +1,5 @@
 package dev.coloha.coordinator.group;
 
-import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.hosts.HostRegistry;
 import dev.coloha.coordinator.model.GroupSpec;
 import dev.coloha.coordinator.model.Host;
@@ -36,10 +35,10 @@ final class GroupAdmission {
   private final HostRegistry hosts;
   private final AgentClient agents;
   private final ProxyClient proxies;
-  private final CoordinatorProperties props;
+  private final CoordinatorSettings props;
 
   GroupAdmission(
-      HostRegistry hosts, AgentClient agents, ProxyClient proxies, CoordinatorProperties props) {
+      HostRegistry hosts, AgentClient agents, ProxyClient proxies, CoordinatorSettings props) {
     this.hosts = hosts;
     this.agents = agents;
     this.proxies = proxies;

@@ -1,8 +1,6 @@
 package dev.coloha.coordinator.group;
 
 import dev.coloha.api.agent.CheckpointResult;
-import dev.coloha.coordinator.config.CoordinatorProperties;
-import dev.coloha.coordinator.config.RetryBackoff;
 import dev.coloha.coordinator.decision.Action;
 import dev.coloha.coordinator.decision.Cause;
 import dev.coloha.coordinator.decision.CheckpointProblem;
@@ -36,7 +34,7 @@ final class GroupExecutor {
   private final GroupOperations ops;
   private final GroupEvents events;
   private final CoordinatorMetrics metrics;
-  private final CoordinatorProperties props;
+  private final CoordinatorSettings props;
   private final Clock clock;
   private final GroupDecisions.Limits limits;
   private final Backoff reprotectBackoff;
@@ -56,7 +54,7 @@ final class GroupExecutor {
       GroupOperations ops,
       GroupEvents events,
       CoordinatorMetrics metrics,
-      CoordinatorProperties props,
+      CoordinatorSettings props,
       Clock clock) {
     this.situation = Situation.of(group);
     this.ops = ops;
@@ -73,7 +71,8 @@ final class GroupExecutor {
                 props.createAttempts(),
                 props.createTimeout());
     Duration base = props == null ? Duration.ofSeconds(1) : props.reprotectDelay();
-    RetryBackoff retry = props == null ? RetryBackoff.defaults() : props.retry();
+    CoordinatorSettings.Retry retry =
+        props == null ? CoordinatorSettings.Retry.defaults() : props.retry();
     String id = group.id();
     this.reprotectBackoff =
         new Backoff(

@@ -1,6 +1,5 @@
 package dev.coloha.coordinator.group;
 
-import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.events.GroupEvent;
 import dev.coloha.coordinator.events.GroupEvents;
 import dev.coloha.coordinator.hosts.HostRegistry;
@@ -41,7 +40,7 @@ final class GroupOperations {
   private final MirrorClient mirrors;
   private final ProxyClient proxies;
   private final GroupEvents events;
-  private final CoordinatorProperties props;
+  private final CoordinatorSettings props;
   private final Clock clock;
   private final Supplier<Collection<Group>> allGroups;
   private final Leftovers leftovers;
@@ -66,7 +65,7 @@ final class GroupOperations {
       ProxyClient proxies,
       GroupEvents events,
       CoordinatorMetrics metrics,
-      CoordinatorProperties props,
+      CoordinatorSettings props,
       Clock clock,
       Supplier<Collection<Group>> allGroups,
       Leftovers leftovers) {

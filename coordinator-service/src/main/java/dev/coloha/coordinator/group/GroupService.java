@@ -1,6 +1,5 @@
 package dev.coloha.coordinator.group;
 
-import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.events.GroupEvent;
 import dev.coloha.coordinator.events.GroupEvents;
 import dev.coloha.coordinator.hosts.HostRegistry;
@@ -50,7 +49,7 @@ public final class GroupService implements AutoCloseable {
   private final Remote remote;
   private final GroupEvents events;
   private final CoordinatorMetrics metrics;
-  private final CoordinatorProperties props;
+  private final CoordinatorSettings props;
   private final Clock clock;
   private final GroupOperations ops;
   private final GroupAdmission admission;
@@ -66,7 +65,7 @@ public final class GroupService implements AutoCloseable {
       Remote remote,
       GroupEvents events,
       MeterRegistry registry,
-      CoordinatorProperties props,
+      CoordinatorSettings props,
       Clock clock) {
     this.store = store;
     this.hosts = hosts;

@@ -1,7 +1,6 @@
 package dev.coloha.coordinator.group;
 
 import dev.coloha.api.proxy.ProxyEvent;
-import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.decision.Role;
 import dev.coloha.coordinator.decision.Signal;
 import dev.coloha.coordinator.events.GroupEvents;
@@ -75,7 +74,7 @@ final class GroupWorker {
   private final HostWatch watch;
   private final Remote remote;
   private final CoordinatorMetrics metrics;
-  private final CoordinatorProperties props;
+  private final CoordinatorSettings props;
   private final Clock clock;
   private final Runnable onDeleted;
   private final LinkedBlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
@@ -93,7 +92,7 @@ final class GroupWorker {
       Remote remote,
       GroupEvents events,
       CoordinatorMetrics metrics,
-      CoordinatorProperties props,
+      CoordinatorSettings props,
       Clock clock,
       Runnable onDeleted) {
     this.ops = ops;

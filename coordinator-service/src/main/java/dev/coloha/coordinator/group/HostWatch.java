@@ -1,7 +1,6 @@
 package dev.coloha.coordinator.group;
 
 import dev.coloha.api.agent.ReplicationStatus;
-import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.decision.Role;
 import dev.coloha.coordinator.decision.Signal;
 import dev.coloha.coordinator.decision.WaitDecisions;
@@ -30,7 +29,7 @@ final class HostWatch {
   private final HostRegistry hosts;
   private final AgentClient agents;
   private final MirrorClient mirrors;
-  private final CoordinatorProperties props;
+  private final CoordinatorSettings props;
   private final Clock clock;
   private final Map<String, Instant> probedOk = new HashMap<>();
 
@@ -39,7 +38,7 @@ final class HostWatch {
       HostRegistry hosts,
       AgentClient agents,
       MirrorClient mirrors,
-      CoordinatorProperties props,
+      CoordinatorSettings props,
       Clock clock) {
     this.exec = exec;
     this.hosts = hosts;

@@ -4,7 +4,6 @@ import dev.coloha.api.agent.LinkState;
 import dev.coloha.api.agent.ReplicationStatus;
 import dev.coloha.api.mirror.VolumeStatus;
 import dev.coloha.api.proxy.GroupRequests;
-import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.Replica;
 import dev.coloha.coordinator.remote.AgentClient;
@@ -25,14 +24,14 @@ final class Pairing {
   private final AgentClient agents;
   private final MirrorClient mirrors;
   private final ProxyClient proxies;
-  private final CoordinatorProperties props;
+  private final CoordinatorSettings props;
   private final Clock clock;
 
   Pairing(
       AgentClient agents,
       MirrorClient mirrors,
       ProxyClient proxies,
-      CoordinatorProperties props,
+      CoordinatorSettings props,
       Clock clock) {
     this.agents = agents;
     this.mirrors = mirrors;

@@ -4,7 +4,6 @@ import dev.coloha.api.Offset;
 import dev.coloha.api.agent.CheckpointResult;
 import dev.coloha.api.agent.VmView;
 import dev.coloha.api.proxy.GroupRequests;
-import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupState;
 import dev.coloha.coordinator.model.Replica;
@@ -35,7 +34,7 @@ final class Recovery {
   private final MirrorClient mirrors;
   private final ProxyClient proxies;
   private final CoordinatorMetrics metrics;
-  private final CoordinatorProperties props;
+  private final CoordinatorSettings props;
   private final Clock clock;
   private volatile EpochFaultPoint faults = EpochFaultPoint.NONE;
 
@@ -46,7 +45,7 @@ final class Recovery {
       MirrorClient mirrors,
       ProxyClient proxies,
       CoordinatorMetrics metrics,
-      CoordinatorProperties props,
+      CoordinatorSettings props,
       Clock clock) {
     this.ops = ops;
     this.checkpoints = checkpoints;

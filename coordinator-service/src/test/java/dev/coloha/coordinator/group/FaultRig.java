@@ -122,7 +122,7 @@ final class FaultRig implements AutoCloseable {
   final Map<String, FakeService> mirrors = new LinkedHashMap<>();
   final FakeService proxy;
   final HostRegistry hosts;
-  final CoordinatorProperties props;
+  final CoordinatorSettings props;
   final GroupWorker worker;
   final GroupOperations ops;
   final Group initial;
@@ -153,26 +153,27 @@ final class FaultRig implements AutoCloseable {
             4);
     props =
         new CoordinatorProperties(
-            Path.of("unused"),
-            policy,
-            DataSize.ofMegabytes(64),
-            DataSize.ofMegabytes(0),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(5),
-            Duration.ofMillis(500),
-            Duration.ofSeconds(1),
-            100,
-            Duration.ZERO,
-            3,
-            false,
-            10,
-            Duration.ofMinutes(2),
-            Duration.ofMinutes(5),
-            Duration.ofSeconds(10),
-            false,
-            null);
+                Path.of("unused"),
+                policy,
+                DataSize.ofMegabytes(64),
+                DataSize.ofMegabytes(0),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(500),
+                Duration.ofSeconds(1),
+                100,
+                Duration.ZERO,
+                3,
+                false,
+                10,
+                Duration.ofMinutes(2),
+                Duration.ofMinutes(5),
+                Duration.ofSeconds(10),
+                false,
+                null)
+            .toSettings();
     hosts = new HostRegistry(store, clock, Duration.ZERO);
     beat();
     JsonMapper json =

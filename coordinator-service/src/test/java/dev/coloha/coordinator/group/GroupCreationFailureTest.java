@@ -100,28 +100,29 @@ class GroupCreationFailureTest {
             Duration.ofMillis(100),
             Duration.ofMillis(250),
             40);
-    CoordinatorProperties props =
+    CoordinatorSettings props =
         new CoordinatorProperties(
-            Path.of("unused"),
-            policy,
-            DataSize.ofMegabytes(64),
-            DataSize.ofBytes(0),
-            Duration.ofMillis(500),
-            Duration.ofMillis(500),
-            Duration.ofMillis(500),
-            Duration.ofSeconds(1),
-            Duration.ofMillis(500),
-            Duration.ofMillis(10),
-            100,
-            Duration.ZERO,
-            3,
-            false,
-            1, // the first failed attempt is the last
-            Duration.ZERO,
-            Duration.ofMinutes(5),
-            Duration.ofSeconds(10),
-            true,
-            null);
+                Path.of("unused"),
+                policy,
+                DataSize.ofMegabytes(64),
+                DataSize.ofBytes(0),
+                Duration.ofMillis(500),
+                Duration.ofMillis(500),
+                Duration.ofMillis(500),
+                Duration.ofSeconds(1),
+                Duration.ofMillis(500),
+                Duration.ofMillis(10),
+                100,
+                Duration.ZERO,
+                3,
+                false,
+                1, // the first failed attempt is the last
+                Duration.ZERO,
+                Duration.ofMinutes(5),
+                Duration.ofSeconds(10),
+                true,
+                null)
+            .toSettings();
     HostRegistry hosts = new HostRegistry(store, clock, Duration.ZERO);
     String nobody = "http://127.0.0.1:1"; // refuses connections: every call fails at once
     hosts.heartbeat("host-1", "agent", nobody);

@@ -1,6 +1,7 @@
 package dev.coloha.proxy.config;
 
 import dev.coloha.proxy.group.Groups;
+import dev.coloha.proxy.group.ProxySettings;
 import dev.coloha.web.security.ServiceToken;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
@@ -10,8 +11,14 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 public class ProxyConfiguration {
 
+  /** The groups' settings, checked at start-up: a value that cannot work fails it. */
+  @Bean
+  ProxySettings proxySettings(ProxyProperties props) {
+    return props.toSettings();
+  }
+
   @Bean(destroyMethod = "close")
-  Groups groups(ProxyProperties props, MeterRegistry registry, ServiceToken token) {
-    return new Groups(props, registry, token.headers());
+  Groups groups(ProxySettings settings, MeterRegistry registry, ServiceToken token) {
+    return new Groups(settings, registry, token.headers());
   }
 }

@@ -1,5 +1,12 @@
 package dev.coloha.proxy.config;
 
+import static dev.coloha.web.settings.SettingCheck.atLeast;
+import static dev.coloha.web.settings.SettingCheck.intBytes;
+import static dev.coloha.web.settings.SettingCheck.notAbove;
+import static dev.coloha.web.settings.SettingCheck.notNegative;
+import static dev.coloha.web.settings.SettingCheck.positive;
+
+import dev.coloha.proxy.group.ProxySettings;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -143,5 +150,63 @@ public record ProxyProperties(
     public Testing {
       faults = faults == null ? List.of() : List.copyOf(faults);
     }
+  }
+
+  private static final String P = "colo.proxy.";
+
+  /**
+   * The groups' settings, checked: a value that cannot work fails the start naming its property.
+   *
+   * @throws dev.coloha.web.settings.InvalidSettingException naming the property
+   */
+  public ProxySettings toSettings() {
+    String pl = P + "limits.";
+    positive(pl + "held-per-connection", limits.heldPerConnection());
+    positive(pl + "held-per-group", limits.heldPerGroup());
+    positive(pl + "retained-input-per-connection", limits.retainedInputPerConnection());
+    positive(pl + "retained-input-per-group", limits.retainedInputPerGroup());
+    atLeast(pl + "max-connections", limits.maxConnections(), 1);
+    String pc = P + "client.";
+    String ps = P + "self-checkpoint.";
+    notAbove(
+        ps + "min-interval",
+        selfCheckpoint.minInterval(),
+        positive(ps + "min-interval", selfCheckpoint.minInterval()).toNanos(),
+        ps + "max-backoff",
+        positive(ps + "max-backoff", selfCheckpoint.maxBackoff()).toNanos());
+    return new ProxySettings(
+        new ProxySettings.Limits(
+            atLeast(pl + "max-groups", limits.maxGroups(), 1),
+            positive(pl + "client-buffer", limits.clientBuffer()),
+            positive(pl + "max-buffered-output", limits.maxBufferedOutput())),
+        new ProxySettings.Compare(
+            positive(P + "compare.timeout", compare.timeout()),
+            intBytes(P + "compare.sample-size", compare.sampleSize())),
+        new ProxySettings.Forensics(
+            notNegative(P + "forensics.window", forensics.window()),
+            atLeast(P + "forensics.history", forensics.history(), 0)),
+        new ProxySettings.Stream(
+            positive(P + "stream.connect-timeout", stream.connectTimeout()),
+            positive(P + "stream.read-timeout", stream.readTimeout()),
+            positive(P + "stream.heartbeat-interval", stream.heartbeatInterval()),
+            intBytes(P + "stream.max-frame", stream.maxFrame())),
+        new ProxySettings.Events(
+            positive(P + "events.heartbeat-interval", events.heartbeatInterval()),
+            atLeast(P + "events.history", events.history(), 1),
+            atLeast(P + "events.subscriber-buffer", events.subscriberBuffer(), 1)),
+        new ProxySettings.Client(
+            intBytes(pc + "read-buffer", client.readBuffer()),
+            notNegative(pc + "linger", client.linger()),
+            positive(pc + "idle-timeout", client.idleTimeout()),
+            positive(pc + "first-reply-timeout", client.firstReplyTimeout()),
+            atLeast(pc + "max-unanswered", client.maxUnanswered(), 1)),
+        new ProxySettings.SelfCheckpoint(
+            selfCheckpoint.enabled(),
+            notNegative(ps + "after", selfCheckpoint.after()),
+            notNegative(ps + "coordinator-grace", selfCheckpoint.coordinatorGrace()),
+            selfCheckpoint.minInterval(),
+            selfCheckpoint.maxBackoff(),
+            positive(ps + "timeout", selfCheckpoint.timeout())),
+        new ProxySettings.Testing(testing.faults()));
   }
 }

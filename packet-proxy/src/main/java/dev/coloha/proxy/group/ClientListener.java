@@ -1,6 +1,5 @@
 package dev.coloha.proxy.group;
 
-import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.proxy.ingress.ClientEvents;
 import dev.coloha.proxy.ingress.Gate;
@@ -59,7 +58,7 @@ final class ClientListener {
 
   /** Accepts clients on a virtual thread until {@link #close()}. */
   void start(
-      ProxyProperties.Client client,
+      ProxySettings.Client client,
       long clientBuffer,
       ClientEvents events,
       Gate groupGate,
@@ -70,7 +69,7 @@ final class ClientListener {
   }
 
   private void acceptLoop(
-      ProxyProperties.Client client,
+      ProxySettings.Client client,
       long clientBuffer,
       ClientEvents events,
       Gate groupGate,
@@ -111,8 +110,7 @@ final class ClientListener {
         // best effort
       }
       accepted.accept(
-          new ClientConnection(
-              id, s, events, groupGate, (int) client.readBuffer().toBytes(), clientBuffer));
+          new ClientConnection(id, s, events, groupGate, (int) client.readBuffer(), clientBuffer));
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.coloha.proxy.group;
 
 import dev.coloha.proxy.compare.OutputComparator;
-import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.proxy.ingress.Gate;
 import dev.coloha.proxy.metrics.GroupMetrics;
@@ -16,14 +15,14 @@ import java.util.Map;
  * and those that closed their side and whose output went quiet ({@code linger}).
  */
 final class ClientTimeouts {
-  private final ProxyProperties.Client cfg;
+  private final ProxySettings.Client cfg;
   private final Map<Integer, ClientConnection> clients;
   private final OutputComparator comparator;
   private final Gate groupGate;
   private final GroupMetrics metrics;
 
   ClientTimeouts(
-      ProxyProperties.Client cfg,
+      ProxySettings.Client cfg,
       Map<Integer, ClientConnection> clients,
       OutputComparator comparator,
       Gate groupGate,

@@ -2,7 +2,6 @@ package dev.coloha.proxy.group;
 
 import dev.coloha.api.proxy.GroupView;
 import dev.coloha.proxy.compare.OutputComparator;
-import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.event.EventLog;
 import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.proxy.ingress.ClientEvents;
@@ -33,7 +32,7 @@ public final class Group implements ClientEvents, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Group.class);
 
   private final String name;
-  private final ProxyProperties props;
+  private final ProxySettings props;
   private final OutputComparator comparator;
   private final EventLog events;
   private final GroupMetrics metrics;
@@ -51,7 +50,7 @@ public final class Group implements ClientEvents, AutoCloseable {
 
   private Group(
       GroupSpec spec,
-      ProxyProperties props,
+      ProxySettings props,
       MeterRegistry registry,
       ClientListener listener,
       Map<String, String> headers,
@@ -72,7 +71,7 @@ public final class Group implements ClientEvents, AutoCloseable {
         new Backpressure(
             name,
             this::limits,
-            props.limits().maxBufferedOutput().toBytes(),
+            props.limits().maxBufferedOutput(),
             this::bufferedOutput,
             events,
             () -> selfCheckpoint.requested(System.nanoTime()));
@@ -114,12 +113,12 @@ public final class Group implements ClientEvents, AutoCloseable {
     return spec.limits();
   }
 
-  private static StreamSettings streamSettings(ProxyProperties props, Map<String, String> headers) {
+  private static StreamSettings streamSettings(ProxySettings props, Map<String, String> headers) {
     return new StreamSettings(
         props.stream().connectTimeout(),
         props.stream().readTimeout(),
         props.stream().heartbeatInterval(),
-        (int) props.stream().maxFrame().toBytes(),
+        (int) props.stream().maxFrame(),
         headers);
   }
 
@@ -132,7 +131,7 @@ public final class Group implements ClientEvents, AutoCloseable {
    */
   static Group start(
       GroupSpec spec,
-      ProxyProperties props,
+      ProxySettings props,
       MeterRegistry registry,
       Map<String, String> headers,
       AgentCheckpoints agents,
@@ -148,11 +147,7 @@ public final class Group implements ClientEvents, AutoCloseable {
       g.resume(spec.resume());
     }
     listener.start(
-        props.client(),
-        props.limits().clientBuffer().toBytes(),
-        g,
-        g.backpressure.gate(),
-        g::accepted);
+        props.client(), props.limits().clientBuffer(), g, g.backpressure.gate(), g::accepted);
     Thread.ofVirtual().name("tick-" + g.name).start(g::tickLoop);
     log.info(
         "group {} (epoch {}, {}) listens on {}:{}; primary {}, secondary {}",
@@ -186,8 +181,8 @@ public final class Group implements ClientEvents, AutoCloseable {
         s.compareTimeout().toNanos(),
         s.limits().heldPerConnection(),
         s.limits().heldPerGroup(),
-        (int) props.compare().sampleSize().toBytes(),
-        (int) props.forensics().window().toBytes());
+        (int) props.compare().sampleSize(),
+        (int) props.forensics().window());
   }
 
   public String name() {

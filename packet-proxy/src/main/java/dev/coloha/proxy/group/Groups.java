@@ -1,7 +1,6 @@
 package dev.coloha.proxy.group;
 
 import dev.coloha.api.proxy.GroupView;
-import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.event.MismatchRecord;
 import dev.coloha.proxy.forensics.PcapFile;
 import dev.coloha.proxy.replica.AgentCheckpoints;
@@ -23,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** The proxy's protected services, by name: what the REST controllers call. */
 public final class Groups implements AutoCloseable {
-  private final ProxyProperties props;
+  private final ProxySettings props;
   private final MeterRegistry registry;
   private final java.util.Map<String, String> headers;
   private final Map<String, Group> groups = new ConcurrentHashMap<>();
@@ -34,7 +33,7 @@ public final class Groups implements AutoCloseable {
    * @param headers headers on every stream and call to an agent (the shared token)
    */
   public Groups(
-      ProxyProperties props, MeterRegistry registry, java.util.Map<String, String> headers) {
+      ProxySettings props, MeterRegistry registry, java.util.Map<String, String> headers) {
     this.headers = headers;
     this.props = props;
     this.registry = registry;

@@ -3,7 +3,6 @@ package dev.coloha.proxy.group;
 import dev.coloha.api.ErrorKind;
 import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.api.proxy.ProxyEventType;
-import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.replica.AgentCheckpointException;
 import dev.coloha.proxy.replica.AgentCheckpoints;
 import java.time.Instant;
@@ -38,7 +37,7 @@ final class SelfCheckpoint {
   private static final long NONE = Long.MIN_VALUE;
 
   private final Group group;
-  private final ProxyProperties.SelfCheckpoint cfg;
+  private final ProxySettings.SelfCheckpoint cfg;
   private final AgentCheckpoints agent;
   private long requestedAt = NONE;
   private long beforeCommit = NONE;
@@ -51,7 +50,7 @@ final class SelfCheckpoint {
   private long failed;
   private long waitedForCoordinator;
 
-  SelfCheckpoint(Group group, ProxyProperties.SelfCheckpoint cfg, AgentCheckpoints agent) {
+  SelfCheckpoint(Group group, ProxySettings.SelfCheckpoint cfg, AgentCheckpoints agent) {
     this.group = group;
     this.cfg = cfg;
     this.agent = agent;

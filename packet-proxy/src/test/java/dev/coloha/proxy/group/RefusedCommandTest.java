@@ -51,7 +51,7 @@ class RefusedCommandTest {
     ProxyProperties props =
         new Binder(new MapConfigurationPropertySource(Map.of("colo.proxy.client.linger", "1h")))
             .bindOrCreate("colo.proxy", Bindable.of(ProxyProperties.class));
-    groups = new Groups(props, new SimpleMeterRegistry(), Map.of());
+    groups = new Groups(props.toSettings(), new SimpleMeterRegistry(), Map.of());
     p = new ReplicaRef(agent.url(), "p");
     s = new ReplicaRef(agent.url(), "s");
     groups.put(spec(EPOCH, s, Duration.ofMinutes(10), LIMITS, null));

@@ -69,7 +69,8 @@ class SelfCheckpointTest {
    * primary's "P" is held. Returns the group.
    */
   private Group mismatched(ProxyProperties props, boolean followed) throws Exception {
-    groups = new Groups(props, new SimpleMeterRegistry(), Map.of("Authorization", TOKEN));
+    groups =
+        new Groups(props.toSettings(), new SimpleMeterRegistry(), Map.of("Authorization", TOKEN));
     groups.put(
         new GroupSpec(
             "kv",

@@ -36,7 +36,7 @@ public final class GroupRig implements AutoCloseable {
 
   /** The proxy's groups with {@code settings}. */
   public Groups groups(Map<String, String> settings) {
-    groups = new Groups(props(settings), new SimpleMeterRegistry(), Map.of());
+    groups = new Groups(props(settings).toSettings(), new SimpleMeterRegistry(), Map.of());
     return groups;
   }
 

@@ -3,10 +3,12 @@ package dev.coloha.agent.config;
 import dev.coloha.agent.metrics.ReplicationMetrics;
 import dev.coloha.agent.metrics.VmMetrics;
 import dev.coloha.agent.replication.ReplicationService;
+import dev.coloha.agent.replication.ReplicationSettings;
 import dev.coloha.agent.streamport.CheckpointStreamListener;
 import dev.coloha.agent.streamport.StreamListenerHolder;
 import dev.coloha.agent.vm.CheckpointFiles;
 import dev.coloha.agent.vm.VmService;
+import dev.coloha.agent.vm.VmSettings;
 import dev.coloha.microvm.guest.GuestCatalog;
 import dev.coloha.microvm.guest.GuestLoader;
 import dev.coloha.microvm.guest.WasmOptAsyncify;
@@ -68,10 +70,22 @@ public class AgentConfiguration {
     return new VmMetrics(registry);
   }
 
+  /** The VMs' settings, checked at start-up: a value that cannot work fails it. */
+  @Bean
+  VmSettings vmSettings(AgentProperties props) {
+    return props.vmSettings();
+  }
+
+  /** The checkpoint links' settings, checked at start-up: a value that cannot work fails it. */
+  @Bean
+  ReplicationSettings replicationSettings(AgentProperties props) {
+    return props.replicationSettings();
+  }
+
   @Bean(destroyMethod = "close")
   VmService vmService(
-      AgentProperties props, GuestCatalog guests, VmMetrics metrics, ServiceToken token) {
-    return new VmService(props, guests, metrics, token::headers);
+      VmSettings settings, GuestCatalog guests, VmMetrics metrics, ServiceToken token) {
+    return new VmService(settings, guests, metrics, token::headers);
   }
 
   @Bean
@@ -83,8 +97,8 @@ public class AgentConfiguration {
 
   @Bean
   CheckpointFiles checkpointFiles(
-      VmService vms, VmMetrics metrics, CheckpointLimits limits, AgentProperties props) {
-    return new CheckpointFiles(vms, metrics, limits, props);
+      VmService vms, VmMetrics metrics, CheckpointLimits limits, VmSettings settings) {
+    return new CheckpointFiles(vms, metrics, limits, settings);
   }
 
   @Bean
@@ -95,12 +109,12 @@ public class AgentConfiguration {
   @Bean(destroyMethod = "close")
   ReplicationService replicationService(
       VmService vms,
-      AgentProperties props,
+      ReplicationSettings settings,
       CheckpointLimits limits,
       ReplicationMetrics metrics,
       VmMetrics vmMetrics,
       ServiceToken token) {
-    return new ReplicationService(vms, props, limits, metrics, vmMetrics, token::headers);
+    return new ReplicationService(vms, settings, limits, metrics, vmMetrics, token::headers);
   }
 
   /** The checkpoint-stream listener, or none when {@code replication.stream-port} is -1. */

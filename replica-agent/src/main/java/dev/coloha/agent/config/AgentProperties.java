@@ -1,5 +1,14 @@
 package dev.coloha.agent.config;
 
+import static dev.coloha.web.settings.SettingCheck.atLeast;
+import static dev.coloha.web.settings.SettingCheck.below;
+import static dev.coloha.web.settings.SettingCheck.intBytes;
+import static dev.coloha.web.settings.SettingCheck.notAbove;
+import static dev.coloha.web.settings.SettingCheck.notNegative;
+import static dev.coloha.web.settings.SettingCheck.positive;
+
+import dev.coloha.agent.replication.ReplicationSettings;
+import dev.coloha.agent.vm.VmSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -220,8 +229,102 @@ public record AgentProperties(
     }
   }
 
-  /** Convenience: every listed file name must be a plain name, never a path. */
-  public static boolean isPlainName(String name) {
-    return name != null && name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}") && !name.contains("..");
+  private static final String P = "colo.agent.";
+
+  /**
+   * The VMs' settings, checked: a value that cannot work fails the start naming its property.
+   *
+   * @throws dev.coloha.web.settings.InvalidSettingException naming the property
+   */
+  public VmSettings vmSettings() {
+    String pv = P + "vm.";
+    notAbove(
+        pv + "default-memory",
+        vm.defaultMemory(),
+        positive(pv + "default-memory", vm.defaultMemory()),
+        pv + "max-memory",
+        positive(pv + "max-memory", vm.maxMemory()));
+    notAbove(
+        pv + "default-disk",
+        vm.defaultDisk(),
+        notNegative(pv + "default-disk", vm.defaultDisk()),
+        pv + "max-disk",
+        notNegative(pv + "max-disk", vm.maxDisk()));
+    String ps = P + "stream.";
+    below(
+        ps + "output-low-watermark",
+        stream.outputLowWatermark(),
+        notNegative(ps + "output-low-watermark", stream.outputLowWatermark()),
+        ps + "output-high-watermark",
+        positive(ps + "output-high-watermark", stream.outputHighWatermark()));
+    String pa = P + "standalone.";
+    below(
+        pa + "output-low-watermark",
+        standalone.outputLowWatermark(),
+        notNegative(pa + "output-low-watermark", standalone.outputLowWatermark()),
+        pa + "output-high-watermark",
+        positive(pa + "output-high-watermark", standalone.outputHighWatermark()));
+    String pm = P + "mirror.";
+    return new VmSettings(
+        dataDir,
+        new VmSettings.Vm(
+            atLeast(pv + "max-vms", vm.maxVms(), 1),
+            vm.defaultMemory().toBytes(),
+            vm.maxMemory().toBytes(),
+            vm.defaultDisk().toBytes(),
+            vm.maxDisk().toBytes(),
+            intBytes(pv + "max-data-chunk", vm.maxDataChunk()),
+            atLeast(pv + "max-timers", vm.maxTimers(), 0),
+            intBytes(pv + "max-disk-request", vm.maxDiskRequest()),
+            intBytes(pv + "max-log-line", vm.maxLogLine()),
+            atLeast(pv + "max-connections", vm.maxConnections(), 1),
+            atLeast(pv + "max-dead-connections", vm.maxDeadConnections(), 0),
+            positive(pv + "thread-stack", vm.threadStack()),
+            vm.diskFlushPolicy(),
+            positive(pv + "disk-flush-interval", vm.diskFlushInterval()),
+            positive(pv + "operation-timeout", vm.operationTimeout()),
+            atLeast(pv + "max-inetd-queue", vm.maxInetdQueue(), 0)),
+        new VmSettings.Stream(
+            stream.outputHighWatermark().toBytes(),
+            stream.outputLowWatermark().toBytes(),
+            positive(ps + "input-high-watermark", stream.inputHighWatermark()),
+            positive(ps + "heartbeat-interval", stream.heartbeatInterval()),
+            intBytes(ps + "max-frame", stream.maxFrame())),
+        new VmSettings.Standalone(
+            standalone.bindAddress(),
+            standalone.outputHighWatermark().toBytes(),
+            standalone.outputLowWatermark().toBytes(),
+            positive(pa + "input-high-watermark", standalone.inputHighWatermark()),
+            intBytes(pa + "read-buffer", standalone.readBuffer())),
+        new VmSettings.Mirror(
+            positive(pm + "connect-timeout", mirror.connectTimeout()),
+            positive(pm + "request-timeout", mirror.requestTimeout()),
+            positive(pm + "heartbeat-interval", mirror.heartbeatInterval()),
+            positive(pm + "stream-timeout", mirror.streamTimeout()),
+            mirror.localSocket(),
+            atLeast(pm + "max-queued-writes", mirror.maxQueuedWrites(), 1),
+            positive(pm + "max-queued-bytes", mirror.maxQueuedBytes()),
+            notNegative(pm + "write-hold-time", mirror.writeHoldTime()),
+            notNegative(pm + "write-hold-bytes", mirror.writeHoldBytes())));
+  }
+
+  /**
+   * The checkpoint links' settings, checked: a value that cannot work fails the start naming its
+   * property.
+   *
+   * @throws dev.coloha.web.settings.InvalidSettingException naming the property
+   */
+  public ReplicationSettings replicationSettings() {
+    String pr = P + "replication.";
+    return new ReplicationSettings(
+        positive(pr + "checkpoint-timeout", replication.checkpointTimeout()),
+        positive(pr + "sync-timeout", replication.syncTimeout()),
+        positive(pr + "connect-timeout", replication.connectTimeout()),
+        positive(pr + "stream-read-timeout", replication.streamReadTimeout()),
+        positive(pr + "heartbeat-interval", replication.heartbeatInterval()),
+        atLeast(pr + "precopy-max-rounds", replication.precopyMaxRounds(), 0),
+        atLeast(pr + "precopy-threshold-pages", replication.precopyThresholdPages(), 0),
+        atLeast(pr + "precopy-batch-pages", replication.precopyBatchPages(), 1),
+        testing.linkFaults());
   }
 }

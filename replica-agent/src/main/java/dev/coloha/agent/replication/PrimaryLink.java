@@ -1,6 +1,5 @@
 package dev.coloha.agent.replication;
 
-import dev.coloha.agent.config.AgentProperties;
 import dev.coloha.agent.metrics.ReplicationMetrics;
 import dev.coloha.microvm.LivePrecopy;
 import dev.coloha.microvm.MicroVm;
@@ -53,7 +52,7 @@ final class PrimaryLink implements AutoCloseable {
   private final MicroVm vm;
   private final long epoch;
   private final Peer peer;
-  private final AgentProperties.Replication cfg;
+  private final ReplicationSettings cfg;
   private final int maxRunPages;
   private final ReplicationMetrics metrics;
   private final Map<String, String> headers;
@@ -103,7 +102,7 @@ final class PrimaryLink implements AutoCloseable {
       MicroVm vm,
       long epoch,
       Peer peer,
-      AgentProperties.Replication cfg,
+      ReplicationSettings cfg,
       int maxRunPages,
       ReplicationMetrics metrics,
       Map<String, String> headers,

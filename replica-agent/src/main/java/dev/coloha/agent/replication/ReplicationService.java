@@ -1,6 +1,5 @@
 package dev.coloha.agent.replication;
 
-import dev.coloha.agent.config.AgentProperties;
 import dev.coloha.agent.metrics.ReplicationMetrics;
 import dev.coloha.agent.metrics.VmMetrics;
 import dev.coloha.agent.vm.VmService;
@@ -27,7 +26,7 @@ public final class ReplicationService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicationService.class);
 
   private final VmService vms;
-  private final AgentProperties props;
+  private final ReplicationSettings props;
   private final CheckpointLimits limits;
   private final ReplicationMetrics metrics;
   private final VmMetrics vmMetrics;
@@ -41,14 +40,14 @@ public final class ReplicationService implements AutoCloseable {
    */
   public ReplicationService(
       VmService vms,
-      AgentProperties props,
+      ReplicationSettings props,
       CheckpointLimits limits,
       ReplicationMetrics metrics,
       VmMetrics vmMetrics,
       Supplier<Map<String, String>> headers) {
     this.vms = vms;
     this.props = props;
-    this.faults = LinkFaults.of(props.testing().linkFaults());
+    this.faults = LinkFaults.of(props.linkFaults());
     this.limits = limits;
     this.metrics = metrics;
     this.vmMetrics = vmMetrics;
@@ -114,15 +113,7 @@ public final class ReplicationService implements AutoCloseable {
       m.journaling(false);
       PrimaryLink link =
           new PrimaryLink(
-              vm,
-              m,
-              epoch,
-              secondary,
-              props.replication(),
-              limits.maxRunPages(),
-              metrics,
-              headers.get(),
-              faults);
+              vm, m, epoch, secondary, props, limits.maxRunPages(), metrics, headers.get(), faults);
       if (old != null) {
         link.continueAfter(old); // barriers its failed attempts marked are not marked again
       }

@@ -1,6 +1,5 @@
 package dev.coloha.agent.vm;
 
-import dev.coloha.agent.config.AgentProperties;
 import dev.coloha.agent.metrics.VmMetrics;
 import dev.coloha.microvm.MicroVm;
 import dev.coloha.microvm.checkpoint.Captured;
@@ -35,7 +34,7 @@ public final class CheckpointFiles {
   private final CheckpointLimits limits;
 
   public CheckpointFiles(
-      VmService vms, VmMetrics metrics, CheckpointLimits limits, AgentProperties props) {
+      VmService vms, VmMetrics metrics, CheckpointLimits limits, VmSettings props) {
     this.vms = vms;
     this.metrics = metrics;
     this.directory = props.dataDir().resolve("checkpoints");
@@ -114,10 +113,15 @@ public final class CheckpointFiles {
   }
 
   private Path resolve(String file) {
-    if (!AgentProperties.isPlainName(file)) {
+    if (!isPlainName(file)) {
       throw new IllegalArgumentException(
           "checkpoint file name '" + file + "' must be a plain name of [A-Za-z0-9._-], not a path");
     }
     return directory.resolve(file);
+  }
+
+  /** Whether {@code name} is a plain file name, never a path. */
+  static boolean isPlainName(String name) {
+    return name != null && name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}") && !name.contains("..");
   }
 }

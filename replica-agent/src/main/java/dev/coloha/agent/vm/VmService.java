@@ -1,6 +1,5 @@
 package dev.coloha.agent.vm;
 
-import dev.coloha.agent.config.AgentProperties;
 import dev.coloha.agent.disk.MirrorBlockDevice;
 import dev.coloha.agent.metrics.VmMetrics;
 import dev.coloha.agent.standalone.StandaloneLimits;
@@ -52,7 +51,7 @@ public final class VmService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(VmService.class);
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
-  private final AgentProperties props;
+  private final VmSettings props;
   private final GuestCatalog guests;
   private final VmMetrics metrics;
   private final Map<String, VmHandle> vms = new ConcurrentHashMap<>();
@@ -61,7 +60,7 @@ public final class VmService implements AutoCloseable {
 
   private final Supplier<Map<String, String>> headers;
 
-  public VmService(AgentProperties props, GuestCatalog guests, VmMetrics metrics) {
+  public VmService(VmSettings props, GuestCatalog guests, VmMetrics metrics) {
     this(props, guests, metrics, Map::of);
   }
 
@@ -69,7 +68,7 @@ public final class VmService implements AutoCloseable {
    * @param headers headers for calls to other services (the disk mirror), for authentication
    */
   public VmService(
-      AgentProperties props,
+      VmSettings props,
       GuestCatalog guests,
       VmMetrics metrics,
       Supplier<Map<String, String>> headers) {
@@ -102,17 +101,16 @@ public final class VmService implements AutoCloseable {
     if (vms.size() >= props.vm().maxVms()) {
       throw new LimitExceededException("VMs per agent", vms.size() + 1, props.vm().maxVms());
     }
-    long memory =
-        cmd.memoryBytes() == null ? props.vm().defaultMemory().toBytes() : cmd.memoryBytes();
-    long disk = cmd.diskBytes() == null ? props.vm().defaultDisk().toBytes() : cmd.diskBytes();
-    checkSize("memoryBytes", memory, 65536, props.vm().maxMemory().toBytes());
+    long memory = cmd.memoryBytes() == null ? props.vm().defaultMemory() : cmd.memoryBytes();
+    long disk = cmd.diskBytes() == null ? props.vm().defaultDisk() : cmd.diskBytes();
+    checkSize("memoryBytes", memory, 65536, props.vm().maxMemory());
     if (cmd.mirror() != null && disk == 0) {
       throw new InvalidFieldException(
           "diskBytes",
           "a VM on a mirrored disk needs a disk size (the volume's size, a multiple of 512)");
     }
     if (disk != 0) {
-      checkSize("diskBytes", disk, BlockDevice.SECTOR_SIZE, props.vm().maxDisk().toBytes());
+      checkSize("diskBytes", disk, BlockDevice.SECTOR_SIZE, props.vm().maxDisk());
       if (disk % BlockDevice.SECTOR_SIZE != 0) {
         throw new InvalidFieldException("diskBytes", "must be a multiple of 512");
       }
@@ -218,14 +216,14 @@ public final class VmService implements AutoCloseable {
                 m.requestTimeout(),
                 m.heartbeatInterval(),
                 m.streamTimeout(),
-                (int) props.vm().maxDiskRequest().toBytes() + BlockFrameCodec.MAX_HEADER,
+                (int) props.vm().maxDiskRequest() + BlockFrameCodec.MAX_HEADER,
                 headers.get()),
             new WriteBehind.Limits(
                 m.maxQueuedWrites(),
-                m.maxQueuedBytes().toBytes(),
+                m.maxQueuedBytes(),
                 m.requestTimeout(),
                 m.writeHoldTime(),
-                (int) m.writeHoldBytes().toBytes()));
+                (int) m.writeHoldBytes()));
     if (device.sizeBytes() != spec.diskBytes()) {
       long actual = device.sizeBytes();
       device.close();
@@ -268,13 +266,13 @@ public final class VmService implements AutoCloseable {
     var v = props.vm();
     return new VmConfig(
         spec.memoryBytes(),
-        (int) v.maxDataChunk().toBytes(),
+        (int) v.maxDataChunk(),
         v.maxTimers(),
-        (int) v.maxDiskRequest().toBytes(),
-        (int) v.maxLogLine().toBytes(),
+        (int) v.maxDiskRequest(),
+        (int) v.maxLogLine(),
         v.maxConnections(),
         v.maxDeadConnections(),
-        v.threadStack().toBytes(),
+        v.threadStack(),
         true,
         v.maxInetdQueue());
   }
@@ -410,17 +408,17 @@ public final class VmService implements AutoCloseable {
       }
       if (h.streams() == null) {
         var s = props.stream();
-        InputFlow flow = new InputFlow(s.inputHighWatermark().toBytes());
+        InputFlow flow = new InputFlow(s.inputHighWatermark());
         StreamOutputSink sink =
             new StreamOutputSink(
                 h.vm(),
                 h.epoch()::get,
                 flow,
-                s.outputHighWatermark().toBytes(),
-                s.outputLowWatermark().toBytes(),
+                s.outputHighWatermark(),
+                s.outputLowWatermark(),
                 s.heartbeatInterval());
         h.vm().outputSink(sink);
-        h.streams(new VmStreams(h.vm(), sink, flow, (int) s.maxFrame().toBytes()));
+        h.streams(new VmStreams(h.vm(), sink, flow, (int) s.maxFrame()));
       }
       return h.streams();
     }
@@ -469,10 +467,10 @@ public final class VmService implements AutoCloseable {
   private StandaloneLimits limits() {
     var s = props.standalone();
     return new StandaloneLimits(
-        (int) s.readBuffer().toBytes(),
-        s.inputHighWatermark().toBytes(),
-        s.outputHighWatermark().toBytes(),
-        s.outputLowWatermark().toBytes());
+        (int) s.readBuffer(),
+        s.inputHighWatermark(),
+        s.outputHighWatermark(),
+        s.outputLowWatermark());
   }
 
   // ---- queries --------------------------------------------------------------------------------
