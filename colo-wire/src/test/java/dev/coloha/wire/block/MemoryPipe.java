@@ -1,7 +1,10 @@
 package dev.coloha.wire.block;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.ColoException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -85,8 +88,14 @@ final class MemoryPipe implements BlockPipe {
         if (p == STOP) {
           return;
         }
-        while (volume.stalled && !broken) {
-          Thread.sleep(1);
+        // a stalled mirror applies nothing until the test lets it go on (or the pipe breaks)
+        if (volume.stalled) {
+          await()
+              .forever()
+              .pollInSameThread()
+              .pollDelay(Duration.ZERO)
+              .pollInterval(Duration.ofMillis(1))
+              .until(() -> !volume.stalled || broken);
         }
         if (volume.delays.nextInt(4) == 0) {
           Thread.yield(); // let the caller run ahead: queues fill, backpressure waits

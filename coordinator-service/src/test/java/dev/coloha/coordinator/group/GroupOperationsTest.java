@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.coloha.coordinator.remote.RemoteException;
 import dev.coloha.coordinator.remote.UnreachableException;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +36,9 @@ class GroupOperationsTest {
   void theWaitEndsAsSoonAsThePrimaryIsDeclaredGone() {
     CountDownLatch never = new CountDownLatch(1);
     AtomicBoolean gone = new AtomicBoolean();
-    Thread.ofVirtual().start(() -> sleepThen(300, () -> gone.set(true)));
+    // declared gone 300 ms into the wait
+    CompletableFuture.runAsync(
+        () -> gone.set(true), CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
     long t0 = System.nanoTime();
     assertThatThrownBy(
             () ->
@@ -55,14 +59,5 @@ class GroupOperationsTest {
         .hasMessageContaining("gave up waiting");
     assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5_000);
     never.countDown();
-  }
-
-  private static void sleepThen(long ms, Runnable r) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    r.run();
   }
 }
