@@ -23,14 +23,6 @@ public record GroupView(
     GroupLimits limits,
     Counters counters) {
 
-  /** The group's limits in bytes (and connections), its own or the proxy's defaults. */
-  public record GroupLimits(
-      long heldPerConnection,
-      long heldPerGroup,
-      long retainedInputPerConnection,
-      long retainedInputPerGroup,
-      int maxConnections) {}
-
   /**
    * @param outputConnected whether its output stream is up
    * @param broken why a stream of it broke (null if none did)

@@ -137,15 +137,7 @@ public final class AgentClient {
 
   /** The ids of the VMs the agent runs ({@code GET /v1/vms}); a VM's id is its group's id. */
   public List<String> vmIds(String url) {
-    VmView[] vms =
-        remote.call(
-            target(url),
-            Idempotence.IDEMPOTENT,
-            "GET",
-            url + "/v1/vms",
-            null,
-            VmView[].class,
-            timeout);
+    VmView[] vms = remote.get(target(url), url + "/v1/vms", VmView[].class, timeout);
     return vms == null ? List.of() : Arrays.stream(vms).map(VmView::id).toList();
   }
 
@@ -191,14 +183,8 @@ public final class AgentClient {
   }
 
   public ReplicationStatus replication(String url, String vm) {
-    return remote.call(
-        target(url),
-        Idempotence.IDEMPOTENT,
-        "GET",
-        url + "/v1/vms/" + vm + "/replication",
-        null,
-        ReplicationStatus.class,
-        timeout);
+    return remote.get(
+        target(url), url + "/v1/vms/" + vm + "/replication", ReplicationStatus.class, timeout);
   }
 
   /**
@@ -206,14 +192,7 @@ public final class AgentClient {
    * has, what a proxy that serves it anew must end, and the id its first client must be above.
    */
   public VmView vm(String url, String vm) {
-    return remote.call(
-        target(url),
-        Idempotence.IDEMPOTENT,
-        "GET",
-        url + "/v1/vms/" + vm,
-        null,
-        VmView.class,
-        timeout);
+    return remote.get(target(url), url + "/v1/vms/" + vm, VmView.class, timeout);
   }
 
   /** Checkpoint {@code sequence}: retried safely (the agent answers a repeated sequence again). */
@@ -286,11 +265,6 @@ public final class AgentClient {
 
   /** A health probe that bypasses the circuit breaker. */
   public boolean alive(String url, Duration probeTimeout) {
-    try {
-      remote.direct(target(url), "GET", url + "/actuator/health", null, null, probeTimeout);
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
+    return remote.answers(target(url), url, probeTimeout);
   }
 }

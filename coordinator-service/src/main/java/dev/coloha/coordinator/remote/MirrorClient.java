@@ -30,9 +30,7 @@ public final class MirrorClient {
    * may be a restarted mirror on the old address).
    */
   public boolean ready(String url, Duration probeTimeout) {
-    try {
-      remote.direct(target(url), "GET", url + "/actuator/health", null, null, probeTimeout);
-    } catch (RuntimeException e) {
+    if (!remote.answers(target(url), url, probeTimeout)) {
       return false;
     }
     remote.resetBreaker(target(url));
@@ -75,14 +73,7 @@ public final class MirrorClient {
    * working).
    */
   public VolumeStatus volumeState(String url, String volume) {
-    return remote.call(
-        target(url),
-        Idempotence.IDEMPOTENT,
-        "GET",
-        url + "/v1/volumes/" + volume,
-        null,
-        VolumeStatus.class,
-        timeout);
+    return remote.get(target(url), url + "/v1/volumes/" + volume, VolumeStatus.class, timeout);
   }
 
   /** Failover of a secondary volume: its overlay becomes the disk, in the new epoch. */
@@ -100,14 +91,7 @@ public final class MirrorClient {
   /** The ids of the mirror's volumes ({@code GET /v1/volumes}); a volume's id is its group's id. */
   public List<String> volumeIds(String url) {
     VolumeStatus[] volumes =
-        remote.call(
-            target(url),
-            Idempotence.IDEMPOTENT,
-            "GET",
-            url + "/v1/volumes",
-            null,
-            VolumeStatus[].class,
-            timeout);
+        remote.get(target(url), url + "/v1/volumes", VolumeStatus[].class, timeout);
     return volumes == null ? List.of() : Arrays.stream(volumes).map(VolumeStatus::id).toList();
   }
 

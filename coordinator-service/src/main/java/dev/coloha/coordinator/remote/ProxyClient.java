@@ -125,15 +125,7 @@ public final class ProxyClient {
 
   /** The names of the groups the proxy serves ({@code GET /v1/groups}). */
   public List<String> groupNames(String url) {
-    GroupView[] groups =
-        remote.call(
-            target(url),
-            Idempotence.IDEMPOTENT,
-            "GET",
-            url + "/v1/groups",
-            null,
-            GroupView[].class,
-            timeout);
+    GroupView[] groups = remote.get(target(url), url + "/v1/groups", GroupView[].class, timeout);
     return groups == null ? List.of() : Arrays.stream(groups).map(GroupView::name).toList();
   }
 
@@ -195,11 +187,6 @@ public final class ProxyClient {
   }
 
   public boolean alive(String url, Duration probeTimeout) {
-    try {
-      remote.direct(target(url), "GET", url + "/actuator/health", null, null, probeTimeout);
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
+    return remote.answers(target(url), url, probeTimeout);
   }
 }

@@ -96,6 +96,24 @@ public final class Remote {
   }
 
   /**
+   * Whether the service at {@code url} answers its health probe ({@code GET /actuator/health}),
+   * asked directly: no circuit breaker, no retry.
+   */
+  public boolean answers(String target, String url, Duration probeTimeout) {
+    try {
+      direct(target, "GET", url + "/actuator/health", null, null, probeTimeout);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** {@code GET url}, retried (a read is idempotent), its answer decoded into {@code type}. */
+  public <T> T get(String target, String url, Class<T> type, Duration timeout) {
+    return call(target, Idempotence.IDEMPOTENT, "GET", url, null, type, timeout);
+  }
+
+  /**
    * The breaker's configuration: the default one, recording as failures only what says the service
    * is not there (no answer, a timeout) or broken (5xx). A 4xx is an answer: a service that refuses
    * a request it does not like (a stale epoch, an unknown group) is up.

@@ -1,5 +1,6 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.proxy.GroupLimits;
 import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.event.EventLog;

@@ -1,5 +1,6 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.proxy.GroupLimits;
 import dev.coloha.api.proxy.GroupView;
 import dev.coloha.proxy.compare.OutputComparator;
 import dev.coloha.proxy.event.EventLog;

@@ -1,5 +1,6 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.proxy.GroupLimits;
 import java.time.Duration;
 
 /**

@@ -26,7 +26,7 @@ final class GroupViews {
         r.primary().view(),
         r.secondary() == null ? null : r.secondary().view(),
         s.compareTimeout(),
-        limits(s.limits()),
+        s.limits(),
         new GroupView.Counters(
             connections,
             st.committed() < -1 ? -1 : st.committed(),
@@ -44,15 +44,6 @@ final class GroupViews {
             events.subscribers(),
             selfCheckpoint.taken(),
             selfCheckpoint.failed()));
-  }
-
-  private static GroupView.GroupLimits limits(GroupLimits l) {
-    return new GroupView.GroupLimits(
-        l.heldPerConnection(),
-        l.heldPerGroup(),
-        l.retainedInputPerConnection(),
-        l.retainedInputPerGroup(),
-        l.maxConnections());
   }
 
   /** PASSTHROUGH, UNPROTECTED, DEGRADED, CONNECTING or PROTECTED. */

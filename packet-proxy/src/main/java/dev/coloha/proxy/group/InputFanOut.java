@@ -1,5 +1,6 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.api.proxy.GroupLimits;
 import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.wire.io.IoFrame;
 import java.util.HashSet;

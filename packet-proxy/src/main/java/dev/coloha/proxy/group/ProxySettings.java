@@ -7,7 +7,7 @@ import java.util.List;
  * What the proxy's groups run with, in the domain's units (bytes, counts, durations): mapped from
  * {@code colo.proxy.*} and checked once at start-up ({@code ProxyProperties.toSettings()}); the
  * meaning of each is in docs/configuration.md. The per-group limits a group may override are its
- * {@link GroupLimits}.
+ * {@link dev.coloha.api.proxy.GroupLimits}.
  */
 public record ProxySettings(
     Limits limits,

@@ -1,6 +1,7 @@
 package dev.coloha.proxy.web;
 
 import dev.coloha.api.Offset;
+import dev.coloha.api.proxy.GroupLimits;
 import dev.coloha.api.proxy.GroupRequests;
 import dev.coloha.api.proxy.GroupView;
 import dev.coloha.api.proxy.ProxyEvent;
@@ -13,7 +14,6 @@ import dev.coloha.proxy.event.MismatchRecord;
 import dev.coloha.proxy.event.Samples;
 import dev.coloha.proxy.group.Commit;
 import dev.coloha.proxy.group.Group;
-import dev.coloha.proxy.group.GroupLimits;
 import dev.coloha.proxy.group.GroupSpec;
 import dev.coloha.proxy.group.Groups;
 import dev.coloha.proxy.group.ReplicaRef;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.proxy.GroupLimits;
 import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.compare.OutputComparator;

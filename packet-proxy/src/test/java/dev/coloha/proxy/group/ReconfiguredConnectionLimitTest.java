@@ -3,6 +3,7 @@ package dev.coloha.proxy.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.proxy.GroupLimits;
 import dev.coloha.proxy.testing.GroupRig;
 import java.time.Duration;
 import java.util.Map;

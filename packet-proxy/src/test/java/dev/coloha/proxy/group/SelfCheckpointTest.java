@@ -3,6 +3,7 @@ package dev.coloha.proxy.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.proxy.GroupLimits;
 import dev.coloha.api.proxy.GroupView;
 import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.api.proxy.ProxyEventType;

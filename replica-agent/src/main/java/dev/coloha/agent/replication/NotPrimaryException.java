@@ -1,6 +1,7 @@
 package dev.coloha.agent.replication;
 
 import dev.coloha.api.ErrorKind;
+import dev.coloha.api.agent.ReplicaRole;
 import dev.coloha.wire.ColoException;
 import java.util.Map;
 

@@ -1,5 +1,6 @@
 package dev.coloha.agent.replication;
 
+import dev.coloha.api.agent.ReplicationRequests;
 import java.net.URI;
 
 /**
@@ -9,6 +10,11 @@ import java.net.URI;
  * @param vm the VM id there
  */
 public record Peer(String agentUrl, String vm) {
+  /** The peer as the agent's API shows it. */
+  public ReplicationRequests.PeerRef ref() {
+    return new ReplicationRequests.PeerRef(agentUrl, vm);
+  }
+
   /** The checkpoint stream through the peer agent's HTTP server. */
   public URI streamUri(long epoch) {
     return URI.create(base() + "/v1/vms/" + vm + "/replica-stream?epoch=" + epoch);

@@ -1,6 +1,12 @@
 package dev.coloha.agent.replication;
 
 import dev.coloha.agent.metrics.ReplicationMetrics;
+import dev.coloha.api.Offset;
+import dev.coloha.api.agent.CheckpointResult;
+import dev.coloha.api.agent.LinkState;
+import dev.coloha.api.agent.ReplicaRole;
+import dev.coloha.api.agent.ReplicationStatus;
+import dev.coloha.api.agent.SyncPoint;
 import dev.coloha.microvm.LivePrecopy;
 import dev.coloha.microvm.MicroVm;
 import dev.coloha.microvm.checkpoint.CaptureKind;
@@ -134,7 +140,7 @@ final class PrimaryLink implements AutoCloseable {
         ReplicaRole.PRIMARY,
         state,
         epoch,
-        peer,
+        peer == null ? null : peer.ref(),
         lastAcked,
         syncSequence,
         checkpoints,
@@ -339,7 +345,7 @@ final class PrimaryLink implements AutoCloseable {
       long seq = Math.max(vm.lastCheckpoint(), highestAttempted) + 1;
       highestAttempted = seq;
       Captured last = vm.capture(epoch, seq, CaptureKind.PRECOPY_FINAL, false);
-      SyncPoint point = SyncPoint.of(last.checkpoint());
+      SyncPoint point = SyncPoints.of(last.checkpoint());
       try {
         send(last.checkpoint(), false);
       } finally {
@@ -585,11 +591,11 @@ final class PrimaryLink implements AutoCloseable {
       long totalNanos,
       boolean verify) {
     Checkpoint cp = c.checkpoint();
-    List<CheckpointResult.ConnectionOffset> output = new ArrayList<>();
-    List<CheckpointResult.ConnectionOffset> input = new ArrayList<>();
+    List<Offset> output = new ArrayList<>();
+    List<Offset> input = new ArrayList<>();
     for (ConnectionState s : cp.device().connections()) {
-      output.add(new CheckpointResult.ConnectionOffset(s.id(), s.outputProduced()));
-      input.add(new CheckpointResult.ConnectionOffset(s.id(), s.inputConsumed()));
+      output.add(new Offset(s.id(), s.outputProduced()));
+      input.add(new Offset(s.id(), s.inputConsumed()));
     }
     HexFormat hex = HexFormat.of();
     return new CheckpointResult(

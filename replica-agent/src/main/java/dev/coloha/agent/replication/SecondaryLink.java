@@ -3,6 +3,9 @@ package dev.coloha.agent.replication;
 import dev.coloha.agent.metrics.ReplicationMetrics;
 import dev.coloha.agent.metrics.VmMetrics;
 import dev.coloha.api.ErrorKind;
+import dev.coloha.api.agent.LinkState;
+import dev.coloha.api.agent.ReplicaRole;
+import dev.coloha.api.agent.ReplicationStatus;
 import dev.coloha.microvm.CheckpointMismatchException;
 import dev.coloha.microvm.MicroVm;
 import dev.coloha.microvm.VmState;
@@ -88,7 +91,7 @@ final class SecondaryLink {
         ReplicaRole.SECONDARY,
         state,
         epoch,
-        peer,
+        peer == null ? null : peer.ref(),
         lastApplied,
         syncSequence,
         applied,

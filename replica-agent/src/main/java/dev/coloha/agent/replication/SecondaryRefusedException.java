@@ -1,6 +1,7 @@
 package dev.coloha.agent.replication;
 
 import dev.coloha.api.ErrorKind;
+import dev.coloha.api.agent.LinkState;
 import dev.coloha.wire.replication.ReplicationFrame;
 import java.io.IOException;
 

@@ -3,7 +3,7 @@ package dev.coloha.agent.standalone;
 import dev.coloha.agent.config.AgentProperties;
 import dev.coloha.agent.vm.CreateVm;
 import dev.coloha.agent.vm.VmService;
-import dev.coloha.agent.vm.VmView;
+import dev.coloha.api.agent.VmView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;

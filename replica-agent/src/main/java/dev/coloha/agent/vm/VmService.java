@@ -7,11 +7,12 @@ import dev.coloha.agent.standalone.StandaloneListener;
 import dev.coloha.agent.stream.InputFlow;
 import dev.coloha.agent.stream.StreamOutputSink;
 import dev.coloha.agent.stream.VmStreams;
+import dev.coloha.api.agent.VmState;
+import dev.coloha.api.agent.VmView;
 import dev.coloha.microvm.MicroVm;
 import dev.coloha.microvm.OutputSink;
 import dev.coloha.microvm.VmConfig;
 import dev.coloha.microvm.VmEnvironment;
-import dev.coloha.microvm.VmState;
 import dev.coloha.microvm.VmStats;
 import dev.coloha.microvm.device.BlockDevice;
 import dev.coloha.microvm.device.FileBlockDevice;
@@ -555,7 +556,7 @@ public final class VmService implements AutoCloseable {
         h.spec().id(),
         h.spec().guest(),
         vm.guest().sha256Hex(),
-        s.state() == null ? VmState.STOPPED : s.state(),
+        s.state() == null ? VmState.STOPPED : VmState.valueOf(s.state().name()),
         h.spec().memoryBytes(),
         h.spec().diskBytes(),
         (long) s.memoryPages() * 65536,

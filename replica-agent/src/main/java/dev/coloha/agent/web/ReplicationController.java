@@ -38,7 +38,7 @@ public class ReplicationController {
       summary = "Make the VM the secondary of a pair; it waits for the primary's initial sync")
   public ReplicationStatus secondary(
       @PathVariable String id, @Valid @RequestBody ReplicationRequests.Secondary r) {
-    return AgentViews.replication(replication.becomeSecondary(id, r.epoch()));
+    return replication.becomeSecondary(id, r.epoch());
   }
 
   @PostMapping("/primary")
@@ -48,15 +48,14 @@ public class ReplicationController {
           "Make the VM the primary of a pair and start the live initial sync of its secondary")
   public ReplicationStatus primary(
       @PathVariable String id, @Valid @RequestBody ReplicationRequests.Primary r) {
-    return AgentViews.replication(
-        replication.becomePrimary(
-            id, r.epoch(), new Peer(r.secondary().agentUrl(), r.secondary().vm())));
+    return replication.becomePrimary(
+        id, r.epoch(), new Peer(r.secondary().agentUrl(), r.secondary().vm()));
   }
 
   @GetMapping("/replication")
   @Operation(summary = "Role, link state, epoch and last checkpoint of the VM")
   public ReplicationStatus status(@PathVariable String id) {
-    return AgentViews.replication(replication.status(id));
+    return replication.status(id);
   }
 
   @PostMapping("/checkpoint")
@@ -64,15 +63,14 @@ public class ReplicationController {
       summary = "Checkpoint on request: capture, stream to the secondary, wait for its apply")
   public CheckpointResult checkpoint(
       @PathVariable String id, @Valid @RequestBody ReplicationRequests.Checkpoint r) {
-    return AgentViews.checkpoint(
-        replication.checkpoint(id, r.epoch(), r.sequence(), Boolean.TRUE.equals(r.verify())));
+    return replication.checkpoint(id, r.epoch(), r.sequence(), Boolean.TRUE.equals(r.verify()));
   }
 
   @PostMapping("/promote")
   @Operation(summary = "Promote the secondary to primary of a new epoch (failover)")
   public ReplicationStatus promote(
       @PathVariable String id, @Valid @RequestBody ReplicationRequests.Promote r) {
-    return AgentViews.replication(replication.promote(id, r.epoch()));
+    return replication.promote(id, r.epoch());
   }
 
   @PostMapping(

@@ -39,31 +39,30 @@ public class VmController {
   @ResponseStatus(HttpStatus.CREATED)
   @Operation(summary = "Create a VM from a named guest with memory and disk limits")
   public VmView create(@Valid @RequestBody CreateVmRequest r) {
-    return AgentViews.vm(
-        vms.create(
-            new CreateVm(
-                r.id(),
-                r.guest(),
-                r.memoryBytes(),
-                r.diskBytes(),
-                Boolean.TRUE.equals(r.start()),
-                r.mirror() == null
-                    ? null
-                    : new MirrorDisk(
-                        URI.create(r.mirror().url()), r.mirror().volume(), r.mirror().epoch()),
-                r.launch())));
+    return vms.create(
+        new CreateVm(
+            r.id(),
+            r.guest(),
+            r.memoryBytes(),
+            r.diskBytes(),
+            Boolean.TRUE.equals(r.start()),
+            r.mirror() == null
+                ? null
+                : new MirrorDisk(
+                    URI.create(r.mirror().url()), r.mirror().volume(), r.mirror().epoch()),
+            r.launch()));
   }
 
   @GetMapping
   @Operation(summary = "List the VMs")
   public List<VmView> list() {
-    return AgentViews.vms(vms.list());
+    return vms.list();
   }
 
   @GetMapping("/{id}")
   @Operation(summary = "Status of a VM: state, pages, dirty pages, events, guest time")
   public VmView get(@PathVariable String id) {
-    return AgentViews.vm(vms.get(id));
+    return vms.get(id);
   }
 
   @GetMapping("/{id}/digest")
@@ -75,19 +74,19 @@ public class VmController {
   @PostMapping("/{id}/start")
   @Operation(summary = "Start a VM (a stopped VM boots again from its disk image)")
   public VmView start(@PathVariable String id) {
-    return AgentViews.vm(vms.start(id));
+    return vms.start(id);
   }
 
   @PostMapping("/{id}/pause")
   @Operation(summary = "Pause a VM at the next event boundary")
   public VmView pause(@PathVariable String id) {
-    return AgentViews.vm(vms.pause(id));
+    return vms.pause(id);
   }
 
   @PostMapping("/{id}/stop")
   @Operation(summary = "Stop a VM; its disk image stays")
   public VmView stop(@PathVariable String id) {
-    return AgentViews.vm(vms.stop(id));
+    return vms.stop(id);
   }
 
   @DeleteMapping("/{id}")
@@ -101,7 +100,7 @@ public class VmController {
   @PostMapping("/{id}/listener")
   @Operation(summary = "Serve the VM on a TCP port of this host (standalone network mode)")
   public VmView listen(@PathVariable String id, @Valid @RequestBody ListenRequest r) {
-    return AgentViews.vm(vms.listen(id, r.bindAddress(), r.port() == null ? 0 : r.port()));
+    return vms.listen(id, r.bindAddress(), r.port() == null ? 0 : r.port());
   }
 
   @PostMapping("/{id}/checkpoints")
