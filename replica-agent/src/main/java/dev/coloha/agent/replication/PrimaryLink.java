@@ -15,6 +15,10 @@ import dev.coloha.wire.CorruptStreamException;
 import dev.coloha.wire.checkpoint.Checkpoint;
 import dev.coloha.wire.checkpoint.CheckpointWriter;
 import dev.coloha.wire.checkpoint.ConnectionState;
+import dev.coloha.wire.concurrent.Alarm;
+import dev.coloha.wire.concurrent.Deadline;
+import dev.coloha.wire.concurrent.Mailbox;
+import dev.coloha.wire.concurrent.MailboxStoppedException;
 import dev.coloha.wire.frame.FrameInput;
 import dev.coloha.wire.frame.FrameOutput;
 import dev.coloha.wire.http.HttpStream;
@@ -23,12 +27,10 @@ import dev.coloha.wire.replication.ReplicationFrame;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,16 +42,23 @@ import org.slf4j.LoggerFactory;
  * acknowledgement. A request that arrives while one is in flight waits its turn; checkpoints are
  * never interleaved on the stream.
  *
- * <p>The secondary only ever answers (READY to HELLO, ACK to a checkpoint, HEARTBEAT to a
- * heartbeat, ERROR to what it refuses), so the thread that holds the turn and sent a frame reads
- * its answer itself: no reader thread, no hand-off between threads on the way back. The heartbeat
- * thread takes the turn for its round trip when the link is idle, which is also how a secondary
- * that vanished while idle is noticed.
+ * <p>The link is owned by its {@link Mailbox}: the sync, each checkpoint and each heartbeat is a
+ * task of it and runs alone, and only a task changes the link's state (the close's last task
+ * included; {@link #close} itself only ends the stream, from any thread). A checkpoint request runs
+ * on its own thread when the link is idle ({@link Mailbox#callWhenIdle}: no hand-off on its path),
+ * else waits its turn; the sync and the heartbeats run on the mailbox's owner thread, a heartbeat
+ * as a deadline due once the link has been quiet for {@code heartbeat-interval}.
  *
- * <p>Over 400 lines on purpose: the initial sync, the checkpoint exchange, the heartbeat and the
- * watchdog share the one stream, the turn and the link's state (deadline, last ACK, highest
- * attempted sequence), and which failure breaks the link or is retried once depends on all of it;
- * split, that state would be shared across classes.
+ * <p>The secondary only ever answers (READY to HELLO, ACK to a checkpoint, HEARTBEAT to a
+ * heartbeat, ERROR to what it refuses), so the task that sent a frame reads its answer itself: no
+ * reader thread, no hand-off between threads on the way back. An exchange that blocks (a secondary
+ * that stopped reading or answering) is bounded by an {@link Alarm}, which closes the stream at its
+ * deadline from the timer thread; the task sees its I/O fail and breaks the link itself.
+ *
+ * <p>Over 400 lines on purpose: the initial sync, the checkpoint exchange and the heartbeat share
+ * the one stream and the link's state (last ACK, highest attempted sequence), and which failure
+ * breaks the link or is retried once depends on all of it; split, that state would be shared across
+ * classes.
  */
 final class PrimaryLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PrimaryLink.class);
@@ -63,8 +72,14 @@ final class PrimaryLink implements AutoCloseable {
   private final ReplicationMetrics metrics;
   private final Map<String, String> headers;
   private final LinkFaults faults;
-  private final ReentrantLock turn = new ReentrantLock(true);
+  private final Mailbox mailbox;
+
+  /** Closes the stream of an exchange still blocked at its deadline (see {@link #abort}). */
+  private final Alarm alarm = new Alarm(this::abort);
+
+  /** Frames written by a task and the close's END are never interleaved. */
   private final Object writeLock = new Object();
+
   private final ReplicationCodec codec = new ReplicationCodec();
 
   private volatile LinkState state = LinkState.SYNCING;
@@ -90,18 +105,13 @@ final class PrimaryLink implements AutoCloseable {
   private volatile CheckpointResult lastResult;
   private volatile long checkpoints;
 
-  /**
-   * When the exchange in progress (a checkpoint's send and ACK, a sync, a heartbeat's round trip)
-   * must be given up (System.nanoTime), 0: none.
-   */
-  private volatile long deadline;
-
   private volatile boolean closed;
-  private Thread heartbeat;
-  private Thread watchdog;
 
-  /** How often the watchdog looks at a send in progress. */
-  private static final long WATCHDOG_TICK_MILLIS = 50;
+  /** The next heartbeat's deadline on the mailbox, null until the first sync connects. */
+  private Deadline heartbeat;
+
+  /** Why an exchange given up at its deadline broke the link. */
+  private static final String NO_ANSWER = "no answer from the secondary within the timeout";
 
   PrimaryLink(
       String vmId,
@@ -122,6 +132,9 @@ final class PrimaryLink implements AutoCloseable {
     this.metrics = metrics;
     this.headers = headers;
     this.faults = faults;
+    this.mailbox =
+        Mailbox.start(
+            "primary-link-" + vmId, e -> log.warn("VM {}: primary link task failed", vmId, e));
     metrics.primary(vmId);
   }
 
@@ -219,6 +232,7 @@ final class PrimaryLink implements AutoCloseable {
     }
   }
 
+  /** The link breaks: its stream is closed, its state says why. On the turn. */
   private void broken(HttpStream s, LinkState newState, String why) {
     if (s != stream || closed) {
       return; // an older stream
@@ -251,88 +265,80 @@ final class PrimaryLink implements AutoCloseable {
   }
 
   /**
-   * A heartbeat round trip once the link has been quiet for {@code heartbeat-interval}: an answer
-   * to a checkpoint proves the secondary alive as well, so a busy link carries no heartbeats (and
-   * no checkpoint waits behind one).
+   * The heartbeat's deadline, on the mailbox: a round trip once the link has been quiet (no answer)
+   * for {@code heartbeat-interval}, else the deadline moves to that time. An answer to a checkpoint
+   * proves the secondary alive as well, so a busy link carries no heartbeats (and no checkpoint
+   * waits behind one). Also how a secondary that vanished while idle is noticed.
    */
-  private void heartbeats() {
-    long every = cfg.heartbeatInterval().toNanos();
-    long sleep = every;
-    while (!closed) {
-      try {
-        Thread.sleep(Duration.ofNanos(sleep));
-      } catch (InterruptedException e) {
-        return;
-      }
-      long quiet = System.nanoTime() - lastAnswer;
-      if (quiet < every) {
-        sleep = every - quiet;
-        continue;
-      }
-      sleep = every;
-      if (stream != null && turn.tryLock()) {
-        try {
-          heartbeat();
-        } finally {
-          turn.unlock();
-        }
-      }
+  private void heartbeatDue() {
+    if (closed) {
+      return;
     }
+    long every = cfg.heartbeatInterval().toNanos();
+    long quiet = System.nanoTime() - lastAnswer;
+    long next;
+    if (quiet < every) {
+      next = lastAnswer + every;
+    } else {
+      heartbeat();
+      next = System.nanoTime() + every;
+    }
+    heartbeat = mailbox.scheduleAt(next, this::heartbeatDue);
   }
 
-  /** One heartbeat round trip on an idle link (the caller holds the turn). */
+  /** One heartbeat round trip on an idle link (on the turn). */
   private void heartbeat() {
     HttpStream s = stream;
     if (s == null || state != LinkState.PROTECTED) {
       return;
     }
-    deadline = System.nanoTime() + cfg.checkpointTimeout().toNanos();
+    alarm.arm(cfg.checkpointTimeout());
     try {
       send(new ReplicationFrame.Heartbeat(epoch, lastAcked));
       awaitAnswer(ReplicationFrame.Heartbeat.class, h -> true, "a heartbeat");
     } catch (SecondaryRefusedException e) {
       broken(s, e.linkState(), "secondary refused: " + e.getMessage());
     } catch (IOException | RuntimeException e) {
-      broken(s, LinkState.DEGRADED, "heartbeat failed: " + e.getMessage());
+      broken(
+          s, LinkState.DEGRADED, alarm.fired() ? NO_ANSWER : "heartbeat failed: " + e.getMessage());
     } finally {
-      deadline = 0;
+      alarm.disarm();
     }
   }
 
   /**
-   * Gives up an exchange that is still blocked at its deadline (a secondary that stopped reading,
-   * or that does not answer): breaking the stream makes the blocked write or read fail. Its own
-   * thread, since the threads it watches are the ones blocked.
+   * The alarm of an exchange still blocked at its deadline (a secondary that stopped reading, or
+   * that does not answer): closing the stream makes the blocked write or read fail, and the task
+   * blocked in it breaks the link. On the alarm's timer thread, since the task is the one blocked.
    */
-  private void watchdog() {
-    while (!closed) {
-      try {
-        Thread.sleep(WATCHDOG_TICK_MILLIS);
-      } catch (InterruptedException e) {
-        return;
-      }
-      long due = deadline;
-      HttpStream s = stream;
-      if (due != 0 && System.nanoTime() - due >= 0 && s != null) {
-        broken(s, LinkState.DEGRADED, "no answer from the secondary within the timeout");
-      }
+  private void abort() {
+    HttpStream s = stream;
+    if (s != null) {
+      s.close();
     }
   }
 
   // ---- live initial sync ----------------------------------------------------------------------
 
-  /** Runs the live initial sync (in the caller's thread); the link is PROTECTED after it. */
-  void sync() {
+  /**
+   * Starts the live initial sync on the link's mailbox (its owner thread); {@link #status} shows
+   * SYNCING, then PROTECTED (or why not).
+   */
+  void startSync() {
+    mailbox.execute(this::sync);
+  }
+
+  /** Runs the live initial sync (on the turn); the link is PROTECTED after it. */
+  private void sync() {
     long t0 = System.nanoTime();
-    turn.lock();
     try {
       state = LinkState.SYNCING;
       connect();
       if (heartbeat == null) {
-        heartbeat = Thread.ofVirtual().name("heartbeat-" + vmId).start(this::heartbeats);
-        watchdog = Thread.ofVirtual().name("send-watchdog-" + vmId).start(this::watchdog);
+        heartbeat =
+            mailbox.scheduleAt(lastAnswer + cfg.heartbeatInterval().toNanos(), this::heartbeatDue);
       }
-      deadline = t0 + cfg.syncTimeout().toNanos(); // a stalled pre-copy is given up too
+      alarm.armAt(t0 + cfg.syncTimeout().toNanos()); // a stalled pre-copy is given up too
       LivePrecopy.Result live =
           LivePrecopy.run(
               vm,
@@ -376,8 +382,7 @@ final class PrimaryLink implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       fail(LinkState.DEGRADED, "initial sync failed: " + e.getMessage());
     } finally {
-      deadline = 0;
-      turn.unlock();
+      alarm.disarm();
     }
   }
 
@@ -400,56 +405,62 @@ final class PrimaryLink implements AutoCloseable {
    */
   CheckpointResult checkpoint(Long sequence, boolean verify) {
     long t0 = System.nanoTime();
-    turn.lock();
     try {
-      CheckpointResult last = lastResult;
-      if (sequence != null && last != null && sequence == last.sequence()) {
-        return last;
-      }
-      if (sequence != null && sequence <= highestAttempted) {
-        // an attempt of this number failed after it marked its disk barrier (a retry of a failed
-        // call): a barrier is never marked twice, so the caller must take a higher number
-        throw new dev.coloha.microvm.CheckpointMismatchException(
-            "checkpoint "
-                + sequence
-                + " was attempted already; take a number above "
-                + highestAttempted);
-      }
-      boolean open = state == LinkState.PROTECTED && stream != null;
-      ensureLinked();
-      try {
-        return exchange(sequence, verify, t0);
-      } catch (StreamBrokeException e) {
-        // nobody reads the stream between checkpoints, so a stream that died meanwhile (the
-        // secondary closed it, a reset) is found here: reconnect once and go again, unless the
-        // secondary turns out to hold this checkpoint (its acknowledgement was lost). The first
-        // attempt is counted only if there is no second.
-        long acked = lastAcked;
-        if (!open) {
-          throw counted(e.failure());
-        }
-        try {
-          ensureLinked();
-        } catch (RuntimeException r) {
-          counted(e.failure());
-          throw r;
-        }
-        if (lastAcked != acked) {
-          throw counted(e.failure());
-        }
-        log.info("VM {}: checkpoint stream found broken ({}); reconnected", vmId, e.getMessage());
-        try {
-          return exchange(sequence, verify, t0);
-        } catch (StreamBrokeException again) {
-          throw counted(again.failure());
-        }
-      }
-    } finally {
-      turn.unlock();
+      // on this thread if the link is idle (no hand-off on the checkpoint's path), else in turn
+      return mailbox.callWhenIdle(() -> checkpointOnTurn(sequence, verify, t0));
+    } catch (MailboxStoppedException e) {
+      // closed while it waited its turn: what the closed link answers
+      throw new ReplicationUnavailableException(
+          vmId, LinkState.UNPAIRED, reason == null ? "not synced" : reason);
     }
   }
 
-  /** Capture, send, wait for the ACK; the caller holds the turn and has made sure of the link. */
+  private CheckpointResult checkpointOnTurn(Long sequence, boolean verify, long t0) {
+    CheckpointResult last = lastResult;
+    if (sequence != null && last != null && sequence == last.sequence()) {
+      return last;
+    }
+    if (sequence != null && sequence <= highestAttempted) {
+      // an attempt of this number failed after it marked its disk barrier (a retry of a failed
+      // call): a barrier is never marked twice, so the caller must take a higher number
+      throw new dev.coloha.microvm.CheckpointMismatchException(
+          "checkpoint "
+              + sequence
+              + " was attempted already; take a number above "
+              + highestAttempted);
+    }
+    boolean open = state == LinkState.PROTECTED && stream != null;
+    ensureLinked();
+    try {
+      return exchange(sequence, verify, t0);
+    } catch (StreamBrokeException e) {
+      // nobody reads the stream between checkpoints, so a stream that died meanwhile (the
+      // secondary closed it, a reset) is found here: reconnect once and go again, unless the
+      // secondary turns out to hold this checkpoint (its acknowledgement was lost). The first
+      // attempt is counted only if there is no second.
+      long acked = lastAcked;
+      if (!open) {
+        throw counted(e.failure());
+      }
+      try {
+        ensureLinked();
+      } catch (RuntimeException r) {
+        counted(e.failure());
+        throw r;
+      }
+      if (lastAcked != acked) {
+        throw counted(e.failure());
+      }
+      log.info("VM {}: checkpoint stream found broken ({}); reconnected", vmId, e.getMessage());
+      try {
+        return exchange(sequence, verify, t0);
+      } catch (StreamBrokeException again) {
+        throw counted(again.failure());
+      }
+    }
+  }
+
+  /** Capture, send, wait for the ACK; on the turn, the link made sure of. */
   private CheckpointResult exchange(Long sequence, boolean verify, long t0) {
     long seq = sequence == null ? Math.max(vm.lastCheckpoint(), highestAttempted) + 1 : sequence;
     highestAttempted = Math.max(highestAttempted, seq);
@@ -468,8 +479,9 @@ final class PrimaryLink implements AutoCloseable {
     long sentAt = System.nanoTime();
     // the send and the wait for the ACK run on this thread (no hand-off either way); a secondary
     // that stops reading (full socket buffers) or answering cannot hold it past the timeout: the
-    // watchdog thread breaks the stream at the deadline and the blocked write or read fails
-    deadline = sentAt + cfg.checkpointTimeout().toNanos();
+    // alarm closes the stream at the deadline and the blocked write or read fails
+    long deadline = sentAt + cfg.checkpointTimeout().toNanos();
+    alarm.armAt(deadline);
     long bytes;
     long sendNanos;
     ReplicationFrame.Ack a;
@@ -511,7 +523,7 @@ final class PrimaryLink implements AutoCloseable {
       }
       throw counted(failure);
     } finally {
-      deadline = 0;
+      alarm.disarm();
       // the VM thread's wake-up (it delivers the INTERVAL marker; its own timers and input wake
       // it anyway): after the exchange, so that it and the output writer it wakes do not take a
       // CPU from the secondary's side of the exchange
@@ -534,7 +546,10 @@ final class PrimaryLink implements AutoCloseable {
       long seq, Captured captured, LinkState newState, RuntimeException e) {
     HttpStream s = stream;
     if (s != null) {
-      broken(s, newState, "checkpoint " + seq + " failed: " + e.getMessage());
+      broken(
+          s,
+          newState,
+          alarm.fired() ? NO_ANSWER : "checkpoint " + seq + " failed: " + e.getMessage());
     }
     vm.rollback(captured);
     return e;
@@ -618,13 +633,15 @@ final class PrimaryLink implements AutoCloseable {
         verify ? hex.formatHex(a.digest()) : null);
   }
 
+  /**
+   * Ends the link without waiting for its turn: the stream is ended and closed at once (an exchange
+   * in progress, a sync above all, fails and stops), checkpoints waiting their turn are refused,
+   * the heartbeat's deadline is dropped, and the mailbox's last task marks the link UNPAIRED once
+   * the task in progress has returned.
+   */
   @Override
   public void close() {
     closed = true;
-    if (heartbeat != null) {
-      heartbeat.interrupt();
-      watchdog.interrupt();
-    }
     HttpStream s = stream;
     if (s != null) {
       try {
@@ -634,6 +651,6 @@ final class PrimaryLink implements AutoCloseable {
       }
       s.close();
     }
-    state = LinkState.UNPAIRED;
+    mailbox.stop(() -> state = LinkState.UNPAIRED);
   }
 }

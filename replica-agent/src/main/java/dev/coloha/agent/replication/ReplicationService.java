@@ -122,7 +122,7 @@ public final class ReplicationService implements AutoCloseable {
         link.continueAfter(old); // barriers its failed attempts marked are not marked again
       }
       primaries.put(vm, link);
-      Thread.ofVirtual().name("sync-" + vm).start(link::sync);
+      link.startSync();
       log.info(
           "VM {} is primary in epoch {}; syncing secondary {} at {}",
           vm,
