@@ -23,9 +23,11 @@ import java.util.function.Supplier;
  *   <li><b>Held back, then sent in order</b>: a queued write stays in this device for at most
  *       {@link Limits#holdTime()} (and {@link Limits#holdBytes()}), then goes to the {@link
  *       BlockPipe}; a held write that a later write to the same sectors wholly replaces is dropped,
- *       as a page cache does (the kv guest rewrites its log's tail sector at every batch). A read,
- *       flush, barrier, commit or failover sends every held write first, so nothing is coalesced
- *       across them: a barrier covers every earlier write.
+ *       as a page cache does (the kv guest rewrites its log's tail sector at every batch), and a
+ *       write that overlaps or continues the last held write is combined with it (up to the
+ *       mirror's largest request). A read, flush, barrier or failover sends every held write first,
+ *       so nothing is coalesced across them: a barrier covers every earlier write. A commit
+ *       (secondary) drops them instead once it succeeded: it discards the overlay they would go to.
  *   <li><b>Acknowledged by sequence</b>: the pipe numbers the writes it sends and reports how far
  *       the mirror has answered ({@link BlockPipe#answeredUpTo()}); no future and no map entry per
  *       write.
@@ -96,14 +98,29 @@ public final class WriteBehind implements AutoCloseable {
     }
   }
 
-  /** A write held back in the device (null data once a later write replaced it). */
+  /**
+   * A write held back in the device: {@code length} bytes at {@code offset} in {@code data} (which
+   * may be larger, room for later writes combined into it); null data once a later write replaced
+   * it.
+   */
   private static final class Held {
-    final long offset;
+    long offset;
     byte[] data;
+    int length;
 
     Held(long offset, byte[] data) {
       this.offset = offset;
       this.data = data;
+      this.length = data.length;
+    }
+
+    long end() {
+      return offset + length;
+    }
+
+    /** The bytes to send: the buffer itself when it is full, else a copy of its used part. */
+    byte[] bytes() {
+      return length == data.length ? data : Arrays.copyOf(data, length);
     }
   }
 
@@ -124,6 +141,7 @@ public final class WriteBehind implements AutoCloseable {
   private volatile int sentCount;
   private long sentBytes;
   private long dropped; // writes replaced before they were sent (for tests and metrics)
+  private long combined; // writes combined into the held write before them (for tests and metrics)
   private final Thread sender;
   private volatile ColoException failure;
   private volatile boolean closed;
@@ -189,6 +207,14 @@ public final class WriteBehind implements AutoCloseable {
     return dropped;
   }
 
+  /**
+   * Writes combined into the last held write because they overlapped or continued it (sent as one
+   * write with it).
+   */
+  public synchronized long combinedWrites() {
+    return combined;
+  }
+
   /** Queues a write and returns; its failure is reported by a later operation. */
   public synchronized void write(long offset, byte[] src, int srcOffset, int length) {
     checkRange(offset, length);
@@ -198,9 +224,11 @@ public final class WriteBehind implements AutoCloseable {
     if (heldWrites == 0) {
       heldSinceNanos = System.nanoTime();
     }
-    held.add(new Held(offset, Arrays.copyOfRange(src, srcOffset, srcOffset + length)));
-    heldWrites++;
-    heldBytes += length;
+    if (!combine(offset, src, srcOffset, length)) {
+      held.add(new Held(offset, Arrays.copyOfRange(src, srcOffset, srcOffset + length)));
+      heldWrites++;
+      heldBytes += length;
+    }
     if (heldBytes >= limits.holdBytes() || limits.holdTime().isZero()) {
       sendHeld();
       pipe.push();
@@ -228,10 +256,24 @@ public final class WriteBehind implements AutoCloseable {
     return b;
   }
 
-  /** Commits barrier {@code n} (secondary), after every earlier overlay write. */
+  /**
+   * Commits barrier {@code n} (secondary), after every earlier overlay write. The commit discards
+   * the overlay (the VM's own writes since the last commit), so the writes still held here are not
+   * sent first: they are dropped once the commit succeeded. A commit that fails changes nothing on
+   * the mirror, and the held writes then stay to be sent as before (no write of this disk came
+   * between them and the commit).
+   */
   public synchronized long commit(long n) {
-    long b = await(send().sendCommit(n), "commit " + n);
+    long b = await(live().sendCommit(n), "commit " + n);
     checkFailure();
+    for (Held h : held) {
+      if (h.data != null) {
+        dropped++;
+      }
+    }
+    held.clear();
+    heldWrites = 0;
+    heldBytes = 0;
     return b;
   }
 
@@ -297,25 +339,67 @@ public final class WriteBehind implements AutoCloseable {
     long end = offset + length;
     for (int i = held.size() - 1; i >= 0; i--) {
       Held h = held.get(i);
-      if (h.data != null && h.offset >= offset && h.offset + h.data.length <= end) {
+      if (h.data != null && h.offset >= offset && h.end() <= end) {
         heldWrites--;
-        heldBytes -= h.data.length;
+        heldBytes -= h.length;
         h.data = null;
         dropped++;
       }
     }
   }
 
+  /**
+   * Combines the write into the last held write when it overlaps or continues it (a log's tail
+   * written batch after batch: each write rewrites the last partial sector and appends), as long as
+   * the result stays within the mirror's largest request. Only the last held write: no held write
+   * comes after it, so the order of overlapping writes is kept (the later bytes win where they
+   * overlap). The combined write is sent as one.
+   */
+  private boolean combine(long offset, byte[] src, int srcOffset, int length) {
+    Held last = null;
+    for (int i = held.size() - 1; i >= 0 && last == null; i--) {
+      if (held.get(i).data != null) {
+        last = held.get(i);
+      }
+    }
+    long end = offset + length;
+    if (last == null || offset > last.end() || end < last.offset) {
+      return false;
+    }
+    long from = Math.min(offset, last.offset);
+    long to = Math.max(end, last.end());
+    if (to - from > pipe.maxRequest()) {
+      return false;
+    }
+    int size = (int) (to - from);
+    if (from < last.offset || size > last.data.length) {
+      // room to grow: a log's tail keeps being continued (at most the mirror's largest request)
+      int capacity =
+          from < last.offset
+              ? size
+              : (int) Math.min(pipe.maxRequest(), Math.max(size, 2L * last.data.length));
+      byte[] grown = new byte[capacity];
+      System.arraycopy(last.data, 0, grown, (int) (last.offset - from), last.length);
+      last.data = grown;
+    }
+    System.arraycopy(src, srcOffset, last.data, (int) (offset - from), length);
+    heldBytes += size - last.length;
+    last.offset = from;
+    last.length = size;
+    combined++;
+    return true;
+  }
+
   /** Sends the held writes on the pipe, in order (the pipe is live). */
   private void sendHeld() {
     for (Held h : held) {
       if (h.data != null) {
-        long seq = pipe.queueWrite(h.offset, h.data);
+        long seq = pipe.queueWrite(h.offset, h.bytes());
         int at = (sentHead + sentCount) % sentSeq.length;
         sentSeq[at] = seq;
-        sentLength[at] = h.data.length;
+        sentLength[at] = h.length;
         sentCount++;
-        sentBytes += h.data.length;
+        sentBytes += h.length;
       }
     }
     held.clear();

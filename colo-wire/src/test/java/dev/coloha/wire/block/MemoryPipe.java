@@ -27,6 +27,8 @@ final class MemoryPipe implements BlockPipe {
     byte[] durable;
     final List<byte[]> barriers = new ArrayList<>();
     ColoException failNextWrite;
+    ColoException failNextCommit;
+    final List<Long> commits = new ArrayList<>(); // barriers committed, in order
     int maxUnacknowledged;
     int unacknowledged;
     int writesApplied; // writes that reached the mirror
@@ -284,7 +286,18 @@ final class MemoryPipe implements BlockPipe {
 
   @Override
   public CompletableFuture<Long> sendCommit(long n) {
-    return send(() -> n, true, false);
+    return send(
+        () -> {
+          if (volume.failNextCommit != null) {
+            ColoException e = volume.failNextCommit;
+            volume.failNextCommit = null;
+            throw e;
+          }
+          volume.commits.add(n);
+          return n;
+        },
+        true,
+        false);
   }
 
   @Override

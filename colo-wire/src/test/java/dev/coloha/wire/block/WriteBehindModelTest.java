@@ -38,10 +38,14 @@ class WriteBehindModelTest {
   @Test
   void randomRunsMatchTheModel() {
     long dropped = 0;
+    long combined = 0;
     for (int seed = 0; seed < SEEDS; seed++) {
-      dropped += run(seed);
+      long[] counts = run(seed);
+      dropped += counts[0];
+      combined += counts[1];
     }
     assertThat(dropped).as("writes replaced before they were sent, over all runs").isPositive();
+    assertThat(combined).as("writes combined with the held one before, over all runs").isPositive();
   }
 
   private static final WriteBehind.Limits ROOMY =
@@ -52,13 +56,14 @@ class WriteBehindModelTest {
   void aHeldWriteThatALaterOneWhollyReplacesIsDroppedButNeverAcrossABarrier() {
     MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, 4);
     try (WriteBehind disk = new WriteBehind(() -> new MemoryPipe(volume, 4 * SECTOR), ROOMY)) {
-      disk.write(0, sectors(1, 2), 0, 2 * SECTOR);
-      disk.write(SECTOR, sectors(2, 2), 0, 2 * SECTOR); // overlaps, does not cover: both stay
-      disk.write(0, sectors(3, 1), 0, SECTOR); // covers neither
-      disk.write(0, sectors(4, 2), 0, 2 * SECTOR); // covers the first and the third
+      disk.write(0, sectors(1, 1), 0, SECTOR);
+      disk.write(2 * SECTOR, sectors(2, 1), 0, SECTOR); // neither overlaps nor continues it
+      disk.write(0, sectors(3, 1), 0, SECTOR); // replaces the first
+      disk.write(2 * SECTOR, sectors(4, 1), 0, SECTOR); // replaces the second
       assertThat(disk.droppedWrites()).isEqualTo(2);
+      assertThat(disk.combinedWrites()).isZero();
       disk.barrier(1);
-      assertThat(volume.barrier(0)).isEqualTo(image(4, 4, 2));
+      assertThat(volume.barrier(0)).isEqualTo(image(3, 0, 4));
       assertThat(volume.writesApplied).isEqualTo(2);
 
       disk.write(0, sectors(5, 1), 0, SECTOR);
@@ -66,9 +71,61 @@ class WriteBehindModelTest {
       disk.write(0, sectors(6, 2), 0, 2 * SECTOR);
       disk.barrier(3);
       assertThat(disk.droppedWrites()).isEqualTo(2);
-      assertThat(volume.barrier(1)).isEqualTo(image(5, 4, 2));
-      assertThat(volume.barrier(2)).isEqualTo(image(6, 6, 2));
+      assertThat(volume.barrier(1)).isEqualTo(image(5, 0, 4));
+      assertThat(volume.barrier(2)).isEqualTo(image(6, 6, 4));
       assertThat(volume.writesApplied).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void aWriteThatOverlapsOrContinuesTheLastHeldOneIsCombinedWithItUpToTheLargestRequest() {
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, 4);
+    try (WriteBehind disk = new WriteBehind(() -> new MemoryPipe(volume, 4 * SECTOR), ROOMY)) {
+      // a log's tail: each batch rewrites the last partial sector and appends
+      disk.write(0, sectors(1, 2), 0, 2 * SECTOR);
+      disk.write(SECTOR, sectors(2, 2), 0, 2 * SECTOR); // overlaps: the later bytes win
+      disk.write(3 * SECTOR, sectors(3, 1), 0, SECTOR); // continues it
+      assertThat(disk.combinedWrites()).isEqualTo(2);
+      disk.write(
+          4 * SECTOR, sectors(4, 1), 0, SECTOR); // would make 5 sectors: the mirror's max is 4
+      disk.write(6 * SECTOR, sectors(5, 1), 0, SECTOR); // a gap: not combined
+      disk.write(5 * SECTOR, sectors(6, 1), 0, SECTOR); // continues only the last held write
+      assertThat(disk.combinedWrites()).isEqualTo(3);
+      disk.barrier(1);
+      assertThat(volume.barrier(0)).isEqualTo(image(1, 2, 2, 3, 4, 6, 5));
+      assertThat(volume.writesApplied).isEqualTo(3);
+
+      disk.write(7 * SECTOR, sectors(7, 1), 0, SECTOR);
+      disk.barrier(2); // nothing is combined across a barrier
+      disk.write(6 * SECTOR, sectors(8, 2), 0, 2 * SECTOR);
+      disk.barrier(3);
+      assertThat(disk.combinedWrites()).isEqualTo(3);
+      assertThat(volume.barrier(1)).isEqualTo(image(1, 2, 2, 3, 4, 6, 5, 7));
+      assertThat(volume.barrier(2)).isEqualTo(image(1, 2, 2, 3, 4, 6, 8, 8));
+      assertThat(volume.writesApplied).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void aCommitDropsTheOverlayWritesStillHeldButOnlyOnceItSucceeded() {
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, 6);
+    try (WriteBehind disk = new WriteBehind(() -> new MemoryPipe(volume, 4 * SECTOR), ROOMY)) {
+      disk.write(0, sectors(1, 1), 0, SECTOR);
+      disk.write(2 * SECTOR, sectors(2, 1), 0, SECTOR);
+      assertThat(disk.commit(1)).isEqualTo(1); // discards the overlay: they need not go
+      assertThat(volume.commits).containsExactly(1L);
+      assertThat(volume.writesApplied).isZero();
+      assertThat(disk.droppedWrites()).isEqualTo(2);
+      assertThat(disk.pendingWrites()).isZero();
+
+      disk.write(0, sectors(3, 1), 0, SECTOR);
+      volume.failNextCommit = new BarrierOrderException(1, 1, "barrier 1 is committed already");
+      assertThatThrownBy(() -> disk.commit(1)).isInstanceOf(BarrierOrderException.class);
+      assertThat(disk.failure()).isNull(); // the VM goes on with its own writes
+      disk.flush(); // the held write goes now: the failed commit changed nothing
+      assertThat(volume.writesApplied).isEqualTo(1);
+      assertThat(volume.durable()).isEqualTo(image(3));
+      assertThat(disk.droppedWrites()).isEqualTo(2);
     }
   }
 
@@ -172,7 +229,7 @@ class WriteBehindModelTest {
     return b;
   }
 
-  private static long run(int seed) {
+  private static long[] run(int seed) {
     Random r = new Random(seed);
     MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, seed);
     AtomicReference<MemoryPipe> current = new AtomicReference<>();
@@ -234,7 +291,7 @@ class WriteBehindModelTest {
             .as(trace + ": queue bound")
             .isLessThanOrEqualTo(LIMITS.maxWrites());
       }
-      return disk.droppedWrites();
+      return new long[] {disk.droppedWrites(), disk.combinedWrites()};
     } finally {
       disk.close();
     }
