@@ -293,6 +293,14 @@ class Writer(threading.Thread):
         points = [start] + times + [end]
         return max(b - a for a, b in zip(points, points[1:]))
 
+    def gap_start(self, start, end):
+        """Seconds from start to the beginning of the longest gap in [start, end]."""
+        with self.lock:
+            times = [t for t in self.replies if start <= t <= end]
+        points = [start] + times + [end]
+        a, _ = max(zip(points, points[1:]), key=lambda p: p[1] - p[0])
+        return a - start
+
     def errors_between(self, start, end):
         with self.lock:
             return [e for e in self.errors if start <= e[0] <= end]
@@ -415,6 +423,7 @@ def main():
         rows.append(dict(
             round=n, kind=kind, killed=name,
             gap=writer.gap(t_kill, end),
+            gap_at=writer.gap_start(t_kill, end),
             protected=(t_first - t_kill) if first else None,
             restarted=(t_back - t_kill) if back else None,
             epochs=(back["epoch"] - epoch0) if back else None,
@@ -423,7 +432,10 @@ def main():
             note=failed_start[0] if failed_start else "" if back else "NOT re-protected"))
         r = rows[-1]
         took = "-" if back is None else "%6.2f s" % r["protected"]
-        print(f"round {n:3d} {kind:16s} {name:14s} gap {r['gap']:6.2f} s  PROTECTED {took}  "
+        print(f"round {n:3d} {kind:16s} {name:14s} gap {r['gap']:6.2f} s "
+              f"(from +{r['gap_at']:.2f} s)  PROTECTED {took}  "
+              f"killed at {time.strftime('%H:%M:%S', time.gmtime(killed_at))}"
+              f".{int(killed_at * 1000) % 1000:03d} UTC  "
               f"epochs {r['epochs']}  errors {r['errors']}  (restarted after {delay:.2f} s)",
               flush=True)
 

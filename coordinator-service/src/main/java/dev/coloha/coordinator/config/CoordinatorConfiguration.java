@@ -59,10 +59,10 @@ public class CoordinatorConfiguration {
   }
 
   @Bean
-  CoordinatorStore coordinatorStore(JdbcClient jdbc) {
+  CoordinatorStore coordinatorStore(JdbcClient jdbc, DataSource dataSource) {
     JsonMapper json =
         JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-    return new JdbcCoordinatorStore(jdbc, json);
+    return new JdbcCoordinatorStore(jdbc, json, dataSource);
   }
 
   @Bean

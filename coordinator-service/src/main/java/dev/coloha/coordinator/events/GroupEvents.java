@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.events;
 
+import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.store.CoordinatorStore;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -23,8 +24,20 @@ public final class GroupEvents {
   }
 
   public void publish(GroupEvent e) {
+    publish(e, null);
+  }
+
+  /**
+   * Saves {@code saved} (when not null) with the event in one write of the store, then publishes
+   * the event.
+   */
+  public void publish(GroupEvent e, Group saved) {
     synchronized (history) {
-      store.append(e, historySize);
+      if (saved == null) {
+        store.append(e, historySize);
+      } else {
+        store.save(saved, e, historySize);
+      }
       history.addLast(e);
       while (history.size() > historySize) {
         history.removeFirst();

@@ -83,19 +83,23 @@ final class Checkpoints {
    */
   CheckpointResult capture(Group g, BooleanSupplier primaryGone) {
     Replica p = g.primary();
+    // the whole exchange, the catch-up of a count that fell behind included, is given up as soon
+    // as primaryGone says so (the calls go on beside, their result dropped)
+    return abandonable(
+        () -> captureAt(g, p),
+        primaryGone,
+        AgentClient.target(p.agentUrl()),
+        "POST /v1/vms/" + p.vm() + "/checkpoint");
+  }
+
+  private CheckpointResult captureAt(Group g, Replica p) {
     // sequences strictly rise, failed attempts included: the primary marked disk barrier n for an
     // attempt that failed, and a barrier is never marked twice
     long seq = Math.max(g.lastCheckpoint(), attempted.getOrDefault(g.id(), -1L)) + 1;
     CheckpointResult c;
-    attempted.put(g.id(), seq);
+    attempted.merge(g.id(), seq, Math::max);
     try {
-      long first = seq;
-      c =
-          abandonable(
-              () -> agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), first),
-              primaryGone,
-              AgentClient.target(p.agentUrl()),
-              "POST /v1/vms/" + p.vm() + "/checkpoint");
+      c = agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), seq);
     } catch (dev.coloha.coordinator.remote.RemoteException e) {
       if (e.answered(ErrorKind.CHECKPOINT_MISMATCH)) {
         // our count fell behind the agent's (after a coordinator restart, or checkpoints the
@@ -103,7 +107,7 @@ final class Checkpoints {
         // catch up, retry
         long agentLast = agents.replication(p.agentUrl(), p.vm()).lastCheckpoint();
         seq = Math.max(seq, agentLast) + 1;
-        attempted.put(g.id(), seq);
+        attempted.merge(g.id(), seq, Math::max);
         try {
           c = agents.checkpoint(p.agentUrl(), p.vm(), g.epoch(), seq);
         } catch (dev.coloha.coordinator.remote.RemoteException again) {
@@ -115,7 +119,7 @@ final class Checkpoints {
           // agent takes its own next number
           c = agents.checkpointNext(p.agentUrl(), p.vm(), g.epoch());
         }
-        attempted.put(g.id(), Math.max(seq, c.sequence()));
+        attempted.merge(g.id(), Math.max(seq, c.sequence()), Math::max);
       } else {
         throw e;
       }

@@ -18,6 +18,9 @@ import dev.coloha.coordinator.remote.UnreachableException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +45,13 @@ final class GroupExecutor {
   private final Backoff restartBackoff;
   private volatile Situation situation;
   private HostWatch watch;
+
+  /**
+   * Replica streams the proxy reported broken that the machine has not decided on yet: added by the
+   * proxy's event stream as the event arrives (its command waits in the worker's inbox), looked at
+   * while a checkpoint waits for the primary's answer, removed once decided.
+   */
+  private final Set<Signal.StreamBroken> brokenStreams = ConcurrentHashMap.newKeySet();
 
   /** The checkpoint captured and acknowledged, waiting for its commit. */
   private CheckpointResult held;
@@ -173,14 +183,63 @@ final class GroupExecutor {
 
   // ---- checkpoints --------------------------------------------------------------------------
 
+  /**
+   * The proxy's stream to a replica broke (reported on the event stream's thread as it arrives): a
+   * checkpoint waiting for the primary's answer gives up at once ({@link #capture}), before the
+   * command reaches the worker.
+   */
+  void streamBrokenReported(Signal.StreamBroken b) {
+    brokenStreams.add(b);
+  }
+
+  /** Decides a broken replica stream the proxy reported (once: it is no longer pending). */
+  void streamBroken(Signal.StreamBroken b) {
+    brokenStreams.remove(b);
+    signal(b);
+  }
+
+  /** A stream of one of {@code g}'s replicas that the proxy reported broken, or null. */
+  private Signal.StreamBroken brokenStreamOf(Group g) {
+    for (Signal.StreamBroken b : brokenStreams) {
+      if (isReplica(g.primary(), b) || isReplica(g.secondary(), b)) {
+        return b;
+      }
+    }
+    return null;
+  }
+
+  private static boolean isReplica(Replica r, Signal.StreamBroken b) {
+    return r != null && r.agentUrl().equals(b.agentUrl()) && r.vm().equals(b.vm());
+  }
+
+  /**
+   * Captures a checkpoint at the primary. The wait for its answer is given up when the proxy
+   * reports a replica's stream broken meanwhile: the replica is gone (a dead secondary makes the
+   * primary answer only after its reconnects and the calls' retries failed), and the machine
+   * decides on the broken stream at once instead of on the checkpoint's failure.
+   */
   private void capture(String reason) {
     Group g = group();
     held = null;
     long t0 = System.nanoTime();
     CheckpointResult c;
+    BooleanSupplier primaryGone = watch.primaryGone(g.primary());
     try {
-      c = ops.checkpoints().capture(g, watch.primaryGone(g.primary()));
+      c =
+          ops.checkpoints()
+              .capture(g, () -> brokenStreamOf(g) != null || primaryGone.getAsBoolean());
     } catch (RuntimeException e) {
+      Signal.StreamBroken broken = brokenStreamOf(g);
+      if (broken != null) {
+        log.info(
+            "group {}: checkpoint given up after {} ms: the proxy lost the stream of {} at {}",
+            g.id(),
+            (System.nanoTime() - t0) / 1_000_000,
+            broken.vm(),
+            broken.agentUrl());
+        streamBroken(broken);
+        return;
+      }
       signal(failed(e));
       return;
     }

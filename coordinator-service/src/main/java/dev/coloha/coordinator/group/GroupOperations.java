@@ -100,9 +100,9 @@ final class GroupOperations {
     if (g.since() == null) {
       g = g.withSince(clock.instant());
     }
-    store.save(g);
+    // the group and its history event in one write of the store
     events.publish(
-        new GroupEvent(clock.instant(), g.id(), kind, g.epoch(), g.state().name(), detail));
+        new GroupEvent(clock.instant(), g.id(), kind, g.epoch(), g.state().name(), detail), g);
     return g;
   }
 

@@ -137,6 +137,9 @@ final class GroupWorker {
         Command c = inbox.poll(tick().toNanos(), TimeUnit.NANOSECONDS);
         if (c != null) {
           handle(c);
+          // every command waiting is decided before the periodic part checkpoints: a broken
+          // replica stream behind a mismatch is not left waiting for the checkpoint it would fail
+          handleWaiting();
         }
         periodic();
       } catch (InterruptedException e) {
@@ -197,7 +200,8 @@ final class GroupWorker {
           exec.signal(
               new Signal.HostSilent(
                   s.replica().startsWith("s") ? Role.SECONDARY : Role.PRIMARY, s.reason()));
-      case StreamBroken b -> exec.signal(new Signal.StreamBroken(b.agentUrl(), b.vm(), b.reason()));
+      case StreamBroken b ->
+          exec.streamBroken(new Signal.StreamBroken(b.agentUrl(), b.vm(), b.reason()));
       case ChangePolicy p ->
           complete(
               p.done(),
@@ -296,7 +300,11 @@ final class GroupWorker {
       case ProxyEvent.Pressure p -> send(new Mismatch(p.type().slug(), false));
       case ProxyEvent.SelfCheckpointFailed f when f.checkpointRequested() ->
           send(new Mismatch(f.type().slug(), false));
-      case ProxyEvent.StreamBroken b -> send(new StreamBroken(b.agentUrl(), b.vm(), b.reason()));
+      case ProxyEvent.StreamBroken b -> {
+        // a checkpoint the worker waits for gives up at once; the command decides
+        exec.streamBrokenReported(new Signal.StreamBroken(b.agentUrl(), b.vm(), b.reason()));
+        send(new StreamBroken(b.agentUrl(), b.vm(), b.reason()));
+      }
       case ProxyEvent.SelfCheckpoint c when c.applied() ->
           send(new SelfCheckpointed(c.epoch(), c.sequence()));
       // no checkpoint asked for; a switch of replicas the coordinator ordered itself

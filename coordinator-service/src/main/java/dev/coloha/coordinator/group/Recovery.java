@@ -180,11 +180,14 @@ final class Recovery {
               "failover",
               "epoch " + (g.epoch() + 1) + ": " + reason);
     }
+    long persisted = System.nanoTime();
     faults.reached(EpochFaultPoint.EPOCH_PERSISTED);
     agents.promote(next.agentUrl(), next.vm(), g.epoch());
+    long promoted = System.nanoTime();
     if (next.volume() != null) {
       mirrors.failover(next.mirrorUrl(), next.volume(), g.epoch());
     }
+    long diskDone = System.nanoTime();
     Group failing = g;
     boolean served =
         tellProxy(
@@ -192,6 +195,7 @@ final class Recovery {
             () ->
                 proxies.failover(
                     failing.proxyUrl(), failing.id(), failing.epoch(), Pairing.endpoint(next)));
+    long proxyDone = System.nanoTime();
     List<Replica> orphans = new ArrayList<>(g.orphans());
     if (oldPrimary != null) {
       orphans.add(oldPrimary);
@@ -210,11 +214,16 @@ final class Recovery {
     long nanos = System.nanoTime() - t0;
     metrics.failover(g.id(), nanos);
     log.info(
-        "group {} failed over to {} in epoch {} ({} ms): {}",
+        "group {} failed over to {} in epoch {} ({} ms: epoch persisted {} ms, promoted {} ms,"
+            + " disk {} ms, proxy {} ms): {}",
         g.id(),
         next.host(),
         g.epoch(),
         nanos / 1_000_000,
+        (persisted - t0) / 1_000_000,
+        (promoted - persisted) / 1_000_000,
+        (diskDone - promoted) / 1_000_000,
+        (proxyDone - diskDone) / 1_000_000,
         reason);
     return ops.save(
         after, "failed-over", "new primary " + next.host() + " in " + nanos / 1_000_000 + " ms");
@@ -229,6 +238,7 @@ final class Recovery {
     if (lost == null) {
       return g;
     }
+    long t0 = System.nanoTime();
     // one transition, persisted once: the new epoch (it fences the lost secondary) with the
     // primary alone, before the proxy is told
     List<Replica> orphans = new ArrayList<>(g.orphans());
@@ -241,6 +251,7 @@ final class Recovery {
                 .with(GroupState.DEGRADED, "secondary lost: " + reason),
             "secondary-lost",
             reason + "; running on " + g.primary().host() + " alone in epoch " + (g.epoch() + 1));
+    long persisted = System.nanoTime();
     faults.reached(EpochFaultPoint.EPOCH_PERSISTED);
     Group alone = g;
     if (!tellProxy(
@@ -253,6 +264,16 @@ final class Recovery {
           "proxy-lost-group",
           "after the secondary was lost");
     }
+    long done = System.nanoTime();
+    log.info(
+        "group {} runs alone on {} in epoch {} ({} ms: epoch persisted {} ms, proxy {} ms): {}",
+        g.id(),
+        g.primary().host(),
+        g.epoch(),
+        (done - t0) / 1_000_000,
+        (persisted - t0) / 1_000_000,
+        (done - persisted) / 1_000_000,
+        reason);
     return g;
   }
 

@@ -28,6 +28,16 @@ public interface CoordinatorStore {
   /** Appends a group event to the persisted history, keeping the newest {@code keep} only. */
   void append(GroupEvent event, int keep);
 
+  /**
+   * Saves the group and appends its history event (keeping the newest {@code keep}), both durable
+   * when it returns; one write where the store can (a new epoch and its event are on the failover's
+   * path: the clients wait for it).
+   */
+  default void save(Group group, GroupEvent event, int keep) {
+    save(group);
+    append(event, keep);
+  }
+
   /** The newest {@code limit} events of the persisted history, oldest first. */
   List<GroupEvent> events(int limit);
 }

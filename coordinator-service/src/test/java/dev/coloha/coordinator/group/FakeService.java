@@ -39,6 +39,12 @@ final class FakeService implements AutoCloseable {
   /** A scripted answer: an HTTP status and a problem type, for calls whose line contains match. */
   private record Scripted(String match, int status, String problem) {}
 
+  /** A call held unanswered: {@code onArrival} runs when it arrives. */
+  private record Held(String match, Runnable onArrival) {}
+
+  /** The longest a held call waits for {@link #release()} (a bound for a test that fails). */
+  private static final long HOLD_LIMIT_SECONDS = 10;
+
   private final String name;
   private final Kind kind;
   private final Consumer<String> journal;
@@ -48,6 +54,8 @@ final class FakeService implements AutoCloseable {
   private final List<Scripted> always = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final CountDownLatch closed = new CountDownLatch(1);
+  private final Deque<Held> holds = new ConcurrentLinkedDeque<>();
+  private final CountDownLatch released = new CountDownLatch(1);
   private volatile boolean dead;
   private volatile boolean paused;
 
@@ -110,6 +118,22 @@ final class FakeService implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The next call whose "METHOD /path" contains {@code match} runs {@code onArrival} when it
+   * arrives, then gets no answer until {@link #release()} (or the service closes; at most {@value
+   * #HOLD_LIMIT_SECONDS} s): a primary that waits for a dead secondary's acknowledgement. Then it
+   * is answered as scripted.
+   */
+  FakeService holdOnce(String match, Runnable onArrival) {
+    holds.add(new Held(match, onArrival));
+    return this;
+  }
+
+  /** Answers the held calls. */
+  void release() {
+    released.countDown();
+  }
+
   void heal() {
     always.clear();
     once.clear();
@@ -149,6 +173,17 @@ final class FakeService implements AutoCloseable {
     if (!line.endsWith("/events")) {
       calls.add(line);
       journal.accept(name + " " + line);
+    }
+    for (Held h : holds) {
+      if (line.contains(h.match()) && holds.remove(h)) {
+        h.onArrival().run();
+        try {
+          released.await(HOLD_LIMIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        break;
+      }
     }
     Scripted s = scripted(line);
     if (s != null) {
@@ -296,6 +331,7 @@ final class FakeService implements AutoCloseable {
 
   @Override
   public void close() {
+    release();
     if (!dead) {
       kill();
     }

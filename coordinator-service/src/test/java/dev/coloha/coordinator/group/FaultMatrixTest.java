@@ -114,6 +114,29 @@ class FaultMatrixTest {
   }
 
   @Test
+  void row1APrimaryLostWhileACheckpointWaitsForItsAnswerIsFailedOverWithoutWaitingForIt() {
+    // the proxy's stream to the primary breaks while the coordinator waits for the primary's
+    // checkpoint (its agent hangs, its host still beats): the broken stream decides at once, the
+    // checkpoint is given up (the answer that comes later is not committed)
+    agent("h1")
+        .holdOnce(
+            "/checkpoint",
+            () ->
+                rig.worker.proxyEvent(
+                    ProxyEvents.streamBroken(agent("h1").url(), "kv", "guest crashed")));
+
+    rig.mismatch();
+
+    assertFailedOverToH2();
+    assertThat(rig.group().reason()).contains("the proxy lost the primary");
+    assertThat(rig.proxy.count("/commits")).isZero();
+    agent("h1").release();
+    rig.step(Duration.ofMillis(50));
+    assertThat(rig.epochsSaved()).as("no second epoch").hasSize(2);
+    assertThat(rig.proxy.count("/commits")).isZero();
+  }
+
+  @Test
   void row1ThePrimarysAgentThatStopsBeatingAndFailsItsProbeIsFailedOver() {
     agent("h1").kill();
     rig.step(Duration.ofMillis(500)); // silent, but not for suspect-after (1 s) yet
@@ -174,6 +197,31 @@ class FaultMatrixTest {
     rig.worker.proxyEvent(ProxyEvents.streamBroken(agent("h2").url(), "kv", "EOF"));
     rig.step(Duration.ofMillis(50));
 
+    assertSecondaryLost();
+  }
+
+  @Test
+  void row3ASecondaryLostWhileACheckpointWaitsForThePrimaryIsDroppedWithoutWaitingForItsAnswer() {
+    // the secondary dies during a checkpoint (its missing output made the proxy ask for one): the
+    // primary answers only after its reconnects and the calls' retries failed. The proxy's
+    // broken stream decides meanwhile: the secondary is dropped, the checkpoint given up, nothing
+    // counted against the replicas
+    agent("h2").kill();
+    agent("h1")
+        .holdOnce(
+            "/checkpoint",
+            () -> rig.worker.proxyEvent(ProxyEvents.streamBroken(agent("h2").url(), "kv", "EOF")))
+        .failOnce("/checkpoint", 503, "unavailable");
+
+    rig.mismatch();
+
+    assertSecondaryLost();
+    assertThat(rig.group().reason()).contains("the proxy lost the secondary");
+    assertThat(rig.group().counters().checkpointFailures()).isZero();
+    assertThat(rig.store.events.stream().filter(e -> e.kind().equals("checkpoint-failed")))
+        .isEmpty();
+    agent("h1").release();
+    rig.step(Duration.ofMillis(50)); // the stream-broken command itself: decided already
     assertSecondaryLost();
   }
 

@@ -49,6 +49,45 @@ class JdbcCoordinatorStoreTest {
     assertThat(open().groups()).extracting(Group::id).containsExactly("kv");
   }
 
+  /** Counts the connections asked for: each one opens the embedded database file. */
+  private static final class CountingDataSource
+      extends org.springframework.jdbc.datasource.DelegatingDataSource {
+    int connections;
+
+    CountingDataSource(JdbcDataSource target) {
+      super(target);
+    }
+
+    @Override
+    public java.sql.Connection getConnection() throws java.sql.SQLException {
+      connections++;
+      return super.getConnection();
+    }
+  }
+
+  @Test
+  void aGroupAndItsHistoryEventAreWrittenOnOneConnectionAndBothSurviveAReopen() {
+    JdbcDataSource h2 = new JdbcDataSource();
+    h2.setURL("jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
+    Flyway.configure().dataSource(h2).load().migrate();
+    CountingDataSource ds = new CountingDataSource(h2);
+    JdbcCoordinatorStore store =
+        new JdbcCoordinatorStore(JdbcClient.create(ds), JsonMapper.builder().build(), ds);
+    Group failing = group("kv", 6, GroupState.FAILING_OVER);
+    GroupEvent event =
+        new GroupEvent(
+            Instant.parse("2026-12-06T19:41:03Z"), "kv", "failover", 6, "FAILING_OVER", "epoch 6");
+    int before = ds.connections;
+
+    store.save(failing, event, 100);
+
+    // a new epoch is on the failover's path: one opening of the database, not one per statement
+    assertThat(ds.connections - before).isEqualTo(1);
+    JdbcCoordinatorStore again = open();
+    assertThat(again.group("kv")).contains(failing);
+    assertThat(again.events(10)).containsExactly(event);
+  }
+
   @Test
   void aNewStoreGetsItsSchemaFromTheMigrations() {
     open();
