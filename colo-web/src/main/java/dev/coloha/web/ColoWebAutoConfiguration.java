@@ -2,6 +2,7 @@ package dev.coloha.web;
 
 import dev.coloha.web.heartbeat.CoordinatorHeartbeat;
 import dev.coloha.web.heartbeat.HeartbeatFacts;
+import dev.coloha.web.heartbeat.HeartbeatGate;
 import dev.coloha.web.heartbeat.HeartbeatProperties;
 import dev.coloha.web.limits.ApiProperties;
 import dev.coloha.web.limits.JsonBodyLimitFilter;
@@ -94,9 +95,13 @@ public class ColoWebAutoConfiguration {
    */
   @Bean
   CoordinatorHeartbeat coordinatorHeartbeat(
-      HeartbeatProperties props, ServiceToken token, ObjectProvider<HeartbeatFacts> facts) {
+      HeartbeatProperties props,
+      ServiceToken token,
+      ObjectProvider<HeartbeatFacts> facts,
+      ObjectProvider<HeartbeatGate> gate) {
     HeartbeatFacts f = facts.getIfAvailable();
-    return new CoordinatorHeartbeat(props, token, f == null ? Map.of() : f.facts());
+    return new CoordinatorHeartbeat(
+        props, token, f == null ? Map.of() : f.facts(), gate.getIfAvailable(() -> () -> {}));
   }
 
   @Bean

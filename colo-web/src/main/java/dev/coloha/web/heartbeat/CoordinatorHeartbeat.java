@@ -29,6 +29,7 @@ public final class CoordinatorHeartbeat
   private final HeartbeatProperties props;
   private final ServiceToken token;
   private final Map<String, Object> facts;
+  private final HeartbeatGate gate;
   private final HttpClient client;
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile String advertise;
@@ -45,9 +46,22 @@ public final class CoordinatorHeartbeat
    */
   public CoordinatorHeartbeat(
       HeartbeatProperties props, ServiceToken token, Map<String, Object> facts) {
+    this(props, token, facts, () -> {});
+  }
+
+  /**
+   * @param facts what the service advertises with every beat besides its role and URL
+   * @param gate what the first beat waits for (a standby proxy: until it is the active one)
+   */
+  public CoordinatorHeartbeat(
+      HeartbeatProperties props,
+      ServiceToken token,
+      Map<String, Object> facts,
+      HeartbeatGate gate) {
     this.props = props;
     this.token = token;
     this.facts = Map.copyOf(facts);
+    this.gate = gate;
     // no client (and no selector thread of its own) for a service that never beats
     this.client =
         enabled() ? HttpClient.newBuilder().connectTimeout(props.timeout()).build() : null;
@@ -101,6 +115,11 @@ public final class CoordinatorHeartbeat
         props.coordinatorUrl().endsWith("/")
             ? props.coordinatorUrl().substring(0, props.coordinatorUrl().length() - 1)
             : props.coordinatorUrl();
+    try {
+      gate.awaitOpen();
+    } catch (InterruptedException e) {
+      return;
+    }
     boolean first = true;
     while (running.get()) {
       try {

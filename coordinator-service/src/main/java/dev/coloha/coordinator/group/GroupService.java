@@ -275,6 +275,8 @@ public final class GroupService implements AutoCloseable {
    * wait for theirs to be served again.
    */
   public void heartbeat(String host, String role, String url) {
+    java.util.Optional<String> movedFrom =
+        role.equals("proxy") ? hosts.proxyMovedFrom(host, url) : java.util.Optional.empty();
     hosts.heartbeat(host, role, url);
     leftovers.beat(role, url);
     switch (role) {
@@ -282,6 +284,10 @@ public final class GroupService implements AutoCloseable {
       case "mirror" -> remote.resetBreaker(MirrorClient.target(url));
       default -> {
         remote.resetBreaker(ProxyClient.target(url));
+        // a standby that took over beats from its own address: the groups of its predecessor
+        // move to it at once (not after the predecessor's heartbeats time out)
+        movedFrom.ifPresent(
+            from -> workers.values().forEach(w -> w.send(new GroupWorker.ProxyMoved(from, url))));
         workers.values().forEach(w -> w.send(new GroupWorker.ProxyBeat(url)));
       }
     }

@@ -60,6 +60,8 @@ public final class HostRegistry {
         ProxyNode old = proxies.put(host, new ProxyNode(host, url, now));
         if (old == null) {
           log.info("proxy {} registered at {}", host, url);
+        } else if (!old.url().equals(url)) {
+          log.info("proxy {} moved from {} to {} (its standby took over)", host, old.url(), url);
         }
       }
       case "agent", "mirror" -> {
@@ -94,6 +96,15 @@ public final class HostRegistry {
       default ->
           throw new IllegalArgumentException("role must be agent, mirror or proxy, not " + role);
     }
+  }
+
+  /**
+   * The address the proxy of {@code host} beat from before, when it differs from {@code url}: its
+   * warm standby took over (or it was restarted elsewhere). Asked before the beat is registered.
+   */
+  public Optional<String> proxyMovedFrom(String host, String url) {
+    ProxyNode old = proxies.get(host);
+    return old == null || old.url().equals(url) ? Optional.empty() : Optional.of(old.url());
   }
 
   /** The limits the agent of {@code host} advertised with its heartbeats. */

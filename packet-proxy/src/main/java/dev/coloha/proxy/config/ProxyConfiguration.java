@@ -1,17 +1,39 @@
 package dev.coloha.proxy.config;
 
 import dev.coloha.proxy.group.Groups;
+import dev.coloha.proxy.standby.StandbyLock;
 import dev.coloha.web.security.ServiceToken;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
 
 /** Wires the proxy's domain objects; they carry no Spring annotations themselves. */
 @Configuration(proxyBeanMethods = false)
 public class ProxyConfiguration {
 
+  /** Closed after the groups (they depend on it): the standby takes over once they are closed. */
   @Bean(destroyMethod = "close")
+  @DependsOn("standbyLock")
   Groups groups(ProxyProperties props, MeterRegistry registry, ServiceToken token) {
     return new Groups(props, registry, token.headers());
+  }
+
+  /**
+   * The pair's lock (colo.proxy.standby.lock-file), taken or waited for as the proxy starts; also
+   * the heartbeat's gate: a standby registers with the coordinator only once it is active. Always a
+   * bean (Spring's build-time AOT fixes conditions with the build's properties).
+   */
+  @Bean(destroyMethod = "close")
+  StandbyLock standbyLock(ProxyProperties props, MeterRegistry registry) {
+    StandbyLock lock = new StandbyLock(props.standby().lockFile(), Clock.systemUTC());
+    Gauge.builder("colo.proxy.active", lock, l -> l.active() ? 1 : 0)
+        .description(
+            "1 while this proxy is the active one of its pair (or has no standby), 0 standby")
+        .register(registry);
+    lock.start();
+    return lock;
   }
 }
