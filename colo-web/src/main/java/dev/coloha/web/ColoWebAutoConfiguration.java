@@ -99,9 +99,8 @@ public class ColoWebAutoConfiguration {
       ServiceToken token,
       ObjectProvider<HeartbeatFacts> facts,
       ObjectProvider<HeartbeatGate> gate) {
-    HeartbeatFacts f = facts.getIfAvailable();
     return new CoordinatorHeartbeat(
-        props, token, f == null ? Map.of() : f.facts(), gate.getIfAvailable(() -> () -> {}));
+        props, token, facts.getIfAvailable(() -> Map::of), gate.getIfAvailable(() -> () -> {}));
   }
 
   @Bean

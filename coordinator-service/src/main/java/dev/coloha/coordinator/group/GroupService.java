@@ -275,8 +275,18 @@ public final class GroupService implements AutoCloseable {
    * wait for theirs to be served again.
    */
   public void heartbeat(String host, String role, String url) {
+    heartbeat(host, role, url, null);
+  }
+
+  /**
+   * @param replaces a proxy that took over from its warm standby pair's former holder: that one's
+   *     URL, whose groups move to this proxy even if this coordinator never saw it beat
+   */
+  public void heartbeat(String host, String role, String url, String replaces) {
     java.util.Optional<String> movedFrom =
-        role.equals("proxy") ? hosts.proxyMovedFrom(host, url) : java.util.Optional.empty();
+        role.equals("proxy")
+            ? hosts.proxyMovedFrom(host, url, replaces)
+            : java.util.Optional.empty();
     hosts.heartbeat(host, role, url);
     leftovers.beat(role, url);
     switch (role) {

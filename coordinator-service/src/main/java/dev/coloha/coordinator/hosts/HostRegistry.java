@@ -103,6 +103,18 @@ public final class HostRegistry {
    * warm standby took over (or it was restarted elsewhere). Asked before the beat is registered.
    */
   public Optional<String> proxyMovedFrom(String host, String url) {
+    return proxyMovedFrom(host, url, null);
+  }
+
+  /**
+   * As {@link #proxyMovedFrom(String, String)}, or {@code replaces} when the proxy says whose lock
+   * it took (its warm standby pair's former holder): known even to a coordinator that never saw
+   * that one beat (restarted meanwhile).
+   */
+  public Optional<String> proxyMovedFrom(String host, String url, String replaces) {
+    if (replaces != null && !replaces.equals(url)) {
+      return Optional.of(replaces);
+    }
     ProxyNode old = proxies.get(host);
     return old == null || old.url().equals(url) ? Optional.empty() : Optional.of(old.url());
   }

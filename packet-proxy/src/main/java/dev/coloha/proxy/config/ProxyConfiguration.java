@@ -2,10 +2,15 @@ package dev.coloha.proxy.config;
 
 import dev.coloha.proxy.group.Groups;
 import dev.coloha.proxy.standby.StandbyLock;
+import dev.coloha.web.heartbeat.HeartbeatFacts;
+import dev.coloha.web.heartbeat.HeartbeatProperties;
 import dev.coloha.web.security.ServiceToken;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.util.Map;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.DependsOn;
@@ -35,5 +40,24 @@ public class ProxyConfiguration {
         .register(registry);
     lock.start();
     return lock;
+  }
+
+  /** Once the API serves: its URL into the lock file, for the proxy that takes over next. */
+  @Bean
+  ApplicationListener<WebServerInitializedEvent> standbyLockAdvertiser(
+      StandbyLock lock, HeartbeatProperties heartbeat) {
+    return e -> lock.advertise(heartbeat.advertisedUrl(e.getWebServer().getPort()));
+  }
+
+  /**
+   * With every heartbeat of a proxy that took over from its pair's former holder: {@code replaces}
+   * (that one's URL), so that a coordinator that did not see it beat moves its groups too.
+   */
+  @Bean
+  HeartbeatFacts standbyReplaces(StandbyLock lock) {
+    return () -> {
+      String replaced = lock.replaced();
+      return replaced == null ? Map.of() : Map.of("replaces", replaced);
+    };
   }
 }

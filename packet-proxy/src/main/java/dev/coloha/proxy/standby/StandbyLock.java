@@ -3,9 +3,11 @@ package dev.coloha.proxy.standby;
 import dev.coloha.web.heartbeat.HeartbeatGate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -22,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * the instant its holder dies, also on {@code kill -9}: the waiting proxy becomes active at once
  * and opens the {@link HeartbeatGate}, so it registers with the coordinator, which gives it the
  * groups as it does a restarted proxy. Without a lock file the proxy is active from the start.
+ *
+ * <p>The holder writes its URL into the file ({@link #advertise}); a proxy that takes the lock
+ * reads the URL of the one it replaces first ({@link #replaced}) and says so with its heartbeats,
+ * so that a coordinator that did not see the former holder beat (it was down meanwhile) moves the
+ * groups too.
  */
 public final class StandbyLock implements HeartbeatGate, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StandbyLock.class);
@@ -33,6 +40,8 @@ public final class StandbyLock implements HeartbeatGate, AutoCloseable {
   private volatile FileChannel channel;
   private volatile FileLock lock;
   private volatile boolean closed;
+  private volatile String replaced;
+  private volatile String url;
   private Thread waiter;
 
   /**
@@ -60,7 +69,9 @@ public final class StandbyLock implements HeartbeatGate, AutoCloseable {
       if (dir != null) {
         Files.createDirectories(dir);
       }
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      channel =
+          FileChannel.open(
+              file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the standby lock file " + file, e);
     }
@@ -96,8 +107,58 @@ public final class StandbyLock implements HeartbeatGate, AutoCloseable {
   }
 
   private void becomeActive() {
+    if (channel != null) {
+      replaced = readHolder();
+      writeHolder();
+    }
     activeSince = clock.instant();
     active.countDown();
+  }
+
+  /** The URL the former holder wrote into the file, if any. */
+  private String readHolder() {
+    try {
+      ByteBuffer b = ByteBuffer.allocate(4096);
+      channel.read(b, 0);
+      String s = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
+      return s.isEmpty() ? null : s;
+    } catch (IOException e) {
+      log.warn("reading the standby lock file {} failed: {}", file, e.toString());
+      return null;
+    }
+  }
+
+  private synchronized void writeHolder() {
+    String u = url;
+    if (u == null || lock == null || !channel.isOpen()) {
+      return;
+    }
+    try {
+      channel.truncate(0);
+      channel.write(ByteBuffer.wrap((u + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+    } catch (IOException e) {
+      log.warn("writing the standby lock file {} failed: {}", file, e.toString());
+    }
+  }
+
+  /**
+   * This proxy's URL (what it beats with), written into the lock file while it holds the lock: the
+   * proxy that takes over next says it replaces it.
+   */
+  public void advertise(String url) {
+    this.url = url;
+    if (active()) {
+      writeHolder();
+    }
+  }
+
+  /**
+   * The URL of the proxy this one took the lock from (what that one wrote into the file), null if
+   * none or if it is this proxy's own.
+   */
+  public String replaced() {
+    String r = replaced;
+    return r == null || r.equals(url) ? null : r;
   }
 
   /** What this proxy is now. */

@@ -14,10 +14,12 @@ public final class StandbyLockHolder {
   public static void main(String[] args) throws Exception {
     StandbyLock lock = new StandbyLock(Path.of(args[0]), Clock.systemUTC());
     lock.start();
+    lock.advertise(args[1]);
     System.out.println(lock.role());
     System.out.flush();
     lock.awaitOpen();
     System.out.println("ACTIVE");
+    System.out.println("REPLACES " + lock.replaced());
     System.out.flush();
     Thread.sleep(Long.MAX_VALUE);
   }

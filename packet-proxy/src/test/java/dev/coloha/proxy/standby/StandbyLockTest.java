@@ -27,6 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 class StandbyLockTest {
   @TempDir Path dir;
 
+  private static final String OTHER_URL = "http://127.0.0.1:7001";
+  private static final String OWN_URL = "http://127.0.0.1:7002";
+
   private Process other;
 
   @AfterEach
@@ -45,7 +48,8 @@ class StandbyLockTest {
                 "-cp",
                 System.getProperty("java.class.path"),
                 StandbyLockHolder.class.getName(),
-                file.toString())
+                file.toString(),
+                OTHER_URL)
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
     BufferedReader out =
@@ -57,7 +61,7 @@ class StandbyLockTest {
   /** The next role the other proxy prints (its log lines go to the same output). */
   private static String role(BufferedReader out) throws IOException {
     for (String line = out.readLine(); line != null; line = out.readLine()) {
-      if (line.equals("ACTIVE") || line.equals("STANDBY")) {
+      if (line.equals("ACTIVE") || line.equals("STANDBY") || line.startsWith("REPLACES ")) {
         return line;
       }
     }
@@ -82,6 +86,7 @@ class StandbyLockTest {
       assertThat(lock.role()).isEqualTo(ProxyRole.ACTIVE);
       assertThat(lock.activeSince()).isNotNull();
       lock.awaitOpen(); // the heartbeat's gate is open: returns at once
+      assertThat(lock.replaced()).isNull();
     }
   }
 
@@ -92,6 +97,7 @@ class StandbyLockTest {
 
     try (StandbyLock standby = new StandbyLock(file, Clock.systemUTC())) {
       standby.start();
+      standby.advertise(OWN_URL);
       assertThat(standby.role()).isEqualTo(ProxyRole.STANDBY);
       assertThat(standby.activeSince()).isNull();
       CompletableFuture<Void> gate =
@@ -113,6 +119,9 @@ class StandbyLockTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> standby.role() == ProxyRole.ACTIVE);
       gate.get(30, TimeUnit.SECONDS);
       assertThat(standby.activeSince()).isNotNull();
+      assertThat(standby.replaced())
+          .as("the URL the killed holder wrote into the lock file")
+          .isEqualTo(OTHER_URL);
 
       // the killed proxy started again is the standby now, until this one lets go of the lock
       other.waitFor();
@@ -122,6 +131,7 @@ class StandbyLockTest {
       assertThat(takeover).isNotDone();
       standby.close();
       assertThat(takeover.get(30, TimeUnit.SECONDS)).isEqualTo("ACTIVE");
+      assertThat(role(restarted)).isEqualTo("REPLACES " + OWN_URL);
     }
   }
 
