@@ -3,7 +3,8 @@
 
 Each round kills (SIGKILL, through `lab.sh kill`) one process chosen by weight among the kv group's
 primary agent, its secondary agent, either replica host's disk mirror, the coordinator and the
-proxy (`--kinds` narrows the choice), starts it again after a random delay (`lab.sh start`;
+proxy (the ACTIVE one of the lab's warm standby pair: its standby takes over; `--kinds` narrows the
+choice), starts it again after a random delay (`lab.sh start`;
 0.1-0.5 s, a supervisor's reaction), and waits until the group is PROTECTED again by itself. One independent writer runs through all rounds on one connection: SET
 of a unique key and INCR of a counter, reconnecting when its connection breaks, recording every
 acknowledged reply and every request whose reply it never saw. At the end every acknowledged key
@@ -67,6 +68,8 @@ class Lab:
     def _entry(self, lab, name):
         if name in ("coordinator", "proxy"):
             return lab[name]
+        if name == "proxy-standby":
+            return lab["proxyStandby"]
         host, role = name.split("/")
         return next(h[role] for h in lab["hosts"] if h["name"] == host)
 
@@ -133,6 +136,25 @@ class Lab:
         if r.returncode != 0:
             raise RuntimeError(f"lab.sh {' '.join(args)} failed: {r.stderr.strip()[-500:]}")
         return r.stdout
+
+    def proxies(self):
+        """The lab's proxy names: proxy, and proxy-standby when the lab runs a standby pair."""
+        return ["proxy"] + (["proxy-standby"] if "proxyStandby" in self._lab() else [])
+
+    def active_proxy(self):
+        """The proxy that serves: the one whose GET /v1/proxy says ACTIVE (a proxy without a
+        standby is ACTIVE too); "proxy" when none answers."""
+        lab = self._lab()
+        for name in self.proxies():
+            req = urllib.request.Request(self._entry(lab, name)["url"] + "/v1/proxy",
+                                         headers={"Authorization": "Bearer " + self.token})
+            try:
+                with urllib.request.urlopen(req, timeout=2) as r:
+                    if json.load(r).get("role") == "ACTIVE":
+                        return name
+            except (OSError, ValueError):
+                pass
+        return "proxy"
 
     def status(self):
         return json.loads(self.run("status", "--json"))
@@ -306,12 +328,12 @@ class Writer(threading.Thread):
             return [e for e in self.errors if start <= e[0] <= end]
 
 
-def target(kind, group):
+def target(kind, group, lab):
     """The lab service name a kind of fault kills in this round."""
     if kind == "coordinator":
         return "coordinator"
     if kind == "proxy":
-        return "proxy"
+        return lab.active_proxy()
     side = group["primary"] if kind.startswith("primary") else group["secondary"]
     return side["host"] + ("/agent" if kind.endswith("agent") else "/mirror")
 
@@ -384,8 +406,8 @@ def main():
             rows.append(dict(round=n, kind=kind, killed="-", gap=float("nan"), protected=None,
                              epochs=0, errors=0, note="not PROTECTED before the round"))
             break
-        name = target(kind, g)
-        involved = {"coordinator", "proxy", g["primary"]["host"] + "/agent",
+        name = target(kind, g, lab)
+        involved = {"coordinator", *lab.proxies(), g["primary"]["host"] + "/agent",
                     g["secondary"]["host"] + "/agent", g["primary"]["host"] + "/mirror",
                     g["secondary"]["host"] + "/mirror", name}
         epoch0 = g["epoch"]

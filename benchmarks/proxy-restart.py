@@ -8,6 +8,10 @@ port; with the CPU seconds the new process had used at each step (utime + stime 
 (process running for Y)". The load average is printed with each run: on a shared machine compare
 CPU seconds, and wall figures only at a like load.
 
+It measures the single proxy's restart path: run it on a lab started with
+`./colo lab up --no-proxy-standby` (with a warm standby, the standby would serve the groups while
+the restarted proxy waits as the new standby; benchmarks/chaos.sh --kinds proxy measures that).
+
   benchmarks/proxy-restart.py [--dir LAB_DIR] [--runs N] [--port KV_PORT]
 """
 import argparse

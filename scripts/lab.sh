@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The local lab: every COLO HA service on loopback, with protected groups. Called by ./colo lab.
-#   lab.sh up [--hosts N] [--kv-port P] [--http-port P] [--no-groups] [--timeout S] [--dir DIR]
-#             [--set SERVICE:PROPERTY=VALUE]...
+#   lab.sh up [--hosts N] [--kv-port P] [--http-port P] [--no-groups] [--no-proxy-standby]
+#             [--timeout S] [--dir DIR] [--set SERVICE:PROPERTY=VALUE]...
 #   lab.sh status [--json] [--dir DIR]
 #   lab.sh kill SERVICE [--dir DIR]      SIGKILL, like a crash
 #   lab.sh start SERVICE [--dir DIR]     start it again: same command line, port and data directory
 #   lab.sh restart SERVICE [--dir DIR]   kill, then start
 #   lab.sh down [--purge] [--dir DIR]
-# SERVICE: coordinator, proxy, host-N (its agent and mirror), host-N/agent, host-N/mirror.
+# SERVICE: coordinator, proxy, proxy-standby, host-N (its agent and mirror), host-N/agent,
+# host-N/mirror. proxy and proxy-standby are a warm standby pair (one lock file): either may be the
+# ACTIVE one (status shows which); a killed one started again comes back as the STANDBY.
 # Needs: JAVA_HOME (Java 25), the service jars, curl, python3. See docs/coordinator.md ("The lab").
 set -euo pipefail
 
@@ -55,7 +57,7 @@ def save(d):
 
 
 def services(d):
-    out = [d["coordinator"], d["proxy"]]
+    out = [d["coordinator"], d["proxy"]] + ([d["proxyStandby"]] if "proxyStandby" in d else [])
     for h in d["hosts"]:
         out += [h["mirror"], h["agent"]]
     return out
@@ -83,7 +85,7 @@ def select(d, sel):
     hosts = {h["name"]: h for h in d["hosts"]}
     if sel in hosts:
         return [hosts[sel]["mirror"], hosts[sel]["agent"]]
-    names = ", ".join(["coordinator", "proxy"] + [h["name"] + x for h in d["hosts"] for x in ("", "/agent", "/mirror")])
+    names = ", ".join([s["name"] for s in services(d) if s["role"] in ("coordinator", "proxy")] + [h["name"] + x for h in d["hosts"] for x in ("", "/agent", "/mirror")])
     print(f"colo lab: no service '{sel}' (one of: {names})", file=sys.stderr)
     sys.exit(2)
 
@@ -140,6 +142,8 @@ elif op == "add":  # NAME ROLE HOST PORT LOG CMD... -> adds a service (not start
                 h = {"name": host}
                 d["hosts"].append(h)
             h[role] = s
+        elif role == "proxy" and name != "proxy":
+            d["proxyStandby"] = s  # the second proxy of the warm standby pair
         else:
             d[role] = s
         save(d)
@@ -281,7 +285,7 @@ api_call() {
 }
 
 cmd_up() {
-  local hosts=2 kv_port=6379 http_port=8080 groups=1 timeout=600 kv_given=0 http_given=0
+  local hosts=2 kv_port=6379 http_port=8080 groups=1 timeout=600 kv_given=0 http_given=0 standby=1
   local sets=()
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -289,6 +293,7 @@ cmd_up() {
       --kv-port) kv_port="$2"; kv_given=1; shift 2 ;;
       --http-port) http_port="$2"; http_given=1; shift 2 ;;
       --no-groups) groups=0; shift ;;
+      --no-proxy-standby) standby=0; shift ;;
       --timeout) timeout="$2"; shift 2 ;;
       --set) sets+=("$2"); shift 2 ;;
       --dir) LAB="$2"; shift 2 ;;
@@ -328,13 +333,13 @@ cmd_up() {
   "$ROOT/scripts/aot-cache.sh" prepare coordinator-service replica-agent disk-mirror packet-proxy
   rm -f "$LAB/lab.json"
   # a lab starts fresh: the previous run's VMs died with its processes
-  rm -rf "$LAB"/coordinator "$LAB"/proxy "$LAB"/host-*
+  rm -rf "$LAB"/coordinator "$LAB"/proxy "$LAB"/proxy-standby "$LAB"/proxy.lock "$LAB"/host-*
   [ -f "$LAB/token" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LAB/token"
   chmod 600 "$LAB/token"
 
   # Every service gets its port now, and keeps it across kill and start.
   local ports=()
-  mapfile -t ports < <(free_ports $((2 + 2 * hosts)))
+  mapfile -t ports < <(free_ports $((3 + 2 * hosts)))
   local coordinator="http://127.0.0.1:${ports[0]}"
   local names=()
   # add NAME ROLE HOST JAR DIR ARGS...: records a service's command line
@@ -358,8 +363,16 @@ cmd_up() {
   local hb=(--colo.heartbeat.coordinator-url="$coordinator")
   add coordinator coordinator "" "$(jar_of coordinator-service)" "$LAB/coordinator" \
     --colo.coordinator.data-dir="$LAB/coordinator"
+  # the proxy and its warm standby: one lock file, one heartbeat host (the coordinator moves the
+  # groups to whichever beats); without a standby the proxy takes no lock file
+  local pair=()
+  [ "$standby" = 0 ] || pair=(--colo.proxy.standby.lock-file="$LAB/proxy.lock")
   add proxy proxy "" "$(jar_of packet-proxy)" "$LAB/proxy" \
-    "${hb[@]}" --colo.heartbeat.host=proxy-1 --colo.heartbeat.role=proxy
+    "${hb[@]}" --colo.heartbeat.host=proxy-1 --colo.heartbeat.role=proxy "${pair[@]}"
+  if [ "$standby" = 1 ]; then
+    add proxy-standby proxy "" "$(jar_of packet-proxy)" "$LAB/proxy-standby" \
+      "${hb[@]}" --colo.heartbeat.host=proxy-1 --colo.heartbeat.role=proxy "${pair[@]}"
+  fi
   local i
   for i in $(seq 1 "$hosts"); do
     add "host-$i/mirror" mirror "host-$i" "$(jar_of disk-mirror)" "$LAB/host-$i" \
@@ -384,11 +397,20 @@ cmd_up() {
 
   FAILED=""
   trap 'up_failed "interrupted"' INT TERM
-  echo "colo lab: starting the coordinator, the proxy and $hosts host(s) (disk mirror, replica agent each)..." >&2
+  local pair_text="the proxy"
+  [ "$standby" = 0 ] || pair_text="the proxy (and its standby)"
+  echo "colo lab: starting the coordinator, $pair_text and $hosts host(s) (disk mirror, replica agent each)..." >&2
+  # the standby starts once the proxy is up, so that the proxy is the active one
+  local first=()
   for s in "${names[@]}"; do
+    [ "$s" = proxy-standby ] && continue
+    first+=("$s")
     launch "$s" || up_failed "$s did not start"
   done
-  await_up "${names[@]}" || up_failed "$FAILED did not come up"
+  await_up "${first[@]}" || up_failed "$FAILED did not come up"
+  if [ "$standby" = 1 ]; then
+    launch proxy-standby || up_failed "proxy-standby did not start"
+  fi
 
   # every host and the proxy register with the coordinator
   local deadline=$(($(date +%s) + timeout)) n p
@@ -419,8 +441,13 @@ cmd_up() {
       sleep 0.2
     done
   fi
+  if [ "$standby" = 1 ]; then
+    await_up proxy-standby || up_failed "$FAILED did not come up"
+  fi
   trap - INT TERM
-  echo "COLO HA lab is up: coordinator, $hosts host(s) (replica agent + disk mirror each), proxy; data and logs in $LAB"
+  local proxies="proxy"
+  [ "$standby" = 0 ] || proxies="proxy + standby"
+  echo "COLO HA lab is up: coordinator, $hosts host(s) (replica agent + disk mirror each), $proxies; data and logs in $LAB"
   cmd_status
   echo "  status: ./colo lab status [--json]   faults: ./colo lab kill|start|restart SERVICE   stop: ./colo lab down"
 }
@@ -464,6 +491,18 @@ def alive(s):
         return False
 
 
+def proxy_role(s):
+    """ACTIVE or STANDBY (GET /v1/proxy), None when it does not answer."""
+    import urllib.request
+    token = open(os.path.join(lab["dir"], "token")).read().strip()
+    req = urllib.request.Request(s["url"] + "/v1/proxy", headers={"Authorization": "Bearer " + token})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return json.load(r).get("role")
+    except (OSError, ValueError):
+        return None
+
+
 hosts = {h["name"]: h for h in lab["hosts"]}
 def replica(r):
     if not r:
@@ -475,7 +514,7 @@ out_groups = [{"id": g["id"], "guest": g["guest"], "state": g["state"], "epoch":
                "endpoint": g["endpoint"], "primary": replica(g.get("primary")),
                "secondary": replica(g.get("secondary")), "lastCheckpoint": g["lastCheckpoint"],
                "reason": g.get("reason")} for g in groups]
-services = [lab["coordinator"], lab["proxy"]]
+services = [lab["coordinator"], lab["proxy"]] + ([lab["proxyStandby"]] if "proxyStandby" in lab else [])
 for h in lab["hosts"]:
     services += [h["agent"], h["mirror"]]
 out_services = []
@@ -483,7 +522,8 @@ for s in services:
     up = alive(s)
     out_services.append({"name": s["name"], "role": s["role"], **({"host": s["host"]} if "host" in s else {}),
                          "url": s["url"], "port": s["port"], "pid": s["pid"], "state": "up" if up else "down",
-                         "alive": up, "log": s["log"]})
+                         "alive": up, "log": s["log"],
+                         **({"proxyRole": proxy_role(s) if up else None} if s["role"] == "proxy" else {})})
 if as_json:
     print(json.dumps({"dir": lab["dir"], "token": os.path.join(lab["dir"], "token"),
                       "coordinatorAnswers": coordinator_answers, "groups": out_groups,
@@ -498,7 +538,8 @@ for g in out_groups:
     s = g["secondary"]["host"] if g["secondary"] else "-"
     print(f"  {g['id']:<6} {g['state']:<12} epoch {g['epoch']:<3} primary {p:<8} secondary {s:<8} {how}")
 for s in out_services:
-    print(f"  {s['name']:<14} {s['url']:<24} pid {s['pid']:<8} {s['state']}")
+    role = f" {s['proxyRole']}" if s.get("proxyRole") else ""
+    print(f"  {s['name']:<14} {s['url']:<24} pid {s['pid']:<8} {s['state']}{role}")
 print(f"  API token: {lab['dir']}/token (header 'Authorization: Bearer <token>')")
 PY
 }
@@ -510,7 +551,7 @@ selected() {
 }
 
 fault_args() { # SERVICE [--dir DIR]
-  [ $# -ge 1 ] || die "which service? coordinator, proxy, host-N, host-N/agent or host-N/mirror"
+  [ $# -ge 1 ] || die "which service? coordinator, proxy, proxy-standby, host-N, host-N/agent or host-N/mirror"
   SERVICE="$1"
   shift
   while [ $# -gt 0 ]; do

@@ -2,6 +2,7 @@ package dev.coloha.web;
 
 import dev.coloha.web.heartbeat.CoordinatorHeartbeat;
 import dev.coloha.web.heartbeat.HeartbeatFacts;
+import dev.coloha.web.heartbeat.HeartbeatGate;
 import dev.coloha.web.heartbeat.HeartbeatProperties;
 import dev.coloha.web.limits.ApiProperties;
 import dev.coloha.web.limits.JsonBodyLimitFilter;
@@ -94,9 +95,12 @@ public class ColoWebAutoConfiguration {
    */
   @Bean
   CoordinatorHeartbeat coordinatorHeartbeat(
-      HeartbeatProperties props, ServiceToken token, ObjectProvider<HeartbeatFacts> facts) {
-    HeartbeatFacts f = facts.getIfAvailable();
-    return new CoordinatorHeartbeat(props, token, f == null ? Map.of() : f.facts());
+      HeartbeatProperties props,
+      ServiceToken token,
+      ObjectProvider<HeartbeatFacts> facts,
+      ObjectProvider<HeartbeatGate> gate) {
+    return new CoordinatorHeartbeat(
+        props, token, facts.getIfAvailable(() -> Map::of), gate.getIfAvailable(() -> () -> {}));
   }
 
   @Bean

@@ -136,8 +136,28 @@ final class Lab {
     return labJson().get("coordinator").get("url").asString();
   }
 
-  String proxyUrl() throws IOException {
-    return labJson().get("proxy").get("url").asString();
+  /** The URL of the proxy that serves: the ACTIVE one of the lab's warm standby pair. */
+  String proxyUrl() throws Exception {
+    String active = activeProxy();
+    return labJson().get(active.equals("proxy") ? "proxy" : "proxyStandby").get("url").asString();
+  }
+
+  /**
+   * The lab service name of the ACTIVE proxy ({@code proxy} or {@code proxy-standby}: either may
+   * be, after a takeover), as {@code ./colo lab status} shows it; {@code proxy} when none answers.
+   */
+  String activeProxy() throws Exception {
+    for (JsonNode s : status().get("services")) {
+      if ("ACTIVE".equals(s.path("proxyRole").asString(""))) {
+        return s.get("name").asString();
+      }
+    }
+    return "proxy";
+  }
+
+  /** The other proxy of the pair: the standby of {@code proxy}, or the reverse. */
+  static String otherProxy(String proxy) {
+    return proxy.equals("proxy") ? "proxy-standby" : "proxy";
   }
 
   /** The coordinator's view of a group ({@code GET /v1/groups/{id}}). */

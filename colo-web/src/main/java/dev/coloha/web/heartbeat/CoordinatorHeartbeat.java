@@ -28,7 +28,8 @@ public final class CoordinatorHeartbeat
 
   private final HeartbeatProperties props;
   private final ServiceToken token;
-  private final Map<String, Object> facts;
+  private final HeartbeatFacts facts;
+  private final HeartbeatGate gate;
   private final HttpClient client;
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile String advertise;
@@ -45,9 +46,25 @@ public final class CoordinatorHeartbeat
    */
   public CoordinatorHeartbeat(
       HeartbeatProperties props, ServiceToken token, Map<String, Object> facts) {
+    this(props, token, copy(facts), () -> {});
+  }
+
+  private static HeartbeatFacts copy(Map<String, Object> facts) {
+    Map<String, Object> copy = Map.copyOf(facts);
+    return () -> copy;
+  }
+
+  /**
+   * @param facts what the service advertises with every beat besides its role and URL, asked at
+   *     each beat
+   * @param gate what the first beat waits for (a standby proxy: until it is the active one)
+   */
+  public CoordinatorHeartbeat(
+      HeartbeatProperties props, ServiceToken token, HeartbeatFacts facts, HeartbeatGate gate) {
     this.props = props;
     this.token = token;
-    this.facts = Map.copyOf(facts);
+    this.facts = facts;
+    this.gate = gate;
     // no client (and no selector thread of its own) for a service that never beats
     this.client =
         enabled() ? HttpClient.newBuilder().connectTimeout(props.timeout()).build() : null;
@@ -55,10 +72,7 @@ public final class CoordinatorHeartbeat
 
   @Override
   public void onApplicationEvent(WebServerInitializedEvent event) {
-    advertise =
-        props.advertiseUrl() != null && !props.advertiseUrl().isBlank()
-            ? props.advertiseUrl()
-            : "http://127.0.0.1:" + event.getWebServer().getPort();
+    advertise = props.advertisedUrl(event.getWebServer().getPort());
   }
 
   /**
@@ -92,7 +106,7 @@ public final class CoordinatorHeartbeat
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("role", props.role());
     body.put("url", advertise);
-    body.putAll(facts);
+    body.putAll(facts.facts());
     return JSON.writeValueAsBytes(body);
   }
 
@@ -101,6 +115,11 @@ public final class CoordinatorHeartbeat
         props.coordinatorUrl().endsWith("/")
             ? props.coordinatorUrl().substring(0, props.coordinatorUrl().length() - 1)
             : props.coordinatorUrl();
+    try {
+      gate.awaitOpen();
+    } catch (InterruptedException e) {
+      return;
+    }
     boolean first = true;
     while (running.get()) {
       try {

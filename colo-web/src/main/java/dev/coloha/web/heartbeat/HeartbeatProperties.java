@@ -32,6 +32,13 @@ public record HeartbeatProperties(
     }
   }
 
+  /** How others reach this service: the advertise URL, else {@code http://127.0.0.1:<port>}. */
+  public String advertisedUrl(int port) {
+    return advertiseUrl != null && !advertiseUrl.isBlank()
+        ? advertiseUrl
+        : "http://127.0.0.1:" + port;
+  }
+
   /** The host name a service beats as when none is configured: {@code $HOSTNAME}, else DNS's. */
   static String localHostName(String hostnameVariable) {
     if (hostnameVariable != null && !hostnameVariable.isBlank()) {

@@ -33,6 +33,7 @@ import dev.coloha.coordinator.decision.Signal.Pressure;
 import dev.coloha.coordinator.decision.Signal.ProbeFailed;
 import dev.coloha.coordinator.decision.Signal.PromotionFailed;
 import dev.coloha.coordinator.decision.Signal.ProtectFailed;
+import dev.coloha.coordinator.decision.Signal.ProxyMoved;
 import dev.coloha.coordinator.decision.Signal.ProxyReRegistered;
 import dev.coloha.coordinator.decision.Signal.ProxyRestored;
 import dev.coloha.coordinator.decision.Signal.ProxyUnserved;
@@ -118,6 +119,7 @@ public final class GroupDecisions {
           g.state() == GroupState.UNSERVED && b.url().equals(g.proxyUrl())
               ? Decision.stay(s.withNextRestore(b.at())) // it answers: no need to wait
               : Decision.stay(s);
+      case ProxyMoved m -> proxyMoved(s, m);
       case ProxyUnserved u ->
           u.seen().isBefore(s.servedSince()) ? Decision.stay(s) : unserved(s, u.reason(), u.at());
       case ProxyRestored r -> Decision.stay(s.withFailedInARow(0));
@@ -174,6 +176,35 @@ public final class GroupDecisions {
         s.withGroup(g.with(GroupState.UNSERVED, reason)).withNextRestore(at),
         new Persist("proxy-lost-group", reason),
         new ResetRestoreBackoff());
+  }
+
+  /**
+   * The group's proxy beats from another address (its warm standby took over): the group moves to
+   * it. Served before, it is UNSERVED now (the proxy there knows no group) and restored at once, as
+   * for a restarted proxy; UNSERVED already, the restore is due now; in any other state only the
+   * address changes (what runs gives the proxy the group when it is done).
+   */
+  private static Decision proxyMoved(Situation s, ProxyMoved m) {
+    Group g = s.group();
+    if (!m.from().equals(g.proxyUrl()) || m.to().equals(g.proxyUrl())) {
+      return Decision.stay(s);
+    }
+    String reason =
+        "the proxy moved from " + m.from() + " to " + m.to() + " (its standby took over)";
+    Group moved = g.withProxy(m.to());
+    return switch (g.state()) {
+      case PROTECTED, DEGRADED ->
+          Decision.of(
+              s.withGroup(moved.with(GroupState.UNSERVED, reason)).withNextRestore(m.at()),
+              new Persist("proxy-moved", reason),
+              new ResetRestoreBackoff());
+      case UNSERVED ->
+          Decision.of(
+              s.withGroup(moved).withNextRestore(m.at()),
+              new Persist("proxy-moved", reason),
+              new ResetRestoreBackoff());
+      default -> Decision.of(s.withGroup(moved), new Persist("proxy-moved", reason));
+    };
   }
 
   private static Decision hostLost(Situation s, String host, String reason) {

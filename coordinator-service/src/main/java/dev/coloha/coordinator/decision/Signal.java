@@ -93,6 +93,12 @@ public sealed interface Signal {
   /** The proxy at {@code url} beat (registered again). */
   record ProxyReRegistered(String url, Instant at) implements Signal {}
 
+  /**
+   * The proxy of the host that served from {@code from} beats from {@code to} now: its warm standby
+   * took over (docs/proxy.md "Warm standby"), or it was restarted on another address.
+   */
+  record ProxyMoved(String from, String to, Instant at) implements Signal {}
+
   /** The proxy serves the group again. */
   record ProxyRestored() implements Signal {}
 

@@ -274,6 +274,18 @@ public final class GroupService implements AutoCloseable {
    * wait for theirs to be served again.
    */
   public void heartbeat(String host, String role, String url) {
+    heartbeat(host, role, url, null);
+  }
+
+  /**
+   * @param replaces a proxy that took over from its warm standby pair's former holder: that one's
+   *     URL, whose groups move to this proxy even if this coordinator never saw it beat
+   */
+  public void heartbeat(String host, String role, String url, String replaces) {
+    java.util.Optional<String> movedFrom =
+        role.equals("proxy")
+            ? hosts.proxyMovedFrom(host, url, replaces)
+            : java.util.Optional.empty();
     hosts.heartbeat(host, role, url);
     leftovers.beat(role, url);
     switch (role) {
@@ -281,6 +293,10 @@ public final class GroupService implements AutoCloseable {
       case "mirror" -> remote.resetBreaker(MirrorClient.target(url));
       default -> {
         remote.resetBreaker(ProxyClient.target(url));
+        // a standby that took over beats from its own address: the groups of its predecessor
+        // move to it at once (not after the predecessor's heartbeats time out)
+        movedFrom.ifPresent(
+            from -> workers.values().forEach(w -> w.send(new GroupWorker.ProxyMoved(from, url))));
         workers.values().forEach(w -> w.send(new GroupWorker.ProxyBeat(url)));
       }
     }

@@ -53,6 +53,12 @@ final class GroupWorker {
   /** The proxy at {@code url} beat: if the group waits for it, try now. */
   record ProxyBeat(String url) implements Command {}
 
+  /**
+   * The proxy that beat from {@code from} beats from {@code to} now (its standby took over): a
+   * group it served moves to it.
+   */
+  record ProxyMoved(String from, String to) implements Command {}
+
   /** The proxy does not serve the group (its event stream says so, or broke). */
   record ProxyUnserved(String reason, Instant seen) implements Command {}
 
@@ -172,6 +178,7 @@ final class GroupWorker {
         // the loop runs periodic() next
       }
       case ProxyBeat b -> exec.signal(new Signal.ProxyReRegistered(b.url(), clock.instant()));
+      case ProxyMoved m -> exec.signal(new Signal.ProxyMoved(m.from(), m.to(), clock.instant()));
       case ProxyUnserved u ->
           exec.signal(new Signal.ProxyUnserved(u.reason(), u.seen(), clock.instant()));
       case SelfCheckpointed sc ->

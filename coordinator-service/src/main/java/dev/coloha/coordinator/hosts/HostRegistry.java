@@ -60,6 +60,8 @@ public final class HostRegistry {
         ProxyNode old = proxies.put(host, new ProxyNode(host, url, now));
         if (old == null) {
           log.info("proxy {} registered at {}", host, url);
+        } else if (!old.url().equals(url)) {
+          log.info("proxy {} moved from {} to {} (its standby took over)", host, old.url(), url);
         }
       }
       case "agent", "mirror" -> {
@@ -94,6 +96,27 @@ public final class HostRegistry {
       default ->
           throw new IllegalArgumentException("role must be agent, mirror or proxy, not " + role);
     }
+  }
+
+  /**
+   * The address the proxy of {@code host} beat from before, when it differs from {@code url}: its
+   * warm standby took over (or it was restarted elsewhere). Asked before the beat is registered.
+   */
+  public Optional<String> proxyMovedFrom(String host, String url) {
+    return proxyMovedFrom(host, url, null);
+  }
+
+  /**
+   * As {@link #proxyMovedFrom(String, String)}, or {@code replaces} when the proxy says whose lock
+   * it took (its warm standby pair's former holder): known even to a coordinator that never saw
+   * that one beat (restarted meanwhile).
+   */
+  public Optional<String> proxyMovedFrom(String host, String url, String replaces) {
+    if (replaces != null && !replaces.equals(url)) {
+      return Optional.of(replaces);
+    }
+    ProxyNode old = proxies.get(host);
+    return old == null || old.url().equals(url) ? Optional.empty() : Optional.of(old.url());
   }
 
   /** The limits the agent of {@code host} advertised with its heartbeats. */

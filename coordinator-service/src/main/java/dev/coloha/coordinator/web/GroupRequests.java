@@ -118,10 +118,13 @@ final class GroupRequests {
    * @param url how the coordinator reaches that service
    * @param maxMemoryBytes an agent's largest VM memory (colo.agent.vm.max-memory), if it says
    * @param maxDiskBytes an agent's largest VM disk (colo.agent.vm.max-disk), if it says
+   * @param replaces a proxy that took over from its warm standby pair's former holder: that one's
+   *     URL (its groups move to this proxy)
    */
   record Heartbeat(
       @NotBlank @Pattern(regexp = "agent|mirror|proxy") String role,
       @NotBlank @ServiceUrl String url,
       @Positive Long maxMemoryBytes,
-      @Positive Long maxDiskBytes) {}
+      @Positive Long maxDiskBytes,
+      @ServiceUrl String replaces) {}
 }

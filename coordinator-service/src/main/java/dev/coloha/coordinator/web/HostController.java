@@ -37,7 +37,7 @@ public class HostController {
   public void heartbeat(
       @PathVariable @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}") String name,
       @Valid @RequestBody GroupRequests.Heartbeat r) {
-    groups.heartbeat(name, r.role(), r.url());
+    groups.heartbeat(name, r.role(), r.url(), r.replaces());
     if (r.role().equals("agent") && (r.maxMemoryBytes() != null || r.maxDiskBytes() != null)) {
       hosts.advertise(name, new HostRegistry.HostLimits(r.maxMemoryBytes(), r.maxDiskBytes()));
     }

@@ -36,6 +36,7 @@ import dev.coloha.coordinator.decision.Signal.Pressure;
 import dev.coloha.coordinator.decision.Signal.ProbeFailed;
 import dev.coloha.coordinator.decision.Signal.PromotionFailed;
 import dev.coloha.coordinator.decision.Signal.ProtectFailed;
+import dev.coloha.coordinator.decision.Signal.ProxyMoved;
 import dev.coloha.coordinator.decision.Signal.ProxyReRegistered;
 import dev.coloha.coordinator.decision.Signal.ProxyRestored;
 import dev.coloha.coordinator.decision.Signal.ProxyUnserved;
@@ -70,6 +71,8 @@ class DecisionTableTest {
   static final String P_URL = PROTECTED.primary().agentUrl();
   static final String S_URL = PROTECTED.secondary().agentUrl();
   static final CleanOrphans CLEAN = new CleanOrphans();
+  static final String MOVED =
+      "the proxy moved from " + PROTECTED.proxyUrl() + " to http://standby (its standby took over)";
 
   record Row(
       Situation before, Signal signal, List<Action> actions, UnaryOperator<Situation> next) {}
@@ -176,6 +179,31 @@ class DecisionTableTest {
             "another proxy beat: nothing",
             in(GroupState.UNSERVED),
             new ProxyReRegistered("http://x", T)),
+        row(
+            "proxy moved (its standby took over) while served: UNSERVED at the new address,"
+                + " restore at once",
+            prot,
+            new ProxyMoved(PROTECTED.proxyUrl(), "http://standby", T),
+            List.of(new Persist("proxy-moved", MOVED), new ResetRestoreBackoff()),
+            s ->
+                s.withGroup(PROTECTED.withProxy("http://standby").with(GroupState.UNSERVED, MOVED))
+                    .withNextRestore(T)),
+        row(
+            "proxy moved while UNSERVED: the new address, restore now",
+            in(GroupState.UNSERVED),
+            new ProxyMoved(PROTECTED.proxyUrl(), "http://standby", T),
+            List.of(new Persist("proxy-moved", MOVED), new ResetRestoreBackoff()),
+            s -> s.withGroup(s.group().withProxy("http://standby")).withNextRestore(T)),
+        row(
+            "proxy moved while failing over: the new address only",
+            in(GroupState.FAILING_OVER),
+            new ProxyMoved(PROTECTED.proxyUrl(), "http://standby", T),
+            List.of(new Persist("proxy-moved", MOVED)),
+            s -> s.withGroup(s.group().withProxy("http://standby"))),
+        row(
+            "another group's proxy moved: nothing",
+            prot,
+            new ProxyMoved("http://x", "http://standby", T)),
         row(
             "proxy restored: failures forgotten",
             prot.withFailedInARow(2),

@@ -307,6 +307,38 @@ class FaultMatrixTest {
         .anyMatch(l -> l.startsWith("store PROTECTED"));
   }
 
+  @Test
+  void row6AStandbyProxyThatTookOverGetsTheGroupInTheSameEpochAtOnce() throws Exception {
+    try (FakeService standby =
+        new FakeService("standby", FakeService.Kind.PROXY, rig.journal::add)) {
+      standby.epoch = -1; // it never served: it knows no group
+      String active = rig.proxy.url();
+      rig.proxy.kill(); // kill -9 of the active proxy; the standby takes its lock and beats
+
+      // the coordinator sees the proxy's host beat from another address: the group moves to it
+      assertThat(rig.hosts.proxyMovedFrom("proxy", standby.url())).contains(active);
+      rig.hosts.heartbeat("proxy", "proxy", standby.url());
+      assertThat(rig.hosts.proxyMovedFrom("proxy", standby.url())).isEmpty();
+      rig.worker.send(new GroupWorker.ProxyMoved(active, standby.url()));
+      rig.step(Duration.ZERO); // no heartbeat timeout, no backoff: restored in this turn
+
+      assertGroup(GroupState.PROTECTED, FaultRig.EPOCH, "h1", "h2");
+      assertThat(rig.group().proxyUrl()).isEqualTo(standby.url());
+      assertThat(standby.epoch).as("the standby serves the group").isEqualTo(FaultRig.EPOCH);
+      assertThat(rig.epochsSaved()).as("nothing needs fencing").containsExactly(FaultRig.EPOCH);
+      assertThat(rig.store.saves)
+          .as("UNSERVED at the new address before it serves")
+          .anyMatch(g -> g.state() == GroupState.UNSERVED && g.proxyUrl().equals(standby.url()));
+      int moved = rig.first("store UNSERVED");
+      int served = rig.journal.lastIndexOf("standby PUT /v1/groups/kv");
+      assertThat(served).isPositive();
+      assertThat(rig.journal.subList(Math.max(moved, 0), served))
+          .as("never PROTECTED while the standby does not serve the group")
+          .noneMatch(l -> l.startsWith("store PROTECTED"));
+      assertThat(rig.journal).noneMatch(l -> l.startsWith("proxy PUT"));
+    }
+  }
+
   // ---- a primary without a secondary goes silent -----------------------------------------------
 
   /** The rig with the group DEGRADED on h1 alone, and no other host that could pair with it. */

@@ -165,4 +165,23 @@ class HostRegistryTest {
     assertThat(Placement.choose(List.of(a, b), List.of(busy), Set.of("a"))).contains(b);
     assertThat(Placement.choose(List.of(a), List.of(), Set.of("a"))).isEmpty();
   }
+
+  @Test
+  void aProxyBeatingFromAnotherAddressMovedThereAndOneThatSaysWhomItReplacesToo() {
+    registry.heartbeat("proxy-1", "proxy", "http://127.0.0.1:1");
+    assertThat(registry.proxyMovedFrom("proxy-1", "http://127.0.0.1:1")).isEmpty();
+    // its warm standby took over: the same host beats from its own address
+    assertThat(registry.proxyMovedFrom("proxy-1", "http://127.0.0.1:2"))
+        .contains("http://127.0.0.1:1");
+    registry.heartbeat("proxy-1", "proxy", "http://127.0.0.1:2");
+    assertThat(registry.proxyMovedFrom("proxy-1", "http://127.0.0.1:2")).isEmpty();
+
+    // a restarted coordinator never saw the former holder beat: the standby says whom it replaces
+    HostRegistry restarted = new HostRegistry(store, clock, Duration.ofSeconds(5));
+    assertThat(restarted.proxyMovedFrom("proxy-1", "http://127.0.0.1:2")).isEmpty();
+    assertThat(restarted.proxyMovedFrom("proxy-1", "http://127.0.0.1:2", "http://127.0.0.1:1"))
+        .contains("http://127.0.0.1:1");
+    assertThat(restarted.proxyMovedFrom("proxy-1", "http://127.0.0.1:2", "http://127.0.0.1:2"))
+        .isEmpty();
+  }
 }

@@ -29,7 +29,8 @@ public class ProxyApiDescription {
             Map.entry("GET /v1/groups/{group}/mismatches", "listMismatches"),
             Map.entry("GET /v1/groups/{group}/mismatches/{id}", "getMismatch"),
             Map.entry("GET /v1/groups/{group}/mismatches/{id}/pcap", "downloadMismatchPcap"),
-            Map.entry("POST /v1/listen-checks", "checkListenAddress")),
+            Map.entry("POST /v1/listen-checks", "checkListenAddress"),
+            Map.entry("GET /v1/proxy", "getProxyRole")),
         Map.of("GET /v1/groups/{group}/events", ProxyEvent.class),
         Map.of(
             // group/GroupView's states (Group.view)
@@ -41,7 +42,9 @@ public class ProxyApiDescription {
             ApiOperations.names(MismatchKind.class)),
         Map.of(
             "groups",
-            "Protected services: replicas, commits, failover, the event stream, mismatches"),
+            "Protected services: replicas, commits, failover, the event stream, mismatches",
+            "proxy",
+            "The proxy itself: ACTIVE or STANDBY of a warm standby pair"),
         // the type of each event the proxy writes (EventLog)
         java.util.Arrays.stream(ProxyEventType.values())
             .collect(

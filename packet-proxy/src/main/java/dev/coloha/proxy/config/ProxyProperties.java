@@ -7,6 +7,8 @@ import static dev.coloha.web.settings.SettingCheck.notNegative;
 import static dev.coloha.web.settings.SettingCheck.positive;
 
 import dev.coloha.proxy.group.ProxySettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -24,6 +26,7 @@ import org.springframework.util.unit.DataSize;
  * @param events the coordinator's event stream
  * @param client client sockets
  * @param selfCheckpoint checkpoints the proxy asks of a primary itself when no coordinator decides
+ * @param standby the warm standby of a proxy pair
  * @param testing fault injection for tests (nothing armed by default)
  */
 @ConfigurationProperties("colo.proxy")
@@ -35,6 +38,7 @@ public record ProxyProperties(
     @DefaultValue Events events,
     @DefaultValue Client client,
     @DefaultValue SelfCheckpoint selfCheckpoint,
+    @DefaultValue Standby standby,
     @DefaultValue Testing testing) {
 
   /**
@@ -140,6 +144,24 @@ public record ProxyProperties(
       @DefaultValue("100ms") Duration minInterval,
       @DefaultValue("5s") Duration maxBackoff,
       @DefaultValue("5s") Duration timeout) {}
+
+  /**
+   * A warm standby pair (docs/proxy.md "Warm standby"): two proxies on one host name the same lock
+   * file; the one that holds an exclusive OS lock on it is active (beats to the coordinator, is
+   * given the groups), the other starts its API but stays standby until the lock is free, which the
+   * kernel makes it the instant the holder dies.
+   *
+   * @param lockFile the pair's lock file (created if missing; on a local file system both proxies
+   *     see); none: the proxy is active from the start, without a standby
+   */
+  public record Standby(Path lockFile) {
+    public Standby {
+      if (lockFile != null && (lockFile.toString().isBlank() || Files.isDirectory(lockFile))) {
+        throw new IllegalArgumentException(
+            "colo.proxy.standby.lock-file must name a file, not '" + lockFile + "'");
+      }
+    }
+  }
 
   /**
    * @param faults fault points armed for tests ({@code stream-break@VM}: a replica's output stream

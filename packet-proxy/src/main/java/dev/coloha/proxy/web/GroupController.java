@@ -17,6 +17,8 @@ import dev.coloha.proxy.group.Group;
 import dev.coloha.proxy.group.GroupSpec;
 import dev.coloha.proxy.group.Groups;
 import dev.coloha.proxy.group.ReplicaRef;
+import dev.coloha.proxy.standby.ProxyStandbyException;
+import dev.coloha.proxy.standby.StandbyLock;
 import dev.coloha.wire.InvalidFieldException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -61,18 +63,26 @@ public class GroupController {
   private final Groups groups;
   private final ProxyProperties props;
   private final JsonMapper json;
+  private final StandbyLock standby;
 
-  public GroupController(Groups groups, ProxyProperties props, JsonMapper json) {
+  public GroupController(
+      Groups groups, ProxyProperties props, JsonMapper json, StandbyLock standby) {
     this.groups = groups;
     this.props = props;
     this.json = json;
+    this.standby = standby;
   }
 
   @PutMapping("/{group}")
-  @Operation(summary = "Create or reconfigure a protected service (201 when created)")
+  @Operation(
+      summary =
+          "Create or reconfigure a protected service (201 when created; 503 on a standby proxy)")
   public ResponseEntity<GroupView> put(
       @PathVariable String group, @Valid @RequestBody GroupRequests.Put body) {
     checkName(group);
+    if (!standby.active()) {
+      throw new ProxyStandbyException(); // a coordinator that still knows this address
+    }
     Groups.Put r = groups.put(spec(group, body));
     return ResponseEntity.status(r.created() ? HttpStatus.CREATED : HttpStatus.OK).body(r.group());
   }
