@@ -12,6 +12,7 @@ import dev.coloha.coordinator.remote.ProxyClient;
 import dev.coloha.coordinator.remote.Remote;
 import dev.coloha.coordinator.store.CoordinatorStore;
 import dev.coloha.coordinator.store.JdbcCoordinatorStore;
+import dev.coloha.coordinator.store.StoreDatabase;
 import dev.coloha.microvm.guest.GuestLoader;
 import dev.coloha.microvm.guest.WasmOptAsyncify;
 import dev.coloha.web.security.ServiceToken;
@@ -21,7 +22,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Set;
 import javax.sql.DataSource;
-import org.h2.jdbcx.JdbcDataSource;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
@@ -46,16 +46,20 @@ public class CoordinatorConfiguration {
   }
 
   /**
-   * The embedded database file under the data directory (absolute: H2 refuses bare relative paths).
+   * The embedded database file under the data directory, kept open while the coordinator runs
+   * (closed, written and compacted, at its shutdown).
    */
-  @Bean
-  DataSource dataSource(CoordinatorProperties props) throws java.io.IOException {
+  @Bean(destroyMethod = "close")
+  StoreDatabase storeDatabase(CoordinatorProperties props)
+      throws java.io.IOException, java.sql.SQLException {
     java.nio.file.Path dir = props.dataDir().toAbsolutePath().normalize();
     java.nio.file.Files.createDirectories(dir);
-    JdbcDataSource ds = new JdbcDataSource();
-    ds.setURL("jdbc:h2:file:" + dir.resolve("coordinator") + ";DB_CLOSE_ON_EXIT=FALSE");
-    ds.setUser("sa");
-    return ds;
+    return new StoreDatabase(dir.resolve("coordinator"));
+  }
+
+  @Bean
+  DataSource dataSource(StoreDatabase database) {
+    return database.dataSource();
   }
 
   @Bean

@@ -13,9 +13,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@link CoordinatorStore} on an embedded H2 database file (groups, hosts, the groups' history)
- * (autocommit: each save is durable when it returns). Records are kept as JSON next to the columns
- * queries need. The schema is created and changed by versioned migrations ({@code
- * db/migration/V*.sql}), not here.
+ * (autocommit: each save is durable when it returns, on a database opened by {@link
+ * StoreDatabase}). Records are kept as JSON next to the columns queries need. The schema is created
+ * and changed by versioned migrations ({@code db/migration/V*.sql}), not here.
  */
 public final class JdbcCoordinatorStore implements CoordinatorStore {
   private final JdbcClient jdbc;
@@ -36,10 +36,8 @@ public final class JdbcCoordinatorStore implements CoordinatorStore {
 
   /**
    * @param dataSource the database {@code jdbc} works on: a group and its history event are then
-   *     written in one transaction, on one connection. The embedded database is opened by each
-   *     connection and closed (compacted, written) with it, which is what makes a save durable when
-   *     it returns, and costs 0.1-0.7 s on a loaded host: a failover's new epoch paid it twice
-   *     before anyone was told (docs/benchmarks.md "Where an agent kill's gap goes")
+   *     written in one transaction, on one connection (the coordinator's database is kept open by
+   *     {@link StoreDatabase}, each commit written when it returns)
    */
   public JdbcCoordinatorStore(JdbcClient jdbc, JsonMapper json, DataSource dataSource) {
     this.jdbc = jdbc;
