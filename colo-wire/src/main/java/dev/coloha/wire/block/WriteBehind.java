@@ -51,6 +51,11 @@ import java.util.function.Supplier;
  *
  * <p>One caller at a time (the VM's thread; commit and failover while it is paused); the pipe's
  * reply thread only completes writes.
+ *
+ * <p>Over 400 lines on purpose: holding, dropping and combining writes, the sequence
+ * acknowledgements and the first failure are one queue's state, and every operation above reads and
+ * changes all of it; split, they would share it through accessors ({@code WriteBehindModelTest}
+ * checks them together against a model).
  */
 public final class WriteBehind implements AutoCloseable {
 

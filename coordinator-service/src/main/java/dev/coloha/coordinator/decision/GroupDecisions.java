@@ -56,6 +56,10 @@ import java.util.List;
  * table, one row per case below). No I/O, no clock: time comes in the signal. The executor (the
  * group package's {@code GroupExecutor}) runs the actions and feeds their outcomes back as signals.
  * What a group waits out before giving up is decided in {@link WaitDecisions}.
+ *
+ * <p>Over 400 lines on purpose: one method per signal of the transition table, each a few lines of
+ * pure code with its row's reason; splitting them by signal would scatter the table that
+ * docs/coordinator.md and {@code DecisionTableTest} read as one.
  */
 public final class GroupDecisions {
   private GroupDecisions() {}

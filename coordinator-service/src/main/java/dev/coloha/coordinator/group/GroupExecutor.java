@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * operations (agents, mirrors, proxy, store, history), feeding their outcomes back as signals. Owns
  * the retry backoffs (they draw jitter) and the checkpoint captured but not yet committed. Used by
  * the group's worker thread only.
+ *
+ * <p>Over 400 lines on purpose: one short case per {@link Action} kind (the sealed switch), plus
+ * the checkpoint's capture and commit with the broken streams that may cut its wait short; the
+ * steps themselves live in the group's operations ({@code Checkpoints}, {@code Pairing}, {@code
+ * Recovery}).
  */
 final class GroupExecutor {
   private static final Logger log = LoggerFactory.getLogger(GroupExecutor.class);

@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * Protected groups: creation (one call), queries, manual checkpoint and failover, host loss, policy
  * updates, deletion. Each group is run by its own {@link GroupWorker}; after a restart every stored
  * group is resumed from its persisted state.
+ *
+ * <p>Over 400 lines on purpose: it is the API's one entry to the groups, a method per operation of
+ * docs/api.md, each checking its request completely before it hands the group's worker a command.
  */
 public final class GroupService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupService.class);
