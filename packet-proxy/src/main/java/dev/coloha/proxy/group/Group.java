@@ -147,6 +147,7 @@ public final class Group implements ClientEvents, AutoCloseable {
     if (spec.resume() != null) {
       g.resume(spec.resume());
     }
+    g.awaitOutputs(props.stream().connectTimeout());
     listener.start(
         props.client(), props.limits().clientBuffer(), g, g.backpressure.gate(), g::accepted);
     Thread.ofVirtual().name("tick-" + g.name).start(g::tickLoop);
@@ -160,6 +161,27 @@ public final class Group implements ClientEvents, AutoCloseable {
         spec.primary(),
         spec.secondary());
     return g;
+  }
+
+  /**
+   * Before the first client: both replicas' outputs subscribed to (at most {@code timeout}; a
+   * replica that does not answer by then is left to the stream's own failure handling, as before).
+   * An agent writes its VM's output to the subscriber it has; one that has not seen this proxy's
+   * subscription yet writes a new connection's reply to the proxy before it (after a takeover or a
+   * restart: a dead one, where it is lost), and that connection waits forever (chaos round 97 of
+   * docs/benchmarks.md "100 rounds with the warm standby proxy").
+   */
+  private void awaitOutputs(java.time.Duration timeout) {
+    try {
+      if (!replicas.awaitOutputs(timeout)) {
+        log.warn(
+            "group {}: a replica's output was not subscribed to within {} ms; accepting clients",
+            name,
+            timeout.toMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**

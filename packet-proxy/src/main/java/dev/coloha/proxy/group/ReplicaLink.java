@@ -74,6 +74,11 @@ final class ReplicaLink {
     out.start();
   }
 
+  /** Whether the agent made this link its VM's output subscriber within {@code timeout}. */
+  boolean awaitOutput(java.time.Duration timeout) throws InterruptedException {
+    return out.awaitSubscribed(timeout);
+  }
+
   /** Queues a frame for the replica's input stream. */
   void send(IoFrame f) {
     in.send(f);

@@ -105,6 +105,25 @@ final class Replicas implements ReplicaLink.Listener {
   }
 
   /**
+   * Waits, at most {@code timeout} in all, until both replicas' agents made this proxy their VMs'
+   * output subscriber. Until then an agent may still write a new VM output to the subscriber it had
+   * before (a proxy that died: the frames are lost in its socket), so a group accepts no client
+   * before: the reply to a new connection's first request would never arrive.
+   *
+   * @return whether both did
+   */
+  boolean awaitOutputs(java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Roles r = roles;
+    boolean ok = r.primary().awaitOutput(timeout);
+    if (r.secondary() != null) {
+      long left = Math.max(0, deadline - System.nanoTime());
+      ok &= r.secondary().awaitOutput(java.time.Duration.ofNanos(left));
+    }
+    return ok;
+  }
+
+  /**
    * Applies a commit to the comparator, if there is a secondary to commit to.
    *
    * @return whether it applied (an older or repeated one does not)

@@ -36,6 +36,13 @@ public final class ReplicaOutput implements AutoCloseable {
   private volatile boolean connected;
 
   /**
+   * Counted down by the stream's first frame: the agent writes it once this proxy is its output's
+   * subscriber (also when the stream ends or is closed, so that nobody waits in vain).
+   */
+  private final java.util.concurrent.CountDownLatch subscribed =
+      new java.util.concurrent.CountDownLatch(1);
+
+  /**
    * @param frames receives every frame (on the reader thread)
    * @param broken told once when the stream ends without {@link #close()}
    * @param awaitRoom called before each frame is read; blocks while the group buffers too much
@@ -61,6 +68,17 @@ public final class ReplicaOutput implements AutoCloseable {
 
   public boolean connected() {
     return connected;
+  }
+
+  /**
+   * Waits until the agent has made this proxy its output's subscriber (its first frame arrived), at
+   * most {@code timeout}.
+   *
+   * @return whether it has; false if the time ran out or the stream ended first
+   */
+  public boolean awaitSubscribed(java.time.Duration timeout) throws InterruptedException {
+    return subscribed.await(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+        && connected;
   }
 
   static URI uri(ReplicaRef ref, String stream, long epoch) {
@@ -101,6 +119,7 @@ public final class ReplicaOutput implements AutoCloseable {
       why = e.getClass().getSimpleName() + ": " + e.getMessage();
     }
     connected = false;
+    subscribed.countDown();
     if (!closed) {
       log.warn("output stream of {} broken: {}", ref, why);
       broken.accept(this, why);
@@ -116,6 +135,7 @@ public final class ReplicaOutput implements AutoCloseable {
       if (f == null) {
         return "the agent ended the stream";
       }
+      subscribed.countDown();
       switch (f) {
         case IoFrame.End e -> {
           return "the agent ended the stream (END)";
@@ -132,6 +152,7 @@ public final class ReplicaOutput implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    subscribed.countDown();
     HttpStream s = stream;
     if (s != null) {
       s.close();

@@ -42,6 +42,8 @@ public final class FakeAgent implements AutoCloseable {
   private volatile Function<Call, Answer> onCheckpoint =
       c -> new Answer(500, "text/plain", "no answer set");
   private volatile boolean closed;
+  private final Map<String, java.util.concurrent.CountDownLatch> heldOutputs =
+      new ConcurrentHashMap<>();
 
   public FakeAgent() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -57,6 +59,16 @@ public final class FakeAgent implements AutoCloseable {
   /** Queues a frame on {@code vm}'s output stream. */
   public void output(String vm, IoFrame f) {
     queue(vm).add(f);
+  }
+
+  /**
+   * Holds the next subscription to {@code vm}'s output before its first byte (headers included), as
+   * an agent does that has not taken the subscription yet; the returned action lets it go on.
+   */
+  public Runnable holdOutput(String vm) {
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    heldOutputs.put(vm, held);
+    return held::countDown;
   }
 
   /** The connections {@code vm}'s input stream opened. */
@@ -91,6 +103,14 @@ public final class FakeAgent implements AutoCloseable {
   }
 
   private void output(HttpExchange x, String vm) throws IOException {
+    java.util.concurrent.CountDownLatch held = heldOutputs.remove(vm);
+    if (held != null) {
+      try {
+        held.await();
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
     x.getResponseHeaders().set("Content-Type", "application/octet-stream");
     x.sendResponseHeaders(200, 0);
     OutputStream body = x.getResponseBody();
