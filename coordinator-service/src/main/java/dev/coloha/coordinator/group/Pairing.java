@@ -150,7 +150,6 @@ final class Pairing {
     }
   }
 
-  /** The proxy's endpoint of a replica's VM, or null. */
   /** Gives the proxy the group with its primary {@code p} alone (no secondary to compare with). */
   static void serveAlone(ProxyClient proxies, Group g, Replica p) {
     proxies.configure(
@@ -165,6 +164,7 @@ final class Pairing {
         null);
   }
 
+  /** The proxy's endpoint of a replica's VM, or null. */
   static ProxyClient.Endpoint endpoint(Replica r) {
     return r == null ? null : new ProxyClient.Endpoint(r.agentUrl(), r.vm());
   }
