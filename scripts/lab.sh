@@ -152,13 +152,34 @@ else:
 PY
 }
 
-# free_ports N: N distinct free ports on 127.0.0.1, one a line
+# free_ports N: N distinct free ports on 127.0.0.1, one a line, below the kernel's ephemeral range:
+# a port the kernel hands out (bind to 0) may be taken by any process's outgoing connection while
+# its service is down, and the service's restart on the same port would then fail
 free_ports() {
-  python3 -c 'import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print("\n".join(str(s.getsockname()[1]) for s in socks))' "$1"
+  python3 -c 'import random, socket, sys
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+top = max(low - 1, 2048)
+bottom = max(1025, top - 20000)
+want, got, socks = int(sys.argv[1]), [], []
+for port in random.sample(range(bottom, top + 1), top + 1 - bottom):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
+    socks.append(s)
+    got.append(port)
+    if len(got) == want:
+        break
+if len(got) < want:
+    sys.exit("free_ports: not enough free ports below the ephemeral range")
+print("\n".join(str(p) for p in got))' "$1"
 }
 
 port_free() {
