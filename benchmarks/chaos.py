@@ -523,7 +523,7 @@ def main():
         ok = [r for r in rs if r["protected"] is not None]
         print(f"{k:16s}  {len(rs):6d}  {len(ok):12d}  {max(r['gap'] for r in rs):9.2f}  "
               f"{statistics.median([r['protected'] for r in ok]) if ok else float('nan'):18.2f}  "
-              f"{max((r['epochs'] for r in ok), default=0):10d}")
+              f"{max((r['epochs'] for r in ok if r['epochs'] is not None), default=0):10d}")
     reprotected = sum(1 for r in rows if r["protected"] is not None)
     total_errors = len(writer.errors)
     print()
