@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * One row of a service's contract table: a request a portal (or a confused peer) could send, and
@@ -34,6 +35,44 @@ public record BadRequest(
    * 64 characters of an id echoed at most (plus the path before it and the "...(N chars)" mark).
    */
   private static final Pattern LONG_ECHO = Pattern.compile("\\S{100,}");
+
+  /**
+   * The rows every service's API shares, whatever its resources: the server's limits (a 1.5 MB
+   * body, a 9,000-character path or header), the shared error handling (broken JSON, a text body, a
+   * wrong method, an unknown path) and the path rules (an encoded slash in an id, a long unknown id
+   * not echoed in full). A service's contract table is its own rows plus these.
+   *
+   * @param collection the path of the service's main collection, e.g. {@code /v1/volumes}
+   * @param createMethod the method that creates a resource ({@code POST}, or {@code PUT})
+   * @param createPath the path it is sent to
+   * @param valid a valid JSON object for that request (the 1.5 MB and text rows start from it)
+   * @param notFound the problem type of an unknown id in the collection
+   */
+  public static Stream<BadRequest> everyService(
+      String collection, String createMethod, String createPath, String valid, String notFound) {
+    if (!valid.startsWith("{")) {
+      throw new IllegalArgumentException("a JSON object: " + valid);
+    }
+    String padded = "{\"pad\":\"" + "x".repeat(1_500_000) + "\"," + valid.substring(1);
+    return Stream.of(
+        json("1.5 MB body with an unknown field", createMethod, createPath, padded)
+            .is(413, "body-too-large", "body"),
+        json("broken JSON", createMethod, createPath, "{\"id\":").is(400, "malformed-body", "body"),
+        json("text body", createMethod, createPath, valid)
+            .contentType("text/plain")
+            .is(415, "unsupported-media-type", "Content-Type"),
+        bare("encoded slash in an id", "GET", collection + "/..%2Fx")
+            .is(400, "invalid-path", "path"),
+        bare("9,000-character id in the path", "GET", collection + "/" + "a".repeat(9_000))
+            .is(400, "request-head-too-large", "headers"),
+        bare("9,000-character header", "GET", collection)
+            .header("X-Big", "b".repeat(9_000))
+            .is(400, "request-head-too-large", "headers"),
+        bare("5,000-character unknown id", "GET", collection + "/" + "a".repeat(5_000))
+            .is(404, notFound, null),
+        bare("wrong method", "PATCH", collection).is(405, "method-not-allowed", "method"),
+        bare("unknown path", "GET", "/v1/nothing").is(404, "not-found", "path"));
+  }
 
   /** A JSON request; complete it with {@link #is}. */
   public static BadRequest json(String name, String method, String path, String body) {

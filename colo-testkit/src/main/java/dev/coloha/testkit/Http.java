@@ -8,7 +8,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -53,8 +55,9 @@ public final class Http {
     return base;
   }
 
-  /** Status, content type and body of a response. */
-  public record Reply(int status, String contentType, String body) {
+  /** Status, content type, body and headers of a response. */
+  public record Reply(
+      int status, String contentType, String body, Map<String, List<String>> headers) {
     public JsonNode json() {
       return JSON.readTree(body);
     }
@@ -68,6 +71,14 @@ public final class Http {
         throw new IOException(request + ": " + status + " " + body);
       }
       return body;
+    }
+
+    /** The first value of a response header (names in any case), if it was sent. */
+    public Optional<String> header(String name) {
+      return headers.entrySet().stream()
+          .filter(h -> h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty())
+          .map(h -> h.getValue().getFirst())
+          .findFirst();
     }
 
     /** Whether the body is an RFC 9457 problem document. */
@@ -173,7 +184,11 @@ public final class Http {
     try {
       HttpResponse<String> r =
           client.send(b.timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
-      return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+      return new Reply(
+          r.statusCode(),
+          r.headers().firstValue("Content-Type").orElse(""),
+          r.body(),
+          r.headers().map());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

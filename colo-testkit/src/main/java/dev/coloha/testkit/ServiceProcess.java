@@ -181,34 +181,41 @@ public final class ServiceProcess implements AutoCloseable {
     }
     frozen = false;
     Process p = process;
-    Awaitility.await(module + " " + name + " starts")
-        .atMost(START_TIMEOUT)
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              if (!p.isAlive()) {
-                throw new IllegalStateException(module + " " + name + " exited: " + log());
-              }
-              Matcher m = PORT.matcher(logSince(logFrom));
-              if (m.find()) {
-                port = Integer.parseInt(m.group(1));
-                return true;
-              }
-              return false;
-            });
-    if (awaitHealthy) {
-      Http api = api();
-      Awaitility.await(module + " " + name + " is healthy")
+    try {
+      Awaitility.await(module + " " + name + " starts")
           .atMost(START_TIMEOUT)
-          .pollInterval(Duration.ofMillis(200))
-          .ignoreExceptions()
+          .pollInterval(Duration.ofMillis(100))
           .until(
               () -> {
                 if (!p.isAlive()) {
-                  throw new IllegalStateException(module + " " + name + " exited; see " + log);
+                  throw new IllegalStateException(module + " " + name + " exited: " + log());
                 }
-                return api.get("/actuator/health").status() == 200;
+                Matcher m = PORT.matcher(logSince(logFrom));
+                if (m.find()) {
+                  port = Integer.parseInt(m.group(1));
+                  return true;
+                }
+                return false;
               });
+      if (awaitHealthy) {
+        Http api = api();
+        Awaitility.await(module + " " + name + " is healthy")
+            .atMost(START_TIMEOUT)
+            .pollInterval(Duration.ofMillis(200))
+            .ignoreExceptions()
+            .until(
+                () -> {
+                  if (!p.isAlive()) {
+                    throw new IllegalStateException(module + " " + name + " exited; see " + log);
+                  }
+                  return api.get("/actuator/health").status() == 200;
+                });
+      }
+    } catch (RuntimeException e) {
+      // one that did not start in time is not left behind: it would go on running, and beating
+      // to whatever listens on the port, after the test's JVM has gone
+      p.destroyForcibly();
+      throw e;
     }
   }
 

@@ -73,6 +73,13 @@ class ComposeLabIT {
           "Output hold delay",
           "Client connections");
 
+  /** The load as Prometheus sees it: output released through the proxy over the last 15 s. */
+  private static final String LOAD_RELEASED = "sum(rate(colo_proxy_released_bytes_total[15s])) > 0";
+
+  /** The load as Prometheus sees it: checkpoints of the kv group over the last 15 s. */
+  private static final String LOAD_CHECKPOINTS =
+      "sum(rate(colo_coordinator_checkpoints_total[15s])) > 0";
+
   /** The alert a failover raises (docker/prometheus/alerts.yml; no {@code for:}). */
   private static final String FAILOVER_ALERT = "ColoFailover";
 
@@ -274,7 +281,13 @@ class ComposeLabIT {
             .redirectOutput(LOGS.resolve("redis-benchmark.log").toFile())
             .start();
     try {
-      Thread.sleep(20_000);
+      // the panels' rates need the load in several scrapes (every 5 s) before the kill: wait until
+      // Prometheus has shown the proxy releasing output and the coordinator checkpointing for 10 s
+      await()
+          .during(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(() -> seen(LOAD_RELEASED) && seen(LOAD_CHECKPOINTS));
       assertThat(benchmark.isAlive()).as("redis-benchmark runs against the kv group").isTrue();
       assertThat(alertStates(FAILOVER_ALERT)).as("no failover yet, no alert").isEmpty();
 
@@ -361,6 +374,12 @@ class ComposeLabIT {
           }
         });
     return empty;
+  }
+
+  /** Whether an instant query has a result ({@code > 0} filters the zeros out). */
+  private static boolean seen(String promql) {
+    PrometheusApi.Answer a = prometheus.query(promql);
+    return a.status() == 200 && !a.data().path("result").isEmpty();
   }
 
   /** Target health by service/host label: up, down or unknown. */

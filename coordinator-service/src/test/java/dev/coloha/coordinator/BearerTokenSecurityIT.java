@@ -2,11 +2,10 @@ package dev.coloha.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.coloha.testkit.Http;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
@@ -32,23 +31,34 @@ class BearerTokenSecurityIT {
   }
 
   @LocalServerPort int port;
-  final HttpClient http = HttpClient.newHttpClient();
 
-  private HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  /** A GET with this Authorization header (none when null). */
+  private Http.Reply get(String path, String authorization) {
+    return Http.loopback(port, null)
+        .send(
+            "GET",
+            path,
+            null,
+            null,
+            authorization == null ? Map.of() : Map.of("Authorization", authorization));
   }
 
-  private HttpRequest.Builder at(String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+  private Http.Reply post(String path, String json, String authorization) {
+    return Http.loopback(port, null)
+        .send(
+            "POST",
+            path,
+            "application/json",
+            json.getBytes(StandardCharsets.UTF_8),
+            authorization == null ? Map.of() : Map.of("Authorization", authorization));
   }
 
   @Test
-  void aRefusalIsAProblemWithABearerChallengeAndNoSession() throws Exception {
-    HttpResponse<String> missing = send(at("/v1/groups"));
-    assertThat(missing.statusCode()).isEqualTo(401);
-    assertThat(missing.headers().firstValue("WWW-Authenticate"))
-        .hasValue("Bearer realm=\"colo-ha\"");
-    assertThat(missing.headers().firstValue("Set-Cookie")).isEmpty();
+  void aRefusalIsAProblemWithABearerChallengeAndNoSession() {
+    Http.Reply missing = get("/v1/groups", null);
+    assertThat(missing.status()).isEqualTo(401);
+    assertThat(missing.header("WWW-Authenticate")).hasValue("Bearer realm=\"colo-ha\"");
+    assertThat(missing.header("Set-Cookie")).isEmpty();
     assertThat(missing.body())
         .contains(
             "\"type\":\"https://coloha.dev/problems/unauthorized\"",
@@ -57,81 +67,67 @@ class BearerTokenSecurityIT {
             "missing Authorization header",
             "\"instance\":\"/v1/groups\"");
 
-    HttpResponse<String> wrong = send(at("/v1/groups").header("Authorization", "Bearer nope"));
-    assertThat(wrong.statusCode()).isEqualTo(401);
+    Http.Reply wrong = get("/v1/groups", "Bearer nope");
+    assertThat(wrong.status()).isEqualTo(401);
     assertThat(wrong.body()).contains("/problems/unauthorized", "wrong token");
     // the scheme's word must be exact, like the token
-    HttpResponse<String> basic = send(at("/v1/groups").header("Authorization", "Basic " + TOKEN));
-    assertThat(basic.statusCode()).isEqualTo(401);
+    Http.Reply basic = get("/v1/groups", "Basic " + TOKEN);
+    assertThat(basic.status()).isEqualTo(401);
     assertThat(basic.body()).contains("wrong token");
     // a token that starts like the right one is still wrong
-    HttpResponse<String> longer =
-        send(at("/v1/groups").header("Authorization", "Bearer " + TOKEN + "x"));
-    assertThat(longer.statusCode()).isEqualTo(401);
+    Http.Reply longer = get("/v1/groups", "Bearer " + TOKEN + "x");
+    assertThat(longer.status()).isEqualTo(401);
 
-    HttpResponse<String> ok = send(at("/v1/groups").header("Authorization", "Bearer " + TOKEN));
-    assertThat(ok.statusCode()).isEqualTo(200);
-    assertThat(ok.headers().firstValue("Set-Cookie")).isEmpty();
+    Http.Reply ok = get("/v1/groups", "Bearer " + TOKEN);
+    assertThat(ok.status()).isEqualTo(200);
+    assertThat(ok.header("Set-Cookie")).isEmpty();
     // no security headers added to what the services answered before
-    assertThat(ok.headers().firstValue("Cache-Control")).isEmpty();
-    assertThat(ok.headers().firstValue("X-Frame-Options")).isEmpty();
+    assertThat(ok.header("Cache-Control")).isEmpty();
+    assertThat(ok.header("X-Frame-Options")).isEmpty();
   }
 
   @Test
-  void probesNeedNoTokenAndIgnoreAWrongOne() throws Exception {
+  void probesNeedNoTokenAndIgnoreAWrongOne() {
     for (String probe :
         new String[] {
           "/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness"
         }) {
-      assertThat(send(at(probe)).statusCode()).as(probe).isEqualTo(200);
-      assertThat(send(at(probe).header("Authorization", "Bearer nope")).statusCode())
+      assertThat(get(probe, null).status()).as(probe).isEqualTo(200);
+      assertThat(get(probe, "Bearer nope").status())
           .as(probe + " with a wrong token")
           .isEqualTo(200);
     }
     // only the probes: the rest of the actuator needs the token
-    assertThat(send(at("/actuator/healthz")).statusCode()).isEqualTo(401);
-    assertThat(send(at("/actuator/info")).statusCode()).isEqualTo(401);
-    assertThat(send(at("/v3/api-docs")).statusCode()).isEqualTo(401);
+    assertThat(get("/actuator/healthz", null).status()).isEqualTo(401);
+    assertThat(get("/actuator/info", null).status()).isEqualTo(401);
+    assertThat(get("/v3/api-docs", null).status()).isEqualTo(401);
   }
 
   @Test
-  void noCsrfTokenIsAskedOfAnAuthenticatedChange() throws Exception {
-    HttpResponse<String> r =
-        send(
-            at("/v1/hosts/h1/heartbeat")
-                .header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/json")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"role\":\"agent\",\"url\":\"http://127.0.0.1:1\"}")));
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+  void noCsrfTokenIsAskedOfAnAuthenticatedChange() {
+    Http.Reply r =
+        post(
+            "/v1/hosts/h1/heartbeat",
+            "{\"role\":\"agent\",\"url\":\"http://127.0.0.1:1\"}",
+            "Bearer " + TOKEN);
+    assertThat(r.status()).as(r.body()).isEqualTo(204);
   }
 
   @Test
-  void authenticationComesBeforeTheBodyLimit() throws Exception {
+  void authenticationComesBeforeTheBodyLimit() {
     String big = "{\"id\":\"" + "x".repeat(2 << 20) + "\"}";
-    HttpResponse<String> r =
-        send(
-            at("/v1/groups")
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(big)));
-    assertThat(r.statusCode()).isEqualTo(401);
-    HttpResponse<String> authenticated =
-        send(
-            at("/v1/groups")
-                .header("Authorization", "Bearer " + TOKEN)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(big)));
-    assertThat(authenticated.statusCode()).isEqualTo(413);
+    Http.Reply r = post("/v1/groups", big, null);
+    assertThat(r.status()).isEqualTo(401);
+    Http.Reply authenticated = post("/v1/groups", big, "Bearer " + TOKEN);
+    assertThat(authenticated.status()).isEqualTo(413);
     assertThat(authenticated.body()).contains("/problems/body-too-large");
   }
 
   @Test
-  void aPathTheFirewallRefusesIsAnInvalidPathProblem() throws Exception {
-    HttpResponse<String> r =
-        send(at("/v1/groups;jsessionid=x").header("Authorization", "Bearer " + TOKEN));
-    assertThat(r.statusCode()).isEqualTo(400);
-    assertThat(r.headers().firstValue("Content-Type"))
+  void aPathTheFirewallRefusesIsAnInvalidPathProblem() {
+    Http.Reply r = get("/v1/groups;jsessionid=x", "Bearer " + TOKEN);
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.header("Content-Type"))
         .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
     assertThat(r.body()).contains("/problems/invalid-path", "\"field\":\"path\"");
   }

@@ -1,15 +1,14 @@
 package dev.coloha.coordinator;
 
+import static dev.coloha.testkit.Guests.wasm;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
+import dev.coloha.testkit.Http;
+import dev.coloha.testkit.Problems;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -17,7 +16,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The coordinator's guest library on a real server: a plain wasm32-wasi module is validated,
@@ -35,46 +33,30 @@ class GuestLibraryIT {
   }
 
   @LocalServerPort int port;
-  final HttpClient http = HttpClient.newHttpClient();
-  final JsonMapper json = JsonMapper.builder().build();
 
-  private HttpResponse<byte[]> call(String method, String path, byte[] body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
-    if (body != null) {
-      b.header("Content-Type", "application/wasm");
-    }
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(body));
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  private Http api() {
+    return Http.loopback(port, null);
   }
 
-  private JsonNode jsonOf(HttpResponse<byte[]> r) {
-    return json.readTree(r.body());
-  }
-
-  private static byte[] wasm(String path) throws Exception {
-    return Files.readAllBytes(Path.of("..", "guests").resolve(path));
+  /** A module upload (a body sent as application/wasm), or a call without a body. */
+  private Http.Reply call(String method, String path, byte[] body) {
+    return api().send(method, path, body == null ? null : "application/wasm", body, Map.of());
   }
 
   private static String sha256(byte[] b) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
 
-  private static void assertProblem(HttpResponse<byte[]> r, int status, String type, String field) {
-    assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(status);
-    assertThat(r.headers().firstValue("Content-Type"))
-        .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
-    assertThat(new String(r.body())).contains("problems/" + type).contains(field);
+  private static void assertProblem(Http.Reply r, int status, String type, String field) {
+    Problems.assertProblem(r, status, type);
+    assertThat(r.body()).contains(field);
   }
 
   @Test
   void aPlainWasiModuleIsInstrumentedStoredByHashAndServed() throws Exception {
-    HttpResponse<byte[]> put = call("PUT", "/v1/guests/echo", wasm("counter/counter-plain.wasm"));
-    assertThat(put.statusCode()).as(new String(put.body())).isEqualTo(201);
-    JsonNode g = jsonOf(put);
+    Http.Reply put = call("PUT", "/v1/guests/echo", wasm("counter/counter-plain.wasm"));
+    assertThat(put.status()).as(put.body()).isEqualTo(201);
+    JsonNode g = put.json();
     String instrumented = sha256(wasm("counter/counter.wasm"));
     assertThat(g.get("name").asString()).isEqualTo("echo");
     assertThat(g.get("abi").asString()).isEqualTo("wasi-p1");
@@ -83,22 +65,20 @@ class GuestLibraryIT {
     assertThat(data.resolve("guests/modules/" + instrumented + ".wasm")).exists();
 
     // an instrumented upload of the same program is the same module
-    JsonNode again = jsonOf(call("PUT", "/v1/guests/echo2", wasm("counter/counter.wasm")));
+    JsonNode again = call("PUT", "/v1/guests/echo2", wasm("counter/counter.wasm")).json();
     assertThat(again.get("hash").asString()).isEqualTo(instrumented);
 
-    HttpResponse<byte[]> module = call("GET", "/v1/guests/echo/module", null);
-    assertThat(module.statusCode()).isEqualTo(200);
-    assertThat(sha256(module.body())).isEqualTo(instrumented);
-    assertThat(new String(call("GET", "/v1/guests", null).body()))
-        .contains("\"echo\"", "\"echo2\"");
+    byte[] module = api().bytes("/v1/guests/echo/module"); // a 200
+    assertThat(sha256(module)).isEqualTo(instrumented);
+    assertThat(call("GET", "/v1/guests", null).body()).contains("\"echo\"", "\"echo2\"");
 
-    JsonNode kv = jsonOf(call("PUT", "/v1/guests/store", wasm("kv/kv.wasm")));
+    JsonNode kv = call("PUT", "/v1/guests/store", wasm("kv/kv.wasm")).json();
     assertThat(kv.get("abi").asString()).isEqualTo("colo-v1");
     assertThat(kv.get("hash").asString()).isEqualTo(sha256(wasm("kv/kv.wasm")));
 
-    assertThat(call("DELETE", "/v1/guests/echo", null).statusCode()).isEqualTo(204);
+    assertThat(call("DELETE", "/v1/guests/echo", null).status()).isEqualTo(204);
     assertThat(data.resolve("guests/modules/" + instrumented + ".wasm")).exists(); // echo2
-    assertThat(call("DELETE", "/v1/guests/echo2", null).statusCode()).isEqualTo(204);
+    assertThat(call("DELETE", "/v1/guests/echo2", null).status()).isEqualTo(204);
     assertThat(data.resolve("guests/modules/" + instrumented + ".wasm")).doesNotExist();
     assertProblem(call("GET", "/v1/guests/echo", null), 404, "not-found", "echo");
     assertProblem(call("DELETE", "/v1/guests/echo", null), 404, "not-found", "echo");

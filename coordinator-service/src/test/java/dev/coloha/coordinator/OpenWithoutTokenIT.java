@@ -2,10 +2,7 @@ package dev.coloha.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.coloha.testkit.Http;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,18 +32,10 @@ class OpenWithoutTokenIT {
   @Autowired ApplicationContext context;
 
   @Test
-  void everyCallIsLetThrough() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/groups")).build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).isEqualTo(200);
-    HttpResponse<String> login =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/login")).build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(login.statusCode()).isEqualTo(404);
+  void everyCallIsLetThrough() {
+    Http api = Http.loopback(port, null);
+    assertThat(api.get("/v1/groups").status()).isEqualTo(200);
+    assertThat(api.get("/login").status()).isEqualTo(404);
     assertThat(context.getBeanNamesForType(UserDetailsService.class)).isEmpty();
   }
 }

@@ -2,10 +2,7 @@ package dev.coloha.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.coloha.testkit.Http;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,15 +26,9 @@ class ReadinessTest {
   @LocalServerPort int port;
 
   @Test
-  void readinessIncludesTheStore() throws Exception {
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  void readinessIncludesTheStore() {
+    Http.Reply r = Http.loopback(port, null).get("/actuator/health/readiness");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.body()).contains("\"coordinatorStore\":{\"status\":\"UP\"}");
   }
 }

@@ -1,8 +1,8 @@
 package dev.coloha.mirror;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.coloha.testkit.Actuator;
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.Problems;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,22 +24,17 @@ class DiskMirrorApplicationTest {
 
   @LocalServerPort int port;
 
-  private Http.Reply get(String path) {
-    return Http.loopback(port, null).get(path);
+  private Http api() {
+    return Http.loopback(port, null);
   }
 
   @Test
-  void reportsHealthAndPrometheusMetrics() throws Exception {
-    assertThat(get("/actuator/health").body()).contains("\"status\":\"UP\"");
-    Http.Reply metrics = get("/actuator/prometheus");
-    assertThat(metrics.status()).isEqualTo(200);
-    assertThat(metrics.body()).contains("jvm_memory_used_bytes");
+  void reportsHealthAndPrometheusMetrics() {
+    Actuator.assertServing(api());
   }
 
   @Test
-  void answersUnknownPathsWithProblemDetails() throws Exception {
-    Http.Reply r = get("/v1/no-such-thing");
-    assertThat(r.status()).isEqualTo(404);
-    assertThat(r.contentType()).startsWith("application/problem+json");
+  void answersUnknownPathsWithProblemDetails() {
+    Problems.assertProblem(api().get("/v1/no-such-thing"), 404, "not-found");
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.mirror;
 
+import static dev.coloha.testkit.Problems.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -50,16 +51,6 @@ class MirrorApiIT {
   private BlockClient attach(String volume, long epoch) {
     return BlockClient.connect(
         URI.create(api.base()), volume, epoch, BlockClient.Options.defaults());
-  }
-
-  private static void assertProblem(Reply r, int status, String type) {
-    assertThat(r.status()).as(r.body()).isEqualTo(status);
-    assertThat(r.contentType()).startsWith("application/problem+json");
-    JsonNode p = r.json();
-    assertThat(p.path("type").asString())
-        .as(r.body())
-        .isEqualTo("https://coloha.dev/problems/" + type);
-    assertThat(p.path("detail").asString()).as(r.body()).isNotBlank();
   }
 
   @Test

@@ -1,9 +1,12 @@
 package dev.coloha.mirror;
 
+import static dev.coloha.mirror.testing.MirrorVolumes.digest;
+import static dev.coloha.mirror.testing.MirrorVolumes.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.mirror.testing.MirrorNode;
+import dev.coloha.mirror.testing.MirrorVolumes;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.ServiceProcess;
 import dev.coloha.wire.block.BlockClient;
@@ -11,6 +14,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -58,28 +62,7 @@ class MirrorCrashIT {
   }
 
   private void protect(String volume) {
-    Http pa = a.api();
-    Http sb = b.api();
-    pa.ok(pa.post("/v1/volumes", "{\"id\":\"" + volume + "\",\"sizeBytes\":8388608,\"epoch\":1}"));
-    sb.ok(
-        sb.post(
-            "/v1/volumes",
-            "{\"id\":\""
-                + volume
-                + "\",\"sizeBytes\":8388608,\"role\":\"SECONDARY\",\"epoch\":1}"));
-    pa.ok(
-        pa.post(
-            "/v1/volumes/" + volume + "/resync",
-            "{\"secondaryUrl\":\"" + b.url() + "\",\"secondaryVolume\":\"" + volume + "\"}"));
-    await().atMost(WAIT).until(() -> state(pa, volume).equals("REPLICATING"));
-  }
-
-  private static String state(Http api, String volume) {
-    return api.ok(api.get("/v1/volumes/" + volume)).path("state").asString();
-  }
-
-  private static String digest(Http api, String volume, String which) {
-    return api.ok(api.get("/v1/volumes/" + volume + "/digest")).path(which).asString();
+    MirrorVolumes.protect(a.api(), b.api(), b.url(), volume, 8388608, WAIT);
   }
 
   private BlockClient attach(String volume) {
@@ -107,7 +90,8 @@ class MirrorCrashIT {
     b = secondary();
     protect("load");
     AtomicBoolean stop = new AtomicBoolean();
-    AtomicBoolean paused = new AtomicBoolean();
+    // the writer holds the gate for each batch of writes; the test takes it to pause them
+    Semaphore gate = new Semaphore(1, true);
     AtomicLong barrier = new AtomicLong(-1);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     try (BlockClient pvm = attach("load")) {
@@ -118,13 +102,14 @@ class MirrorCrashIT {
                     Random rnd = new Random(21);
                     try {
                       while (!stop.get()) {
-                        if (paused.get()) {
-                          Thread.sleep(10);
-                          continue;
+                        gate.acquire();
+                        try {
+                          randomWrites(pvm, rnd, 25);
+                          pvm.barrier(barrier.get() + 1);
+                          barrier.incrementAndGet();
+                        } finally {
+                          gate.release();
                         }
-                        randomWrites(pvm, rnd, 25);
-                        pvm.barrier(barrier.get() + 1);
-                        barrier.incrementAndGet();
                       }
                     } catch (Throwable t) {
                       failure.set(t);
@@ -139,7 +124,7 @@ class MirrorCrashIT {
       // the frames written while it is down wait in the primary's queue; writing on for the whole
       // JVM start would fill the queue, and a full queue with the secondary's stream down drops
       // the replica (DEGRADED, a resync) rather than stall the primary's writes
-      paused.set(true);
+      gate.acquire(); // once the batch in flight is written
       b.restart(FAST);
       await()
           .atMost(WAIT)
@@ -150,7 +135,7 @@ class MirrorCrashIT {
                       .path("replication")
                       .path("connected")
                       .asBoolean());
-      paused.set(false);
+      gate.release();
       long afterRestart = barrier.get();
       await().atMost(WAIT).until(() -> barrier.get() >= afterRestart + 5);
       stop.set(true);

@@ -1,11 +1,13 @@
 package dev.coloha.mirror;
 
+import static dev.coloha.mirror.testing.MirrorVolumes.digest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.mirror.testing.MirrorNode;
+import dev.coloha.mirror.testing.MirrorVolumes;
 import dev.coloha.testkit.Http;
 import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BlockClient;
@@ -62,32 +64,8 @@ class MirrorPairIT {
     }
   }
 
-  private static String digest(Http api, String volume, String which) {
-    return api.ok(api.get("/v1/volumes/" + volume + "/digest")).path(which).asString();
-  }
-
   private void protect(String volume) {
-    Http pa = a.api();
-    Http sb = b.api();
-    pa.ok(pa.post("/v1/volumes", "{\"id\":\"" + volume + "\",\"sizeBytes\":4194304,\"epoch\":1}"));
-    sb.ok(
-        sb.post(
-            "/v1/volumes",
-            "{\"id\":\""
-                + volume
-                + "\",\"sizeBytes\":4194304,\"role\":\"SECONDARY\",\"epoch\":1}"));
-    pa.ok(
-        pa.post(
-            "/v1/volumes/" + volume + "/resync",
-            "{\"secondaryUrl\":\"" + b.url() + "\",\"secondaryVolume\":\"" + volume + "\"}"));
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                pa.ok(pa.get("/v1/volumes/" + volume))
-                    .path("state")
-                    .asString()
-                    .equals("REPLICATING"));
+    MirrorVolumes.protect(a.api(), b.api(), b.url(), volume, 4194304, WAIT);
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.coloha.microvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.dylibso.chicory.runtime.GlobalInstance;
 import dev.coloha.microvm.checkpoint.Captured;
 import dev.coloha.microvm.conn.InputEvent;
 import dev.coloha.microvm.device.BlockDevice;
@@ -11,8 +10,8 @@ import dev.coloha.microvm.guest.GuestModule;
 import dev.coloha.microvm.testing.RecordingSink;
 import dev.coloha.microvm.testing.StepClock;
 import dev.coloha.microvm.testing.TestGuests;
+import dev.coloha.microvm.testing.VmImage;
 import dev.coloha.testkit.Resp;
-import dev.coloha.wire.checkpoint.Checkpoint;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,7 +70,7 @@ class CheckpointReplicationPropertyTest {
       events.burst(rnd.nextInt(40) + 10).forEach(e -> a.vm().submit(e));
       awaitIdle(a);
       Captured full = a.vm().capture(1, 0, true);
-      byte[] atPause = memoryOf(a.vm());
+      byte[] atPause = VmImage.memory(a.vm());
       RecordingSink bSink = new RecordingSink(false);
       StepClock bClock = new StepClock();
       MicroVm bvm =
@@ -84,7 +83,7 @@ class CheckpointReplicationPropertyTest {
       b = new Node(bvm, bClock, bSink);
       b.vm().journaling(true);
       b.vm().start();
-      assertSame(seed, 0, a, b, atPause);
+      VmImage.assertSame(seed, 0, a.vm(), b.vm(), atPause);
 
       for (int round = 1; round <= ROUNDS; round++) {
         // both receive the same input, but B's clock runs differently: it diverges on its own
@@ -99,7 +98,7 @@ class CheckpointReplicationPropertyTest {
         awaitIdle(b);
 
         Captured delta = a.vm().capture(1, round, false);
-        atPause = memoryOf(a.vm());
+        atPause = VmImage.memory(a.vm());
         switch (round % 3) {
           case 0 -> b.vm().apply(delta.checkpoint());
           case 1 -> {
@@ -111,7 +110,7 @@ class CheckpointReplicationPropertyTest {
               // not settled: the next apply finishes the cache first
               b.vm().applyThenSettle(delta.checkpoint(), false);
         }
-        assertSame(seed, round, a, b, atPause);
+        VmImage.assertSame(seed, round, a.vm(), b.vm(), atPause);
 
         // the same following events at the same time: same output from here on
         int probe = events.freshConnection();
@@ -133,7 +132,7 @@ class CheckpointReplicationPropertyTest {
           diverged = true;
         }
       }
-      assertThat(Arrays.equals(memoryOf(c.vm()), memoryOf(a.vm())))
+      assertThat(Arrays.equals(VmImage.memory(c.vm()), VmImage.memory(a.vm())))
           .as("never-synced memory")
           .isFalse();
       assertThat(a.sink().error()).isNull();
@@ -150,39 +149,6 @@ class CheckpointReplicationPropertyTest {
 
   private static void awaitIdle(Node n) {
     await().atMost(WAIT).pollInterval(Duration.ofMillis(2)).until(n.vm()::idle);
-  }
-
-  private static byte[] memoryOf(MicroVm vm) {
-    return vm.atBoundary("copy memory", () -> vm.memory().buffer().clone());
-  }
-
-  private static List<Long> globalsOf(MicroVm vm) {
-    return vm.atBoundary(
-        "read globals",
-        () -> {
-          List<Long> out = new ArrayList<>();
-          for (GuestModule.MutableGlobal g : vm.guest().mutableGlobals()) {
-            GlobalInstance gi = vm.instance().global(g.index());
-            out.add(gi.getValueLow());
-            out.add(gi.getValueHigh());
-          }
-          return out;
-        });
-  }
-
-  private static void assertSame(long seed, int round, Node a, Node b, byte[] aAtPause) {
-    byte[] bMem = memoryOf(b.vm());
-    assertThat(bMem.length)
-        .as("seed %d round %d: memory size", seed, round)
-        .isEqualTo(aAtPause.length);
-    if (!Arrays.equals(bMem, aAtPause)) {
-      int page = Arrays.mismatch(bMem, aAtPause) / Checkpoint.PAGE_SIZE;
-      throw new AssertionError(
-          "seed " + seed + " round " + round + ": memory differs first in page " + page);
-    }
-    assertThat(globalsOf(b.vm()))
-        .as("seed %d round %d: globals", seed, round)
-        .isEqualTo(globalsOf(a.vm()));
   }
 
   /** Random kv traffic over a few connections, split at random points. */

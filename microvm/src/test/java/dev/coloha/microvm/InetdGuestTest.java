@@ -14,6 +14,7 @@ import dev.coloha.microvm.guest.GuestModule;
 import dev.coloha.microvm.guest.WasmOptAsyncify;
 import dev.coloha.microvm.testing.RecordingSink;
 import dev.coloha.microvm.testing.StepClock;
+import dev.coloha.testkit.Guests;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,10 +57,7 @@ class InetdGuestTest {
     GuestLoader loader =
         new GuestLoader(
             16 << 20, Set.of(1), true, WasmOptAsyncify.locate("wasm-opt", Duration.ofMinutes(2)));
-    httpd =
-        loader.load(
-            "micro-httpd",
-            Files.readAllBytes(Path.of("../guests/third-party/micro-httpd/micro-httpd.wasm")));
+    httpd = loader.load("micro-httpd", Guests.wasm("third-party/micro-httpd/micro-httpd.wasm"));
   }
 
   private BlockDevice disk(String name) throws Exception {

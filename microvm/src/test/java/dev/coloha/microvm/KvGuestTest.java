@@ -7,6 +7,7 @@ import dev.coloha.microvm.conn.InputEvent;
 import dev.coloha.microvm.device.BlockDevice;
 import dev.coloha.microvm.device.FileBlockDevice;
 import dev.coloha.microvm.device.FlushPolicy;
+import dev.coloha.microvm.testing.GuestConnection;
 import dev.coloha.microvm.testing.RecordingSink;
 import dev.coloha.microvm.testing.TestGuests;
 import dev.coloha.testkit.Resp;
@@ -29,39 +30,30 @@ class KvGuestTest {
     return vm;
   }
 
-  private static void send(MicroVm vm, int conn, long[] offset, byte[] bytes) {
-    vm.submit(new InputEvent.Data(conn, offset[0], bytes));
-    offset[0] += bytes.length;
-  }
-
   @Test
   void aVmRestartedFromItsDiskImageGetsItsDataBack() throws Exception {
     Path image = dir.resolve("kv.img");
     RecordingSink first = new RecordingSink();
     MicroVm vm = boot("kv1", FileBlockDevice.open(image, 8L << 20, FlushPolicy.FSYNC), first);
-    long[] off = {0};
-    vm.submit(new InputEvent.Open(1));
+    GuestConnection c = GuestConnection.open(vm, first);
     ByteArrayOutputStream batch = new ByteArrayOutputStream();
     for (int i = 0; i < 300; i++) {
       batch.writeBytes(Resp.command("SET", "key:" + i, "value-" + i));
     }
     batch.writeBytes(Resp.command("INCRBY", "total", "42"));
     batch.writeBytes(Resp.command("DEL", "key:7"));
-    send(vm, 1, off, batch.toByteArray());
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> first.text(1).endsWith(":1\r\n") && first.text(1).contains(":42\r\n"));
+    c.send(batch.toByteArray());
+    c.awaitText(t -> t.endsWith(":1\r\n") && t.contains(":42\r\n"));
     vm.stop();
 
     RecordingSink second = new RecordingSink();
     MicroVm again = boot("kv2", FileBlockDevice.open(image, 8L << 20, FlushPolicy.FSYNC), second);
     try {
-      long[] off2 = {0};
-      again.submit(new InputEvent.Open(1));
-      send(again, 1, off2, Resp.command("GET", "key:299"));
-      send(again, 1, off2, Resp.command("GET", "key:7"));
-      send(again, 1, off2, Resp.command("GET", "total"));
-      send(again, 1, off2, Resp.command("DBSIZE"));
+      GuestConnection c2 = GuestConnection.open(again, second);
+      c2.command("GET", "key:299");
+      c2.command("GET", "key:7");
+      c2.command("GET", "total");
+      c2.command("DBSIZE");
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(
@@ -129,35 +121,32 @@ class KvGuestTest {
     RecordingSink out = new RecordingSink();
     MicroVm vm = boot("kv-batch", disk, out);
     try {
-      long[] off = {0};
-      vm.submit(new InputEvent.Open(1));
-      send(vm, 1, off, Resp.command("CONFIG", "GET", "appendfsync"));
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> out.text(1).equals("*2\r\n$11\r\nappendfsync\r\n$8\r\neverysec\r\n"));
+      GuestConnection c = GuestConnection.open(vm, out);
+      c.command("CONFIG", "GET", "appendfsync");
+      c.awaitText(t -> t.equals("*2\r\n$11\r\nappendfsync\r\n$8\r\neverysec\r\n"));
 
       // 100 SETs in one delivery: one data write, no header, no flush (everysec: the boot flushed
       // less than a second ago, or the next tick does)
       int writes = disk.writes.get();
       int flushes = disk.flushes.get();
-      send(vm, 1, off, setBatch("a", 100));
-      await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == 100);
+      c.send(setBatch("a", 100));
+      c.awaitText(t -> count(t, "+OK") == 100);
       assertThat(disk.writes.get() - writes).isEqualTo(1);
       assertThat(disk.flushes.get() - flushes).isLessThanOrEqualTo(1);
 
       // always: the batch is flushed before its replies go out
-      send(vm, 1, off, Resp.command("CONFIG", "SET", "appendfsync", "always"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == 101);
+      c.command("CONFIG", "SET", "appendfsync", "always");
+      c.awaitText(t -> count(t, "+OK") == 101);
       flushes = disk.flushes.get();
       writes = disk.writes.get();
-      send(vm, 1, off, setBatch("b", 50));
-      await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == 151);
+      c.send(setBatch("b", 50));
+      c.awaitText(t -> count(t, "+OK") == 151);
       assertThat(disk.flushes.get() - flushes).isEqualTo(1);
       assertThat(disk.writes.get() - writes).isEqualTo(1);
 
       // a bad value is refused and changes nothing
-      send(vm, 1, off, Resp.command("CONFIG", "SET", "appendfsync", "sometimes"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).contains("-ERR CONFIG SET"));
+      c.command("CONFIG", "SET", "appendfsync", "sometimes");
+      c.awaitText(t -> t.contains("-ERR CONFIG SET"));
     } finally {
       vm.stop();
     }
@@ -166,14 +155,10 @@ class KvGuestTest {
     RecordingSink again = new RecordingSink();
     MicroVm vm2 = boot("kv-batch-2", FileBlockDevice.open(image, 8L << 20, FlushPolicy.OS), again);
     try {
-      long[] off = {0};
-      vm2.submit(new InputEvent.Open(1));
-      send(vm2, 1, off, Resp.command("CONFIG", "GET", "appendfsync"));
-      send(vm2, 1, off, Resp.command("DBSIZE"));
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () -> again.text(1).equals("*2\r\n$11\r\nappendfsync\r\n$6\r\nalways\r\n:150\r\n"));
+      GuestConnection c = GuestConnection.open(vm2, again);
+      c.command("CONFIG", "GET", "appendfsync");
+      c.command("DBSIZE");
+      c.awaitText(t -> t.equals("*2\r\n$11\r\nappendfsync\r\n$6\r\nalways\r\n:150\r\n"));
     } finally {
       vm2.stop();
     }
@@ -199,15 +184,14 @@ class KvGuestTest {
     RecordingSink out = new RecordingSink();
     MicroVm vm = bootWith("kv-always", disk, out, "always");
     try {
-      long[] off = {0};
-      vm.submit(new InputEvent.Open(1));
-      send(vm, 1, off, Resp.command("CONFIG", "GET", "appendfsync"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).equals(configGet("always")));
+      GuestConnection c = GuestConnection.open(vm, out);
+      c.command("CONFIG", "GET", "appendfsync");
+      c.awaitText(t -> t.equals(configGet("always")));
       int flushes = disk.flushes.get();
       for (int i = 1; i <= 5; i++) {
         int n = i;
-        send(vm, 1, off, Resp.command("SET", "k" + i, "v"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == n);
+        c.command("SET", "k" + i, "v");
+        c.awaitText(t -> count(t, "+OK") == n);
         assertThat(disk.flushes.get() - flushes).as("flushes after %d SETs", n).isEqualTo(n);
       }
     } finally {
@@ -222,16 +206,15 @@ class KvGuestTest {
     RecordingSink out = new RecordingSink();
     MicroVm vm = bootWith("kv-no", disk, out, "no");
     try {
-      long[] off = {0};
-      vm.submit(new InputEvent.Open(1));
-      send(vm, 1, off, Resp.command("CONFIG", "GET", "appendfsync"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).equals(configGet("no")));
+      GuestConnection c = GuestConnection.open(vm, out);
+      c.command("CONFIG", "GET", "appendfsync");
+      c.awaitText(t -> t.equals(configGet("no")));
       int flushes = disk.flushes.get();
       int writes = disk.writes.get();
       for (int i = 1; i <= 5; i++) {
         int n = i;
-        send(vm, 1, off, Resp.command("SET", "k" + i, "v"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == n);
+        c.command("SET", "k" + i, "v");
+        c.awaitText(t -> count(t, "+OK") == n);
       }
       assertThat(disk.writes.get() - writes).isEqualTo(5);
       assertThat(disk.flushes.get()).as("no flush after the boot's").isEqualTo(flushes);
@@ -247,17 +230,12 @@ class KvGuestTest {
     MicroVm vm =
         bootWith("kv-c1", FileBlockDevice.open(image, 8L << 20, FlushPolicy.OS), out, "always");
     try {
-      long[] off = {0};
-      vm.submit(new InputEvent.Open(1));
-      send(vm, 1, off, Resp.command("SET", "a", "1"));
-      send(vm, 1, off, Resp.command("CONFIG", "SET", "appendfsync", "everysec"));
-      send(vm, 1, off, Resp.command("BGREWRITEAOF"));
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  out.text(1)
-                      .equals("+OK\r\n+OK\r\n+Background append only file rewriting started\r\n"));
+      GuestConnection c = GuestConnection.open(vm, out);
+      c.command("SET", "a", "1");
+      c.command("CONFIG", "SET", "appendfsync", "everysec");
+      c.command("BGREWRITEAOF");
+      c.awaitText(
+          t -> t.equals("+OK\r\n+OK\r\n+Background append only file rewriting started\r\n"));
     } finally {
       vm.stop();
     }
@@ -266,10 +244,9 @@ class KvGuestTest {
     MicroVm vm2 =
         bootWith("kv-c2", FileBlockDevice.open(image, 8L << 20, FlushPolicy.OS), again, "always");
     try {
-      long[] off = {0};
-      vm2.submit(new InputEvent.Open(1));
-      send(vm2, 1, off, Resp.command("CONFIG", "GET", "appendfsync"));
-      send(vm2, 1, off, Resp.command("GET", "a"));
+      GuestConnection c = GuestConnection.open(vm2, again);
+      c.command("CONFIG", "GET", "appendfsync");
+      c.command("GET", "a");
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(
@@ -286,12 +263,11 @@ class KvGuestTest {
     RecordingSink out = new RecordingSink();
     MicroVm vm = boot("kv-fail", disk, out);
     try {
-      long[] off = {0};
-      vm.submit(new InputEvent.Open(1));
-      send(vm, 1, off, Resp.command("SET", "a", "1"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).equals("+OK\r\n"));
+      GuestConnection c = GuestConnection.open(vm, out);
+      c.command("SET", "a", "1");
+      c.awaitText(t -> t.equals("+OK\r\n"));
       disk.failing = true;
-      send(vm, 1, off, setBatch("b", 10));
+      c.send(setBatch("b", 10));
       await().atMost(Duration.ofSeconds(10)).until(() -> vm.state() == VmState.CRASHED);
       assertThat(out.text(1)).as("no reply of the batch whose log failed").isEqualTo("+OK\r\n");
     } finally {
@@ -322,17 +298,16 @@ class KvGuestTest {
     RecordingSink out = new RecordingSink();
     MicroVm vm = boot("kv-tail", disk, out);
     try {
-      long[] off = {0};
-      vm.submit(new InputEvent.Open(1));
-      send(vm, 1, off, Resp.command("PING"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).equals("+PONG\r\n"));
+      GuestConnection c = GuestConnection.open(vm, out);
+      c.command("PING");
+      c.awaitText(t -> t.equals("+PONG\r\n"));
       int headers = disk.headerWrites.get();
       int flushes = disk.flushes.get();
       for (int i = 0; i < 20; i++) {
-        send(vm, 1, off, setBatch("t" + i, 10));
+        c.send(setBatch("t" + i, 10));
       }
-      send(vm, 1, off, Resp.command("DEL", "t3:0"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).endsWith(":1\r\n"));
+      c.command("DEL", "t3:0");
+      c.awaitText(t -> t.endsWith(":1\r\n"));
       // everysec: the flush of the second comes, without a header
       await().atMost(Duration.ofSeconds(10)).until(() -> disk.flushes.get() > flushes);
       assertThat(disk.headerWrites.get()).isEqualTo(headers);
@@ -350,14 +325,13 @@ class KvGuestTest {
     RecordingSink out = new RecordingSink();
     MicroVm vm = boot("kv-torn", disk, out);
     try {
-      long[] off = {0};
-      vm.submit(new InputEvent.Open(1));
-      send(vm, 1, off, Resp.command("SET", "k", "v"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).equals("+OK\r\n"));
-      send(vm, 1, off, Resp.command("SET", "x", "1"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).equals("+OK\r\n+OK\r\n"));
-      send(vm, 1, off, Resp.command("DEL", "k"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).endsWith(":1\r\n"));
+      GuestConnection c = GuestConnection.open(vm, out);
+      c.command("SET", "k", "v");
+      c.awaitText(t -> t.equals("+OK\r\n"));
+      c.command("SET", "x", "1");
+      c.awaitText(t -> t.equals("+OK\r\n+OK\r\n"));
+      c.command("DEL", "k");
+      c.awaitText(t -> t.endsWith(":1\r\n"));
     } finally {
       vm.stop();
     }
@@ -375,10 +349,9 @@ class KvGuestTest {
     RecordingSink again = new RecordingSink();
     MicroVm vm2 = boot("kv-torn-2", FileBlockDevice.open(image, 8L << 20, FlushPolicy.OS), again);
     try {
-      long[] off = {0};
-      vm2.submit(new InputEvent.Open(1));
-      send(vm2, 1, off, Resp.command("SET", "x", "1"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> again.text(1).equals("+OK\r\n"));
+      GuestConnection c = GuestConnection.open(vm2, again);
+      c.command("SET", "x", "1");
+      c.awaitText(t -> t.equals("+OK\r\n"));
     } finally {
       vm2.stop();
     }
@@ -427,13 +400,12 @@ class KvGuestTest {
     RecordingSink out = new RecordingSink();
     MicroVm vm = boot("kv-get", FileBlockDevice.open(image, 8L << 20, FlushPolicy.OS), out);
     try {
-      long[] off = {0};
-      vm.submit(new InputEvent.Open(1));
+      GuestConnection c = GuestConnection.open(vm, out);
       for (String k : keys) {
-        send(vm, 1, off, Resp.command("GET", k));
+        c.command("GET", k);
       }
-      send(vm, 1, off, Resp.command("PING"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> out.text(1).endsWith("+PONG\r\n"));
+      c.command("PING");
+      c.awaitText(t -> t.endsWith("+PONG\r\n"));
       String t = out.text(1);
       return t.substring(0, t.length() - "+PONG\r\n".length());
     } finally {

@@ -3,7 +3,6 @@ package dev.coloha.microvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.dylibso.chicory.runtime.GlobalInstance;
 import dev.coloha.microvm.checkpoint.Captured;
 import dev.coloha.microvm.conn.InputEvent;
 import dev.coloha.microvm.device.BlockDevice;
@@ -11,7 +10,7 @@ import dev.coloha.microvm.guest.GuestModule;
 import dev.coloha.microvm.testing.RecordingSink;
 import dev.coloha.microvm.testing.StepClock;
 import dev.coloha.microvm.testing.TestGuests;
-import dev.coloha.wire.checkpoint.Checkpoint;
+import dev.coloha.microvm.testing.VmImage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,7 +81,7 @@ class WasiCheckpointPropertyTest {
       traffic.burst(rnd.nextInt(30) + 5).forEach(e -> a.vm().submit(e));
       awaitIdle(a);
       Captured full = a.vm().capture(1, 0, true);
-      byte[] atPause = memoryOf(a.vm());
+      byte[] atPause = VmImage.memory(a.vm());
       StepClock bClock = new StepClock();
       RecordingSink bSink = new RecordingSink(false);
       b =
@@ -93,7 +92,7 @@ class WasiCheckpointPropertyTest {
               bSink);
       b.vm().journaling(true);
       b.vm().start();
-      assertSame(seed, 0, a, b, atPause);
+      VmImage.assertSame(seed, 0, a.vm(), b.vm(), atPause);
 
       for (int round = 1; round <= ROUNDS; round++) {
         List<InputEvent> burst = traffic.burst(rnd.nextInt(40) + 3);
@@ -107,11 +106,11 @@ class WasiCheckpointPropertyTest {
         awaitIdle(b);
 
         Captured delta = a.vm().capture(1, round, rnd.nextInt(4) == 0);
-        atPause = memoryOf(a.vm());
+        atPause = VmImage.memory(a.vm());
         // the deadline of a blocked poll travels as time left: give B A's time before it applies
         sync(b.clock(), a.clock());
         b.vm().apply(delta.checkpoint());
-        assertSame(seed, round, a, b, atPause);
+        VmImage.assertSame(seed, round, a.vm(), b.vm(), atPause);
 
         int probe = traffic.probeConnection();
         sync(c.clock(), a.clock());
@@ -149,38 +148,6 @@ class WasiCheckpointPropertyTest {
 
   private static void awaitIdle(Node n) {
     await().atMost(WAIT).pollInterval(Duration.ofMillis(2)).until(n.vm()::idle);
-  }
-
-  private static byte[] memoryOf(MicroVm vm) {
-    return vm.atBoundary("copy memory", () -> vm.memory().buffer().clone());
-  }
-
-  private static List<Long> globalsOf(MicroVm vm) {
-    return vm.atBoundary(
-        "read globals",
-        () -> {
-          List<Long> out = new ArrayList<>();
-          for (GuestModule.MutableGlobal g : vm.guest().mutableGlobals()) {
-            GlobalInstance gi = vm.instance().global(g.index());
-            out.add(gi.getValueLow());
-          }
-          return out;
-        });
-  }
-
-  private static void assertSame(long seed, int round, Node a, Node b, byte[] aAtPause) {
-    byte[] bMem = memoryOf(b.vm());
-    assertThat(bMem.length)
-        .as("seed %d round %d: memory size", seed, round)
-        .isEqualTo(aAtPause.length);
-    if (!Arrays.equals(bMem, aAtPause)) {
-      int page = Arrays.mismatch(bMem, aAtPause) / Checkpoint.PAGE_SIZE;
-      throw new AssertionError(
-          "seed " + seed + " round " + round + ": memory differs first in page " + page);
-    }
-    assertThat(globalsOf(b.vm()))
-        .as("seed %d round %d: globals", seed, round)
-        .isEqualTo(globalsOf(a.vm()));
   }
 
   /** Random line traffic over a few clients, lines split at random points. */

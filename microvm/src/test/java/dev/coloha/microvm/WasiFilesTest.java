@@ -14,6 +14,7 @@ import dev.coloha.microvm.guest.WasmOptAsyncify;
 import dev.coloha.microvm.testing.RecordingSink;
 import dev.coloha.microvm.testing.StepClock;
 import dev.coloha.microvm.testing.TestGuests;
+import dev.coloha.testkit.Guests;
 import dev.coloha.testkit.Resp;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -170,7 +171,7 @@ class WasiFilesTest {
     GuestLoader loader =
         new GuestLoader(
             16 << 20, Set.of(1), true, WasmOptAsyncify.locate("wasm-opt", Duration.ofMinutes(2)));
-    GuestModule kv = loader.load("kvw", Files.readAllBytes(Path.of("../guests/kv/kv-wasi.wasm")));
+    GuestModule kv = loader.load("kvw", Guests.wasm("kv/kv-wasi.wasm"));
     Node a = boot("kva", kv, disk("kv.img"));
     String sets = "";
     for (int i = 0; i < 50; i++) {

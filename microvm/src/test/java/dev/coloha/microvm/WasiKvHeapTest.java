@@ -10,9 +10,8 @@ import dev.coloha.microvm.guest.GuestModule;
 import dev.coloha.microvm.guest.WasmOptAsyncify;
 import dev.coloha.microvm.testing.RecordingSink;
 import dev.coloha.microvm.testing.StepClock;
+import dev.coloha.testkit.Guests;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +35,7 @@ class WasiKvHeapTest {
     GuestLoader loader =
         new GuestLoader(
             16 << 20, Set.of(1), true, WasmOptAsyncify.locate("wasm-opt", Duration.ofMinutes(2)));
-    GuestModule kv = loader.load("kvw", Files.readAllBytes(Path.of("../guests/kv/kv-wasi.wasm")));
+    GuestModule kv = loader.load("kvw", Guests.wasm("kv/kv-wasi.wasm"));
     StepClock clock = new StepClock();
     RecordingSink sink = new RecordingSink();
     MicroVm vm =

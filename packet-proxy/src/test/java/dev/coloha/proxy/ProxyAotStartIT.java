@@ -2,17 +2,13 @@ package dev.coloha.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.coloha.testkit.HeartbeatReceiver;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.ServiceProcess;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -31,33 +27,18 @@ class ProxyAotStartIT {
 
   @Test
   void thePackagedProxyInAotModeRegistersAndServesAGroup() throws Exception {
-    BlockingQueue<String> beats = new LinkedBlockingQueue<>();
-    HttpServer coordinator = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    coordinator.createContext(
-        "/v1/hosts/",
-        exchange -> {
-          beats.add(
-              exchange.getRequestURI().getPath()
-                  + " "
-                  + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)
-                  + " "
-                  + exchange.getRequestHeaders().getFirst("Authorization"));
-          exchange.sendResponseHeaders(204, -1);
-          exchange.close();
-        });
-    coordinator.start();
-    try (ServiceProcess proxy =
-        ServiceProcess.proxy(
-            dir.resolve("proxy.log"),
-            List.of("-Dspring.aot.enabled=true"),
-            "--colo.security.token=" + TOKEN,
-            "--colo.heartbeat.coordinator-url=http://127.0.0.1:"
-                + coordinator.getAddress().getPort(),
-            "--colo.heartbeat.host=proxy-1",
-            "--colo.heartbeat.role=proxy")) {
+    try (HeartbeatReceiver coordinator = HeartbeatReceiver.start();
+        ServiceProcess proxy =
+            ServiceProcess.proxy(
+                dir.resolve("proxy.log"),
+                List.of("-Dspring.aot.enabled=true"),
+                "--colo.security.token=" + TOKEN,
+                "--colo.heartbeat.coordinator-url=" + coordinator.url(),
+                "--colo.heartbeat.host=proxy-1",
+                "--colo.heartbeat.role=proxy")) {
       assertThat(proxy.log()).contains("Starting AOT-processed PacketProxyApplication");
 
-      String beat = beats.poll(60, TimeUnit.SECONDS);
+      String beat = coordinator.next(Duration.ofSeconds(60));
       assertThat(beat)
           .as("the heartbeat, configured at run time only")
           .isNotNull()
@@ -91,8 +72,6 @@ class ProxyAotStartIT {
         assertThat(client.isConnected()).as("the group's listener accepts clients").isTrue();
       }
       assertThat(api.get("/v1/groups").json().findValuesAsString("name")).contains("aot");
-    } finally {
-      coordinator.stop(0);
     }
   }
 }

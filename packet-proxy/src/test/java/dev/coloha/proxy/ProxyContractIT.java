@@ -51,132 +51,126 @@ class ProxyContractIT {
 
   static Stream<BadRequest> badRequests() {
     String g = "/v1/groups/g";
-    return Stream.of(
-        BadRequest.json(
-                "file URL for the primary agent",
-                "PUT",
-                g,
-                "{\"epoch\":1,\"listen\":{\"port\":0},\"primary\":{\"agentUrl\":\"file:///etc/passwd\","
-                    + "\"vm\":\"p\"}}")
-            .is(400, "invalid-field", "primary.agentUrl"),
-        BadRequest.json(
-                "gopher URL for the secondary agent",
-                "PUT",
-                g,
-                group("\"secondary\":{\"agentUrl\":\"gopher://127.0.0.1:70\",\"vm\":\"s\"},"))
-            .is(400, "invalid-field", "secondary.agentUrl"),
-        BadRequest.json("unknown field", "PUT", g, group("\"colour\":\"red\","))
-            .is(400, "unknown-field", "colour"),
-        BadRequest.json(
-                "unknown field in listen",
-                "PUT",
-                g,
-                "{\"epoch\":1,\"listen\":{\"port\":0,\"host\":\"x\"},\"primary\":{\"agentUrl\":\""
-                    + AGENT
-                    + "\",\"vm\":\"p\"}}")
-            .is(400, "unknown-field", "listen.host"),
-        BadRequest.json(
-                "1.5 MB body", "PUT", g, group("\"pad\":\"" + "x".repeat(1_500_000) + "\","))
-            .is(413, "body-too-large", "body"),
-        BadRequest.json(
-                "no epoch",
-                "PUT",
-                g,
-                "{\"listen\":{\"port\":0},\"primary\":{\"agentUrl\":\""
-                    + AGENT
-                    + "\",\"vm\":\"p\"}}")
-            .is(400, "invalid-field", "epoch"),
-        BadRequest.json(
-                "negative epoch", "PUT", g, group("").replace("\"epoch\":1", "\"epoch\":-1"))
-            .is(400, "invalid-field", "epoch"),
-        BadRequest.json(
-                "port past 65535", "PUT", g, group("").replace("\"port\":0", "\"port\":70000"))
-            .is(400, "invalid-field", "listen.port"),
-        BadRequest.json(
-                "unparseable bind address",
-                "PUT",
-                g,
-                group("").replace("{\"port\":0}", "{\"address\":\"999.1.1.1\",\"port\":0}"))
-            .is(400, "invalid-field", "listen.address"),
-        BadRequest.json(
-                "10,000-character bind address",
-                "PUT",
-                g,
-                group("")
-                    .replace(
-                        "{\"port\":0}", "{\"address\":\"" + "1".repeat(10_000) + "\",\"port\":0}"))
-            .is(400, "invalid-field", "listen.address"),
-        BadRequest.json("unknown mode", "PUT", g, group("\"mode\":\"MIRROR\","))
-            .is(400, "invalid-field", "mode"),
-        BadRequest.json("compare timeout as words", "PUT", g, group("\"compareTimeout\":\"soon\","))
-            .is(400, "invalid-field", "compareTimeout"),
-        BadRequest.json(
-                "negative compare timeout", "PUT", g, group("\"compareTimeout\":\"-PT1S\","))
-            .is(400, "invalid-field", "compareTimeout"),
-        BadRequest.json(
-                "compare timeout of a year", "PUT", g, group("\"compareTimeout\":\"P365D\","))
-            .is(400, "invalid-field", "compareTimeout"),
-        BadRequest.json("no connections", "PUT", g, group("\"limits\":{\"maxConnections\":0},"))
-            .is(400, "invalid-field", "limits.maxConnections"),
-        BadRequest.json(
-                "held bytes past a long",
-                "PUT",
-                g,
-                group("\"limits\":{\"heldPerConnection\":1e30},"))
-            .is(400, "invalid-field", "limits.heldPerConnection"),
-        BadRequest.json(
-                "passthrough with a secondary",
-                "PUT",
-                g,
-                group(
-                    "\"mode\":\"PASSTHROUGH\",\"secondary\":{\"agentUrl\":\""
+    return Stream.concat(
+        Stream.of(
+            BadRequest.json(
+                    "file URL for the primary agent",
+                    "PUT",
+                    g,
+                    "{\"epoch\":1,\"listen\":{\"port\":0},\"primary\":{\"agentUrl\":\"file:///etc/passwd\","
+                        + "\"vm\":\"p\"}}")
+                .is(400, "invalid-field", "primary.agentUrl"),
+            BadRequest.json(
+                    "gopher URL for the secondary agent",
+                    "PUT",
+                    g,
+                    group("\"secondary\":{\"agentUrl\":\"gopher://127.0.0.1:70\",\"vm\":\"s\"},"))
+                .is(400, "invalid-field", "secondary.agentUrl"),
+            BadRequest.json("unknown field", "PUT", g, group("\"colour\":\"red\","))
+                .is(400, "unknown-field", "colour"),
+            BadRequest.json(
+                    "unknown field in listen",
+                    "PUT",
+                    g,
+                    "{\"epoch\":1,\"listen\":{\"port\":0,\"host\":\"x\"},\"primary\":{\"agentUrl\":\""
                         + AGENT
-                        + "\",\"vm\":\"s\"},"))
-            .is(400, "invalid-field", "secondary"),
-        BadRequest.json(
-                "path as the VM", "PUT", g, group("").replace("\"vm\":\"p\"", "\"vm\":\"../p\""))
-            .is(400, "invalid-field", "primary.vm"),
-        BadRequest.json("space in the group name", "PUT", "/v1/groups/bad%20name", group(""))
-            .is(400, "invalid-field", "group"),
-        BadRequest.json("encoded slash in the group name", "PUT", "/v1/groups/..%2Fx", group(""))
-            .is(400, "invalid-path", "path"),
-        BadRequest.bare("9,000-character group name", "GET", "/v1/groups/" + "a".repeat(9_000))
-            .is(400, "request-head-too-large", "headers"),
-        BadRequest.bare("9,000-character header", "GET", "/v1/groups")
-            .header("X-Big", "b".repeat(9_000))
-            .is(400, "request-head-too-large", "headers"),
-        BadRequest.bare("5,000-character unknown group", "GET", "/v1/groups/" + "a".repeat(5_000))
-            .is(404, "group-not-found", null),
-        BadRequest.json("commit without a sequence", "POST", g + "/commits", "{\"epoch\":1}")
-            .is(400, "invalid-field", "sequence"),
-        BadRequest.json(
-                "commit with a negative connection",
-                "POST",
-                g + "/commits",
-                "{\"epoch\":1,\"sequence\":1,\"outputOffsets\":[{\"conn\":-1,\"offset\":0}]}")
-            .is(400, "invalid-field", "outputOffsets[0].conn"),
-        BadRequest.json("failover without a primary", "POST", g + "/failover", "{\"epoch\":2}")
-            .is(400, "invalid-field", "primary"),
-        BadRequest.bare("mismatch id as text", "GET", g + "/mismatches/abc")
-            .is(400, "invalid-field", "id"),
-        BadRequest.bare("events since a word", "GET", g + "/events?since=abc")
-            .is(400, "invalid-field", "since"),
-        BadRequest.json(
-                "listen check of port 0",
-                "POST",
-                "/v1/listen-checks",
-                "{\"address\":\"127.0.0.1\",\"port\":0}")
-            .is(400, "invalid-field", "port"),
-        BadRequest.json(
-                "listen check of a bad address",
-                "POST",
-                "/v1/listen-checks",
-                "{\"address\":\"999.1.1.1\",\"port\":7000}")
-            .is(400, "invalid-field", "address"),
-        BadRequest.json("broken JSON", "PUT", g, "{\"epoch\":").is(400, "malformed-body", "body"),
-        BadRequest.bare("wrong method", "PATCH", "/v1/groups")
-            .is(405, "method-not-allowed", "method"),
-        BadRequest.bare("unknown path", "GET", "/v1/nothing").is(404, "not-found", "path"));
+                        + "\",\"vm\":\"p\"}}")
+                .is(400, "unknown-field", "listen.host"),
+            BadRequest.json(
+                    "no epoch",
+                    "PUT",
+                    g,
+                    "{\"listen\":{\"port\":0},\"primary\":{\"agentUrl\":\""
+                        + AGENT
+                        + "\",\"vm\":\"p\"}}")
+                .is(400, "invalid-field", "epoch"),
+            BadRequest.json(
+                    "negative epoch", "PUT", g, group("").replace("\"epoch\":1", "\"epoch\":-1"))
+                .is(400, "invalid-field", "epoch"),
+            BadRequest.json(
+                    "port past 65535", "PUT", g, group("").replace("\"port\":0", "\"port\":70000"))
+                .is(400, "invalid-field", "listen.port"),
+            BadRequest.json(
+                    "unparseable bind address",
+                    "PUT",
+                    g,
+                    group("").replace("{\"port\":0}", "{\"address\":\"999.1.1.1\",\"port\":0}"))
+                .is(400, "invalid-field", "listen.address"),
+            BadRequest.json(
+                    "10,000-character bind address",
+                    "PUT",
+                    g,
+                    group("")
+                        .replace(
+                            "{\"port\":0}",
+                            "{\"address\":\"" + "1".repeat(10_000) + "\",\"port\":0}"))
+                .is(400, "invalid-field", "listen.address"),
+            BadRequest.json("unknown mode", "PUT", g, group("\"mode\":\"MIRROR\","))
+                .is(400, "invalid-field", "mode"),
+            BadRequest.json(
+                    "compare timeout as words", "PUT", g, group("\"compareTimeout\":\"soon\","))
+                .is(400, "invalid-field", "compareTimeout"),
+            BadRequest.json(
+                    "negative compare timeout", "PUT", g, group("\"compareTimeout\":\"-PT1S\","))
+                .is(400, "invalid-field", "compareTimeout"),
+            BadRequest.json(
+                    "compare timeout of a year", "PUT", g, group("\"compareTimeout\":\"P365D\","))
+                .is(400, "invalid-field", "compareTimeout"),
+            BadRequest.json("no connections", "PUT", g, group("\"limits\":{\"maxConnections\":0},"))
+                .is(400, "invalid-field", "limits.maxConnections"),
+            BadRequest.json(
+                    "held bytes past a long",
+                    "PUT",
+                    g,
+                    group("\"limits\":{\"heldPerConnection\":1e30},"))
+                .is(400, "invalid-field", "limits.heldPerConnection"),
+            BadRequest.json(
+                    "passthrough with a secondary",
+                    "PUT",
+                    g,
+                    group(
+                        "\"mode\":\"PASSTHROUGH\",\"secondary\":{\"agentUrl\":\""
+                            + AGENT
+                            + "\",\"vm\":\"s\"},"))
+                .is(400, "invalid-field", "secondary"),
+            BadRequest.json(
+                    "path as the VM",
+                    "PUT",
+                    g,
+                    group("").replace("\"vm\":\"p\"", "\"vm\":\"../p\""))
+                .is(400, "invalid-field", "primary.vm"),
+            BadRequest.json("space in the group name", "PUT", "/v1/groups/bad%20name", group(""))
+                .is(400, "invalid-field", "group"),
+            BadRequest.json(
+                    "encoded slash in the group name", "PUT", "/v1/groups/..%2Fx", group(""))
+                .is(400, "invalid-path", "path"),
+            BadRequest.json("commit without a sequence", "POST", g + "/commits", "{\"epoch\":1}")
+                .is(400, "invalid-field", "sequence"),
+            BadRequest.json(
+                    "commit with a negative connection",
+                    "POST",
+                    g + "/commits",
+                    "{\"epoch\":1,\"sequence\":1,\"outputOffsets\":[{\"conn\":-1,\"offset\":0}]}")
+                .is(400, "invalid-field", "outputOffsets[0].conn"),
+            BadRequest.json("failover without a primary", "POST", g + "/failover", "{\"epoch\":2}")
+                .is(400, "invalid-field", "primary"),
+            BadRequest.bare("mismatch id as text", "GET", g + "/mismatches/abc")
+                .is(400, "invalid-field", "id"),
+            BadRequest.bare("events since a word", "GET", g + "/events?since=abc")
+                .is(400, "invalid-field", "since"),
+            BadRequest.json(
+                    "listen check of port 0",
+                    "POST",
+                    "/v1/listen-checks",
+                    "{\"address\":\"127.0.0.1\",\"port\":0}")
+                .is(400, "invalid-field", "port"),
+            BadRequest.json(
+                    "listen check of a bad address",
+                    "POST",
+                    "/v1/listen-checks",
+                    "{\"address\":\"999.1.1.1\",\"port\":7000}")
+                .is(400, "invalid-field", "address")),
+        BadRequest.everyService("/v1/groups", "PUT", g, group(""), "group-not-found"));
   }
 
   @ParameterizedTest(name = "{0}")

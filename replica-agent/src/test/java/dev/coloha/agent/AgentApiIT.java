@@ -1,5 +1,7 @@
 package dev.coloha.agent;
 
+import static dev.coloha.testkit.Guests.wasm;
+import static dev.coloha.testkit.Problems.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -39,21 +41,6 @@ class AgentApiIT {
   @BeforeEach
   void client() {
     api = new Http("http://127.0.0.1:" + port);
-  }
-
-  private static byte[] wasm(String path) throws Exception {
-    return Files.readAllBytes(Path.of("..", "guests").resolve(path));
-  }
-
-  private static void assertProblem(Reply r, int status, String type) {
-    assertThat(r.status()).as(r.body()).isEqualTo(status);
-    assertThat(r.contentType()).startsWith("application/problem+json");
-    JsonNode p = r.json();
-    assertThat(p.path("type").asString())
-        .as(r.body())
-        .isEqualTo("https://coloha.dev/problems/" + type);
-    assertThat(p.path("status").asInt()).as(r.body()).isEqualTo(status);
-    assertThat(p.path("detail").asString()).as(r.body()).isNotBlank();
   }
 
   @Test

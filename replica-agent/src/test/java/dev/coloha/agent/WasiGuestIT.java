@@ -1,5 +1,6 @@
 package dev.coloha.agent;
 
+import static dev.coloha.testkit.Guests.wasm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coloha.testkit.Http;
@@ -9,7 +10,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -42,10 +42,6 @@ class WasiGuestIT {
   @BeforeEach
   void client() {
     api = new Http("http://127.0.0.1:" + port);
-  }
-
-  private static byte[] wasm(String path) throws Exception {
-    return Files.readAllBytes(Path.of("..", "guests").resolve(path));
   }
 
   private String listen(String vm) {

@@ -59,7 +59,8 @@ class CoordinatorRestartIT {
     long atKill = answers.get();
     // while no coordinator runs, matching output is still released; output that needs a
     // checkpoint (a mismatch, or a secondary more than compare-timeout behind on a loaded
-    // machine) waits for it: the client may stall, but never sees a wrong answer
+    // machine) waits for it: the client may stall, but never sees a wrong answer. A window waited
+    // out on purpose (3 s of load without a coordinator), not a state: a sleep, not an await
     Thread.sleep(3000);
     lab.start("coordinator");
 

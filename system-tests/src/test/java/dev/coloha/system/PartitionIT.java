@@ -376,34 +376,43 @@ class PartitionIT {
             });
   }
 
-  /** Samples the coordinator's and the proxy's views for a while; returns the changes seen. */
-  private static List<String> watch(Duration d) throws Exception {
+  /**
+   * Samples the coordinator's and the proxy's views every 200 ms for a while, the client free of
+   * violations throughout (awaited {@code during} the window); returns the changes seen.
+   */
+  private static List<String> watch(Duration d) {
     List<String> changes = new ArrayList<>();
-    String previous = "";
+    AtomicReference<String> previous = new AtomicReference<>("");
     long t0 = System.nanoTime();
-    while (System.nanoTime() - t0 < d.toNanos()) {
-      client.requireNoViolation();
-      String now;
-      try {
-        JsonNode g = lab.coordinatorGroup("kv");
-        JsonNode px = lab.proxyGroup("kv");
-        now =
-            brief(g)
-                + " | proxy epoch "
-                + px.get("epoch").asLong()
-                + " "
-                + px.get("state").asString()
-                + " primary "
-                + px.get("primary").get("agentUrl").asString();
-      } catch (Exception e) {
-        now = "unreadable: " + e.getMessage();
-      }
-      if (!now.equals(previous)) {
-        changes.add(String.format("  +%5d ms  %s (client at %d)", ms(t0), now, client.last.get()));
-        previous = now;
-      }
-      Thread.sleep(200);
-    }
+    await()
+        .during(d)
+        .atMost(d.plusSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              client.requireNoViolation();
+              String now;
+              try {
+                JsonNode g = lab.coordinatorGroup("kv");
+                JsonNode px = lab.proxyGroup("kv");
+                now =
+                    brief(g)
+                        + " | proxy epoch "
+                        + px.get("epoch").asLong()
+                        + " "
+                        + px.get("state").asString()
+                        + " primary "
+                        + px.get("primary").get("agentUrl").asString();
+              } catch (Exception e) {
+                now = "unreadable: " + e.getMessage();
+              }
+              if (!now.equals(previous.get())) {
+                changes.add(
+                    String.format("  +%5d ms  %s (client at %d)", ms(t0), now, client.last.get()));
+                previous.set(now);
+              }
+              return true;
+            });
     return changes;
   }
 

@@ -75,6 +75,8 @@ class ProxyStandbyIT {
                       }
                       c = null;
                       try {
+                        // paces the reconnects of the load: no state to wait for, the next
+                        // attempt tells whether the proxy answers
                         Thread.sleep(10);
                       } catch (InterruptedException ie) {
                         return;

@@ -16,10 +16,6 @@ import dev.coloha.api.agent.VmView;
 import dev.coloha.microvm.WasiLaunch;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.ServiceProcess;
-import dev.coloha.web.security.SecurityProperties;
-import dev.coloha.web.security.ServiceToken;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.retry.RetryRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,17 +47,7 @@ class AgentClientContractIT {
     Path dir = Files.createTempDirectory("agent-client-contract");
     a = ServiceProcess.agent("agent-a", dir.resolve("a"), "--colo.security.token=" + TOKEN);
     b = ServiceProcess.agent("agent-b", dir.resolve("b"), "--colo.security.token=" + TOKEN);
-    client =
-        new AgentClient(
-            new Remote(
-                JSON,
-                new ServiceToken(new SecurityProperties(TOKEN)),
-                CircuitBreakerRegistry.ofDefaults(),
-                RetryRegistry.ofDefaults(),
-                TIMEOUT),
-            TIMEOUT,
-            TIMEOUT,
-            Duration.ofSeconds(60));
+    client = new AgentClient(Remotes.of(TOKEN, TIMEOUT), TIMEOUT, TIMEOUT, Duration.ofSeconds(60));
   }
 
   @AfterAll

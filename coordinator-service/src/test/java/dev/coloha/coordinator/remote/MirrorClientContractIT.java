@@ -9,10 +9,6 @@ import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.api.mirror.VolumeStatus;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.ServiceProcess;
-import dev.coloha.web.security.SecurityProperties;
-import dev.coloha.web.security.ServiceToken;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.retry.RetryRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,15 +42,7 @@ class MirrorClientContractIT {
         ServiceProcess.mirror(
             dir.resolve("data"), dir.resolve("mirror.log"), "--colo.security.token=" + TOKEN);
     url = mirror.url();
-    client =
-        new MirrorClient(
-            new Remote(
-                JSON,
-                new ServiceToken(new SecurityProperties(TOKEN)),
-                CircuitBreakerRegistry.ofDefaults(),
-                RetryRegistry.ofDefaults(),
-                TIMEOUT),
-            TIMEOUT);
+    client = new MirrorClient(Remotes.of(TOKEN, TIMEOUT), TIMEOUT);
   }
 
   @AfterAll

@@ -13,10 +13,6 @@ import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.ServiceProcess;
-import dev.coloha.web.security.SecurityProperties;
-import dev.coloha.web.security.ServiceToken;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.retry.RetryRegistry;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -59,13 +55,7 @@ class ProxyClientContractIT {
             "--colo.security.token=" + TOKEN,
             "--colo.proxy.stream.connect-timeout=200ms");
     url = proxy.url();
-    remote =
-        new Remote(
-            JSON,
-            new ServiceToken(new SecurityProperties(TOKEN)),
-            CircuitBreakerRegistry.ofDefaults(),
-            RetryRegistry.ofDefaults(),
-            TIMEOUT);
+    remote = Remotes.of(TOKEN, TIMEOUT);
     client = new ProxyClient(remote, TIMEOUT);
   }
 

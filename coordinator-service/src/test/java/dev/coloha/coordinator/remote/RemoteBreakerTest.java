@@ -3,16 +3,12 @@ package dev.coloha.coordinator.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.coloha.web.security.SecurityProperties;
-import dev.coloha.web.security.ServiceToken;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.retry.RetryRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A restarted service on its old address does not inherit its predecessor's open breaker; a 4xx is
@@ -51,12 +47,7 @@ class RemoteBreakerTest {
   }
 
   private static Remote remote(CircuitBreakerRegistry breakers) {
-    return new Remote(
-        JsonMapper.builder().build(),
-        new ServiceToken(new SecurityProperties("t")),
-        breakers,
-        RetryRegistry.ofDefaults(),
-        Duration.ofSeconds(1));
+    return Remotes.of("t", breakers, Duration.ofSeconds(1));
   }
 
   private static int calls(Remote r, String target, String url, int n) {
@@ -104,13 +95,7 @@ class RemoteBreakerTest {
   @Test
   void resetBreakerClosesAnOpenBreakerAndLeavesAClosedOneAlone() {
     CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
-    Remote remote =
-        new Remote(
-            JsonMapper.builder().build(),
-            new ServiceToken(new SecurityProperties("t")),
-            breakers,
-            RetryRegistry.ofDefaults(),
-            Duration.ofSeconds(1));
+    Remote remote = remote(breakers);
     CircuitBreaker b = breakers.circuitBreaker("agent:http://127.0.0.1:1");
     b.transitionToOpenState();
     assertThat(b.tryAcquirePermission()).isFalse();
