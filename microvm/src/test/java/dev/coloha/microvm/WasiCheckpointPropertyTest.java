@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.dylibso.chicory.runtime.GlobalInstance;
+import dev.coloha.api.agent.VmState;
 import dev.coloha.microvm.checkpoint.Captured;
 import dev.coloha.microvm.conn.InputEvent;
 import dev.coloha.microvm.device.BlockDevice;
