@@ -20,6 +20,16 @@ public final class InvalidFieldException extends ColoException {
     this.field = field;
   }
 
+  /**
+   * What a domain check that failed with {@code e} means for the request: an invalid field when its
+   * message names one ({@code "field: problem"}), else {@code e} itself.
+   */
+  public static RuntimeException of(IllegalArgumentException e) {
+    String m = String.valueOf(e.getMessage());
+    int colon = m.indexOf(": ");
+    return colon > 0 ? new InvalidFieldException(m.substring(0, colon), m.substring(colon + 2)) : e;
+  }
+
   public String field() {
     return field;
   }

@@ -2,6 +2,7 @@ package dev.coloha.microvm;
 
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.coloha.api.agent.VmState;
 import dev.coloha.microvm.checkpoint.CaptureKind;
 import dev.coloha.microvm.checkpoint.Captured;
 import dev.coloha.microvm.conn.GuestConnection;

@@ -1,6 +1,7 @@
 package dev.coloha.microvm;
 
 import dev.coloha.api.ErrorKind;
+import dev.coloha.api.agent.VmState;
 import dev.coloha.wire.ColoException;
 
 /** An operation is not allowed in the VM's current state (e.g. capture of a crashed VM). */

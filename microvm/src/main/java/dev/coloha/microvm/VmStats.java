@@ -1,5 +1,7 @@
 package dev.coloha.microvm;
 
+import dev.coloha.api.agent.VmState;
+
 /**
  * Figures of one VM at an event boundary.
  *

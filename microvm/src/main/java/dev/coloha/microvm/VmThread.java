@@ -1,5 +1,6 @@
 package dev.coloha.microvm;
 
+import dev.coloha.api.agent.VmState;
 import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;

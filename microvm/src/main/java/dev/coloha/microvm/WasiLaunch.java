@@ -1,5 +1,6 @@
 package dev.coloha.microvm;
 
+import dev.coloha.api.agent.CreateVmRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +14,11 @@ import java.util.Map;
  */
 public record WasiLaunch(
     List<String> args, Map<String, String> env, Network network, Map<String, String> files) {
-  /** The most files {@code files} may hold. */
-  public static final int MAX_FILES = 64;
+  /** The most files {@code files} may hold (the limit the agent's API states). */
+  public static final int MAX_FILES = CreateVmRequest.MAX_FILES;
 
-  /** The largest file of {@code files}, in bytes (UTF-8). */
-  public static final int MAX_FILE_BYTES = 64 << 10;
+  /** The largest file of {@code files}, in bytes (UTF-8; the limit the agent's API states). */
+  public static final int MAX_FILE_BYTES = CreateVmRequest.MAX_FILE_BYTES;
 
   /** The most bytes (UTF-8) all of {@code files} may hold. */
   public static final int MAX_FILES_BYTES = 1 << 20;

@@ -3,6 +3,7 @@ package dev.coloha.microvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.api.agent.VmState;
 import dev.coloha.microvm.conn.InputEvent;
 import dev.coloha.microvm.device.BlockDevice;
 import dev.coloha.microvm.device.FileBlockDevice;

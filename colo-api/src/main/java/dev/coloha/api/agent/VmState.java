@@ -1,6 +1,6 @@
 package dev.coloha.api.agent;
 
-/** A VM's lifecycle state, as its agent shows it. */
+/** A VM's lifecycle state: the micro-VM's own (microvm uses this type), as its agent shows it. */
 public enum VmState {
   /** Instantiated, not started: no event is dispatched. */
   CREATED,

@@ -2,6 +2,7 @@ package dev.coloha.coordinator.decision;
 
 import dev.coloha.coordinator.model.Group;
 import java.time.Instant;
+import java.util.function.Consumer;
 
 /**
  * What the decision machine decides on: the group as the coordinator holds it, and the worker's
@@ -45,119 +46,74 @@ public record Situation(
   }
 
   public Situation withGroup(Group g) {
-    return new Situation(
-        g,
-        wantedReason,
-        lastAttempt,
-        failedInARow,
-        nextReprotect,
-        nextRestore,
-        nextRestart,
-        servedSince,
-        waits);
+    return edit(d -> d.group = g);
   }
 
   public Situation withWanted(String reason) {
-    return new Situation(
-        group,
-        reason,
-        lastAttempt,
-        failedInARow,
-        nextReprotect,
-        nextRestore,
-        nextRestart,
-        servedSince,
-        waits);
+    return edit(d -> d.wantedReason = reason);
   }
 
   public Situation withLastAttempt(Instant at) {
-    return new Situation(
-        group,
-        wantedReason,
-        at,
-        failedInARow,
-        nextReprotect,
-        nextRestore,
-        nextRestart,
-        servedSince,
-        waits);
+    return edit(d -> d.lastAttempt = at);
   }
 
   public Situation withFailedInARow(int n) {
-    return new Situation(
-        group,
-        wantedReason,
-        lastAttempt,
-        n,
-        nextReprotect,
-        nextRestore,
-        nextRestart,
-        servedSince,
-        waits);
+    return edit(d -> d.failedInARow = n);
   }
 
   public Situation withNextReprotect(Instant at) {
-    return new Situation(
-        group,
-        wantedReason,
-        lastAttempt,
-        failedInARow,
-        at,
-        nextRestore,
-        nextRestart,
-        servedSince,
-        waits);
+    return edit(d -> d.nextReprotect = at);
   }
 
   public Situation withNextRestore(Instant at) {
-    return new Situation(
-        group,
-        wantedReason,
-        lastAttempt,
-        failedInARow,
-        nextReprotect,
-        at,
-        nextRestart,
-        servedSince,
-        waits);
+    return edit(d -> d.nextRestore = at);
   }
 
   public Situation withNextRestart(Instant at) {
-    return new Situation(
-        group,
-        wantedReason,
-        lastAttempt,
-        failedInARow,
-        nextReprotect,
-        nextRestore,
-        at,
-        servedSince,
-        waits);
+    return edit(d -> d.nextRestart = at);
   }
 
   public Situation withServedSince(Instant at) {
-    return new Situation(
-        group,
-        wantedReason,
-        lastAttempt,
-        failedInARow,
-        nextReprotect,
-        nextRestore,
-        nextRestart,
-        at,
-        waits);
+    return edit(d -> d.servedSince = at);
   }
 
   public Situation withWaits(Waits w) {
-    return new Situation(
-        group,
-        wantedReason,
-        lastAttempt,
-        failedInARow,
-        nextReprotect,
-        nextRestore,
-        nextRestart,
-        servedSince,
-        w);
+    return edit(d -> d.waits = w);
+  }
+
+  /**
+   * This situation with {@code change} made to a draft of it: the one place that copies every
+   * field, so that each wither names only what it changes.
+   */
+  private Situation edit(Consumer<Draft> change) {
+    Draft d = new Draft();
+    change.accept(d);
+    return d.situation();
+  }
+
+  /** A situation's fields, open to change while a wither builds the next value. */
+  private final class Draft {
+    Group group = Situation.this.group;
+    String wantedReason = Situation.this.wantedReason;
+    Instant lastAttempt = Situation.this.lastAttempt;
+    int failedInARow = Situation.this.failedInARow;
+    Instant nextReprotect = Situation.this.nextReprotect;
+    Instant nextRestore = Situation.this.nextRestore;
+    Instant nextRestart = Situation.this.nextRestart;
+    Instant servedSince = Situation.this.servedSince;
+    Waits waits = Situation.this.waits;
+
+    Situation situation() {
+      return new Situation(
+          group,
+          wantedReason,
+          lastAttempt,
+          failedInARow,
+          nextReprotect,
+          nextRestore,
+          nextRestart,
+          servedSince,
+          waits);
+    }
   }
 }

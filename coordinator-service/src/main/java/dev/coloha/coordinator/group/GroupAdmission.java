@@ -46,7 +46,7 @@ final class GroupAdmission {
   }
 
   /** The checks that need nothing but the request and the other groups (no remote call). */
-  void checkLocally(GroupService.CreateGroup c, Collection<GroupSpec> others) {
+  void checkLocally(GroupSpec c, Collection<GroupSpec> others) {
     InetAddress address = bindAddress(c.bindAddress());
     int low = props.allowPrivilegedPorts() ? 1 : 1024;
     if (c.port() < low || c.port() > 65535) {
@@ -74,7 +74,7 @@ final class GroupAdmission {
   }
 
   /** The checks that ask the live agents and the proxy. */
-  void checkRemotely(GroupService.CreateGroup c) {
+  void checkRemotely(GroupSpec c) {
     List<Host> live = hosts.live(props.policy().suspectAfter().plus(props.hostGrace()));
     checkLimits(c, live);
     checkGuest(c, live);
@@ -101,7 +101,7 @@ final class GroupAdmission {
     return a.equals(b) || a.isAnyLocalAddress() || b.isAnyLocalAddress();
   }
 
-  private void checkLimits(GroupService.CreateGroup c, List<Host> live) {
+  private void checkLimits(GroupSpec c, List<Host> live) {
     Optional<Long> memory =
         live.stream()
             .map(h -> hosts.limits(h.name()).map(HostRegistry.HostLimits::maxMemoryBytes))
@@ -126,7 +126,7 @@ final class GroupAdmission {
     }
   }
 
-  private void checkGuest(GroupService.CreateGroup c, List<Host> live) {
+  private void checkGuest(GroupSpec c, List<Host> live) {
     if (agents.inLibrary(c.guest())) {
       checkWasiOnlyFields(c, agents.libraryAbi(c.guest()).orElse("wasi-p1"));
       return;
@@ -155,7 +155,7 @@ final class GroupAdmission {
    * environment): a request that sets them for it is refused, not ignored. (A guest bundled with
    * the agents is checked by the agent when its VM is created.)
    */
-  static void checkWasiOnlyFields(GroupService.CreateGroup c, String abi) {
+  static void checkWasiOnlyFields(GroupSpec c, String abi) {
     if (!"colo-v1".equals(abi)) {
       return;
     }
@@ -169,7 +169,7 @@ final class GroupAdmission {
             });
   }
 
-  private void checkPort(GroupService.CreateGroup c) {
+  private void checkPort(GroupSpec c) {
     Optional<HostRegistry.ProxyNode> proxy =
         hosts.proxy(props.policy().suspectAfter().plus(props.hostGrace()));
     if (proxy.isEmpty()) {

@@ -111,15 +111,7 @@ final class GroupOperations {
    * at placement, the last primary's at a restart from it) and starts it.
    */
   void startPrimaryVm(Group g, Replica p) {
-    agents.createVm(
-        p.agentUrl(),
-        p.vm(),
-        g.spec().guest(),
-        g.spec().memoryBytes(),
-        g.spec().diskBytes(),
-        Pairing.disk(g, p),
-        true,
-        g.spec().launch());
+    agents.createVm(p.agentUrl(), Pairing.vm(g, p, true));
     agents.start(p.agentUrl(), p.vm());
   }
 

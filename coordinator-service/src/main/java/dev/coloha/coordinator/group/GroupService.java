@@ -13,7 +13,6 @@ import dev.coloha.coordinator.remote.MirrorClient;
 import dev.coloha.coordinator.remote.ProxyClient;
 import dev.coloha.coordinator.remote.Remote;
 import dev.coloha.coordinator.store.CoordinatorStore;
-import dev.coloha.microvm.WasiLaunch;
 import dev.coloha.wire.InvalidFieldException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -36,10 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Protected groups: creation (one call), queries, manual checkpoint and failover, host loss, policy
  * updates, deletion. Each group is run by its own {@link GroupWorker}; after a restart every stored
- * group is resumed from its persisted state.
- *
- * <p>Over 400 lines on purpose: it is the API's one entry to the groups, a method per operation of
- * docs/api.md, each checking its request completely before it hands the group's worker a command.
+ * group is resumed from its persisted state. It is the API's one entry to the groups, a method per
+ * operation of docs/api.md, each checking its request completely before it hands the group's worker
+ * a command.
  */
 public final class GroupService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupService.class);
@@ -185,38 +183,23 @@ public final class GroupService implements AutoCloseable {
    * once, the work happens in the background (watch its state).
    */
   public synchronized Group create(CreateGroup c) {
-    String id = c.id();
+    String id = c.spec().id();
     if (id == null || !ID.matcher(id).matches()) {
       throw new InvalidFieldException("id", "is invalid: use 1-63 of [a-z0-9-]");
     }
     try { // checks the arguments, the environment, the network model and the files
-      c.launch();
+      c.spec().launch();
     } catch (IllegalArgumentException e) {
-      String m = String.valueOf(e.getMessage());
-      int colon = m.indexOf(": ");
-      throw colon > 0
-          ? new InvalidFieldException(m.substring(0, colon), m.substring(colon + 2))
-          : e;
+      throw InvalidFieldException.of(e);
     }
     if (workers.containsKey(id) || store.group(id).isPresent()) {
       throw new GroupConflictException("id", "a group '" + id + "' already exists");
     }
-    admission.checkLocally(c, workers.values().stream().map(w -> w.group().spec()).toList());
-    admission.checkRemotely(c);
+    admission.checkLocally(c.spec(), workers.values().stream().map(w -> w.group().spec()).toList());
+    admission.checkRemotely(c.spec());
     Group g =
         new Group(
-            new GroupSpec(
-                id,
-                c.guest(),
-                c.memoryBytes(),
-                c.diskBytes(),
-                c.port(),
-                c.bindAddress(),
-                c.args(),
-                c.env(),
-                c.network(),
-                c.files(),
-                c.appendfsync()),
+            c.spec(),
             c.policy() == null ? props.policy() : c.policy(),
             GroupState.CREATING,
             1,
@@ -228,11 +211,17 @@ public final class GroupService implements AutoCloseable {
             Counters.zero(),
             List.of(),
             "creating",
-            1);
+            1,
+            null);
     store.save(g); // the epoch is durable before any agent sees it
     events.publish(
         new GroupEvent(
-            clock.instant(), id, "created", 1, GroupState.CREATING.name(), "guest " + c.guest()));
+            clock.instant(),
+            id,
+            "created",
+            1,
+            GroupState.CREATING.name(),
+            "guest " + c.spec().guest()));
     run(g);
     return g;
   }
@@ -350,75 +339,8 @@ public final class GroupService implements AutoCloseable {
   /**
    * Command: create a group.
    *
+   * @param spec what is asked for (its id and its launch are checked when the group is created)
    * @param policy null for the default policy
-   * @param args a WASI guest's arguments after its name
-   * @param env a WASI guest's environment
-   * @param network {@code listen} or {@code inetd} (null: listen)
-   * @param files text files for a WASI guest's {@code /data}
-   * @param appendfsync the kv guest's log policy (null: everysec)
    */
-  public record CreateGroup(
-      String id,
-      String guest,
-      long memoryBytes,
-      long diskBytes,
-      int port,
-      String bindAddress,
-      Policy policy,
-      List<String> args,
-      Map<String, String> env,
-      String network,
-      Map<String, String> files,
-      String appendfsync) {
-    public CreateGroup {
-      args = args == null ? List.of() : args;
-      env = env == null ? Map.of() : env;
-      files = files == null ? Map.of() : files;
-    }
-
-    /**
-     * What the group's WASI guest is started with.
-     *
-     * @throws IllegalArgumentException naming the field ({@code "field: problem"}) that is invalid
-     */
-    public WasiLaunch launch() {
-      return GroupSpec.launch(args, env, network, files, appendfsync);
-    }
-
-    public CreateGroup(
-        String id,
-        String guest,
-        long memoryBytes,
-        long diskBytes,
-        int port,
-        String bindAddress,
-        Policy policy,
-        List<String> args,
-        Map<String, String> env) {
-      this(
-          id,
-          guest,
-          memoryBytes,
-          diskBytes,
-          port,
-          bindAddress,
-          policy,
-          args,
-          env,
-          null,
-          null,
-          null);
-    }
-
-    public CreateGroup(
-        String id,
-        String guest,
-        long memoryBytes,
-        long diskBytes,
-        int port,
-        String bindAddress,
-        Policy policy) {
-      this(id, guest, memoryBytes, diskBytes, port, bindAddress, policy, List.of(), Map.of());
-    }
-  }
+  public record CreateGroup(GroupSpec spec, Policy policy) {}
 }

@@ -1,5 +1,6 @@
 package dev.coloha.coordinator.group;
 
+import dev.coloha.api.agent.CreateVmRequest;
 import dev.coloha.api.agent.LinkState;
 import dev.coloha.api.agent.ReplicationStatus;
 import dev.coloha.api.mirror.VolumeStatus;
@@ -9,11 +10,11 @@ import dev.coloha.coordinator.model.Replica;
 import dev.coloha.coordinator.remote.AgentClient;
 import dev.coloha.coordinator.remote.MirrorClient;
 import dev.coloha.coordinator.remote.ProxyClient;
+import dev.coloha.microvm.WasiLaunch;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Pairs a group's primary with a secondary: the secondary's volume resynced from the primary's (the
@@ -40,11 +41,26 @@ final class Pairing {
     this.clock = clock;
   }
 
-  /** The agent's view of a replica's disk: its volume on its host's mirror, in the disk epoch. */
-  static Map<String, Object> disk(Group g, Replica r) {
-    return r.volume() == null
-        ? null
-        : Map.of("url", r.mirrorUrl(), "volume", r.volume(), "epoch", g.diskEpoch());
+  /**
+   * What replica {@code r}'s agent is asked to create: a VM of the group's guest, limits and
+   * launch, its disk {@code r}'s volume on its host's mirror in the disk epoch (none without a
+   * volume). What is empty is not sent.
+   */
+  static CreateVmRequest vm(Group g, Replica r, boolean start) {
+    WasiLaunch launch = g.spec().launch();
+    return new CreateVmRequest(
+        r.vm(),
+        g.spec().guest(),
+        g.spec().memoryBytes(),
+        g.spec().diskBytes(),
+        start,
+        r.volume() == null
+            ? null
+            : new CreateVmRequest.Mirror(r.mirrorUrl(), r.volume(), g.diskEpoch()),
+        launch.args().isEmpty() ? null : launch.args(),
+        launch.env().isEmpty() ? null : launch.env(),
+        launch.inetd() ? launch.network().apiName() : null,
+        launch.files().isEmpty() ? null : launch.files());
   }
 
   /**
@@ -69,15 +85,7 @@ final class Pairing {
       // the disk first: the secondary's checkpoints commit disk barriers, which must reach it
       awaitDiskReplicating(g, p);
     }
-    agents.createVm(
-        s.agentUrl(),
-        s.vm(),
-        g.spec().guest(),
-        g.spec().memoryBytes(),
-        g.spec().diskBytes(),
-        disk(g, s),
-        false,
-        g.spec().launch());
+    agents.createVm(s.agentUrl(), vm(g, s, false));
     agents.becomeSecondary(s.agentUrl(), s.vm(), g.epoch());
     agents.becomePrimary(p.agentUrl(), p.vm(), g.epoch(), s.agentUrl(), s.vm());
     ReplicationStatus synced = awaitSync(g, p);
@@ -89,16 +97,7 @@ final class Pairing {
                 synced.sync().outputOffsets(),
                 synced.sync().inputOffsets(),
                 List.of());
-    proxies.configure(
-        g.proxyUrl(),
-        g.id(),
-        g.epoch(),
-        g.spec().bindAddress(),
-        g.spec().port(),
-        endpoint(p),
-        endpoint(s),
-        g.policy().compareTimeout(),
-        sync);
+    configureProxy(proxies, g, p, s, sync, null);
     return g.withCheckpoint(synced.syncSequence(), clock.instant()).withCounters(g.counters());
   }
 
@@ -152,6 +151,21 @@ final class Pairing {
 
   /** Gives the proxy the group with its primary {@code p} alone (no secondary to compare with). */
   static void serveAlone(ProxyClient proxies, Group g, Replica p) {
+    configureProxy(proxies, g, p, null, null, null);
+  }
+
+  /**
+   * Gives the proxy the group in its epoch: primary {@code p}, secondary {@code s} (null: none),
+   * where the secondary's streams start ({@code sync}, null: none) and, to a proxy that lost the
+   * group, the connections to end and the first id to give ({@code resume}, null: none).
+   */
+  static void configureProxy(
+      ProxyClient proxies,
+      Group g,
+      Replica p,
+      Replica s,
+      GroupRequests.Sync sync,
+      GroupRequests.Resume resume) {
     proxies.configure(
         g.proxyUrl(),
         g.id(),
@@ -159,9 +173,10 @@ final class Pairing {
         g.spec().bindAddress(),
         g.spec().port(),
         endpoint(p),
-        null,
+        endpoint(s),
         g.policy().compareTimeout(),
-        null);
+        sync,
+        resume);
   }
 
   /** The proxy's endpoint of a replica's VM, or null. */

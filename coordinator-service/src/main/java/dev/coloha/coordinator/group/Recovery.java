@@ -106,17 +106,8 @@ final class Recovery {
         highest = Math.max(highest, conn);
         lost.add(new Offset(conn, consumed.getOrDefault(conn, 0L)));
       }
-      proxies.configure(
-          url,
-          g.id(),
-          g.epoch(),
-          g.spec().bindAddress(),
-          g.spec().port(),
-          Pairing.endpoint(p),
-          Pairing.endpoint(g.secondary()),
-          g.policy().compareTimeout(),
-          sync,
-          new GroupRequests.Resume(highest + 1, lost));
+      Pairing.configureProxy(
+          proxies, g, p, g.secondary(), sync, new GroupRequests.Resume(highest + 1, lost));
       log.info(
           "group {}: the proxy serves it again in epoch {} ({} lost connection(s) ended)",
           g.id(),
@@ -125,16 +116,7 @@ final class Recovery {
     } else if (g.secondary() == null) {
       proxies.failover(url, g.id(), g.epoch(), Pairing.endpoint(p));
     } else {
-      proxies.configure(
-          url,
-          g.id(),
-          g.epoch(),
-          g.spec().bindAddress(),
-          g.spec().port(),
-          Pairing.endpoint(p),
-          Pairing.endpoint(g.secondary()),
-          g.policy().compareTimeout(),
-          sync);
+      Pairing.configureProxy(proxies, g, p, g.secondary(), sync, null);
     }
     return ops.save(
         g.with(back, null), "proxy-restored", "the proxy serves it again in epoch " + g.epoch());

@@ -2,6 +2,7 @@ package dev.coloha.coordinator.model;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A protected service: its spec, policy, state, epoch and replicas. Immutable; every change is a
@@ -23,6 +24,7 @@ import java.util.List;
  *     before any). Re-protection and a lost secondary start a new group epoch but leave the disk
  *     epoch alone, so that the primary's volume stream, opened in this epoch, stays valid
  *     (docs/adr/0001-epochs.md)
+ * @param since when the group entered its state, or null until it is persisted (stamped then)
  */
 public record Group(
     GroupSpec spec,
@@ -45,55 +47,9 @@ public record Group(
     counters = counters == null ? Counters.zero() : counters;
   }
 
-  /** A group whose state's start is not known yet (stamped when it is persisted). */
-  public Group(
-      GroupSpec spec,
-      Policy policy,
-      GroupState state,
-      long epoch,
-      Replica primary,
-      Replica secondary,
-      String proxyUrl,
-      long lastCheckpoint,
-      Instant lastCheckpointAt,
-      Counters counters,
-      List<Replica> orphans,
-      String reason,
-      long diskEpoch) {
-    this(
-        spec,
-        policy,
-        state,
-        epoch,
-        primary,
-        secondary,
-        proxyUrl,
-        lastCheckpoint,
-        lastCheckpointAt,
-        counters,
-        orphans,
-        reason,
-        diskEpoch,
-        null);
-  }
-
   /** The same group, its state begun at {@code at}. */
   public Group withSince(Instant at) {
-    return new Group(
-        spec,
-        policy,
-        state,
-        epoch,
-        primary,
-        secondary,
-        proxyUrl,
-        lastCheckpoint,
-        lastCheckpointAt,
-        counters,
-        orphans,
-        reason,
-        diskEpoch,
-        at);
+    return edit(d -> d.since = at);
   }
 
   public String id() {
@@ -105,165 +61,99 @@ public record Group(
    * #since()}).
    */
   public Group with(GroupState s, String why) {
-    return new Group(
-        spec,
-        policy,
-        s,
-        epoch,
-        primary,
-        secondary,
-        proxyUrl,
-        lastCheckpoint,
-        lastCheckpointAt,
-        counters,
-        orphans,
-        why,
-        diskEpoch,
-        s == state ? since : null);
+    return edit(
+        d -> {
+          d.state = s;
+          d.reason = why;
+          d.since = s == state ? since : null;
+        });
   }
 
   public Group withEpoch(long e) {
-    return new Group(
-        spec,
-        policy,
-        state,
-        e,
-        primary,
-        secondary,
-        proxyUrl,
-        lastCheckpoint,
-        lastCheckpointAt,
-        counters,
-        orphans,
-        reason,
-        diskEpoch,
-        since);
+    return edit(d -> d.epoch = e);
   }
 
   public Group withReplicas(Replica p, Replica s) {
-    return new Group(
-        spec,
-        policy,
-        state,
-        epoch,
-        p,
-        s,
-        proxyUrl,
-        lastCheckpoint,
-        lastCheckpointAt,
-        counters,
-        orphans,
-        reason,
-        diskEpoch,
-        since);
+    return edit(
+        d -> {
+          d.primary = p;
+          d.secondary = s;
+        });
   }
 
   public Group withProxy(String url) {
-    return new Group(
-        spec,
-        policy,
-        state,
-        epoch,
-        primary,
-        secondary,
-        url,
-        lastCheckpoint,
-        lastCheckpointAt,
-        counters,
-        orphans,
-        reason,
-        diskEpoch,
-        since);
+    return edit(d -> d.proxyUrl = url);
   }
 
   public Group withCheckpoint(long sequence, Instant at) {
-    return new Group(
-        spec,
-        policy,
-        state,
-        epoch,
-        primary,
-        secondary,
-        proxyUrl,
-        sequence,
-        at,
-        counters.checkpoint(),
-        orphans,
-        reason,
-        diskEpoch,
-        since);
+    return edit(
+        d -> {
+          d.lastCheckpoint = sequence;
+          d.lastCheckpointAt = at;
+          d.counters = counters.checkpoint();
+        });
   }
 
   public Group withCounters(Counters c) {
-    return new Group(
-        spec,
-        policy,
-        state,
-        epoch,
-        primary,
-        secondary,
-        proxyUrl,
-        lastCheckpoint,
-        lastCheckpointAt,
-        c,
-        orphans,
-        reason,
-        diskEpoch,
-        since);
+    return edit(d -> d.counters = c);
   }
 
   public Group withPolicy(Policy p) {
-    return new Group(
-        spec,
-        p,
-        state,
-        epoch,
-        primary,
-        secondary,
-        proxyUrl,
-        lastCheckpoint,
-        lastCheckpointAt,
-        counters,
-        orphans,
-        reason,
-        diskEpoch,
-        since);
+    return edit(d -> d.policy = p);
   }
 
   public Group withOrphans(List<Replica> o) {
-    return new Group(
-        spec,
-        policy,
-        state,
-        epoch,
-        primary,
-        secondary,
-        proxyUrl,
-        lastCheckpoint,
-        lastCheckpointAt,
-        counters,
-        o,
-        reason,
-        diskEpoch,
-        since);
+    return edit(d -> d.orphans = o);
   }
 
   public Group withDiskEpoch(long e) {
-    return new Group(
-        spec,
-        policy,
-        state,
-        epoch,
-        primary,
-        secondary,
-        proxyUrl,
-        lastCheckpoint,
-        lastCheckpointAt,
-        counters,
-        orphans,
-        reason,
-        e,
-        since);
+    return edit(d -> d.diskEpoch = e);
+  }
+
+  /**
+   * This group with {@code change} made to a draft of it: the one place that copies every field, so
+   * that each wither names only what it changes.
+   */
+  private Group edit(Consumer<Draft> change) {
+    Draft d = new Draft();
+    change.accept(d);
+    return d.group();
+  }
+
+  /** A group's fields, open to change while a wither builds the next value. */
+  private final class Draft {
+    GroupSpec spec = Group.this.spec;
+    Policy policy = Group.this.policy;
+    GroupState state = Group.this.state;
+    long epoch = Group.this.epoch;
+    Replica primary = Group.this.primary;
+    Replica secondary = Group.this.secondary;
+    String proxyUrl = Group.this.proxyUrl;
+    long lastCheckpoint = Group.this.lastCheckpoint;
+    Instant lastCheckpointAt = Group.this.lastCheckpointAt;
+    Counters counters = Group.this.counters;
+    List<Replica> orphans = Group.this.orphans;
+    String reason = Group.this.reason;
+    long diskEpoch = Group.this.diskEpoch;
+    Instant since = Group.this.since;
+
+    Group group() {
+      return new Group(
+          spec,
+          policy,
+          state,
+          epoch,
+          primary,
+          secondary,
+          proxyUrl,
+          lastCheckpoint,
+          lastCheckpointAt,
+          counters,
+          orphans,
+          reason,
+          diskEpoch,
+          since);
+    }
   }
 
   /** Hosts of its current replicas. */

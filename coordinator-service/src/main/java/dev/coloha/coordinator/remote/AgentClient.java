@@ -1,15 +1,14 @@
 package dev.coloha.coordinator.remote;
 
 import dev.coloha.api.agent.CheckpointResult;
+import dev.coloha.api.agent.CreateVmRequest;
 import dev.coloha.api.agent.ReplicationRequests;
 import dev.coloha.api.agent.ReplicationStatus;
 import dev.coloha.api.agent.VmView;
 import dev.coloha.coordinator.guests.GuestDelivery;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /** The coordinator's calls to replica agents (docs/api.md, replica agent). */
 public final class AgentClient {
@@ -72,49 +71,16 @@ public final class AgentClient {
   /**
    * Creates the VM unless it exists already (409 conflict counts as done), after delivering its
    * guest from the library if it is one.
-   *
-   * @param launch what a WASI guest is started with (arguments, environment, network, files)
    */
-  public void createVm(
-      String url,
-      String vm,
-      String guest,
-      long memoryBytes,
-      long diskBytes,
-      Map<String, Object> disk,
-      boolean start,
-      dev.coloha.microvm.WasiLaunch launch) {
-    List<String> args = launch.args();
-    Map<String, String> env = launch.env();
-    guests.deliver(url, guest);
-    Map<String, Object> body = new java.util.LinkedHashMap<>();
-    body.put("id", vm);
-    body.put("guest", guest);
-    body.put("memoryBytes", memoryBytes);
-    body.put("diskBytes", diskBytes);
-    body.put("start", start);
-    if (disk != null) {
-      body.put("mirror", disk);
-    }
-    if (!args.isEmpty()) {
-      body.put("args", args);
-    }
-    if (!env.isEmpty()) {
-      body.put("env", env);
-    }
-    if (launch.inetd()) {
-      body.put("network", launch.network().apiName());
-    }
-    if (!launch.files().isEmpty()) {
-      body.put("files", launch.files());
-    }
+  public void createVm(String url, CreateVmRequest vm) {
+    guests.deliver(url, vm.guest());
     try {
       remote.call(
           target(url),
           Idempotence.ONCE,
           "POST",
           url + "/v1/vms",
-          body,
+          vm,
           VmView.class,
           vmCreateTimeout);
     } catch (RemoteException e) {
@@ -137,25 +103,11 @@ public final class AgentClient {
 
   /** The ids of the VMs the agent runs ({@code GET /v1/vms}); a VM's id is its group's id. */
   public List<String> vmIds(String url) {
-    VmView[] vms = remote.get(target(url), url + "/v1/vms", VmView[].class, timeout);
-    return vms == null ? List.of() : Arrays.stream(vms).map(VmView::id).toList();
+    return remote.ids(target(url), url + "/v1/vms", VmView[].class, VmView::id, timeout);
   }
 
   public void deleteVm(String url, String vm) {
-    try {
-      remote.call(
-          target(url),
-          Idempotence.IDEMPOTENT,
-          "DELETE",
-          url + "/v1/vms/" + vm,
-          null,
-          null,
-          timeout);
-    } catch (RemoteException e) {
-      if (e.status() != 404) {
-        throw e;
-      }
-    }
+    remote.delete(target(url), url + "/v1/vms/" + vm, timeout);
   }
 
   public ReplicationStatus becomeSecondary(String url, String vm, long epoch) {

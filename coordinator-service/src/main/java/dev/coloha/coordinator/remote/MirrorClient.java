@@ -7,7 +7,6 @@ import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.api.mirror.VolumeStatus;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 
 /** The coordinator's calls to disk mirrors (docs/disk-mirror.md). */
@@ -90,25 +89,11 @@ public final class MirrorClient {
 
   /** The ids of the mirror's volumes ({@code GET /v1/volumes}); a volume's id is its group's id. */
   public List<String> volumeIds(String url) {
-    VolumeStatus[] volumes =
-        remote.get(target(url), url + "/v1/volumes", VolumeStatus[].class, timeout);
-    return volumes == null ? List.of() : Arrays.stream(volumes).map(VolumeStatus::id).toList();
+    return remote.ids(
+        target(url), url + "/v1/volumes", VolumeStatus[].class, VolumeStatus::id, timeout);
   }
 
   public void deleteVolume(String url, String volume) {
-    try {
-      remote.call(
-          target(url),
-          Idempotence.IDEMPOTENT,
-          "DELETE",
-          url + "/v1/volumes/" + volume,
-          null,
-          null,
-          timeout);
-    } catch (RemoteException e) {
-      if (e.status() != 404) {
-        throw e;
-      }
-    }
+    remote.delete(target(url), url + "/v1/volumes/" + volume, timeout);
   }
 }

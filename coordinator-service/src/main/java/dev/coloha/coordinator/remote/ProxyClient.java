@@ -7,7 +7,6 @@ import dev.coloha.api.proxy.ListenCheck;
 import dev.coloha.api.proxy.ListenFree;
 import dev.coloha.coordinator.remote.Remote.Idempotence;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -125,25 +124,11 @@ public final class ProxyClient {
 
   /** The names of the groups the proxy serves ({@code GET /v1/groups}). */
   public List<String> groupNames(String url) {
-    GroupView[] groups = remote.get(target(url), url + "/v1/groups", GroupView[].class, timeout);
-    return groups == null ? List.of() : Arrays.stream(groups).map(GroupView::name).toList();
+    return remote.ids(target(url), url + "/v1/groups", GroupView[].class, GroupView::name, timeout);
   }
 
   public void delete(String url, String group) {
-    try {
-      remote.call(
-          target(url),
-          Idempotence.IDEMPOTENT,
-          "DELETE",
-          url + "/v1/groups/" + group,
-          null,
-          null,
-          timeout);
-    } catch (RemoteException e) {
-      if (e.status() != 404) {
-        throw e;
-      }
-    }
+    remote.delete(target(url), url + "/v1/groups/" + group, timeout);
   }
 
   /**

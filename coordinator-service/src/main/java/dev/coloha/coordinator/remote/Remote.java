@@ -13,7 +13,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationFeature;
@@ -111,6 +114,29 @@ public final class Remote {
   /** {@code GET url}, retried (a read is idempotent), its answer decoded into {@code type}. */
   public <T> T get(String target, String url, Class<T> type, Duration timeout) {
     return call(target, Idempotence.IDEMPOTENT, "GET", url, null, type, timeout);
+  }
+
+  /**
+   * {@code DELETE url}, retried (a delete is idempotent): what is not there (404) counts as
+   * deleted.
+   */
+  public void delete(String target, String url, Duration timeout) {
+    try {
+      call(target, Idempotence.IDEMPOTENT, "DELETE", url, null, null, timeout);
+    } catch (RemoteException e) {
+      if (e.status() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * The ids of what {@code GET url} lists, each answer's {@code id} (none when it answers nothing).
+   */
+  public <T> List<String> ids(
+      String target, String url, Class<T[]> type, Function<T, String> id, Duration timeout) {
+    T[] all = get(target, url, type, timeout);
+    return all == null ? List.of() : Arrays.stream(all).map(id).toList();
   }
 
   /**

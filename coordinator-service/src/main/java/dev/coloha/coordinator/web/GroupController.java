@@ -3,6 +3,7 @@ package dev.coloha.coordinator.web;
 import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.events.GroupEvent;
 import dev.coloha.coordinator.group.GroupService;
+import dev.coloha.coordinator.model.GroupSpec;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
@@ -41,18 +42,19 @@ public class GroupController {
     return GroupView.of(
         groups.create(
             new GroupService.CreateGroup(
-                r.id(),
-                r.guest(),
-                r.memoryBytes() == null ? props.defaultMemory().toBytes() : r.memoryBytes(),
-                r.diskBytes() == null ? props.defaultDisk().toBytes() : r.diskBytes(),
-                r.port(),
-                r.bindAddress() == null ? "127.0.0.1" : r.bindAddress(),
-                r.policy() == null ? base : r.policy().over(base, "policy."),
-                r.args(),
-                r.env(),
-                r.network(),
-                r.files(),
-                r.appendfsync())));
+                new GroupSpec(
+                    r.id(),
+                    r.guest(),
+                    r.memoryBytes() == null ? props.defaultMemory().toBytes() : r.memoryBytes(),
+                    r.diskBytes() == null ? props.defaultDisk().toBytes() : r.diskBytes(),
+                    r.port(),
+                    r.bindAddress() == null ? "127.0.0.1" : r.bindAddress(),
+                    r.args(),
+                    r.env(),
+                    r.network(),
+                    r.files(),
+                    r.appendfsync()),
+                r.policy() == null ? base : r.policy().over(base, "policy."))));
   }
 
   @GetMapping

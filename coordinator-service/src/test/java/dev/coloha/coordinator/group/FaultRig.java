@@ -227,7 +227,8 @@ final class FaultRig implements AutoCloseable {
                 Counters.zero(),
                 List.of(),
                 null,
-                EPOCH));
+                EPOCH,
+                null));
     store.save(initial);
     agents.get("h1").epoch = EPOCH;
     agents.get("h1").lastCheckpoint = 40;

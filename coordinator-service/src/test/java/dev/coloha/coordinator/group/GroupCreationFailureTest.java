@@ -160,7 +160,8 @@ class GroupCreationFailureTest {
             Counters.zero(),
             List.of(),
             "creating",
-            1);
+            1,
+            null);
     store.save(created);
     GroupWorker worker =
         new GroupWorker(

@@ -3,6 +3,7 @@ package dev.coloha.coordinator.group;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coloha.coordinator.model.GroupSpec;
 import dev.coloha.wire.InvalidFieldException;
 import java.util.List;
 import java.util.Map;
@@ -14,10 +15,9 @@ import org.junit.jupiter.api.Test;
  */
 class WasiOnlyFieldsTest {
 
-  private static GroupService.CreateGroup create(
+  private static GroupSpec create(
       List<String> args, Map<String, String> env, String network, Map<String, String> files) {
-    return new GroupService.CreateGroup(
-        "g", "mine", 1 << 20, 0, 7300, "127.0.0.1", null, args, env, network, files, null);
+    return new GroupSpec("g", "mine", 1 << 20, 0, 7300, "127.0.0.1", args, env, network, files);
   }
 
   @Test

@@ -160,7 +160,8 @@ class HostRegistryTest {
             Counters.zero(),
             List.of(),
             null,
-            1);
+            1,
+            null);
     assertThat(Placement.choose(List.of(a, b, c), List.of(busy), Set.of())).contains(c);
     assertThat(Placement.choose(List.of(a, b), List.of(busy), Set.of("a"))).contains(b);
     assertThat(Placement.choose(List.of(a), List.of(), Set.of("a"))).isEmpty();

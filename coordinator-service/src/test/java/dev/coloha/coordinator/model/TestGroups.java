@@ -28,6 +28,7 @@ public final class TestGroups {
         new Counters(41, 1, 7, 2, 1),
         List.of(new Replica("h3", "http://127.0.0.1:3", null, id, null)),
         null,
-        epoch - 1);
+        epoch - 1,
+        null);
   }
 }

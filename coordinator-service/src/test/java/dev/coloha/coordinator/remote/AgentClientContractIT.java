@@ -7,13 +7,13 @@ import static org.awaitility.Awaitility.await;
 import dev.coloha.api.CheckpointCommit;
 import dev.coloha.api.ErrorKind;
 import dev.coloha.api.agent.CheckpointResult;
+import dev.coloha.api.agent.CreateVmRequest;
 import dev.coloha.api.agent.LinkState;
 import dev.coloha.api.agent.ReplicaRole;
 import dev.coloha.api.agent.ReplicationRequests;
 import dev.coloha.api.agent.ReplicationStatus;
 import dev.coloha.api.agent.VmState;
 import dev.coloha.api.agent.VmView;
-import dev.coloha.microvm.WasiLaunch;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.ServiceProcess;
 import java.io.IOException;
@@ -65,10 +65,10 @@ class AgentClientContractIT {
     String s = b.url();
     assertThat(client.ready(p, TIMEOUT)).isTrue();
     assertThat(client.guests(p, TIMEOUT)).contains("kv");
-    client.createVm(p, "pair", "kv", MEMORY, 0, null, true, WasiLaunch.none());
-    client.createVm(p, "pair", "kv", MEMORY, 0, null, true, WasiLaunch.none()); // there: done
+    client.createVm(p, kvVm("pair", true));
+    client.createVm(p, kvVm("pair", true)); // there: done
     client.start(p, "pair");
-    client.createVm(s, "pair", "kv", MEMORY, 0, null, false, WasiLaunch.none());
+    client.createVm(s, kvVm("pair", false));
     assertThat(client.vmIds(p)).contains("pair");
     assertThat(client.hasVm(s, "pair", TIMEOUT)).isTrue();
     VmView vm = client.vm(p, "pair");
@@ -150,11 +150,16 @@ class AgentClientContractIT {
               assertThat(e.problemKind()).contains(ErrorKind.VM_NOT_FOUND);
               assertThat(e.status()).isEqualTo(ErrorKind.VM_NOT_FOUND.status());
             });
-    client.createVm(a.url(), "alone", "kv", MEMORY, 0, null, true, WasiLaunch.none());
+    client.createVm(a.url(), kvVm("alone", true));
     assertThatThrownBy(() -> client.checkpoint(a.url(), "alone", 1, 1))
         .isInstanceOfSatisfying(
             RemoteException.class,
             e -> assertThat(e.answered(ErrorKind.NOT_PRIMARY)).as(e.getMessage()).isTrue());
     client.deleteVm(a.url(), "alone");
+  }
+
+  /** A kv VM of {@code id} without a disk, as the coordinator asks for one. */
+  private static CreateVmRequest kvVm(String id, boolean start) {
+    return new CreateVmRequest(id, "kv", MEMORY, 0L, start, null, null, null, null, null);
   }
 }

@@ -1,6 +1,7 @@
 package dev.coloha.mirror.volume;
 
 import dev.coloha.api.mirror.VolumeRole;
+import java.util.function.Consumer;
 
 /**
  * What a volume persists about itself (file {@code meta}, replaced atomically). A pending {@link
@@ -60,89 +61,40 @@ public record VolumeMeta(
   }
 
   public VolumeMeta withEpoch(long e) {
-    return new VolumeMeta(
-        id,
-        sizeBytes,
-        role,
-        e,
-        secondaryUrl,
-        secondaryVolume,
-        synced,
-        committedBarrier,
-        committedPos,
-        appliedPos,
-        seqFloor,
-        journalGen,
-        overlayGen,
-        intent,
-        intentBarrier,
-        intentPos,
-        intentEpoch);
+    return edit(d -> d.epoch = e);
   }
 
   public VolumeMeta withSecondary(String url, String volume) {
-    return new VolumeMeta(
-        id,
-        sizeBytes,
-        role,
-        epoch,
-        url,
-        volume,
-        synced,
-        committedBarrier,
-        committedPos,
-        appliedPos,
-        seqFloor,
-        journalGen,
-        overlayGen,
-        intent,
-        intentBarrier,
-        intentPos,
-        intentEpoch);
+    return edit(
+        d -> {
+          d.secondaryUrl = url;
+          d.secondaryVolume = volume;
+        });
   }
 
   /** A secondary's replication state after a resync began or ended, or a journal compaction. */
   public VolumeMeta withJournal(
       boolean isSynced, long committed, long pos, long floor, int jGen, int oGen) {
-    return new VolumeMeta(
-        id,
-        sizeBytes,
-        role,
-        epoch,
-        secondaryUrl,
-        secondaryVolume,
-        isSynced,
-        committed,
-        pos,
-        pos,
-        floor,
-        jGen,
-        oGen,
-        intent,
-        intentBarrier,
-        intentPos,
-        intentEpoch);
+    return edit(
+        d -> {
+          d.synced = isSynced;
+          d.committedBarrier = committed;
+          d.committedPos = pos;
+          d.appliedPos = pos;
+          d.seqFloor = floor;
+          d.journalGen = jGen;
+          d.overlayGen = oGen;
+        });
   }
 
   public VolumeMeta withFailoverIntent(long newEpoch) {
-    return new VolumeMeta(
-        id,
-        sizeBytes,
-        role,
-        epoch,
-        secondaryUrl,
-        secondaryVolume,
-        synced,
-        committedBarrier,
-        committedPos,
-        appliedPos,
-        seqFloor,
-        journalGen,
-        overlayGen,
-        Intent.FAILOVER,
-        -1,
-        0,
-        newEpoch);
+    return edit(
+        d -> {
+          d.intent = Intent.FAILOVER;
+          d.intentBarrier = -1;
+          d.intentPos = 0;
+          d.intentEpoch = newEpoch;
+        });
   }
 
   /**
@@ -151,89 +103,101 @@ public record VolumeMeta(
    * freshOverlay}.
    */
   public VolumeMeta committedAt(long barrier, long pos, long applied, boolean freshOverlay) {
-    return new VolumeMeta(
-        id,
-        sizeBytes,
-        role,
-        epoch,
-        secondaryUrl,
-        secondaryVolume,
-        synced,
-        barrier,
-        pos,
-        applied,
-        seqFloor,
-        journalGen,
-        freshOverlay ? overlayGen + 1 : overlayGen,
-        Intent.NONE,
-        -1,
-        0,
-        0);
+    return edit(
+        d -> {
+          d.committedBarrier = barrier;
+          d.committedPos = pos;
+          d.appliedPos = applied;
+          d.overlayGen = freshOverlay ? overlayGen + 1 : overlayGen;
+          d.noIntent();
+        });
   }
 
   /** The overlay discarded without a new barrier (a commit of the barrier already committed). */
   public VolumeMeta withFreshOverlay() {
-    return new VolumeMeta(
-        id,
-        sizeBytes,
-        role,
-        epoch,
-        secondaryUrl,
-        secondaryVolume,
-        synced,
-        committedBarrier,
-        committedPos,
-        appliedPos,
-        seqFloor,
-        journalGen,
-        overlayGen + 1,
-        intent,
-        intentBarrier,
-        intentPos,
-        intentEpoch);
+    return edit(d -> d.overlayGen = overlayGen + 1);
   }
 
   /** Any intent forgotten (it cannot be finished; the volume needs a resync). */
   public VolumeMeta withoutIntent() {
-    return new VolumeMeta(
-        id,
-        sizeBytes,
-        role,
-        epoch,
-        secondaryUrl,
-        secondaryVolume,
-        synced,
-        committedBarrier,
-        committedPos,
-        appliedPos,
-        seqFloor,
-        journalGen,
-        overlayGen,
-        Intent.NONE,
-        -1,
-        0,
-        0);
+    return edit(Draft::noIntent);
   }
 
   /** The failover intent done: a primary in the new epoch, with no secondary yet. */
   public VolumeMeta promoted() {
-    return new VolumeMeta(
-        id,
-        sizeBytes,
-        VolumeRole.PRIMARY,
-        Math.max(epoch, intentEpoch),
-        null,
-        null,
-        false,
-        committedBarrier,
-        0,
-        0,
-        0,
-        journalGen + 1,
-        overlayGen + 1,
-        Intent.NONE,
-        -1,
-        0,
-        0);
+    return edit(
+        d -> {
+          d.role = VolumeRole.PRIMARY;
+          d.epoch = Math.max(epoch, intentEpoch);
+          d.secondaryUrl = null;
+          d.secondaryVolume = null;
+          d.synced = false;
+          d.committedPos = 0;
+          d.appliedPos = 0;
+          d.seqFloor = 0;
+          d.journalGen = journalGen + 1;
+          d.overlayGen = overlayGen + 1;
+          d.noIntent();
+        });
+  }
+
+  /**
+   * This metadata with {@code change} made to a draft of it: the one place that copies every field,
+   * so that each change names only what it changes.
+   */
+  private VolumeMeta edit(Consumer<Draft> change) {
+    Draft d = new Draft();
+    change.accept(d);
+    return d.meta();
+  }
+
+  /** A volume's metadata, open to change while the next value is built. */
+  private final class Draft {
+    String id = VolumeMeta.this.id;
+    long sizeBytes = VolumeMeta.this.sizeBytes;
+    VolumeRole role = VolumeMeta.this.role;
+    long epoch = VolumeMeta.this.epoch;
+    String secondaryUrl = VolumeMeta.this.secondaryUrl;
+    String secondaryVolume = VolumeMeta.this.secondaryVolume;
+    boolean synced = VolumeMeta.this.synced;
+    long committedBarrier = VolumeMeta.this.committedBarrier;
+    long committedPos = VolumeMeta.this.committedPos;
+    long appliedPos = VolumeMeta.this.appliedPos;
+    long seqFloor = VolumeMeta.this.seqFloor;
+    int journalGen = VolumeMeta.this.journalGen;
+    int overlayGen = VolumeMeta.this.overlayGen;
+    Intent intent = VolumeMeta.this.intent;
+    long intentBarrier = VolumeMeta.this.intentBarrier;
+    long intentPos = VolumeMeta.this.intentPos;
+    long intentEpoch = VolumeMeta.this.intentEpoch;
+
+    /** No operation under way. */
+    void noIntent() {
+      intent = Intent.NONE;
+      intentBarrier = -1;
+      intentPos = 0;
+      intentEpoch = 0;
+    }
+
+    VolumeMeta meta() {
+      return new VolumeMeta(
+          id,
+          sizeBytes,
+          role,
+          epoch,
+          secondaryUrl,
+          secondaryVolume,
+          synced,
+          committedBarrier,
+          committedPos,
+          appliedPos,
+          seqFloor,
+          journalGen,
+          overlayGen,
+          intent,
+          intentBarrier,
+          intentPos,
+          intentEpoch);
+    }
   }
 }

@@ -73,9 +73,7 @@ public class VolumeController {
               + " overlay is discarded (waits for the barrier to arrive)")
   public VolumeStatus commit(@PathVariable String id, @Valid @RequestBody CommitRequest r)
       throws IOException {
-    Volume v = volumes.get(id);
-    v.commit(r.epoch(), r.barrier());
-    return v.status();
+    return statusAfter(id, v -> v.commit(r.epoch(), r.barrier()));
   }
 
   @PostMapping("/{id}/failover")
@@ -85,9 +83,7 @@ public class VolumeController {
               + " discarded, the overlay enters the image")
   public VolumeStatus failover(@PathVariable String id, @Valid @RequestBody FailoverRequest r)
       throws IOException {
-    Volume v = volumes.get(id);
-    v.failover(r.epoch(), r.epoch());
-    return v.status();
+    return statusAfter(id, v -> v.failover(r.epoch(), r.epoch()));
   }
 
   @PostMapping("/{id}/resync")
@@ -98,9 +94,7 @@ public class VolumeController {
               + " while it keeps writing, then forward every write")
   public VolumeStatus resync(@PathVariable String id, @Valid @RequestBody ResyncRequest r)
       throws IOException {
-    Volume v = volumes.get(id);
-    v.resync(r.secondaryUrl(), r.secondaryVolume());
-    return v.status();
+    return statusAfter(id, v -> v.resync(r.secondaryUrl(), r.secondaryVolume()));
   }
 
   @GetMapping("/{id}/digest")
@@ -108,5 +102,18 @@ public class VolumeController {
       summary = "SHA-256 of what the volume's VM reads (overlay over base) and of the base image")
   public Volume.Digest digest(@PathVariable String id) throws IOException {
     return volumes.get(id).digest();
+  }
+
+  /** Does {@code command} to volume {@code id}; answers the volume's status after it. */
+  private VolumeStatus statusAfter(String id, VolumeCommand command) throws IOException {
+    Volume v = volumes.get(id);
+    command.on(v);
+    return v.status();
+  }
+
+  /** A command to a volume. */
+  @FunctionalInterface
+  private interface VolumeCommand {
+    void on(Volume v) throws IOException;
   }
 }

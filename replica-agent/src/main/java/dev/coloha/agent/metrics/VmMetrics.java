@@ -1,6 +1,6 @@
 package dev.coloha.agent.metrics;
 
-import dev.coloha.microvm.VmState;
+import dev.coloha.api.agent.VmState;
 import dev.coloha.microvm.VmStats;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;

@@ -2,8 +2,8 @@ package dev.coloha.agent.vm;
 
 import dev.coloha.agent.standalone.StandaloneListener;
 import dev.coloha.agent.stream.VmStreams;
+import dev.coloha.api.agent.VmState;
 import dev.coloha.microvm.MicroVm;
-import dev.coloha.microvm.VmState;
 import dev.coloha.microvm.VmStats;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;

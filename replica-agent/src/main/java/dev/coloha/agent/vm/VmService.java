@@ -556,7 +556,7 @@ public final class VmService implements AutoCloseable {
         h.spec().id(),
         h.spec().guest(),
         vm.guest().sha256Hex(),
-        s.state() == null ? VmState.STOPPED : VmState.valueOf(s.state().name()),
+        s.state() == null ? VmState.STOPPED : s.state(),
         h.spec().memoryBytes(),
         h.spec().diskBytes(),
         (long) s.memoryPages() * 65536,

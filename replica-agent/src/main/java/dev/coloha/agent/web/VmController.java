@@ -5,12 +5,16 @@ import dev.coloha.agent.vm.CheckpointFiles;
 import dev.coloha.agent.vm.CreateVm;
 import dev.coloha.agent.vm.MirrorDisk;
 import dev.coloha.agent.vm.VmService;
+import dev.coloha.api.agent.CreateVmRequest;
 import dev.coloha.api.agent.VmView;
+import dev.coloha.microvm.WasiLaunch;
+import dev.coloha.wire.InvalidFieldException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -50,7 +54,25 @@ public class VmController {
                 ? null
                 : new MirrorDisk(
                     URI.create(r.mirror().url()), r.mirror().volume(), r.mirror().epoch()),
-            r.launch()));
+            launch(r)));
+  }
+
+  /**
+   * The arguments, environment, network model and files as the micro-VM takes them.
+   *
+   * @throws InvalidFieldException naming the field ({@code args}, {@code env}, {@code network} or
+   *     {@code files}) that cannot be passed
+   */
+  private static WasiLaunch launch(CreateVmRequest r) {
+    try {
+      return new WasiLaunch(
+          r.args() == null ? List.of() : r.args(),
+          r.env() == null ? Map.of() : r.env(),
+          WasiLaunch.Network.ofApiName(r.network()),
+          r.files() == null ? Map.of() : r.files());
+    } catch (IllegalArgumentException e) {
+      throw InvalidFieldException.of(e);
+    }
   }
 
   @GetMapping

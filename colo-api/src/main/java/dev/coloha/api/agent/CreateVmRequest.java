@@ -1,8 +1,7 @@
-package dev.coloha.agent.web;
+package dev.coloha.api.agent;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.coloha.api.validation.ServiceUrl;
-import dev.coloha.microvm.WasiLaunch;
-import dev.coloha.wire.InvalidFieldException;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -14,7 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Body of {@code POST /v1/vms}.
+ * Body of the agent's {@code POST /v1/vms}: the agent's controller reads it, the coordinator's
+ * {@code AgentClient} sends it. What is not set is not sent.
  *
  * @param id wanted id ([a-z0-9-], up to 63), or none to have one assigned
  * @param guest guest name, e.g. {@code kv} or {@code http}
@@ -30,6 +30,7 @@ import java.util.Map;
  * @param network how a WASI program meets its clients: {@code listen} (default) or {@code inetd}
  * @param files text files written into a WASI guest's {@code /data} at boot where absent
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record CreateVmRequest(
     @Pattern(regexp = "[a-z0-9][a-z0-9-]{0,62}") String id,
     @NotBlank @Pattern(regexp = "[a-z][a-z0-9-]{0,62}") String guest,
@@ -40,31 +41,14 @@ public record CreateVmRequest(
     @Size(max = 64) List<@NotNull @Size(max = 4096) String> args,
     @Size(max = 64) Map<@NotNull String, @NotNull @Size(max = 4096) String> env,
     @Pattern(regexp = "listen|inetd", message = "must be listen or inetd") String network,
-    @Size(max = WasiLaunch.MAX_FILES)
-        Map<@NotNull String, @NotNull @Size(max = WasiLaunch.MAX_FILE_BYTES) String> files) {
+    @Size(max = MAX_FILES)
+        Map<@NotNull String, @NotNull @Size(max = MAX_FILE_BYTES) String> files) {
 
-  /**
-   * The arguments, environment, network model and files as the micro-VM takes them.
-   *
-   * @throws InvalidFieldException naming the field ({@code args}, {@code env}, {@code network} or
-   *     {@code files}) that cannot be passed
-   */
-  public WasiLaunch launch() {
-    try {
-      return new WasiLaunch(
-          args == null ? List.of() : args,
-          env == null ? Map.of() : env,
-          WasiLaunch.Network.ofApiName(network),
-          files == null ? Map.of() : files);
-    } catch (IllegalArgumentException e) {
-      String m = String.valueOf(e.getMessage());
-      int colon = m.indexOf(": ");
-      if (colon > 0) {
-        throw new InvalidFieldException(m.substring(0, colon), m.substring(colon + 2));
-      }
-      throw e;
-    }
-  }
+  /** Files a WASI guest may be given for its {@code /data}, at most. */
+  public static final int MAX_FILES = 64;
+
+  /** Bytes of one such file, at most. */
+  public static final int MAX_FILE_BYTES = 64 << 10;
 
   /**
    * @param url the disk mirror's base URL, e.g. {@code http://127.0.0.1:7702}
