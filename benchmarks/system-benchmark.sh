@@ -94,7 +94,26 @@ def free_port():
 
 
 COORD = lab()["coordinator"]["url"]
-PROXY = lab()["proxy"]["url"]
+
+
+def active_proxy():
+    """The URL of the proxy that serves: the one whose GET /v1/proxy says ACTIVE (after a warm
+    standby's takeover that is lab.json's "proxyStandby", not its "proxy"); lab.json's "proxy"
+    when none answers ACTIVE."""
+    d = lab()
+    for key in ("proxy", "proxyStandby"):
+        if key not in d:
+            continue
+        url = d[key]["url"]
+        try:
+            if (api("GET", f"{url}/v1/proxy", timeout=5) or {}).get("role") == "ACTIVE":
+                return url
+        except Exception:
+            pass
+    return d["proxy"]["url"]
+
+
+PROXY = active_proxy()
 
 
 def group(gid):
@@ -233,6 +252,11 @@ for r in range(ROUNDS):
             for test, v in bench(port, sizes(disk, pipeline), pipeline).items():
                 runs.setdefault((name, pipeline, test), []).append(v)
 throughput_s = time.monotonic() - t0
+# the same proxy as mism0's (a takeover in between would make the difference meaningless: said)
+if active_proxy() != PROXY:
+    log("the ACTIVE proxy changed during the throughput phase: its mismatch counters are the new one's")
+    PROXY = active_proxy()
+    mism0 = {}
 mism = {k: v - mism0.get(k, 0) for k, v in prom(PROXY, "colo_proxy_mismatches_total").items()}
 ckpt = {k: v - ckpt0.get(k, 0) for k, v in prom(COORD, "colo_coordinator_checkpoints_total").items()}
 warm = {k: v for k, v in mism0.items() if v}
@@ -293,7 +317,7 @@ log("deleting the throughput-only targets before the failover runs")
 if DISK:
     api("DELETE", f"{COORD}/v1/groups/kvnd", timeout=120)
 for vm in ["pass", "passd"] if DISK else ["pass"]:
-    api("DELETE", f"{PROXY}/v1/groups/{vm}")
+    api("DELETE", f"{active_proxy()}/v1/groups/{vm}")
 for vm in ["pass", "passd", "solo", "solod"] if DISK else ["pass", "solo"]:
     try:
         api("DELETE", f"{agent}/v1/vms/{vm}")

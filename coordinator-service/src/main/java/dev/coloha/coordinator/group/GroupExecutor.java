@@ -359,6 +359,7 @@ final class GroupExecutor {
             case FAILING_OVER -> ops.failover(g, "resumed after a coordinator restart");
             case REPROTECTING -> ops.reprotect(Recovery.interruptedPairing(g));
             case PROTECTED -> watch.reconcileProtected(g);
+            case DEGRADED -> ops.reconcileDegraded(g);
             default -> g; // UNSERVED, RESTARTING: the periodic part restores or restarts it
           });
     } catch (RuntimeException e) {

@@ -217,6 +217,10 @@ final class GroupOperations {
     return recovery.secondaryLost(g, reason);
   }
 
+  Group reconcileDegraded(Group g) {
+    return recovery.reconcileDegraded(g);
+  }
+
   Group bothLost(Group g, String reason) {
     return recovery.bothLost(g, reason);
   }

@@ -259,6 +259,57 @@ final class Recovery {
     return g;
   }
 
+  /**
+   * A DEGRADED group after a coordinator restart: the proxy is made to match what is persisted. The
+   * coordinator may have died after persisting a lost secondary's epoch ({@link
+   * EpochFaultPoint#EPOCH_PERSISTED}) and before telling the proxy, which then still serves the
+   * group in the older epoch, comparing with the dropped secondary (holding the primary's output
+   * for a secondary that no longer answers) until the next re-protection. If the proxy serves the
+   * group in an older epoch, it is told again what {@link #secondaryLost} tells it: the primary
+   * alone, in the persisted epoch. Nothing is done when it serves the group in that epoch already,
+   * nor when it does not serve it at all (the group's event stream finds it {@code UNSERVED}, and
+   * the proxy's restore gives it back). A proxy that does not answer (or fails the call) leaves the
+   * group {@code UNSERVED}, same epoch: its restore, with backoff, asks again and tells it.
+   */
+  Group reconcileDegraded(Group g) {
+    if (g.primary() == null) {
+      return g;
+    }
+    long served;
+    try {
+      served = proxies.servedEpoch(g.proxyUrl(), g.id(), props.probeTimeout());
+    } catch (RuntimeException e) {
+      return unknownToTheProxy(g, e.getMessage());
+    }
+    if (served < 0 || served >= g.epoch()) {
+      return g;
+    }
+    Replica p = g.primary();
+    try {
+      proxies.failover(g.proxyUrl(), g.id(), g.epoch(), Pairing.endpoint(p));
+    } catch (RuntimeException e) {
+      return unknownToTheProxy(g, e.getMessage());
+    }
+    log.info(
+        "group {}: the proxy served it in epoch {}, told again: {} alone in epoch {}",
+        g.id(),
+        served,
+        p.host(),
+        g.epoch());
+    return ops.save(
+        g,
+        "proxy-reconciled",
+        "the proxy served epoch " + served + ": " + p.host() + " alone in epoch " + g.epoch());
+  }
+
+  private Group unknownToTheProxy(Group g, String why) {
+    log.info("group {}: the proxy could not be told epoch {} yet ({})", g.id(), g.epoch(), why);
+    return ops.save(
+        g.with(GroupState.UNSERVED, "the proxy could not be told epoch " + g.epoch()),
+        "proxy-lost-group",
+        "after a coordinator restart: " + why);
+  }
+
   // ---- both replicas lost: restart from the surviving volume -----------------------------------
 
   /**

@@ -114,4 +114,47 @@ class EpochFaultPointTest {
     assertThat(rig.journal).noneMatch(line -> line.contains("/promote"));
     assertThat(rig.proxy.epoch).isEqualTo(FaultRig.EPOCH + 2);
   }
+
+  @Test
+  void aLostSecondaryWhoseCoordinatorDiedBeforeTellingTheProxyHasTheProxyToldOnRestart()
+      throws Exception {
+    rig = new FaultRig();
+    rig.ops.faults(EpochFaultPoint.throwAt(EpochFaultPoint.EPOCH_PERSISTED));
+    rig.agents.get("h2").kill();
+    rig.worker.proxyEvent(ProxyEvents.streamBroken(rig.agents.get("h2").url(), "kv", "eof"));
+    assertThatThrownBy(() -> rig.step(Duration.ofMillis(50)))
+        .isInstanceOf(EpochFaultPoint.SimulatedCrash.class);
+    assertThat(rig.store.saves.getLast().state()).isEqualTo(GroupState.DEGRADED);
+    assertThat(rig.store.saves.getLast().epoch()).isEqualTo(FaultRig.EPOCH + 1);
+    assertThat(rig.proxy.epoch).as("the proxy was not told").isEqualTo(FaultRig.EPOCH);
+    rig.worker.stop();
+    // no host to re-protect on: only the restart's own reconciliation can tell the proxy
+    rig.agents.get("h3").kill();
+
+    int restartedAt = rig.journal.size();
+    try (GroupService restarted = rig.service()) {
+      restarted.start();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                // time passes (a proxy slow to answer the restart's question is asked again)
+                rig.clock.now = rig.clock.now.plusMillis(200);
+                rig.beat();
+                return rig.proxy.epoch == FaultRig.EPOCH + 1;
+              });
+    }
+
+    assertThat(rig.journal.subList(restartedAt, rig.journal.size()))
+        .as("the proxy is told the primary alone in the persisted epoch")
+        .contains("proxy POST /v1/groups/kv/failover")
+        .noneMatch(line -> line.contains("/promote"));
+    assertThat(rig.epochsSaved())
+        .as("no new epoch: the persisted one is the proxy's")
+        .containsExactly(FaultRig.EPOCH, FaultRig.EPOCH + 1);
+    Group g = rig.store.saves.getLast();
+    assertThat(g.state()).isEqualTo(GroupState.DEGRADED);
+    assertThat(g.primary().host()).isEqualTo("h1");
+    assertThat(g.secondary()).isNull();
+  }
 }

@@ -147,13 +147,17 @@ public record AgentProperties(
    *     read (TCP backpressure to the proxy)
    * @param heartbeatInterval heartbeat period on idle streams
    * @param maxFrame largest frame accepted on a stream
+   * @param outputRetention output frames already written to the proxy kept for a new subscriber
+   *     (they may have died in a killed proxy's socket): the standby proxy taking over, or a
+   *     reopened stream, is sent them first; 0 keeps none
    */
   public record Stream(
       @DefaultValue("8MB") DataSize outputHighWatermark,
       @DefaultValue("2MB") DataSize outputLowWatermark,
       @DefaultValue("4MB") DataSize inputHighWatermark,
       @DefaultValue("500ms") Duration heartbeatInterval,
-      @DefaultValue("2MB") DataSize maxFrame) {}
+      @DefaultValue("2MB") DataSize maxFrame,
+      @DefaultValue("1MB") DataSize outputRetention) {}
 
   /**
    * @param checkpointTimeout how long a primary waits for its secondary's acknowledgement of a
@@ -289,7 +293,8 @@ public record AgentProperties(
             stream.outputLowWatermark().toBytes(),
             positive(ps + "input-high-watermark", stream.inputHighWatermark()),
             positive(ps + "heartbeat-interval", stream.heartbeatInterval()),
-            intBytes(ps + "max-frame", stream.maxFrame())),
+            intBytes(ps + "max-frame", stream.maxFrame()),
+            notNegative(ps + "output-retention", stream.outputRetention())),
         new VmSettings.Standalone(
             standalone.bindAddress(),
             standalone.outputHighWatermark().toBytes(),

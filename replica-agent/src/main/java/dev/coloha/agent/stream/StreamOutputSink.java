@@ -10,16 +10,26 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
  * A VM's output as a stream of tagged frames for one subscriber (the proxy). Frames queue until
- * written; above a high watermark of queued bytes the VM's input gate closes (the guest stops
- * producing) and reopens below the low watermark. Nothing is dropped. A new subscriber replaces the
- * previous one; an idle stream carries heartbeats.
+ * written; above a high watermark of queued (unwritten) bytes the VM's input gate closes (the guest
+ * stops producing) and reopens below the low watermark. A new subscriber replaces the previous one;
+ * an idle stream carries heartbeats.
+ *
+ * <p>A frame written is not a frame delivered: it may sit in the buffers of a subscriber that died
+ * (a killed proxy's socket) and never arrive. So the frames written last, up to {@code
+ * retentionBytes} ({@code colo.agent.stream.output-retention}), are kept, and every new subscriber
+ * (the proxy's warm standby taking over, a proxy's stream reopened) is sent them first, oldest
+ * first, before what was never written. The proxy takes each connection's output from the offsets
+ * it has (an output frame carries its connection's offset, a closed frame its end offset; frames of
+ * an older epoch than the replica's are fenced off), so a frame it had already is dropped there,
+ * not released twice. Beyond the bound the oldest are dropped: a connection missing bytes is reset
+ * by the proxy (its offsets jump), never given wrong ones.
  */
 public final class StreamOutputSink implements OutputSink {
   private final MicroVm vm;
@@ -30,8 +40,25 @@ public final class StreamOutputSink implements OutputSink {
   private final Duration heartbeat;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final ArrayDeque<IoFrame> queue = new ArrayDeque<>();
+  private final long retentionBytes;
+
+  /**
+   * The frames, oldest first: those written already (kept up to {@link #retentionBytes}), then
+   * those no subscriber has written yet. Frame number {@code base + i} is at {@code log[head + i]}.
+   */
+  private final ArrayList<IoFrame> log = new ArrayList<>();
+
+  private int head;
+  private long base;
+
+  /** The number of the first frame no subscriber has written yet. */
+  private long unwritten;
+
+  /** Output bytes of the frames not written yet. */
   private long queuedBytes;
+
+  /** The size (as counted by {@link #size}) of the written frames kept. */
+  private long retainedBytes;
 
   /** An INTERVAL frame was queued without waking the writer (see {@link #interval}). */
   private volatile boolean wakeOwed;
@@ -40,14 +67,20 @@ public final class StreamOutputSink implements OutputSink {
   private long interval;
   private long subscription;
 
+  /**
+   * @param retentionBytes written frames kept for a new subscriber, counted as their output bytes
+   *     plus {@link #FRAME_OVERHEAD} each; 0 keeps none
+   */
   public StreamOutputSink(
       MicroVm vm,
       LongSupplier epoch,
       InputFlow flow,
       long highWatermark,
       long lowWatermark,
-      Duration heartbeat) {
+      Duration heartbeat,
+      long retentionBytes) {
     this.vm = vm;
+    this.retentionBytes = retentionBytes;
     this.epoch = epoch;
     this.flow = flow;
     this.highWatermark = highWatermark;
@@ -77,7 +110,7 @@ public final class StreamOutputSink implements OutputSink {
     lock.lock();
     try {
       this.interval = interval;
-      queue.add(new IoFrame.Interval(epoch.getAsLong(), interval));
+      log.add(new IoFrame.Interval(epoch.getAsLong(), interval));
       wakeOwed = true;
     } finally {
       lock.unlock();
@@ -119,7 +152,7 @@ public final class StreamOutputSink implements OutputSink {
     boolean gate = false;
     lock.lock();
     try {
-      queue.add(frame);
+      log.add(frame);
       queuedBytes += bytes;
       if (!gated && queuedBytes > highWatermark) {
         gated = gate = true;
@@ -146,15 +179,56 @@ public final class StreamOutputSink implements OutputSink {
 
   // ---- the subscriber -------------------------------------------------------------------------
 
+  /** What a kept frame counts for, beyond its output bytes (a frame's head and fields). */
+  static final int FRAME_OVERHEAD = 32;
+
+  private static long size(IoFrame f) {
+    return f instanceof IoFrame.Output o ? o.bytes().length + FRAME_OVERHEAD : FRAME_OVERHEAD;
+  }
+
+  private long end() {
+    return base + (log.size() - head);
+  }
+
+  private IoFrame frame(long number) {
+    return log.get(head + (int) (number - base));
+  }
+
+  /** Drops the oldest written frames beyond the retention. Under the lock. */
+  private void trim() {
+    while (base < unwritten && retainedBytes > retentionBytes) {
+      retainedBytes -= size(log.get(head));
+      log.set(head++, null);
+      base++;
+    }
+    if (head > 1024 && head > log.size() / 2) {
+      log.subList(0, head).clear();
+      head = 0;
+    }
+  }
+
+  /** Written frames kept for a new subscriber (their number). */
+  public int retainedFrames() {
+    lock.lock();
+    try {
+      return (int) (unwritten - base);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /**
-   * Writes frames to {@code out} until the subscriber goes away or a newer subscriber replaces it.
-   * A frame leaves the queue only once written.
+   * Writes frames to {@code out} until the subscriber goes away or a newer subscriber replaces it:
+   * first the frames kept from earlier subscribers (they may never have arrived), then each frame
+   * as it comes. A frame stops counting as queued once written.
    */
   public void serve(OutputStream raw) throws IOException {
     long me;
+    long next;
     lock.lock();
     try {
       me = ++subscription;
+      next = base; // the kept frames first: a dead subscriber may have had them, not delivered
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -164,11 +238,11 @@ public final class StreamOutputSink implements OutputSink {
     codec.write(new IoFrame.Interval(epoch.getAsLong(), currentInterval()), out);
     out.flush();
     while (true) {
-      IoFrame next;
+      IoFrame f;
       lock.lock();
       try {
         long deadline = System.nanoTime() + heartbeat.toNanos();
-        while (queue.isEmpty() && subscription == me) {
+        while (Math.max(next, base) == end() && subscription == me) {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             break;
@@ -180,32 +254,39 @@ public final class StreamOutputSink implements OutputSink {
           out.flush();
           return;
         }
-        next = queue.peek();
+        // frames trimmed meanwhile (beyond the retention) are gone: the proxy resets what misses
+        next = Math.max(next, base);
+        f = next < end() ? frame(next) : null;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } finally {
         lock.unlock();
       }
-      if (next == null) {
+      if (f == null) {
         codec.write(new IoFrame.Heartbeat(epoch.getAsLong(), currentInterval()), out);
         out.flush();
         continue;
       }
-      codec.write(next, out);
+      codec.write(f, out);
       boolean ungate = false;
       boolean more;
       lock.lock();
       try {
-        queue.poll();
-        if (next instanceof IoFrame.Output o) {
-          queuedBytes -= o.bytes().length;
+        next++;
+        if (next > unwritten) { // the first subscriber to write it: no longer queued, kept
+          unwritten = next;
+          if (f instanceof IoFrame.Output o) {
+            queuedBytes -= o.bytes().length;
+          }
+          retainedBytes += size(f);
+          trim();
+          if (gated && queuedBytes <= lowWatermark) {
+            gated = false;
+            ungate = true;
+          }
         }
-        if (gated && queuedBytes <= lowWatermark) {
-          gated = false;
-          ungate = true;
-        }
-        more = !queue.isEmpty();
+        more = Math.max(next, base) < end();
       } finally {
         lock.unlock();
       }

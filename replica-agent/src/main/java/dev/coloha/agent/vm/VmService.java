@@ -417,7 +417,8 @@ public final class VmService implements AutoCloseable {
                 flow,
                 s.outputHighWatermark(),
                 s.outputLowWatermark(),
-                s.heartbeatInterval());
+                s.heartbeatInterval(),
+                s.outputRetention());
         h.vm().outputSink(sink);
         h.streams(new VmStreams(h.vm(), sink, flow, (int) s.maxFrame()));
       }

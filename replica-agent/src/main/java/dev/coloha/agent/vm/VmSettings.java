@@ -38,7 +38,8 @@ public record VmSettings(Path dataDir, Vm vm, Stream stream, Standalone standalo
       long outputLowWatermark,
       long inputHighWatermark,
       Duration heartbeatInterval,
-      long maxFrame) {}
+      long maxFrame,
+      long outputRetention) {}
 
   /** Standalone network mode ({@code colo.agent.standalone.*}). */
   public record Standalone(
