@@ -17,8 +17,10 @@
 # on that host's mirror, through the proxy) and standalone+disk (VM solod, a file disk on the same
 # agent, no proxy). Each case: redis-benchmark -t set -c 50 [-P 16] after a warm-up run, with
 # utime+stime of every lab process (/proc/PID/stat) and of redis-benchmark (rusage) before and
-# after. CPU per SET = CPU seconds / SETs. The load average is printed before and after: other
-# work on the machine shows there, not in the figures of the lab's processes (except as waiting).
+# after. CPU per SET = CPU seconds / SETs; the idle lab's CPU per second (10 s before the runs) is
+# printed as the last row: at a rate of R SETs/s it adds idle / R to a run's figure. The load
+# average is printed before and after: other work on the machine shows there, not in the figures
+# of the lab's processes (except as waiting).
 # Needs the service jars (./colo build), redis-benchmark, curl, python3. Report on stdout.
 set -euo pipefail
 
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
     --hosts) HOSTS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --requests) REQUESTS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "disk-cpu-per-set: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -185,6 +187,12 @@ procs = processes()
 names = [n for n, _ in procs] + ["redis-benchmark"]
 CASES = [(t, p) for p in (1, 16) for t in ("colo+disk", "colo", "passthrough+disk", "standalone+disk")]
 load0 = os.getloadavg()
+# what each process burns with no SETs at all (heartbeats, checkpoints of idle groups, timers): at
+# a low rate it is a visible part of a run's CPU per SET
+log("measuring the idle lab for 10 s")
+before = {name: cpu(pid) for name, pid in procs}
+time.sleep(10)
+idle = {name: (cpu(pid) - before[name]) * 1000 / 10 for name, pid in procs}
 results = {}  # case -> list of (rps, {name: us per SET})
 for t, p in CASES:
     n = REQUESTS * (5 if p > 1 else 1)
@@ -215,6 +223,8 @@ for t, p in CASES:
     total = statistics.median(sum(v for k, v in u.items() if k != "redis-benchmark") for _, u in rs)
     cells = " | ".join(f"{med[name]:.2f}" for name in names)
     print(f"| {t} | {'-P 16' if p > 1 else 'none'} | {statistics.median(r for r, _ in rs):,.0f} | {cells} | **{total:.2f}** |")
+print("| idle lab | — | CPU ms per second: | " + " | ".join(f"{idle[n]:.0f}" for n, _ in procs) + " | — | "
+      f"**{sum(idle.values()):.0f}** |")
 print("\nCPU in µs per SET (utime + stime of the process over the run / SETs). SET/s runs: " +
       "; ".join(f"{t} {'-P 16' if p > 1 else 'none'}: " + ", ".join(f"{r:,.0f}" for r, _ in results[(t, p)])
                 for t, p in CASES))
