@@ -165,6 +165,22 @@ def cpu(pid):
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
+def prom(url, prefix):
+    """Sum of the Prometheus samples whose line starts with prefix."""
+    req = urllib.request.Request(url + "/actuator/prometheus")
+    req.add_header("Authorization", "Bearer " + TOKEN)
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return sum(float(line.rsplit(" ", 1)[1]) for line in r.read().decode().splitlines()
+                   if line.startswith(prefix))
+
+
+def disturbances():
+    """TIMEOUT mismatches (proxy) and timeout checkpoints (coordinator) of the two COLO groups."""
+    return {g: (prom(PROXY, f'colo_proxy_mismatches_total{{application="packet-proxy",group="{g}",kind="TIMEOUT"}}'),
+                prom(COORD, f'colo_coordinator_checkpoints_total{{application="coordinator-service",group="{g}",reason="timeout"}}'))
+            for g in ("kv", "kvnd")}
+
+
 def children_cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -193,6 +209,7 @@ log("measuring the idle lab for 10 s")
 before = {name: cpu(pid) for name, pid in procs}
 time.sleep(10)
 idle = {name: (cpu(pid) - before[name]) * 1000 / 10 for name, pid in procs}
+disturbed = {}  # (target, pipeline, group) -> (TIMEOUT mismatches, timeout checkpoints) in the runs
 results = {}  # case -> list of (rps, {name: us per SET})
 for t, p in CASES:
     n = REQUESTS * (5 if p > 1 else 1)
@@ -201,7 +218,11 @@ for t, p in CASES:
     for r in range(ROUNDS):
         before = {name: cpu(pid) for name, pid in procs}
         rb0 = children_cpu()
+        d0 = disturbances()
         rps = bench(T[t], n, p)
+        d1 = disturbances()
+        for g in d1:
+            disturbed[(t, p, g)] = tuple(a + (y - x) for a, x, y in zip(disturbed.get((t, p, g), (0, 0)), d0[g], d1[g]))
         after = {name: cpu(pid) for name, pid in procs}
         us = {name: (after[name] - before[name]) * 1e6 / n for name, _ in procs}
         us["redis-benchmark"] = (children_cpu() - rb0) * 1e6 / n
@@ -225,6 +246,10 @@ for t, p in CASES:
     print(f"| {t} | {'-P 16' if p > 1 else 'none'} | {statistics.median(r for r, _ in rs):,.0f} | {cells} | **{total:.2f}** |")
 print("| idle lab | — | CPU ms per second: | " + " | ".join(f"{idle[n]:.0f}" for n, _ in procs) + " | — | "
       f"**{sum(idle.values()):.0f}** |")
+print("\nTIMEOUT mismatches / timeout checkpoints during the measured runs (kv is colo+disk's group, "
+      "kvnd colo's): " + "; ".join(f"{t} {'-P 16' if p > 1 else 'none'}: kv {disturbed[(t, p, 'kv')][0]:.0f} / "
+                                  f"{disturbed[(t, p, 'kv')][1]:.0f}, kvnd {disturbed[(t, p, 'kvnd')][0]:.0f} / "
+                                  f"{disturbed[(t, p, 'kvnd')][1]:.0f}" for t, p in CASES))
 print("\nCPU in µs per SET (utime + stime of the process over the run / SETs). SET/s runs: " +
       "; ".join(f"{t} {'-P 16' if p > 1 else 'none'}: " + ", ".join(f"{r:,.0f}" for r, _ in results[(t, p)])
                 for t, p in CASES))
