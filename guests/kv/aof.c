@@ -228,25 +228,58 @@ static int w_end(aof_writer *w, unsigned char *tail) {
 
 static uint64_t record_len(size_t argc, const kv_arg *argv);
 
+/* "<c><v>\r\n" at p; returns the bytes written (at most KV_LL_STR_SIZE + 3). */
+static size_t put_prefix(unsigned char *p, char c, long long v) {
+    p[0] = (unsigned char)c;
+    size_t n = 1 + kv_ll2str((char *)p + 1, v);
+    p[n++] = '\r';
+    p[n++] = '\n';
+    return n;
+}
+
 /* One frame: u32 length | the record (RESP) | u32 check, the CRC-32 of length and record seeded
- * with the previous frame's check (aof.h). */
-static void w_put_record(aof_writer *w, size_t argc, const kv_arg *argv) {
+ * with the previous frame's check (aof.h). rec_len is record_len(argc, argv). A frame that fits
+ * the stage's free room (nearly every one) is encoded in place and checked with one CRC call;
+ * one that would cross the chunk's end goes piece by piece through w_put. The bytes are the same. */
+static void w_put_record(aof_writer *w, size_t argc, const kv_arg *argv, uint64_t rec_len) {
+    if (w->err != AOF_OK) {
+        return;
+    }
+    uint64_t frame = FRAME_OVERHEAD + rec_len;
+    if (frame <= AOF_CHUNK - w->fill) {
+        unsigned char *start = stage + w->fill;
+        unsigned char *p = start;
+        put_u32(p, (uint32_t)rec_len);
+        p += 4;
+        p += put_prefix(p, '*', (long long)argc);
+        for (size_t i = 0; i < argc; i++) {
+            p += put_prefix(p, '$', (long long)argv[i].n);
+            memcpy(p, argv[i].p, argv[i].n);
+            p += argv[i].n;
+            p[0] = '\r';
+            p[1] = '\n';
+            p += 2;
+        }
+        uint32_t check = crc32_update(w->chain, start, (size_t)(p - start));
+        put_u32(p, check);
+        w->chain = check;
+        w->pos += frame;
+        w->fill += (size_t)frame;
+        if (w->fill == AOF_CHUNK) {
+            w_write_stage(w, AOF_CHUNK);
+            w->stage_off += AOF_CHUNK;
+            w->fill = 0;
+        }
+        return;
+    }
     unsigned char len[4];
-    put_u32(len, (uint32_t)record_len(argc, argv));
+    put_u32(len, (uint32_t)rec_len);
     uint32_t check = w->chain;
     w_put(w, &check, len, 4);
-    char num[KV_LL_STR_SIZE + 3];
-    num[0] = '*';
-    size_t n = 1 + kv_ll2str(num + 1, (long long)argc);
-    num[n++] = '\r';
-    num[n++] = '\n';
-    w_put(w, &check, num, n);
+    unsigned char num[KV_LL_STR_SIZE + 3];
+    w_put(w, &check, num, put_prefix(num, '*', (long long)argc));
     for (size_t i = 0; i < argc; i++) {
-        num[0] = '$';
-        n = 1 + kv_ll2str(num + 1, (long long)argv[i].n);
-        num[n++] = '\r';
-        num[n++] = '\n';
-        w_put(w, &check, num, n);
+        w_put(w, &check, num, put_prefix(num, '$', (long long)argv[i].n));
         w_put(w, &check, argv[i].p, argv[i].n);
         w_put(w, &check, "\r\n", 2);
     }
@@ -352,7 +385,7 @@ int aof_compact(void) {
             {(const unsigned char *)"appendfsync", 11},
             {(const unsigned char *)aof_fsync_name(aof.fsync), strlen(aof_fsync_name(aof.fsync))},
         };
-        w_put_record(&w, 4, cfg);
+        w_put_record(&w, 4, cfg, record_len(4, cfg));
     }
     for (uint32_t i = 0; i < kv_db.nall; i++) {
         const kv_entry *e = kv_db.all[i];
@@ -372,14 +405,15 @@ int aof_compact(void) {
             rec[4].n = kv_ll2str(ms, e->expire_at);
             argc = 5;
         }
-        if (w.pos + FRAME_OVERHEAD + record_len(argc, rec) > aof.h.region_size) {
+        uint64_t rec_len = record_len(argc, rec);
+        if (w.pos + FRAME_OVERHEAD + rec_len > aof.h.region_size) {
             aof.last_compact_full = 1;
             aof.data_at_compact = kv_db.data_bytes;
             log_num(COLO_LOG_WARN, "kv: compaction: live data does not fit the region of ",
                     aof.h.region_size, " bytes");
             return AOF_ERR_FULL;
         }
-        w_put_record(&w, argc, rec);
+        w_put_record(&w, argc, rec, rec_len);
         if (w.err != AOF_OK) {
             break;
         }
@@ -427,7 +461,8 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
     if (!aof.enabled) {
         return AOF_OK;
     }
-    uint64_t len = FRAME_OVERHEAD + record_len(argc, argv);
+    uint64_t rec_len = record_len(argc, argv);
+    uint64_t len = FRAME_OVERHEAD + rec_len;
     uint64_t limit = aof.h.region_size - (kind == AOF_APPEND_SHRINK ? 0 : aof.reserve);
     if (len > limit || log_len_now() > limit - len) {
         if (!compaction_useful()) {
@@ -445,7 +480,7 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
         w_begin(&batch, aof.h.region, aof.end, aof.chain, aof.tail);
         batch_open = 1;
     }
-    w_put_record(&batch, argc, argv);
+    w_put_record(&batch, argc, argv, rec_len);
     if (batch.err != AOF_OK) {
         disk_failed("kv: cannot write the log, error -", COLO_E_IO);
     }

@@ -359,6 +359,91 @@ class KvGuestTest {
     assertThat(get(image, "k", "x")).isEqualTo("$1\r\nv\r\n$1\r\n1\r\n");
   }
 
+  /**
+   * The log's frame checks are the zlib CRC-32 (the guest computes it eight bytes at a time): every
+   * record of every length from 1 to 80 bytes of value, at every alignment in the stage, and
+   * records that cross a 64 KiB chunk of one batch, are checked here with a bit-wise CRC-32 (itself
+   * checked against {@link java.util.zip.CRC32}), frame after frame from the region's origin.
+   */
+  @Test
+  void everyFrameCarriesTheCrc32OfItsLengthAndRecordChainedFromTheRegionsOrigin() throws Exception {
+    Path image = dir.resolve("crc.img");
+    RecordingSink out = new RecordingSink();
+    MicroVm vm = boot("kv-crc", FileBlockDevice.open(image, 8L << 20, FlushPolicy.OS), out);
+    java.util.List<byte[]> records = new java.util.ArrayList<>();
+    try {
+      long[] off = {0};
+      vm.submit(new InputEvent.Open(1));
+      int replies = 0;
+      for (int n = 1; n <= 80; n++) {
+        byte[] record = Resp.command("SET", "k" + n, "v".repeat(n));
+        records.add(record);
+        send(vm, 1, off, record); // one event, one batch, one frame each
+        replies++;
+        int want = replies;
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == want);
+      }
+      // one batch of ~150 KiB: frames cross the stage's 64 KiB chunks
+      ByteArrayOutputStream batch = new ByteArrayOutputStream();
+      for (int i = 0; i < 150; i++) {
+        byte[] record = Resp.command("SET", "big" + i, "x".repeat(1000 + i));
+        records.add(record);
+        batch.writeBytes(record);
+      }
+      send(vm, 1, off, batch.toByteArray());
+      int want = replies + 150;
+      await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == want);
+    } finally {
+      vm.stop();
+    }
+
+    byte[] seedInput = new byte[16];
+    java.nio.ByteBuffer.wrap(seedInput)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .put("COLOKVLG".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+        .putLong(1); // the first header's seq
+    java.util.zip.CRC32 zlib = new java.util.zip.CRC32();
+    zlib.update(seedInput);
+    assertThat(crc32(0, seedInput, 0, 16)).isEqualTo((int) zlib.getValue());
+    int chain = crc32(crc32(0, seedInput, 0, 8), seedInput, 8, 8); // region_origin(1)
+
+    java.nio.ByteBuffer log =
+        java.nio.ByteBuffer.wrap(Files.readAllBytes(image)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int at = 1024; // region 0
+    java.util.List<byte[]> logged = new java.util.ArrayList<>();
+    while (true) {
+      int len = log.getInt(at);
+      if (len <= 0 || at + 8 + len > log.capacity()) {
+        break;
+      }
+      int check = crc32(chain, log.array(), at, 4 + len);
+      if (log.getInt(at + 4 + len) != check) {
+        break;
+      }
+      logged.add(java.util.Arrays.copyOfRange(log.array(), at + 4, at + 4 + len));
+      chain = check;
+      at += 8 + len;
+    }
+    assertThat(logged).hasSize(1 + records.size()); // the BOOT record first
+    assertThat(new String(logged.get(0), java.nio.charset.StandardCharsets.US_ASCII))
+        .startsWith("*2\r\n$4\r\nBOOT\r\n");
+    for (int i = 0; i < records.size(); i++) {
+      assertThat(logged.get(i + 1)).as("record %d", i).isEqualTo(records.get(i));
+    }
+  }
+
+  /** CRC-32 (IEEE, zlib's) of b[from, from + n) continuing crc, one bit at a time. */
+  private static int crc32(int crc, byte[] b, int from, int n) {
+    int c = ~crc;
+    for (int i = from; i < from + n; i++) {
+      c ^= b[i] & 0xff;
+      for (int k = 0; k < 8; k++) {
+        c = (c & 1) != 0 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+      }
+    }
+    return ~c;
+  }
+
   @Test
   void aVersion1LogIsReadAndConvertedToVersion2() throws Exception {
     Path image = dir.resolve("v1.img");

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# CPU per SET of every lab process, for the disk targets of issue 18 and their baselines: on two
+# cores a target's throughput is bounded by the CPU one SET costs summed over the lab's processes
+# (agents, mirrors, proxy, coordinator), so this prints that sum and where it goes, next to SET/s.
+#
+#   benchmarks/disk-cpu-per-set.sh [--dir DIR] [--keep] [--hosts H] [--rounds R] [--requests N]
+#
+#   --dir DIR       lab directory (default target/cpu-lab). A lab already up there with the groups
+#                   and VMs of an earlier run is used as it is; otherwise one is started
+#   --keep          leave the lab up at the end (to run again, or to profile it)
+#   --hosts H       lab hosts when one is started (default 2: both groups' replicas on them)
+#   --rounds R      measured runs of every case, the median is printed (default 3)
+#   --requests N    SETs of a run without pipelining (default 100000; -P 16 runs 5 N)
+#
+# Targets, made as benchmarks/system-benchmark.sh makes them: colo+disk (group kv, 64 MiB mirrored
+# disk), colo (group kvnd, no disk), passthrough+disk (VM passd on kvnd's primary agent, its disk
+# on that host's mirror, through the proxy) and standalone+disk (VM solod, a file disk on the same
+# agent, no proxy). Each case: redis-benchmark -t set -c 50 [-P 16] after a warm-up run, with
+# utime+stime of every lab process (/proc/PID/stat) and of redis-benchmark (rusage) before and
+# after. CPU per SET = CPU seconds / SETs; the idle lab's CPU per second (10 s before the runs) is
+# printed as the last row: at a rate of R SETs/s it adds idle / R to a run's figure. The load
+# average is printed before and after: other work on the machine shows there, not in the figures
+# of the lab's processes (except as waiting).
+# Needs the service jars (./colo build), redis-benchmark, curl, python3. Report on stdout.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+DIR="$ROOT/target/cpu-lab"
+KEEP=0
+HOSTS=2
+ROUNDS=3
+REQUESTS=100000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) DIR="$2"; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    --hosts) HOSTS="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --requests) REQUESTS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "disk-cpu-per-set: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+for tool in redis-benchmark curl python3; do
+  command -v "$tool" >/dev/null || { echo "disk-cpu-per-set: $tool is missing" >&2; exit 1; }
+done
+mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd)"
+
+if [ "$KEEP" = 0 ]; then
+  trap '"$ROOT/scripts/lab.sh" down --dir "$DIR" >&2 || true' EXIT
+fi
+# every service of the lab in DIR runs (and the targets were made): use it as it is
+lab_up() {
+  [ -f "$DIR/lab.json" ] && [ -f "$DIR/targets.json" ] || return 1
+  python3 - "$DIR/lab.json" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+pids = [d["coordinator"]["pid"], d["proxy"]["pid"]] + [h[r]["pid"] for h in d["hosts"] for r in ("agent", "mirror") if r in h]
+sys.exit(0 if all(p and os.path.exists(f"/proc/{p}") for p in pids) else 1)
+PY
+}
+if ! lab_up; then
+  "$ROOT/colo" build
+  "$ROOT/scripts/lab.sh" down --dir "$DIR" >/dev/null 2>&1 || true
+  rm -f "$DIR/targets.json"
+  echo "disk-cpu-per-set: starting a $HOSTS-host lab in $DIR..." >&2
+  "$ROOT/scripts/lab.sh" up --hosts "$HOSTS" --no-groups --no-proxy-standby --dir "$DIR" \
+    --set coordinator:colo.coordinator.sweep-on-registration=false >&2
+fi
+
+python3 - "$DIR" "$ROUNDS" "$REQUESTS" <<'PY'
+import json, os, resource, socket, statistics, subprocess, sys, time, urllib.request
+
+DIR, ROUNDS, REQUESTS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+TOKEN = open(os.path.join(DIR, "token")).read().strip()
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def log(*a):
+    print("disk-cpu-per-set:", *a, file=sys.stderr, flush=True)
+
+
+def lab():
+    return json.load(open(os.path.join(DIR, "lab.json")))
+
+
+def api(method, url, body=None, timeout=60):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Authorization", "Bearer " + TOKEN)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        raw = r.read()
+        return json.loads(raw) if raw else None
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+COORD, PROXY = lab()["coordinator"]["url"], lab()["proxy"]["url"]
+
+
+def create_group(gid, disk):
+    api("POST", f"{COORD}/v1/groups", {"id": gid, "guest": "kv", "port": free_port(),
+                                       "diskBytes": 67108864 if disk else 0})
+    end = time.monotonic() + 600
+    while time.monotonic() < end:
+        g = api("GET", f"{COORD}/v1/groups/{gid}")
+        if g["state"] == "PROTECTED":
+            return g
+        time.sleep(0.2)
+    raise RuntimeError(f"group {gid} not PROTECTED: {g}")
+
+
+def host_of(name):
+    return next(h for h in lab()["hosts"] if h["name"] == name)
+
+
+targets_file = os.path.join(DIR, "targets.json")
+if os.path.exists(targets_file):
+    T = json.load(open(targets_file))
+else:
+    log("creating kv (COLO, mirrored disk), kvnd (COLO, no disk), passd and solod")
+    kv, kvnd = create_group("kv", True), create_group("kvnd", False)
+    ph = host_of(kvnd["primary"]["host"])
+    agent, mirror = ph["agent"]["url"], ph["mirror"]["url"]
+    api("POST", f"{mirror}/v1/volumes", {"id": "passd", "sizeBytes": 67108864, "role": "PRIMARY", "epoch": 1})
+    api("POST", f"{agent}/v1/vms", {"id": "passd", "guest": "kv", "diskBytes": 67108864, "start": True,
+                                    "mirror": {"url": mirror, "volume": "passd", "epoch": 1}})
+    passd_port = free_port()
+    api("PUT", f"{PROXY}/v1/groups/passd", {"epoch": 1, "listen": {"address": "127.0.0.1", "port": passd_port},
+                                            "mode": "PASSTHROUGH", "primary": {"agentUrl": agent, "vm": "passd"}})
+    solod_port = free_port()
+    api("POST", f"{agent}/v1/vms", {"id": "solod", "guest": "kv", "diskBytes": 67108864, "start": True})
+    api("POST", f"{agent}/v1/vms/solod/listener", {"bindAddress": "127.0.0.1", "port": solod_port})
+    T = {"colo+disk": int(kv["endpoint"].rsplit(":", 1)[1]),
+         "colo": int(kvnd["endpoint"].rsplit(":", 1)[1]),
+         "passthrough+disk": passd_port, "standalone+disk": solod_port,
+         "roles": {"kv": [kv["primary"]["host"], (kv.get("secondary") or {}).get("host", "?")],
+                   "kvnd": [kvnd["primary"]["host"], (kvnd.get("secondary") or {}).get("host", "?")]}}
+    json.dump(T, open(targets_file, "w"))
+
+
+def processes():
+    d = lab()
+    out = [(d["coordinator"]["name"], d["coordinator"]["pid"]), (d["proxy"]["name"], d["proxy"]["pid"])]
+    for h in d["hosts"]:
+        for role in ("agent", "mirror"):
+            if role in h:
+                out.append((f"{h['name']} {role}", h[role]["pid"]))
+    return out
+
+
+def cpu(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+
+
+def prom(url, prefix):
+    """Sum of the Prometheus samples whose line starts with prefix."""
+    req = urllib.request.Request(url + "/actuator/prometheus")
+    req.add_header("Authorization", "Bearer " + TOKEN)
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return sum(float(line.rsplit(" ", 1)[1]) for line in r.read().decode().splitlines()
+                   if line.startswith(prefix))
+
+
+def disturbances():
+    """TIMEOUT mismatches (proxy) and timeout checkpoints (coordinator) of the two COLO groups."""
+    return {g: (prom(PROXY, f'colo_proxy_mismatches_total{{application="packet-proxy",group="{g}",kind="TIMEOUT"}}'),
+                prom(COORD, f'colo_coordinator_checkpoints_total{{application="coordinator-service",group="{g}",reason="timeout"}}'))
+            for g in ("kv", "kvnd")}
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def bench(port, n, pipeline):
+    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", "set", "-n", str(n), "-c", "50",
+           "-r", "100000", "--csv"]
+    if pipeline > 1:
+        cmd += ["-P", str(pipeline)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1200).stdout
+    for line in out.splitlines()[1:]:
+        f = [x.strip('"') for x in line.split(",")]
+        if f[0] == "SET":
+            return float(f[1])
+    raise RuntimeError(f"no SET line from redis-benchmark: {out!r}")
+
+
+procs = processes()
+names = [n for n, _ in procs] + ["redis-benchmark"]
+CASES = [(t, p) for p in (1, 16) for t in ("colo+disk", "colo", "passthrough+disk", "standalone+disk")]
+load0 = os.getloadavg()
+# what each process burns with no SETs at all (heartbeats, checkpoints of idle groups, timers): at
+# a low rate it is a visible part of a run's CPU per SET
+log("measuring the idle lab for 10 s")
+before = {name: cpu(pid) for name, pid in procs}
+time.sleep(10)
+idle = {name: (cpu(pid) - before[name]) * 1000 / 10 for name, pid in procs}
+disturbed = {}  # (target, pipeline, group) -> (TIMEOUT mismatches, timeout checkpoints) in the runs
+results = {}  # case -> list of (rps, {name: us per SET})
+for t, p in CASES:
+    n = REQUESTS * (5 if p > 1 else 1)
+    log(f"{t} -P {p}: warm-up")
+    bench(T[t], max(n // 5, 10000), p)
+    for r in range(ROUNDS):
+        before = {name: cpu(pid) for name, pid in procs}
+        rb0 = children_cpu()
+        d0 = disturbances()
+        rps = bench(T[t], n, p)
+        d1 = disturbances()
+        for g in d1:
+            disturbed[(t, p, g)] = tuple(a + (y - x) for a, x, y in zip(disturbed.get((t, p, g), (0, 0)), d0[g], d1[g]))
+        after = {name: cpu(pid) for name, pid in procs}
+        us = {name: (after[name] - before[name]) * 1e6 / n for name, _ in procs}
+        us["redis-benchmark"] = (children_cpu() - rb0) * 1e6 / n
+        results.setdefault((t, p), []).append((rps, us))
+        log(f"{t} -P {p} run {r + 1}: {rps:,.0f} SET/s, lab {sum(v for k, v in us.items() if k != 'redis-benchmark'):.1f} us/SET")
+load1 = os.getloadavg()
+
+print(f"## CPU per SET by process ({ROUNDS} runs a case, medians; {REQUESTS} SETs without pipelining, "
+      f"{REQUESTS * 5} with -P 16; redis-benchmark -c 50 -r 100000)\n")
+print(f"Load average before: {load0[0]:.1f} / {load0[1]:.1f} / {load0[2]:.1f}; after: "
+      f"{load1[0]:.1f} / {load1[1]:.1f} / {load1[2]:.1f} (1 / 5 / 15 min). Replicas: kv on "
+      f"{' then '.join(T['roles']['kv'])} (primary first), kvnd on {' then '.join(T['roles']['kvnd'])}; "
+      f"passd and solod on kvnd's primary.\n")
+print("| target | pipeline | SET/s | " + " | ".join(names) + " | **lab total** |")
+print("|---|---|---|" + "---|" * (len(names) + 1))
+for t, p in CASES:
+    rs = results[(t, p)]
+    med = {name: statistics.median(u[name] for _, u in rs) for name in names}
+    total = statistics.median(sum(v for k, v in u.items() if k != "redis-benchmark") for _, u in rs)
+    cells = " | ".join(f"{med[name]:.2f}" for name in names)
+    print(f"| {t} | {'-P 16' if p > 1 else 'none'} | {statistics.median(r for r, _ in rs):,.0f} | {cells} | **{total:.2f}** |")
+print("| idle lab | — | CPU ms per second: | " + " | ".join(f"{idle[n]:.0f}" for n, _ in procs) + " | — | "
+      f"**{sum(idle.values()):.0f}** |")
+print("\nTIMEOUT mismatches / timeout checkpoints during the measured runs (kv is colo+disk's group, "
+      "kvnd colo's): " + "; ".join(f"{t} {'-P 16' if p > 1 else 'none'}: kv {disturbed[(t, p, 'kv')][0]:.0f} / "
+                                  f"{disturbed[(t, p, 'kv')][1]:.0f}, kvnd {disturbed[(t, p, 'kvnd')][0]:.0f} / "
+                                  f"{disturbed[(t, p, 'kvnd')][1]:.0f}" for t, p in CASES))
+print("\nCPU in µs per SET (utime + stime of the process over the run / SETs). SET/s runs: " +
+      "; ".join(f"{t} {'-P 16' if p > 1 else 'none'}: " + ", ".join(f"{r:,.0f}" for r, _ in results[(t, p)])
+                for t, p in CASES))
+PY
