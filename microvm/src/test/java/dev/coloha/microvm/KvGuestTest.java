@@ -372,13 +372,12 @@ class KvGuestTest {
     MicroVm vm = boot("kv-crc", FileBlockDevice.open(image, 8L << 20, FlushPolicy.OS), out);
     java.util.List<byte[]> records = new java.util.ArrayList<>();
     try {
-      long[] off = {0};
-      vm.submit(new InputEvent.Open(1));
+      GuestConnection c = GuestConnection.open(vm, out);
       int replies = 0;
       for (int n = 1; n <= 80; n++) {
         byte[] record = Resp.command("SET", "k" + n, "v".repeat(n));
         records.add(record);
-        send(vm, 1, off, record); // one event, one batch, one frame each
+        c.send(record); // one event, one batch, one frame each
         replies++;
         int want = replies;
         await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == want);
@@ -390,7 +389,7 @@ class KvGuestTest {
         records.add(record);
         batch.writeBytes(record);
       }
-      send(vm, 1, off, batch.toByteArray());
+      c.send(batch.toByteArray());
       int want = replies + 150;
       await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == want);
     } finally {
