@@ -22,7 +22,13 @@ import dev.coloha.api.mirror.VolumeRole;
  *     after a commit and again, idempotently, when the volume is opened)
  * @param seqFloor secondary: sequence number of everything applied or dropped before the journal
  * @param journalGen secondary: generation of the pending-write journal file
- * @param overlayGen secondary: generation of the overlay file
+ * @param overlayGen secondary: generation of the overlay: a new one at every commit that discards a
+ *     non-empty overlay
+ * @param overlayFile secondary: the generation whose file ({@code overlay-<overlayFile>.log}) holds
+ *     the overlay; the overlay's records carry its era, {@code overlayGen - overlayFile}, so a
+ *     commit empties the overlay by rewriting that file from its start in a new era instead of
+ *     creating a new file and deleting the old one (records of an older era are cut off when it is
+ *     opened)
  * @param intent a commit or failover under way
  * @param intentBarrier the barrier a commit intent commits
  * @param intentPos the journal position a commit intent applies up to
@@ -42,6 +48,7 @@ public record VolumeMeta(
     long seqFloor,
     int journalGen,
     int overlayGen,
+    int overlayFile,
     Intent intent,
     long intentBarrier,
     long intentPos,
@@ -56,7 +63,7 @@ public record VolumeMeta(
 
   public static VolumeMeta fresh(String id, long sizeBytes, VolumeRole role, long epoch) {
     return new VolumeMeta(
-        id, sizeBytes, role, epoch, null, null, false, -1, 0, 0, 0, 1, 1, Intent.NONE, -1, 0, 0);
+        id, sizeBytes, role, epoch, null, null, false, -1, 0, 0, 0, 1, 1, 1, Intent.NONE, -1, 0, 0);
   }
 
   public VolumeMeta withEpoch(long e) {
@@ -74,6 +81,7 @@ public record VolumeMeta(
         seqFloor,
         journalGen,
         overlayGen,
+        overlayFile,
         intent,
         intentBarrier,
         intentPos,
@@ -95,6 +103,7 @@ public record VolumeMeta(
         seqFloor,
         journalGen,
         overlayGen,
+        overlayFile,
         intent,
         intentBarrier,
         intentPos,
@@ -118,6 +127,7 @@ public record VolumeMeta(
         floor,
         jGen,
         oGen,
+        oGen == overlayGen ? overlayFile : oGen,
         intent,
         intentBarrier,
         intentPos,
@@ -139,6 +149,7 @@ public record VolumeMeta(
         seqFloor,
         journalGen,
         overlayGen,
+        overlayFile,
         Intent.FAILOVER,
         -1,
         0,
@@ -148,9 +159,10 @@ public record VolumeMeta(
   /**
    * Barrier {@code barrier} committed up to journal position {@code pos}, the base holding every
    * committed write before {@code applied}, the overlay discarded (a fresh generation) when {@code
-   * freshOverlay}.
+   * freshOverlay}: in a new era of its file when {@code reuseFile}, else in a new file.
    */
-  public VolumeMeta committedAt(long barrier, long pos, long applied, boolean freshOverlay) {
+  public VolumeMeta committedAt(
+      long barrier, long pos, long applied, boolean freshOverlay, boolean reuseFile) {
     return new VolumeMeta(
         id,
         sizeBytes,
@@ -165,14 +177,18 @@ public record VolumeMeta(
         seqFloor,
         journalGen,
         freshOverlay ? overlayGen + 1 : overlayGen,
+        freshOverlay && !reuseFile ? overlayGen + 1 : overlayFile,
         Intent.NONE,
         -1,
         0,
         0);
   }
 
-  /** The overlay discarded without a new barrier (a commit of the barrier already committed). */
-  public VolumeMeta withFreshOverlay() {
+  /**
+   * The overlay discarded without a new barrier (a commit of the barrier already committed): in a
+   * new era of its file when {@code reuseFile}, else in a new file.
+   */
+  public VolumeMeta withFreshOverlay(boolean reuseFile) {
     return new VolumeMeta(
         id,
         sizeBytes,
@@ -187,6 +203,7 @@ public record VolumeMeta(
         seqFloor,
         journalGen,
         overlayGen + 1,
+        reuseFile ? overlayFile : overlayGen + 1,
         intent,
         intentBarrier,
         intentPos,
@@ -209,6 +226,7 @@ public record VolumeMeta(
         seqFloor,
         journalGen,
         overlayGen,
+        overlayFile,
         Intent.NONE,
         -1,
         0,
@@ -231,9 +249,15 @@ public record VolumeMeta(
         0,
         journalGen + 1,
         overlayGen + 1,
+        overlayGen + 1,
         Intent.NONE,
         -1,
         0,
         0);
+  }
+
+  /** The era of the overlay's records in its file (0 in a new file). */
+  public int overlayEra() {
+    return overlayGen - overlayFile;
   }
 }
