@@ -91,7 +91,9 @@ public final class Forwarder {
   }
 
   public void start() {
-    thread = Thread.ofVirtual().name("forwarder-" + volume).start(this::run);
+    // platform threads (here and for the acknowledgements): their socket calls block in the
+    // kernel instead of going through the virtual threads' poller and a carrier (issue 18)
+    thread = Thread.ofPlatform().daemon().name("forwarder-" + volume).start(this::run);
   }
 
   /** Stops for good and closes the stream; frames stay in the queue. */
@@ -230,7 +232,7 @@ public final class Forwarder {
         epoch.getAsLong(),
         cursor);
     Acks acks = new Acks(in);
-    Thread.ofVirtual().name("forwarder-acks-" + volume).start(acks);
+    Thread.ofPlatform().daemon().name("forwarder-acks-" + volume).start(acks);
     FrameOutput out = new FrameOutput(l.frames());
     long beat = heartbeat.toNanos();
     try {

@@ -10,7 +10,6 @@ import dev.coloha.wire.block.BlockFrame;
 import dev.coloha.wire.block.BlockFrameCodec;
 import dev.coloha.wire.frame.FrameInput;
 import dev.coloha.wire.frame.FrameOutput;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * The mirror's side of one I/O stream: request frames in, one reply per request out, in order. A
  * request that fails gets a FAIL reply with its typed error and nothing of it is applied; the
  * stream carries on. A malformed stream gets an ERROR frame and ends. Replies are flushed when no
- * further request is waiting, so pipelined requests share packets.
+ * further request is already read ({@link FrameBuffer#buffered}, no system call), so pipelined
+ * requests share packets.
  */
 public final class IoSession {
   private static final Logger log = LoggerFactory.getLogger(IoSession.class);
@@ -50,7 +50,8 @@ public final class IoSession {
   /** Serves the stream until END or the end of the request body. */
   public Summary serve(BlockFrame.Hello hello, InputStream body, OutputStream response)
       throws IOException {
-    InputStream buffered = new BufferedInputStream(body, 1 << 16);
+    FrameBuffer buffered =
+        body instanceof FrameBuffer b ? b : new FrameBuffer(body, 1 << 16); // not twice
     FrameInput in = new FrameInput(buffered, maxFrame);
     FrameOutput out = new FrameOutput(response);
     BlockFrameCodec reader = new BlockFrameCodec();
@@ -87,7 +88,7 @@ public final class IoSession {
               throw new CorruptStreamException(
                   "frame " + f.getClass().getSimpleName() + " is not an I/O request");
         }
-        if (buffered.available() == 0) {
+        if (buffered.buffered() == 0) {
           out.flush();
         }
       }

@@ -10,7 +10,6 @@ import dev.coloha.wire.block.BlockFrame;
 import dev.coloha.wire.block.BlockFrameCodec;
 import dev.coloha.wire.frame.FrameInput;
 import dev.coloha.wire.frame.FrameOutput;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * no chunking, no Tomcat thread hand-off. A connection starts with an ATTACH frame (volume, epoch)
  * where the HTTP stream has its request line; the mirror answers HELLO or, refused, an ERROR frame
  * with the typed error the HTTP stream would give as a problem document. Then it is the same {@link
- * IoSession} as the HTTP stream.
+ * IoSession} as the HTTP stream, served on a platform thread of its own.
  *
  * <p>Only processes that can open the socket file can attach: it is created owner-only ({@code
  * rw-------}), so an agent must run as the mirror's user (or share its group through the directory,
@@ -85,7 +84,11 @@ public final class UnixIoServer implements AutoCloseable {
       try {
         SocketChannel ch = server.accept();
         open.add(ch);
-        Thread.ofVirtual().name("mirror-unix-io-stream").start(() -> serve(ch));
+        // a platform thread: its reads and writes block in the kernel, one system call each; a
+        // virtual thread's add the poller's (EAGAIN, epoll_ctl, epoll_wait, futex hand-offs to
+        // and from a carrier: issue 18's profile, ~40 system calls per write). One per agent's
+        // disk on this host.
+        Thread.ofPlatform().daemon().name("mirror-unix-io-stream").start(() -> serve(ch));
       } catch (IOException e) {
         if (!closed) {
           log.warn("unix:{} stopped accepting: {}", path, e.toString());
@@ -98,7 +101,8 @@ public final class UnixIoServer implements AutoCloseable {
   private void serve(SocketChannel ch) {
     String volume = "?";
     try (ch) {
-      InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16);
+      // the session reads on through the same buffer, after the ATTACH frame
+      InputStream in = new FrameBuffer(Channels.newInputStream(ch), 1 << 16);
       OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
       BlockFrameCodec codec = new BlockFrameCodec();
       FrameInput frames = new FrameInput(in, maxFrame);

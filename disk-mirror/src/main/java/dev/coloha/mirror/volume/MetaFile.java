@@ -143,6 +143,7 @@ public final class MetaFile {
     kv.put("seq.floor", m.seqFloor());
     kv.put("journal.gen", m.journalGen());
     kv.put("overlay.gen", m.overlayGen());
+    kv.put("overlay.file", m.overlayFile());
     kv.put("intent", m.intent());
     kv.put("intent.barrier", m.intentBarrier());
     kv.put("intent.pos", m.intentPos());
@@ -197,6 +198,8 @@ public final class MetaFile {
           Long.parseLong(kv.get("seq.floor")),
           Integer.parseInt(kv.get("journal.gen")),
           Integer.parseInt(kv.get("overlay.gen")),
+          // written before the overlay's file was reused: each generation had a file of its own
+          Integer.parseInt(kv.getOrDefault("overlay.file", kv.get("overlay.gen"))),
           VolumeMeta.Intent.valueOf(kv.get("intent")),
           Long.parseLong(kv.get("intent.barrier")),
           Long.parseLong(kv.get("intent.pos")),

@@ -12,8 +12,9 @@ import java.util.Map;
 /**
  * A secondary VM's own writes since the last commit (QEMU's active disk): a checksummed log of
  * {@code u64 offset, data} records with an in-memory index from sector to the newest copy in the
- * log. Reads see the overlay first, then the base image. Discarded at every commit, merged into the
- * base at failover.
+ * log. Reads see the overlay first, then the base image. Discarded at every commit ({@link
+ * #restart}: the same file rewritten from its start in a new era), merged into the base at
+ * failover.
  */
 final class Overlay implements AutoCloseable {
   static final int WRITE = 0x11;
@@ -31,13 +32,15 @@ final class Overlay implements AutoCloseable {
     this.writes = writes;
   }
 
-  static Overlay open(Path path, int maxPayload) throws IOException {
+  /** Opens the overlay of era {@code era} in {@code path} (records of other eras are cut off). */
+  static Overlay open(Path path, int maxPayload, int era) throws IOException {
     Map<Long, Long> sectors = new HashMap<>();
     long[] writes = {0};
     RecordLog log =
         RecordLog.open(
             path,
             maxPayload,
+            era,
             (type, position, p) -> {
               if (type != WRITE) {
                 throw new IOException("overlay record of unknown type " + type);
@@ -75,6 +78,25 @@ final class Overlay implements AutoCloseable {
 
   boolean isEmpty() {
     return log.end() == 0;
+  }
+
+  /** Bytes of the file, records of earlier eras included. */
+  long fileBytes() throws IOException {
+    return log.fileBytes();
+  }
+
+  int era() {
+    return log.era();
+  }
+
+  /**
+   * Discards every write in place: the file is written again from its start in {@code era}, which
+   * the volume's state must already name (see {@link RecordLog#restart}).
+   */
+  void restart(int era) {
+    log.restart(era);
+    sectors.clear();
+    writes = 0;
   }
 
   void write(long offset, byte[] data) throws IOException {

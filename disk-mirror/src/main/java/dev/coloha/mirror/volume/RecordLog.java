@@ -12,9 +12,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An append-only file of checksummed records: {@code u8 type | u32 length | payload | u32
- * CRC-32C(type, length, payload)}. Opening it scans every record and cuts the file after the last
- * whole, valid one: a record torn by a crash in the middle of its write (or damaged later) is
- * dropped with everything after it, never half-applied.
+ * CRC-32C(type, length, payload) XOR era}. Opening it scans every record and cuts the file after
+ * the last whole, valid one: a record torn by a crash in the middle of its write (or damaged later)
+ * is dropped with everything after it, never half-applied.
+ *
+ * <p>The <em>era</em> lets a log be emptied without a file operation ({@link #restart}): the next
+ * records are written from the start over the old ones, with the new era in their check, so that
+ * the old records left after them fail the check under the new era and are cut off when the log is
+ * opened in it (the overlay, emptied at every commit, is rewritten in place instead of being
+ * replaced by a new file). A whole record of another era never passes: its check differs by the XOR
+ * of the two eras. Era 0 is the plain CRC-32C (files written before eras existed).
  *
  * <p>Not thread-safe: its volume's lock guards it.
  */
@@ -38,13 +45,16 @@ public final class RecordLog implements AutoCloseable {
   private final CRC32C crc = new CRC32C();
   private final ByteBuffer head = ByteBuffer.allocate(5);
   private final ByteBuffer tail = ByteBuffer.allocate(4);
+  private ByteBuffer out;
   private long end;
+  private int era;
   private final long tornBytes;
 
-  private RecordLog(Path path, FileChannel channel, long end, long tornBytes) {
+  private RecordLog(Path path, FileChannel channel, long end, int era, long tornBytes) {
     this.path = path;
     this.channel = channel;
     this.end = end;
+    this.era = era;
     this.tornBytes = tornBytes;
   }
 
@@ -55,6 +65,15 @@ public final class RecordLog implements AutoCloseable {
    * @param maxPayload a longer declared length is corruption
    */
   public static RecordLog open(Path path, int maxPayload, Visitor visitor) throws IOException {
+    return open(path, maxPayload, 0, visitor);
+  }
+
+  /**
+   * As {@link #open(Path, int, Visitor)}, reading the records of {@code era} only: the log ends at
+   * the first record of another era (left by an earlier era, see {@link #restart}).
+   */
+  public static RecordLog open(Path path, int maxPayload, int era, Visitor visitor)
+      throws IOException {
     FileChannel ch =
         FileChannel.open(
             path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -83,7 +102,7 @@ public final class RecordLog implements AutoCloseable {
         crc.reset();
         crc.update(head.array(), 0, 5);
         crc.update(payload.array(), 0, length);
-        if ((int) crc.getValue() != sum.getInt(0)) {
+        if (((int) crc.getValue() ^ era) != sum.getInt(0)) {
           break;
         }
         payload.flip();
@@ -92,11 +111,17 @@ public final class RecordLog implements AutoCloseable {
       }
       long torn = size - pos;
       if (torn > 0) {
-        log.warn("{}: dropping {} bytes after the last whole record at {}", path, torn, pos);
+        log.warn(
+            "{}: dropping {} bytes after the last whole record of era {} at {} (a torn record,"
+                + " or records of an earlier era)",
+            path,
+            torn,
+            era,
+            pos);
         ch.truncate(pos);
         ch.force(false);
       }
-      return new RecordLog(path, ch, pos, torn);
+      return new RecordLog(path, ch, pos, era, torn);
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
@@ -121,6 +146,30 @@ public final class RecordLog implements AutoCloseable {
   /** Bytes of valid records (the append position). */
   public long end() {
     return end;
+  }
+
+  public int era() {
+    return era;
+  }
+
+  /**
+   * Empties the log in place: the next record is written at the start of the file, in {@code
+   * newEra} (which must differ from the current one). No file operation: the old records stay
+   * behind the new ones until overwritten, and opening the log in {@code newEra} cuts them off. The
+   * owner persists {@code newEra} (where it will open the log) before it writes the first new
+   * record: opened in the old era, a log whose start was rewritten is empty.
+   */
+  public void restart(int newEra) {
+    if (newEra == era) {
+      throw new IllegalArgumentException("a restarted log needs a new era, not " + era);
+    }
+    era = newEra;
+    end = 0;
+  }
+
+  /** Bytes of the file, old records of earlier eras behind {@link #end} included. */
+  public long fileBytes() throws IOException {
+    return channel.size();
   }
 
   /** Bytes dropped when the log was opened (a torn or damaged tail). */
@@ -158,32 +207,31 @@ public final class RecordLog implements AutoCloseable {
     crc.update(header, 0, headerLength);
     crc.update(data, dataOffset, dataLength);
     tail.clear();
-    tail.putInt((int) crc.getValue()).flip();
-    ByteBuffer[] parts = {
-      head,
-      ByteBuffer.wrap(header, 0, headerLength),
-      ByteBuffer.wrap(data, dataOffset, dataLength),
-      tail
-    };
+    tail.putInt((int) crc.getValue() ^ era).flip();
     long start = end;
-    long total = OVERHEAD + (long) length;
+    int total = OVERHEAD + length;
+    // the record assembled in one reused direct buffer: one pwrite, no seek, no per-call buffers
+    ByteBuffer rec = record(total);
+    rec.put(head).put(header, 0, headerLength).put(data, dataOffset, dataLength).put(tail).flip();
     if (fault.armed(FaultPoint.JOURNAL_TORN_APPEND)) {
       // a crash in the middle of this write: only its first half reaches the file
-      ByteBuffer all = ByteBuffer.allocate((int) total);
-      for (ByteBuffer p : parts) {
-        all.put(p.duplicate());
-      }
-      all.flip().limit((int) (total / 2));
-      channel.write(all, start);
+      channel.write(rec.duplicate().limit(total / 2), start);
       fault.reached(FaultPoint.JOURNAL_TORN_APPEND);
     }
-    channel.position(start);
     long written = 0;
     while (written < total) {
-      written += channel.write(parts);
+      written += channel.write(rec, start + written);
     }
     end = start + total;
     return start;
+  }
+
+  /** The reused buffer of {@link #append}, cleared, with room for {@code bytes}. */
+  private ByteBuffer record(int bytes) {
+    if (out == null || out.capacity() < bytes) {
+      out = ByteBuffer.allocateDirect(Math.max(bytes, out == null ? 4096 : out.capacity() * 2));
+    }
+    return out.clear();
   }
 
   /** Reads {@code length} bytes at file position {@code position}. */

@@ -94,7 +94,7 @@ final class SecondaryDisk implements AutoCloseable {
         HiddenJournal.open(journalPath(dir, m.journalGen()), m.appliedPos(), m.seqFloor(), max);
     Overlay o;
     try {
-      o = Overlay.open(overlayPath(dir, m.overlayGen()), max);
+      o = Overlay.open(overlayPath(dir, m.overlayFile()), max, m.overlayEra());
     } catch (IOException | RuntimeException e) {
       j.close();
       throw e;
@@ -178,7 +178,7 @@ final class SecondaryDisk implements AutoCloseable {
   private void deleteStrays() throws IOException {
     VolumeMeta m = meta.get();
     Path keepJournal = journalPath(dir, m.journalGen());
-    Path keepOverlay = overlayPath(dir, m.overlayGen());
+    Path keepOverlay = overlayPath(dir, m.overlayFile());
     try (Stream<Path> files = Files.list(dir)) {
       for (Path p : files.toList()) {
         String name = p.getFileName().toString();
@@ -356,7 +356,7 @@ final class SecondaryDisk implements AutoCloseable {
     lastSeq = b.seq();
     appliedPos = 0;
     swapJournal(jGen);
-    swapOverlay(oGen);
+    swapOverlay(oGen, 0);
     base.zero();
     resyncing = true;
     log.info("volume {}: resync from the primary begins (frame {})", m.id(), b.seq());
@@ -443,12 +443,12 @@ final class SecondaryDisk implements AutoCloseable {
         journal.hasUnapplied()
             && m.committedPos() - appliedPos >= 2 * settings.secondary().journalCompactBytes();
     boolean freshOverlay = !overlay.isEmpty(); // an empty overlay keeps its generation and file
-    VolumeMeta done = m.committedAt(n, pos, appliedPos, freshOverlay);
+    VolumeMeta done = m.committedAt(n, pos, appliedPos, freshOverlay, reuseOverlayFile());
     putCommitState(done);
     settings.faults().reached(FaultPoint.COMMIT_AFTER_INTENT);
     lastCommitWrites = journal.commitTo(pos);
     if (freshOverlay) {
-      swapOverlay(done.overlayGen());
+      freshOverlay(done);
     }
     if (!journal.hasUnapplied()) {
       applied();
@@ -520,9 +520,39 @@ final class SecondaryDisk implements AutoCloseable {
 
   private void discardOverlay() throws IOException {
     if (!overlay.isEmpty()) {
-      VolumeMeta m = meta.get().withFreshOverlay();
+      VolumeMeta m = meta.get().withFreshOverlay(reuseOverlayFile());
       putCommitState(m);
-      swapOverlay(m.overlayGen());
+      freshOverlay(m);
+    }
+  }
+
+  /** Largest overlay file a commit empties in place; a larger one is replaced (its space freed). */
+  static final long MAX_REUSED_OVERLAY_BYTES = 64L << 20;
+
+  /**
+   * Eras before the overlay's file is replaced anyway (the era is an int in every record's check).
+   */
+  static final int MAX_OVERLAY_ERA = 1 << 30;
+
+  /**
+   * Whether the commit that discards the overlay rewrites its file in a new era (no file created or
+   * deleted while the secondary VM waits: issue 18) rather than starting a new file: yes while the
+   * file is small enough that keeping its space is harmless.
+   */
+  private boolean reuseOverlayFile() throws IOException {
+    return overlay.fileBytes() <= MAX_REUSED_OVERLAY_BYTES
+        && meta.get().overlayEra() < MAX_OVERLAY_ERA;
+  }
+
+  /**
+   * The overlay as the persisted state {@code m} names it after a commit discarded it: the same
+   * file in a new era, or a new file.
+   */
+  private void freshOverlay(VolumeMeta m) throws IOException {
+    if (overlayPath(dir, m.overlayFile()).equals(overlay.path())) {
+      overlay.restart(m.overlayEra());
+    } else {
+      swapOverlay(m.overlayFile(), m.overlayEra());
     }
   }
 
@@ -580,13 +610,13 @@ final class SecondaryDisk implements AutoCloseable {
     journal = HiddenJournal.open(fresh, 0, lastSeq, maxPayload(settings));
   }
 
-  private void swapOverlay(int gen) throws IOException {
+  private void swapOverlay(int fileGen, int era) throws IOException {
     Path old = overlay.path();
     overlay.close();
     Files.deleteIfExists(old);
-    Path fresh = overlayPath(dir, gen);
+    Path fresh = overlayPath(dir, fileGen);
     Files.deleteIfExists(fresh);
-    overlay = Overlay.open(fresh, maxPayload(settings));
+    overlay = Overlay.open(fresh, maxPayload(settings), era);
   }
 
   @Override

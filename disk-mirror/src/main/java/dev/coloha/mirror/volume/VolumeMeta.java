@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  *     after a commit and again, idempotently, when the volume is opened)
  * @param seqFloor secondary: sequence number of everything applied or dropped before the journal
  * @param journalGen secondary: generation of the pending-write journal file
- * @param overlayGen secondary: generation of the overlay file
+ * @param overlayGen secondary: generation of the overlay: a new one at every commit that discards a
+ *     non-empty overlay
  * @param intent a commit or failover under way
  * @param intentBarrier the barrier a commit intent commits
  * @param intentPos the journal position a commit intent applies up to
@@ -43,6 +44,7 @@ public record VolumeMeta(
     long seqFloor,
     int journalGen,
     int overlayGen,
+    int overlayFile,
     Intent intent,
     long intentBarrier,
     long intentPos,
@@ -57,7 +59,7 @@ public record VolumeMeta(
 
   public static VolumeMeta fresh(String id, long sizeBytes, VolumeRole role, long epoch) {
     return new VolumeMeta(
-        id, sizeBytes, role, epoch, null, null, false, -1, 0, 0, 0, 1, 1, Intent.NONE, -1, 0, 0);
+        id, sizeBytes, role, epoch, null, null, false, -1, 0, 0, 0, 1, 1, 1, Intent.NONE, -1, 0, 0);
   }
 
   public VolumeMeta withEpoch(long e) {
@@ -83,6 +85,7 @@ public record VolumeMeta(
           d.appliedPos = pos;
           d.seqFloor = floor;
           d.journalGen = jGen;
+          d.overlayFile = oGen == overlayGen ? overlayFile : oGen;
           d.overlayGen = oGen;
         });
   }
@@ -100,22 +103,31 @@ public record VolumeMeta(
   /**
    * Barrier {@code barrier} committed up to journal position {@code pos}, the base holding every
    * committed write before {@code applied}, the overlay discarded (a fresh generation) when {@code
-   * freshOverlay}.
+   * freshOverlay}: in a new era of its file when {@code reuseFile}, else in a new file.
    */
-  public VolumeMeta committedAt(long barrier, long pos, long applied, boolean freshOverlay) {
+  public VolumeMeta committedAt(
+      long barrier, long pos, long applied, boolean freshOverlay, boolean reuseFile) {
     return edit(
         d -> {
           d.committedBarrier = barrier;
           d.committedPos = pos;
           d.appliedPos = applied;
           d.overlayGen = freshOverlay ? overlayGen + 1 : overlayGen;
+          d.overlayFile = freshOverlay && !reuseFile ? overlayGen + 1 : overlayFile;
           d.noIntent();
         });
   }
 
-  /** The overlay discarded without a new barrier (a commit of the barrier already committed). */
-  public VolumeMeta withFreshOverlay() {
-    return edit(d -> d.overlayGen = overlayGen + 1);
+  /**
+   * The overlay discarded without a new barrier (a commit of the barrier already committed): in a
+   * new era of its file when {@code reuseFile}, else in a new file.
+   */
+  public VolumeMeta withFreshOverlay(boolean reuseFile) {
+    return edit(
+        d -> {
+          d.overlayGen = overlayGen + 1;
+          d.overlayFile = reuseFile ? overlayFile : overlayGen + 1;
+        });
   }
 
   /** Any intent forgotten (it cannot be finished; the volume needs a resync). */
@@ -137,8 +149,14 @@ public record VolumeMeta(
           d.seqFloor = 0;
           d.journalGen = journalGen + 1;
           d.overlayGen = overlayGen + 1;
+          d.overlayFile = overlayGen + 1;
           d.noIntent();
         });
+  }
+
+  /** The era of the overlay's records in its file (0 in a new file). */
+  public int overlayEra() {
+    return overlayGen - overlayFile;
   }
 
   /**
@@ -166,6 +184,7 @@ public record VolumeMeta(
     long seqFloor = VolumeMeta.this.seqFloor;
     int journalGen = VolumeMeta.this.journalGen;
     int overlayGen = VolumeMeta.this.overlayGen;
+    int overlayFile = VolumeMeta.this.overlayFile;
     Intent intent = VolumeMeta.this.intent;
     long intentBarrier = VolumeMeta.this.intentBarrier;
     long intentPos = VolumeMeta.this.intentPos;
@@ -194,6 +213,7 @@ public record VolumeMeta(
           seqFloor,
           journalGen,
           overlayGen,
+          overlayFile,
           intent,
           intentBarrier,
           intentPos,

@@ -82,4 +82,41 @@ class RecordLogTest {
     }
     assertThat(records(f)).containsExactly("7:ok");
   }
+
+  @Test
+  void aRestartedLogIsRewrittenFromItsStartAndOpensInItsEraWithTheNewRecordsOnly()
+      throws IOException {
+    Path f = dir.resolve("era.log");
+    write(f, "an-old-record-of-era-0", "another-old-one", "and-a-third");
+    long oldSize = Files.size(f);
+    try (RecordLog log = RecordLog.open(f, 1 << 16, 0, (t, p, b) -> {})) {
+      log.restart(1);
+      assertThat(log.end()).isZero();
+      byte[] b = "new".getBytes();
+      assertThat(log.append(7, b, b.length, new byte[0], 0, 0)).isZero();
+      assertThat(Files.size(f)).as("no truncation: the old records stay behind").isEqualTo(oldSize);
+    }
+    List<String> era0 = new ArrayList<>();
+    List<String> era1 = new ArrayList<>();
+    try (RecordLog log =
+        RecordLog.open(
+            f,
+            1 << 16,
+            1,
+            (type, pos, p) -> {
+              byte[] b = new byte[p.remaining()];
+              p.get(b);
+              era1.add(type + ":" + new String(b));
+            })) {
+      assertThat(log.end()).isEqualTo(RecordLog.OVERHEAD + 3L);
+    }
+    assertThat(era1)
+        .as("the old era's records behind the new one are cut off")
+        .containsExactly("7:new");
+    assertThat(Files.size(f)).isEqualTo(RecordLog.OVERHEAD + 3L);
+    try (RecordLog log = RecordLog.open(f, 1 << 16, 0, (t, p, b) -> era0.add("?"))) {
+      assertThat(log.end()).as("a record of era 1 fails era 0's check").isZero();
+    }
+    assertThat(era0).isEmpty();
+  }
 }

@@ -24,6 +24,7 @@ class VolumeMetaChangesTest {
           14,
           15,
           16,
+          10,
           Intent.COMMIT,
           17,
           18,
@@ -35,7 +36,10 @@ class VolumeMetaChangesTest {
     VolumeMeta s = only(m.withSecondary("http://t", "tv"), "secondaryUrl", "secondaryVolume");
     assertThat(s.secondaryUrl()).isEqualTo("http://t");
     assertThat(s.secondaryVolume()).isEqualTo("tv");
-    assertThat(only(m.withFreshOverlay(), "overlayGen").overlayGen()).isEqualTo(17);
+    assertThat(only(m.withFreshOverlay(true), "overlayGen").overlayGen()).isEqualTo(17);
+    assertThat(only(m.withFreshOverlay(false), "overlayGen", "overlayFile"))
+        .extracting(VolumeMeta::overlayGen, VolumeMeta::overlayFile)
+        .containsExactly(17, 17);
   }
 
   @Test
@@ -49,7 +53,9 @@ class VolumeMetaChangesTest {
             "appliedPos",
             "seqFloor",
             "journalGen",
-            "overlayGen");
+            "overlayGen",
+            "overlayFile");
+    assertThat(j.overlayFile()).isEqualTo(25);
     assertThat(j)
         .extracting(
             VolumeMeta::synced,
@@ -88,7 +94,7 @@ class VolumeMetaChangesTest {
       "intentPos",
       "intentEpoch"
     };
-    VolumeMeta kept = only(m.committedAt(31, 32, 33, false), changed);
+    VolumeMeta kept = only(m.committedAt(31, 32, 33, false, true), changed);
     assertThat(kept)
         .extracting(
             VolumeMeta::committedBarrier,
@@ -97,7 +103,14 @@ class VolumeMetaChangesTest {
             VolumeMeta::overlayGen)
         .containsExactly(31L, 32L, 33L, 16);
     assertNoIntent(kept);
-    assertThat(only(m.committedAt(31, 32, 33, true), changed).overlayGen()).isEqualTo(17);
+    VolumeMeta reused = only(m.committedAt(31, 32, 33, true, true), changed);
+    assertThat(reused.overlayGen()).isEqualTo(17);
+    assertThat(reused.overlayEra()).isEqualTo(7);
+    String[] withFile = java.util.Arrays.copyOf(changed, changed.length + 1);
+    withFile[changed.length] = "overlayFile";
+    assertThat(only(m.committedAt(31, 32, 33, true, false), withFile))
+        .extracting(VolumeMeta::overlayGen, VolumeMeta::overlayFile, VolumeMeta::overlayEra)
+        .containsExactly(17, 17, 0);
   }
 
   @Test
@@ -115,10 +128,12 @@ class VolumeMetaChangesTest {
             "seqFloor",
             "journalGen",
             "overlayGen",
+            "overlayFile",
             "intent",
             "intentBarrier",
             "intentPos",
             "intentEpoch");
+    assertThat(p.overlayFile()).isEqualTo(17);
     assertThat(p)
         .extracting(
             VolumeMeta::role,
