@@ -90,7 +90,9 @@ class GroupTurnTest {
     CompletableFuture<Void> held = holdTurn(g);
 
     Socket client = rig.client(g.port());
-    await().atMost(Duration.ofSeconds(30)).until(() -> g.view().counters().connections() == 1);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> rig.agent.opened("p").contains(1) && rig.agent.opened("s").contains(1));
     // the first reply is overdue many times over (checks were every 100 ms before the turn); the
     // check that would end the connection waits for the turn
     long overdue = System.nanoTime() + Duration.ofSeconds(1).toNanos();
