@@ -10,8 +10,11 @@ import dev.coloha.proxy.metrics.GroupMetrics;
 import dev.coloha.proxy.replica.AgentCheckpoints;
 import dev.coloha.proxy.replica.StreamSettings;
 import dev.coloha.wire.StaleEpochException;
+import dev.coloha.wire.concurrent.Mailbox;
+import dev.coloha.wire.concurrent.MailboxStoppedException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,9 +28,25 @@ import org.slf4j.LoggerFactory;
  * checked completely ({@link Reconfiguration}, {@link FailoverPlan}) before anything changes: a
  * refused one leaves the group as it was.
  *
- * <p>Locking: commands that change the roles (failover, reconfiguration) run one at a time under
- * {@link #commands}; inside, the {@link Replicas}' lock, then a connection's input lock, then the
- * comparator's own lock.
+ * <p>Threads: the group is owned by one {@link Mailbox} (its <em>turn</em>, {@link #onTurn}). Its
+ * commands (a commit, the coordinator's or a self-checkpoint's; a failover; a reconfiguration; the
+ * deletion) and its periodic work run on the turn, one at a time: a command is checked and applied
+ * in one step (a commit's epoch fence sees no failover half-done), and nothing checks the clients
+ * while a command changes the roles. The periodic work is a deadline on the mailbox, set again each
+ * time it runs ({@link #checksDue}: compare timeouts, client timeouts, a self-checkpoint due), and
+ * a self-checkpoint's request sets its own deadline for when it is due; no thread sleeps. A command
+ * from a caller runs on the caller's thread when the group is idle ({@link Mailbox#callWhenIdle}),
+ * so a commit pays no hand-off.
+ *
+ * <p>Locks that remain, all on the data path, which stays off the mailbox (a hand-off per client
+ * read or per replica frame would cost throughput): the {@link Replicas}' lock (a frame is compared
+ * under the roles it was read under; a command on the turn takes it to change them), a connection's
+ * input lock in {@link InputFanOut} (input is retained and fanned out in one order), the
+ * comparator's own lock (its decisions, from frames and commands), {@link ConnectionSlots}' lock
+ * (the accept thread and the client threads) and the output readers' wait for room in {@link
+ * Backpressure}. Order: the turn, then the {@link Replicas}' lock, then a connection's input lock,
+ * then the comparator's lock; nothing that holds a lock waits for the turn (the comparator's
+ * effects only set deadlines and atomics).
  */
 public final class Group implements ClientEvents, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Group.class);
@@ -45,9 +64,8 @@ public final class Group implements ClientEvents, AutoCloseable {
   private final Replicas replicas;
   private final ClientListener listener;
   private final ClientTimeouts timeouts;
-  private final Object commands = new Object();
+  private final Mailbox mailbox;
   private volatile GroupSpec spec;
-  private volatile boolean closed;
 
   private Group(
       GroupSpec spec,
@@ -67,7 +85,10 @@ public final class Group implements ClientEvents, AutoCloseable {
             props.events().history(),
             props.forensics().history(),
             props.events().subscriberBuffer());
-    this.selfCheckpoint = new SelfCheckpoint(this, props.selfCheckpoint(), agents);
+    this.mailbox =
+        Mailbox.start(
+            "group-" + name, t -> log.warn("group {}: a task on the group's turn failed", name, t));
+    this.selfCheckpoint = new SelfCheckpoint(this, props.selfCheckpoint(), agents, mailbox);
     this.backpressure =
         new Backpressure(
             name,
@@ -150,7 +171,7 @@ public final class Group implements ClientEvents, AutoCloseable {
     g.awaitOutputs(props.stream().connectTimeout());
     listener.start(
         props.client(), props.limits().clientBuffer(), g, g.backpressure.gate(), g::accepted);
-    Thread.ofVirtual().name("tick-" + g.name).start(g::tickLoop);
+    g.mailbox.execute(g::checksDue);
     log.info(
         "group {} (epoch {}, {}) listens on {}:{}; primary {}, secondary {}",
         g.name,
@@ -290,18 +311,37 @@ public final class Group implements ClientEvents, AutoCloseable {
     metrics.backpressure(nanos);
   }
 
-  private void tickLoop() {
+  /**
+   * The group's periodic checks, on its turn, a few times per compare timeout (5 to 100 ms): the
+   * comparator's compare timeouts, the clients' timeouts, a self-checkpoint due. Each run sets the
+   * next as a deadline on the mailbox (from the group's current compare timeout); the deletion
+   * drops it.
+   */
+  private void checksDue() {
+    long now = System.nanoTime();
     long tick = Math.clamp(spec.compareTimeout().toMillis() / 4, 5, 100);
-    while (!closed) {
-      try {
-        Thread.sleep(tick);
-      } catch (InterruptedException e) {
-        return;
-      }
-      long now = System.nanoTime();
-      comparator.tick(now);
-      timeouts.check(now);
-      selfCheckpoint.tick(now);
+    mailbox.scheduleAt(now + tick * 1_000_000, this::checksDue);
+    comparator.tick(now);
+    timeouts.check(now);
+    selfCheckpoint.tick(now);
+  }
+
+  /**
+   * Runs {@code task} on the group's turn (on the calling thread if the group is idle, else after
+   * what runs and is queued) and returns its result; its exception is thrown as it was.
+   *
+   * @throws MailboxStoppedException the group was deleted
+   */
+  <T> T onTurn(Callable<T> task) {
+    return mailbox.callWhenIdle(task);
+  }
+
+  /** A coordinator's command on the turn; a deleted group is not found. */
+  private <T> T command(Callable<T> task) {
+    try {
+      return onTurn(task);
+    } catch (MailboxStoppedException e) {
+      throw new GroupNotFoundException(name);
     }
   }
 
@@ -310,7 +350,13 @@ public final class Group implements ClientEvents, AutoCloseable {
   /** What a commit did. */
   public record CommitOutcome(boolean applied, OutputComparator.Stats stats) {}
 
+  /** Applies a checkpoint's commit (epoch fenced), on the group's turn. */
   public CommitOutcome commit(Commit k) {
+    return command(() -> commitOnTurn(k));
+  }
+
+  /** {@link #commit}, the caller on the turn (a self-checkpoint's commit). */
+  CommitOutcome commitOnTurn(Commit k) {
     long current = spec.epoch();
     if (k.epoch() < current) {
       throw new StaleEpochException(current, k.epoch());
@@ -337,43 +383,47 @@ public final class Group implements ClientEvents, AutoCloseable {
    * dropped; any other VM gets new streams and the open connections are reset.
    */
   public GroupView failover(long epoch, ReplicaRef target) {
-    synchronized (commands) {
-      GroupSpec s = spec;
-      Roles r = replicas.roles();
-      FailoverPlan plan =
-          FailoverPlan.plan(
-              s, r.primary().ref, r.secondary() == null ? null : r.secondary().ref, epoch, target);
-      if (plan.kind() == FailoverPlan.Kind.REPEATED) {
-        return view();
-      }
-      replicas.failover(plan, () -> spec = plan.apply(s));
-      input.reopen();
+    return command(() -> failoverOnTurn(epoch, target));
+  }
+
+  private GroupView failoverOnTurn(long epoch, ReplicaRef target) {
+    GroupSpec s = spec;
+    Roles r = replicas.roles();
+    FailoverPlan plan =
+        FailoverPlan.plan(
+            s, r.primary().ref, r.secondary() == null ? null : r.secondary().ref, epoch, target);
+    if (plan.kind() == FailoverPlan.Kind.REPEATED) {
       return view();
     }
+    replicas.failover(plan, () -> spec = plan.apply(s));
+    input.reopen();
+    return view();
   }
 
   /** Applies a new specification of the same group (settings, mode, secondary). */
   public GroupView reconfigure(GroupSpec asked) {
-    synchronized (commands) {
-      Roles r = replicas.roles();
-      Reconfiguration plan =
-          Reconfiguration.plan(
-              spec, r.primary().ref, r.secondary() == null ? null : r.secondary().ref, asked);
-      if (plan.repeated()) {
-        return view();
-      }
-      GroupSpec next = plan.next();
-      comparator.settings(settings(next));
-      listener.maxConnections(next.limits().maxConnections());
-      if (plan.dropSecondary()) {
-        replicas.dropSecondary();
-      }
-      if (plan.attach() != null) {
-        replicas.attach(plan.attach(), next.epoch(), next.sync(), input);
-      }
-      spec = next;
+    return command(() -> reconfigureOnTurn(asked));
+  }
+
+  private GroupView reconfigureOnTurn(GroupSpec asked) {
+    Roles r = replicas.roles();
+    Reconfiguration plan =
+        Reconfiguration.plan(
+            spec, r.primary().ref, r.secondary() == null ? null : r.secondary().ref, asked);
+    if (plan.repeated()) {
       return view();
     }
+    GroupSpec next = plan.next();
+    comparator.settings(settings(next));
+    listener.maxConnections(next.limits().maxConnections());
+    if (plan.dropSecondary()) {
+      replicas.dropSecondary();
+    }
+    if (plan.attach() != null) {
+      replicas.attach(plan.attach(), next.epoch(), next.sync(), input);
+    }
+    spec = next;
+    return view();
   }
 
   // ---- views and end --------------------------------------------------------------------------
@@ -390,9 +440,27 @@ public final class Group implements ClientEvents, AutoCloseable {
         selfCheckpoint);
   }
 
+  /**
+   * Deletes the group: the command on the turn finishes, then the group closes as the mailbox's
+   * last task; commands queued meanwhile find no group, and the periodic checks' deadline is
+   * dropped.
+   */
   @Override
   public void close() {
-    closed = true;
+    mailbox.stop(this::closeOnTurn);
+    try {
+      mailbox.awaitStopped();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether the group was deleted ({@link #close} began). */
+  boolean deleted() {
+    return mailbox.stopping();
+  }
+
+  private void closeOnTurn() {
     replicas.stopReporting();
     listener.close();
     for (ClientConnection c : clients.values()) {

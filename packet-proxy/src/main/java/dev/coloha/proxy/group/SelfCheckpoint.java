@@ -5,7 +5,9 @@ import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.proxy.replica.AgentCheckpointException;
 import dev.coloha.proxy.replica.AgentCheckpoints;
+import dev.coloha.wire.concurrent.Mailbox;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,12 @@ import org.slf4j.LoggerFactory;
  * it). The agent serialises checkpoints (one at a time per VM) and numbers them strictly upwards,
  * so that the coordinator's and the proxy's checkpoints interleave without confusing it.
  *
- * <p>Lock order: the comparator's monitor, then this one (requests come from comparator effects).
+ * <p>Threads: the bookkeeping is the group's, on its mailbox's turn ({@link Group#onTurn}): the due
+ * check (a deadline set when a request arises, and the group's periodic checks), the commit and
+ * what follows an attempt. A request comes from the comparator's effects and the backpressure on
+ * their threads and only sets {@link #requestedAt} (atomic, never blocks). The call to the agent
+ * runs on its own virtual thread, off the turn: a failover or a coordinator's commit never waits
+ * for an agent's answer.
  */
 final class SelfCheckpoint {
   private static final Logger log = LoggerFactory.getLogger(SelfCheckpoint.class);
@@ -39,90 +46,103 @@ final class SelfCheckpoint {
   private final Group group;
   private final ProxySettings.SelfCheckpoint cfg;
   private final AgentCheckpoints agent;
-  private long requestedAt = NONE;
+  private final Mailbox turn;
+
+  /** When the oldest unanswered request was made (NONE: none); set from any thread. */
+  private final AtomicLong requestedAt = new AtomicLong(NONE);
+
+  // on the group's turn
   private long beforeCommit = NONE;
   private boolean running;
   private long notBefore;
   private boolean throttled;
   private int failuresInARow;
   private long lastAttempted = -1;
-  private long taken;
-  private long failed;
-  private long waitedForCoordinator;
 
-  SelfCheckpoint(Group group, ProxySettings.SelfCheckpoint cfg, AgentCheckpoints agent) {
+  // written on the group's turn, read by views
+  private volatile long taken;
+  private volatile long failed;
+  private volatile long waitedForCoordinator;
+
+  SelfCheckpoint(
+      Group group, ProxySettings.SelfCheckpoint cfg, AgentCheckpoints agent, Mailbox turn) {
     this.group = group;
     this.cfg = cfg;
     this.agent = agent;
+    this.turn = turn;
   }
 
-  /** A checkpoint was asked for (a mismatch, pressure) at {@code now}. */
-  synchronized void requested(long now) {
-    if (requestedAt == NONE) {
-      requestedAt = now;
+  /**
+   * A checkpoint was asked for (a mismatch, pressure) at {@code now}; from any thread, never
+   * blocks. The first request since the last commit sets a deadline on the group's mailbox for when
+   * a self-checkpoint would be due (the group's periodic checks look again after it).
+   */
+  void requested(long now) {
+    if (requestedAt.compareAndSet(NONE, now) && cfg.enabled()) {
+      boolean followed = group.events().subscribers() > 0;
+      long wait = (followed ? cfg.coordinatorGrace() : cfg.after()).toNanos();
+      turn.scheduleAt(now + wait, () -> tick(System.nanoTime()));
     }
   }
 
   /**
-   * A commit is about to be applied (under the comparator's monitor): the requests so far are
-   * answered if it applies; requests its application raises (the next interval's mismatches) are
-   * new.
+   * A commit is about to be applied (on the group's turn): the requests so far are answered if it
+   * applies; requests its application raises (the next interval's mismatches) are new.
    */
-  synchronized void committing() {
-    beforeCommit = requestedAt;
-    requestedAt = NONE;
+  void committing() {
+    beforeCommit = requestedAt.getAndSet(NONE);
   }
 
   /** The commit {@link #committing()} announced was applied, or not (an older one). */
-  synchronized void committed(boolean applied) {
-    if (!applied && beforeCommit != NONE) {
-      requestedAt = requestedAt == NONE ? beforeCommit : Math.min(requestedAt, beforeCommit);
-    }
+  void committed(boolean applied) {
+    long before = beforeCommit;
     beforeCommit = NONE;
-    if (applied && requestedAt == NONE) {
+    if (!applied && before != NONE) {
+      requestedAt.accumulateAndGet(before, (now, b) -> now == NONE ? b : Math.min(now, b));
+    }
+    if (applied && requestedAt.get() == NONE) {
       group.events().pending(null);
     }
   }
 
-  /** Called by the group's tick: starts a self-checkpoint when one is due. */
+  /** On the group's turn: starts a self-checkpoint when one is due. */
   void tick(long now) {
-    synchronized (this) {
-      if (!cfg.enabled() || running || requestedAt == NONE) {
-        return;
-      }
-      if (!group.comparing()) {
-        // one replica (a failover or a lost secondary reached the proxy): nothing is held for a
-        // checkpoint, and no request stands
-        requestedAt = NONE;
-        group.events().pending(null);
-        return;
-      }
-      boolean followed = group.events().subscribers() > 0;
-      long wait = (followed ? cfg.coordinatorGrace() : cfg.after()).toNanos();
-      if (now - requestedAt < wait) {
-        if (followed) {
-          waitedForCoordinator++;
-        }
-        return;
-      }
-      if (throttled && now - notBefore < 0) {
-        return;
-      }
-      running = true;
-      throttled = true;
-      notBefore = now + cfg.minInterval().toNanos();
+    long at = requestedAt.get();
+    if (!cfg.enabled() || running || at == NONE) {
+      return;
     }
-    Thread.ofVirtual().name("self-checkpoint-" + group.name()).start(this::run);
-  }
-
-  private void run() {
+    if (!group.comparing()) {
+      // one replica (a failover or a lost secondary reached the proxy): nothing is held for a
+      // checkpoint, and no request stands
+      requestedAt.set(NONE);
+      group.events().pending(null);
+      return;
+    }
+    boolean followed = group.events().subscribers() > 0;
+    long wait = (followed ? cfg.coordinatorGrace() : cfg.after()).toNanos();
+    if (now - at < wait) {
+      if (followed) {
+        waitedForCoordinator++;
+      }
+      return;
+    }
+    if (throttled && now - notBefore < 0) {
+      return;
+    }
+    running = true;
+    throttled = true;
+    notBefore = now + cfg.minInterval().toNanos();
     long epoch = group.spec().epoch();
     ReplicaRef primary = group.primaryRef();
-    long seq;
-    synchronized (this) {
-      seq = Math.max(Math.max(group.comparator().stats().committed(), lastAttempted), -1) + 1;
-      lastAttempted = seq;
-    }
+    long seq = Math.max(Math.max(group.comparator().stats().committed(), lastAttempted), -1) + 1;
+    lastAttempted = seq;
+    Thread.ofVirtual()
+        .name("self-checkpoint-" + group.name())
+        .start(() -> run(epoch, primary, seq));
+  }
+
+  /** Off the turn: asks the agent, then commits and books the outcome on the turn. */
+  private void run(long epoch, ReplicaRef primary, long seq) {
     try {
       Commit c;
       try {
@@ -135,10 +155,16 @@ final class SelfCheckpoint {
         // marked its disk barrier): the agent takes its next one
         c = agent.checkpoint(primary, epoch, null);
       }
-      synchronized (this) {
-        lastAttempted = Math.max(lastAttempted, c.sequence());
-      }
-      Group.CommitOutcome o = group.commit(c);
+      Commit answer = c;
+      Group.CommitOutcome o =
+          group.onTurn(
+              () -> {
+                lastAttempted = Math.max(lastAttempted, answer.sequence());
+                Group.CommitOutcome done = group.commitOnTurn(answer);
+                taken++;
+                failuresInARow = 0;
+                return done;
+              });
       succeeded(epoch, c.sequence(), primary, o.applied());
     } catch (AgentCheckpointException e) {
       failed(epoch, seq, primary, e.problem(), e.getMessage());
@@ -146,17 +172,11 @@ final class SelfCheckpoint {
       // the commit was refused: a failover or reconfiguration changed the epoch meanwhile
       failed(epoch, seq, primary, "commit-refused", e.toString());
     } finally {
-      synchronized (this) {
-        running = false;
-      }
+      turn.execute(() -> running = false);
     }
   }
 
   private void succeeded(long epoch, long seq, ReplicaRef primary, boolean applied) {
-    synchronized (this) {
-      taken++;
-      failuresInARow = 0;
-    }
     group.metrics().selfCheckpoint(true);
     log.info(
         "group {}: self-checkpoint {} of {} in epoch {} committed{}",
@@ -182,13 +202,20 @@ final class SelfCheckpoint {
 
   private void failed(long epoch, long seq, ReplicaRef primary, String problem, String detail) {
     long wait;
-    synchronized (this) {
-      failed++;
-      failuresInARow++;
-      long min = Math.max(1, cfg.minInterval().toNanos());
-      wait = Math.min(cfg.maxBackoff().toNanos(), min << Math.min(failuresInARow, 20));
-      notBefore = System.nanoTime() + wait;
-      throttled = true;
+    try {
+      wait =
+          group.onTurn(
+              () -> {
+                failed++;
+                failuresInARow++;
+                long min = Math.max(1, cfg.minInterval().toNanos());
+                long w = Math.min(cfg.maxBackoff().toNanos(), min << Math.min(failuresInARow, 20));
+                notBefore = System.nanoTime() + w;
+                throttled = true;
+                return w;
+              });
+    } catch (RuntimeException e) {
+      return; // the group was deleted meanwhile
     }
     group.metrics().selfCheckpoint(false);
     log.warn(
@@ -217,23 +244,24 @@ final class SelfCheckpoint {
                         problem,
                         detail,
                         true));
-    synchronized (this) {
-      if (requestedAt != NONE) {
-        group.events().pending(e); // unless a commit answered the request meanwhile
-      }
-    }
+    turn.execute(
+        () -> {
+          if (requestedAt.get() != NONE) {
+            group.events().pending(e); // unless a commit answered the request meanwhile
+          }
+        });
   }
 
-  synchronized long taken() {
+  long taken() {
     return taken;
   }
 
-  synchronized long failed() {
+  long failed() {
     return failed;
   }
 
   /** Ticks at which a request waited because a coordinator follows the group (tests). */
-  synchronized long waitedForCoordinator() {
+  long waitedForCoordinator() {
     return waitedForCoordinator;
   }
 }
