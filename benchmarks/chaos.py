@@ -6,8 +6,8 @@ primary agent, its secondary agent, either replica host's disk mirror, the coord
 proxy (the ACTIVE one of the lab's warm standby pair: its standby takes over; `--kinds` narrows the
 choice), starts it again after a random delay (`lab.sh start`;
 0.1-0.5 s, a supervisor's reaction), and waits until the group is PROTECTED again by itself. One independent writer runs through all rounds on one connection: SET
-of a key (a unique value; the keys cycle through `--keys` of them so that a long run does not fill
-the guest's disk) and INCR of a counter, reconnecting when its connection breaks, recording every
+of a unique key (or, with `--keys N`, of one of N keys with a unique value, for runs longer than the
+guest's disk holds) and INCR of a counter, reconnecting when its connection breaks, recording every
 acknowledged reply and every request whose reply it never saw. At the end every acknowledged key
 is read back (its last acknowledged value, or the value of a later SET of it whose reply was never
 seen) and the counter's acknowledged values are checked to rise strictly (a request whose
@@ -245,8 +245,8 @@ class RespError(str):
 
 
 class Writer(threading.Thread):
-    """SET of a key (the keys cycle, the values are unique), INCR of a counter, on one connection,
-    reconnecting when it breaks."""
+    """SET of a unique key (or of one of `keys` keys, with a unique value), INCR of a counter, on
+    one connection, reconnecting when it breaks."""
 
     def __init__(self, host, port, prefix, reply_timeout, keys):
         super().__init__(name="chaos-writer", daemon=True)
@@ -276,7 +276,8 @@ class Writer(threading.Thread):
                     time.sleep(0.02)
                     continue
             self.i += 1
-            key, value = f"{self.prefix}:{self.i % self.keys}", str(self.i)
+            slot = self.i % self.keys if self.keys else self.i
+            key, value = f"{self.prefix}:{slot}", str(self.i)
             for cmd in (("SET", key, value), ("INCR", self.prefix + ":counter")):
                 try:
                     conn.send(*cmd)
@@ -396,9 +397,10 @@ def main():
                     help="only these kinds (default: all)")
     ap.add_argument("--skip", nargs="*", default=[], choices=list(KINDS),
                     help="kinds not to inject")
-    ap.add_argument("--keys", type=int, default=200_000,
-                    help="the writer's SETs cycle through this many keys (a long run must not fill "
-                         "the kv guest's disk: 200,000 keys are ~16 MB of its 64 MiB)")
+    ap.add_argument("--keys", type=int, default=0,
+                    help="0 (default): every SET writes a new key; N: the SETs cycle through N keys, "
+                         "for runs longer than the kv guest's 64 MiB disk holds (~500,000 writes; "
+                         "200,000 keys are ~16 MB)")
     ap.add_argument("--start-attempts", type=int, default=3,
                     help="a failed restart is tried again, as a supervisor's restart policy would")
     ap.add_argument("--seed", type=int, default=None)
@@ -413,8 +415,8 @@ def main():
     if g is None:
         sys.exit(f"chaos: group {args.group} is not PROTECTED")
     host, port = g["endpoint"].rsplit(":", 1)
-    if args.keys < 1:
-        sys.exit("chaos: --keys must be at least 1")
+    if args.keys < 0:
+        sys.exit("chaos: --keys must be 0 (a new key per SET) or more")
     writer = Writer(host, int(port), f"chaos-{int(time.time())}", args.reply_timeout, args.keys)
     writer.start()
     time.sleep(1.0)
