@@ -70,11 +70,11 @@ if ! lab_up; then
     --set coordinator:colo.coordinator.sweep-on-registration=false >&2
 fi
 
-python3 - "$DIR" "$ROUNDS" "$REQUESTS" <<'PY'
+PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$REQUESTS" <<'PY'
 import json, os, resource, socket, statistics, subprocess, sys, time, urllib.request
+from labapi import LabApi, free_port
 
 DIR, ROUNDS, REQUESTS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-TOKEN = open(os.path.join(DIR, "token")).read().strip()
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -82,27 +82,8 @@ def log(*a):
     print("disk-cpu-per-set:", *a, file=sys.stderr, flush=True)
 
 
-def lab():
-    return json.load(open(os.path.join(DIR, "lab.json")))
-
-
-def api(method, url, body=None, timeout=60):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Authorization", "Bearer " + TOKEN)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        raw = r.read()
-        return json.loads(raw) if raw else None
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+_LAB = LabApi(DIR, 60)
+lab, api = _LAB.lab, _LAB.api
 
 
 COORD, PROXY = lab()["coordinator"]["url"], lab()["proxy"]["url"]
@@ -167,11 +148,8 @@ def cpu(pid):
 
 def prom(url, prefix):
     """Sum of the Prometheus samples whose line starts with prefix."""
-    req = urllib.request.Request(url + "/actuator/prometheus")
-    req.add_header("Authorization", "Bearer " + TOKEN)
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return sum(float(line.rsplit(" ", 1)[1]) for line in r.read().decode().splitlines()
-                   if line.startswith(prefix))
+    return sum(float(line.rsplit(" ", 1)[1]) for line in _LAB.text(url + "/actuator/prometheus").splitlines()
+               if line.startswith(prefix))
 
 
 def disturbances():

@@ -58,39 +58,20 @@ echo "system-benchmark: starting a 3-host lab in $DIR (this takes a minute or tw
   --set coordinator:colo.coordinator.sweep-on-registration=false >&2
 echo "system-benchmark: lab up in $(( $(date +%s) - started )) s" >&2
 
-python3 - "$DIR" "$ROUNDS" "$FAILOVERS" "$REQUESTS" "$DISK" "$ROOT/scripts/lab.sh" <<'PY' | tee "$DIR/results.md"
+PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$FAILOVERS" "$REQUESTS" "$DISK" "$ROOT/scripts/lab.sh" <<'PY' | tee "$DIR/results.md"
 import json, os, re, socket, statistics, subprocess, sys, threading, time, urllib.request
+from labapi import LabApi, free_port
 
 DIR, ROUNDS, FAILOVERS, REQUESTS, DISK = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
 LAB_SH = sys.argv[6]
-TOKEN = open(os.path.join(DIR, "token")).read().strip()
 
 
 def log(*a):
     print("system-benchmark:", *a, file=sys.stderr, flush=True)
 
 
-def lab():
-    return json.load(open(os.path.join(DIR, "lab.json")))
-
-
-def api(method, url, body=None, timeout=30):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Authorization", "Bearer " + TOKEN)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        raw = r.read()
-        return json.loads(raw) if raw else None
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+_LAB = LabApi(DIR, 30)
+lab, api = _LAB.lab, _LAB.api
 
 
 COORD = lab()["coordinator"]["url"]
@@ -140,14 +121,11 @@ def host_of(name):
 
 def prom(url, name):
     """Sum of a Prometheus sample family (name as prefix match of the full sample name)."""
-    req = urllib.request.Request(url + "/actuator/prometheus")
-    req.add_header("Authorization", "Bearer " + TOKEN)
     out = {}
-    with urllib.request.urlopen(req, timeout=30) as r:
-        for line in r.read().decode().splitlines():
-            if line.startswith(name):
-                k, v = line.rsplit(" ", 1)
-                out[k] = float(v)
+    for line in _LAB.text(url + "/actuator/prometheus").splitlines():
+        if line.startswith(name):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
     return out
 
 

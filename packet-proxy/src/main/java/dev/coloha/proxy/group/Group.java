@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * checked completely ({@link Reconfiguration}, {@link FailoverPlan}) before anything changes: a
  * refused one leaves the group as it was.
  *
+ * <p>Over 400 lines because it is where those parts meet: each command's check-then-apply across
+ * them, and the turn's scheduling, stay in one place so that their order can be read at once; the
+ * work itself is in the parts.
+ *
  * <p>Threads: the group is owned by one {@link Mailbox} (its <em>turn</em>, {@link #onTurn}). Its
  * commands (a commit, the coordinator's or a self-checkpoint's; a failover; a reconfiguration; the
  * deletion) and its periodic work run on the turn, one at a time: a command is checked and applied

@@ -1,0 +1,54 @@
+"""The lab's HTTP API for the benchmark scripts (system-benchmark.sh, disk-cpu-per-set.sh).
+
+Their embedded Python imports it (PYTHONPATH=benchmarks): lab.json, the lab's bearer token, JSON
+calls and Prometheus text, and a free loopback port. Standard library only.
+"""
+
+import json
+import os
+import socket
+import urllib.request
+
+
+class LabApi:
+    """One lab directory: its lab.json and its token, calls with a default timeout in seconds."""
+
+    def __init__(self, lab_dir, timeout):
+        self.dir = lab_dir
+        self.timeout = timeout
+        with open(os.path.join(lab_dir, "token")) as f:
+            self.token = f.read().strip()
+
+    def lab(self):
+        with open(os.path.join(self.dir, "lab.json")) as f:
+            return json.load(f)
+
+    def _request(self, method, url, data=None):
+        req = urllib.request.Request(url, data=data, method=method)
+        req.add_header("Authorization", "Bearer " + self.token)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        return req
+
+    def api(self, method, url, body=None, timeout=None):
+        """A JSON call; the decoded answer, or None for an empty one."""
+        data = None if body is None else json.dumps(body).encode()
+        with urllib.request.urlopen(self._request(method, url, data),
+                                    timeout=timeout or self.timeout) as r:
+            raw = r.read()
+            return json.loads(raw) if raw else None
+
+    def text(self, url, timeout=None):
+        """A GET of a text resource (a service's /actuator/prometheus)."""
+        with urllib.request.urlopen(self._request("GET", url),
+                                    timeout=timeout or self.timeout) as r:
+            return r.read().decode()
+
+
+def free_port():
+    """A loopback port free at the time of asking."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
