@@ -157,6 +157,7 @@ static int write_header(const aof_header *h) {
 /* ---- streaming writer: fills `stage` and writes whole chunks, sector aligned ---- */
 
 typedef struct {
+    unsigned char *buf; /* the writer's chunk buffer (AOF_CHUNK bytes) */
     int64_t base;       /* disk offset of the region */
     uint64_t stage_off; /* region offset of stage[0] (sector aligned) */
     size_t fill;        /* bytes in stage */
@@ -165,13 +166,14 @@ typedef struct {
     int err;
 } aof_writer;
 
-static void w_begin(aof_writer *w, uint32_t region, uint64_t pos, uint32_t chain,
-                    const unsigned char *tail) {
+static void w_begin(aof_writer *w, unsigned char *buf, uint32_t region, uint64_t pos,
+                    uint32_t chain, const unsigned char *tail) {
+    w->buf = buf;
     w->base = region_base(region);
     w->stage_off = pos & ~(uint64_t)(SECTOR - 1);
     w->fill = (size_t)(pos - w->stage_off);
     if (w->fill > 0) {
-        memcpy(stage, tail, w->fill);
+        memcpy(w->buf, tail, w->fill);
     }
     w->pos = pos;
     w->chain = chain;
@@ -180,7 +182,7 @@ static void w_begin(aof_writer *w, uint32_t region, uint64_t pos, uint32_t chain
 
 static void w_write_stage(aof_writer *w, size_t n) {
     aof.dirty = 1;
-    if (colo_disk_write(w->base + (int64_t)w->stage_off, stage, (int32_t)n) != COLO_OK) {
+    if (colo_disk_write(w->base + (int64_t)w->stage_off, w->buf, (int32_t)n) != COLO_OK) {
         w->err = AOF_ERR_IO;
     }
 }
@@ -198,7 +200,7 @@ static void w_put(aof_writer *w, uint32_t *check, const void *data, size_t n) {
         if (k > n) {
             k = n;
         }
-        memcpy(stage + w->fill, p, k);
+        memcpy(w->buf + w->fill, p, k);
         w->fill += k;
         p += k;
         n -= k;
@@ -219,8 +221,8 @@ static int w_end(aof_writer *w, unsigned char *tail) {
     if (w->err == AOF_OK && w->fill > 0) {
         size_t tail_len = w->fill % SECTOR;
         size_t padded = w->fill + (tail_len ? SECTOR - tail_len : 0);
-        memcpy(tail, stage + w->fill - tail_len, tail_len);
-        memset(stage + w->fill, 0, padded - w->fill);
+        memcpy(tail, w->buf + w->fill - tail_len, tail_len);
+        memset(w->buf + w->fill, 0, padded - w->fill);
         w_write_stage(w, padded);
     }
     return w->err;
@@ -247,7 +249,7 @@ static void w_put_record(aof_writer *w, size_t argc, const kv_arg *argv, uint64_
     }
     uint64_t frame = FRAME_OVERHEAD + rec_len;
     if (frame <= AOF_CHUNK - w->fill) {
-        unsigned char *start = stage + w->fill;
+        unsigned char *start = w->buf + w->fill;
         unsigned char *p = start;
         put_u32(p, (uint32_t)rec_len);
         p += 4;
@@ -361,21 +363,44 @@ int aof_commit(void) {
     return AOF_OK;
 }
 
-/* ---- compaction ---- */
+/* ---- compaction (incremental: aof.h) ---- */
 
-int aof_compact(void) {
-    if (!aof.enabled) {
-        return AOF_OK;
-    }
-    if (aof_commit() != AOF_OK) {
-        return AOF_ERR_IO;
-    }
+/* The snapshot's writer into the other region, with a chunk buffer of its own: it stays open
+ * across events while the batch uses `stage`. */
+static unsigned char cstage[AOF_CHUNK];
+
+static struct {
+    int active;            /* a compaction is under way */
+    aof_writer w;          /* the new region: snapshot records and the tail, in order */
+    uint32_t cursor;       /* kv_db.all[0, cursor) not written yet (written from the end down) */
+    uint64_t snapshot;     /* snapshot bytes written (the rest of w.pos is the tail) */
+    uint32_t origin;       /* the seed of the new region's first frame */
+} cmp;
+
+int aof_compacting(void) { return cmp.active; }
+
+static void compact_abort_full(void) {
+    cmp.active = 0;
+    aof.last_compact_full = 1;
+    aof.data_at_compact = kv_db.data_bytes;
+    log_num(COLO_LOG_WARN, "kv: compaction: live data does not fit the region of ",
+            aof.h.region_size, " bytes");
+}
+
+/* Start writing the other region. The origin mixes in the current log's end and chain: the
+ * chain runs through this boot's BOOT record, so frames an abandoned attempt (a crash before
+ * the switch) left in that region never continue the chain of a later attempt. */
+static void compact_begin(void) {
     uint32_t other = aof.h.region ^ 1u;
-    uint32_t origin = region_origin(aof.h.seq + 1u);
-    int64_t now = db_now_ms();
-    aof_writer w;
-    unsigned char tail[SECTOR];
-    w_begin(&w, other, 0, origin, NULL);
+    unsigned char mix[12];
+    put_u64(mix, aof.end);
+    put_u32(mix + 8, aof.chain);
+    uint32_t origin = crc32_update(region_origin(aof.h.seq + 1u), mix, sizeof mix);
+    w_begin(&cmp.w, cstage, other, 0, origin, NULL);
+    cmp.active = 1;
+    cmp.cursor = kv_db.nall;
+    cmp.snapshot = 0;
+    cmp.origin = origin;
     /* written unless both the policy and the boot default are everysec: a snapshot keeps a policy
      * set with CONFIG SET whatever the VM's environment says at the next boot */
     if (aof.fsync != AOF_FSYNC_EVERYSEC || aof.boot_fsync != AOF_FSYNC_EVERYSEC) {
@@ -385,10 +410,28 @@ int aof_compact(void) {
             {(const unsigned char *)"appendfsync", 11},
             {(const unsigned char *)aof_fsync_name(aof.fsync), strlen(aof_fsync_name(aof.fsync))},
         };
-        w_put_record(&w, 4, cfg, record_len(4, cfg));
+        uint64_t rec_len = record_len(4, cfg);
+        w_put_record(&cmp.w, 4, cfg, rec_len);
+        cmp.snapshot += FRAME_OVERHEAD + rec_len;
     }
-    for (uint32_t i = 0; i < kv_db.nall; i++) {
-        const kv_entry *e = kv_db.all[i];
+    log_num(COLO_LOG_INFO, "kv: compaction started, live keys: ", kv_db.nall, "");
+}
+
+/*
+ * Write snapshot records of at least `budget` bytes (the last one may cross it), taking keys from
+ * the end of kv_db.all down. A delete moves the array's last entry into the freed slot: below the
+ * cursor that entry is written (again), above it only written entries move; new keys are added at
+ * the end, above the cursor, and are in the tail. 1 when the snapshot is complete, 0 when more is
+ * left, AOF_ERR_FULL when it does not fit the region (the compaction is abandoned).
+ */
+static int compact_slice(uint64_t budget) {
+    int64_t now = db_now_ms();
+    uint64_t written = 0;
+    if (cmp.cursor > kv_db.nall) {
+        cmp.cursor = kv_db.nall;
+    }
+    while (cmp.cursor > 0 && written < budget) {
+        const kv_entry *e = kv_db.all[--cmp.cursor];
         if (db_is_expired(e, now)) {
             continue;
         }
@@ -406,44 +449,69 @@ int aof_compact(void) {
             argc = 5;
         }
         uint64_t rec_len = record_len(argc, rec);
-        if (w.pos + FRAME_OVERHEAD + rec_len > aof.h.region_size) {
-            aof.last_compact_full = 1;
-            aof.data_at_compact = kv_db.data_bytes;
-            log_num(COLO_LOG_WARN, "kv: compaction: live data does not fit the region of ",
-                    aof.h.region_size, " bytes");
+        if (cmp.w.pos + FRAME_OVERHEAD + rec_len > aof.h.region_size) {
+            compact_abort_full();
             return AOF_ERR_FULL;
         }
-        w_put_record(&w, argc, rec, rec_len);
-        if (w.err != AOF_OK) {
-            break;
+        w_put_record(&cmp.w, argc, rec, rec_len);
+        if (cmp.w.err != AOF_OK) {
+            disk_failed("kv: cannot write the compacted log, error -", COLO_E_IO);
         }
+        written += FRAME_OVERHEAD + rec_len;
     }
-    if (w_end(&w, tail) != AOF_OK) {
+    cmp.snapshot += written;
+    return cmp.cursor == 0 ? 1 : 0;
+}
+
+/* The snapshot and tail are complete (no batch open): write the new region's last chunk, flush,
+ * then switch with one header write (flushed too). */
+static void compact_switch(void) {
+    unsigned char tail[SECTOR];
+    if (w_end(&cmp.w, tail) != AOF_OK) {
         disk_failed("kv: cannot write the compacted log, error -", COLO_E_IO);
     }
-    /* the snapshot is durable before a header points to it (whatever the policy) */
+    /* the new region is durable before a header points to it (whatever the policy) */
     int r = colo_disk_flush();
     if (r != COLO_OK) {
         disk_failed("kv: disk flush failed, error -", r);
     }
     aof_header nh = aof.h;
     nh.version = HDR_VERSION;
-    nh.region = other;
+    nh.region = aof.h.region ^ 1u;
     nh.seq++;
-    nh.log_len = w.pos;
-    nh.log_crc = w.chain;
-    nh.origin = origin;
+    nh.log_len = cmp.w.pos;
+    nh.log_crc = cmp.w.chain;
+    nh.origin = cmp.origin;
     if (write_header(&nh) != AOF_OK) {
         disk_failed("kv: cannot write the log header, error -", COLO_E_IO);
     }
+    flush_now();
     log_num(COLO_LOG_INFO, "kv: log compacted to ", nh.log_len, " bytes");
     aof.h = nh;
-    aof.end = w.pos;
-    aof.chain = w.chain;
+    aof.end = cmp.w.pos;
+    aof.chain = cmp.w.chain;
     memcpy(aof.tail, tail, SECTOR);
-    aof.appended_since_compact = 0;
+    aof.appended_since_compact = cmp.w.pos - cmp.snapshot;
     aof.data_at_compact = kv_db.data_bytes;
     aof.last_compact_full = 0;
+    cmp.active = 0;
+}
+
+int aof_compact(void) {
+    if (!aof.enabled) {
+        return AOF_OK;
+    }
+    if (aof_commit() != AOF_OK) {
+        return AOF_ERR_IO;
+    }
+    if (!cmp.active) {
+        compact_begin();
+    }
+    int r = compact_slice(UINT64_MAX);
+    if (r == AOF_ERR_FULL) {
+        return r;
+    }
+    compact_switch();
     return AOF_OK;
 }
 
@@ -455,7 +523,55 @@ static int compaction_useful(void) {
     return aof.appended_since_compact > 0 || kv_db.data_bytes < aof.data_at_compact;
 }
 
+/* Time to start an incremental compaction (aof.h): the log has reached AOF_COMPACT_START_PCT of
+ * its region and AOF_COMPACT_MIN_GAIN of it was appended since the last snapshot. */
+static int compaction_due(void) {
+    uint64_t region = aof.h.region_size;
+    if (aof.end < region / 100u * AOF_COMPACT_START_PCT) {
+        return 0;
+    }
+    if (aof.last_compact_full) {
+        return kv_db.data_bytes + region / AOF_COMPACT_MIN_GAIN_DIV < aof.data_at_compact;
+    }
+    return aof.appended_since_compact >= region / AOF_COMPACT_MIN_GAIN_DIV;
+}
+
+static uint64_t appended_this_event; /* log bytes appended since the last aof_step */
+
+void aof_step(void) {
+    uint64_t appended = appended_this_event;
+    appended_this_event = 0;
+    if (!aof.enabled || aof_commit() != AOF_OK) {
+        return;
+    }
+    if (!cmp.active) {
+        if (!compaction_due()) {
+            return;
+        }
+        compact_begin();
+    }
+    uint64_t budget = AOF_COMPACT_SLICE;
+    if (appended > budget / AOF_COMPACT_PACE) {
+        budget = appended * AOF_COMPACT_PACE;
+    }
+    if (compact_slice(budget) == 1) {
+        compact_switch();
+    }
+}
+
 /* ---- append ---- */
+
+/* The record also goes to the compaction's tail; a tail that does not fit abandons it. */
+static void compact_append(size_t argc, const kv_arg *argv, uint64_t rec_len) {
+    if (cmp.w.pos + FRAME_OVERHEAD + rec_len > aof.h.region_size) {
+        compact_abort_full();
+        return;
+    }
+    w_put_record(&cmp.w, argc, argv, rec_len);
+    if (cmp.w.err != AOF_OK) {
+        disk_failed("kv: cannot write the compacted log, error -", COLO_E_IO);
+    }
+}
 
 int aof_append(size_t argc, const kv_arg *argv, int kind) {
     if (!aof.enabled) {
@@ -465,7 +581,8 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
     uint64_t len = FRAME_OVERHEAD + rec_len;
     uint64_t limit = aof.h.region_size - (kind == AOF_APPEND_SHRINK ? 0 : aof.reserve);
     if (len > limit || log_len_now() > limit - len) {
-        if (!compaction_useful()) {
+        /* the region is full: finish a compaction under way now, or compact all at once */
+        if (!cmp.active && !compaction_useful()) {
             return AOF_ERR_FULL;
         }
         int r = aof_compact(); /* commits the open batch first */
@@ -477,14 +594,18 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
         }
     }
     if (!batch_open) {
-        w_begin(&batch, aof.h.region, aof.end, aof.chain, aof.tail);
+        w_begin(&batch, stage, aof.h.region, aof.end, aof.chain, aof.tail);
         batch_open = 1;
     }
     w_put_record(&batch, argc, argv, rec_len);
     if (batch.err != AOF_OK) {
         disk_failed("kv: cannot write the log, error -", COLO_E_IO);
     }
+    if (cmp.active) {
+        compact_append(argc, argv, rec_len);
+    }
     aof.appended_since_compact += len;
+    appended_this_event += len;
     return AOF_OK;
 }
 
@@ -886,6 +1007,8 @@ static int boot_policy(void) {
 
 int aof_open(void) {
     memset(&aof, 0, sizeof aof);
+    memset(&cmp, 0, sizeof cmp);
+    appended_this_event = 0;
     aof.boot_fsync = boot_policy();
     aof.fsync = aof.boot_fsync;
     batch_open = 0;

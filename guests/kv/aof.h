@@ -38,7 +38,28 @@
  * the end it found, and the frames after it chain through that record. A region used again after
  * two compactions starts from a new origin. Compaction writes a snapshot of the live keys into the
  * inactive region, flushes it, then switches by writing the header; boot fails when the log ends
- * before the header's log_len. A version 1 disk (a CRC of the whole log in the header, both slots
+ * before the header's log_len.
+ *
+ * Compaction is incremental, so that no event stalls the clients for the whole data set. It starts
+ * at the end of an event (aof_step) when the log has reached AOF_COMPACT_START_PCT of its region
+ * and at least 1/AOF_COMPACT_MIN_GAIN_DIV of the region was appended since the last snapshot (so
+ * that live data alone filling the region does not compact over and over). Then every event (a
+ * client's data or the 100 ms expiry timer) ends with a slice: snapshot records (SET key value
+ * [PXAT ms]) of AOF_COMPACT_SLICE bytes, or AOF_COMPACT_PACE times what the event appended to the
+ * log when that is more (the snapshot outruns the appends). Keys are taken from the end of the
+ * key array down: a delete moves the array's last entry into the freed slot, so an entry not yet
+ * written never moves into the written part (an already written one may move down and be written
+ * again, harmlessly). Meanwhile every record is appended to the active log as always AND to the
+ * new region after the snapshot records written so far: in the new region a key's last record is
+ * always its latest effect (a slice writes a key's current value; later changes follow it). Until
+ * the switch the header names the old region, which holds every record, so a crash at any point
+ * loses nothing; the abandoned new region is never read (its origin mixes in the old log's end
+ * and chain, which run through this boot's BOOT record: a later attempt cannot continue its
+ * frames). When the snapshot is complete the new region's last chunk is written and flushed, then
+ * one header write (flushed) switches to it. When the active region fills first, the rest of the
+ * snapshot is written at once (the old synchronous compaction); when the new region cannot hold
+ * the data, the compaction is abandoned. BGREWRITEAOF and the version 1 conversion compact at
+ * once. A version 1 disk (a CRC of the whole log in the header, both slots
  * rewritten per batch) is still read, and rewritten as version 2 by a compaction at boot.
  *
  * A write or flush that fails after boot (the disk failed; with a write-behind host possibly a
@@ -63,6 +84,15 @@ enum {
     AOF_ERR_FULL = -2,   /* no room even after compaction */
     AOF_ERR_CORRUPT = -3 /* (boot) the log cannot be trusted */
 };
+
+/* Incremental compaction (above): start at this share of the region, in percent ... */
+#define AOF_COMPACT_START_PCT 75u
+/* ... when at least region / AOF_COMPACT_MIN_GAIN_DIV was appended since the last snapshot */
+#define AOF_COMPACT_MIN_GAIN_DIV 8u
+/* snapshot bytes written per event (a slice) ... */
+#define AOF_COMPACT_SLICE (128u * 1024u)
+/* ... or this many times the bytes the event appended, when that is more */
+#define AOF_COMPACT_PACE 4u
 
 /* Space a growing command may not use, so that DEL/FLUSHALL can still be logged when full. */
 #define AOF_APPEND_GROW 0
@@ -94,8 +124,16 @@ void aof_set_fsync(int policy);
 /* From a periodic timer: the everysec flush when the disk was written and stayed idle. */
 void aof_tick(void);
 
-/* Rewrite the log as a snapshot of the live keys now. AOF_OK or an error. */
+/* Rewrite the log as a snapshot of the live keys now (finishing a compaction under way). AOF_OK
+ * or an error. */
 int aof_compact(void);
+
+/* At the end of every event, after aof_sync(): start an incremental compaction when one is due
+ * and write its next slice; switch regions when the snapshot is complete. */
+void aof_step(void);
+
+/* An incremental compaction is under way (INFO aof_rewrite_in_progress). */
+int aof_compacting(void);
 
 /* Before replies are sent and at the end of an event: aof_commit(), then flush per policy. */
 void aof_sync(void);

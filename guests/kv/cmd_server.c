@@ -112,6 +112,7 @@ void cmd_info(kv_ctx *c, size_t argc, const kv_arg *argv) {
         info_u64(&sb, "aof_enabled", (uint64_t)aof_enabled());
         info_u64(&sb, "aof_current_size", aof_log_len());
         info_u64(&sb, "aof_region_size", aof_region_size());
+        info_u64(&sb, "aof_rewrite_in_progress", (uint64_t)aof_compacting());
         sb_str(&sb, "\r\n");
     }
     if (wants(argc, argv, "stats")) {

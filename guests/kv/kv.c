@@ -156,6 +156,7 @@ COLO_EXPORT("colo_on_data") void colo_on_data(int32_t conn, void *ptr, int32_t l
         out_flush();
     }
     aof_sync();
+    aof_step();
 }
 
 COLO_EXPORT("colo_on_timer") void colo_on_timer(int32_t id) {
@@ -166,5 +167,6 @@ COLO_EXPORT("colo_on_timer") void colo_on_timer(int32_t id) {
     db_active_expire();
     aof_sync(); /* expiry may have logged deletions */
     aof_tick();
+    aof_step();
     arm_expire_timer();
 }
