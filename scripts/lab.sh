@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local lab: every COLO HA service on loopback, with protected groups. Called by ./colo lab.
 #   lab.sh up [--hosts N] [--kv-port P] [--http-port P] [--no-groups] [--no-proxy-standby]
+#             [--kv-disk-mib N] [--kv-memory-mib N]
 #             [--timeout S] [--dir DIR] [--set SERVICE:PROPERTY=VALUE]...
 #   lab.sh status [--json] [--dir DIR]
 #   lab.sh kill SERVICE [--dir DIR]      SIGKILL, like a crash
@@ -18,6 +19,11 @@ LAB="${COLO_LAB_DIR:-$ROOT/.lab}"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 # seconds a service may take to answer its health endpoint after start
 START_TIMEOUT="${COLO_LAB_START_TIMEOUT:-600}"
+# the kv group's disk in MiB (its log holds two regions of half the disk each, guests/kv/aof.h)
+# and its memory limit in MiB (empty: the coordinator's default-memory); --kv-disk-mib and
+# --kv-memory-mib override them
+KV_DISK_MIB="${COLO_LAB_KV_DISK_MIB:-64}"
+KV_MEMORY_MIB="${COLO_LAB_KV_MEMORY_MIB:-}"
 
 # The service's exec jar, or nothing when it is not built (never fails: callers test for "").
 jar_of() {
@@ -315,6 +321,8 @@ cmd_up() {
       --http-port) http_port="$2"; http_given=1; shift 2 ;;
       --no-groups) groups=0; shift ;;
       --no-proxy-standby) standby=0; shift ;;
+      --kv-disk-mib) KV_DISK_MIB="$2"; shift 2 ;;
+      --kv-memory-mib) KV_MEMORY_MIB="$2"; shift 2 ;;
       --timeout) timeout="$2"; shift 2 ;;
       --set) sets+=("$2"); shift 2 ;;
       --dir) LAB="$2"; shift 2 ;;
@@ -322,6 +330,8 @@ cmd_up() {
     esac
   done
   [ "$hosts" -ge 1 ] || die "--hosts must be at least 1"
+  [[ "$KV_DISK_MIB" =~ ^[0-9]+$ ]] || die "--kv-disk-mib must be a number of MiB (0: no disk)"
+  [[ "$KV_MEMORY_MIB" =~ ^[0-9]*$ ]] || die "--kv-memory-mib must be a number of MiB"
   mkdir -p "$LAB"
   LAB="$(cd "$LAB" && pwd)"
   if labjson any-alive; then
@@ -448,7 +458,9 @@ cmd_up() {
 
   if [ "$groups" = 1 ]; then
     FAILED=coordinator
-    api_call POST "$coordinator/v1/groups" "{\"id\":\"kv\",\"guest\":\"kv\",\"port\":$kv_port,\"diskBytes\":67108864}" >/dev/null \
+    local kv_memory=""
+    [ -z "$KV_MEMORY_MIB" ] || kv_memory=",\"memoryBytes\":$((KV_MEMORY_MIB * 1048576))"
+    api_call POST "$coordinator/v1/groups" "{\"id\":\"kv\",\"guest\":\"kv\",\"port\":$kv_port,\"diskBytes\":$((KV_DISK_MIB * 1048576))$kv_memory}" >/dev/null \
       || up_failed "the coordinator refused the group kv"
     api_call POST "$coordinator/v1/groups" "{\"id\":\"web\",\"guest\":\"http\",\"port\":$http_port,\"diskBytes\":0}" >/dev/null \
       || up_failed "the coordinator refused the group web"
