@@ -215,6 +215,7 @@ public final class OutputComparator {
         c.secondary.markBroken(interval);
         c.drain(now);
       }
+      effects.buffered(counts.buffered());
     }
   }
 
@@ -322,6 +323,7 @@ public final class OutputComparator {
       groupOver = false;
       effects.pressure(-1, false, n);
     }
+    effects.buffered(n);
   }
 
   // ---- views ----------------------------------------------------------------------------------

@@ -98,7 +98,6 @@ public final class Group implements ClientEvents, AutoCloseable {
             name,
             this::limits,
             props.limits().maxBufferedOutput(),
-            this::bufferedOutput,
             events,
             () -> selfCheckpoint.requested(System.nanoTime()));
     this.effects = new ComparatorEffects(name, clients, backpressure, events, selfCheckpoint);
@@ -125,10 +124,6 @@ public final class Group implements ClientEvents, AutoCloseable {
             faults);
     this.timeouts =
         new ClientTimeouts(props.client(), clients, comparator, backpressure.gate(), metrics);
-  }
-
-  private long bufferedOutput() {
-    return comparator.buffered();
   }
 
   private Roles roles() {
