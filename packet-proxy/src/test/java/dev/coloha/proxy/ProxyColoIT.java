@@ -1,11 +1,15 @@
 package dev.coloha.proxy;
 
+import static dev.coloha.proxy.testing.KvAgents.LONG;
+import static dev.coloha.proxy.testing.KvAgents.benchmark;
+import static dev.coloha.proxy.testing.KvAgents.kvVm;
+import static dev.coloha.proxy.testing.KvAgents.replica;
 import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.proxy.testing.KvAgents;
 import dev.coloha.proxy.testing.TestCoordinator;
-import dev.coloha.testkit.Command;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.ServiceProcess;
 import java.io.ByteArrayOutputStream;
@@ -13,10 +17,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HexFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +32,7 @@ import tools.jackson.databind.JsonNode;
  * (checkpoints on the proxy's requests, commits, failover). The proxy's own self-checkpoints are
  * off: no coordinator follows the events here, and on a loaded machine a self-checkpoint (300 ms
  * after a mismatch) committed before the test's own commit, which then found nothing to apply.
+ * {@link ProxyKvIT} runs the same clients against independently booted VMs.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -39,50 +40,33 @@ import tools.jackson.databind.JsonNode;
 @AutoConfigureMetrics
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProxyColoIT {
-  static final Duration LONG = Duration.ofSeconds(120);
-
   @LocalServerPort int port;
+  KvAgents agents;
   Http proxy;
-  ServiceProcess a;
-  ServiceProcess b;
-  Path data;
 
   @BeforeAll
   void agents() throws Exception {
-    data = Files.createTempDirectory("proxy-colo-it");
-    a = ServiceProcess.agent("agent-a", data.resolve("a"));
-    b = ServiceProcess.agent("agent-b", data.resolve("b"));
-    proxy = new Http("http://127.0.0.1:" + port);
+    agents = KvAgents.start("proxy-colo-it", port);
+    proxy = agents.proxy;
   }
 
   @AfterAll
   void stop() {
-    for (ServiceProcess x : new ServiceProcess[] {a, b}) {
-      if (x != null) {
-        x.close();
-      }
+    if (agents != null) {
+      agents.close();
     }
   }
 
   /** A kv VM on each agent, paired (p primary, s secondary) and protected by a group. */
   int protect(String vm, ServiceProcess p, ServiceProcess s) {
-    for (ServiceProcess x : new ServiceProcess[] {p, s}) {
-      ok(
-          new Http(x.url())
-              .post(
-                  "/v1/vms",
-                  "{\"id\":\"" + vm + "\",\"guest\":\"kv\",\"diskBytes\":0,\"start\":true}"));
-    }
+    kvVm(p, vm);
+    kvVm(s, vm);
     ok(new Http(s.url()).post("/v1/vms/" + vm + "/secondary", "{\"epoch\":1}"));
     ok(
         new Http(p.url())
             .post(
                 "/v1/vms/" + vm + "/primary",
-                "{\"epoch\":1,\"secondary\":{\"agentUrl\":\""
-                    + s.url()
-                    + "\",\"vm\":\""
-                    + vm
-                    + "\"}}"));
+                "{\"epoch\":1,\"secondary\":" + replica(s, vm) + "}"));
     await("initial sync of " + vm)
         .atMost(LONG)
         .until(
@@ -93,94 +77,56 @@ class ProxyColoIT {
                     .get("state")
                     .asString(),
             "PROTECTED"::equals);
-    JsonNode g =
-        ok(
-            proxy.put(
-                "/v1/groups/" + vm,
-                "{\"epoch\":1,\"listen\":{\"port\":0},\"compareTimeout\":\"PT5S\","
-                    + "\"primary\":{\"agentUrl\":\""
-                    + p.url()
-                    + "\",\"vm\":\""
-                    + vm
-                    + "\"},\"secondary\":{\"agentUrl\":\""
-                    + s.url()
-                    + "\",\"vm\":\""
-                    + vm
-                    + "\"}}"));
-    await()
-        .atMost(LONG)
-        .until(
-            () -> proxy.get("/v1/groups/" + vm).json().get("state").asString(),
-            "PROTECTED"::equals);
-    return Integer.parseInt(g.get("listen").asString().split(":")[1]);
+    return agents.group(
+        vm,
+        "{\"epoch\":1,\"listen\":{\"port\":0},\"compareTimeout\":\"PT5S\",\"primary\":"
+            + replica(p, vm)
+            + ",\"secondary\":"
+            + replica(s, vm)
+            + "}",
+        "PROTECTED");
   }
 
   @Test
   void aClockReplyMismatchesAndTheCommitReleasesExactlyThePrimarysBytes() throws Exception {
-    int p = protect("clock", a, b);
-    try (TestCoordinator c = new TestCoordinator(proxy.base(), "clock", a.url(), "clock", 1);
+    int p = protect("clock", agents.a, agents.b);
+    try (TestCoordinator c =
+            new TestCoordinator(proxy.base(), "clock", agents.a.url(), "clock", 1);
         Socket s = new Socket("127.0.0.1", p)) {
       // no checkpoints on request in this test: the commit below is the test's own
       c.close();
       s.setSoTimeout(60_000);
       OutputStream out = s.getOutputStream();
       InputStream in = s.getInputStream();
-      out.write("*1\r\n$4\r\nTIME\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      await().atMost(LONG).until(() -> proxy.get("/v1/groups/clock/mismatches").json().size() > 0);
-      JsonNode m = proxy.get("/v1/groups/clock/mismatches").json().get(0);
-      assertThat(m.get("kind").asString()).isEqualTo("CONTENT");
-      int offset = m.get("offset").asInt();
-      byte[] prefix = in.readNBytes(offset);
-      assertThat(in.available()).isZero();
+      KvAgents.ClockMismatch m = agents.timeMismatch("clock", out, in);
       JsonNode commit = c.checkpoint();
       assertThat(commit.get("applied").asBoolean()).isTrue();
-      int primaryEnd = m.get("primaryEnd").asInt();
-      byte[] rest = in.readNBytes(primaryEnd - offset);
-      String reply =
-          new String(prefix, StandardCharsets.US_ASCII)
-              + new String(rest, StandardCharsets.US_ASCII);
-      assertThat(reply).matches("\\*2\\r\\n\\$10\\r\\n\\d{10}\\r\\n\\$\\d\\r\\n\\d+\\r\\n");
+      byte[] rest = agents.releasedByTheCommit(m, in);
       String hex =
-          proxy
-              .get("/v1/groups/clock/mismatches/" + m.get("id").asLong())
-              .json()
-              .get("primarySample")
-              .asString();
+          proxy.get("/v1/groups/clock/mismatches/" + m.id()).json().get("primarySample").asString();
       assertThat(new String(rest, StandardCharsets.US_ASCII))
           .isEqualTo(hex.replace("\\r", "\r").replace("\\n", "\n"));
       // after the checkpoint the replicas agree again: the next reply is compared and released
       out.write("*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
       assertThat(new String(in.readNBytes(7), StandardCharsets.US_ASCII)).isEqualTo("+PONG\r\n");
-      JsonNode counters = proxy.get("/v1/groups/clock").json().get("counters");
+      JsonNode counters = agents.view("clock").get("counters");
       assertThat(counters.get("committedSequence").asLong()).isPositive();
-      assertThat(counters.get("releasedCommittedBytes").asLong()).isEqualTo(primaryEnd - offset);
-      assertThat(HexFormat.of().formatHex(rest)).isNotEmpty();
+      assertThat(counters.get("releasedCommittedBytes").asLong())
+          .isEqualTo(m.primaryEnd() - m.offset());
     }
-    ok(proxy.delete("/v1/groups/clock"));
+    agents.delete("clock");
   }
 
   @Test
   void redisBenchmarkWithCheckpointsOnRequestHasNoErrors() {
-    int p = protect("bench", a, b);
-    try (TestCoordinator c = new TestCoordinator(proxy.base(), "bench", a.url(), "bench", 1)) {
-      Command.Result r =
-          Command.run(
-              Duration.ofMinutes(4),
-              "redis-benchmark",
-              "-p",
-              Integer.toString(p),
-              "-t",
-              "set,get,incr",
-              "-n",
-              "50000",
-              "--csv");
-      assertThat(r.exit()).as(r.output()).isZero();
-      assertThat(r.output()).contains("\"SET\"", "\"GET\"", "\"INCR\"");
-      assertThat(r.output()).doesNotContainIgnoringCase("error");
+    int p = protect("bench", agents.a, agents.b);
+    try (TestCoordinator c =
+        new TestCoordinator(proxy.base(), "bench", agents.a.url(), "bench", 1)) {
+      String out = benchmark(p, "-t", "set,get,incr", "-n", "50000");
+      assertThat(out).contains("\"SET\"", "\"GET\"", "\"INCR\"");
       assertThat(c.failure()).isNull();
-      JsonNode counters = proxy.get("/v1/groups/bench").json().get("counters");
+      JsonNode counters = agents.view("bench").get("counters");
       // INCR from 50 clients on one counter diverges (the replicas interleave the clients
       // differently); every divergence was resolved by a checkpoint
       assertThat(counters.get("comparedBytes").asLong()).isGreaterThan(500_000);
@@ -188,13 +134,13 @@ class ProxyColoIT {
           "bench: %d checkpoint requests, %d checkpoints, counters %s%n",
           c.requests(), c.checkpoints(), counters);
     }
-    ok(proxy.delete("/v1/groups/bench"));
+    agents.delete("bench");
   }
 
   @Test
   void killingThePrimaryFailsOverWithNoGapAndNoDuplicate() throws Exception {
-    ServiceProcess c = ServiceProcess.agent("agent-c", data.resolve("c"));
-    ServiceProcess d = ServiceProcess.agent("agent-d", data.resolve("d"));
+    ServiceProcess c = ServiceProcess.agent("agent-c", agents.data.resolve("c"));
+    ServiceProcess d = ServiceProcess.agent("agent-d", agents.data.resolve("d"));
     try (c;
         d) {
       int p = protect("fo", c, d);
@@ -221,16 +167,14 @@ class ProxyColoIT {
         c.kill();
         await("the proxy sees the primary's streams break")
             .atMost(LONG)
-            .until(
-                () -> proxy.get("/v1/groups/fo").json().get("state").asString(),
-                "DEGRADED"::equals);
+            .until(() -> agents.view("fo").get("state").asString(), "DEGRADED"::equals);
         // the coordinator: promote the secondary in epoch 2, then switch the proxy
         ok(new Http(d.url()).post("/v1/vms/fo/promote", "{\"epoch\":2}"));
         JsonNode v =
             ok(
                 proxy.post(
                     "/v1/groups/fo/failover",
-                    "{\"epoch\":2,\"primary\":{\"agentUrl\":\"" + d.url() + "\",\"vm\":\"fo\"}}"));
+                    "{\"epoch\":2,\"primary\":" + replica(d, "fo") + "}"));
         assertThat(v.get("state").asString()).isEqualTo("UNPROTECTED");
         for (int i = 54; i <= 80; i++) {
           out.write(incr);
@@ -242,9 +186,9 @@ class ProxyColoIT {
         s.setSoTimeout(500);
         assertThat(in.available()).isZero();
       }
-      JsonNode counters = proxy.get("/v1/groups/fo").json().get("counters");
+      JsonNode counters = agents.view("fo").get("counters");
       assertThat(counters.get("releasedSingleBytes").asLong()).isPositive();
-      ok(proxy.delete("/v1/groups/fo"));
+      agents.delete("fo");
     }
   }
 }

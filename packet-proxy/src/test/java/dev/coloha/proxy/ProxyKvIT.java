@@ -1,8 +1,14 @@
 package dev.coloha.proxy;
 
+import static dev.coloha.proxy.testing.KvAgents.LONG;
+import static dev.coloha.proxy.testing.KvAgents.benchmark;
+import static dev.coloha.proxy.testing.KvAgents.cli;
+import static dev.coloha.proxy.testing.KvAgents.kvVm;
+import static dev.coloha.proxy.testing.KvAgents.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.proxy.testing.KvAgents;
 import dev.coloha.testkit.Command;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.ServiceProcess;
@@ -27,15 +33,15 @@ import tools.jackson.databind.JsonNode;
 /**
  * The proxy with two real replica agents (processes) running independently booted kv VMs: their
  * SET/GET/INCR output matches without any checkpoint, TIME does not. Real clients (redis-cli,
- * redis-benchmark) talk to the proxy; the test acts as the coordinator.
+ * redis-benchmark) talk to the proxy; the test acts as the coordinator. {@link ProxyColoIT} runs
+ * the same clients against a replicated pair.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureMetrics
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProxyKvIT {
-  static final Duration LONG = Duration.ofSeconds(120);
-
   @LocalServerPort int port;
+  KvAgents agents;
   Http proxy;
   ServiceProcess a;
   ServiceProcess b;
@@ -43,69 +49,38 @@ class ProxyKvIT {
 
   @BeforeAll
   void agents() throws Exception {
-    data = Files.createTempDirectory("proxy-kv-it");
-    a = ServiceProcess.agent("agent-a", data.resolve("a"));
-    b = ServiceProcess.agent("agent-b", data.resolve("b"));
-    proxy = new Http("http://127.0.0.1:" + port);
+    agents = KvAgents.start("proxy-kv-it", port);
+    proxy = agents.proxy;
+    a = agents.a;
+    b = agents.b;
+    data = agents.data;
   }
 
   @AfterAll
   void stop() {
-    if (a != null) {
-      a.close();
-    }
-    if (b != null) {
-      b.close();
+    if (agents != null) {
+      agents.close();
     }
   }
 
   /** Creates a kv VM on both agents and a COLO group over them; returns the client port. */
   int group(String name, String mode) {
-    for (ServiceProcess x : new ServiceProcess[] {a, b}) {
-      Http.Reply r =
-          new Http(x.url())
-              .post(
-                  "/v1/vms",
-                  "{\"id\":\"" + name + "\",\"guest\":\"kv\",\"diskBytes\":0,\"start\":true}");
-      assertThat(r.status()).as(r.body()).isEqualTo(201);
-    }
-    String secondary =
-        mode.equals("COLO")
-            ? ",\"secondary\":{\"agentUrl\":\"" + b.url() + "\",\"vm\":\"" + name + "\"}"
-            : "";
-    Http.Reply r =
-        proxy.put(
-            "/v1/groups/" + name,
-            "{\"epoch\":1,\"listen\":{\"port\":0},\"mode\":\""
-                + mode
-                + "\",\"compareTimeout\":\"PT10S\",\"primary\":{\"agentUrl\":\""
-                + a.url()
-                + "\",\"vm\":\""
-                + name
-                + "\"}"
-                + secondary
-                + "}");
-    assertThat(r.status()).as(r.body()).isEqualTo(201);
-    String want = mode.equals("COLO") ? "PROTECTED" : "PASSTHROUGH";
-    await()
-        .atMost(LONG)
-        .until(() -> proxy.get("/v1/groups/" + name).json().get("state").asString(), want::equals);
-    return Integer.parseInt(r.json().get("listen").asString().split(":")[1]);
-  }
-
-  String cli(int p, String... args) {
-    String[] argv = new String[args.length + 3];
-    argv[0] = "redis-cli";
-    argv[1] = "-p";
-    argv[2] = Integer.toString(p);
-    System.arraycopy(args, 0, argv, 3, args.length);
-    Command.Result r = Command.run(Duration.ofSeconds(60), argv);
-    assertThat(r.exit()).as(r.output()).isZero();
-    return r.output().trim();
+    kvVm(a, name);
+    kvVm(b, name);
+    String secondary = mode.equals("COLO") ? ",\"secondary\":" + replica(b, name) : "";
+    return agents.group(
+        name,
+        "{\"epoch\":1,\"listen\":{\"port\":0},\"mode\":\""
+            + mode
+            + "\",\"compareTimeout\":\"PT10S\",\"primary\":"
+            + replica(a, name)
+            + secondary
+            + "}",
+        mode.equals("COLO") ? "PROTECTED" : "PASSTHROUGH");
   }
 
   JsonNode view(String group) {
-    return proxy.get("/v1/groups/" + group).json();
+    return agents.view(group);
   }
 
   @Test
@@ -119,19 +94,7 @@ class ProxyKvIT {
     assertThat(c.get("comparedBytes").asLong()).isPositive();
     assertThat(c.get("mismatches").asLong()).isZero();
     assertThat(c.get("releasedMatchedBytes").asLong()).isEqualTo(c.get("comparedBytes").asLong());
-    assertThat(proxy.delete("/v1/groups/cli").status()).isEqualTo(204);
-  }
-
-  /** redis-benchmark with its CSV output (no progress lines); returns the output. */
-  String benchmark(int p, String... args) {
-    java.util.List<String> argv =
-        new java.util.ArrayList<>(
-            java.util.List.of("redis-benchmark", "-p", Integer.toString(p), "--csv"));
-    argv.addAll(java.util.List.of(args));
-    Command.Result r = Command.run(Duration.ofMinutes(3), argv.toArray(String[]::new));
-    assertThat(r.exit()).as(r.output()).isZero();
-    assertThat(r.output()).doesNotContainIgnoringCase("error");
-    return r.output();
+    agents.delete("cli");
   }
 
   /**
@@ -156,7 +119,7 @@ class ProxyKvIT {
         .contains("colo_proxy_compared_bytes_total{application=\"packet-proxy\",group=\"bench\"}")
         .contains("colo_proxy_hold_delay_seconds_bucket")
         .contains("colo_proxy_connections_open");
-    assertThat(proxy.delete("/v1/groups/bench").status()).isEqualTo(204);
+    agents.delete("bench");
   }
 
   @Test
@@ -166,45 +129,29 @@ class ProxyKvIT {
       s.setSoTimeout(60_000);
       OutputStream out = s.getOutputStream();
       InputStream in = s.getInputStream();
-      out.write("*1\r\n$4\r\nTIME\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      // the replicas' clocks differ: a CONTENT mismatch is reported
-      await().atMost(LONG).until(() -> proxy.get("/v1/groups/clock/mismatches").json().size() > 0);
-      JsonNode m = proxy.get("/v1/groups/clock/mismatches").json().get(0);
-      assertThat(m.get("kind").asString()).isEqualTo("CONTENT");
-      long offset = m.get("offset").asLong();
-      long primaryEnd = m.get("primaryEnd").asLong();
-      // only the common prefix reached the client
-      byte[] prefix = in.readNBytes((int) offset);
-      assertThat(in.available()).isZero();
+      KvAgents.ClockMismatch m = agents.timeMismatch("clock", out, in);
+      long offset = m.offset();
       // the test is the coordinator: it commits checkpoint 0 (the VMs are in interval 0)
       Http.Reply c =
           proxy.post(
               "/v1/groups/clock/commits",
               "{\"epoch\":1,\"sequence\":0,\"outputOffsets\":[{\"conn\":"
-                  + m.get("conn").asInt()
+                  + m.conn()
                   + ",\"offset\":"
-                  + primaryEnd
+                  + m.primaryEnd()
                   + "}]}");
       assertThat(c.status()).as(c.body()).isEqualTo(200);
       assertThat(c.json().get("applied").asBoolean()).isTrue();
-      byte[] rest = in.readNBytes((int) (primaryEnd - offset));
-      String reply =
-          new String(prefix, StandardCharsets.US_ASCII)
-              + new String(rest, StandardCharsets.US_ASCII);
-      assertThat(reply).matches("\\*2\\r\\n\\$10\\r\\n\\d{10}\\r\\n\\$\\d\\r\\n\\d+\\r\\n");
+      byte[] rest = agents.releasedByTheCommit(m, in);
       // exactly the primary's bytes: the sample of the primary from the divergence on
       String primarySampleHex =
           proxy.get("/v1/groups/clock/mismatches").json().get(0).get("pcap").asString();
       assertThat(primarySampleHex).endsWith("/pcap");
-      JsonNode event = proxy.get("/v1/groups/clock").json();
-      assertThat(event.get("counters").get("releasedCommittedBytes").asLong())
-          .isEqualTo(primaryEnd - offset);
-      byte[] sample = HexFormat.of().parseHex(primarySampleHexOf(m.get("id").asLong()));
+      byte[] sample = HexFormat.of().parseHex(primarySampleHexOf(m.id()));
       assertThat(Arrays.copyOf(rest, sample.length)).isEqualTo(sample);
 
       // forensics: the .pcap opens in tshark and shows both flows
-      byte[] pcap = proxy.bytes("/v1/groups/clock/mismatches/" + m.get("id").asLong() + "/pcap");
+      byte[] pcap = proxy.bytes("/v1/groups/clock/mismatches/" + m.id() + "/pcap");
       Path file = data.resolve("mismatch.pcap");
       Files.write(file, pcap);
       Command.Result t =
@@ -229,7 +176,7 @@ class ProxyKvIT {
           .contains("192.0.2.10\t" + offset + "\t")
           .contains("192.0.2.20\t" + offset + "\t");
     }
-    assertThat(proxy.delete("/v1/groups/clock").status()).isEqualTo(204);
+    agents.delete("clock");
   }
 
   String primarySampleHexOf(long id) {
@@ -308,7 +255,7 @@ class ProxyKvIT {
                 + lostConnections
                 + "]}}");
     assertThat(r.status()).as(r.body()).isEqualTo(201);
-    int port = Integer.parseInt(r.json().get("listen").asString().split(":")[1]);
+    int port = KvAgents.clientPort(r.json());
     for (ServiceProcess x : new ServiceProcess[] {a, b}) {
       await()
           .atMost(LONG)
@@ -332,6 +279,6 @@ class ProxyKvIT {
     JsonNode c = view("pass").get("counters");
     assertThat(c.get("releasedSingleBytes").asLong()).isPositive();
     assertThat(c.get("comparedBytes").asLong()).isZero();
-    assertThat(proxy.delete("/v1/groups/pass").status()).isEqualTo(204);
+    agents.delete("pass");
   }
 }

@@ -19,6 +19,9 @@ import java.util.Set;
  * the primary's bytes of intervals up to N are released (a checkpoint the secondary applied covers
  * them), its bytes of N+1 are compared with the secondary's bytes of N+1 at the same offsets, and
  * its bytes of later intervals wait for the next commit.
+ *
+ * <p>Whether two replicas are compared and whether the intervals have a base is one {@link
+ * ComparatorState}; each command moves it by one of its transitions.
  */
 public final class OutputComparator {
   /** COLO compares two replicas; SINGLE releases one replica's output (passthrough, failover). */
@@ -72,8 +75,7 @@ public final class OutputComparator {
   final OutputEffects effects;
   private final Map<Integer, ConnectionOutput> conns = new HashMap<>();
   final CompareTimeouts timeouts = new CompareTimeouts();
-  private Mode mode;
-  private boolean baseKnown;
+  private ComparatorState state;
 
   long committed = Long.MIN_VALUE;
   long compareInterval = Long.MIN_VALUE + 1;
@@ -87,7 +89,7 @@ public final class OutputComparator {
   private boolean groupOver;
 
   public OutputComparator(Mode mode, Settings settings, OutputEffects effects) {
-    this.mode = mode;
+    this.state = ComparatorState.initial(mode);
     this.effects = effects;
     settings(settings);
   }
@@ -100,14 +102,14 @@ public final class OutputComparator {
 
   public Mode mode() {
     synchronized (lock) {
-      return mode;
+      return state.mode();
     }
   }
 
   /** A client connected: its output is compared (COLO) or released as it comes (SINGLE). */
   public void open(int conn) {
     synchronized (lock) {
-      conns.putIfAbsent(conn, new ConnectionOutput(conn, this, mode == Mode.SINGLE));
+      conns.putIfAbsent(conn, new ConnectionOutput(conn, this, !state.compares()));
     }
   }
 
@@ -154,14 +156,14 @@ public final class OutputComparator {
 
   private void primarySees(long interval, long now) {
     primaryInterval = Math.max(primaryInterval, interval);
-    if (!baseKnown && mode == Mode.COLO) {
+    if (state.awaitsBase()) {
       base(interval, now);
     }
   }
 
   /** Before any commit, comparison starts in the interval the primary is in. */
   private void base(long interval, long now) {
-    baseKnown = true;
+    state = state.primaryStarted();
     committed = interval - 1;
     compareInterval = interval;
     for (ConnectionOutput c : new ArrayList<>(conns.values())) {
@@ -172,7 +174,7 @@ public final class OutputComparator {
   /** A frame of the secondary's output stream (ignored in SINGLE mode). */
   public void secondary(IoFrame f, long now) {
     synchronized (lock) {
-      if (mode == Mode.SINGLE) {
+      if (!state.compares()) {
         return;
       }
       switch (f) {
@@ -213,6 +215,7 @@ public final class OutputComparator {
         c.secondary.markBroken(interval);
         c.drain(now);
       }
+      effects.buffered(counts.buffered());
     }
   }
 
@@ -227,10 +230,10 @@ public final class OutputComparator {
    */
   public boolean commit(long sequence, Map<Integer, Long> outputOffsets, long now) {
     synchronized (lock) {
-      if (mode == Mode.SINGLE || (baseKnown && sequence <= committed)) {
+      if (!state.compares() || (state.based() && sequence <= committed)) {
         return false;
       }
-      baseKnown = true;
+      state = state.committed();
       committed = sequence;
       compareInterval = sequence + 1;
       for (ConnectionOutput c : new ArrayList<>(conns.values())) {
@@ -251,11 +254,11 @@ public final class OutputComparator {
   public void failoverToSecondary(long now) {
     synchronized (lock) {
       // a commit proves the secondary applied that checkpoint, even if its stream has not said so
-      long lineage = baseKnown ? Math.max(secondaryInterval, committed + 1) : secondaryInterval;
+      long lineage = state.based() ? Math.max(secondaryInterval, committed + 1) : secondaryInterval;
       if (lineage - 1 > committed) {
         committed = lineage - 1; // the secondary applied it; its commit had not reached us
       }
-      mode = Mode.SINGLE;
+      state = state.secondaryGone();
       for (ConnectionOutput c : new ArrayList<>(conns.values())) {
         ConnectionSwitches.failoverToSecondary(c, lineage, now);
       }
@@ -269,7 +272,7 @@ public final class OutputComparator {
   /** The secondary is gone (or passthrough was asked for): release the primary's output. */
   public void dropSecondary(long now) {
     synchronized (lock) {
-      mode = Mode.SINGLE;
+      state = state.secondaryGone();
       secondaryInterval = -1;
       for (ConnectionOutput c : new ArrayList<>(conns.values())) {
         ConnectionSwitches.dropSecondary(c, now);
@@ -287,8 +290,7 @@ public final class OutputComparator {
   public void attachSecondary(
       long sequence, Map<Integer, Long> outputOffsets, Set<Integer> unprotectable, long now) {
     synchronized (lock) {
-      mode = Mode.COLO;
-      baseKnown = true;
+      state = state.secondaryAttached();
       committed = sequence;
       compareInterval = sequence + 1;
       secondaryInterval = -1;
@@ -321,6 +323,7 @@ public final class OutputComparator {
       groupOver = false;
       effects.pressure(-1, false, n);
     }
+    effects.buffered(n);
   }
 
   // ---- views ----------------------------------------------------------------------------------
@@ -328,7 +331,7 @@ public final class OutputComparator {
   public Stats stats() {
     synchronized (lock) {
       return new Stats(
-          mode,
+          state.mode(),
           committed,
           compareInterval,
           primaryInterval,

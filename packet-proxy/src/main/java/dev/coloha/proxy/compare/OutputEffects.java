@@ -22,4 +22,10 @@ public interface OutputEffects {
    * went over their limit ({@code over}) or back under it.
    */
   void pressure(int conn, boolean over, long bytes);
+
+  /**
+   * The group's buffered bytes (primary held plus secondary kept) after a frame or a command that
+   * may have changed them, in the order of the changes.
+   */
+  void buffered(long bytes);
 }

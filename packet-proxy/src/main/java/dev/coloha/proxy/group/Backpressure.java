@@ -7,7 +7,10 @@ import dev.coloha.proxy.event.EventLog;
 import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.proxy.ingress.Gate;
 import java.time.Instant;
-import java.util.function.LongSupplier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * comparison or a commit ({@code HELD}), too much input retained since the last commit ({@code
  * RETAINED}), too much input queued for an agent ({@code INPUT_QUEUE}). Each limit closes above it
  * and opens again at half of it. Going over a held or retained limit is a {@code pressure} event
- * and asks for a checkpoint. The replicas' output readers wait (the same way, on the comparator's
- * buffered bytes) while the group buffers more than {@code colo.proxy.limits.max-buffered-output}.
+ * and asks for a checkpoint. The replicas' output readers wait while the group buffers more than
+ * {@code colo.proxy.limits.max-buffered-output}: the comparator tells its buffered bytes after each
+ * change ({@link #outputBuffered}), and a change to at most the limit (or the group's deletion)
+ * signals the waiting readers; no reader polls.
  */
 final class Backpressure {
   private static final Logger log = LoggerFactory.getLogger(Backpressure.class);
@@ -28,29 +33,29 @@ final class Backpressure {
   private final Gate gate = new Gate();
   private final Supplier<GroupLimits> limits;
   private final long maxBufferedOutput;
-  private final LongSupplier bufferedOutput;
   private final EventLog events;
   private final Runnable checkpointWanted;
-  private final Object room = new Object();
+  private final ReentrantLock roomLock = new ReentrantLock();
+  private final Condition room = roomLock.newCondition();
+  private final AtomicLong bufferedOutput = new AtomicLong();
+  private final AtomicInteger waitingReaders = new AtomicInteger();
+  private long wakeups;
   private volatile boolean closed;
 
   /**
    * @param limits the group's current limits
    * @param maxBufferedOutput output bytes the group may buffer before its output readers wait
-   * @param bufferedOutput the output bytes buffered now
    * @param checkpointWanted told when a limit is crossed (a checkpoint would release or trim)
    */
   Backpressure(
       String group,
       Supplier<GroupLimits> limits,
       long maxBufferedOutput,
-      LongSupplier bufferedOutput,
       EventLog events,
       Runnable checkpointWanted) {
     this.group = group;
     this.limits = limits;
     this.maxBufferedOutput = maxBufferedOutput;
-    this.bufferedOutput = bufferedOutput;
     this.events = events;
     this.checkpointWanted = checkpointWanted;
   }
@@ -79,7 +84,6 @@ final class Backpressure {
       event(ProxyEvent.Pressure.Reason.HELD, null, bytes, limits.get().heldPerGroup());
     } else {
       gate.open(Gate.Reason.HELD);
-      wakeOutputReaders();
     }
   }
 
@@ -128,30 +132,65 @@ final class Backpressure {
 
   // ---- buffered output ------------------------------------------------------------------------
 
-  /** Blocks an output stream reader while the group buffers more than allowed. */
+  /**
+   * Blocks an output stream reader while the group buffers more than allowed, until {@link
+   * #outputBuffered} tells of room or the group is deleted (or the reader is interrupted).
+   */
   void awaitOutputRoom() {
-    while (!closed && bufferedOutput.getAsLong() > maxBufferedOutput) {
-      synchronized (room) {
-        try {
-          room.wait(50);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
+    if (closed || bufferedOutput.get() <= maxBufferedOutput) {
+      return;
+    }
+    roomLock.lock();
+    // counted before the check: a change after it sees this reader and signals (no lost wake-up)
+    waitingReaders.incrementAndGet();
+    try {
+      while (!closed && bufferedOutput.get() > maxBufferedOutput) {
+        room.await();
+        wakeups++;
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      waitingReaders.decrementAndGet();
+      roomLock.unlock();
     }
   }
 
-  private void wakeOutputReaders() {
-    synchronized (room) {
-      room.notifyAll();
+  /**
+   * The comparator's buffered bytes after a change (called under its lock, so in order): at most
+   * the limit, the waiting readers go on. Never blocks for long: the room lock is only held by
+   * readers about to wait.
+   */
+  void outputBuffered(long bytes) {
+    bufferedOutput.set(bytes);
+    if (bytes <= maxBufferedOutput && waitingReaders.get() > 0) {
+      signalRoom();
+    }
+  }
+
+  private void signalRoom() {
+    roomLock.lock();
+    try {
+      room.signalAll();
+    } finally {
+      roomLock.unlock();
+    }
+  }
+
+  /** How often a waiting reader woke up (for tests: a wake-up per signal, none by a clock). */
+  long readerWakeups() {
+    roomLock.lock();
+    try {
+      return wakeups;
+    } finally {
+      roomLock.unlock();
     }
   }
 
   /** The group is deleted: no reader waits any more. */
   void close() {
     closed = true;
-    wakeOutputReaders();
+    signalRoom();
   }
 
   private void event(ProxyEvent.Pressure.Reason reason, Integer conn, long bytes, long limit) {

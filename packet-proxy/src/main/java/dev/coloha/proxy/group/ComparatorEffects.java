@@ -104,4 +104,9 @@ final class ComparatorEffects implements OutputEffects {
       backpressure.held(over, bytes);
     }
   }
+
+  @Override
+  public void buffered(long bytes) {
+    backpressure.outputBuffered(bytes);
+  }
 }

@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  * deletion) and its periodic work run on the turn, one at a time: a command is checked and applied
  * in one step (a commit's epoch fence sees no failover half-done), and nothing checks the clients
  * while a command changes the roles. The periodic work is a deadline on the mailbox, set again each
- * time it runs ({@link #checksDue}: compare timeouts, client timeouts, a self-checkpoint due), and
- * a self-checkpoint's request sets its own deadline for when it is due; no thread sleeps. A command
- * from a caller runs on the caller's thread when the group is idle ({@link Mailbox#callWhenIdle}),
- * so a commit pays no hand-off.
+ * time it runs ({@link #checksDue}: compare timeouts, a self-checkpoint due), each client has one
+ * deadline of its own for its timeouts ({@link ClientTimeouts}), and a self-checkpoint's request
+ * sets its own deadline for when it is due; no thread sleeps. A command from a caller runs on the
+ * caller's thread when the group is idle ({@link Mailbox#callWhenIdle}), so a commit pays no
+ * hand-off.
  *
  * <p>Locks that remain, all on the data path, which stays off the mailbox (a hand-off per client
  * read or per replica frame would cost throughput): the {@link Replicas}' lock (a frame is compared
@@ -98,7 +99,6 @@ public final class Group implements ClientEvents, AutoCloseable {
             name,
             this::limits,
             props.limits().maxBufferedOutput(),
-            this::bufferedOutput,
             events,
             () -> selfCheckpoint.requested(System.nanoTime()));
     this.effects = new ComparatorEffects(name, clients, backpressure, events, selfCheckpoint);
@@ -124,11 +124,15 @@ public final class Group implements ClientEvents, AutoCloseable {
             metrics,
             faults);
     this.timeouts =
-        new ClientTimeouts(props.client(), clients, comparator, backpressure.gate(), metrics);
-  }
-
-  private long bufferedOutput() {
-    return comparator.buffered();
+        new ClientTimeouts(
+            props.client(),
+            clients,
+            comparator::buffered,
+            backpressure.gate()::isOpen,
+            metrics::slowClient,
+            (due, task) -> mailbox.scheduleAt(due, task)::cancel,
+            System::nanoTime,
+            () -> checkPeriodMillis() * 1_000_000);
   }
 
   private Roles roles() {
@@ -285,6 +289,7 @@ public final class Group implements ClientEvents, AutoCloseable {
                   comparator.open(c.id());
                 }));
     c.start();
+    timeouts.watch(c);
     timeouts.evictUnanswered(c);
   }
 
@@ -296,6 +301,7 @@ public final class Group implements ClientEvents, AutoCloseable {
   @Override
   public void inputClosed(ClientConnection c) {
     input.inputClosed(c);
+    timeouts.inputClosed(c);
   }
 
   @Override
@@ -305,6 +311,7 @@ public final class Group implements ClientEvents, AutoCloseable {
     }
     listener.released();
     log.debug("group {}: connection {} over ({})", name, c.id(), why);
+    timeouts.forget(c);
     input.gone(c);
     comparator.forget(c.id());
     input.reopen();
@@ -316,18 +323,21 @@ public final class Group implements ClientEvents, AutoCloseable {
   }
 
   /**
-   * The group's periodic checks, on its turn, a few times per compare timeout (5 to 100 ms): the
-   * comparator's compare timeouts, the clients' timeouts, a self-checkpoint due. Each run sets the
-   * next as a deadline on the mailbox (from the group's current compare timeout); the deletion
-   * drops it.
+   * The group's periodic checks, on its turn, a few times per compare timeout ({@link
+   * #checkPeriodMillis}): the comparator's compare timeouts, a self-checkpoint due. Each run sets
+   * the next as a deadline on the mailbox (from the group's current compare timeout); the deletion
+   * drops it. The clients' timeouts are deadlines of their own ({@link ClientTimeouts}).
    */
   private void checksDue() {
     long now = System.nanoTime();
-    long tick = Math.clamp(spec.compareTimeout().toMillis() / 4, 5, 100);
-    mailbox.scheduleAt(now + tick * 1_000_000, this::checksDue);
+    mailbox.scheduleAt(now + checkPeriodMillis() * 1_000_000, this::checksDue);
     comparator.tick(now);
-    timeouts.check(now);
     selfCheckpoint.tick(now);
+  }
+
+  /** A quarter of the group's compare timeout, 5 to 100 ms. */
+  private long checkPeriodMillis() {
+    return Math.clamp(spec.compareTimeout().toMillis() / 4, 5, 100);
   }
 
   /**

@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * group's gate is closed) and a writer (released output to the client, in order). Both are virtual
  * threads. Nothing is dropped: a slow client closes its own gate instead.
  */
-public final class ClientConnection {
+public final class ClientConnection implements ClientActivity {
   private final int id;
   private final Socket socket;
   private final ClientEvents events;

@@ -44,6 +44,22 @@ class OutputComparatorTest {
   }
 
   @Test
+  void everyChangeTellsTheGroupsBufferedBytes() {
+    cmp.open(1);
+    p(1, 1, 0, "+OK\r\n");
+    assertThat(rec.buffered).isEqualTo(5).isEqualTo(cmp.buffered());
+    s(1, 1, 0, "+OK\r\n-ERR");
+    assertThat(rec.buffered).isEqualTo(4).isEqualTo(cmp.buffered());
+    cmp.secondaryReconnected(1, now);
+    assertThat(cmp.buffered()).isEqualTo(rec.buffered);
+    cmp.commit(1, Map.of(), now);
+    assertThat(rec.buffered).isZero().isEqualTo(cmp.buffered());
+    p(1, 2, 5, "abc");
+    cmp.forget(1);
+    assertThat(rec.buffered).isZero();
+  }
+
+  @Test
   void identicalOutputIsReleasedAsSoonAsBothProducedIt() {
     cmp.open(1);
     p(1, 1, 0, "+OK\r\n$3\r\n");

@@ -16,6 +16,7 @@ final class Recorder implements OutputEffects {
   final Map<Integer, String> resets = new HashMap<>();
   final List<Mismatch> mismatches = new ArrayList<>();
   final List<String> pressure = new ArrayList<>();
+  long buffered;
 
   @Override
   public void release(int conn, Chunk bytes) {
@@ -56,5 +57,10 @@ final class Recorder implements OutputEffects {
 
   String text(int conn) {
     return new String(bytes(conn), StandardCharsets.ISO_8859_1);
+  }
+
+  @Override
+  public void buffered(long bytes) {
+    buffered = bytes;
   }
 }
