@@ -7,13 +7,13 @@ import static org.awaitility.Awaitility.await;
 import dev.coloha.proxy.testing.TestCoordinator;
 import dev.coloha.testkit.Command;
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -43,24 +43,24 @@ class ProxyColoIT {
 
   @LocalServerPort int port;
   Http proxy;
+  MiniCluster agents;
   ServiceProcess a;
   ServiceProcess b;
   Path data;
 
   @BeforeAll
   void agents() throws Exception {
-    data = Files.createTempDirectory("proxy-colo-it");
-    a = ServiceProcess.agent("agent-a", data.resolve("a"));
-    b = ServiceProcess.agent("agent-b", data.resolve("b"));
+    agents = MiniCluster.inTempDir("proxy-colo-it").agents("agent-a", "agent-b").start();
+    data = agents.dir();
+    a = agents.agent("agent-a");
+    b = agents.agent("agent-b");
     proxy = new Http("http://127.0.0.1:" + port);
   }
 
   @AfterAll
   void stop() {
-    for (ServiceProcess x : new ServiceProcess[] {a, b}) {
-      if (x != null) {
-        x.close();
-      }
+    if (agents != null) {
+      agents.close();
     }
   }
 

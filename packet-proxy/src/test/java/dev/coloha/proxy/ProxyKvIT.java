@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,25 +38,24 @@ class ProxyKvIT {
 
   @LocalServerPort int port;
   Http proxy;
+  MiniCluster agents;
   ServiceProcess a;
   ServiceProcess b;
   Path data;
 
   @BeforeAll
   void agents() throws Exception {
-    data = Files.createTempDirectory("proxy-kv-it");
-    a = ServiceProcess.agent("agent-a", data.resolve("a"));
-    b = ServiceProcess.agent("agent-b", data.resolve("b"));
+    agents = MiniCluster.inTempDir("proxy-kv-it").agents("agent-a", "agent-b").start();
+    data = agents.dir();
+    a = agents.agent("agent-a");
+    b = agents.agent("agent-b");
     proxy = new Http("http://127.0.0.1:" + port);
   }
 
   @AfterAll
   void stop() {
-    if (a != null) {
-      a.close();
-    }
-    if (b != null) {
-      b.close();
+    if (agents != null) {
+      agents.close();
     }
   }
 
