@@ -102,6 +102,9 @@ public class ComparatorBenchmark {
 
         @Override
         public void pressure(int conn, boolean over, long bytes) {}
+
+        @Override
+        public void buffered(long bytes) {}
       };
 
   @Benchmark

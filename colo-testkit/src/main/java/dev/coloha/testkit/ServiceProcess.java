@@ -26,7 +26,19 @@ import org.awaitility.Awaitility;
  */
 public final class ServiceProcess implements AutoCloseable {
   private static final Pattern PORT = Pattern.compile("Tomcat started on port (\\d+)");
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+  /**
+   * The system property that sets how long a service may take to start (to log its port, then to be
+   * healthy), in whole seconds: {@code -Dcolo.test.service-start-timeout=360} on the Maven command
+   * line for a machine under a heavy load.
+   */
+  public static final String START_TIMEOUT_PROPERTY = "colo.test.service-start-timeout";
+
+  /**
+   * 240 s: a JVM service starts in a few seconds on an idle machine, but takes minutes when the
+   * machine's load is some 60 (a CI host running other builds); 120 s was too short there.
+   */
+  public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(240);
 
   private final String name;
   private final String module;
@@ -154,6 +166,8 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   private void launch(String... options) {
+    // read before the process starts: a wrong setting leaves no process behind
+    Duration startTimeout = startTimeout(System.getProperty(START_TIMEOUT_PROPERTY));
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
@@ -183,7 +197,7 @@ public final class ServiceProcess implements AutoCloseable {
     Process p = process;
     try {
       Awaitility.await(module + " " + name + " starts")
-          .atMost(START_TIMEOUT)
+          .atMost(startTimeout)
           .pollInterval(Duration.ofMillis(100))
           .until(
               () -> {
@@ -200,7 +214,7 @@ public final class ServiceProcess implements AutoCloseable {
       if (awaitHealthy) {
         Http api = api();
         Awaitility.await(module + " " + name + " is healthy")
-            .atMost(START_TIMEOUT)
+            .atMost(startTimeout)
             .pollInterval(Duration.ofMillis(200))
             .ignoreExceptions()
             .until(
@@ -217,6 +231,26 @@ public final class ServiceProcess implements AutoCloseable {
       p.destroyForcibly();
       throw e;
     }
+  }
+
+  /**
+   * The start timeout {@code configured} says ({@link #START_TIMEOUT_PROPERTY}, whole seconds above
+   * 0), {@link #DEFAULT_START_TIMEOUT} when it says none.
+   */
+  static Duration startTimeout(String configured) {
+    if (configured == null || configured.isBlank()) {
+      return DEFAULT_START_TIMEOUT;
+    }
+    try {
+      long seconds = Long.parseLong(configured.strip());
+      if (seconds > 0) {
+        return Duration.ofSeconds(seconds);
+      }
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw new IllegalArgumentException(
+        START_TIMEOUT_PROPERTY + " is a whole number of seconds above 0, not '" + configured + "'");
   }
 
   private String logSince(long offset) throws IOException {

@@ -6,6 +6,7 @@ import static dev.coloha.testkit.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.util.FileSystemUtils;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -33,7 +33,7 @@ import tools.jackson.databind.JsonNode;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CheckpointStreamListenerIT {
   private static final Pattern LISTENER_PORT = Pattern.compile("checkpoint streams on port (\\d+)");
-  private final Path data = Path.of("target", "it", "stream-listener");
+  private MiniCluster cluster;
   private byte[] dirtyWasm;
   private ServiceProcess primary;
   private ServiceProcess withListener;
@@ -42,28 +42,24 @@ class CheckpointStreamListenerIT {
 
   @BeforeAll
   void agents() throws Exception {
-    FileSystemUtils.deleteRecursively(data);
     dirtyWasm = Files.readAllBytes(Path.of("..", "guests", "testing", "dirty.wasm"));
-    primary = ServiceProcess.agent("host-p", data.resolve("p"));
-    withListener = ServiceProcess.agent("host-l", data.resolve("l"));
-    withoutListener =
-        ServiceProcess.agent(
-            "host-h", data.resolve("h"), "--colo.agent.replication.stream-port=-1");
-    guarded =
-        ServiceProcess.agent(
-            "host-g",
-            data.resolve("g"),
-            "--colo.security.token=s3cret",
-            "--colo.agent.replication.max-streams=2");
+    cluster =
+        MiniCluster.under(Path.of("target", "it", "stream-listener"))
+            .agents("host-p", "host-l")
+            .agent("host-h", "--colo.agent.replication.stream-port=-1")
+            .agent(
+                "host-g", "--colo.security.token=s3cret", "--colo.agent.replication.max-streams=2")
+            .start();
+    primary = cluster.agent("host-p");
+    withListener = cluster.agent("host-l");
+    withoutListener = cluster.agent("host-h");
+    guarded = cluster.agent("host-g");
   }
 
   @AfterAll
   void stop() {
-    for (ServiceProcess p :
-        new ServiceProcess[] {primary, withListener, withoutListener, guarded}) {
-      if (p != null) {
-        p.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

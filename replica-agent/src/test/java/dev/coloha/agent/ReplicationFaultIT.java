@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coloha.agent.testing.ReplicaIo;
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
 import dev.coloha.wire.checkpoint.Checkpoint;
 import dev.coloha.wire.checkpoint.CheckpointHeader;
@@ -34,7 +35,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.util.FileSystemUtils;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -47,7 +47,11 @@ import tools.jackson.databind.JsonNode;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReplicationFaultIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private final Path data = Path.of("target", "it", "replication-faults");
+  private MiniCluster cluster;
+
+  /** Data and logs of the agents a test starts itself; under target/ for a look after a failure. */
+  private Path data;
+
   private byte[] dirtyWasm;
   private ServiceProcess hostA;
   private ServiceProcess hostB;
@@ -57,26 +61,26 @@ class ReplicationFaultIT {
 
   @BeforeAll
   void agents() throws Exception {
-    FileSystemUtils.deleteRecursively(data);
     dirtyWasm = Files.readAllBytes(Path.of("..", "guests", "testing", "dirty.wasm"));
-    hostA =
-        ServiceProcess.agent(
-            "host-a", data.resolve("a"), "--colo.agent.replication.checkpoint-timeout=3s");
-    hostB = ServiceProcess.agent("host-b", data.resolve("b"));
-    faulty =
-        ServiceProcess.agent(
-            "host-h",
-            data.resolve("h"),
-            "--colo.agent.testing.link-faults="
-                + "link-before-send@p7,link-before-ack@p8,secondary-apply@s9");
+    cluster =
+        MiniCluster.under(Path.of("target", "it", "replication-faults"))
+            .agent("host-a", "--colo.agent.replication.checkpoint-timeout=3s")
+            .agent("host-b")
+            .agent(
+                "host-h",
+                "--colo.agent.testing.link-faults="
+                    + "link-before-send@p7,link-before-ack@p8,secondary-apply@s9")
+            .start();
+    data = cluster.dir();
+    hostA = cluster.agent("host-a");
+    hostB = cluster.agent("host-b");
+    faulty = cluster.agent("host-h");
   }
 
   @AfterAll
   void stop() {
-    for (ServiceProcess p : new ServiceProcess[] {hostA, hostB, faulty}) {
-      if (p != null) {
-        p.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coloha.agent.testing.ReplicaIo;
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
 import dev.coloha.wire.io.IoFrame;
 import java.nio.file.Path;
@@ -27,26 +28,25 @@ import tools.jackson.databind.JsonNode;
 class ReplicationIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
-  /** Agent data and logs stay under target/ for a look after a failure. */
-  final Path data = Path.of("target", "it", "replication");
-
+  MiniCluster cluster;
   ServiceProcess hostA;
   ServiceProcess hostB;
 
   @BeforeAll
-  void agents() throws java.io.IOException {
-    org.springframework.util.FileSystemUtils.deleteRecursively(data);
-    hostA = ServiceProcess.agent("host-a", data.resolve("a"));
-    hostB = ServiceProcess.agent("host-b", data.resolve("b"));
+  void agents() {
+    // agent data and logs stay under target/ for a look after a failure
+    cluster =
+        MiniCluster.under(Path.of("target", "it", "replication"))
+            .agents("host-a", "host-b")
+            .start();
+    hostA = cluster.agent("host-a");
+    hostB = cluster.agent("host-b");
   }
 
   @AfterAll
   void stop() {
-    if (hostA != null) {
-      hostA.close();
-    }
-    if (hostB != null) {
-      hostB.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

@@ -59,7 +59,8 @@ import java.util.List;
  *
  * <p>Over 400 lines on purpose: one method per signal of the transition table, each a few lines of
  * pure code with its row's reason; splitting them by signal would scatter the table that
- * docs/coordinator.md and {@code DecisionTableTest} read as one.
+ * docs/coordinator.md reads as one (its tests, the {@code *DecisionsTest} classes, are one per kind
+ * of decision).
  */
 public final class GroupDecisions {
   private GroupDecisions() {}

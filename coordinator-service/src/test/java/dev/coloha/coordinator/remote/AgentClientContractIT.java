@@ -15,10 +15,9 @@ import dev.coloha.api.agent.ReplicationStatus;
 import dev.coloha.api.agent.VmState;
 import dev.coloha.api.agent.VmView;
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,24 +37,27 @@ class AgentClientContractIT {
   static final long MEMORY = 16L << 20;
   static final JsonMapper JSON = JsonMapper.builder().build();
 
+  static MiniCluster cluster;
   static ServiceProcess a;
   static ServiceProcess b;
   static AgentClient client;
 
   @BeforeAll
   static void start() throws IOException {
-    Path dir = Files.createTempDirectory("agent-client-contract");
-    a = ServiceProcess.agent("agent-a", dir.resolve("a"), "--colo.security.token=" + TOKEN);
-    b = ServiceProcess.agent("agent-b", dir.resolve("b"), "--colo.security.token=" + TOKEN);
+    cluster =
+        MiniCluster.inTempDir("agent-client-contract")
+            .token(TOKEN)
+            .agents("agent-a", "agent-b")
+            .start();
+    a = cluster.agent("agent-a");
+    b = cluster.agent("agent-b");
     client = new AgentClient(Remotes.of(TOKEN, TIMEOUT), TIMEOUT, TIMEOUT, Duration.ofSeconds(60));
   }
 
   @AfterAll
   static void stop() {
-    for (ServiceProcess p : new ServiceProcess[] {a, b}) {
-      if (p != null) {
-        p.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

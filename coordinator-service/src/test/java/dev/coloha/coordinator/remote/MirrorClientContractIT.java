@@ -8,10 +8,9 @@ import dev.coloha.api.ErrorKind;
 import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.api.mirror.VolumeStatus;
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,24 +30,23 @@ class MirrorClientContractIT {
   static final long SIZE = 1 << 20;
   static final JsonMapper JSON = JsonMapper.builder().build();
 
+  static MiniCluster cluster;
   static ServiceProcess mirror;
   static MirrorClient client;
   static String url;
 
   @BeforeAll
   static void start() throws IOException {
-    Path dir = Files.createTempDirectory("mirror-client-contract");
-    mirror =
-        ServiceProcess.mirror(
-            dir.resolve("data"), dir.resolve("mirror.log"), "--colo.security.token=" + TOKEN);
+    cluster = MiniCluster.inTempDir("mirror-client-contract").token(TOKEN).mirror("mirror").start();
+    mirror = cluster.mirror("mirror");
     url = mirror.url();
     client = new MirrorClient(Remotes.of(TOKEN, TIMEOUT), TIMEOUT);
   }
 
   @AfterAll
   static void stop() {
-    if (mirror != null) {
-      mirror.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

@@ -12,11 +12,10 @@ import dev.coloha.api.proxy.ListenFree;
 import dev.coloha.api.proxy.ProxyEvent;
 import dev.coloha.api.proxy.ProxyEventType;
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -41,6 +40,7 @@ class ProxyClientContractIT {
   static final Duration TIMEOUT = Duration.ofSeconds(5);
   static final JsonMapper JSON = JsonMapper.builder().build();
 
+  static MiniCluster cluster;
   static ServiceProcess proxy;
   static Remote remote;
   static ProxyClient client;
@@ -48,12 +48,12 @@ class ProxyClientContractIT {
 
   @BeforeAll
   static void start() throws IOException {
-    Path dir = Files.createTempDirectory("proxy-client-contract");
-    proxy =
-        ServiceProcess.proxy(
-            dir.resolve("proxy.log"),
-            "--colo.security.token=" + TOKEN,
-            "--colo.proxy.stream.connect-timeout=200ms");
+    cluster =
+        MiniCluster.inTempDir("proxy-client-contract")
+            .token(TOKEN)
+            .proxy("proxy", "--colo.proxy.stream.connect-timeout=200ms")
+            .start();
+    proxy = cluster.proxy("proxy");
     url = proxy.url();
     remote = Remotes.of(TOKEN, TIMEOUT);
     client = new ProxyClient(remote, TIMEOUT);
@@ -61,8 +61,8 @@ class ProxyClientContractIT {
 
   @AfterAll
   static void stop() {
-    if (proxy != null) {
-      proxy.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

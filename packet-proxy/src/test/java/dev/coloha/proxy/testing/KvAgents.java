@@ -5,12 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Command;
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,31 +32,28 @@ public final class KvAgents implements AutoCloseable {
   public final ServiceProcess a;
   public final ServiceProcess b;
   public final Http proxy;
+  private final MiniCluster cluster;
 
-  private KvAgents(Path data, ServiceProcess a, ServiceProcess b, Http proxy) {
-    this.data = data;
-    this.a = a;
-    this.b = b;
+  private KvAgents(MiniCluster cluster, Http proxy) {
+    this.cluster = cluster;
+    this.data = cluster.dir();
+    this.a = cluster.agent("agent-a");
+    this.b = cluster.agent("agent-b");
     this.proxy = proxy;
   }
 
-  /** Starts agents {@code agent-a} and {@code agent-b} with their data under a new directory. */
-  public static KvAgents start(String name, int proxyPort) throws IOException {
-    Path data = Files.createTempDirectory(name);
-    ServiceProcess a = ServiceProcess.agent("agent-a", data.resolve("a"));
-    try {
-      ServiceProcess b = ServiceProcess.agent("agent-b", data.resolve("b"));
-      return new KvAgents(data, a, b, new Http("http://127.0.0.1:" + proxyPort));
-    } catch (RuntimeException e) {
-      a.close();
-      throw e;
-    }
+  /**
+   * Starts agents {@code agent-a} and {@code agent-b} as a {@link MiniCluster} under a new
+   * directory.
+   */
+  public static KvAgents start(String name, int proxyPort) {
+    MiniCluster cluster = MiniCluster.inTempDir(name).agents("agent-a", "agent-b").start();
+    return new KvAgents(cluster, new Http("http://127.0.0.1:" + proxyPort));
   }
 
   @Override
   public void close() {
-    a.close();
-    b.close();
+    cluster.close();
   }
 
   /** Creates and starts a kv VM named {@code vm} on {@code agent}. */
