@@ -42,11 +42,15 @@ public record MirrorProperties(
    * @param maxFrame largest frame read from any stream (a larger one ends the stream)
    * @param unixSocket a Unix-domain socket for the I/O streams of agents on this host (the agent's
    *     {@code colo.agent.mirror.local-socket}), besides the HTTP stream; none by default
+   * @param socketBuffer the HTTP server reads and writes its sockets in buffers of this size
+   *     (Tomcat's {@code socket.appReadBufSize} and {@code appWriteBufSize}, 8 KiB by default: a
+   *     replica stream of 4 KiB writes then costs a socket read and a wake-up every other write)
    */
   public record Io(
       @DefaultValue("1MB") DataSize maxRequest,
       @DefaultValue("4MB") DataSize maxFrame,
-      Path unixSocket) {}
+      Path unixSocket,
+      @DefaultValue("64KB") DataSize socketBuffer) {}
 
   /**
    * @param maxPendingBytes primary writes held hidden until their barrier commits; above it the
