@@ -42,11 +42,15 @@ public record MirrorProperties(
    * @param maxFrame largest frame read from any stream (a larger one ends the stream)
    * @param unixSocket a Unix-domain socket for the I/O streams of agents on this host (the agent's
    *     {@code colo.agent.mirror.local-socket}), besides the HTTP stream; none by default
+   * @param socketBuffer the HTTP server reads and writes its sockets in buffers of this size
+   *     (Tomcat's {@code socket.appReadBufSize} and {@code appWriteBufSize}, 8 KiB by default: a
+   *     replica stream of 4 KiB writes then costs a socket read and a wake-up every other write)
    */
   public record Io(
       @DefaultValue("1MB") DataSize maxRequest,
       @DefaultValue("4MB") DataSize maxFrame,
-      Path unixSocket) {}
+      Path unixSocket,
+      @DefaultValue("64KB") DataSize socketBuffer) {}
 
   /**
    * @param maxPendingBytes primary writes held hidden until their barrier commits; above it the
@@ -56,13 +60,18 @@ public record MirrorProperties(
    * @param journalCompactBytes committed journal prefix above which a commit rewrites the journal
    * @param receiveStallTimeout how long a full journal may hold the replica stream before the
    *     stream is refused
+   * @param maxHeldBytes primary writes held in memory until a commit needs them, then written to
+   *     the journal in one batch (also when more arrive, or when the replica stream is idle); only
+   *     written ones are acknowledged, so keep it well below the primary's {@code
+   *     replication.max-pending-bytes}; 0 writes each one as it arrives
    */
   public record Secondary(
       @DefaultValue("1GB") DataSize maxPendingBytes,
       @DefaultValue("1GB") DataSize maxOverlayBytes,
       @DefaultValue("10s") Duration commitTimeout,
       @DefaultValue("64MB") DataSize journalCompactBytes,
-      @DefaultValue("30s") Duration receiveStallTimeout) {}
+      @DefaultValue("30s") Duration receiveStallTimeout,
+      @DefaultValue("8MB") DataSize maxHeldBytes) {}
 
   /**
    * @param maxPendingBytes bytes forwarded but not yet acknowledged; a write waits above it
@@ -116,7 +125,8 @@ public record MirrorProperties(
             secondary.maxOverlayBytes().toBytes(),
             secondary.commitTimeout(),
             secondary.journalCompactBytes().toBytes(),
-            secondary.receiveStallTimeout()),
+            secondary.receiveStallTimeout(),
+            secondary.maxHeldBytes().toBytes()),
         new VolumeSettings.Replication(
             replication.maxPendingBytes().toBytes(),
             replication.maxPendingWrites(),

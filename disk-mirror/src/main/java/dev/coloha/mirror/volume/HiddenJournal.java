@@ -30,6 +30,12 @@ import java.util.Map;
  * the base has them all, the records after the last fully applied position stay in the file;
  * opening the journal from that position and committing again redoes the copy.
  *
+ * <p>The records may be held in memory ({@link #holdUpTo}) rather than written as they arrive: they
+ * are written, in one {@code pwrite}, by a commit, when more than the limit are held, or when the
+ * replica stream is idle ({@link #writeHeld}). Only the records written are acknowledged ({@link
+ * #writtenSeq}), so a crash that drops the held ones drops nothing the primary forgot: it sends
+ * them again.
+ *
  * <p>Records: {@code WRITE: u64 seq, u64 barrier tag, u64 offset, data} and {@code BARRIER: u64
  * seq, u64 barrier}, each in a checksummed {@link RecordLog} record.
  *
@@ -69,6 +75,7 @@ final class HiddenJournal implements AutoCloseable {
   private int drainHalf;
   private byte[] run = new byte[64 << 10];
   private long lastSeq;
+  private long firstHeldSeq = -1;
   private long pendingBytes;
   private int pendingWrites;
 
@@ -128,6 +135,28 @@ final class HiddenJournal implements AutoCloseable {
     return log.tornBytes();
   }
 
+  /** Holds up to {@code bytes} of records in memory until they are needed (0: none). */
+  void holdUpTo(long bytes) throws IOException {
+    log.holdUpTo(bytes);
+    firstHeldSeq = -1;
+  }
+
+  /** Writes the records held in memory to the file (page cache). */
+  void writeHeld() throws IOException {
+    log.writeHeld();
+    firstHeldSeq = -1;
+  }
+
+  /** Bytes of records held in memory, not yet in the file. */
+  long heldBytes() {
+    return log.heldBytes();
+  }
+
+  /** Highest sequence number whose record is in the file (what may be acknowledged). */
+  long writtenSeq() {
+    return log.heldBytes() == 0 ? lastSeq : firstHeldSeq - 1;
+  }
+
   /** Highest sequence number held (or dropped by a commit). */
   long lastSeq() {
     return lastSeq;
@@ -157,6 +186,7 @@ final class HiddenJournal implements AutoCloseable {
     pending.add(e);
     count(e, 1);
     index(e);
+    held(e);
     lastSeq = w.seq();
   }
 
@@ -166,7 +196,17 @@ final class HiddenJournal implements AutoCloseable {
     Entry e = new Entry(b.seq(), pos, log.end(), true, b.barrier(), 0, 0);
     pending.add(e);
     index(e);
+    held(e);
     lastSeq = b.seq();
+  }
+
+  /** Notes whether the record just appended is held (it may have written the earlier ones). */
+  private void held(Entry e) {
+    if (log.heldBytes() == 0) {
+      firstHeldSeq = -1;
+    } else if (log.heldBytes() == e.end() - e.position()) {
+      firstHeldSeq = e.seq(); // the only one held
+    }
   }
 
   /** The pending barrier marker {@code n}, or null if it has not arrived. */

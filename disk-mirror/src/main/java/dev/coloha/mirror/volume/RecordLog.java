@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * replaced by a new file). A whole record of another era never passes: its check differs by the XOR
  * of the two eras. Era 0 is the plain CRC-32C (files written before eras existed).
  *
+ * <p>A log may <em>hold</em> its appended records in memory ({@link #holdUpTo}) and write them
+ * later in one {@code pwrite} ({@link #writeHeld}): positions are given as if they were written,
+ * reading a held record writes the held ones first, and closing the log drops them unwritten (as a
+ * crash would). A record that would take the held bytes over the limit writes the held ones first.
+ *
  * <p>Not thread-safe: its volume's lock guards it.
  */
 public final class RecordLog implements AutoCloseable {
@@ -46,6 +51,9 @@ public final class RecordLog implements AutoCloseable {
   private final ByteBuffer head = ByteBuffer.allocate(5);
   private final ByteBuffer tail = ByteBuffer.allocate(4);
   private ByteBuffer out;
+  private long holdLimit;
+  private ByteBuffer held;
+  private long written;
   private long end;
   private int era;
   private final long tornBytes;
@@ -54,6 +62,7 @@ public final class RecordLog implements AutoCloseable {
     this.path = path;
     this.channel = channel;
     this.end = end;
+    this.written = end;
     this.era = era;
     this.tornBytes = tornBytes;
   }
@@ -165,6 +174,38 @@ public final class RecordLog implements AutoCloseable {
     }
     era = newEra;
     end = 0;
+    written = 0;
+    if (held != null) {
+      held.clear();
+    }
+  }
+
+  /**
+   * Holds the records appended from now on in memory, up to {@code bytes} of them, until {@link
+   * #writeHeld} (0: every record is written when appended). Writes the records held so far.
+   */
+  public void holdUpTo(long bytes) throws IOException {
+    writeHeld();
+    holdLimit = Math.clamp(bytes, 0, Integer.MAX_VALUE - 64);
+  }
+
+  /** Bytes of records appended but held in memory, not yet written to the file. */
+  public long heldBytes() {
+    return end - written;
+  }
+
+  /** Writes the held records to the file (page cache), in one {@code pwrite}. */
+  public void writeHeld() throws IOException {
+    if (written == end) {
+      return;
+    }
+    held.flip();
+    long at = written;
+    while (held.hasRemaining()) {
+      at += channel.write(held, at);
+    }
+    held.clear();
+    written = end;
   }
 
   /** Bytes of the file, old records of earlier eras behind {@link #end} included. */
@@ -210,6 +251,16 @@ public final class RecordLog implements AutoCloseable {
     tail.putInt((int) crc.getValue() ^ era).flip();
     long start = end;
     int total = OVERHEAD + length;
+    boolean torn = fault.armed(FaultPoint.JOURNAL_TORN_APPEND);
+    if (heldBytes() + total > holdLimit || torn) {
+      writeHeld();
+    }
+    if (total <= holdLimit && !torn) {
+      ByteBuffer h = hold(total);
+      h.put(head).put(header, 0, headerLength).put(data, dataOffset, dataLength).put(tail);
+      end = start + total;
+      return start;
+    }
     // the record assembled in one reused direct buffer: one pwrite, no seek, no per-call buffers
     ByteBuffer rec = record(total);
     rec.put(head).put(header, 0, headerLength).put(data, dataOffset, dataLength).put(tail).flip();
@@ -218,12 +269,27 @@ public final class RecordLog implements AutoCloseable {
       channel.write(rec.duplicate().limit(total / 2), start);
       fault.reached(FaultPoint.JOURNAL_TORN_APPEND);
     }
-    long written = 0;
-    while (written < total) {
-      written += channel.write(rec, start + written);
+    long done = 0;
+    while (done < total) {
+      done += channel.write(rec, start + done);
     }
     end = start + total;
+    written = end;
     return start;
+  }
+
+  /** The held records' buffer, with room for {@code bytes} more (grown up to the hold limit). */
+  private ByteBuffer hold(int bytes) {
+    if (held == null || held.remaining() < bytes) {
+      long want = Math.max(held == null ? 64 << 10 : 2L * held.capacity(), heldBytes() + bytes);
+      ByteBuffer bigger =
+          ByteBuffer.allocateDirect((int) Math.min(Math.max(want, bytes), holdLimit));
+      if (held != null) {
+        bigger.put(held.flip());
+      }
+      held = bigger;
+    }
+    return held;
   }
 
   /** The reused buffer of {@link #append}, cleared, with room for {@code bytes}. */
@@ -236,11 +302,15 @@ public final class RecordLog implements AutoCloseable {
 
   /** Reads {@code length} bytes at file position {@code position}. */
   public void read(long position, byte[] dst, int dstOffset, int length) throws IOException {
+    if (position + length > written) {
+      writeHeld();
+    }
     readFully(channel, ByteBuffer.wrap(dst, dstOffset, length), position);
   }
 
   /** The payload of the record at {@code position}. */
   public ByteBuffer payload(long position) throws IOException {
+    writeHeld();
     ByteBuffer h = ByteBuffer.allocate(5);
     readFully(channel, h, position);
     int length = h.getInt(1);
@@ -251,6 +321,7 @@ public final class RecordLog implements AutoCloseable {
 
   /** Position of the record after the one at {@code position}. */
   public long next(long position) throws IOException {
+    writeHeld();
     ByteBuffer h = ByteBuffer.allocate(5);
     readFully(channel, h, position);
     return position + OVERHEAD + h.getInt(1);
@@ -260,12 +331,16 @@ public final class RecordLog implements AutoCloseable {
     return channel;
   }
 
+  /** Writes the held records and fsyncs the file. */
   public void force() throws IOException {
+    writeHeld();
     channel.force(false);
   }
 
+  /** Closes the file; records still held are dropped unwritten. */
   @Override
   public void close() throws IOException {
+    end = written;
     channel.close();
   }
 }

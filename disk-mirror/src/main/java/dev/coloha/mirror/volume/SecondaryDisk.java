@@ -102,6 +102,7 @@ final class SecondaryDisk implements AutoCloseable {
     SecondaryDisk d = new SecondaryDisk(dir, meta, base, flusher, settings, j, o);
     d.recover();
     d.deleteStrays();
+    d.journal.holdUpTo(settings.secondary().maxHeldBytes());
     return d;
   }
 
@@ -276,7 +277,29 @@ final class SecondaryDisk implements AutoCloseable {
 
   BlockFrame.ReplicaHello hello(long epoch) {
     VolumeMeta m = meta.get();
-    return new BlockFrame.ReplicaHello(epoch, m.synced(), lastSeq, m.committedBarrier());
+    return new BlockFrame.ReplicaHello(epoch, m.synced(), writtenSeq(), m.committedBarrier());
+  }
+
+  /**
+   * The last frame whose effect is in the files: the primary's writes held in memory for the next
+   * commit are not, and are neither acknowledged nor claimed after a reconnect (it sends them
+   * again; they are duplicates then, ignored).
+   */
+  private long writtenSeq() {
+    return journal.heldBytes() > 0 ? journal.writtenSeq() : lastSeq;
+  }
+
+  /** Bytes of the primary's writes held in memory, not yet in the journal's file. */
+  long heldBytes() {
+    return journal.heldBytes();
+  }
+
+  /**
+   * The replica stream is idle (a heartbeat): the primary's writes held for the next commit are
+   * written now, so that they can be acknowledged and the primary need not keep them.
+   */
+  void replicaIdle() throws IOException {
+    journal.writeHeld();
   }
 
   /** Whether the journal has room for more of the primary's writes. */
@@ -365,7 +388,7 @@ final class SecondaryDisk implements AutoCloseable {
   /** Makes what the stream delivered durable as the flush policy says, before it is acked. */
   BlockFrame.Ack acknowledge() throws IOException {
     flusher.flush(journal.channel());
-    return new BlockFrame.Ack(lastSeq, meta.get().committedBarrier());
+    return new BlockFrame.Ack(writtenSeq(), meta.get().committedBarrier());
   }
 
   // ---- commit and failover --------------------------------------------------------------------
@@ -406,6 +429,7 @@ final class SecondaryDisk implements AutoCloseable {
       }
       return WAIT;
     }
+    journal.writeHeld(); // the writes held since the last commit, in one batch
     if (journal.writesBefore(marker.end()) > 0) {
       // the committed state refers to these records: they must be as durable as the state
       if (settings.commitsWriteBehind()) {
@@ -569,6 +593,7 @@ final class SecondaryDisk implements AutoCloseable {
     journal.close();
     Files.deleteIfExists(old);
     journal = fresh;
+    journal.holdUpTo(settings.secondary().maxHeldBytes());
   }
 
   /** Starts a failover to {@code newEpoch}; the volume is a primary when this returns. */
@@ -608,6 +633,7 @@ final class SecondaryDisk implements AutoCloseable {
     Path fresh = journalPath(dir, gen);
     Files.deleteIfExists(fresh);
     journal = HiddenJournal.open(fresh, 0, lastSeq, maxPayload(settings));
+    journal.holdUpTo(settings.secondary().maxHeldBytes());
   }
 
   private void swapOverlay(int fileGen, int era) throws IOException {

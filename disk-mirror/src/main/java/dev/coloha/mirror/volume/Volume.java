@@ -575,11 +575,14 @@ public final class Volume implements AutoCloseable {
     }
   }
 
-  /** A heartbeat on the replica stream: is it still the current one? */
+  /**
+   * A heartbeat on the replica stream: is it still the current one? The stream is idle: the
+   * primary's writes held for the next commit are written, so that they can be acknowledged.
+   */
   public void checkReplicaAlive(long token, long epoch) throws IOException {
     lock.lock();
     try {
-      checkReplica(token, epoch);
+      checkReplica(token, epoch).replicaIdle();
     } finally {
       lock.unlock();
     }

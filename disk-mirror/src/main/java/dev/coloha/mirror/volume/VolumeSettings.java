@@ -33,13 +33,47 @@ public record VolumeSettings(
    * @param commitTimeout how long a commit waits for its barrier to arrive from the primary
    * @param journalCompactBytes committed journal prefix above which a commit rewrites the journal
    * @param receiveStallTimeout how long the replica stream waits for room before it gives up
+   * @param maxHeldBytes the primary's writes held in memory until a commit needs them (written to
+   *     the journal in one batch then, or when more arrive, or when the replica stream is idle); 0
+   *     writes each one as it arrives
    */
   public record Secondary(
       long maxPendingBytes,
       long maxOverlayBytes,
       Duration commitTimeout,
       long journalCompactBytes,
-      Duration receiveStallTimeout) {}
+      Duration receiveStallTimeout,
+      long maxHeldBytes) {
+
+    /** The default hold of {@link #DEFAULT_MAX_HELD_BYTES}. */
+    public Secondary(
+        long maxPendingBytes,
+        long maxOverlayBytes,
+        Duration commitTimeout,
+        long journalCompactBytes,
+        Duration receiveStallTimeout) {
+      this(
+          maxPendingBytes,
+          maxOverlayBytes,
+          commitTimeout,
+          journalCompactBytes,
+          receiveStallTimeout,
+          DEFAULT_MAX_HELD_BYTES);
+    }
+
+    public Secondary withMaxHeldBytes(long bytes) {
+      return new Secondary(
+          maxPendingBytes,
+          maxOverlayBytes,
+          commitTimeout,
+          journalCompactBytes,
+          receiveStallTimeout,
+          bytes);
+    }
+  }
+
+  /** {@code colo.mirror.secondary.max-held-bytes}'s default. */
+  public static final long DEFAULT_MAX_HELD_BYTES = 8L << 20;
 
   /**
    * @param maxPendingBytes bytes forwarded but not yet acknowledged by the secondary; a write waits

@@ -9,9 +9,12 @@ import dev.coloha.mirror.volume.Volumes;
 import dev.coloha.wire.block.BlockFrame;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
@@ -87,13 +90,31 @@ public class StreamController {
     ReplicaReceiver receiver = new ReplicaReceiver(v, epoch, maxFrame);
     Volume.ReplicaAttachment attachment = receiver.attach();
     stream(response);
-    try {
-      ReplicaReceiver.Summary s =
-          receiver.serve(attachment, request.getInputStream(), response.getOutputStream());
-      log.debug("replica stream of volume {} ended: {}", id, s);
-    } catch (IOException e) {
-      log.info("replica stream of volume {} lost: {}", id, e.toString()); // the primary went away
-    }
+    // the stream is read on a platform thread of its own, not on the request's virtual thread: a
+    // blocking read then waits in the kernel and Tomcat's poller wakes the reader directly, without
+    // a carrier thread's hand-offs per wake-up (issue 18: futex and epoll calls per replicated
+    // write)
+    AsyncContext async = request.startAsync();
+    async.setTimeout(0); // long-lived: the frames' heartbeats watch it, not a servlet timeout
+    InputStream frames = request.getInputStream();
+    OutputStream replies = response.getOutputStream();
+    Thread.ofPlatform()
+        .daemon()
+        .name("replica-receiver-" + id)
+        .start(
+            () -> {
+              try {
+                ReplicaReceiver.Summary s = receiver.serve(attachment, frames, replies);
+                log.debug("replica stream of volume {} ended: {}", id, s);
+              } catch (IOException e) {
+                // the primary went away
+                log.info("replica stream of volume {} lost: {}", id, e.toString());
+              } catch (RuntimeException e) {
+                log.warn("replica stream of volume {} failed", id, e);
+              } finally {
+                async.complete();
+              }
+            });
   }
 
   private static void stream(HttpServletResponse response) {

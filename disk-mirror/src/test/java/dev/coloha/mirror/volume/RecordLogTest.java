@@ -119,4 +119,35 @@ class RecordLogTest {
     }
     assertThat(era0).isEmpty();
   }
+
+  @Test
+  void heldRecordsAreWrittenInOneBatchReadBackAndDroppedByAClose() throws IOException {
+    Path f = dir.resolve("held.log");
+    try (RecordLog log = RecordLog.open(f, 1 << 16, (t, p, b) -> {})) {
+      log.holdUpTo(64);
+      long one = log.append(7, "one".getBytes(), 3, new byte[0], 0, 0);
+      log.append(7, "two".getBytes(), 3, new byte[0], 0, 0);
+      assertThat(Files.size(f)).as("held, not written").isZero();
+      assertThat(log.heldBytes()).isEqualTo(2L * (RecordLog.OVERHEAD + 3));
+      log.writeHeld();
+      assertThat(Files.size(f)).isEqualTo(log.end());
+      assertThat(log.heldBytes()).isZero();
+
+      long three = log.append(7, "three".getBytes(), 5, new byte[0], 0, 0);
+      byte[] back = new byte[5];
+      log.read(three + 5, back, 0, 5); // reading a held record writes it first
+      assertThat(new String(back)).isEqualTo("three");
+      assertThat(log.payload(one).remaining()).isEqualTo(3);
+
+      // more than the limit: the held ones are written before the next is held
+      for (int i = 0; i < 6; i++) {
+        log.append(7, ("r" + i).getBytes(), 2, new byte[0], 0, 0);
+      }
+      assertThat(log.heldBytes()).as("r5 only").isEqualTo(RecordLog.OVERHEAD + 2L);
+      assertThat(Files.size(f)).isEqualTo(log.end() - log.heldBytes());
+    }
+    // closed with records held: they are gone, as after a crash
+    assertThat(records(f))
+        .containsExactly("7:one", "7:two", "7:three", "7:r0", "7:r1", "7:r2", "7:r3", "7:r4");
+  }
 }
