@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * journal store. A soak: {@code -Dcolo.store.kill.cycles=30 -Dcolo.store.kill.alive=5-60} (seconds
  * a child lives after opening), with {@code -Dcolo.store.kill.kind=h2} for the embedded H2 database
  * the journal replaced ({@link JdbcCoordinatorStore}, kept among the tests for this comparison): on
- * 2026-12-07 2 of 30 kills lost the last 1-3 epochs of a group, after about 8 minutes of life on
- * the file (ADR 0005). The default run is too short to catch that on H2.
+ * 2026-12-07 4 of 50 kills (two soaks, 20-60 s per child) lost the last 1-3 epochs of a group (ADR
+ * 0005). The default run is too short to catch that on H2.
  */
 class StoreKillTest {
   @TempDir Path dir;
