@@ -213,4 +213,36 @@ class StoreKillTest {
     assertThat(saves).as("the children saved epochs").isGreaterThan(cycles);
     assertThat(losses).as("epochs lost by a kill -9").isEmpty();
   }
+
+  @Test
+  void aSecondCoordinatorProcessCannotOpenTheJournalAnotherHolds() throws Exception {
+    Path file = dir.resolve("coordinator.journal");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process holder =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                StoreKillTest.class.getName(),
+                "journal",
+                file.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
+      assertThat(out.readLine()).startsWith("open");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> JournalOpener.open(file, 1 << 20))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("in use by another coordinator")
+          .hasMessageContaining(file.toString());
+    } finally {
+      holder.toHandle().destroyForcibly();
+      holder.waitFor();
+    }
+    // the holder killed: the kernel let go of its lock, and the journal opens (it would throw)
+    try (JournalCoordinatorStore again = JournalOpener.open(file, 1 << 20)) {
+      assertThat(again.failure()).isNull();
+    }
+  }
 }
