@@ -11,8 +11,8 @@ import dev.coloha.coordinator.remote.MirrorClient;
 import dev.coloha.coordinator.remote.ProxyClient;
 import dev.coloha.coordinator.remote.Remote;
 import dev.coloha.coordinator.store.CoordinatorStore;
-import dev.coloha.coordinator.store.JdbcCoordinatorStore;
-import dev.coloha.coordinator.store.StoreDatabase;
+import dev.coloha.coordinator.store.H2StoreImport;
+import dev.coloha.coordinator.store.JournalCoordinatorStore;
 import dev.coloha.microvm.guest.GuestLoader;
 import dev.coloha.microvm.guest.WasmOptAsyncify;
 import dev.coloha.web.security.ServiceToken;
@@ -21,12 +21,10 @@ import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Set;
-import javax.sql.DataSource;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,10 +32,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 public class CoordinatorConfiguration {
 
-  /** Readiness: the store answers (management.endpoint.health.group.readiness). */
+  /** Readiness: the store takes saves (management.endpoint.health.group.readiness). */
   @Bean
-  StoreHealth coordinatorStoreHealthIndicator(DataSource dataSource) {
-    return new StoreHealth(dataSource);
+  StoreHealth coordinatorStoreHealthIndicator(JournalCoordinatorStore store) {
+    return new StoreHealth(store);
   }
 
   @Bean
@@ -46,27 +44,22 @@ public class CoordinatorConfiguration {
   }
 
   /**
-   * The embedded database file under the data directory, kept open while the coordinator runs
-   * (closed, written and compacted, at its shutdown).
+   * The journal under the data directory ({@code coordinator.journal}), replayed at the start; the
+   * H2 database of 0.1.x found there instead is imported into it once.
    */
   @Bean(destroyMethod = "close")
-  StoreDatabase storeDatabase(CoordinatorProperties props)
-      throws java.io.IOException, java.sql.SQLException {
+  JournalCoordinatorStore coordinatorStore(CoordinatorProperties props, StoreProperties store)
+      throws java.io.IOException {
     java.nio.file.Path dir = props.dataDir().toAbsolutePath().normalize();
     java.nio.file.Files.createDirectories(dir);
-    return new StoreDatabase(dir.resolve("coordinator"));
-  }
-
-  @Bean
-  DataSource dataSource(StoreDatabase database) {
-    return database.dataSource();
-  }
-
-  @Bean
-  CoordinatorStore coordinatorStore(JdbcClient jdbc, DataSource dataSource) {
     JsonMapper json =
         JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-    return new JdbcCoordinatorStore(jdbc, json, dataSource);
+    return H2StoreImport.open(
+        dir.resolve("coordinator.journal"),
+        json,
+        store.fsync(),
+        store.compactBytes().toBytes(),
+        props.eventHistory());
   }
 
   @Bean

@@ -1,13 +1,14 @@
 package dev.coloha.coordinator.store;
 
+import static dev.coloha.coordinator.model.TestGroups.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coloha.coordinator.events.GroupEvent;
+import dev.coloha.coordinator.model.Group;
+import dev.coloha.coordinator.model.GroupState;
 import dev.coloha.coordinator.model.Host;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,12 +20,12 @@ import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A store created before migrations (its tables made inline by JdbcCoordinatorStore, no Flyway
- * history) opens in a coordinator with migrations: baselined at V1, every record kept, and the
- * store takes new records.
+ * The H2 database of 0.1.x (here as its first version made it: tables made inline, no Flyway
+ * history) found in the data directory is imported into the journal when the coordinator starts:
+ * every record kept, the database renamed {@code .imported}, and the store takes new records.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE)
-class StoreMigrationIT {
+class StoreImportIT {
   @TempDir static Path data;
 
   static final Host HOST =
@@ -58,24 +59,25 @@ class StoreMigrationIT {
     jdbc.sql("insert into colo_event (body) values (?)")
         .param(json.writeValueAsString(EVENT))
         .update();
+    jdbc.sql("insert into colo_group (id, epoch, state, body) values (?, ?, ?, ?)")
+        .params("kv", 9, "PROTECTED", json.writeValueAsString(KV))
+        .update();
+    jdbc.sql("shutdown").update();
     r.add("colo.coordinator.data-dir", () -> data.toString());
   }
 
+  static final Group KV = group("kv", 9, GroupState.PROTECTED);
+
   @Autowired CoordinatorStore store;
-  @Autowired JdbcClient jdbc;
 
   @Test
-  void anOldStoreIsBaselinedAndKeepsItsRecords() {
-    List<Map<String, Object>> history =
-        jdbc.sql(
-                "select \"version\", \"type\" from \"flyway_schema_history\""
-                    + " where \"version\" is not null")
-            .query()
-            .listOfRows();
-    assertThat(history).hasSize(1);
-    assertThat(history.getFirst().get("version")).isEqualTo("1");
-    assertThat(history.getFirst().get("type")).isEqualTo("BASELINE");
+  void anOldH2StoreIsImportedIntoTheJournalWithItsRecords() {
+    assertThat(data.resolve("coordinator.journal")).exists();
+    assertThat(data.resolve("coordinator.mv.db")).doesNotExist();
+    assertThat(data.resolve("coordinator.mv.db.imported")).exists();
 
+    // the coordinator resumes the group (its hosts do not answer here): its epoch never goes back
+    assertThat(store.group("kv").orElseThrow().epoch()).isGreaterThanOrEqualTo(KV.epoch());
     assertThat(store.hosts()).extracting(Host::name).contains("h1");
     assertThat(store.events(10)).contains(EVENT);
     store.append(
