@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import tools.jackson.databind.JsonNode;
@@ -35,6 +36,7 @@ import tools.jackson.databind.JsonNode;
  * (docs/coordinator.md, "both replicas lost").
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("long") // ./colo test --long (CI runs it after ./colo test): docs/testing.md
 class WasiDataIT {
   private static final long DISK = 64L << 20;
   private static Lab lab;

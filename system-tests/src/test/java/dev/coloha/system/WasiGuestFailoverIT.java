@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -22,6 +23,7 @@ import tools.jackson.databind.JsonNode;
  * agent mid-stream. Every line the client saw answered is in the state the new primary carries on
  * from: the answers' numbers run on without a gap or a repeat, on the same connection.
  */
+@Tag("long") // ./colo test --long (CI runs it after ./colo test): docs/testing.md
 class WasiGuestFailoverIT {
 
   @Test

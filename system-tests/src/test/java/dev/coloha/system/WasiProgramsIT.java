@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import tools.jackson.databind.JsonNode;
@@ -26,6 +27,7 @@ import tools.jackson.databind.JsonNode;
  * under a SET load, after which every acknowledged write is read back.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("long") // ./colo test --long (CI runs it after ./colo test): docs/testing.md
 class WasiProgramsIT {
   private static final int WRITERS = 2;
   private static Lab lab;
