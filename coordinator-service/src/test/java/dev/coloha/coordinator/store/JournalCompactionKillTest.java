@@ -57,16 +57,9 @@ class JournalCompactionKillTest {
         .close();
     long compactions = 0;
     for (int round = 0; round < 3; round++) {
-      String java = ProcessHandle.current().info().command().orElse("java");
       Process child =
-          new ProcessBuilder(
-                  java,
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  JournalCompactionKillTest.class.getName(),
-                  file.toString())
-              .redirectError(ProcessBuilder.Redirect.DISCARD)
-              .start();
+          ChildJvm.start(
+              JournalCompactionKillTest.class, ProcessBuilder.Redirect.DISCARD, file.toString());
       long killAfter = 3 + ThreadLocalRandom.current().nextLong(20);
       long printed = 0;
       int saves = 0;

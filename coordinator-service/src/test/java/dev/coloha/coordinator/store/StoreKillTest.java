@@ -154,17 +154,9 @@ class StoreKillTest {
     List<String> losses = new ArrayList<>();
     long saves = 0;
     for (int cycle = 0; cycle <= cycles; cycle++) {
-      String java = ProcessHandle.current().info().command().orElse("java");
       Process child =
-          new ProcessBuilder(
-                  java,
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  StoreKillTest.class.getName(),
-                  kind,
-                  file.toString())
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
+          ChildJvm.start(
+              StoreKillTest.class, ProcessBuilder.Redirect.INHERIT, kind, file.toString());
       // alive counted from the store's opening (a JVM starts slowly on a loaded machine)
       long aliveMs =
           (long)
@@ -217,17 +209,9 @@ class StoreKillTest {
   @Test
   void aSecondCoordinatorProcessCannotOpenTheJournalAnotherHolds() throws Exception {
     Path file = dir.resolve("coordinator.journal");
-    String java = ProcessHandle.current().info().command().orElse("java");
     Process holder =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                StoreKillTest.class.getName(),
-                "journal",
-                file.toString())
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
+        ChildJvm.start(
+            StoreKillTest.class, ProcessBuilder.Redirect.DISCARD, "journal", file.toString());
     try (BufferedReader out =
         new BufferedReader(
             new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
