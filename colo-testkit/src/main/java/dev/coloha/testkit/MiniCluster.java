@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A few of the real services started together as processes on ephemeral loopback ports, under one
@@ -27,6 +30,15 @@ import java.util.NoSuchElementException;
  *     .agents("host-a", "host-b")
  *     .start();
  * ServiceProcess a = cluster.agent("host-a");
+ * }</pre>
+ *
+ * For a whole test class, {@link Builder#perClass} as a JUnit extension starts it before the
+ * class's {@code @BeforeAll} methods and closes it after its {@code @AfterAll} methods:
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final MiniCluster.PerClass cluster =
+ *     MiniCluster.inTempDir("mirror-client-contract").token(TOKEN).mirror("mirror").perClass();
  * }</pre>
  *
  * The services start one after the other in the order they were added; when one does not start,
@@ -129,6 +141,53 @@ public final class MiniCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * A cluster started for a test class, registered with {@code @RegisterExtension} on a static
+   * field: started before the class's {@code @BeforeAll} methods (a start that fails fails the
+   * class), closed after its {@code @AfterAll} methods.
+   */
+  public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+    private final Builder builder;
+    private MiniCluster started;
+
+    private PerClass(Builder builder) {
+      this.builder = builder;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+      started = builder.start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+      if (started != null) {
+        started.close();
+        started = null;
+      }
+    }
+
+    /** The started cluster. */
+    public MiniCluster started() {
+      if (started == null) {
+        throw new IllegalStateException("the cluster starts before the test class's @BeforeAll");
+      }
+      return started;
+    }
+
+    public ServiceProcess agent(String name) {
+      return started().agent(name);
+    }
+
+    public ServiceProcess mirror(String name) {
+      return started().mirror(name);
+    }
+
+    public ServiceProcess proxy(String name) {
+      return started().proxy(name);
+    }
+  }
+
   /** What the cluster is made of; {@link #start} starts it. */
   public static final class Builder {
     private enum Kind {
@@ -182,6 +241,11 @@ public final class MiniCluster implements AutoCloseable {
       }
       services.add(new Service(kind, name, List.of(options)));
       return this;
+    }
+
+    /** The cluster started for a whole test class: a JUnit extension ({@link PerClass}). */
+    public PerClass perClass() {
+      return new PerClass(this);
     }
 
     /**

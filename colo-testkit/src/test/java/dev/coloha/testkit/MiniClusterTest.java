@@ -45,4 +45,21 @@ class MiniClusterTest {
       assertThatThrownBy(() -> started.proxy("p")).isInstanceOf(NoSuchElementException.class);
     }
   }
+
+  @Test
+  void aClusterForTheClassStartsBeforeItsBeforeAllAndIsClosedAfterItsAfterAll() throws Exception {
+    Path cluster = dir.resolve("per-class");
+    Files.createDirectories(cluster);
+    Files.writeString(cluster.resolve("proxy.log"), "old");
+    MiniCluster.PerClass perClass = MiniCluster.under(cluster).perClass();
+    assertThatThrownBy(perClass::started).isInstanceOf(IllegalStateException.class);
+
+    perClass.beforeAll(null);
+    assertThat(perClass.started().dir()).isEqualTo(cluster);
+    assertThat(cluster).isEmptyDirectory();
+    assertThatThrownBy(() -> perClass.agent("host-a")).isInstanceOf(NoSuchElementException.class);
+
+    perClass.afterAll(null);
+    assertThatThrownBy(perClass::started).isInstanceOf(IllegalStateException.class);
+  }
 }

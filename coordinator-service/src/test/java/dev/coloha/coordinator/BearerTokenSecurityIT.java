@@ -3,34 +3,23 @@ package dev.coloha.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.spring.ServiceOnRandomPort;
+import dev.coloha.testkit.spring.TemporaryDataDir;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * Bearer-token authentication through Spring Security (colo-web's BearerTokenSecurity), on a real
  * coordinator: what a Spring Security default would do differently from COLO HA's rules.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TemporaryDataDir("colo.coordinator.data-dir")
+@TestPropertySource(properties = "colo.security.token=" + BearerTokenSecurityIT.TOKEN)
 @AutoConfigureMetrics
-class BearerTokenSecurityIT {
+class BearerTokenSecurityIT extends ServiceOnRandomPort {
   static final String TOKEN = "secret-test-token";
-  @TempDir static Path data;
-
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("colo.coordinator.data-dir", () -> data.toString());
-    r.add("colo.security.token", () -> TOKEN);
-  }
-
-  @LocalServerPort int port;
 
   /** A GET with this Authorization header (none when null). */
   private Http.Reply get(String path, String authorization) {

@@ -4,36 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.spring.ServiceOnRandomPort;
+import dev.coloha.testkit.spring.TemporaryDataDir;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /** The coordinator's API on a real server: authentication, hosts, group validation, events. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TemporaryDataDir("colo.coordinator.data-dir")
+@TestPropertySource(properties = "colo.security.token=" + CoordinatorApiIT.TOKEN)
 @AutoConfigureMetrics
-class CoordinatorApiIT {
+class CoordinatorApiIT extends ServiceOnRandomPort {
   static final String TOKEN = "secret-test-token";
-  @TempDir static Path data;
-
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("colo.coordinator.data-dir", () -> data.toString());
-    r.add("colo.security.token", () -> TOKEN);
-  }
-
-  @LocalServerPort int port;
   final HttpClient http = HttpClient.newHttpClient();
 
   private Http.Reply call(String method, String path, String body, boolean auth) {

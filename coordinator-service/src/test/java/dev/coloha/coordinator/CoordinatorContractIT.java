@@ -5,20 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.BadRequest;
 import dev.coloha.testkit.Http;
-import dev.coloha.testkit.JsonFuzzer;
-import java.nio.file.Path;
+import dev.coloha.testkit.spring.ApiContract;
+import dev.coloha.testkit.spring.TemporaryDataDir;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -27,27 +21,21 @@ import tools.jackson.databind.JsonNode;
  * on, a group that cannot be placed ends FAILED, and fuzzed bodies never get a 5xx or change
  * anything when refused.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class CoordinatorContractIT {
-  static final String TOKEN = "contract-token";
-  @TempDir static Path data;
-
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("colo.coordinator.data-dir", () -> data.toString());
-    r.add("colo.security.token", () -> TOKEN);
-    r.add("colo.coordinator.create-attempts", () -> "2");
-    r.add("colo.coordinator.create-timeout", () -> "1s");
-    r.add("colo.coordinator.reprotect-delay", () -> "200ms");
+@TemporaryDataDir("colo.coordinator.data-dir")
+@TestPropertySource(
+    properties = {
+      "colo.coordinator.create-attempts=2",
+      "colo.coordinator.create-timeout=1s",
+      "colo.coordinator.reprotect-delay=200ms"
+    })
+class CoordinatorContractIT extends ApiContract {
+  CoordinatorContractIT() {
+    super("/v1/groups");
   }
-
-  @LocalServerPort int port;
-  Http api;
 
   /** A live host whose agent advertises 1 GiB of memory and 4 GiB of disk per VM. */
   @BeforeEach
-  void client() {
-    api = Http.loopback(port, TOKEN);
+  void aLiveHost() {
     Http.Reply beat =
         api.json(
             "POST",
@@ -196,13 +184,6 @@ class CoordinatorContractIT {
         BadRequest.everyService(groups, "POST", groups, group(""), "not-found"));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("badRequests")
-  void aBadRequestIsRefusedNamingTheFieldAndTheCoordinatorServesOn(BadRequest row) {
-    row.check(api);
-    assertThat(api.get("/v1/groups").status()).isEqualTo(200);
-  }
-
   @Test
   void aServedPortIsAConflictAndAGroupThatCannotBePlacedEndsFailed() {
     Http.Reply first =
@@ -251,26 +232,22 @@ class CoordinatorContractIT {
     return ids.toString();
   }
 
-  @Test
-  void fuzzedBodiesGetAnAnswerOrAProblemAndARefusalChangesNothing() {
-    JsonFuzzer.Outcome o =
-        new JsonFuzzer(16)
-            .run(
-                api,
-                "POST",
-                "/v1/groups",
-                List.of(
-                    "{\"id\":\"fz\",\"guest\":\"kv\",\"port\":7400}",
-                    "{\"id\":\"fz\",\"guest\":\"http\",\"memoryBytes\":1048576,\"diskBytes\":4096,"
-                        + "\"port\":7401,\"bindAddress\":\"127.0.0.1\",\"policy\":{\"minIntervalMs\":0,"
-                        + "\"maxIntervalMs\":1000,\"compareTimeoutMs\":500,\"heartbeatIntervalMs\":100,"
-                        + "\"missedBeats\":3}}"),
-                200,
-                this::groupIds,
-                r ->
-                    assertThat(api.delete("/v1/groups/" + r.json().get("id").asString()).status())
-                        .isEqualTo(204));
-    assertThat(o.refused()).isGreaterThan(50);
-    assertThat(api.get("/v1/groups").status()).isEqualTo(200);
+  @Override
+  protected Fuzzing fuzzing() {
+    return new Fuzzing(
+        "POST",
+        "/v1/groups",
+        List.of(
+            "{\"id\":\"fz\",\"guest\":\"kv\",\"port\":7400}",
+            "{\"id\":\"fz\",\"guest\":\"http\",\"memoryBytes\":1048576,\"diskBytes\":4096,"
+                + "\"port\":7401,\"bindAddress\":\"127.0.0.1\",\"policy\":{\"minIntervalMs\":0,"
+                + "\"maxIntervalMs\":1000,\"compareTimeoutMs\":500,\"heartbeatIntervalMs\":100,"
+                + "\"missedBeats\":3}}"),
+        200,
+        50,
+        this::groupIds,
+        r ->
+            assertThat(api.delete("/v1/groups/" + r.json().get("id").asString()).status())
+                .isEqualTo(204));
   }
 }

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coloha.api.mirror.VolumeRole;
-import dev.coloha.testkit.Http;
 import dev.coloha.testkit.Http.Reply;
+import dev.coloha.testkit.spring.ServiceOnRandomPort;
+import dev.coloha.testkit.spring.TemporaryDataDir;
 import dev.coloha.wire.LimitExceededException;
 import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.block.BlockClient;
@@ -14,40 +15,19 @@ import dev.coloha.wire.block.SectorRangeException;
 import dev.coloha.wire.block.VolumeNotFoundException;
 import dev.coloha.wire.block.VolumeStateException;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /** The mirror's REST API and I/O stream on a real server, including every bad-input path. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @AutoConfigureMetrics
-class MirrorApiIT {
-  @TempDir static Path data;
-
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("colo.mirror.data-dir", () -> data.toString());
-    r.add("colo.mirror.max-volume-size", () -> "64MB");
-    r.add("colo.mirror.flush-policy", () -> "OS");
-  }
-
-  @LocalServerPort int port;
-  Http api;
-
-  @BeforeEach
-  void client() {
-    api = new Http("http://127.0.0.1:" + port);
-  }
-
+@TemporaryDataDir("colo.mirror.data-dir")
+@TestPropertySource(
+    properties = {"colo.mirror.max-volume-size=64MB", "colo.mirror.flush-policy=OS"})
+class MirrorApiIT extends ServiceOnRandomPort {
   private BlockClient attach(String volume, long epoch) {
     return BlockClient.connect(
         URI.create(api.base()), volume, epoch, BlockClient.Options.defaults());

@@ -1,45 +1,20 @@
 package dev.coloha.mirror;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.coloha.testkit.BadRequest;
-import dev.coloha.testkit.Http;
-import dev.coloha.testkit.JsonFuzzer;
-import java.nio.file.Path;
+import dev.coloha.testkit.spring.ApiContract;
+import dev.coloha.testkit.spring.TemporaryDataDir;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The disk mirror's API contract: every bad request is refused at once with a problem document
  * naming the field, the mirror serves on, and fuzzed bodies never get a 5xx or change anything when
  * refused.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class MirrorContractIT {
-  static final String TOKEN = "contract-token";
-  @TempDir static Path data;
-
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("colo.mirror.data-dir", () -> data.toString());
-    r.add("colo.security.token", () -> TOKEN);
-  }
-
-  @LocalServerPort int port;
-  Http api;
-
-  @BeforeEach
-  void client() {
-    api = Http.loopback(port, TOKEN);
+@TemporaryDataDir("colo.mirror.data-dir")
+class MirrorContractIT extends ApiContract {
+  MirrorContractIT() {
+    super("/v1/volumes");
   }
 
   static final String LONG_ID = "a".repeat(10_000);
@@ -119,28 +94,17 @@ class MirrorContractIT {
             v, "POST", v, "{\"id\":\"v1\",\"sizeBytes\":4096}", "volume-not-found"));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("badRequests")
-  void aBadRequestIsRefusedNamingTheFieldAndTheMirrorServesOn(BadRequest row) {
-    row.check(api);
-    assertThat(api.get("/v1/volumes").status()).isEqualTo(200);
-  }
-
-  @Test
-  void fuzzedBodiesGetAnAnswerOrAProblemAndARefusalChangesNothing() {
-    JsonFuzzer.Outcome o =
-        new JsonFuzzer(16)
-            .run(
-                api,
-                "POST",
-                "/v1/volumes",
-                List.of(
-                    "{\"id\":\"fz\",\"sizeBytes\":4096}",
-                    "{\"id\":\"fz\",\"sizeBytes\":8192,\"role\":\"SECONDARY\",\"epoch\":3}"),
-                300,
-                () -> api.get("/v1/volumes").body(),
-                r -> api.delete("/v1/volumes/" + r.json().get("id").asString()));
-    assertThat(o.refused()).isGreaterThan(100);
-    assertThat(api.get("/v1/volumes").status()).isEqualTo(200);
+  @Override
+  protected Fuzzing fuzzing() {
+    return new Fuzzing(
+        "POST",
+        "/v1/volumes",
+        List.of(
+            "{\"id\":\"fz\",\"sizeBytes\":4096}",
+            "{\"id\":\"fz\",\"sizeBytes\":8192,\"role\":\"SECONDARY\",\"epoch\":3}"),
+        300,
+        100,
+        () -> api.get("/v1/volumes").body(),
+        r -> api.delete("/v1/volumes/" + r.json().get("id").asString()));
   }
 }

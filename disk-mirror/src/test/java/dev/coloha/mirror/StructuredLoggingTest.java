@@ -2,16 +2,14 @@ package dev.coloha.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
+import dev.coloha.testkit.spring.ServiceOnRandomPort;
+import dev.coloha.testkit.spring.TemporaryDataDir;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,18 +20,10 @@ import tools.jackson.databind.json.JsonMapper;
  * logging.structuredFormat}) makes every line a JSON object in the Elastic Common Schema.
  */
 @ExtendWith(OutputCaptureExtension.class)
-@SpringBootTest(
-    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "logging.structured.format.console=ecs")
-class StructuredLoggingTest {
+@TemporaryDataDir("colo.mirror.data-dir")
+@TestPropertySource(properties = "logging.structured.format.console=ecs")
+class StructuredLoggingTest extends ServiceOnRandomPort {
   private static final JsonMapper JSON = JsonMapper.builder().build();
-
-  @TempDir static Path data;
-
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("colo.mirror.data-dir", () -> data.toString());
-  }
 
   @Test
   void everyStartUpLineIsAnEcsJsonObject(CapturedOutput output) {

@@ -4,26 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.spring.ServiceOnRandomPort;
 import java.net.ServerSocket;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 /** The coordinator API without agents: validation, fencing, problem details, the event stream. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestPropertySource(properties = {"colo.proxy.stream.connect-timeout=200ms"})
-class PacketProxyApiTest {
-  @LocalServerPort int port;
-  Http api;
-
-  @BeforeEach
-  void client() {
-    api = new Http("http://127.0.0.1:" + port);
-  }
-
+class PacketProxyApiTest extends ServiceOnRandomPort {
   /** An agent URL where nothing listens: the group's streams break at once. */
   static String deadAgent() throws Exception {
     try (ServerSocket s = new ServerSocket(0)) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.spring.ServiceOnRandomPort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -15,8 +16,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -24,7 +23,6 @@ import org.springframework.test.context.TestPropertySource;
  * oldest of too many unanswered connections is closed, an idle connection is closed after the idle
  * timeout, and one that keeps sending but gets no reply after the first-reply timeout.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @TestPropertySource(
     properties = {
       "colo.proxy.stream.connect-timeout=200ms",
@@ -32,15 +30,12 @@ import org.springframework.test.context.TestPropertySource;
       "colo.proxy.client.first-reply-timeout=4s",
       "colo.proxy.client.max-unanswered=3"
     })
-class ProxySlowClientIT {
-  @LocalServerPort int port;
-  Http api;
+class ProxySlowClientIT extends ServiceOnRandomPort {
   int groupPort;
   final List<Socket> sockets = new ArrayList<>();
 
   @BeforeEach
   void group() {
-    api = Http.loopback(port, null);
     Http.Reply r =
         api.json(
             "PUT",

@@ -1,46 +1,20 @@
 package dev.coloha.agent;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.coloha.testkit.BadRequest;
-import dev.coloha.testkit.Http;
-import dev.coloha.testkit.JsonFuzzer;
-import java.nio.file.Path;
+import dev.coloha.testkit.spring.ApiContract;
+import dev.coloha.testkit.spring.TemporaryDataDir;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The replica agent's API contract: every bad request is refused at once with a problem document
  * naming the field, the agent serves on, and fuzzed bodies never get a 5xx or change anything when
  * refused.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class AgentContractIT {
-  static final String TOKEN = "contract-token";
-  @TempDir static Path data;
-
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("colo.agent.data-dir", () -> data.toString());
-    r.add("colo.security.token", () -> TOKEN);
-  }
-
-  @LocalServerPort int port;
-  Http api;
-
-  @BeforeEach
-  void client() {
-    api = Http.loopback(port, TOKEN);
+@TemporaryDataDir("colo.agent.data-dir")
+class AgentContractIT extends ApiContract {
+  AgentContractIT() {
+    super("/v1/vms");
   }
 
   static Stream<BadRequest> badRequests() {
@@ -163,29 +137,18 @@ class AgentContractIT {
         BadRequest.everyService(vms, "POST", vms, kv + "\"diskBytes\":0}", "vm-not-found"));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("badRequests")
-  void aBadRequestIsRefusedNamingTheFieldAndTheAgentServesOn(BadRequest row) {
-    row.check(api);
-    assertThat(api.get("/v1/vms").status()).isEqualTo(200);
-  }
-
-  @Test
-  void fuzzedBodiesGetAnAnswerOrAProblemAndARefusalChangesNothing() {
-    JsonFuzzer.Outcome o =
-        new JsonFuzzer(16)
-            .run(
-                api,
-                "POST",
-                "/v1/vms",
-                List.of(
-                    "{\"id\":\"fz\",\"guest\":\"http\",\"diskBytes\":0}",
-                    "{\"id\":\"fz\",\"guest\":\"kv\",\"memoryBytes\":1048576,\"diskBytes\":4096,"
-                        + "\"start\":false}"),
-                200,
-                () -> api.get("/v1/vms").body(),
-                r -> api.delete("/v1/vms/" + r.json().get("id").asString()));
-    assertThat(o.refused()).isGreaterThan(50);
-    assertThat(api.send("GET", "/v1/vms", null, null, Map.of()).status()).isEqualTo(200);
+  @Override
+  protected Fuzzing fuzzing() {
+    return new Fuzzing(
+        "POST",
+        "/v1/vms",
+        List.of(
+            "{\"id\":\"fz\",\"guest\":\"http\",\"diskBytes\":0}",
+            "{\"id\":\"fz\",\"guest\":\"kv\",\"memoryBytes\":1048576,\"diskBytes\":4096,"
+                + "\"start\":false}"),
+        200,
+        50,
+        () -> api.get("/v1/vms").body(),
+        r -> api.delete("/v1/vms/" + r.json().get("id").asString()));
   }
 }

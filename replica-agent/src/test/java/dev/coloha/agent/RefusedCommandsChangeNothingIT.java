@@ -3,43 +3,23 @@ package dev.coloha.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coloha.testkit.Http;
+import dev.coloha.testkit.spring.ServiceOnRandomPort;
+import dev.coloha.testkit.spring.TemporaryDataDir;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * Commands validate, then change: a replication command the agent refuses leaves the VM as it was.
  * Above all its epoch: a refused command in a newer epoch must not fence the VM's current streams.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class RefusedCommandsChangeNothingIT {
-  static final String TOKEN = "refusal-token";
-  @TempDir static Path data;
-
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("colo.agent.data-dir", () -> data.toString());
-    r.add("colo.security.token", () -> TOKEN);
-  }
-
-  @LocalServerPort int port;
-  Http api;
-
-  @BeforeEach
-  void client() {
-    api = Http.loopback(port, TOKEN);
-  }
-
+@TemporaryDataDir("colo.agent.data-dir")
+@TestPropertySource(properties = "colo.security.token=refusal-token")
+class RefusedCommandsChangeNothingIT extends ServiceOnRandomPort {
   private void createVm(String id, boolean start) {
     assertThat(
             api.json(

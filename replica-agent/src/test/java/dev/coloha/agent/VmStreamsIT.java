@@ -2,7 +2,8 @@ package dev.coloha.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.testkit.Http;
+import dev.coloha.testkit.spring.ServiceOnRandomPort;
+import dev.coloha.testkit.spring.TemporaryDataDir;
 import dev.coloha.wire.frame.FrameInput;
 import dev.coloha.wire.frame.FrameOutput;
 import dev.coloha.wire.http.HttpStream;
@@ -11,36 +12,15 @@ import dev.coloha.wire.io.IoFrameCodec;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /** The VM input and output streams over real HTTP: framing, offsets, intervals, epochs. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class VmStreamsIT {
-  @TempDir static Path data;
-
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("colo.agent.data-dir", () -> data.toString());
-    r.add("colo.agent.stream.heartbeat-interval", () -> "100ms");
-  }
-
-  @LocalServerPort int port;
-  Http api;
-
-  @BeforeEach
-  void client() {
-    api = new Http("http://127.0.0.1:" + port);
-  }
-
+@TemporaryDataDir("colo.agent.data-dir")
+@TestPropertySource(properties = "colo.agent.stream.heartbeat-interval=100ms")
+class VmStreamsIT extends ServiceOnRandomPort {
   private HttpStream open(String method, String path) throws Exception {
     return HttpStream.open(
         method,

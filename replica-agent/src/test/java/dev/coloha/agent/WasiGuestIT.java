@@ -3,23 +3,17 @@ package dev.coloha.agent;
 import static dev.coloha.testkit.Guests.wasm;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coloha.testkit.Http;
 import dev.coloha.testkit.Http.Reply;
+import dev.coloha.testkit.spring.ServiceOnRandomPort;
+import dev.coloha.testkit.spring.TemporaryDataDir;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -27,23 +21,8 @@ import tools.jackson.databind.JsonNode;
  * by wasm-opt on upload, run as a VM that real TCP clients talk to, checkpointed while blocked and
  * restored into a second VM that carries on where the first was.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class WasiGuestIT {
-  @TempDir static Path data;
-
-  @DynamicPropertySource
-  static void props(DynamicPropertyRegistry r) {
-    r.add("colo.agent.data-dir", () -> data.toString());
-  }
-
-  @LocalServerPort int port;
-  Http api;
-
-  @BeforeEach
-  void client() {
-    api = new Http("http://127.0.0.1:" + port);
-  }
-
+@TemporaryDataDir("colo.agent.data-dir")
+class WasiGuestIT extends ServiceOnRandomPort {
   private String listen(String vm) {
     Reply listen = api.post("/v1/vms/" + vm + "/listener", "{\"port\":0}");
     assertThat(listen.status()).as(listen.body()).isEqualTo(200);

@@ -3,6 +3,7 @@ package dev.coloha.coordinator.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coloha.coordinator.model.GroupState;
+import dev.coloha.testkit.spring.Counters;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
@@ -17,34 +18,28 @@ class CoordinatorMetricsTest {
   void aStartedGroupHasEveryCounterAtZero() {
     metrics.groupStarted("kv", () -> GroupState.CREATING);
 
-    for (String reason : CoordinatorMetrics.CHECKPOINT_REASONS) {
-      assertThat(
-              registry
-                  .get("colo.coordinator.checkpoints")
-                  .tags("group", "kv", "reason", reason)
-                  .counter()
-                  .count())
-          .isZero();
-    }
-    for (String problem : CoordinatorMetrics.CHECKPOINT_PROBLEMS) {
-      assertThat(
-              registry
-                  .get("colo.coordinator.checkpoint.failures")
-                  .tags("group", "kv", "problem", problem)
-                  .counter()
-                  .count())
-          .isZero();
-    }
-    for (String kind : CoordinatorMetrics.MISMATCH_KINDS) {
-      assertThat(
-              registry
-                  .get("colo.coordinator.mismatches")
-                  .tags("group", "kv", "kind", kind)
-                  .counter()
-                  .count())
-          .isZero();
-    }
-    assertThat(registry.get("colo.failovers").tags("group", "kv").counter().count()).isZero();
+    Counters.assertEachAtZero(
+        registry,
+        "colo.coordinator.checkpoints",
+        "reason",
+        CoordinatorMetrics.CHECKPOINT_REASONS,
+        "group",
+        "kv");
+    Counters.assertEachAtZero(
+        registry,
+        "colo.coordinator.checkpoint.failures",
+        "problem",
+        CoordinatorMetrics.CHECKPOINT_PROBLEMS,
+        "group",
+        "kv");
+    Counters.assertEachAtZero(
+        registry,
+        "colo.coordinator.mismatches",
+        "kind",
+        CoordinatorMetrics.MISMATCH_KINDS,
+        "group",
+        "kv");
+    assertThat(Counters.count(registry, "colo.failovers", "group", "kv")).isZero();
   }
 
   @Test

@@ -17,11 +17,10 @@ import dev.coloha.api.agent.VmView;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
-import java.io.IOException;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -37,28 +36,22 @@ class AgentClientContractIT {
   static final long MEMORY = 16L << 20;
   static final JsonMapper JSON = JsonMapper.builder().build();
 
-  static MiniCluster cluster;
+  @RegisterExtension
+  static final MiniCluster.PerClass cluster =
+      MiniCluster.inTempDir("agent-client-contract")
+          .token(TOKEN)
+          .agents("agent-a", "agent-b")
+          .perClass();
+
   static ServiceProcess a;
   static ServiceProcess b;
   static AgentClient client;
 
   @BeforeAll
-  static void start() throws IOException {
-    cluster =
-        MiniCluster.inTempDir("agent-client-contract")
-            .token(TOKEN)
-            .agents("agent-a", "agent-b")
-            .start();
+  static void clients() {
     a = cluster.agent("agent-a");
     b = cluster.agent("agent-b");
     client = new AgentClient(Remotes.of(TOKEN, TIMEOUT), TIMEOUT, TIMEOUT, Duration.ofSeconds(60));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   @Test

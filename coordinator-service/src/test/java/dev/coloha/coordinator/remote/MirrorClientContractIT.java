@@ -10,11 +10,10 @@ import dev.coloha.api.mirror.VolumeStatus;
 import dev.coloha.testkit.Http;
 import dev.coloha.testkit.MiniCluster;
 import dev.coloha.testkit.ServiceProcess;
-import java.io.IOException;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -30,24 +29,19 @@ class MirrorClientContractIT {
   static final long SIZE = 1 << 20;
   static final JsonMapper JSON = JsonMapper.builder().build();
 
-  static MiniCluster cluster;
+  @RegisterExtension
+  static final MiniCluster.PerClass cluster =
+      MiniCluster.inTempDir("mirror-client-contract").token(TOKEN).mirror("mirror").perClass();
+
   static ServiceProcess mirror;
   static MirrorClient client;
   static String url;
 
   @BeforeAll
-  static void start() throws IOException {
-    cluster = MiniCluster.inTempDir("mirror-client-contract").token(TOKEN).mirror("mirror").start();
+  static void client() {
     mirror = cluster.mirror("mirror");
     url = mirror.url();
     client = new MirrorClient(Remotes.of(TOKEN, TIMEOUT), TIMEOUT);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   @Test

@@ -21,9 +21,9 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -40,30 +40,24 @@ class ProxyClientContractIT {
   static final Duration TIMEOUT = Duration.ofSeconds(5);
   static final JsonMapper JSON = JsonMapper.builder().build();
 
-  static MiniCluster cluster;
+  @RegisterExtension
+  static final MiniCluster.PerClass cluster =
+      MiniCluster.inTempDir("proxy-client-contract")
+          .token(TOKEN)
+          .proxy("proxy", "--colo.proxy.stream.connect-timeout=200ms")
+          .perClass();
+
   static ServiceProcess proxy;
   static Remote remote;
   static ProxyClient client;
   static String url;
 
   @BeforeAll
-  static void start() throws IOException {
-    cluster =
-        MiniCluster.inTempDir("proxy-client-contract")
-            .token(TOKEN)
-            .proxy("proxy", "--colo.proxy.stream.connect-timeout=200ms")
-            .start();
+  static void client() {
     proxy = cluster.proxy("proxy");
     url = proxy.url();
     remote = Remotes.of(TOKEN, TIMEOUT);
     client = new ProxyClient(remote, TIMEOUT);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   static int freePort() throws IOException {

@@ -2,6 +2,7 @@ package dev.coloha.agent.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coloha.testkit.spring.Counters;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -13,15 +14,13 @@ class ReplicationMetricsTest {
   void aPrimaryHasACheckpointCounterAtZeroForEveryResult() {
     metrics.primary("vm-1");
 
-    for (String result : ReplicationMetrics.CHECKPOINT_RESULTS) {
-      assertThat(
-              registry
-                  .get("colo.checkpoints")
-                  .tags("vm", "vm-1", "result", result)
-                  .counter()
-                  .count())
-          .isZero();
-    }
+    Counters.assertEachAtZero(
+        registry,
+        "colo.checkpoints",
+        "result",
+        ReplicationMetrics.CHECKPOINT_RESULTS,
+        "vm",
+        "vm-1");
   }
 
   @Test
@@ -39,22 +38,16 @@ class ReplicationMetricsTest {
   void aSecondaryHasADiscardCounterAtZeroForEveryReason() {
     metrics.secondary("vm-2");
 
-    for (String reason : ReplicationMetrics.DISCARD_REASONS) {
-      assertThat(
-              registry
-                  .get("colo.checkpoint.discarded")
-                  .tags("vm", "vm-2", "reason", reason)
-                  .counter()
-                  .count())
-          .isZero();
-    }
+    Counters.assertEachAtZero(
+        registry,
+        "colo.checkpoint.discarded",
+        "reason",
+        ReplicationMetrics.DISCARD_REASONS,
+        "vm",
+        "vm-2");
     metrics.discarded("vm-2", "torn");
     assertThat(
-            registry
-                .get("colo.checkpoint.discarded")
-                .tags("vm", "vm-2", "reason", "torn")
-                .counter()
-                .count())
+            Counters.count(registry, "colo.checkpoint.discarded", "vm", "vm-2", "reason", "torn"))
         .isEqualTo(1.0);
   }
 }
