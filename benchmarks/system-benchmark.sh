@@ -4,13 +4,21 @@
 # reply served by the new primary), repeated.
 #
 #   benchmarks/system-benchmark.sh [--dir DIR] [--rounds R] [--failovers F] [--requests N] [--no-disk]
+#                                  [--targets T,T...] [--tests set|set,get] [--warmup N]
 #
 #   --dir DIR        lab directory (default target/bench-lab; it is started fresh and stopped at exit)
-#   --rounds R       throughput rounds; each round runs every target once, in turn (default 3)
-#   --failovers F    failover runs (default 10)
+#   --rounds R       throughput rounds; each round runs every target once, interleaved: per
+#                    pipeline every target in turn, the order reversed every other round, so a slow
+#                    phase of the machine hits every target alike (default 3)
+#   --failovers F    failover runs (default 10; 0 for none)
 #   --requests N     redis-benchmark requests per test without pipelining (default 20000; -P 16
 #                    runs 5 N; the disk-backed targets too, their disks write behind)
 #   --no-disk        skip the disk-backed targets
+#   --targets T,...  only these targets (of colo, passthrough, standalone, colo+disk,
+#                    passthrough+disk, standalone+disk; default all): more rounds of a ratio for the
+#                    same time, e.g. --targets colo,colo+disk --rounds 9
+#   --tests LIST     redis-benchmark tests, set or set,get (default set,get)
+#   --warmup N       warm-up requests per target without pipelining (default 10000; -P 16 runs 2 N)
 #
 # Needs the service jars (./colo build), redis-benchmark, curl, python3. Everything listens on
 # 127.0.0.1. Prints a markdown report on stdout (also written to DIR/results.md); progress goes to
@@ -26,6 +34,9 @@ ROUNDS=3
 FAILOVERS=10
 REQUESTS=20000
 DISK=1
+TARGETS=all
+TESTS=set,get
+WARMUP=10000
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR="$2"; shift 2 ;;
@@ -33,10 +44,14 @@ while [ $# -gt 0 ]; do
     --failovers) FAILOVERS="$2"; shift 2 ;;
     --requests) REQUESTS="$2"; shift 2 ;;
     --no-disk) DISK=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --targets) TARGETS="$2"; shift 2 ;;
+    --tests) TESTS="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "system-benchmark: unknown option $1" >&2; exit 2 ;;
   esac
 done
+case "$TESTS" in set|set,get|get,set) ;; *) echo "system-benchmark: --tests is set or set,get" >&2; exit 2 ;; esac
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
 
@@ -58,12 +73,16 @@ echo "system-benchmark: starting a 3-host lab in $DIR (this takes a minute or tw
   --set coordinator:colo.coordinator.sweep-on-registration=false >&2
 echo "system-benchmark: lab up in $(( $(date +%s) - started )) s" >&2
 
-PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$FAILOVERS" "$REQUESTS" "$DISK" "$ROOT/scripts/lab.sh" <<'PY' | tee "$DIR/results.md"
+PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$FAILOVERS" "$REQUESTS" "$DISK" "$ROOT/scripts/lab.sh" \
+  "$TARGETS" "$TESTS" "$WARMUP" <<'PY' | tee "$DIR/results.md"
 import json, os, re, socket, statistics, subprocess, sys, threading, time, urllib.request
 from labapi import LabApi, free_port
 
 DIR, ROUNDS, FAILOVERS, REQUESTS, DISK = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
 LAB_SH = sys.argv[6]
+WANTED = None if sys.argv[7] == "all" else set(sys.argv[7].split(","))
+TESTS = [t.upper() for t in sys.argv[8].split(",")]
+WARMUP = int(sys.argv[9])
 
 
 def log(*a):
@@ -193,10 +212,15 @@ if DISK:
     api("POST", f"{agent}/v1/vms/solod/listener", {"bindAddress": "127.0.0.1", "port": solod_port})
     targets += [("colo+disk", kv_port, True), ("passthrough+disk", passd_port, True),
                 ("standalone+disk", solod_port, True)]
+if WANTED is not None:
+    unknown = WANTED - {t[0] for t in targets}
+    if unknown:
+        raise SystemExit(f"system-benchmark: unknown targets {sorted(unknown)} (have {[t[0] for t in targets]})")
+    targets = [t for t in targets if t[0] in WANTED]
 
 
 def bench(port, n, pipeline):
-    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", "set,get", "-n", str(n), "-c", "50", "--csv"]
+    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", ",".join(TESTS).lower(), "-n", str(n), "-c", "50", "--csv"]
     if pipeline > 1:
         cmd += ["-P", str(pipeline)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=900).stdout
@@ -214,10 +238,12 @@ def sizes(disk, pipeline):
 
 log("warm-up (JIT of the proxy, the agents and the guests)")
 for name, port, disk in targets:
-    bench(port, 10000, 1)
-    bench(port, 20000, 16)
+    if WARMUP > 0:
+        bench(port, WARMUP, 1)
+        bench(port, 2 * WARMUP, 16)
 
 runs = {}  # (target, pipeline, test) -> [(rps, p50, p99)]
+by_round = {}  # (target, pipeline, test, round) -> rps: the paired ratios of one round
 # the counters before the throughput phase: the report gives what the phase added (the lab's
 # start and the warm-up have mismatches of their own: the first checkpoints of cold services)
 mism0 = prom(PROXY, "colo_proxy_mismatches_total")
@@ -225,10 +251,14 @@ ckpt0 = prom(COORD, "colo_coordinator_checkpoints_total")
 t0 = time.monotonic()
 for r in range(ROUNDS):
     for pipeline in (1, 16):
-        for name, port, disk in targets:
+        # interleaved: every target once per pipeline and round, back to back, the order reversed
+        # every other round (a target late in one round is early in the next), so that a slow
+        # phase of the machine falls on every target alike and a ratio of the same round is fair
+        for name, port, disk in (targets if r % 2 == 0 else targets[::-1]):
             log(f"round {r + 1}/{ROUNDS}: {name}, -P {pipeline}")
             for test, v in bench(port, sizes(disk, pipeline), pipeline).items():
                 runs.setdefault((name, pipeline, test), []).append(v)
+                by_round[(name, pipeline, test, r)] = v[0]
 throughput_s = time.monotonic() - t0
 # the same proxy as mism0's (a takeover in between would make the difference meaningless: said)
 if active_proxy() != PROXY:
@@ -250,7 +280,8 @@ def fmt(x, d=0):
 
 
 print("## Throughput: redis-benchmark -c 50 through the proxy, COLO against passthrough\n")
-print(f"Median of {ROUNDS} rounds (targets alternate within a round); requests/s, p50 / p99 in ms "
+print(f"Median of {ROUNDS} rounds (targets interleaved: per pipeline every target in turn, the order "
+      f"reversed every other round); requests/s, p50 / p99 in ms "
       f"(redis-benchmark's own, median of the rounds). {throughput_s:.0f} s of benchmarking.\n")
 print("| target | pipeline | SET req/s | SET p50 / p99 | GET req/s | GET p50 / p99 | SET runs (req/s) | GET runs (req/s) |")
 print("|---|---|---|---|---|---|---|---|")
@@ -263,19 +294,41 @@ for name, port, disk in targets:
         spread = [", ".join(fmt(x[0]) for x in runs.get((name, pipeline, t), [])) for t in ("SET", "GET")]
         print(f"| {name} | {'-P 16' if pipeline > 1 else 'none'} | " + " | ".join(cells) + f" | {spread[0]} | {spread[1]} |")
 print()
-print("| ratio (median req/s) | pipeline | SET | GET |")
-print("|---|---|---|---|")
+
+
+def ratio(x, y):
+    return "—" if not x or not y else f"{x / y:.2f}" if x / y >= 0.1 else f"{x / y:.3f}"
+
+
+def paired(a, b, pipeline, test):
+    """a / b of each round (the two ran back to back in it), in round order."""
+    out = []
+    for r in range(ROUNDS):
+        x, y = by_round.get((a, pipeline, test, r)), by_round.get((b, pipeline, test, r))
+        if x and y:
+            out.append(x / y)
+    return out
+
+
+# SET and GET: the ratio of the targets' medians; then SET's ratio per round (the two targets of
+# a pair ran in the same round, minutes apart at most) and their median, which a slow phase of the
+# machine moves less than it moves either target's own median
+print("| ratio (median req/s) | pipeline | SET | GET | SET: median of the rounds' ratios | SET: ratio per round |")
+print("|---|---|---|---|---|---|")
 pairs = [("colo", "passthrough"), ("passthrough", "standalone"), ("colo", "standalone")]
 if DISK:
     pairs += [("colo+disk", "passthrough+disk"), ("colo+disk", "colo"),
               ("passthrough+disk", "standalone+disk"), ("standalone+disk", "standalone")]
+names = {t[0] for t in targets}
 for a, b in pairs:
+    if a not in names or b not in names:
+        continue
     for pipeline in (1, 16):
-        cells = []
-        for test in ("SET", "GET"):
-            x, y = med(a, pipeline, test), med(b, pipeline, test)
-            cells.append("—" if not x or not y else f"{x / y:.2f}" if x / y >= 0.1 else f"{x / y:.3f}")
-        print(f"| {a} / {b} | {'-P 16' if pipeline > 1 else 'none'} | {cells[0]} | {cells[1]} |")
+        cells = [ratio(med(a, pipeline, test), med(b, pipeline, test)) for test in ("SET", "GET")]
+        per = paired(a, b, pipeline, "SET")
+        cells.append(ratio(statistics.median(per), 1) if per else "—")
+        cells.append(", ".join(ratio(x, 1) for x in per) or "—")
+        print(f"| {a} / {b} | {'-P 16' if pipeline > 1 else 'none'} | " + " | ".join(cells) + " |")
 print()
 print("Proxy mismatches and coordinator checkpoints during the throughput phase (all COLO groups):\n")
 for k, v in sorted(mism.items()):

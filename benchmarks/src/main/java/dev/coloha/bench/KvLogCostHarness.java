@@ -1,6 +1,7 @@
 package dev.coloha.bench;
 
 import com.dylibso.chicory.runtime.ExportFunction;
+import dev.coloha.agent.disk.MirrorBlockDevice;
 import dev.coloha.microvm.MicroVm;
 import dev.coloha.microvm.OutputSink;
 import dev.coloha.microvm.VmConfig;
@@ -10,6 +11,7 @@ import dev.coloha.microvm.device.BlockDevice;
 import dev.coloha.microvm.guest.GuestAbi;
 import dev.coloha.microvm.guest.GuestLoader;
 import dev.coloha.microvm.guest.GuestModule;
+import dev.coloha.wire.block.BlockClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,9 +32,13 @@ import java.util.Map;
  * with a disk and without one, for events of one SET (no pipelining) and of 16 (redis-benchmark
  * {@code -P 16}). The disk is a device that takes every write and keeps nothing (reads return
  * zeros: a blank disk at boot), so the figures are the guest's own log work and its {@code
- * disk_write} host calls, without any device. Each module given on the command line (a {@code
- * kv.wasm} file, e.g. an older build) runs next to the one in the micro-VM's jar, alternating, so
- * that they see the same machine.
+ * disk_write} host calls, without any device. When {@code disk-mirror/target} has the mirror's exec
+ * jar, a third case ("mirror") runs the agent's device path too: a {@link MirrorBlockDevice}
+ * (write-behind on the I/O stream) over the Unix-domain socket of a mirror process started here, a
+ * new volume per run; the VM thread's CPU then includes copying each write into the held write, the
+ * queue's bookkeeping and the sends it makes itself (the stream's reply thread and the mirror are
+ * not counted). Each module given on the command line (a {@code kv.wasm} file, e.g. an older build)
+ * runs next to the one in the micro-VM's jar, alternating, so that they see the same machine.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.KvLogCostHarness [SETS] [ROUNDS] [kv.wasm...]
@@ -76,21 +82,36 @@ public final class KvLogCostHarness {
     }
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     int[] pipelines = {1, 16};
-    boolean[] disks = {false, true};
+    Path tmp = Files.createTempDirectory("kv-log-cost");
+    MirrorWriteHarness.Node mirror = startMirror(tmp);
+    List<String> disks = new ArrayList<>(List.of("no disk", "disk"));
+    if (mirror != null) {
+      disks.add("mirror");
+    }
     Map<String, List<Double>> results = new LinkedHashMap<>();
-    for (int r = 0; r <= rounds; r++) { // round 0 warms up
-      for (var m : modules.entrySet()) {
-        for (boolean disk : disks) {
-          for (int p : pipelines) {
-            double us = run(m.getValue(), disk, p, sets, threads);
-            if (r > 0) {
-              results
-                  .computeIfAbsent(
-                      m.getKey() + "|" + (disk ? "disk" : "no disk") + "|" + p,
-                      k -> new ArrayList<>())
-                  .add(us);
+    try {
+      for (int r = 0; r <= rounds; r++) { // round 0 warms up
+        for (var m : modules.entrySet()) {
+          for (String disk : disks) {
+            for (int p : pipelines) {
+              // the VM closes its disk when it stops
+              double us = run(m.getValue(), device(disk, mirror), p, sets, threads);
+              if (r > 0) {
+                results
+                    .computeIfAbsent(m.getKey() + "|" + disk + "|" + p, k -> new ArrayList<>())
+                    .add(us);
+              }
             }
           }
+        }
+      }
+    } finally {
+      if (mirror != null) {
+        mirror.close();
+      }
+      try (var files = Files.walk(tmp)) {
+        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(f);
         }
       }
     }
@@ -112,16 +133,43 @@ public final class KvLogCostHarness {
     }
   }
 
+  /** A mirror process for the "mirror" case, or null without its exec jar (not built). */
+  private static MirrorWriteHarness.Node startMirror(Path tmp) throws Exception {
+    Path jar;
+    try {
+      jar = MirrorWriteHarness.findJar();
+    } catch (IOException | IllegalStateException e) {
+      System.out.println("no disk-mirror exec jar: the \"mirror\" case does not run");
+      return null;
+    }
+    return MirrorWriteHarness.Node.start(jar, tmp.resolve("mirror"), "INTERVAL");
+  }
+
+  private static int volumes;
+
+  /** The case's disk: none, one that keeps nothing, or a new volume on the mirror. */
+  private static BlockDevice device(String disk, MirrorWriteHarness.Node mirror) throws Exception {
+    return switch (disk) {
+      case "disk" -> new NullDisk();
+      case "mirror" -> {
+        String volume = "kvlog-" + ++volumes;
+        mirror.post("/v1/volumes", "{\"id\":\"" + volume + "\",\"sizeBytes\":" + (64L << 20) + "}");
+        yield MirrorBlockDevice.open(mirror.socket(), volume, 0, BlockClient.Options.defaults());
+      }
+      default -> BlockDevice.NONE;
+    };
+  }
+
   /** CPU µs of the VM's thread per SET over {@code sets} SETs in events of {@code pipeline}. */
   private static double run(
-      GuestModule module, boolean disk, int pipeline, int sets, ThreadMXBean threads)
+      GuestModule module, BlockDevice disk, int pipeline, int sets, ThreadMXBean threads)
       throws IOException {
     MicroVm vm =
         MicroVm.create(
             "kv-log-cost",
             module,
             VmConfig.defaults().withMemoryLimit(256L << 20),
-            VmEnvironment.of(disk ? new NullDisk() : BlockDevice.NONE, OutputSink.DISCARD));
+            VmEnvironment.of(disk, OutputSink.DISCARD));
     vm.start();
     try {
       vm.submit(new InputEvent.Open(1));

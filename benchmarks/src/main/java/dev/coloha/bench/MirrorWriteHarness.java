@@ -50,8 +50,14 @@ import java.util.stream.Stream;
  * appendfsync everysec}, a flush at most once a second, under {@code always} a flush per command.
  * "kv3" is the guest before it (issue 18): a 512-byte log write and the header written to its two
  * slots per command. The mirror cases go through the agent's device path, {@link WriteBehind}
- * (writes held and queued, a flush waits for them). With a third argument {@code kv} only these
- * cases run.
+ * (writes held and queued, a flush waits for them), each on a new volume as the file backend's case
+ * is on a new image. With a third argument {@code kv} only these cases run; with {@code always
+ * [ROUNDS]} only {@code kv always} through the file and the mirror's socket, paired per round (see
+ * {@link #alwaysPaired}).
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.coloha.bench.MirrorWriteHarness 1000 FSYNC always 9
+ * </pre>
  *
  * <p>Over 400 lines on purpose: one harness, its setups, runs and the figures it prints, read top
  * to bottom like the table in docs/benchmarks.md it produces.
@@ -139,6 +145,8 @@ public final class MirrorWriteHarness {
     boolean commitOnly = args.length > 2 && args[2].equals("commit");
     boolean kvOnly = args.length > 2 && args[2].equals("kv");
     boolean replicaOnly = args.length > 2 && args[2].equals("replica");
+    boolean alwaysOnly = args.length > 2 && args[2].equals("always");
+    int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 7;
     Path jar = findJar();
     Path tmp = Files.createTempDirectory("mirror-bench");
     System.out.printf(
@@ -160,6 +168,10 @@ public final class MirrorWriteHarness {
       }
       if (replicaOnly) {
         replicaCpu(primary, secondary, writes);
+        return;
+      }
+      if (alwaysOnly) {
+        alwaysPaired(primary, tmp, writes, FlushPolicy.valueOf(policy), rounds);
         return;
       }
       if (!lagOnly) {
@@ -186,17 +198,25 @@ public final class MirrorWriteHarness {
           for (boolean always : new boolean[] {false, true}) {
             int n = always && fp == FlushPolicy.FSYNC ? Math.min(writes, 2_000) : writes;
             String img = "file-kv-" + v1 + always + ".img";
+            // a new image for each case, the file's and the mirror's alike (both sparse files of
+            // 256 MiB, fdatasync at a flush): the log's writes allocate blocks in every case
             results.add(runKv("file", n, fileDisk(tmp.resolve(img), fp), null, always, v1));
             results.add(
                 runKv(
                     "mirror http",
                     n,
-                    writeBehind(URI.create(primary.url()), "solo"),
+                    writeBehind(URI.create(primary.url()), newVolume(primary)),
                     null,
                     always,
                     v1));
             results.add(
-                runKv("mirror unix", n, writeBehind(primary.socket(), "solo"), null, always, v1));
+                runKv(
+                    "mirror unix",
+                    n,
+                    writeBehind(primary.socket(), newVolume(primary)),
+                    null,
+                    always,
+                    v1));
             try (Checkpoints cps = new Checkpoints(secondary, "pair", 500)) {
               results.add(
                   runKv(
@@ -227,6 +247,15 @@ public final class MirrorWriteHarness {
         }
       }
     }
+  }
+
+  private static int volumes;
+
+  /** A new unreplicated volume of {@link #VOLUME} bytes on {@code mirror}: its id. */
+  private static String newVolume(Node mirror) throws Exception {
+    String id = "kv-" + ++volumes;
+    mirror.post("/v1/volumes", "{\"id\":\"" + id + "\",\"sizeBytes\":" + VOLUME + "}");
+    return id;
   }
 
   private static Disk fileDisk(Path image, FlushPolicy policy) throws IOException {
@@ -417,6 +446,83 @@ public final class MirrorWriteHarness {
         "%-8s %10s %12s %14.1f %16.1f%n", "median", "", "", ps[rounds / 2], ss[rounds / 2]);
   }
 
+  /**
+   * {@code kv always} (a flush per command) through the file backend and through the mirror's
+   * Unix-domain socket, paired: each round runs both back to back on new images (the order
+   * alternating), so a slow phase of the machine's disk hits both alike; prints each round's rates
+   * and p50 latencies, their ratios (mirror / file), and the medians of the ratios. The rate counts
+   * every stall of a round (on a loaded machine the mirror's three thread wake-ups per command
+   * stall more often than the file's none); the p50 is a command's usual cost.
+   */
+  private static void alwaysPaired(
+      Node primary, Path tmp, int commands, FlushPolicy policy, int rounds) throws Exception {
+    System.out.printf(
+        "kv always, %,d commands per case, %d rounds (file and mirror unix back to back, new"
+            + " images, the order alternating):%n",
+        commands, rounds);
+    System.out.printf(
+        "%-6s %12s %10s %14s %10s %16s %18s%n",
+        "round",
+        "file cmds/s",
+        "file p50",
+        "mirror cmds/s",
+        "mirror p50",
+        "rate mirror/file",
+        "p50 mirror/file");
+    double[] ratios = new double[rounds];
+    double[] p50s = new double[rounds];
+    for (int r = 0; r < rounds; r++) {
+      Result file = null;
+      Result mirror = null;
+      for (int i = 0; i < 2; i++) {
+        if ((i == 0) == (r % 2 == 0)) {
+          file =
+              runKv(
+                  "file",
+                  commands,
+                  fileDisk(tmp.resolve("always-" + r + ".img"), policy),
+                  null,
+                  true,
+                  false);
+        } else {
+          mirror =
+              runKv(
+                  "mirror unix",
+                  commands,
+                  writeBehind(primary.socket(), newVolume(primary)),
+                  null,
+                  true,
+                  false);
+        }
+      }
+      ratios[r] = mirror.perSecond() / file.perSecond();
+      p50s[r] = mirror.percentile(0.5) / file.percentile(0.5);
+      System.out.printf(
+          "%-6d %,12.0f %10.1f %,14.0f %10.1f %16.2f %18.2f%n",
+          r + 1,
+          file.perSecond(),
+          file.percentile(0.5),
+          mirror.perSecond(),
+          mirror.percentile(0.5),
+          ratios[r],
+          p50s[r]);
+      Files.deleteIfExists(tmp.resolve("always-" + r + ".img"));
+    }
+    double[] sorted = ratios.clone();
+    Arrays.sort(sorted);
+    double[] sortedP50 = p50s.clone();
+    Arrays.sort(sortedP50);
+    System.out.printf(
+        "median of the rounds' ratios: rate %.2f (the mirror takes %.2fx the file's time per"
+            + " command), p50 %.2f (a command's median latency through the mirror is %.2fx the"
+            + " file's); load average now %.1f%n",
+        sorted[rounds / 2],
+        1 / sorted[rounds / 2],
+        sortedP50[rounds / 2],
+        sortedP50[rounds / 2],
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+  }
+
   /** One command's writes: see {@link #runKv}. */
   private static void command(Disk disk, int i, byte[] sector, byte[] two, long[] end, boolean v1)
       throws Exception {
@@ -596,7 +702,7 @@ public final class MirrorWriteHarness {
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
-  private static Path findJar() throws IOException {
+  static Path findJar() throws IOException {
     Path target = Path.of("disk-mirror", "target");
     try (Stream<Path> files = Files.list(target)) {
       return files
@@ -607,7 +713,7 @@ public final class MirrorWriteHarness {
   }
 
   /** A mirror process on a free loopback port. */
-  private static final class Node implements AutoCloseable {
+  static final class Node implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path socket;

@@ -230,10 +230,12 @@ final class GuestDevices {
     if (check != GuestAbi.OK) {
       return check;
     }
-    byte[] buf = new byte[len];
-    memory.read(ptr, buf, 0, len);
+    // the guest's bytes straight from its memory: the device copies them before it returns
+    // (BlockDevice#write), so the guest may reuse its buffer at once (issue 18: one copy and one
+    // allocation less per call)
+    byte[] guestMemory = memory.arrayFor(ptr, len);
     try {
-      disk.write(offset, buf, 0, len);
+      disk.write(offset, guestMemory, ptr, len);
     } catch (IOException e) {
       diskErrors++;
       guestLog.warn("VM {} disk write at {} failed: {}", vmId, offset, e.getMessage());

@@ -220,7 +220,11 @@ public final class WriteBehind implements AutoCloseable {
     return combined;
   }
 
-  /** Queues a write and returns; its failure is reported by a later operation. */
+  /**
+   * Queues a write and returns; its failure is reported by a later operation. The bytes are copied
+   * before it returns (into the held write, once): {@code src} may be the VM's memory, which the
+   * guest changes right after.
+   */
   public synchronized void write(long offset, byte[] src, int srcOffset, int length) {
     checkRange(offset, length);
     live();

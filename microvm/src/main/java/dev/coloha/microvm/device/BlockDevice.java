@@ -13,6 +13,12 @@ public interface BlockDevice extends AutoCloseable {
 
   void read(long offset, byte[] dst, int dstOffset, int length) throws IOException;
 
+  /**
+   * Writes {@code length} bytes of {@code src} from {@code srcOffset}. The bytes are the caller's
+   * only during the call: a device that keeps them (a write-behind queue) copies them before it
+   * returns and never keeps {@code src}, which may be the VM's own memory (the {@code disk_write}
+   * host call passes it uncopied, and the guest reuses its buffer right after).
+   */
   void write(long offset, byte[] src, int srcOffset, int length) throws IOException;
 
   /** Makes every completed write durable, as the device's flush policy says. */

@@ -276,6 +276,19 @@ public final class TrackedMemory implements Memory {
     return true;
   }
 
+  /**
+   * The backing array, after checking that {@code [addr, addr + len)} is inside the memory (the
+   * bytes are at index {@code addr}): for a host call that hands the guest's bytes to a consumer
+   * that reads or copies them before it returns (a disk write), without copying them first. Read
+   * only (a write through it would not be tracked), not kept (a grow replaces it).
+   *
+   * @throws WasmRuntimeException if the range is outside the memory (the guest traps)
+   */
+  public byte[] arrayFor(int addr, int len) {
+    checkBounds(addr, len);
+    return buffer;
+  }
+
   /** The backing array (read-only use: hashing, tests). */
   public byte[] buffer() {
     return buffer;
