@@ -84,8 +84,8 @@ build() {
 }
 
 build kv/kv.wasm $((256 * MiB)) $((256 * KiB)) \
-    kv/aof.c kv/cmd_keys.c kv/cmd_server.c kv/cmd_string.c kv/commands.c kv/crc32.c kv/db.c \
-    kv/dict.c kv/glob.c kv/kv.c kv/proto.c kv/replay.c kv/reply.c kv/util.c "${COMMON[@]}"
+    kv/aof.c kv/cmd_keys.c kv/cmd_server.c kv/cmd_string.c kv/commands.c kv/compact.c kv/crc32.c \
+    kv/db.c kv/dict.c kv/glob.c kv/kv.c kv/proto.c kv/replay.c kv/reply.c kv/util.c "${COMMON[@]}"
 build http/http.wasm $((64 * MiB)) $((256 * KiB)) \
     http/http.c http/httpdate.c http/request.c "${COMMON[@]}"
 build testing/trap.wasm $((16 * MiB)) $((64 * KiB)) testing/trap.c
@@ -152,7 +152,8 @@ rm "$out_root/testing/wasi-files-plain.wasm"
 
 # The ABI v1 guests as plain WASI commands, from the same sources: include/colo_wasi.h turns their
 # colo imports and exports into plain C functions and common/platform_wasi.c implements the imports
-# with POSIX sockets on COLO_LISTEN_FD (accept, poll, recv, send) and runs the event loop. Only the
+# with POSIX sockets on COLO_LISTEN_FD (accept, poll, recv, send) and runs the event loop (the
+# clocks, timers and environment: common/host_posix.c, shared with tools/native_host.c). Only the
 # plain module is built (the stock toolchain's output); the coordinator instruments it on upload.
 # build_wasi_guest OUTPUT MAX_MEMORY STACK SOURCES...
 build_wasi_guest() {
@@ -160,13 +161,14 @@ build_wasi_guest() {
     shift 3
     mkdir -p "$out_root/$(dirname "$out")"
     PATH="$linker_only" "$clang_path" "${WASI_CFLAGS[@]}" -Iinclude -Icommon \
-        -include include/colo_wasi.h "$@" common/platform_wasi.c -Wl,--strip-debug \
+        -include include/colo_wasi.h "$@" common/platform_wasi.c common/host_posix.c \
+        -Wl,--strip-debug \
         -Wl,-z,stack-size="$stack" -Wl,--max-memory="$max_mem" -o "$out_root/$out"
 }
 
 build_wasi_guest kv/kv-wasi.wasm $((256 * MiB)) $((256 * KiB)) \
-    kv/aof.c kv/cmd_keys.c kv/cmd_server.c kv/cmd_string.c kv/commands.c kv/crc32.c kv/db.c \
-    kv/dict.c kv/glob.c kv/kv.c kv/proto.c kv/replay.c kv/reply.c kv/util.c "${COMMON[@]}"
+    kv/aof.c kv/cmd_keys.c kv/cmd_server.c kv/cmd_string.c kv/commands.c kv/compact.c kv/crc32.c \
+    kv/db.c kv/dict.c kv/glob.c kv/kv.c kv/proto.c kv/replay.c kv/reply.c kv/util.c "${COMMON[@]}"
 build_wasi_guest http/http-wasi.wasm $((64 * MiB)) $((256 * KiB)) \
     http/http.c http/httpdate.c http/request.c "${COMMON[@]}"
 # tally: an HTTP server of our own written only against POSIX/WASI headers (no colo_wasi.h, no

@@ -27,9 +27,9 @@
 #include <unistd.h>
 
 #include "colo_wasi.h"
+#include "host_posix.h"
 
 #define MAX_CONNS 1024
-#define MAX_TIMERS 64
 #define RECV_CHUNK 16384
 #define OUT_PAUSE_BYTES (4u * 1024u * 1024u) /* stop reading a client with this much unsent */
 
@@ -44,18 +44,6 @@ typedef struct {
 static conn_t conns[MAX_CONNS];
 static size_t nconns;
 static int32_t next_id = 1;
-
-static struct {
-    int armed;
-    int32_t id;
-    int64_t deadline_ns;
-} timers[MAX_TIMERS];
-
-static int64_t now_ns(clockid_t clk) {
-    struct timespec ts;
-    clock_gettime(clk, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static conn_t *find_conn(int32_t id) {
     for (size_t i = 0; i < nconns; i++) {
@@ -104,10 +92,6 @@ int32_t colo_close(int32_t id) {
     c->guest_closed = 1;
     return COLO_OK;
 }
-
-int64_t colo_clock_realtime(void) { return now_ns(CLOCK_REALTIME); }
-
-int64_t colo_clock_monotonic(void) { return now_ns(CLOCK_MONOTONIC); }
 
 void colo_random(void *ptr, int32_t len) {
     unsigned char *p = ptr;
@@ -227,52 +211,6 @@ int32_t colo_disk_flush(void) {
     return fsync(disk.fd) == 0 ? COLO_OK : COLO_E_IO;
 }
 
-int32_t colo_timer_set(int32_t id, int64_t delay_ms) {
-    int64_t deadline = now_ns(CLOCK_MONOTONIC) + (delay_ms < 0 ? 0 : delay_ms) * 1000000;
-    int free_slot = -1;
-    for (int i = 0; i < MAX_TIMERS; i++) {
-        if (timers[i].armed && timers[i].id == id) {
-            timers[i].deadline_ns = deadline;
-            return COLO_OK;
-        }
-        if (!timers[i].armed && free_slot < 0) {
-            free_slot = i;
-        }
-    }
-    if (free_slot < 0) {
-        return COLO_E_LIMIT;
-    }
-    timers[free_slot].armed = 1;
-    timers[free_slot].id = id;
-    timers[free_slot].deadline_ns = deadline;
-    return COLO_OK;
-}
-
-int32_t colo_timer_cancel(int32_t id) {
-    for (int i = 0; i < MAX_TIMERS; i++) {
-        if (timers[i].armed && timers[i].id == id) {
-            timers[i].armed = 0;
-        }
-    }
-    return COLO_OK;
-}
-
-int32_t colo_env_get(const char *name, int32_t name_len, char *buf, int32_t buf_len) {
-    char key[256];
-    if (name_len < 0 || name_len >= (int32_t)sizeof key) {
-        return COLO_E_UNSET;
-    }
-    memcpy(key, name, (size_t)name_len);
-    key[name_len] = 0;
-    const char *v = getenv(key);
-    if (v == NULL) {
-        return COLO_E_UNSET;
-    }
-    size_t n = strlen(v);
-    memcpy(buf, v, n < (size_t)buf_len ? n : (size_t)(buf_len < 0 ? 0 : buf_len));
-    return (int32_t)n;
-}
-
 void colo_log(int32_t level, const char *ptr, int32_t len) {
     static const char *const names[] = {"debug", "info", "warn", "error"};
     const char *name = level >= 0 && level <= 3 ? names[level] : "?";
@@ -347,31 +285,6 @@ static int deliver_input(conn_t *c) {
 }
 
 /* Milliseconds until the earliest armed timer, rounded up; -1 when none is armed. */
-static int poll_timeout(void) {
-    int64_t now = now_ns(CLOCK_MONOTONIC);
-    int64_t best = -1;
-    for (int i = 0; i < MAX_TIMERS; i++) {
-        if (timers[i].armed) {
-            int64_t left = timers[i].deadline_ns - now;
-            left = left <= 0 ? 0 : (left + 999999) / 1000000;
-            if (best < 0 || left < best) {
-                best = left;
-            }
-        }
-    }
-    return best > 60000 ? 60000 : (int)best;
-}
-
-static void fire_timers(void) {
-    int64_t now = now_ns(CLOCK_MONOTONIC);
-    for (int i = 0; i < MAX_TIMERS; i++) {
-        if (timers[i].armed && timers[i].deadline_ns <= now) {
-            timers[i].armed = 0; /* one-shot: the handler may arm it again */
-            colo_on_timer(timers[i].id);
-        }
-    }
-}
-
 /* Sends queued output and closes the connections the guest closed once it is out. */
 static void settle_conns(void) {
     for (size_t i = 0; i < nconns;) {
@@ -429,7 +342,7 @@ int main(void) {
             fds[n].revents = 0;
             ids[n++] = c->id;
         }
-        int ready = poll(fds, (nfds_t)n, poll_timeout());
+        int ready = poll(fds, (nfds_t)n, host_timer_wait_ms(-1, 60000));
         if (ready < 0 && errno != EINTR) {
             log_line("poll", errno);
             return 1;
@@ -452,7 +365,7 @@ int main(void) {
         if (ready > 0 && (fds[0].revents & POLLIN)) {
             accept_clients(listener);
         }
-        fire_timers();
+        host_fire_timers();
         settle_conns();
     }
 }

@@ -23,13 +23,7 @@
 #define COLO_IMPORT(name)
 #define COLO_EXPORT(name)
 
-/* The exports, declared for the native host (in Wasm they are only named by export_name). */
-int32_t colo_abi_version(void);
-void *colo_alloc(int32_t len);
-int32_t colo_init(void);
-void colo_on_open(int32_t conn);
-void colo_on_data(int32_t conn, void *ptr, int32_t len);
-void colo_on_close(int32_t conn);
-void colo_on_timer(int32_t id);
+/* The exports, declared for the host that calls them. */
+#include "colo_exports.h"
 
 #endif

@@ -2,54 +2,28 @@
 
 #include <string.h>
 
+#include "aof_log.h"
 #include "colo_guest.h"
+#include "compact.h"
 #include "crc32.h"
 #include "db.h"
 #include "proto.h"
 #include "strbuf.h"
 
-#define SECTOR COLO_SECTOR_SIZE
 #define HDR_MAGIC "COLOKVLG"
 #define HDR_VERSION_V1 1u    /* a CRC of the whole log in the header (still read, then converted) */
-#define HDR_VERSION 2u       /* checked, chained frames (aof.h) */
-#define FRAME_OVERHEAD 8u    /* u32 length before a record, u32 check after it */
 #define REGIONS_BASE (2u * SECTOR)
 #define MIN_DISK (REGIONS_BASE + 2u * 4u * SECTOR) /* two regions of at least 2 KiB */
 #define REPLAY_MAX_RECORD (PROTO_MAX_BULK * 2)      /* largest record replay will buffer */
 
-typedef struct {
-    uint32_t version;
-    uint32_t region;
-    uint64_t seq;
-    uint64_t region_size;
-    uint64_t log_len;
-    uint32_t log_crc; /* v1: CRC-32 of the log; v2: check of the frame ending at log_len */
-    uint32_t origin;  /* v2: the seed of the region's first frame */
-} aof_header;
-
-static struct {
-    int enabled;
-    int64_t disk_size;
-    aof_header h;               /* the newest header on disk */
-    uint64_t end;               /* end of the log written so far (>= h.log_len) */
-    uint32_t chain;             /* check of the frame ending at end (origin when none) */
-    unsigned char tail[SECTOR]; /* the log's last partial sector (bytes before end) */
-    int dirty;                  /* written since the last colo_disk_flush */
-    int fsync;                  /* AOF_FSYNC_* */
-    int boot_fsync;             /* the policy the VM was created with (COLO_APPENDFSYNC) */
-    int64_t last_flush_ms;      /* monotonic time of the last colo_disk_flush (everysec) */
-    uint64_t reserve;           /* bytes only AOF_APPEND_SHRINK records may use */
-    uint64_t appended_since_compact;
-    uint64_t data_at_compact;   /* kv_db.data_bytes when the last compaction ran */
-    int last_compact_full;      /* the last compaction found no room for the snapshot */
-} aof;
+aof_state aof;
 
 /* Staging buffer for every disk request: one chunk plus room to pad a sector. */
 static unsigned char stage[AOF_CHUNK];
 static unsigned char hdr_buf[SECTOR];
 
 /* Log "<a><number><b>" (the guest has no printf: see common/strbuf.h). */
-static void log_num(int level, const char *a, uint64_t v, const char *b) {
+void aof_log_num(int level, const char *a, uint64_t v, const char *b) {
     char buf[160];
     strbuf sb;
     sb_init(&sb, buf, sizeof buf);
@@ -143,8 +117,19 @@ static uint32_t region_origin(uint64_t seq) {
     return crc32_update(crc32_update(0, HDR_MAGIC, 8), b, 8);
 }
 
+/* The seed of the first frame a compaction starting now writes into the other region. It mixes in
+ * the current log's end and chain: the chain runs through this boot's BOOT record, so frames an
+ * abandoned attempt (a crash before the switch) left in that region never continue the chain of a
+ * later attempt. */
+uint32_t aof_compaction_origin(void) {
+    unsigned char mix[12];
+    put_u64(mix, aof.end);
+    put_u32(mix + 8, aof.chain);
+    return crc32_update(region_origin(aof.h.seq + 1u), mix, sizeof mix);
+}
+
 /* Write header h into its slot (seq % 2); the other slot keeps the previous header. */
-static int write_header(const aof_header *h) {
+int aof_write_header(const aof_header *h) {
     encode_header(h, hdr_buf);
     int64_t off = (int64_t)(h->seq % 2u) * SECTOR;
     if (colo_disk_write(off, hdr_buf, SECTOR) != COLO_OK) {
@@ -156,17 +141,7 @@ static int write_header(const aof_header *h) {
 
 /* ---- streaming writer: fills `stage` and writes whole chunks, sector aligned ---- */
 
-typedef struct {
-    unsigned char *buf; /* the writer's chunk buffer (AOF_CHUNK bytes) */
-    int64_t base;       /* disk offset of the region */
-    uint64_t stage_off; /* region offset of stage[0] (sector aligned) */
-    size_t fill;        /* bytes in stage */
-    uint64_t pos;       /* region offset of the next byte */
-    uint32_t chain;     /* check of the last frame written (the next frame's seed) */
-    int err;
-} aof_writer;
-
-static void w_begin(aof_writer *w, unsigned char *buf, uint32_t region, uint64_t pos,
+void aof_writer_begin(aof_writer *w, unsigned char *buf, uint32_t region, uint64_t pos,
                     uint32_t chain, const unsigned char *tail) {
     w->buf = buf;
     w->base = region_base(region);
@@ -216,7 +191,7 @@ static void w_put(aof_writer *w, uint32_t *check, const void *data, size_t n) {
 }
 
 /* Write the last partial chunk (zero padded to a sector); the new partial tail goes to tail. */
-static int w_end(aof_writer *w, unsigned char *tail) {
+int aof_writer_end(aof_writer *w, unsigned char *tail) {
     memset(tail, 0, SECTOR);
     if (w->err == AOF_OK && w->fill > 0) {
         size_t tail_len = w->fill % SECTOR;
@@ -228,8 +203,6 @@ static int w_end(aof_writer *w, unsigned char *tail) {
     return w->err;
 }
 
-static uint64_t record_len(size_t argc, const kv_arg *argv);
-
 /* "<c><v>\r\n" at p; returns the bytes written (at most KV_LL_STR_SIZE + 3). */
 static size_t put_prefix(unsigned char *p, char c, long long v) {
     p[0] = (unsigned char)c;
@@ -240,10 +213,10 @@ static size_t put_prefix(unsigned char *p, char c, long long v) {
 }
 
 /* One frame: u32 length | the record (RESP) | u32 check, the CRC-32 of length and record seeded
- * with the previous frame's check (aof.h). rec_len is record_len(argc, argv). A frame that fits
+ * with the previous frame's check (aof.h). rec_len is aof_record_len(argc, argv). A frame that fits
  * the stage's free room (nearly every one) is encoded in place and checked with one CRC call;
  * one that would cross the chunk's end goes piece by piece through w_put. The bytes are the same. */
-static void w_put_record(aof_writer *w, size_t argc, const kv_arg *argv, uint64_t rec_len) {
+void aof_writer_record(aof_writer *w, size_t argc, const kv_arg *argv, uint64_t rec_len) {
     if (w->err != AOF_OK) {
         return;
     }
@@ -302,7 +275,7 @@ static uint64_t digits(uint64_t v) {
 }
 
 /* Bytes of a record's RESP encoding (its frame adds FRAME_OVERHEAD). */
-static uint64_t record_len(size_t argc, const kv_arg *argv) {
+uint64_t aof_record_len(size_t argc, const kv_arg *argv) {
     uint64_t len = 1 + digits(argc) + 2;
     for (size_t i = 0; i < argc; i++) {
         len += 1 + digits(argv[i].n) + 2 + (uint64_t)argv[i].n + 2;
@@ -333,17 +306,17 @@ static int second_passed(void) {
  * failed over (its secondary has the same commands on its own disk); a lone server stops rather
  * than answer from memory what its disk no longer holds.
  */
-static _Noreturn void disk_failed(const char *what, int32_t err) {
-    log_num(COLO_LOG_ERROR, what, (uint64_t)-(int64_t)err, "; the disk failed, stopping");
+_Noreturn void aof_disk_failed(const char *what, int32_t err) {
+    aof_log_num(COLO_LOG_ERROR, what, (uint64_t)-(int64_t)err, "; the disk failed, stopping");
     __builtin_trap();
 }
 
-static void flush_now(void) {
+void aof_flush_now(void) {
     aof.dirty = 0;
     aof.last_flush_ms = mono_ms();
     int r = colo_disk_flush();
     if (r != COLO_OK) {
-        disk_failed("kv: disk flush failed, error -", r);
+        aof_disk_failed("kv: disk flush failed, error -", r);
     }
 }
 
@@ -353,8 +326,8 @@ int aof_commit(void) {
     }
     batch_open = 0;
     unsigned char tail[SECTOR];
-    if (w_end(&batch, tail) != AOF_OK) {
-        disk_failed("kv: cannot write the log, error -", COLO_E_IO);
+    if (aof_writer_end(&batch, tail) != AOF_OK) {
+        aof_disk_failed("kv: cannot write the log, error -", COLO_E_IO);
     }
     /* no header: boot finds the frames by their checks */
     aof.end = batch.pos;
@@ -363,226 +336,18 @@ int aof_commit(void) {
     return AOF_OK;
 }
 
-/* ---- compaction (incremental: aof.h) ---- */
-
-/* The snapshot's writer into the other region, with a chunk buffer of its own: it stays open
- * across events while the batch uses `stage`. */
-static unsigned char cstage[AOF_CHUNK];
-
-static struct {
-    int active;            /* a compaction is under way */
-    aof_writer w;          /* the new region: snapshot records and the tail, in order */
-    uint32_t cursor;       /* kv_db.all[0, cursor) not written yet (written from the end down) */
-    uint64_t snapshot;     /* snapshot bytes written (the rest of w.pos is the tail) */
-    uint32_t origin;       /* the seed of the new region's first frame */
-} cmp;
-
-int aof_compacting(void) { return cmp.active; }
-
-static void compact_abort_full(void) {
-    cmp.active = 0;
-    aof.last_compact_full = 1;
-    aof.data_at_compact = kv_db.data_bytes;
-    log_num(COLO_LOG_WARN, "kv: compaction: live data does not fit the region of ",
-            aof.h.region_size, " bytes");
-}
-
-/* Start writing the other region. The origin mixes in the current log's end and chain: the
- * chain runs through this boot's BOOT record, so frames an abandoned attempt (a crash before
- * the switch) left in that region never continue the chain of a later attempt. */
-static void compact_begin(void) {
-    uint32_t other = aof.h.region ^ 1u;
-    unsigned char mix[12];
-    put_u64(mix, aof.end);
-    put_u32(mix + 8, aof.chain);
-    uint32_t origin = crc32_update(region_origin(aof.h.seq + 1u), mix, sizeof mix);
-    w_begin(&cmp.w, cstage, other, 0, origin, NULL);
-    cmp.active = 1;
-    cmp.cursor = kv_db.nall;
-    cmp.snapshot = 0;
-    cmp.origin = origin;
-    /* written unless both the policy and the boot default are everysec: a snapshot keeps a policy
-     * set with CONFIG SET whatever the VM's environment says at the next boot */
-    if (aof.fsync != AOF_FSYNC_EVERYSEC || aof.boot_fsync != AOF_FSYNC_EVERYSEC) {
-        kv_arg cfg[4] = {
-            {(const unsigned char *)"CONFIG", 6},
-            {(const unsigned char *)"SET", 3},
-            {(const unsigned char *)"appendfsync", 11},
-            {(const unsigned char *)aof_fsync_name(aof.fsync), strlen(aof_fsync_name(aof.fsync))},
-        };
-        uint64_t rec_len = record_len(4, cfg);
-        w_put_record(&cmp.w, 4, cfg, rec_len);
-        cmp.snapshot += FRAME_OVERHEAD + rec_len;
-    }
-    log_num(COLO_LOG_INFO, "kv: compaction started, live keys: ", kv_db.nall, "");
-}
-
-/*
- * Write snapshot records of at least `budget` bytes (the last one may cross it), taking keys from
- * the end of kv_db.all down. A delete moves the array's last entry into the freed slot: below the
- * cursor that entry is written (again), above it only written entries move; new keys are added at
- * the end, above the cursor, and are in the tail. 1 when the snapshot is complete, 0 when more is
- * left, AOF_ERR_FULL when it does not fit the region (the compaction is abandoned).
- */
-static int compact_slice(uint64_t budget) {
-    int64_t now = db_now_ms();
-    uint64_t written = 0;
-    if (cmp.cursor > kv_db.nall) {
-        cmp.cursor = kv_db.nall;
-    }
-    while (cmp.cursor > 0 && written < budget) {
-        const kv_entry *e = kv_db.all[--cmp.cursor];
-        if (db_is_expired(e, now)) {
-            continue;
-        }
-        char ms[KV_LL_STR_SIZE];
-        kv_arg rec[5] = {
-            {(const unsigned char *)"SET", 3},
-            {entry_key(e), e->klen},
-            {entry_val(e), e->vlen},
-            {(const unsigned char *)"PXAT", 4},
-            {(const unsigned char *)ms, 0},
-        };
-        size_t argc = 3;
-        if (entry_has_ttl(e)) {
-            rec[4].n = kv_ll2str(ms, e->expire_at);
-            argc = 5;
-        }
-        uint64_t rec_len = record_len(argc, rec);
-        if (cmp.w.pos + FRAME_OVERHEAD + rec_len > aof.h.region_size) {
-            compact_abort_full();
-            return AOF_ERR_FULL;
-        }
-        w_put_record(&cmp.w, argc, rec, rec_len);
-        if (cmp.w.err != AOF_OK) {
-            disk_failed("kv: cannot write the compacted log, error -", COLO_E_IO);
-        }
-        written += FRAME_OVERHEAD + rec_len;
-    }
-    cmp.snapshot += written;
-    return cmp.cursor == 0 ? 1 : 0;
-}
-
-/* The snapshot and tail are complete (no batch open): write the new region's last chunk, flush,
- * then switch with one header write (flushed too). */
-static void compact_switch(void) {
-    unsigned char tail[SECTOR];
-    if (w_end(&cmp.w, tail) != AOF_OK) {
-        disk_failed("kv: cannot write the compacted log, error -", COLO_E_IO);
-    }
-    /* the new region is durable before a header points to it (whatever the policy) */
-    int r = colo_disk_flush();
-    if (r != COLO_OK) {
-        disk_failed("kv: disk flush failed, error -", r);
-    }
-    aof_header nh = aof.h;
-    nh.version = HDR_VERSION;
-    nh.region = aof.h.region ^ 1u;
-    nh.seq++;
-    nh.log_len = cmp.w.pos;
-    nh.log_crc = cmp.w.chain;
-    nh.origin = cmp.origin;
-    if (write_header(&nh) != AOF_OK) {
-        disk_failed("kv: cannot write the log header, error -", COLO_E_IO);
-    }
-    flush_now();
-    log_num(COLO_LOG_INFO, "kv: log compacted to ", nh.log_len, " bytes");
-    aof.h = nh;
-    aof.end = cmp.w.pos;
-    aof.chain = cmp.w.chain;
-    memcpy(aof.tail, tail, SECTOR);
-    aof.appended_since_compact = cmp.w.pos - cmp.snapshot;
-    aof.data_at_compact = kv_db.data_bytes;
-    aof.last_compact_full = 0;
-    cmp.active = 0;
-}
-
-int aof_compact(void) {
-    if (!aof.enabled) {
-        return AOF_OK;
-    }
-    if (aof_commit() != AOF_OK) {
-        return AOF_ERR_IO;
-    }
-    if (!cmp.active) {
-        compact_begin();
-    }
-    int r = compact_slice(UINT64_MAX);
-    if (r == AOF_ERR_FULL) {
-        return r;
-    }
-    compact_switch();
-    return AOF_OK;
-}
-
-/* Would compacting now free anything? Avoids an O(n) rewrite per command on a full disk. */
-static int compaction_useful(void) {
-    if (aof.last_compact_full) {
-        return kv_db.data_bytes < aof.data_at_compact;
-    }
-    return aof.appended_since_compact > 0 || kv_db.data_bytes < aof.data_at_compact;
-}
-
-/* Time to start an incremental compaction (aof.h): the log has reached AOF_COMPACT_START_PCT of
- * its region and AOF_COMPACT_MIN_GAIN of it was appended since the last snapshot. */
-static int compaction_due(void) {
-    uint64_t region = aof.h.region_size;
-    if (aof.end < region / 100u * AOF_COMPACT_START_PCT) {
-        return 0;
-    }
-    if (aof.last_compact_full) {
-        return kv_db.data_bytes + region / AOF_COMPACT_MIN_GAIN_DIV < aof.data_at_compact;
-    }
-    return aof.appended_since_compact >= region / AOF_COMPACT_MIN_GAIN_DIV;
-}
-
-static uint64_t appended_this_event; /* log bytes appended since the last aof_step */
-
-void aof_step(void) {
-    uint64_t appended = appended_this_event;
-    appended_this_event = 0;
-    if (!aof.enabled || aof_commit() != AOF_OK) {
-        return;
-    }
-    if (!cmp.active) {
-        if (!compaction_due()) {
-            return;
-        }
-        compact_begin();
-    }
-    uint64_t budget = AOF_COMPACT_SLICE;
-    if (appended > budget / AOF_COMPACT_PACE) {
-        budget = appended * AOF_COMPACT_PACE;
-    }
-    if (compact_slice(budget) == 1) {
-        compact_switch();
-    }
-}
-
 /* ---- append ---- */
-
-/* The record also goes to the compaction's tail; a tail that does not fit abandons it. */
-static void compact_append(size_t argc, const kv_arg *argv, uint64_t rec_len) {
-    if (cmp.w.pos + FRAME_OVERHEAD + rec_len > aof.h.region_size) {
-        compact_abort_full();
-        return;
-    }
-    w_put_record(&cmp.w, argc, argv, rec_len);
-    if (cmp.w.err != AOF_OK) {
-        disk_failed("kv: cannot write the compacted log, error -", COLO_E_IO);
-    }
-}
 
 int aof_append(size_t argc, const kv_arg *argv, int kind) {
     if (!aof.enabled) {
         return AOF_OK;
     }
-    uint64_t rec_len = record_len(argc, argv);
+    uint64_t rec_len = aof_record_len(argc, argv);
     uint64_t len = FRAME_OVERHEAD + rec_len;
     uint64_t limit = aof.h.region_size - (kind == AOF_APPEND_SHRINK ? 0 : aof.reserve);
     if (len > limit || log_len_now() > limit - len) {
         /* the region is full: finish a compaction under way now, or compact all at once */
-        if (!cmp.active && !compaction_useful()) {
+        if (!aof_compacting() && !compaction_useful()) {
             return AOF_ERR_FULL;
         }
         int r = aof_compact(); /* commits the open batch first */
@@ -594,18 +359,15 @@ int aof_append(size_t argc, const kv_arg *argv, int kind) {
         }
     }
     if (!batch_open) {
-        w_begin(&batch, stage, aof.h.region, aof.end, aof.chain, aof.tail);
+        aof_writer_begin(&batch, stage, aof.h.region, aof.end, aof.chain, aof.tail);
         batch_open = 1;
     }
-    w_put_record(&batch, argc, argv, rec_len);
+    aof_writer_record(&batch, argc, argv, rec_len);
     if (batch.err != AOF_OK) {
-        disk_failed("kv: cannot write the log, error -", COLO_E_IO);
+        aof_disk_failed("kv: cannot write the log, error -", COLO_E_IO);
     }
-    if (cmp.active) {
-        compact_append(argc, argv, rec_len);
-    }
+    compact_record(argc, argv, rec_len);
     aof.appended_since_compact += len;
-    appended_this_event += len;
     return AOF_OK;
 }
 
@@ -615,11 +377,11 @@ void aof_sync(void) {
     }
     switch (aof.fsync) {
     case AOF_FSYNC_ALWAYS:
-        flush_now();
+        aof_flush_now();
         break;
     case AOF_FSYNC_EVERYSEC:
         if (second_passed()) {
-            flush_now();
+            aof_flush_now();
         }
         break;
     default: /* no: the host flushes when it likes */
@@ -632,7 +394,7 @@ void aof_tick(void) {
         return;
     }
     if (aof.fsync == AOF_FSYNC_EVERYSEC && aof.dirty) {
-        flush_now();
+        aof_flush_now();
     }
 }
 
@@ -674,7 +436,7 @@ static int format_disk(void) {
                     .log_len = 0, .log_crc = region_origin(1), .origin = region_origin(1)};
     /* both slots: from now on one of them always holds a valid header (a blank slot 0 then means
      * the format itself was torn, before anything was logged) */
-    if (write_header(&h) != AOF_OK) {
+    if (aof_write_header(&h) != AOF_OK) {
         return AOF_ERR_IO;
     }
     encode_header(&h, hdr_buf);
@@ -684,7 +446,7 @@ static int format_disk(void) {
     aof.h = h;
     aof.end = 0;
     aof.chain = h.origin;
-    log_num(COLO_LOG_INFO, "kv: formatted the disk: two log regions of ", region, " bytes");
+    aof_log_num(COLO_LOG_INFO, "kv: formatted the disk: two log regions of ", region, " bytes");
     return AOF_OK;
 }
 
@@ -762,7 +524,7 @@ static int replay_v1(void) {
                 break;
             }
             if (r != PROTO_CMD || kv_replay_apply(argc, argv) != 0) {
-                log_num(COLO_LOG_ERROR, "kv: invalid log record (or out of memory) before byte ",
+                aof_log_num(COLO_LOG_ERROR, "kv: invalid log record (or out of memory) before byte ",
                         off, "");
                 rc = AOF_ERR_CORRUPT;
                 break;
@@ -781,8 +543,8 @@ static int replay_v1(void) {
     }
     if (rc == AOF_OK) {
         db_drop_expired();
-        log_num(COLO_LOG_INFO, "kv: replayed the log: ", records, " records");
-        log_num(COLO_LOG_INFO, "kv: keys after replay: ", dict_size(&kv_db), "");
+        aof_log_num(COLO_LOG_INFO, "kv: replayed the log: ", records, " records");
+        aof_log_num(COLO_LOG_INFO, "kv: keys after replay: ", dict_size(&kv_db), "");
     }
     return rc;
 }
@@ -922,7 +684,7 @@ static int replay_v2(void) {
         kv_arg *argv;
         if (proto_next(&q, &argc, &argv) != PROTO_CMD || kv_replay_apply(argc, argv) != 0 ||
             !proto_idle(&q)) {
-            log_num(COLO_LOG_ERROR, "kv: invalid log record (or out of memory) at byte ", start, "");
+            aof_log_num(COLO_LOG_ERROR, "kv: invalid log record (or out of memory) at byte ", start, "");
             rc = AOF_ERR_CORRUPT;
             break;
         }
@@ -940,7 +702,7 @@ static int replay_v2(void) {
     }
     uint64_t end = r.pos;
     if (end < aof.h.log_len) {
-        log_num(COLO_LOG_ERROR, "kv: the log ends before its header's length, at byte ", end, "");
+        aof_log_num(COLO_LOG_ERROR, "kv: the log ends before its header's length, at byte ", end, "");
         return AOF_ERR_CORRUPT;
     }
     aof.end = end;
@@ -954,8 +716,8 @@ static int replay_v2(void) {
         memcpy(aof.tail, hdr_buf, tail_len);
     }
     db_drop_expired();
-    log_num(COLO_LOG_INFO, "kv: replayed the log: ", records, " records");
-    log_num(COLO_LOG_INFO, "kv: keys after replay: ", dict_size(&kv_db), "");
+    aof_log_num(COLO_LOG_INFO, "kv: replayed the log: ", records, " records");
+    aof_log_num(COLO_LOG_INFO, "kv: keys after replay: ", dict_size(&kv_db), "");
     return AOF_OK;
 }
 
@@ -981,7 +743,7 @@ static int boot_mark(void) {
         log_msg(COLO_LOG_WARN, "kv: no room for the boot record");
     }
     aof_commit();
-    flush_now();
+    aof_flush_now();
     return AOF_OK;
 }
 
@@ -1007,8 +769,7 @@ static int boot_policy(void) {
 
 int aof_open(void) {
     memset(&aof, 0, sizeof aof);
-    memset(&cmp, 0, sizeof cmp);
-    appended_this_event = 0;
+    compact_reset();
     aof.boot_fsync = boot_policy();
     aof.fsync = aof.boot_fsync;
     batch_open = 0;
@@ -1018,7 +779,7 @@ int aof_open(void) {
         return AOF_OK;
     }
     if (aof.disk_size < (int64_t)MIN_DISK) {
-        log_num(COLO_LOG_ERROR, "kv: the disk is too small; minimum bytes: ", MIN_DISK, "");
+        aof_log_num(COLO_LOG_ERROR, "kv: the disk is too small; minimum bytes: ", MIN_DISK, "");
         return AOF_ERR_CORRUPT;
     }
     int rc = load_header();

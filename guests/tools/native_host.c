@@ -31,9 +31,9 @@
 #include <unistd.h>
 
 #include "colo_native.h"
+#include "host_posix.h"
 
 #define MAX_DATA_CHUNK 16384
-#define MAX_TIMERS 64
 #define MAX_DISK_REQUEST (1024 * 1024)
 #define OUT_PAUSE_BYTES (4 * 1024 * 1024) /* stop reading a client with this much unsent */
 
@@ -50,12 +50,6 @@ static conn_t *conns;
 static size_t nconns, conns_cap;
 static int32_t next_id = 1;
 
-static struct {
-    int armed;
-    int32_t id;
-    int64_t deadline_ns;
-} timers[MAX_TIMERS];
-
 static int disk_fd = -1;
 static int64_t disk_bytes;
 static long fail_writes_after = -1;
@@ -63,12 +57,6 @@ static int use_fsync;
 static int quiet;
 static size_t split_max = MAX_DATA_CHUNK;
 static volatile sig_atomic_t stop;
-
-static int64_t now_ns(clockid_t clk) {
-    struct timespec ts;
-    clock_gettime(clk, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static conn_t *find_conn(int32_t id) {
     for (size_t i = 0; i < nconns; i++) {
@@ -113,10 +101,6 @@ int32_t colo_close(int32_t id) {
     c->guest_closed = 1;
     return COLO_OK;
 }
-
-int64_t colo_clock_realtime(void) { return now_ns(CLOCK_REALTIME); }
-
-int64_t colo_clock_monotonic(void) { return now_ns(CLOCK_MONOTONIC); }
 
 void colo_random(void *ptr, int32_t len) {
     unsigned char *p = ptr;
@@ -209,51 +193,6 @@ int32_t colo_disk_flush(void) {
         return COLO_E_IO;
     }
     return COLO_OK;
-}
-
-int32_t colo_timer_set(int32_t id, int64_t delay_ms) {
-    int slot = -1;
-    for (int i = 0; i < MAX_TIMERS; i++) {
-        if (timers[i].armed && timers[i].id == id) {
-            slot = i;
-            break;
-        }
-        if (!timers[i].armed && slot < 0) {
-            slot = i;
-        }
-    }
-    if (slot < 0) {
-        return COLO_E_LIMIT;
-    }
-    timers[slot].armed = 1;
-    timers[slot].id = id;
-    timers[slot].deadline_ns = now_ns(CLOCK_MONOTONIC) + (delay_ms < 0 ? 0 : delay_ms) * 1000000;
-    return COLO_OK;
-}
-
-int32_t colo_timer_cancel(int32_t id) {
-    for (int i = 0; i < MAX_TIMERS; i++) {
-        if (timers[i].armed && timers[i].id == id) {
-            timers[i].armed = 0;
-        }
-    }
-    return COLO_OK;
-}
-
-int32_t colo_env_get(const char *name, int32_t name_len, char *buf, int32_t buf_len) {
-    char key[256];
-    if (name_len < 0 || name_len >= (int32_t)sizeof key) {
-        return COLO_E_UNSET;
-    }
-    memcpy(key, name, (size_t)name_len);
-    key[name_len] = 0;
-    const char *v = getenv(key);
-    if (v == NULL) {
-        return COLO_E_UNSET;
-    }
-    size_t n = strlen(v);
-    memcpy(buf, v, n < (size_t)buf_len ? n : (size_t)(buf_len < 0 ? 0 : buf_len));
-    return (int32_t)n;
 }
 
 void colo_log(int32_t level, const char *ptr, int32_t len) {
@@ -363,33 +302,6 @@ static void read_conn(int32_t id) {
         return;
     }
     deliver(id, buf, (size_t)n);
-}
-
-static void fire_timers(void) {
-    int64_t now = now_ns(CLOCK_MONOTONIC);
-    for (int i = 0; i < MAX_TIMERS; i++) {
-        if (timers[i].armed && timers[i].deadline_ns <= now) {
-            timers[i].armed = 0;
-            colo_on_timer(timers[i].id);
-        }
-    }
-}
-
-static int poll_timeout_ms(void) {
-    int64_t now = now_ns(CLOCK_MONOTONIC);
-    int64_t best = -1;
-    for (int i = 0; i < MAX_TIMERS; i++) {
-        if (timers[i].armed) {
-            int64_t ms = (timers[i].deadline_ns - now + 999999) / 1000000;
-            if (ms < 0) {
-                ms = 0;
-            }
-            if (best < 0 || ms < best) {
-                best = ms;
-            }
-        }
-    }
-    return best < 0 ? 1000 : (int)(best > 1000 ? 1000 : best);
 }
 
 static void on_signal(int sig) {
@@ -520,7 +432,7 @@ int main(int argc, char **argv) {
             pfds[i + 1] = (struct pollfd){.fd = c->fd, .events = ev};
             ids[i] = c->id;
         }
-        int r = poll(pfds, n + 1, poll_timeout_ms());
+        int r = poll(pfds, n + 1, host_timer_wait_ms(1000, 1000));
         if (r < 0 && errno != EINTR) {
             perror("poll");
             return 2;
@@ -538,7 +450,7 @@ int main(int argc, char **argv) {
                 accept_conn(lfd);
             }
         }
-        fire_timers();
+        host_fire_timers();
         /* send output; drop connections that are done */
         for (size_t i = 0; i < nconns;) {
             conn_t *c = &conns[i];

@@ -35,7 +35,7 @@ else
     CFLAGS+=(-O2 -g)
 fi
 COMMON=(common/connmap.c common/out.c common/strbuf.c)
-HOST=tools/native_host.c
+HOST=(tools/native_host.c common/host_posix.c)
 
 if [ "$MODE" = --wasm ]; then
     echo "== building the .wasm guests; hosts run them under node ($WORK)"
@@ -47,10 +47,10 @@ if [ "$MODE" = --wasm ]; then
     done
 else
     echo "== building native hosts ($WORK)"
-    gcc "${CFLAGS[@]}" kv/*.c "${COMMON[@]}" "$HOST" -o "$WORK/kv" || exit 1
-    gcc "${CFLAGS[@]}" http/*.c "${COMMON[@]}" "$HOST" -o "$WORK/http" || exit 1
+    gcc "${CFLAGS[@]}" kv/*.c "${COMMON[@]}" "${HOST[@]}" -o "$WORK/kv" || exit 1
+    gcc "${CFLAGS[@]}" http/*.c "${COMMON[@]}" "${HOST[@]}" -o "$WORK/http" || exit 1
     for f in trap abi2 hog clock; do
-        gcc "${CFLAGS[@]}" -Itesting "testing/$f.c" common/connmap.c "$HOST" -o "$WORK/$f" || exit 1
+        gcc "${CFLAGS[@]}" -Itesting "testing/$f.c" common/connmap.c "${HOST[@]}" -o "$WORK/$f" || exit 1
     done
 fi
 

@@ -1,5 +1,7 @@
 package dev.coloha.microvm;
 
+import java.util.function.Consumer;
+
 /**
  * Limits and knobs of one micro-VM. Every limit is named in the agent's configuration
  * (docs/configuration.md).
@@ -47,48 +49,56 @@ public record VmConfig(
   }
 
   public VmConfig withMemoryLimit(long bytes) {
-    return new VmConfig(
-        bytes,
-        maxDataChunk,
-        maxTimers,
-        maxDiskRequest,
-        maxLogLine,
-        maxConnections,
-        maxDeadConnections,
-        threadStackBytes,
-        dirtyTracking,
-        maxInetdQueue);
+    return edit(d -> d.memoryLimitBytes = bytes);
   }
 
   public VmConfig withDirtyTracking(boolean on) {
-    return new VmConfig(
-        memoryLimitBytes,
-        maxDataChunk,
-        maxTimers,
-        maxDiskRequest,
-        maxLogLine,
-        maxConnections,
-        maxDeadConnections,
-        threadStackBytes,
-        on,
-        maxInetdQueue);
+    return edit(d -> d.dirtyTracking = on);
   }
 
   public VmConfig withMaxInetdQueue(int connections) {
-    return new VmConfig(
-        memoryLimitBytes,
-        maxDataChunk,
-        maxTimers,
-        maxDiskRequest,
-        maxLogLine,
-        maxConnections,
-        maxDeadConnections,
-        threadStackBytes,
-        dirtyTracking,
-        connections);
+    return edit(d -> d.maxInetdQueue = connections);
   }
 
   public int memoryLimitPages() {
     return (int) Math.min(65536, memoryLimitBytes / 65536);
+  }
+
+  /**
+   * This configuration with {@code change} made to a draft of it: the one place that copies every
+   * field, so that each wither names only what it changes.
+   */
+  private VmConfig edit(Consumer<Draft> change) {
+    Draft d = new Draft();
+    change.accept(d);
+    return d.config();
+  }
+
+  /** A configuration's fields, open to change while a wither builds the next value. */
+  private final class Draft {
+    long memoryLimitBytes = VmConfig.this.memoryLimitBytes;
+    int maxDataChunk = VmConfig.this.maxDataChunk;
+    int maxTimers = VmConfig.this.maxTimers;
+    int maxDiskRequest = VmConfig.this.maxDiskRequest;
+    int maxLogLine = VmConfig.this.maxLogLine;
+    int maxConnections = VmConfig.this.maxConnections;
+    int maxDeadConnections = VmConfig.this.maxDeadConnections;
+    long threadStackBytes = VmConfig.this.threadStackBytes;
+    boolean dirtyTracking = VmConfig.this.dirtyTracking;
+    int maxInetdQueue = VmConfig.this.maxInetdQueue;
+
+    VmConfig config() {
+      return new VmConfig(
+          memoryLimitBytes,
+          maxDataChunk,
+          maxTimers,
+          maxDiskRequest,
+          maxLogLine,
+          maxConnections,
+          maxDeadConnections,
+          threadStackBytes,
+          dirtyTracking,
+          maxInetdQueue);
+    }
   }
 }

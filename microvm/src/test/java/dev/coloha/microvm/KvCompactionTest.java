@@ -128,15 +128,7 @@ class KvCompactionTest {
             ExportFunction alloc = vm.instance().export("colo_alloc");
             ExportFunction onData = vm.instance().export("colo_on_data");
             // ~2 MiB of live data, in events of 500 SETs
-            for (int from = 0; from < keys; from += 500) {
-              ByteArrayOutputStream b = new ByteArrayOutputStream();
-              for (int i = from; i < from + 500; i++) {
-                String v = value(random, i);
-                b.writeBytes(Resp.command("SET", "k:" + i, v));
-                model.put("k:" + i, v);
-              }
-              event(vm, alloc, onData, b.toByteArray());
-            }
+            load(vm, alloc, onData, random, keys, model);
             assertThat(disk.regionOneWritten).as("no compaction while loading").isZero();
             // then SET/DEL/INCR, a few per event, until the compaction has switched regions
             int events = 0;
@@ -190,32 +182,7 @@ class KvCompactionTest {
     assertThat(compactionEvents).as("events the compaction took").hasSizeGreaterThan(10);
 
     for (Point p : points) {
-      RecordingSink again = new RecordingSink();
-      MicroVm recovered = boot("kv-recovered", new MemoryDisk(p.image()), again);
-      try {
-        GuestConnection c = GuestConnection.open(recovered, again);
-        List<String> names = new ArrayList<>(p.acknowledged().keySet());
-        names.add("absent");
-        List<String> mget = new ArrayList<>(List.of("MGET"));
-        mget.addAll(names);
-        c.command("DBSIZE");
-        c.command(mget.toArray(String[]::new));
-        StringBuilder want = new StringBuilder(":" + p.acknowledged().size() + "\r\n");
-        want.append('*').append(names.size()).append("\r\n");
-        for (String name : names) {
-          String v = p.acknowledged().get(name);
-          want.append(v == null ? "$-1\r\n" : "$" + v.length() + "\r\n" + v + "\r\n");
-        }
-        String expected = want.toString();
-        try {
-          c.awaitText(t -> t.length() >= expected.length());
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-          // compared below
-        }
-        assertThat(c.text()).as(p.what()).isEqualTo(expected);
-      } finally {
-        recovered.stop();
-      }
+      assertHoldsExactly("kv-recovered", p.image(), p.acknowledged(), "absent", p.what());
     }
   }
 
@@ -239,15 +206,7 @@ class KvCompactionTest {
               () -> {
                 ExportFunction alloc = vm.instance().export("colo_alloc");
                 ExportFunction onData = vm.instance().export("colo_on_data");
-                for (int from = 0; from < keys; from += 500) {
-                  ByteArrayOutputStream b = new ByteArrayOutputStream();
-                  for (int i = from; i < from + 500; i++) {
-                    String v = value(random, i);
-                    b.writeBytes(Resp.command("SET", "k:" + i, v));
-                    model.put("k:" + i, v);
-                  }
-                  event(vm, alloc, onData, b.toByteArray());
-                }
+                load(vm, alloc, onData, random, keys, model);
                 int compacting = 0;
                 for (int n = keys; compacting < 8 && n < 200_000; n++) {
                   String key = "k:" + random.nextInt(keys);
@@ -284,20 +243,30 @@ class KvCompactionTest {
     }
     assertThat(second.regionOneWritten).isPositive();
 
-    RecordingSink again = new RecordingSink();
-    MicroVm vm3 = boot("kv-after-switch", new MemoryDisk(second.flushed.clone()), again);
+    assertHoldsExactly(
+        "kv-after-switch", second.flushed.clone(), model, "k:0", "the disk after the switch");
+  }
+
+  /**
+   * Boots a VM on {@code image} and checks that it holds exactly {@code acked}: its DBSIZE, and an
+   * MGET of those keys plus {@code absent}, a key it must not hold.
+   */
+  private static void assertHoldsExactly(
+      String id, byte[] image, Map<String, String> acked, String absent, String what) {
+    RecordingSink out = new RecordingSink();
+    MicroVm vm = boot(id, new MemoryDisk(image), out);
     try {
-      GuestConnection c = GuestConnection.open(vm3, again);
-      List<String> names = new ArrayList<>(model.keySet());
-      names.add("k:0");
+      GuestConnection c = GuestConnection.open(vm, out);
+      List<String> names = new ArrayList<>(acked.keySet());
+      names.add(absent);
       List<String> mget = new ArrayList<>(List.of("MGET"));
       mget.addAll(names);
       c.command("DBSIZE");
       c.command(mget.toArray(String[]::new));
-      StringBuilder want = new StringBuilder(":" + model.size() + "\r\n");
+      StringBuilder want = new StringBuilder(":" + acked.size() + "\r\n");
       want.append('*').append(names.size()).append("\r\n");
       for (String name : names) {
-        String v = model.get(name);
+        String v = acked.get(name);
         want.append(v == null ? "$-1\r\n" : "$" + v.length() + "\r\n" + v + "\r\n");
       }
       String expected = want.toString();
@@ -306,9 +275,30 @@ class KvCompactionTest {
       } catch (org.awaitility.core.ConditionTimeoutException e) {
         // compared below
       }
-      assertThat(c.text()).isEqualTo(expected);
+      assertThat(c.text()).as(what).isEqualTo(expected);
     } finally {
-      vm3.stop();
+      vm.stop();
+    }
+  }
+
+  /**
+   * ~150 bytes of log a key: SET k:0 .. k:(keys - 1), in events of 500 SETs, into the model too.
+   */
+  private static void load(
+      MicroVm vm,
+      ExportFunction alloc,
+      ExportFunction onData,
+      Random random,
+      int keys,
+      Map<String, String> model) {
+    for (int from = 0; from < keys; from += 500) {
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      for (int i = from; i < from + 500; i++) {
+        String v = value(random, i);
+        b.writeBytes(Resp.command("SET", "k:" + i, v));
+        model.put("k:" + i, v);
+      }
+      event(vm, alloc, onData, b.toByteArray());
     }
   }
 

@@ -12,7 +12,7 @@ import dev.coloha.microvm.guest.WasmOptAsyncify;
 import dev.coloha.microvm.testing.RecordingSink;
 import dev.coloha.microvm.testing.StepClock;
 import dev.coloha.testkit.Guests;
-import java.nio.charset.StandardCharsets;
+import dev.coloha.testkit.Resp;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +48,7 @@ class WasiKvHeapTest {
                 .withLaunch(new WasiLaunch(List.of(), Map.of())));
     vm.start();
     try {
-      byte[] first = set("a", "b");
+      byte[] first = Resp.command("SET", "a", "b");
       vm.submit(new InputEvent.Open(999));
       vm.submit(new InputEvent.Data(999, 0, first));
       vm.submit(new InputEvent.Close(999, first.length));
@@ -63,7 +63,7 @@ class WasiKvHeapTest {
           vm.submit(new InputEvent.Open(id));
           offsets.put(id, 0L);
           for (int i = 0; i < 20; i++) {
-            byte[] b = set("k" + round + "-" + c + "-" + i, "abc");
+            byte[] b = Resp.command("SET", "k" + round + "-" + c + "-" + i, "abc");
             vm.submit(new InputEvent.Data(id, offsets.get(id), b));
             offsets.merge(id, (long) b.length, Long::sum);
           }
@@ -81,19 +81,6 @@ class WasiKvHeapTest {
     } finally {
       vm.stop();
     }
-  }
-
-  private static byte[] set(String key, String value) {
-    return ("*3\r\n$3\r\nSET\r\n$"
-            + key.length()
-            + "\r\n"
-            + key
-            + "\r\n$"
-            + value.length()
-            + "\r\n"
-            + value
-            + "\r\n")
-        .getBytes(StandardCharsets.US_ASCII);
   }
 
   private static void awaitIdle(MicroVm vm) {

@@ -6,6 +6,7 @@ import dev.coloha.coordinator.model.Host;
 import dev.coloha.coordinator.remote.AgentClient;
 import dev.coloha.coordinator.remote.ProxyClient;
 import dev.coloha.coordinator.remote.RemoteException;
+import dev.coloha.wire.GroupConflictException;
 import dev.coloha.wire.InvalidFieldException;
 import java.net.InetAddress;
 import java.util.Collection;

@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The coordinator's procedures on one group, each idempotent so that it can be resumed after a
  * coordinator restart: place and create replicas, pair them ({@link Pairing}), checkpoint ({@link
- * Checkpoints}), fail over and the other recoveries ({@link Recovery}), re-protect, clean up old
- * replicas ({@link Orphans}), delete. Every state change, and above all every new epoch, is
- * persisted before the agents act on it. Called by the group's worker only (one at a time).
+ * Checkpoints}), fail over and the other recoveries ({@link Recovery}), give a proxy its groups
+ * back ({@link ProxyRestore}), re-protect, clean up old replicas ({@link Orphans}), delete. Every
+ * state change, and above all every new epoch, is persisted before the agents act on it. Called by
+ * the group's worker only (one at a time).
  */
 final class GroupOperations {
   private static final Logger log = LoggerFactory.getLogger(GroupOperations.class);
@@ -47,6 +48,7 @@ final class GroupOperations {
   private final Checkpoints checkpoints;
   private final Pairing pairing;
   private final Recovery recovery;
+  private final ProxyRestore proxyRestore;
   private final Orphans orphans;
   private volatile EpochFaultPoint faults = EpochFaultPoint.NONE;
 
@@ -82,8 +84,8 @@ final class GroupOperations {
     this.orphans = new Orphans(store, hosts, agents, mirrors);
     this.pairing = new Pairing(agents, mirrors, proxies, props, clock);
     this.checkpoints = new Checkpoints(store, agents, proxies, metrics, clock);
-    this.recovery =
-        new Recovery(this, checkpoints, agents, mirrors, proxies, metrics, props, clock);
+    this.recovery = new Recovery(this, checkpoints, agents, mirrors, proxies, metrics, props);
+    this.proxyRestore = new ProxyRestore(this, checkpoints, agents, proxies, props, clock);
   }
 
   /** Arms a fault point (tests only). */
@@ -198,7 +200,7 @@ final class GroupOperations {
         "protected: primary " + g.primary().host() + ", secondary " + g.secondary().host());
   }
 
-  // ---- checkpoints and recoveries: Checkpoints, Recovery ---------------------------------------
+  // ---- checkpoints and recoveries: Checkpoints, Recovery, ProxyRestore --------------------------
 
   /** Checkpoints of the group: {@link Checkpoints}. */
   Checkpoints checkpoints() {
@@ -206,7 +208,7 @@ final class GroupOperations {
   }
 
   Group restoreProxy(Group g) {
-    return recovery.restoreProxy(g);
+    return proxyRestore.restoreProxy(g);
   }
 
   Group failover(Group g, String reason) {
@@ -218,7 +220,7 @@ final class GroupOperations {
   }
 
   Group reconcileDegraded(Group g) {
-    return recovery.reconcileDegraded(g);
+    return proxyRestore.reconcileDegraded(g);
   }
 
   Group bothLost(Group g, String reason) {

@@ -3,7 +3,6 @@ package dev.coloha.coordinator.group;
 import dev.coloha.coordinator.events.GroupEvent;
 import dev.coloha.coordinator.events.GroupEvents;
 import dev.coloha.coordinator.hosts.HostRegistry;
-import dev.coloha.coordinator.model.Counters;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupSpec;
 import dev.coloha.coordinator.model.GroupState;
@@ -13,6 +12,7 @@ import dev.coloha.coordinator.remote.MirrorClient;
 import dev.coloha.coordinator.remote.ProxyClient;
 import dev.coloha.coordinator.remote.Remote;
 import dev.coloha.coordinator.store.CoordinatorStore;
+import dev.coloha.wire.GroupConflictException;
 import dev.coloha.wire.InvalidFieldException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -197,22 +197,7 @@ public final class GroupService implements AutoCloseable {
     }
     admission.checkLocally(c.spec(), workers.values().stream().map(w -> w.group().spec()).toList());
     admission.checkRemotely(c.spec());
-    Group g =
-        new Group(
-            c.spec(),
-            c.policy() == null ? props.policy() : c.policy(),
-            GroupState.CREATING,
-            1,
-            null,
-            null,
-            null,
-            -1,
-            null,
-            Counters.zero(),
-            List.of(),
-            "creating",
-            1,
-            null);
+    Group g = Group.creating(c.spec(), c.policy() == null ? props.policy() : c.policy());
     store.save(g); // the epoch is durable before any agent sees it
     events.publish(
         new GroupEvent(

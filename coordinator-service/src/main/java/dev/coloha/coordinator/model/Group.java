@@ -47,6 +47,28 @@ public record Group(
     counters = counters == null ? Counters.zero() : counters;
   }
 
+  /**
+   * A group just asked for, before any replica: {@code CREATING} in epoch 1 (its disk epoch too),
+   * no proxy, no checkpoint, nothing counted; stamped when it is persisted.
+   */
+  public static Group creating(GroupSpec spec, Policy policy) {
+    return new Group(
+        spec,
+        policy,
+        GroupState.CREATING,
+        1,
+        null,
+        null,
+        null,
+        -1,
+        null,
+        Counters.zero(),
+        List.of(),
+        "creating",
+        1,
+        null);
+  }
+
   /** The same group, its state begun at {@code at}. */
   public Group withSince(Instant at) {
     return edit(d -> d.since = at);

@@ -46,32 +46,6 @@ public record GroupSpec(
     appendfsync = appendfsync == null ? Appendfsync.EVERYSEC.apiName() : appendfsync;
   }
 
-  public GroupSpec(
-      String id,
-      String guest,
-      long memoryBytes,
-      long diskBytes,
-      int port,
-      String bindAddress,
-      List<String> args,
-      Map<String, String> env,
-      String network,
-      Map<String, String> files) {
-    this(id, guest, memoryBytes, diskBytes, port, bindAddress, args, env, network, files, null);
-  }
-
-  public GroupSpec(
-      String id,
-      String guest,
-      long memoryBytes,
-      long diskBytes,
-      int port,
-      String bindAddress,
-      List<String> args,
-      Map<String, String> env) {
-    this(id, guest, memoryBytes, diskBytes, port, bindAddress, args, env, null, null, null);
-  }
-
   /**
    * What the group's VMs are started with: a WASI guest's arguments, network model and files, and
    * the environment, with {@code COLO_APPENDFSYNC} when the policy is not the default.
@@ -98,8 +72,11 @@ public record GroupSpec(
     return policy == Appendfsync.EVERYSEC ? launch : launch.withAppendfsync(policy);
   }
 
+  /**
+   * A spec without WASI arguments, environment or files, on the default network and fsync policy.
+   */
   public GroupSpec(
       String id, String guest, long memoryBytes, long diskBytes, int port, String bindAddress) {
-    this(id, guest, memoryBytes, diskBytes, port, bindAddress, List.of(), Map.of());
+    this(id, guest, memoryBytes, diskBytes, port, bindAddress, null, null, null, null, null);
   }
 }

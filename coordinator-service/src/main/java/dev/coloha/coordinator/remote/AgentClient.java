@@ -111,25 +111,32 @@ public final class AgentClient {
   }
 
   public ReplicationStatus becomeSecondary(String url, String vm, long epoch) {
-    return remote.call(
-        target(url),
-        Idempotence.IDEMPOTENT,
-        "POST",
-        url + "/v1/vms/" + vm + "/secondary",
-        new ReplicationRequests.Secondary(epoch),
-        ReplicationStatus.class,
-        timeout);
+    return replicationCall(
+        url, vm, Idempotence.IDEMPOTENT, "secondary", new ReplicationRequests.Secondary(epoch));
   }
 
   public ReplicationStatus becomePrimary(
       String url, String vm, long epoch, String secondaryAgentUrl, String secondaryVm) {
+    return replicationCall(
+        url,
+        vm,
+        Idempotence.ONCE,
+        "primary",
+        new ReplicationRequests.Primary(
+            epoch, new ReplicationRequests.PeerRef(secondaryAgentUrl, secondaryVm)));
+  }
+
+  /**
+   * {@code POST /v1/vms/{vm}/{action}}: a change of the VM's replication role, its status after.
+   */
+  private ReplicationStatus replicationCall(
+      String url, String vm, Idempotence idempotence, String action, Object body) {
     return remote.call(
         target(url),
-        Idempotence.ONCE,
+        idempotence,
         "POST",
-        url + "/v1/vms/" + vm + "/primary",
-        new ReplicationRequests.Primary(
-            epoch, new ReplicationRequests.PeerRef(secondaryAgentUrl, secondaryVm)),
+        url + "/v1/vms/" + vm + "/" + action,
+        body,
         ReplicationStatus.class,
         timeout);
   }
@@ -176,14 +183,8 @@ public final class AgentClient {
 
   /** Promotes a secondary (idempotent for one epoch). */
   public ReplicationStatus promote(String url, String vm, long epoch) {
-    return remote.call(
-        target(url),
-        Idempotence.IDEMPOTENT,
-        "POST",
-        url + "/v1/vms/" + vm + "/promote",
-        new ReplicationRequests.Promote(epoch),
-        ReplicationStatus.class,
-        timeout);
+    return replicationCall(
+        url, vm, Idempotence.IDEMPOTENT, "promote", new ReplicationRequests.Promote(epoch));
   }
 
   /**
@@ -191,11 +192,7 @@ public final class AgentClient {
    * may be a restarted agent on the old address).
    */
   public boolean ready(String url, Duration probeTimeout) {
-    if (!alive(url, probeTimeout)) {
-      return false;
-    }
-    remote.resetBreaker(target(url));
-    return true;
+    return remote.ready(target(url), url, probeTimeout);
   }
 
   /**

@@ -29,11 +29,7 @@ public final class MirrorClient {
    * may be a restarted mirror on the old address).
    */
   public boolean ready(String url, Duration probeTimeout) {
-    if (!remote.answers(target(url), url, probeTimeout)) {
-      return false;
-    }
-    remote.resetBreaker(target(url));
-    return true;
+    return remote.ready(target(url), url, probeTimeout);
   }
 
   /** Creates a volume unless it exists (409 counts as done). */

@@ -111,6 +111,18 @@ public final class Remote {
     }
   }
 
+  /**
+   * Whether the service at {@code url} answers a direct probe ({@link #answers}); if it does, its
+   * circuit breaker is closed again (it may be a restarted service on the old address).
+   */
+  public boolean ready(String target, String url, Duration probeTimeout) {
+    if (!answers(target, url, probeTimeout)) {
+      return false;
+    }
+    resetBreaker(target);
+    return true;
+  }
+
   /** {@code GET url}, retried (a read is idempotent), its answer decoded into {@code type}. */
   public <T> T get(String target, String url, Class<T> type, Duration timeout) {
     return call(target, Idempotence.IDEMPOTENT, "GET", url, null, type, timeout);

@@ -4,16 +4,8 @@ import dev.coloha.coordinator.events.GroupEvent;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.Host;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -37,7 +29,9 @@ import tools.jackson.databind.json.JsonMapper;
  * inside refuses the open ({@link CorruptJournalException}). When the journal grows past {@code
  * compactBytes}, the whole state is written to {@code <journal>.tmp}, forced, and renamed over the
  * journal (the directory forced too): a crash at any moment leaves the old journal or the new one,
- * each whole. A lock file ({@code <journal>.lock}) keeps a second coordinator off the journal.
+ * each whole. A lock file ({@code <journal>.lock}) keeps a second coordinator off the journal. The
+ * file's part (lock, append, replace) is {@link JournalFile}; this class holds the state and maps
+ * each save to its frame.
  *
  * <p>Durability: the write alone survives a {@code kill -9} of the coordinator (the operating
  * system has the bytes); the force is what survives a crash of the host or a power cut.
@@ -45,9 +39,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class JournalCoordinatorStore implements CoordinatorStore, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JournalCoordinatorStore.class);
 
-  private final Path file;
+  private final JournalFile file;
   private final JsonMapper json;
-  private final boolean fsync;
   private final long compactBytes;
   private final int historyLimit;
 
@@ -58,14 +51,7 @@ public final class JournalCoordinatorStore implements CoordinatorStore, AutoClos
   /** Newest last; guarded by itself. */
   private final Deque<GroupEvent> events = new ArrayDeque<>();
 
-  private final FileChannel lockChannel;
-  private final FileLock lock;
-  private FileChannel channel;
-  private long end;
   private long compactions;
-
-  /** Set when a write failed and its bytes could not be taken back: no save is accepted then. */
-  private volatile IOException broken;
 
   /**
    * Opens (or creates) the journal at {@code file} and replays it.
@@ -109,40 +95,21 @@ public final class JournalCoordinatorStore implements CoordinatorStore, AutoClos
       int historyLimit,
       StoreState initial)
       throws IOException {
-    this.file = file.toAbsolutePath().normalize();
+    this.file = new JournalFile(file, fsync);
     this.json = json;
-    this.fsync = fsync;
     this.compactBytes = compactBytes;
     this.historyLimit = historyLimit;
-    Files.createDirectories(this.file.getParent());
-    Path lockFile = sibling(".lock");
-    lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    FileLock held;
-    try {
-      held = lockChannel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      held = null;
-    }
-    if (held == null) {
-      lockChannel.close();
-      throw new IllegalStateException(
-          "The coordinator's journal "
-              + this.file
-              + " is in use by another coordinator (its lock file "
-              + lockFile
-              + " is held): one coordinator at a time may run on a data directory");
-    }
-    lock = held;
     try {
       if (initial != null) {
-        if (Files.exists(this.file)) {
-          throw new IllegalStateException("The coordinator's journal " + this.file + " exists");
+        if (this.file.exists()) {
+          throw new IllegalStateException(
+              "The coordinator's journal " + this.file.path() + " exists");
         }
         initial.groups().forEach(g -> groups.put(g.id(), g));
         initial.hosts().forEach(h -> hosts.put(h.name(), h));
         initial.events().forEach(this::keep);
         rewrite();
-      } else if (Files.exists(this.file)) {
+      } else if (this.file.exists()) {
         replay();
       } else {
         rewrite(); // an empty journal, whole: its header
@@ -153,31 +120,15 @@ public final class JournalCoordinatorStore implements CoordinatorStore, AutoClos
     }
   }
 
-  private Path sibling(String suffix) {
-    return file.resolveSibling(file.getFileName() + suffix);
-  }
-
   private void replay() throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
-    JournalFrames.Read read = JournalFrames.read(file, bytes);
+    JournalFrames.Read read = file.read();
     for (byte[] body : read.bodies()) {
       apply(json.readValue(body, JournalEntry.class));
     }
-    channel = FileChannel.open(file, StandardOpenOption.WRITE);
-    if (read.end() < bytes.length) {
-      log.warn(
-          "The coordinator's journal {} ended with a write cut short ({} bytes from offset {}, a"
-              + " save that never returned): cut off",
-          file,
-          bytes.length - read.end(),
-          read.end());
-      channel.truncate(read.end());
-      channel.force(true);
-    }
-    end = read.end();
+    file.openAfter(read);
     log.info(
         "Opened the coordinator's journal {}: {} records, {} groups, {} hosts, {} events",
-        file,
+        file.path(),
         read.bodies().size(),
         groups.size(),
         hosts.size(),
@@ -214,119 +165,43 @@ public final class JournalCoordinatorStore implements CoordinatorStore, AutoClos
 
   /** Writes {@code entry} as one frame at the journal's end, forced if so configured. */
   private void write(JournalEntry entry) {
-    ByteBuffer frame = JournalFrames.frame(json.writeValueAsBytes(entry));
-    if (broken != null) {
-      throw new UncheckedIOException("the coordinator's journal " + file + " failed", broken);
-    }
-    try {
-      long at = end;
-      try {
-        while (frame.hasRemaining()) {
-          at += channel.write(frame, at);
-        }
-        if (fsync) {
-          channel.force(false);
-        }
-      } catch (IOException e) {
-        takeBack(e);
-        throw e;
-      }
-      end = at;
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "the coordinator's journal " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** A failed write may have left part of a frame: cut it off, or accept no save any more. */
-  private void takeBack(IOException failure) {
-    try {
-      channel.truncate(end);
-    } catch (IOException e) {
-      failure.addSuppressed(e);
-      broken = failure;
-      log.error("The coordinator's journal {} cannot be written: no save is accepted", file, e);
-    }
+    file.append(JournalFrames.frame(json.writeValueAsBytes(entry)));
   }
 
   /** After a save: rewrites the journal with the state only, once it grew past its limit. */
   private void compactIfLarge() {
-    if (end <= compactBytes) {
+    if (file.size() <= compactBytes) {
       return;
     }
-    long before = end;
+    long before = file.size();
     try {
       rewrite();
       compactions++;
-      log.info("Compacted the coordinator's journal {}: {} bytes to {}", file, before, end);
+      log.info(
+          "Compacted the coordinator's journal {}: {} bytes to {}",
+          file.path(),
+          before,
+          file.size());
     } catch (IOException e) {
       // the save is in the journal already; the next save tries again
-      log.warn("Could not compact the coordinator's journal {}", file, e);
+      log.warn("Could not compact the coordinator's journal {}", file.path(), e);
     }
   }
 
-  /**
-   * Writes the state to {@code <journal>.tmp}, forces it and renames it over the journal, then
-   * forces the directory (the rename itself).
-   */
+  /** Replaces the journal with the state only ({@link JournalFile#replace}). */
   private void rewrite() throws IOException {
-    Path tmp = sibling(".tmp");
-    long size;
-    try (FileChannel out =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      List<ByteBuffer> frames = new ArrayList<>();
-      frames.add(ByteBuffer.wrap(JournalFrames.HEADER));
-      for (Host h : hosts.values()) {
-        frames.add(JournalFrames.frame(json.writeValueAsBytes(JournalEntry.of(h))));
-      }
-      for (Group g : groups.values()) {
-        frames.add(JournalFrames.frame(json.writeValueAsBytes(JournalEntry.of(g))));
-      }
-      for (GroupEvent e : snapshotEvents()) {
-        frames.add(JournalFrames.frame(json.writeValueAsBytes(JournalEntry.of(e))));
-      }
-      ByteBuffer[] all = frames.toArray(ByteBuffer[]::new);
-      size = 0;
-      for (ByteBuffer b : all) {
-        size += b.remaining();
-      }
-      long written = 0;
-      while (written < size) {
-        written += out.write(all);
-      }
-      out.force(true);
+    List<ByteBuffer> frames = new ArrayList<>();
+    frames.add(ByteBuffer.wrap(JournalFrames.HEADER));
+    for (Host h : hosts.values()) {
+      frames.add(JournalFrames.frame(json.writeValueAsBytes(JournalEntry.of(h))));
     }
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("cannot rename " + tmp + " over " + file + " atomically", e);
+    for (Group g : groups.values()) {
+      frames.add(JournalFrames.frame(json.writeValueAsBytes(JournalEntry.of(g))));
     }
-    FileChannel old = channel;
-    try {
-      forceDirectory(file.getParent());
-      channel = FileChannel.open(file, StandardOpenOption.WRITE);
-    } catch (IOException e) {
-      // the channel held is on the journal replaced: a save written there would be lost
-      broken = e;
-      throw e;
+    for (GroupEvent e : snapshotEvents()) {
+      frames.add(JournalFrames.frame(json.writeValueAsBytes(JournalEntry.of(e))));
     }
-    end = size;
-    if (old != null) {
-      old.close();
-    }
-  }
-
-  private static void forceDirectory(Path dir) throws IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // some systems cannot open a directory; the rename is then as durable as they make it
-      log.debug("Could not force the directory {}", dir, e);
-    }
+    file.replace(frames);
   }
 
   private List<GroupEvent> snapshotEvents() {
@@ -400,12 +275,12 @@ public final class JournalCoordinatorStore implements CoordinatorStore, AutoClos
 
   /** The journal's file. */
   public Path file() {
-    return file;
+    return file.path();
   }
 
   /** Null while saves are accepted, else why not (a write failed and could not be taken back). */
   public IOException failure() {
-    return broken;
+    return file.failure();
   }
 
   /** Compactions since the store opened. */
@@ -415,20 +290,14 @@ public final class JournalCoordinatorStore implements CoordinatorStore, AutoClos
 
   /** The journal's length in bytes. */
   long size() {
-    return end;
+    return file.size();
   }
 
   @Override
   public void close() throws IOException {
     writer.lock();
     try {
-      if (channel != null) {
-        channel.close();
-      }
-      if (lock.isValid()) {
-        lock.release();
-      }
-      lockChannel.close();
+      file.close();
     } finally {
       writer.unlock();
     }

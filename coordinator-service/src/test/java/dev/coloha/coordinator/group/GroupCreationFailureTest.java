@@ -6,7 +6,6 @@ import dev.coloha.coordinator.config.CoordinatorProperties;
 import dev.coloha.coordinator.events.GroupEvent;
 import dev.coloha.coordinator.events.GroupEvents;
 import dev.coloha.coordinator.hosts.HostRegistry;
-import dev.coloha.coordinator.model.Counters;
 import dev.coloha.coordinator.model.Group;
 import dev.coloha.coordinator.model.GroupSpec;
 import dev.coloha.coordinator.model.GroupState;
@@ -147,21 +146,7 @@ class GroupCreationFailureTest {
             store, hosts, agents, mirrors, proxies, events, metrics, props, clock, List::of,
             leftovers);
     Group created =
-        new Group(
-            new GroupSpec("kv", "kv", 64 << 20, 0, 6379, "127.0.0.1"),
-            policy,
-            GroupState.CREATING,
-            1,
-            null,
-            null,
-            null,
-            -1,
-            null,
-            Counters.zero(),
-            List.of(),
-            "creating",
-            1,
-            null);
+        Group.creating(new GroupSpec("kv", "kv", 64 << 20, 0, 6379, "127.0.0.1"), policy);
     store.save(created);
     GroupWorker worker =
         new GroupWorker(

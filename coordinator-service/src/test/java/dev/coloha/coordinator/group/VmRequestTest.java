@@ -41,7 +41,8 @@ class VmRequestTest {
             List.of("-v"),
             Map.of("A", "1"),
             "inetd",
-            Map.of("index.html", "x"));
+            Map.of("index.html", "x"),
+            null);
     // only the spec and the disk epoch count here
     Group g =
         new Group(

@@ -17,7 +17,8 @@ class WasiOnlyFieldsTest {
 
   private static GroupSpec create(
       List<String> args, Map<String, String> env, String network, Map<String, String> files) {
-    return new GroupSpec("g", "mine", 1 << 20, 0, 7300, "127.0.0.1", args, env, network, files);
+    return new GroupSpec(
+        "g", "mine", 1 << 20, 0, 7300, "127.0.0.1", args, env, network, files, null);
   }
 
   @Test

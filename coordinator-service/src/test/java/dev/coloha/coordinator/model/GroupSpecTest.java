@@ -31,7 +31,8 @@ class GroupSpecTest {
             List.of("/data"),
             Map.of(),
             "inetd",
-            Map.of("hello.txt", "hi\n"));
+            Map.of("hello.txt", "hi\n"),
+            null);
     GroupSpec back = json.readValue(json.writeValueAsString(spec), GroupSpec.class);
     assertThat(back).isEqualTo(spec);
     WasiLaunch launch = back.launch();

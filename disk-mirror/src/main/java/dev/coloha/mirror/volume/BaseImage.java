@@ -1,6 +1,7 @@
 package dev.coloha.mirror.volume;
 
 import dev.coloha.wire.block.BlockLimits;
+import dev.coloha.wire.block.ImageFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -58,18 +59,7 @@ public final class BaseImage implements AutoCloseable {
   }
 
   public void read(long offset, byte[] dst, int dstOffset, int length) throws IOException {
-    ByteBuffer buf = ByteBuffer.wrap(dst, dstOffset, length);
-    long pos = offset;
-    while (buf.hasRemaining()) {
-      int n = channel.read(buf, pos);
-      if (n < 0) {
-        while (buf.hasRemaining()) {
-          buf.put((byte) 0);
-        }
-        return;
-      }
-      pos += n;
-    }
+    ImageFiles.readZeroFilled(channel, offset, dst, dstOffset, length);
   }
 
   public void write(long offset, byte[] src, int srcOffset, int length) throws IOException {

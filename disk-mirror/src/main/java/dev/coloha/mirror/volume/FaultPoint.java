@@ -1,5 +1,7 @@
 package dev.coloha.mirror.volume;
 
+import java.util.function.Consumer;
+
 /**
  * Named fault-injection points in the volume's crash-sensitive paths, armed only by tests (the
  * {@code colo.mirror.testing.crash-at} setting halts the process there like {@code kill -9}; unit
@@ -45,24 +47,25 @@ public interface FaultPoint {
 
   /** Halts the JVM at {@code point}, as {@code kill -9} would (for crash tests with processes). */
   static FaultPoint haltAt(String point) {
-    return new FaultPoint() {
-      @Override
-      public boolean armed(String p) {
-        return p.equals(point);
-      }
-
-      @Override
-      public void reached(String p) {
-        if (p.equals(point)) {
+    return at(
+        point,
+        p -> {
           System.err.println("fault injection: halting at " + p);
           Runtime.getRuntime().halt(137);
-        }
-      }
-    };
+        });
   }
 
   /** Throws {@link SimulatedCrash} at {@code point} (unit tests reopen the volume afterwards). */
   static FaultPoint throwAt(String point) {
+    return at(
+        point,
+        p -> {
+          throw new SimulatedCrash(p);
+        });
+  }
+
+  /** Armed at {@code point} alone, where it runs {@code fire}. */
+  private static FaultPoint at(String point, Consumer<String> fire) {
     return new FaultPoint() {
       @Override
       public boolean armed(String p) {
@@ -72,7 +75,7 @@ public interface FaultPoint {
       @Override
       public void reached(String p) {
         if (p.equals(point)) {
-          throw new SimulatedCrash(p);
+          fire.accept(p);
         }
       }
     };

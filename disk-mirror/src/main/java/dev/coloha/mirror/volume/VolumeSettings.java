@@ -1,6 +1,7 @@
 package dev.coloha.mirror.volume;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Limits and knobs of a mirror's volumes, from {@code colo.mirror.*} (docs/configuration.md).
@@ -128,16 +129,7 @@ public record VolumeSettings(
   }
 
   public VolumeSettings withFaults(FaultPoint f) {
-    return new VolumeSettings(
-        flushPolicy,
-        flushInterval,
-        maxRequest,
-        maxFrame,
-        secondary,
-        replication,
-        resync,
-        f,
-        hostBoot);
+    return edit(d -> d.faults = f);
   }
 
   /**
@@ -149,43 +141,58 @@ public record VolumeSettings(
   }
 
   public VolumeSettings withHostBoot(String boot) {
-    return new VolumeSettings(
-        flushPolicy,
-        flushInterval,
-        maxRequest,
-        maxFrame,
-        secondary,
-        replication,
-        resync,
-        faults,
-        boot);
+    return edit(d -> d.hostBoot = boot);
   }
 
   public VolumeSettings withFlushPolicy(FlushPolicy p) {
-    return new VolumeSettings(
-        p, flushInterval, maxRequest, maxFrame, secondary, replication, resync, faults, hostBoot);
+    return edit(d -> d.flushPolicy = p);
   }
 
   public VolumeSettings withSecondary(Secondary s) {
-    return new VolumeSettings(
-        flushPolicy, flushInterval, maxRequest, maxFrame, s, replication, resync, faults, hostBoot);
+    return edit(d -> d.secondary = s);
   }
 
   public VolumeSettings withReplication(Replication r) {
-    return new VolumeSettings(
-        flushPolicy, flushInterval, maxRequest, maxFrame, secondary, r, resync, faults, hostBoot);
+    return edit(d -> d.replication = r);
   }
 
   public VolumeSettings withResync(Resync r) {
-    return new VolumeSettings(
-        flushPolicy,
-        flushInterval,
-        maxRequest,
-        maxFrame,
-        secondary,
-        replication,
-        r,
-        faults,
-        hostBoot);
+    return edit(d -> d.resync = r);
+  }
+
+  /**
+   * This configuration with {@code change} made to a draft of it: the one place that copies every
+   * field, so that each wither names only what it changes.
+   */
+  private VolumeSettings edit(Consumer<Draft> change) {
+    Draft d = new Draft();
+    change.accept(d);
+    return d.settings();
+  }
+
+  /** A configuration's fields, open to change while a wither builds the next value. */
+  private final class Draft {
+    FlushPolicy flushPolicy = VolumeSettings.this.flushPolicy;
+    Duration flushInterval = VolumeSettings.this.flushInterval;
+    int maxRequest = VolumeSettings.this.maxRequest;
+    int maxFrame = VolumeSettings.this.maxFrame;
+    Secondary secondary = VolumeSettings.this.secondary;
+    Replication replication = VolumeSettings.this.replication;
+    Resync resync = VolumeSettings.this.resync;
+    FaultPoint faults = VolumeSettings.this.faults;
+    String hostBoot = VolumeSettings.this.hostBoot;
+
+    VolumeSettings settings() {
+      return new VolumeSettings(
+          flushPolicy,
+          flushInterval,
+          maxRequest,
+          maxFrame,
+          secondary,
+          replication,
+          resync,
+          faults,
+          hostBoot);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.coloha.microvm.device;
 
+import dev.coloha.wire.block.ImageFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -96,19 +97,8 @@ public final class FileBlockDevice implements BlockDevice {
   @Override
   public void read(long offset, byte[] dst, int dstOffset, int length) throws IOException {
     check(offset, length);
-    ByteBuffer buf = ByteBuffer.wrap(dst, dstOffset, length);
-    long pos = offset;
-    while (buf.hasRemaining()) {
-      int n = channel.read(buf, pos);
-      if (n < 0) {
-        // sparse tail beyond the physical end reads as zeros
-        while (buf.hasRemaining()) {
-          buf.put((byte) 0);
-        }
-        break;
-      }
-      pos += n;
-    }
+    // a sparse tail beyond the physical end reads as zeros
+    ImageFiles.readZeroFilled(channel, offset, dst, dstOffset, length);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.coloha.proxy.group;
 import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.proxy.ingress.ClientEvents;
 import dev.coloha.proxy.ingress.Gate;
+import dev.coloha.wire.GroupConflictException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

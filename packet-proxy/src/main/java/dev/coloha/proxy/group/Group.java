@@ -9,6 +9,7 @@ import dev.coloha.proxy.ingress.ClientEvents;
 import dev.coloha.proxy.metrics.GroupMetrics;
 import dev.coloha.proxy.replica.AgentCheckpoints;
 import dev.coloha.proxy.replica.StreamSettings;
+import dev.coloha.wire.GroupConflictException;
 import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.concurrent.Mailbox;
 import dev.coloha.wire.concurrent.MailboxStoppedException;

@@ -4,6 +4,7 @@ import dev.coloha.api.proxy.GroupView;
 import dev.coloha.proxy.event.MismatchRecord;
 import dev.coloha.proxy.forensics.PcapFile;
 import dev.coloha.proxy.replica.AgentCheckpoints;
+import dev.coloha.wire.GroupConflictException;
 import dev.coloha.wire.InvalidFieldException;
 import dev.coloha.wire.LimitExceededException;
 import io.micrometer.core.instrument.MeterRegistry;

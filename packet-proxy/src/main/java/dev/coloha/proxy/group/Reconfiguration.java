@@ -1,5 +1,6 @@
 package dev.coloha.proxy.group;
 
+import dev.coloha.wire.GroupConflictException;
 import dev.coloha.wire.StaleEpochException;
 import java.util.Objects;
 

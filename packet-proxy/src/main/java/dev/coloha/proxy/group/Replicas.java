@@ -8,6 +8,7 @@ import dev.coloha.proxy.event.EventLog;
 import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.proxy.metrics.GroupMetrics;
 import dev.coloha.proxy.replica.StreamSettings;
+import dev.coloha.wire.GroupConflictException;
 import dev.coloha.wire.io.IoFrame;
 import java.time.Instant;
 import java.util.Map;

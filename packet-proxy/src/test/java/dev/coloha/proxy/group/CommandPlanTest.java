@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coloha.api.proxy.GroupLimits;
+import dev.coloha.wire.GroupConflictException;
 import dev.coloha.wire.StaleEpochException;
 import java.time.Duration;
 import java.util.Map;

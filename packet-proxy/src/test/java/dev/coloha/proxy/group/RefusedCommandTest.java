@@ -9,6 +9,7 @@ import dev.coloha.api.proxy.GroupView;
 import dev.coloha.proxy.compare.OutputComparator;
 import dev.coloha.proxy.config.ProxyProperties;
 import dev.coloha.proxy.testing.FakeAgent;
+import dev.coloha.wire.GroupConflictException;
 import dev.coloha.wire.StaleEpochException;
 import dev.coloha.wire.io.IoFrame;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

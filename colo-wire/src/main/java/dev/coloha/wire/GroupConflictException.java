@@ -1,10 +1,12 @@
-package dev.coloha.proxy.group;
+package dev.coloha.wire;
 
 import dev.coloha.api.ErrorKind;
-import dev.coloha.wire.ColoException;
 import java.util.Map;
 
-/** The request contradicts the group's current configuration or state (HTTP 409). */
+/**
+ * A request about a group conflicts with what exists: on the coordinator an existing group (id or
+ * port in use), on the proxy the group's current configuration or state. HTTP 409.
+ */
 public final class GroupConflictException extends ColoException {
   private final String field;
 
@@ -13,7 +15,8 @@ public final class GroupConflictException extends ColoException {
   }
 
   /**
-   * @param field the request field in conflict, e.g. {@code sync} or {@code listen.port}
+   * @param field the request field in conflict, e.g. {@code port}, {@code sync} or {@code
+   *     listen.port}
    */
   public GroupConflictException(String field, String message) {
     super(field == null ? message : field + ": " + message);
