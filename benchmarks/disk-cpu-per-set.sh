@@ -4,6 +4,7 @@
 # (agents, mirrors, proxy, coordinator), so this prints that sum and where it goes, next to SET/s.
 #
 #   benchmarks/disk-cpu-per-set.sh [--dir DIR] [--keep] [--hosts H] [--rounds R] [--requests N]
+#                                  [--cases T,...] [--set SERVICE:PROPERTY=VALUE]...
 #
 #   --dir DIR       lab directory (default target/cpu-lab). A lab already up there with the groups
 #                   and VMs of an earlier run is used as it is; otherwise one is started
@@ -11,6 +12,9 @@
 #   --hosts H       lab hosts when one is started (default 2: both groups' replicas on them)
 #   --rounds R      measured runs of every case, the median is printed (default 3)
 #   --requests N    SETs of a run without pipelining (default 100000; -P 16 runs 5 N)
+#   --cases T,...   only these targets (colo+disk, colo, passthrough+disk, standalone+disk)
+#   --set S:P=V     passed to scripts/lab.sh up when a lab is started (e.g.
+#                   host-2/agent:colo.agent.mirror.secondary-hold-bytes=0)
 #
 # Targets, made as benchmarks/system-benchmark.sh makes them: colo+disk (group kv, 64 MiB mirrored
 # disk), colo (group kvnd, no disk), passthrough+disk (VM passd on kvnd's primary agent, its disk
@@ -20,7 +24,9 @@
 # after. CPU per SET = CPU seconds / SETs; the idle lab's CPU per second (10 s before the runs) is
 # printed as the last row: at a rate of R SETs/s it adds idle / R to a run's figure. The load
 # average is printed before and after: other work on the machine shows there, not in the figures
-# of the lab's processes (except as waiting).
+# of the lab's processes (except as waiting). For colo+disk it also prints the VM writes and bytes
+# each host's mirror applied to the kv volume during the measured runs (colo_mirror_writes_total,
+# colo_mirror_bytes_total{op="write"}): on kv's secondary's host, its VM's overlay writes.
 # Needs the service jars (./colo build), redis-benchmark, curl, python3. Report on stdout.
 set -euo pipefail
 
@@ -31,6 +37,8 @@ KEEP=0
 HOSTS=2
 ROUNDS=3
 REQUESTS=100000
+CASES=""
+SETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR="$2"; shift 2 ;;
@@ -38,7 +46,9 @@ while [ $# -gt 0 ]; do
     --hosts) HOSTS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --requests) REQUESTS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --cases) CASES="$2"; shift 2 ;;
+    --set) SETS+=(--set "$2"); shift 2 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "disk-cpu-per-set: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -67,14 +77,15 @@ if ! lab_up; then
   rm -f "$DIR/targets.json"
   echo "disk-cpu-per-set: starting a $HOSTS-host lab in $DIR..." >&2
   "$ROOT/scripts/lab.sh" up --hosts "$HOSTS" --no-groups --no-proxy-standby --dir "$DIR" \
-    --set coordinator:colo.coordinator.sweep-on-registration=false >&2
+    --set coordinator:colo.coordinator.sweep-on-registration=false ${SETS[@]+"${SETS[@]}"} >&2
 fi
 
-PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$REQUESTS" <<'PY'
+PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$REQUESTS" "$CASES" <<'PY'
 import json, os, resource, socket, statistics, subprocess, sys, time, urllib.request
 from labapi import LabApi, free_port
 
 DIR, ROUNDS, REQUESTS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+ONLY = [c for c in sys.argv[4].split(",") if c]
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -152,6 +163,18 @@ def prom(url, prefix):
                if line.startswith(prefix))
 
 
+def mirror_writes():
+    """VM writes and bytes each host's mirror applied to the kv volume (colo+disk's)."""
+    out = {}
+    for h in lab()["hosts"]:
+        text = _LAB.text(h["mirror"]["url"] + "/actuator/prometheus").splitlines()
+        def total(name, *labels):
+            return sum(float(line.rsplit(" ", 1)[1]) for line in text
+                       if line.startswith(name + "{") and 'volume="kv"' in line and all(x in line for x in labels))
+        out[h["name"]] = (total("colo_mirror_writes_total"), total("colo_mirror_bytes_total", 'op="write"'))
+    return out
+
+
 def disturbances():
     """TIMEOUT mismatches (proxy) and timeout checkpoints (coordinator) of the two COLO groups."""
     return {g: (prom(PROXY, f'colo_proxy_mismatches_total{{application="packet-proxy",group="{g}",kind="TIMEOUT"}}'),
@@ -179,7 +202,9 @@ def bench(port, n, pipeline):
 
 procs = processes()
 names = [n for n, _ in procs] + ["redis-benchmark"]
-CASES = [(t, p) for p in (1, 16) for t in ("colo+disk", "colo", "passthrough+disk", "standalone+disk")]
+CASES = [(t, p) for p in (1, 16) for t in ("colo+disk", "colo", "passthrough+disk", "standalone+disk")
+         if not ONLY or t in ONLY]
+written = {}  # (pipeline, host) -> (writes, bytes) the host's mirror applied to kv in colo+disk's runs
 load0 = os.getloadavg()
 # what each process burns with no SETs at all (heartbeats, checkpoints of idle groups, timers): at
 # a low rate it is a visible part of a run's CPU per SET
@@ -197,8 +222,12 @@ for t, p in CASES:
         before = {name: cpu(pid) for name, pid in procs}
         rb0 = children_cpu()
         d0 = disturbances()
+        w0 = mirror_writes() if t == "colo+disk" else {}
         rps = bench(T[t], n, p)
         d1 = disturbances()
+        for host, (w, b) in (mirror_writes().items() if t == "colo+disk" else ()):
+            pw, pb = written.get((p, host), (0, 0))
+            written[(p, host)] = (pw + w - w0[host][0], pb + b - w0[host][1])
         for g in d1:
             disturbed[(t, p, g)] = tuple(a + (y - x) for a, x, y in zip(disturbed.get((t, p, g), (0, 0)), d0[g], d1[g]))
         after = {name: cpu(pid) for name, pid in procs}
@@ -228,6 +257,11 @@ print("\nTIMEOUT mismatches / timeout checkpoints during the measured runs (kv i
       "kvnd colo's): " + "; ".join(f"{t} {'-P 16' if p > 1 else 'none'}: kv {disturbed[(t, p, 'kv')][0]:.0f} / "
                                   f"{disturbed[(t, p, 'kv')][1]:.0f}, kvnd {disturbed[(t, p, 'kvnd')][0]:.0f} / "
                                   f"{disturbed[(t, p, 'kvnd')][1]:.0f}" for t, p in CASES))
+if written:
+    print("\nVM writes / MB the mirrors applied to kv (colo+disk) over its measured runs: " +
+          "; ".join(f"{'-P 16' if p > 1 else 'none'}, {host}: {w:,.0f} writes, {b / 1e6:.1f} MB"
+                    for (p, host), (w, b) in sorted(written.items())) +
+          f" (kv's primary first: {' then '.join(T['roles']['kv'])})")
 print("\nCPU in µs per SET (utime + stime of the process over the run / SETs). SET/s runs: " +
       "; ".join(f"{t} {'-P 16' if p > 1 else 'none'}: " + ", ".join(f"{r:,.0f}" for r, _ in results[(t, p)])
                 for t, p in CASES))

@@ -28,6 +28,11 @@ import java.util.function.Supplier;
  *       mirror's largest request). A read, flush, barrier or failover sends every held write first,
  *       so nothing is coalesced across them: a barrier covers every earlier write. A commit
  *       (secondary) drops them instead once it succeeded: it discards the overlay they would go to.
+ *   <li><b>A secondary's overlay writes are held until the commit</b> ({@link
+ *       Limits#secondaryHoldBytes()}): no hold time, and neither a flush nor a read sends them (a
+ *       read lays them over the mirror's answer); the commit drops them, a failover sends them
+ *       first, and past the bound (or when the queue is full) they are sent as a primary's are.
+ *       After its failover the disk holds as a primary.
  *   <li><b>Acknowledged by sequence</b>: the pipe numbers the writes it sends and reports how far
  *       the mirror has answered ({@link BlockPipe#answeredUpTo()}); no future and no map entry per
  *       write.
@@ -69,9 +74,16 @@ public final class WriteBehind implements AutoCloseable {
    * @param holdTime longest time a write is held back in the device before it is sent (so that a
    *     later write to the same sectors can replace it)
    * @param holdBytes bytes held back before they are sent
+   * @param secondaryHoldBytes a secondary's overlay writes held back until the commit that discards
+   *     them (no hold time); 0: a secondary holds its writes as a primary does
    */
   public record Limits(
-      int maxWrites, long maxBytes, Duration timeout, Duration holdTime, int holdBytes) {
+      int maxWrites,
+      long maxBytes,
+      Duration timeout,
+      Duration holdTime,
+      int holdBytes,
+      long secondaryHoldBytes) {
     public Limits {
       if (maxWrites < 1 || maxBytes < BlockLimits.SECTOR_SIZE) {
         throw new IllegalArgumentException(
@@ -81,25 +93,55 @@ public final class WriteBehind implements AutoCloseable {
                 + maxBytes
                 + " bytes");
       }
-      if (holdTime.isNegative() || holdBytes < 0) {
+      if (holdTime.isNegative() || holdBytes < 0 || secondaryHoldBytes < 0) {
         throw new IllegalArgumentException("hold time and bytes must not be negative");
+      }
+      if (secondaryHoldBytes > maxBytes) {
+        // held writes are unacknowledged writes: the queue's bound is the hold's too
+        throw new IllegalArgumentException(
+            "a secondary's hold ("
+                + secondaryHoldBytes
+                + " bytes) must not be above the queue's bound ("
+                + maxBytes
+                + " bytes)");
       }
     }
 
-    /** Default hold-back: {@link #DEFAULT_HOLD_TIME}, {@link #DEFAULT_HOLD_BYTES}. */
+    /** No secondary hold: a secondary holds its overlay writes as a primary does. */
+    public Limits(
+        int maxWrites, long maxBytes, Duration timeout, Duration holdTime, int holdBytes) {
+      this(maxWrites, maxBytes, timeout, holdTime, holdBytes, 0);
+    }
+
+    /**
+     * Default hold-back: {@link #DEFAULT_HOLD_TIME}, {@link #DEFAULT_HOLD_BYTES}, no secondary
+     * hold.
+     */
     public Limits(int maxWrites, long maxBytes, Duration timeout) {
       this(maxWrites, maxBytes, timeout, DEFAULT_HOLD_TIME, DEFAULT_HOLD_BYTES);
     }
 
     public static final Duration DEFAULT_HOLD_TIME = Duration.ofMillis(100);
     public static final int DEFAULT_HOLD_BYTES = 64 << 10;
+    public static final long DEFAULT_SECONDARY_HOLD_BYTES = 32L << 20;
 
+    /** The agent's defaults: 4096 writes, 64 MiB, 30 s, the secondary hold of 32 MiB. */
     public static Limits defaults() {
-      return new Limits(4096, 16L << 20, Duration.ofSeconds(30));
+      return new Limits(
+          4096,
+          64L << 20,
+          Duration.ofSeconds(30),
+          DEFAULT_HOLD_TIME,
+          DEFAULT_HOLD_BYTES,
+          DEFAULT_SECONDARY_HOLD_BYTES);
     }
 
     public Limits withTimeout(Duration t) {
-      return new Limits(maxWrites, maxBytes, t, holdTime, holdBytes);
+      return new Limits(maxWrites, maxBytes, t, holdTime, holdBytes, secondaryHoldBytes);
+    }
+
+    public Limits withSecondaryHoldBytes(long bytes) {
+      return new Limits(maxWrites, maxBytes, timeout, holdTime, holdBytes, bytes);
     }
   }
 
@@ -148,6 +190,8 @@ public final class WriteBehind implements AutoCloseable {
   private long dropped; // writes replaced before they were sent (for tests and metrics)
   private long combined; // writes combined into the held write before them (for tests and metrics)
   private final Thread sender;
+  // a secondary's overlay writes are held until the commit drops them (or the hold is full)
+  private volatile boolean holdsOverlay;
   private volatile ColoException failure;
   private volatile boolean closed;
 
@@ -159,6 +203,7 @@ public final class WriteBehind implements AutoCloseable {
     this.limits = limits;
     this.pipe = connector.get();
     this.sizeBytes = pipe.sizeBytes();
+    this.holdsOverlay = holdsOverlay(pipe);
     this.sentSeq = new long[limits.maxWrites()];
     this.sentLength = new int[limits.maxWrites()];
     this.sender = Thread.ofVirtual().name("write-behind").start(sendOverdue(this, limits));
@@ -192,6 +237,18 @@ public final class WriteBehind implements AutoCloseable {
   /** The role of the volume when the pipe was last opened. */
   public synchronized VolumeRole role() {
     return pipe.role();
+  }
+
+  /**
+   * Whether this disk holds its VM's overlay writes until the commit that discards them (a
+   * secondary's volume with {@link Limits#secondaryHoldBytes()} set, until its failover).
+   */
+  public boolean holdsOverlay() {
+    return holdsOverlay;
+  }
+
+  private boolean holdsOverlay(BlockPipe p) {
+    return limits.secondaryHoldBytes() > 0 && p.role() == VolumeRole.SECONDARY;
   }
 
   /** The error that failed this disk, or null. */
@@ -238,22 +295,44 @@ public final class WriteBehind implements AutoCloseable {
       heldWrites++;
       heldBytes += length;
     }
-    if (heldBytes >= limits.holdBytes() || limits.holdTime().isZero()) {
+    boolean full =
+        holdsOverlay
+            ? heldBytes >= limits.secondaryHoldBytes()
+            : heldBytes >= limits.holdBytes() || limits.holdTime().isZero();
+    if (full) {
       sendHeld();
       pipe.push();
     }
   }
 
-  /** Reads, seeing every earlier write of this disk. */
+  /**
+   * Reads, seeing every earlier write of this disk. A secondary's held overlay writes stay held:
+   * the mirror answers with every write sent before, and the held ones (all later) are laid over
+   * its answer, in order.
+   */
   public synchronized void read(long offset, byte[] dst, int dstOffset, int length) {
     checkRange(offset, length);
-    byte[] data = await(send().sendRead(offset, length), "read");
+    BlockPipe p = holdsOverlay ? live() : send();
+    byte[] data = await(p.sendRead(offset, length), "read");
     checkFailure(); // an earlier write failed: the data may miss it
+    if (holdsOverlay) {
+      layHeldOver(offset, data);
+    }
     System.arraycopy(data, 0, dst, dstOffset, length);
   }
 
-  /** Waits until every earlier write is durable per the mirror's flush policy. */
+  /**
+   * Waits until every earlier write is durable per the mirror's flush policy. A secondary's flush
+   * (while it holds its overlay writes) sends and waits for nothing: its overlay is discarded at
+   * the next commit whatever is durable, and a secondary whose agent or mirror fails is dropped; it
+   * reports a failure already known, and the commit, a read or the failover reports any other.
+   */
   public synchronized void flush() {
+    if (holdsOverlay) {
+      reclaim();
+      checkFailure();
+      return;
+    }
     await(send().sendFlush(), "flush");
     checkFailure();
   }
@@ -286,23 +365,29 @@ public final class WriteBehind implements AutoCloseable {
     return b;
   }
 
-  /** Promotes the secondary's volume in {@code newEpoch}, after every earlier overlay write. */
+  /**
+   * Promotes the secondary's volume in {@code newEpoch}, after every earlier overlay write: the
+   * held ones are sent first, in order, on the same stream, so the mirror has them all before its
+   * failover makes the overlay the disk; a write the mirror refuses (or a stream lost with them)
+   * fails the failover. From a successful failover on, the disk holds its writes as a primary.
+   */
   public synchronized long failover(long newEpoch) {
     long e = await(send().sendFailover(newEpoch), "failover to epoch " + newEpoch);
     checkFailure();
+    holdsOverlay = false;
     return e;
   }
 
   /**
    * Sends the held and queued writes to the mirror without waiting for them (a failure found on the
-   * way is reported by the next operation).
+   * way is reported by the next operation); a secondary's held overlay writes stay held.
    */
   public synchronized void push() {
     if (failure != null || closed) {
       return;
     }
     try {
-      if (heldWrites > 0) {
+      if (heldWrites > 0 && !holdsOverlay) {
         live();
         sendHeld();
       }
@@ -329,7 +414,7 @@ public final class WriteBehind implements AutoCloseable {
   // ---- plumbing -------------------------------------------------------------------------------
 
   private synchronized void sendOverdue() {
-    if (closed || failure != null || heldWrites == 0) {
+    if (closed || failure != null || heldWrites == 0 || holdsOverlay) {
       return;
     }
     if (System.nanoTime() - heldSinceNanos < limits.holdTime().toNanos()) {
@@ -353,6 +438,26 @@ public final class WriteBehind implements AutoCloseable {
         heldBytes -= h.length;
         h.data = null;
         dropped++;
+      }
+    }
+    if (held.size() > 2 * heldWrites + 16) {
+      // a secondary holds for seconds: the replaced entries must not pile up in the list
+      held.removeIf(h -> h.data == null);
+    }
+  }
+
+  /** Lays the held writes over {@code data}, read at {@code offset}, in order (later ones win). */
+  private void layHeldOver(long offset, byte[] data) {
+    long end = offset + data.length;
+    for (Held h : held) {
+      if (h.data == null) {
+        continue;
+      }
+      long from = Math.max(offset, h.offset);
+      long to = Math.min(end, h.end());
+      if (from < to) {
+        System.arraycopy(
+            h.data, (int) (from - h.offset), data, (int) (from - offset), (int) (to - from));
       }
     }
   }
@@ -526,6 +631,7 @@ public final class WriteBehind implements AutoCloseable {
     // nothing in flight: a new stream, the held writes go on it
     pipe = connector.get();
     sentHead = 0;
+    holdsOverlay &= holdsOverlay(pipe); // a failover the mirror did may have made it primary
     return pipe;
   }
 

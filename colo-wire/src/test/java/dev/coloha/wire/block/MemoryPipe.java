@@ -23,7 +23,11 @@ final class MemoryPipe implements BlockPipe {
 
   /** The volume behind the pipes; survives a broken pipe. */
   static final class Volume {
-    final byte[] image;
+    byte[] image; // what a read sees: on a secondary, the committed image and its overlay
+    VolumeRole role = VolumeRole.PRIMARY;
+    byte[] committed; // secondary: the image a commit goes back to (its overlay discarded)
+    int refusals; // writes the mirror refused
+    int writesQueued; // writes sent on a pipe (answered or not)
     byte[] durable;
     final List<byte[]> barriers = new ArrayList<>();
     ColoException failNextWrite;
@@ -53,6 +57,21 @@ final class MemoryPipe implements BlockPipe {
       return durable.clone();
     }
 
+    /** A secondary's volume: a commit discards its overlay, a failover makes it the image. */
+    synchronized Volume secondary() {
+      role = VolumeRole.SECONDARY;
+      committed = image.clone();
+      return this;
+    }
+
+    synchronized int refusals() {
+      return refusals;
+    }
+
+    synchronized int writesQueued() {
+      return writesQueued;
+    }
+
     synchronized byte[] barrier(int n) {
       return barriers.get(n);
     }
@@ -77,8 +96,13 @@ final class MemoryPipe implements BlockPipe {
   private volatile long answeredUpTo;
   private volatile ColoException writeRefusal;
 
+  private final VolumeRole role; // the volume's role when the pipe was opened
+
   MemoryPipe(Volume volume, int maxRequest) {
     this.volume = volume;
+    synchronized (volume) {
+      this.role = volume.role;
+    }
     this.maxRequest = maxRequest;
     Thread.ofPlatform().daemon().name("memory-mirror").start(this::serve);
   }
@@ -207,7 +231,7 @@ final class MemoryPipe implements BlockPipe {
 
   @Override
   public VolumeRole role() {
-    return VolumeRole.PRIMARY;
+    return role;
   }
 
   @Override
@@ -217,11 +241,15 @@ final class MemoryPipe implements BlockPipe {
 
   @Override
   public synchronized long queueWrite(long offset, byte[] data) {
+    synchronized (volume) {
+      volume.writesQueued++;
+    }
     send(
         () -> {
           if (volume.failNextWrite != null) {
             ColoException e = volume.failNextWrite;
             volume.failNextWrite = null;
+            volume.refusals++;
             throw e;
           }
           System.arraycopy(data, 0, volume.image, (int) offset, data.length);
@@ -294,6 +322,9 @@ final class MemoryPipe implements BlockPipe {
             throw e;
           }
           volume.commits.add(n);
+          if (volume.role == VolumeRole.SECONDARY) {
+            volume.image = volume.committed.clone(); // the overlay is discarded
+          }
           return n;
         },
         true,
@@ -302,7 +333,14 @@ final class MemoryPipe implements BlockPipe {
 
   @Override
   public CompletableFuture<Long> sendFailover(long newEpoch) {
-    return send(() -> newEpoch, true, false);
+    return send(
+        () -> {
+          volume.role = VolumeRole.PRIMARY; // the overlay, as it is, becomes the disk
+          volume.committed = null;
+          return newEpoch;
+        },
+        true,
+        false);
   }
 
   @Override

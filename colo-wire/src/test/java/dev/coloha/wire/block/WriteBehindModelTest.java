@@ -3,6 +3,7 @@ package dev.coloha.wire.block;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.coloha.api.mirror.VolumeRole;
 import dev.coloha.wire.ColoException;
 import dev.coloha.wire.StaleEpochException;
 import java.time.Duration;
@@ -25,6 +26,12 @@ import org.junit.jupiter.api.Test;
  * hot sectors, so that held writes are often wholly replaced by later ones before they are sent
  * (coalescing): the model sees none of that, every state it checks (a read, a flush, a barrier's
  * image) must still be exact.
+ *
+ * <p>The secondary's runs ({@link #randomSecondaryRunsMatchTheModel}) add the secondary's hold:
+ * overlay writes held until a commit drops them, reads laid over from the held writes, flushes that
+ * send nothing, commits (some refused), one failover that must bring every held write to the mirror
+ * first, in order, and the primary's behaviour after it; a refused write must fail the next read,
+ * commit, failover or (after the failover) flush or barrier.
  */
 class WriteBehindModelTest {
   private static final int SECTOR = BlockLimits.SECTOR_SIZE;
@@ -46,6 +53,116 @@ class WriteBehindModelTest {
     }
     assertThat(dropped).as("writes replaced before they were sent, over all runs").isPositive();
     assertThat(combined).as("writes combined with the held one before, over all runs").isPositive();
+  }
+
+  // a secondary holds up to 6 sectors of overlay writes; the queue's 8 writes bound it too
+  private static final WriteBehind.Limits SECONDARY =
+      new WriteBehind.Limits(
+          8, 16L * SECTOR, Duration.ofSeconds(30), Duration.ofHours(1), 1 << 20, 6L * SECTOR);
+
+  @Test
+  void randomSecondaryRunsMatchTheModel() {
+    long dropped = 0;
+    long sentWhileHolding = 0;
+    int promoted = 0;
+    int refusedFailovers = 0;
+    for (int seed = 0; seed < SEEDS; seed++) {
+      long[] counts = runSecondary(seed);
+      dropped += counts[0];
+      sentWhileHolding += counts[1];
+      promoted += (int) counts[2];
+      refusedFailovers += (int) counts[3];
+    }
+    assertThat(dropped).as("overlay writes a commit dropped, over all runs").isPositive();
+    assertThat(sentWhileHolding)
+        .as("overlay writes sent past the hold's bound, over all runs")
+        .isPositive();
+    assertThat(promoted).as("runs whose failover succeeded").isPositive();
+    assertThat(refusedFailovers).as("failovers that reported a refused write").isPositive();
+  }
+
+  @Test
+  void aSecondarysFlushSendsNothingAndACommitDropsEveryHeldWrite() {
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, 7).secondary();
+    try (WriteBehind disk =
+        new WriteBehind(() -> new MemoryPipe(volume, 4 * SECTOR), WriteBehind.Limits.defaults())) {
+      assertThat(disk.holdsOverlay()).isTrue();
+      for (int i = 0; i < 40; i++) { // a log's tail and a header, over and over
+        disk.write((i % 30) * SECTOR, sectors(i + 1, 2), 0, 2 * SECTOR);
+        disk.write(62 * SECTOR, sectors(i + 1, 1), 0, SECTOR);
+        disk.flush(); // the guest's everysec flush
+      }
+      byte[] back = new byte[SECTOR];
+      disk.read(62 * SECTOR, back, 0, SECTOR); // from the held writes: the mirror has none
+      assertThat(back).isEqualTo(sectors(40, 1));
+      assertThat(volume.writesQueued()).as("overlay writes sent to the mirror").isZero();
+      assertThat(disk.pendingWrites()).isPositive();
+      long before = disk.droppedWrites();
+
+      assertThat(disk.commit(1)).isEqualTo(1);
+      assertThat(volume.writesQueued()).as("a commit sends none either").isZero();
+      assertThat(disk.pendingWrites()).isZero();
+      assertThat(disk.droppedWrites()).isGreaterThan(before);
+      disk.read(62 * SECTOR, back, 0, SECTOR);
+      assertThat(back).as("the overlay is gone with the commit").isEqualTo(new byte[SECTOR]);
+    }
+  }
+
+  @Test
+  void aSecondarysFailoverSendsEveryHeldWriteFirstAndThenHoldsAsAPrimary() {
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, 8).secondary();
+    try (WriteBehind disk =
+        new WriteBehind(() -> new MemoryPipe(volume, 4 * SECTOR), WriteBehind.Limits.defaults())) {
+      disk.write(0, sectors(1, 4), 0, 4 * SECTOR);
+      disk.write(10 * SECTOR, sectors(2, 1), 0, SECTOR);
+      disk.write(2 * SECTOR, sectors(3, 1), 0, SECTOR); // overlaps the first: later bytes win
+      disk.flush();
+      assertThat(volume.writesQueued()).isZero();
+
+      assertThat(disk.failover(2)).isEqualTo(2);
+      assertThat(volume.role).isEqualTo(VolumeRole.PRIMARY);
+      byte[] expected = image(1, 1, 3, 1, 0, 0, 0, 0, 0, 0, 2);
+      assertThat(volume.image())
+          .as("the held writes, in order, then the failover")
+          .isEqualTo(expected);
+      assertThat(disk.holdsOverlay()).isFalse();
+
+      disk.write(20 * SECTOR, sectors(4, 1), 0, SECTOR);
+      disk.flush(); // a primary's flush: every earlier write is durable
+      System.arraycopy(sectors(4, 1), 0, expected, 20 * SECTOR, SECTOR);
+      assertThat(volume.durable()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void aSecondarysFailoverFailsWhenTheMirrorRefusesAHeldWrite() {
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, 9).secondary();
+    try (WriteBehind disk =
+        new WriteBehind(() -> new MemoryPipe(volume, 4 * SECTOR), WriteBehind.Limits.defaults())) {
+      disk.write(0, sectors(1, 1), 0, SECTOR);
+      disk.write(4 * SECTOR, sectors(2, 1), 0, SECTOR);
+      volume.failNextWrite(new StaleEpochException(3, 1)); // the first of them is refused
+      assertThatThrownBy(() -> disk.failover(2)).isInstanceOf(StaleEpochException.class);
+      assertThat(disk.failure()).isInstanceOf(StaleEpochException.class);
+      assertThatThrownBy(() -> disk.failover(2)).isInstanceOf(StaleEpochException.class);
+    }
+  }
+
+  @Test
+  void aSecondarysOverlayWritesPastTheHoldGoToTheMirrorInOrder() {
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, 10).secondary();
+    try (WriteBehind disk = new WriteBehind(() -> new MemoryPipe(volume, 4 * SECTOR), SECONDARY)) {
+      for (int i = 0; i < 7; i++) { // 7 sectors, none combined: the hold's 6 are passed
+        disk.write(2L * i * SECTOR, sectors(i + 1, 1), 0, SECTOR);
+      }
+      assertThat(volume.writesQueued()).isEqualTo(6);
+      disk.write(0, sectors(9, 1), 0, SECTOR); // held again
+      byte[] back = new byte[SECTOR];
+      disk.read(0, back, 0, SECTOR);
+      assertThat(back).isEqualTo(sectors(9, 1));
+      assertThat(disk.failover(2)).isEqualTo(2);
+      assertThat(volume.image()).isEqualTo(image(9, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7));
+    }
   }
 
   private static final WriteBehind.Limits ROOMY =
@@ -314,19 +431,207 @@ class WriteBehindModelTest {
         m.armed = false;
       }
     } catch (ColoException e) {
-      assertThat(m.failed || m.certain || m.maybe).as(trace + ": unexpected " + e).isTrue();
+      assertThat(m.failed || m.certain || m.maybe || m.refusedOn(trace))
+          .as(trace + ": unexpected " + e)
+          .isTrue();
       m.failed = true;
+    }
+  }
+
+  /**
+   * A secondary's run: the volume is a secondary (a commit discards its overlay), the disk holds
+   * its overlay writes; at most one failover, after which the run goes on as a primary's. Oracle of
+   * the mirror's refusals: a read, commit, failover, or a primary's flush or barrier that succeeds
+   * must have come before any refusal, and after an operation failed every later one fails.
+   *
+   * @return writes dropped, writes sent while holding, 1 if promoted, 1 if a failover was refused
+   */
+  private static long[] runSecondary(int seed) {
+    Random r = new Random(seed);
+    MemoryPipe.Volume volume = new MemoryPipe.Volume(SIZE, seed).secondary();
+    AtomicReference<MemoryPipe> current = new AtomicReference<>();
+    WriteBehind disk =
+        new WriteBehind(
+            () -> {
+              MemoryPipe p = new MemoryPipe(volume, 4 * SECTOR);
+              current.set(p);
+              return p;
+            },
+            SECONDARY);
+    Model m = new Model();
+    m.volume = volume;
+    long commits = 0;
+    long sentWhileHolding = 0;
+    boolean promoted = false;
+    boolean refusedFailover = false;
+    try {
+      for (int step = 0; step < STEPS; step++) {
+        int op = r.nextInt(100);
+        String trace = "secondary seed " + seed + " step " + step + " op " + op;
+        boolean holding = disk.holdsOverlay();
+        assertThat(holding).as(trace + ": holds until the failover").isEqualTo(!promoted);
+        int queuedBefore = volume.writesQueued();
+        if (op < 50) {
+          try {
+            write(r, disk, m, trace);
+          } finally {
+            if (holding) {
+              sentWhileHolding += volume.writesQueued() - queuedBefore;
+            }
+          }
+        } else if (op < 65) {
+          int sectors = 1 + r.nextInt(4);
+          int offset = r.nextInt(SIZE / SECTOR - sectors + 1) * SECTOR;
+          byte[] back = new byte[sectors * SECTOR];
+          m.answerSecondary(
+              trace,
+              volume,
+              true,
+              () -> disk.read(offset, back, 0, back.length),
+              () -> {
+                assertThat(back)
+                    .as(trace + ": read-your-writes")
+                    .isEqualTo(Arrays.copyOfRange(m.image, offset, offset + back.length));
+                if (holding) {
+                  assertThat(volume.writesQueued())
+                      .as(trace + ": a secondary's read sends no held write")
+                      .isEqualTo(queuedBefore);
+                }
+              });
+        } else if (op < 75) {
+          m.answerSecondary(
+              trace,
+              volume,
+              !holding,
+              disk::flush,
+              () -> {
+                if (holding) {
+                  assertThat(volume.writesQueued())
+                      .as(trace + ": a secondary's flush sends nothing")
+                      .isEqualTo(queuedBefore);
+                } else {
+                  assertThat(volume.durable()).as(trace + ": flushed").isEqualTo(m.image);
+                }
+              });
+        } else if (op < 85) {
+          if (!promoted) {
+            long n = ++commits;
+            boolean refuse = r.nextInt(4) == 0;
+            if (refuse) {
+              volume.failNextCommit = new BarrierOrderException(n, n, "refused by the test");
+            }
+            boolean[] committed = {false};
+            m.answerSecondary(
+                trace,
+                volume,
+                true,
+                () -> {
+                  try {
+                    disk.commit(n);
+                  } catch (BarrierOrderException e) {
+                    if (!refuse || volume.refusals() > 0) {
+                      throw e;
+                    }
+                    // a refused commit changes nothing: the held writes stay (the next read or
+                    // failover sees them)
+                    assertThat(disk.failure()).as(trace + ": a refused commit").isNull();
+                    return;
+                  }
+                  assertThat(refuse).as(trace + ": the refused commit succeeded").isFalse();
+                  committed[0] = true;
+                },
+                () -> {
+                  assertThat(volume.writesQueued())
+                      .as(trace + ": a commit sends no held write")
+                      .isEqualTo(queuedBefore);
+                  if (committed[0]) {
+                    m.image = new byte[SIZE]; // the overlay is discarded: the commit's image
+                    assertThat(volume.image()).as(trace + ": committed").isEqualTo(m.image);
+                    assertThat(disk.pendingWrites())
+                        .as(trace + ": a commit drops every held write")
+                        .isZero();
+                  }
+                });
+            volume.failNextCommit = null;
+          }
+        } else if (op < 88) {
+          if (!promoted && r.nextInt(3) == 0) {
+            boolean ok =
+                m.answerSecondary(
+                    trace,
+                    volume,
+                    true,
+                    () -> disk.failover(2),
+                    () ->
+                        assertThat(volume.image())
+                            .as(trace + ": every held write is on the mirror before its failover")
+                            .isEqualTo(m.image));
+            if (ok) {
+              promoted = true;
+              assertThat(volume.role).isEqualTo(VolumeRole.PRIMARY);
+            } else if (volume.refusals() > 0) {
+              refusedFailover = true;
+            }
+          }
+        } else if (op < 91) {
+          if (promoted) {
+            int before = volume.barrierCount();
+            m.answerSecondary(
+                trace,
+                volume,
+                true,
+                () -> disk.barrier(before + 1L),
+                () ->
+                    assertThat(volume.barrier(before))
+                        .as(trace + ": the barrier covers every earlier write")
+                        .isEqualTo(m.image));
+          }
+        } else if (op < 95) {
+          if (!m.failed && !m.armed) {
+            volume.failNextWrite(new StaleEpochException(2, 1)); // the next write applied
+            m.armed = true;
+          }
+        } else if (op < 97) {
+          if (!m.failed) {
+            current.get().breakNow();
+            m.maybe |= m.unacknowledged;
+          }
+        } else {
+          disk.push();
+          if (holding) {
+            assertThat(volume.writesQueued())
+                .as(trace + ": a push sends no held overlay write")
+                .isEqualTo(queuedBefore);
+          }
+        }
+        if (m.armed && volume.failNextWrite == null) {
+          m.armed = false; // consumed: counted in the volume's refusals
+        }
+        assertThat(volume.maxUnacknowledged)
+            .as(trace + ": queue bound")
+            .isLessThanOrEqualTo(SECONDARY.maxWrites());
+      }
+      return new long[] {
+        disk.droppedWrites(), sentWhileHolding, promoted ? 1 : 0, refusedFailover ? 1 : 0
+      };
+    } finally {
+      disk.close();
     }
   }
 
   /** What the VM may observe of the disk. */
   private static final class Model {
-    final byte[] image = new byte[SIZE]; // every write the disk accepted, in order
+    byte[] image = new byte[SIZE]; // every write the disk accepted, in order
     boolean unacknowledged; // writes since the last successful read, flush or barrier
     boolean armed; // the mirror will refuse the next write
     boolean certain; // a write failed: the next read, flush or barrier must fail
     boolean maybe; // a write may have been lost with a broken stream
     boolean failed; // the disk reported its failure: every operation fails from now on
+    MemoryPipe.Volume volume; // a secondary's run: the mirror's refusals are the oracle
+
+    boolean refusedOn(String trace) {
+      return volume != null && volume.refusals() > 0;
+    }
 
     /** A read, flush or barrier: it succeeds with every earlier write, or reports the failure. */
     void answer(String trace, Runnable op, Runnable check) {
@@ -339,6 +644,36 @@ class WriteBehindModelTest {
       } catch (ColoException e) {
         assertThat(failed || certain || maybe).as(trace + ": unexpected " + e).isTrue();
         failed = true;
+      }
+    }
+
+    /**
+     * An operation of a secondary's run: it succeeds with its check, or fails because the mirror
+     * refused a write or a stream broke with writes in flight; {@code reports} says whether a
+     * refusal before it must fail it (not a holding secondary's flush, which waits for nothing).
+     *
+     * @return whether it succeeded
+     */
+    boolean answerSecondary(
+        String trace, MemoryPipe.Volume volume, boolean reports, Runnable op, Runnable check) {
+      try {
+        op.run();
+        assertThat(failed).as(trace + ": an operation after the disk failed succeeded").isFalse();
+        if (reports) {
+          assertThat(volume.refusals()).as(trace + ": a refused write went unreported").isZero();
+        }
+        check.run();
+        if (reports) {
+          unacknowledged = false;
+          maybe = false;
+        }
+        return true;
+      } catch (ColoException e) {
+        assertThat(failed || volume.refusals() > 0 || maybe)
+            .as(trace + ": unexpected " + e)
+            .isTrue();
+        failed = true;
+        return false;
       }
     }
   }

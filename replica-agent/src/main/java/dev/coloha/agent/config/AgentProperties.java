@@ -210,6 +210,9 @@ public record AgentProperties(
    * @param writeHoldTime longest time a write is held back in the agent before it is sent to the
    *     mirror (a later write to the same sectors replaces a held one, as in a page cache)
    * @param writeHoldBytes bytes held back before they are sent
+   * @param secondaryHoldBytes a secondary's overlay writes held back in the agent until the commit
+   *     that discards them (no hold time; past it they are sent as a primary's); 0: held as a
+   *     primary's. At most {@code maxQueuedBytes}
    */
   public record Mirror(
       @DefaultValue("2s") Duration connectTimeout,
@@ -218,9 +221,10 @@ public record AgentProperties(
       @DefaultValue("10s") Duration streamTimeout,
       Path localSocket,
       @DefaultValue("4096") int maxQueuedWrites,
-      @DefaultValue("16MB") DataSize maxQueuedBytes,
+      @DefaultValue("64MB") DataSize maxQueuedBytes,
       @DefaultValue("100ms") Duration writeHoldTime,
-      @DefaultValue("64KB") DataSize writeHoldBytes) {}
+      @DefaultValue("64KB") DataSize writeHoldBytes,
+      @DefaultValue("32MB") DataSize secondaryHoldBytes) {}
 
   /**
    * @param linkFaults fault points of the checkpoint link armed for tests, {@code POINT@VM} each
@@ -269,6 +273,13 @@ public record AgentProperties(
         pa + "output-high-watermark",
         positive(pa + "output-high-watermark", standalone.outputHighWatermark()));
     String pm = P + "mirror.";
+    // a secondary's held overlay writes are unacknowledged writes: the queue bounds them too
+    notAbove(
+        pm + "secondary-hold-bytes",
+        mirror.secondaryHoldBytes(),
+        notNegative(pm + "secondary-hold-bytes", mirror.secondaryHoldBytes()),
+        pm + "max-queued-bytes",
+        positive(pm + "max-queued-bytes", mirror.maxQueuedBytes()));
     return new VmSettings(
         dataDir,
         new VmSettings.Vm(
@@ -310,7 +321,8 @@ public record AgentProperties(
             atLeast(pm + "max-queued-writes", mirror.maxQueuedWrites(), 1),
             positive(pm + "max-queued-bytes", mirror.maxQueuedBytes()),
             notNegative(pm + "write-hold-time", mirror.writeHoldTime()),
-            notNegative(pm + "write-hold-bytes", mirror.writeHoldBytes())));
+            notNegative(pm + "write-hold-bytes", mirror.writeHoldBytes()),
+            mirror.secondaryHoldBytes().toBytes()));
   }
 
   /**

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>On the primary the VM's checkpoint capture calls {@link #barrier(long)} at the pause. On the
  * secondary the replication code calls {@link #commit(long)} while the VM is paused for the apply
  * of checkpoint N, and {@link #failover(long)} when it takes over. Its overlay writes take the same
- * write-behind path as the primary's writes.
+ * write-behind path as the primary's writes, but are held until the commit that discards them (up
+ * to {@code colo.agent.mirror.secondary-hold-bytes}; its flushes send none); the failover sends
+ * them first.
  *
  * <p>Block operations report a mirror's typed error as a {@link MirrorIOException} (the guest sees
  * a disk error; the cause says why). A stream that broke while no write was in flight is reopened

@@ -224,7 +224,8 @@ public final class VmService implements AutoCloseable {
                 m.maxQueuedBytes(),
                 m.requestTimeout(),
                 m.writeHoldTime(),
-                (int) m.writeHoldBytes()));
+                (int) m.writeHoldBytes(),
+                m.secondaryHoldBytes()));
     if (device.sizeBytes() != spec.diskBytes()) {
       long actual = device.sizeBytes();
       device.close();

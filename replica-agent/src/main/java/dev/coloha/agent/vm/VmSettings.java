@@ -59,5 +59,6 @@ public record VmSettings(Path dataDir, Vm vm, Stream stream, Standalone standalo
       int maxQueuedWrites,
       long maxQueuedBytes,
       Duration writeHoldTime,
-      long writeHoldBytes) {}
+      long writeHoldBytes,
+      long secondaryHoldBytes) {}
 }

@@ -32,6 +32,8 @@ class AgentSettingsTest {
     assertThat(vm.vm().maxMemory()).isEqualTo(1L << 30);
     assertThat(vm.stream().maxFrame()).isEqualTo(2L << 20);
     assertThat(vm.mirror().writeHoldBytes()).isEqualTo(64L << 10);
+    assertThat(vm.mirror().secondaryHoldBytes()).isEqualTo(32L << 20);
+    assertThat(vm.mirror().maxQueuedBytes()).isEqualTo(64L << 20);
     ReplicationSettings r = p.replicationSettings();
     assertThat(r.checkpointTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(r.precopyBatchPages()).isEqualTo(256);
@@ -47,6 +49,16 @@ class AgentSettingsTest {
             e -> assertThat(e.property()).isEqualTo("colo.agent.vm.default-memory"))
         .hasMessageContaining("colo.agent.vm.default-memory=2147483648B")
         .hasMessageContaining("colo.agent.vm.max-memory");
+  }
+
+  @Test
+  void aSecondaryHoldAboveTheQueuesBoundNamesItsProperty() {
+    AgentProperties p = bind(Map.of("colo.agent.mirror.secondary-hold-bytes", "128MB"));
+    assertThatThrownBy(p::vmSettings)
+        .isInstanceOfSatisfying(
+            InvalidSettingException.class,
+            e -> assertThat(e.property()).isEqualTo("colo.agent.mirror.secondary-hold-bytes"))
+        .hasMessageContaining("colo.agent.mirror.max-queued-bytes");
   }
 
   @Test
