@@ -113,7 +113,8 @@ public class ComparatorBenchmark {
     OutputComparator cmp =
         new OutputComparator(
             OutputComparator.Mode.COLO,
-            new OutputComparator.Settings(1_000_000_000L, 1L << 30, 1L << 30, 64, forensics),
+            new OutputComparator.Settings(
+                1_000_000_000L, 1_000_000_000L, 1L << 30, 1L << 30, 64, forensics),
             DISCARD);
     cmp.primary(new IoFrame.Interval(1, 1), 0);
     cmp.open(1);

@@ -31,8 +31,9 @@ import java.util.function.Supplier;
  *   <li><b>A secondary's overlay writes are held until the commit</b> ({@link
  *       Limits#secondaryHoldBytes()}): no hold time, and neither a flush nor a read sends them (a
  *       read lays them over the mirror's answer); the commit drops them, a failover sends them
- *       first, and past the bound (or when the queue is full) they are sent as a primary's are.
- *       After its failover the disk holds as a primary.
+ *       first; past the bound the oldest are sent, as many as bring the hold back under it by
+ *       {@link Limits#holdBytes()} (never the whole hold at once), and when the queue is full all
+ *       of them. After its failover the disk holds as a primary.
  *   <li><b>Acknowledged by sequence</b>: the pipe numbers the writes it sends and reports how far
  *       the mirror has answered ({@link BlockPipe#answeredUpTo()}); no future and no map entry per
  *       write.
@@ -295,11 +296,15 @@ public final class WriteBehind implements AutoCloseable {
       heldWrites++;
       heldBytes += length;
     }
-    boolean full =
-        holdsOverlay
-            ? heldBytes >= limits.secondaryHoldBytes()
-            : heldBytes >= limits.holdBytes() || limits.holdTime().isZero();
-    if (full) {
+    if (holdsOverlay) {
+      if (heldBytes >= limits.secondaryHoldBytes()) {
+        // past the bound: only the oldest go, as many as bring the hold back under it by a
+        // primary's hold, not all of it at once (a burst the size of the hold would stall the
+        // secondary, and its commit waits for every overlay write it sent)
+        sendOldest(limits.secondaryHoldBytes() - Math.max(1, limits.holdBytes()));
+        pipe.push();
+      }
+    } else if (heldBytes >= limits.holdBytes() || limits.holdTime().isZero()) {
       sendHeld();
       pipe.push();
     }
@@ -508,17 +513,41 @@ public final class WriteBehind implements AutoCloseable {
   private void sendHeld() {
     for (Held h : held) {
       if (h.data != null) {
-        long seq = pipe.queueWrite(h.offset, h.bytes());
-        int at = (sentHead + sentCount) % sentSeq.length;
-        sentSeq[at] = seq;
-        sentLength[at] = h.length;
-        sentCount++;
-        sentBytes += h.length;
+        queue(h);
       }
     }
     held.clear();
     heldWrites = 0;
     heldBytes = 0;
+  }
+
+  /**
+   * Sends the oldest held writes, in order, until at most {@code keepBytes} stay held (at least one
+   * is sent). The ones kept are all later than the ones sent, so a read still lays them over the
+   * mirror's answer.
+   */
+  private void sendOldest(long keepBytes) {
+    int i = 0;
+    boolean sent = false;
+    while (i < held.size() && (!sent || heldBytes > keepBytes)) {
+      Held h = held.get(i++);
+      if (h.data != null) {
+        queue(h);
+        heldWrites--;
+        heldBytes -= h.length;
+        sent = true;
+      }
+    }
+    held.subList(0, i).clear();
+  }
+
+  private void queue(Held h) {
+    long seq = pipe.queueWrite(h.offset, h.bytes());
+    int at = (sentHead + sentCount) % sentSeq.length;
+    sentSeq[at] = seq;
+    sentLength[at] = h.length;
+    sentCount++;
+    sentBytes += h.length;
   }
 
   /** The pipe with every held write sent on it, for a request that needs an answer. */

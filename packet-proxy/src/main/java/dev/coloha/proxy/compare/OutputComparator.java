@@ -32,6 +32,9 @@ public final class OutputComparator {
 
   /**
    * @param compareTimeoutNanos how long one side may stay ahead before a TIMEOUT mismatch
+   * @param commitWaitNanos how long output may wait while a checkpoint is under way (the primary is
+   *     past the compared interval, the commit has not come) before a TIMEOUT mismatch: what waits
+   *     then is resolved by the commit, not by the replicas catching up
    * @param heldPerConnection buffered bytes of one connection above which it is under pressure
    * @param heldPerGroup buffered bytes of the group above which the group is under pressure
    * @param sampleSize bytes of each side in a mismatch's sample
@@ -39,6 +42,7 @@ public final class OutputComparator {
    */
   public record Settings(
       long compareTimeoutNanos,
+      long commitWaitNanos,
       long heldPerConnection,
       long heldPerGroup,
       int sampleSize,
@@ -310,7 +314,11 @@ public final class OutputComparator {
   /** Reports timeouts; call it a few times per compare timeout. */
   public void tick(long now) {
     synchronized (lock) {
-      timeouts.tick(now, settings.compareTimeoutNanos());
+      timeouts.tick(
+          now,
+          primaryInterval > compareInterval
+              ? Math.max(settings.compareTimeoutNanos(), settings.commitWaitNanos())
+              : settings.compareTimeoutNanos());
     }
   }
 

@@ -67,12 +67,17 @@ public record ProxyProperties(
       @DefaultValue("256MB") DataSize maxBufferedOutput) {}
 
   /**
-   * @param timeout how long one replica's output may stay ahead of the other's (or wait for a
-   *     commit) before a TIMEOUT mismatch asks for a checkpoint
+   * @param timeout how long one replica's output may stay ahead of the other's before a TIMEOUT
+   *     mismatch asks for a checkpoint
    * @param sampleSize bytes of each replica's output in a mismatch event
+   * @param commitWait how long output may wait while a checkpoint is under way (the primary has
+   *     moved past the compared interval and its commit has not come) before a TIMEOUT mismatch;
+   *     never less than the group's compare timeout
    */
   public record Compare(
-      @DefaultValue("2s") Duration timeout, @DefaultValue("64B") DataSize sampleSize) {}
+      @DefaultValue("2s") Duration timeout,
+      @DefaultValue("64B") DataSize sampleSize,
+      @DefaultValue("1s") Duration commitWait) {}
 
   /**
    * @param window bytes kept on each side of a divergence (before it, and of each replica after it)
@@ -203,7 +208,8 @@ public record ProxyProperties(
             positive(pl + "max-buffered-output", limits.maxBufferedOutput())),
         new ProxySettings.Compare(
             positive(P + "compare.timeout", compare.timeout()),
-            intBytes(P + "compare.sample-size", compare.sampleSize())),
+            intBytes(P + "compare.sample-size", compare.sampleSize()),
+            positive(P + "compare.commit-wait", compare.commitWait())),
         new ProxySettings.Forensics(
             notNegative(P + "forensics.window", forensics.window()),
             atLeast(P + "forensics.history", forensics.history(), 0)),

@@ -23,7 +23,7 @@ public record ProxySettings(
   public record Limits(int maxGroups, long clientBuffer, long maxBufferedOutput) {}
 
   /** Output comparison ({@code colo.proxy.compare.*}). */
-  public record Compare(Duration timeout, long sampleSize) {}
+  public record Compare(Duration timeout, long sampleSize, Duration commitWait) {}
 
   /** Mismatch forensics ({@code colo.proxy.forensics.*}); a window of 0 switches them off. */
   public record Forensics(long window, int history) {}

@@ -64,7 +64,8 @@ class ComparatorPropertyTest {
     OutputComparator cmp =
         new OutputComparator(
             Mode.COLO,
-            new OutputComparator.Settings(1_000_000_000L, 1L << 40, 1L << 40, 32, 256),
+            new OutputComparator.Settings(
+                1_000_000_000L, 1_000_000_000L, 1L << 40, 1L << 40, 32, 256),
             rec);
     cmp.primary(new IoFrame.Interval(1, 1), 0);
     cmp.secondary(new IoFrame.Interval(1, 1), 0);

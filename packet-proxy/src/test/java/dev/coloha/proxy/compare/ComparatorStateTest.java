@@ -79,7 +79,9 @@ class ComparatorStateTest {
   void aCommitRefusedInSingleModeChangesNothing() {
     OutputComparator cmp =
         new OutputComparator(
-            Mode.SINGLE, new OutputComparator.Settings(1, 1 << 20, 1 << 24, 16, 0), new Recorder());
+            Mode.SINGLE,
+            new OutputComparator.Settings(1, 1, 1 << 20, 1 << 24, 16, 0),
+            new Recorder());
     assertThat(cmp.commit(5, Map.of(), 0)).isFalse();
     assertThat(cmp.mode()).isEqualTo(Mode.SINGLE);
     cmp.attachSecondary(5, Map.of(), Set.of(), 0);
@@ -95,7 +97,9 @@ class ComparatorStateTest {
   void thePrimarysFirstIntervalIsTheBaseOnlyOnce() {
     OutputComparator cmp =
         new OutputComparator(
-            Mode.COLO, new OutputComparator.Settings(1, 1 << 20, 1 << 24, 16, 0), new Recorder());
+            Mode.COLO,
+            new OutputComparator.Settings(1, 1, 1 << 20, 1 << 24, 16, 0),
+            new Recorder());
     cmp.primary(new IoFrame.Interval(1, 4), 0);
     assertThat(cmp.stats().compareInterval()).isEqualTo(4);
     cmp.primary(new IoFrame.Interval(1, 7), 0);

@@ -28,7 +28,7 @@ class OutputComparatorTest {
 
   OutputComparator comparator(Mode mode, long perConn, long perGroup) {
     return new OutputComparator(
-        mode, new OutputComparator.Settings(100 * MS, perConn, perGroup, 16, 64), rec);
+        mode, new OutputComparator.Settings(100 * MS, 1000 * MS, perConn, perGroup, 16, 64), rec);
   }
 
   static byte[] b(String s) {
@@ -190,6 +190,69 @@ class OutputComparatorTest {
               assertThat(m.kind()).isEqualTo(MismatchKind.TIMEOUT);
               assertThat(m.detail()).contains("secondary is ahead");
               assertThat(m.secondaryEnd()).isEqualTo(5);
+            });
+  }
+
+  @Test
+  void aCheckpointUnderWayIsNotACompareTimeoutTheCommitResolvesWhatWaits() {
+    cmp.open(1);
+    p(1, 1, 0, "+OK\r\n");
+    s(1, 1, 0, "+OK\r\n");
+    // checkpoint 1 is captured: the primary's next output is of interval 2 and waits for the
+    // commit; the secondary, not yet paused for the apply, still answers in interval 1 (bytes the
+    // commit drops)
+    cmp.primary(new IoFrame.Interval(E, 2), now);
+    p(1, 2, 5, "+OK\r\n");
+    s(1, 1, 5, "+OK\r\n");
+    now += 500 * MS; // far past the compare timeout, within the commit wait
+    cmp.tick(now);
+    assertThat(rec.mismatches).isEmpty();
+    cmp.commit(1, Map.of(1, 5L), now);
+    // a new episode: the secondary runs interval 2 now, and has the compare timeout to catch up
+    now += 60 * MS;
+    cmp.tick(now);
+    assertThat(rec.mismatches).isEmpty();
+    s(1, 2, 5, "+OK\r\n");
+    assertThat(rec.text(1)).isEqualTo("+OK\r\n+OK\r\n");
+    assertThat(rec.mismatches).isEmpty();
+  }
+
+  @Test
+  void afterTheCommitTheCompareTimeoutAppliesAgain() {
+    cmp.open(1);
+    cmp.primary(new IoFrame.Interval(E, 2), now);
+    p(1, 2, 0, "+OK\r\n");
+    now += 300 * MS;
+    cmp.tick(now);
+    cmp.commit(1, Map.of(1, 0L), now);
+    now += 110 * MS; // the secondary produced nothing of interval 2 since the commit
+    cmp.tick(now);
+    assertThat(rec.mismatches)
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.kind()).isEqualTo(MismatchKind.TIMEOUT);
+              assertThat(m.detail()).contains("the primary is ahead for 110 ms");
+            });
+  }
+
+  @Test
+  void aCommitThatNeverComesTimesOutAfterTheCommitWait() {
+    cmp.open(1);
+    cmp.primary(new IoFrame.Interval(E, 2), now);
+    p(1, 2, 0, "+OK\r\n");
+    now += 990 * MS;
+    cmp.tick(now);
+    assertThat(rec.mismatches).isEmpty();
+    now += 20 * MS;
+    cmp.tick(now);
+    assertThat(rec.mismatches)
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.kind()).isEqualTo(MismatchKind.TIMEOUT);
+              assertThat(m.detail())
+                  .contains("the primary's output of interval 2 waits for the commit of 1");
             });
   }
 

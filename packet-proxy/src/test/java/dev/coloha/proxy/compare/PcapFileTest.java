@@ -25,7 +25,7 @@ class PcapFileTest {
     OutputComparator cmp =
         new OutputComparator(
             OutputComparator.Mode.COLO,
-            new OutputComparator.Settings(1_000_000_000L, 1 << 20, 1 << 20, 16, 8),
+            new OutputComparator.Settings(1_000_000_000L, 1_000_000_000L, 1 << 20, 1 << 20, 16, 8),
             rec);
     cmp.primary(new IoFrame.Interval(1, 1), 0);
     cmp.open(3);
