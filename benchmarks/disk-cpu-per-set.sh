@@ -12,20 +12,24 @@
 #   --hosts H       lab hosts when one is started (default 2: both groups' replicas on them)
 #   --rounds R      measured runs of every case, the median is printed (default 3)
 #   --requests N    SETs of a run without pipelining (default 100000; -P 16 runs 5 N)
-#   --cases T,...   only these targets (colo+disk, colo, passthrough+disk, standalone+disk)
+#   --cases T,...   only these targets (colo+disk, colo, passthrough+disk, passthrough+file,
+#                   passthrough, standalone+disk)
 #   --set S:P=V     passed to scripts/lab.sh up when a lab is started (e.g.
 #                   host-2/agent:colo.agent.mirror.secondary-hold-bytes=0)
 #
 # Targets, made as benchmarks/system-benchmark.sh makes them: colo+disk (group kv, 64 MiB mirrored
 # disk), colo (group kvnd, no disk), passthrough+disk (VM passd on kvnd's primary agent, its disk
-# on that host's mirror, through the proxy) and standalone+disk (VM solod, a file disk on the same
-# agent, no proxy). Each case: redis-benchmark -t set -c 50 [-P 16] after a warm-up run, with
-# utime+stime of every lab process (/proc/PID/stat) and of redis-benchmark (rusage) before and
-# after. CPU per SET = CPU seconds / SETs; the idle lab's CPU per second (10 s before the runs) is
-# printed as the last row: at a rate of R SETs/s it adds idle / R to a run's figure. The load
-# average is printed before and after: other work on the machine shows there, not in the figures
-# of the lab's processes (except as waiting). For colo+disk it also prints the VM writes and bytes
-# each host's mirror applied to the kv volume during the measured runs (colo_mirror_writes_total,
+# on that host's mirror, through the proxy), passthrough (VM pass, the same without a disk: what
+# the mirrored disk adds on the primary's path is passthrough+disk minus passthrough),
+# passthrough+file (VM passf, a file disk on the agent behind the proxy: the kv log's and a disk's
+# cost without the mirror) and standalone+disk (VM solod, a file disk on the same agent, no proxy).
+# Each case: redis-benchmark -t set -c 50 [-P 16] after a warm-up run, with utime+stime of every
+# lab process (/proc/PID/stat) and of redis-benchmark (rusage) before and after. CPU per SET = CPU
+# seconds / SETs; the idle lab's CPU per second (10 s before the runs) is printed as the last row:
+# at a rate of R SETs/s it adds idle / R to a run's figure. The load average is printed before and
+# after: other work on the machine shows there, not in the figures of the lab's processes (except
+# as waiting). For colo+disk it also prints the VM writes and bytes each host's mirror applied to
+# the kv volume during the measured runs (colo_mirror_writes_total,
 # colo_mirror_bytes_total{op="write"}): on kv's secondary's host, its VM's overlay writes.
 # Needs the service jars (./colo build), redis-benchmark, curl, python3. Report on stdout.
 set -euo pipefail
@@ -48,7 +52,7 @@ while [ $# -gt 0 ]; do
     --requests) REQUESTS="$2"; shift 2 ;;
     --cases) CASES="$2"; shift 2 ;;
     --set) SETS+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "disk-cpu-per-set: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -139,6 +143,26 @@ else:
          "roles": {"kv": [kv["primary"]["host"], (kv.get("secondary") or {}).get("host", "?")],
                    "kvnd": [kvnd["primary"]["host"], (kvnd.get("secondary") or {}).get("host", "?")]}}
     json.dump(T, open(targets_file, "w"))
+if "passthrough" not in T:
+    # issue 18's baseline of passthrough+disk: the same VM through the proxy without a disk (a lab
+    # left by an earlier version of this script lacks it: made now)
+    log("creating pass (passthrough, no disk)")
+    agent = host_of(T["roles"]["kvnd"][0])["agent"]["url"]
+    api("POST", f"{agent}/v1/vms", {"id": "pass", "guest": "kv", "diskBytes": 0, "start": True})
+    T["passthrough"] = free_port()
+    api("PUT", f"{PROXY}/v1/groups/pass", {"epoch": 1, "listen": {"address": "127.0.0.1", "port": T["passthrough"]},
+                                          "mode": "PASSTHROUGH", "primary": {"agentUrl": agent, "vm": "pass"}})
+    json.dump(T, open(targets_file, "w"))
+if "passthrough+file" not in T:
+    # the same VM with a file disk on its agent (standalone+disk's) behind the proxy: what the kv
+    # log and a disk cost without the mirror; passthrough+disk against it is the mirror's own share
+    log("creating passf (passthrough, a file disk on the agent)")
+    agent = host_of(T["roles"]["kvnd"][0])["agent"]["url"]
+    api("POST", f"{agent}/v1/vms", {"id": "passf", "guest": "kv", "diskBytes": 67108864, "start": True})
+    T["passthrough+file"] = free_port()
+    api("PUT", f"{PROXY}/v1/groups/passf", {"epoch": 1, "listen": {"address": "127.0.0.1", "port": T["passthrough+file"]},
+                                           "mode": "PASSTHROUGH", "primary": {"agentUrl": agent, "vm": "passf"}})
+    json.dump(T, open(targets_file, "w"))
 
 
 def processes():
@@ -202,7 +226,8 @@ def bench(port, n, pipeline):
 
 procs = processes()
 names = [n for n, _ in procs] + ["redis-benchmark"]
-CASES = [(t, p) for p in (1, 16) for t in ("colo+disk", "colo", "passthrough+disk", "standalone+disk")
+CASES = [(t, p) for p in (1, 16) for t in ("colo+disk", "colo", "passthrough+disk", "passthrough+file", "passthrough",
+                            "standalone+disk")
          if not ONLY or t in ONLY]
 written = {}  # (pipeline, host) -> (writes, bytes) the host's mirror applied to kv in colo+disk's runs
 load0 = os.getloadavg()
@@ -242,7 +267,7 @@ print(f"## CPU per SET by process ({ROUNDS} runs a case, medians; {REQUESTS} SET
 print(f"Load average before: {load0[0]:.1f} / {load0[1]:.1f} / {load0[2]:.1f}; after: "
       f"{load1[0]:.1f} / {load1[1]:.1f} / {load1[2]:.1f} (1 / 5 / 15 min). Replicas: kv on "
       f"{' then '.join(T['roles']['kv'])} (primary first), kvnd on {' then '.join(T['roles']['kvnd'])}; "
-      f"passd and solod on kvnd's primary.\n")
+      f"passd, passf, pass and solod on kvnd's primary.\n")
 print("| target | pipeline | SET/s | " + " | ".join(names) + " | **lab total** |")
 print("|---|---|---|" + "---|" * (len(names) + 1))
 for t, p in CASES:

@@ -7,7 +7,6 @@ import dev.coloha.wire.frame.FrameInput;
 import dev.coloha.wire.frame.FrameOutput;
 import dev.coloha.wire.http.HttpStream;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -128,7 +127,7 @@ public final class BlockClient implements BlockPipe {
     this.volume = volume;
     this.body = body;
     this.connection = connection;
-    this.out = new FrameOutput(body);
+    this.out = FrameOutput.unchecked(body); // block frames carry no checksum
     this.options = options;
     this.epoch = hello.epoch();
     this.sizeBytes = hello.sizeBytes();
@@ -176,7 +175,7 @@ public final class BlockClient implements BlockPipe {
         throw BlockErrors.fromProblem(status, s.responseText(16 << 10));
       }
       InputStream body = new BufferedInputStream(s.response(), 1 << 16);
-      FrameInput in = new FrameInput(body, options.maxFrame());
+      FrameInput in = FrameInput.unchecked(body, options.maxFrame());
       BlockFrame first = new BlockFrameCodec().read(in);
       if (!(first instanceof BlockFrame.Hello hello)) {
         throw new CorruptStreamException("the mirror's I/O stream did not start with HELLO");
@@ -205,12 +204,15 @@ public final class BlockClient implements BlockPipe {
       throw new MirrorUnavailableException("cannot reach the mirror at unix:" + socket, e);
     }
     try {
-      OutputStream body = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+      // a write frame larger than the buffer's room goes out with the frames buffered before it
+      // (its own head among them) in one gathering write: one system call, and one wake-up of
+      // the mirror's stream thread, per held write (issue 18)
+      OutputStream body = new GatheringOutput(ch, 1 << 16);
       BlockFrameCodec codec = new BlockFrameCodec();
-      codec.write(new BlockFrame.Attach(volume, epoch), new FrameOutput(body));
+      codec.write(new BlockFrame.Attach(volume, epoch), FrameOutput.unchecked(body));
       body.flush();
       InputStream replies = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16);
-      FrameInput in = new FrameInput(replies, options.maxFrame());
+      FrameInput in = FrameInput.unchecked(replies, options.maxFrame());
       BlockFrame first = codec.read(in);
       switch (first) {
         case BlockFrame.Hello hello -> {
@@ -337,13 +339,23 @@ public final class BlockClient implements BlockPipe {
 
   @Override
   public long queueWrite(long offset, byte[] data) {
+    return queueWrite(offset, data, data.length);
+  }
+
+  /**
+   * Encodes the write from {@code data} itself into the send buffer (or, for a write larger than
+   * the buffer's room, onto the socket with the buffered frames before it: one system call on the
+   * Unix-domain socket, {@link GatheringOutput}); {@code data} is not kept.
+   */
+  @Override
+  public long queueWrite(long offset, byte[] data, int length) {
     if (broken != null) {
       return ids.incrementAndGet(); // never answered: the caller sees the pipe broken
     }
     try {
       synchronized (this) {
         long id = ids.incrementAndGet(); // numbered in the order sent
-        encoder.write(new BlockFrame.Write(id, offset, data), out);
+        encoder.writeWrite(id, offset, data, length, out);
         return id;
       }
     } catch (IOException e) {

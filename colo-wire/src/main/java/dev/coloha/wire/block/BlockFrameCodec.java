@@ -103,6 +103,20 @@ public final class BlockFrameCodec {
     return head;
   }
 
+  /**
+   * Writes a WRITE frame of the first {@code length} bytes of {@code data} (the same bytes as
+   * {@link #write} of a {@link BlockFrame.Write} of them, without copying them into an array of
+   * their own: a held write's buffer is larger than the write).
+   */
+  public void writeWrite(long id, long offset, byte[] data, int length, FrameOutput out)
+      throws IOException {
+    head.reset();
+    head.i64(id).i64(offset);
+    out.begin(WRITE, head.size() + length);
+    out.body(head.array(), 0, head.size());
+    out.body(data, 0, length);
+  }
+
   private static void small(FrameOutput out, int type, PayloadBuilder payload) throws IOException {
     out.frame(type, payload.array(), 0, payload.size());
   }
@@ -119,6 +133,10 @@ public final class BlockFrameCodec {
     FrameHead h = in.next();
     if (h == null) {
       return null;
+    }
+    int fixed = dataHead(h.type());
+    if (fixed > 0) {
+      return withData(in, h, fixed);
     }
     Payload p = new Payload(in.body(h));
     BlockFrame f =
@@ -150,6 +168,49 @@ public final class BlockFrameCodec {
           default ->
               throw new CorruptStreamException(
                   "unknown block frame type 0x" + Integer.toHexString(h.type()));
+        };
+    p.end();
+    return f;
+  }
+
+  /**
+   * Bytes of the fields before the data of a data-carrying frame type (0: not one). Such a frame's
+   * data is read straight into an array of its own, not into the whole payload's first and then
+   * copied out of it (issue 18: on the mirror a second allocation and copy of every written byte).
+   */
+  private static int dataHead(int type) {
+    return switch (type) {
+      case WRITE, RESYNC_DATA -> 16;
+      case DATA -> 8;
+      case REPLICA_WRITE -> 24;
+      default -> 0;
+    };
+  }
+
+  private BlockFrame withData(FrameInput in, FrameHead h, int fixed) throws IOException {
+    if (h.length() < fixed) {
+      throw new CorruptStreamException(
+          "frame of type 0x"
+              + Integer.toHexString(h.type())
+              + " has "
+              + h.length()
+              + " bytes, less than its "
+              + fixed
+              + "-byte head");
+    }
+    byte[] fields = new byte[fixed];
+    in.body(fields, 0, fixed);
+    byte[] data = new byte[h.length() - fixed];
+    in.body(data, 0, data.length);
+    Payload p = new Payload(fields);
+    BlockFrame f =
+        switch (h.type()) {
+          case WRITE -> new BlockFrame.Write(p.i64(), offset(p.i64()), data);
+          case RESYNC_DATA -> new BlockFrame.ResyncData(p.i64(), offset(p.i64()), data);
+          case DATA -> new BlockFrame.Data(p.i64(), data);
+          case REPLICA_WRITE ->
+              new BlockFrame.ReplicaWrite(p.i64(), p.i64(), offset(p.i64()), data);
+          default -> throw new IllegalStateException("not a data frame: " + h.type());
         };
     p.end();
     return f;

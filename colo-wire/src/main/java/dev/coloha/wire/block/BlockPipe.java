@@ -1,6 +1,7 @@
 package dev.coloha.wire.block;
 
 import dev.coloha.api.mirror.VolumeRole;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -35,6 +36,17 @@ public interface BlockPipe extends AutoCloseable {
    * @return the write's number: it is answered once {@link #answeredUpTo()} reaches it
    */
   long queueWrite(long offset, byte[] data);
+
+  /**
+   * Queues a write of the first {@code length} bytes of {@code data} at {@code offset}, which the
+   * pipe has used (sent or copied) when this returns: the caller may reuse {@code data}. {@link
+   * BlockClient} encodes them into its send buffer or socket without a copy of their own.
+   *
+   * @return the write's number, as {@link #queueWrite(long, byte[])}
+   */
+  default long queueWrite(long offset, byte[] data, int length) {
+    return queueWrite(offset, length == data.length ? data.clone() : Arrays.copyOf(data, length));
+  }
 
   /** The number of the last request answered: every request up to it has been answered. */
   long answeredUpTo();

@@ -165,11 +165,6 @@ public final class WriteBehind implements AutoCloseable {
     long end() {
       return offset + length;
     }
-
-    /** The bytes to send: the buffer itself when it is full, else a copy of its used part. */
-    byte[] bytes() {
-      return length == data.length ? data : Arrays.copyOf(data, length);
-    }
   }
 
   private final Supplier<BlockPipe> connector;
@@ -542,7 +537,8 @@ public final class WriteBehind implements AutoCloseable {
   }
 
   private void queue(Held h) {
-    long seq = pipe.queueWrite(h.offset, h.bytes());
+    // its used part straight from the buffer (room for combined writes): no copy to send it
+    long seq = pipe.queueWrite(h.offset, h.data, h.length);
     int at = (sentHead + sentCount) % sentSeq.length;
     sentSeq[at] = seq;
     sentLength[at] = h.length;

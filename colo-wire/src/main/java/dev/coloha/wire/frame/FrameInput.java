@@ -8,7 +8,9 @@ import java.util.zip.CRC32C;
 
 /**
  * Reads frames written by {@link FrameOutput}. Refuses frames longer than the configured maximum
- * before reading their payload, so a corrupt length cannot make the reader allocate gigabytes.
+ * before reading their payload, so a corrupt length cannot make the reader allocate gigabytes. A
+ * stream whose frames carry no checksum (the disk's I/O stream) is read {@link #unchecked} and
+ * keeps none (issue 18: one pass less over every byte a VM writes to its disk).
  */
 public final class FrameInput {
   private final InputStream in;
@@ -17,10 +19,21 @@ public final class FrameInput {
   private final byte[] head = new byte[5];
   private long bytesRead;
   private int checksumBeforeHead;
+  private final boolean checked;
 
   public FrameInput(InputStream in, int maxPayload) {
+    this(in, maxPayload, true);
+  }
+
+  private FrameInput(InputStream in, int maxPayload, boolean checked) {
     this.in = in;
     this.maxPayload = maxPayload;
+    this.checked = checked;
+  }
+
+  /** A reader that keeps no checksum (the checksum methods are refused). */
+  public static FrameInput unchecked(InputStream in, int maxPayload) {
+    return new FrameInput(in, maxPayload, false);
   }
 
   /**
@@ -35,8 +48,10 @@ public final class FrameInput {
     }
     head[0] = (byte) first;
     readFully(head, 1, 4, false);
-    checksumBeforeHead = (int) crc.getValue();
-    crc.update(head);
+    if (checked) {
+      checksumBeforeHead = (int) crc.getValue();
+      crc.update(head);
+    }
     bytesRead += head.length;
     int length =
         ((head[1] & 0xff) << 24)
@@ -61,7 +76,7 @@ public final class FrameInput {
    * after its last byte.
    */
   public void body(byte[] dst, int offset, int length) throws IOException {
-    readFully(dst, offset, length, true);
+    readFully(dst, offset, length, checked);
     bytesRead += length;
   }
 
@@ -72,11 +87,13 @@ public final class FrameInput {
   }
 
   public int checksum() {
+    requireChecked();
     return (int) crc.getValue();
   }
 
   /** The checksum as it was before the head of the last frame returned by {@link #next()}. */
   public int checksumBeforeHead() {
+    requireChecked();
     return checksumBeforeHead;
   }
 
@@ -85,12 +102,20 @@ public final class FrameInput {
    * that recognised the first frame of a checksummed sequence after reading its head.
    */
   public void restartChecksumAtLastHead() {
+    requireChecked();
     crc.reset();
     crc.update(head);
   }
 
   public void resetChecksum() {
+    requireChecked();
     crc.reset();
+  }
+
+  private void requireChecked() {
+    if (!checked) {
+      throw new IllegalStateException("this frame stream keeps no checksum");
+    }
   }
 
   public long bytesRead() {

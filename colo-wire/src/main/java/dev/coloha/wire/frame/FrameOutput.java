@@ -8,16 +8,29 @@ import java.util.zip.CRC32C;
  * Writes frames {@code u8 type | u32 length (big endian) | payload} to a stream, keeping a running
  * CRC-32C of every byte written since the last {@link #resetChecksum()}.
  *
- * <p>Not thread-safe: one writer per stream.
+ * <p>Not thread-safe: one writer per stream. A stream whose frames carry no checksum (the disk's
+ * I/O stream) is written {@link #unchecked} and keeps none: the CRC would be one more pass over
+ * every byte a VM writes to its disk (issue 18).
  */
 public final class FrameOutput {
   private final OutputStream out;
   private final CRC32C crc = new CRC32C();
   private final byte[] head = new byte[5];
+  private final boolean checked;
   private long bytesWritten;
 
   public FrameOutput(OutputStream out) {
+    this(out, true);
+  }
+
+  private FrameOutput(OutputStream out, boolean checked) {
     this.out = out;
+    this.checked = checked;
+  }
+
+  /** A writer that keeps no checksum ({@link #checksum()} is refused). */
+  public static FrameOutput unchecked(OutputStream out) {
+    return new FrameOutput(out, false);
   }
 
   /** Writes a whole frame. */
@@ -41,22 +54,34 @@ public final class FrameOutput {
     head[3] = (byte) (length >>> 8);
     head[4] = (byte) length;
     out.write(head);
-    crc.update(head);
+    if (checked) {
+      crc.update(head);
+    }
     bytesWritten += head.length;
   }
 
   public void body(byte[] bytes, int offset, int length) throws IOException {
     out.write(bytes, offset, length);
-    crc.update(bytes, offset, length);
+    if (checked) {
+      crc.update(bytes, offset, length);
+    }
     bytesWritten += length;
   }
 
   public int checksum() {
+    requireChecked();
     return (int) crc.getValue();
   }
 
   public void resetChecksum() {
+    requireChecked();
     crc.reset();
+  }
+
+  private void requireChecked() {
+    if (!checked) {
+      throw new IllegalStateException("this frame stream keeps no checksum");
+    }
   }
 
   public long bytesWritten() {

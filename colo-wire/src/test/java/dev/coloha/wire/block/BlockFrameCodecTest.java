@@ -161,4 +161,45 @@ class BlockFrameCodecTest {
                 .getMessage())
         .isEqualTo("volume été is \"busy\"");
   }
+
+  @Test
+  void aWriteEncodedFromPartOfABufferIsTheWriteOfThoseBytes() throws IOException {
+    byte[] held = new byte[2048]; // a held write's buffer, with room for later writes
+    for (int i = 0; i < held.length; i++) {
+      held[i] = (byte) (i * 7);
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    new BlockFrameCodec().writeWrite(42, 8192, held, 1024, new FrameOutput(bytes));
+
+    byte[] used = java.util.Arrays.copyOf(held, 1024);
+    assertThat(bytes.toByteArray())
+        .isEqualTo(encode(List.of(new BlockFrame.Write(42, 8192, used))));
+    BlockFrame.Write w = (BlockFrame.Write) decodeOne(bytes.toByteArray());
+    assertThat(w.id()).isEqualTo(42);
+    assertThat(w.offset()).isEqualTo(8192);
+    assertThat(w.data()).isEqualTo(used);
+  }
+
+  @Test
+  void aDataFrameShorterThanItsFieldsIsCorrupt() throws IOException {
+    for (int type :
+        new int[] {
+          BlockFrameCodec.WRITE,
+          BlockFrameCodec.DATA,
+          BlockFrameCodec.REPLICA_WRITE,
+          BlockFrameCodec.RESYNC_DATA
+        }) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      new FrameOutput(bytes).frame(type, new byte[7]);
+      assertThatThrownBy(() -> decodeOne(bytes.toByteArray()))
+          .isInstanceOf(CorruptStreamException.class);
+    }
+  }
+
+  @Test
+  void aWriteWithANegativeOffsetIsCorrupt() throws IOException {
+    byte[] frame = encode(List.of(new BlockFrame.Write(1, 512, new byte[512])));
+    frame[5 + 8] = (byte) 0x80; // the offset's sign bit (after the frame head and the id)
+    assertThatThrownBy(() -> decodeOne(frame)).isInstanceOf(CorruptStreamException.class);
+  }
 }

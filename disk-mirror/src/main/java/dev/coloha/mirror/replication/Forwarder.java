@@ -214,7 +214,7 @@ public final class Forwarder {
     if (stopped) {
       throw new InterruptedException("stopped");
     }
-    FrameInput in = new FrameInput(l.replies(), maxFrame);
+    FrameInput in = FrameInput.unchecked(l.replies(), maxFrame);
     BlockFrameCodec codec = new BlockFrameCodec();
     BlockFrame first = codec.read(in);
     if (first instanceof BlockFrame.Error e) {
@@ -233,7 +233,7 @@ public final class Forwarder {
         cursor);
     Acks acks = new Acks(in);
     Thread.ofPlatform().daemon().name("forwarder-acks-" + volume).start(acks);
-    FrameOutput out = new FrameOutput(l.frames());
+    FrameOutput out = FrameOutput.unchecked(l.frames());
     long beat = heartbeat.toNanos();
     try {
       while (!stopped) {

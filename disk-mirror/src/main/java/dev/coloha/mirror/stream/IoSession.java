@@ -52,8 +52,8 @@ public final class IoSession {
       throws IOException {
     FrameBuffer buffered =
         body instanceof FrameBuffer b ? b : new FrameBuffer(body, 1 << 16); // not twice
-    FrameInput in = new FrameInput(buffered, maxFrame);
-    FrameOutput out = new FrameOutput(response);
+    FrameInput in = FrameInput.unchecked(buffered, maxFrame); // block frames carry no checksum
+    FrameOutput out = FrameOutput.unchecked(response);
     BlockFrameCodec reader = new BlockFrameCodec();
     BlockFrameCodec writer = new BlockFrameCodec();
     writer.write(hello, out);

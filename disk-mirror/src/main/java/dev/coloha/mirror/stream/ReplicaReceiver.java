@@ -47,8 +47,8 @@ public final class ReplicaReceiver {
   public Summary serve(Volume.ReplicaAttachment attachment, InputStream body, OutputStream response)
       throws IOException {
     InputStream buffered = new BufferedInputStream(body, 1 << 16);
-    FrameInput in = new FrameInput(buffered, maxFrame);
-    FrameOutput out = new FrameOutput(response);
+    FrameInput in = FrameInput.unchecked(buffered, maxFrame); // block frames carry no checksum
+    FrameOutput out = FrameOutput.unchecked(response);
     BlockFrameCodec reader = new BlockFrameCodec();
     BlockFrameCodec writer = new BlockFrameCodec();
     writer.write(attachment.hello(), out);

@@ -105,7 +105,7 @@ public final class UnixIoServer implements AutoCloseable {
       InputStream in = new FrameBuffer(Channels.newInputStream(ch), 1 << 16);
       OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
       BlockFrameCodec codec = new BlockFrameCodec();
-      FrameInput frames = new FrameInput(in, maxFrame);
+      FrameInput frames = FrameInput.unchecked(in, maxFrame);
       BlockFrame first = codec.read(frames);
       if (!(first instanceof BlockFrame.Attach attach)) {
         throw new CorruptStreamException("an I/O stream on the socket starts with ATTACH");
@@ -119,7 +119,7 @@ public final class UnixIoServer implements AutoCloseable {
         hello = session.attach();
       } catch (ColoException e) {
         observer.rejected(attach.volume(), e.type());
-        FrameOutput fo = new FrameOutput(out);
+        FrameOutput fo = FrameOutput.unchecked(out);
         codec.write(new BlockFrame.Error(e.type(), e.getMessage(), BlockErrors.details(e)), fo);
         out.flush();
         return;
