@@ -203,13 +203,92 @@ int aof_writer_end(aof_writer *w, unsigned char *tail) {
     return w->err;
 }
 
+/* ---- a frame's encoding (the VM thread runs it for every logged command: issue 18) ----
+ *
+ * Written for how the micro-VM runs wasm: every store to the guest's memory is a call that also
+ * marks the page dirty, and a 64-bit division is a real division. So the hot path stores whole
+ * words (one i32.store for "*3\r\n"), writes digits straight into place (no buffer on the stack, no
+ * reversal, 32-bit arithmetic: a frame's lengths are size_t) and keeps its frame free of stack
+ * locals (the slow path, for a frame crossing the stage's end, is a function of its own). */
+
+/* Two decimal digits of 0..99, the first in the lower byte (little-endian, as wasm32 is). */
+static const uint16_t dec_pairs[100] = {
+#define KV_PAIR(t, u) (uint16_t)(('0' + (t)) | ('0' + (u)) << 8)
+#define KV_PAIRS(t)                                                                          \
+    KV_PAIR(t, 0), KV_PAIR(t, 1), KV_PAIR(t, 2), KV_PAIR(t, 3), KV_PAIR(t, 4), KV_PAIR(t, 5), \
+        KV_PAIR(t, 6), KV_PAIR(t, 7), KV_PAIR(t, 8), KV_PAIR(t, 9)
+    KV_PAIRS(0), KV_PAIRS(1), KV_PAIRS(2), KV_PAIRS(3), KV_PAIRS(4),
+    KV_PAIRS(5), KV_PAIRS(6), KV_PAIRS(7), KV_PAIRS(8), KV_PAIRS(9),
+#undef KV_PAIRS
+#undef KV_PAIR
+};
+
+static void store_u16(unsigned char *p, uint16_t v) { memcpy(p, &v, 2); }
+
+static void store_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); } /* little-endian */
+
+/* Decimal digits of v. */
+static size_t dec_len(size_t v) {
+    size_t d = 1;
+    while (v >= 100u) {
+        v /= 100u;
+        d += 2;
+    }
+    return d + (v >= 10u);
+}
+
+/* v in decimal, its dec_len(v) digits, at p. */
+static void put_dec(unsigned char *p, size_t v, size_t len) {
+    unsigned char *q = p + len;
+    while (v >= 100u) {
+        q -= 2;
+        store_u16(q, dec_pairs[v % 100u]);
+        v /= 100u;
+    }
+    if (v >= 10u) {
+        store_u16(q - 2, dec_pairs[v]);
+    } else {
+        q[-1] = (unsigned char)('0' + v);
+    }
+}
+
 /* "<c><v>\r\n" at p; returns the bytes written (at most KV_LL_STR_SIZE + 3). */
-static size_t put_prefix(unsigned char *p, char c, long long v) {
+static size_t put_prefix(unsigned char *p, char c, size_t v) {
+    if (v < 10u) { /* "*3\r\n", "$3\r\n": one store */
+        store_u32(p, (uint32_t)(unsigned char)c | ('0' + (uint32_t)v) << 8 | 0x0a0d0000u);
+        return 4;
+    }
+    if (v < 100u) { /* "$16\r\n" */
+        store_u32(p, (uint32_t)(unsigned char)c | (uint32_t)dec_pairs[v] << 8 | 0x0d000000u);
+        p[4] = '\n';
+        return 5;
+    }
+    size_t len = dec_len(v);
     p[0] = (unsigned char)c;
-    size_t n = 1 + kv_ll2str((char *)p + 1, v);
-    p[n++] = '\r';
-    p[n++] = '\n';
-    return n;
+    put_dec(p + 1, v, len);
+    store_u16(p + 1 + len, 0x0a0d);
+    return len + 3;
+}
+
+/* A frame that would cross the chunk's end, piece by piece through w_put (the same bytes). */
+__attribute__((noinline)) static void writer_record_split(aof_writer *w, size_t argc,
+                                                          const kv_arg *argv, uint64_t rec_len) {
+    unsigned char len[4];
+    put_u32(len, (uint32_t)rec_len);
+    uint32_t check = w->chain;
+    w_put(w, &check, len, 4);
+    unsigned char num[KV_LL_STR_SIZE + 3];
+    w_put(w, &check, num, put_prefix(num, '*', argc));
+    for (size_t i = 0; i < argc; i++) {
+        w_put(w, &check, num, put_prefix(num, '$', argv[i].n));
+        w_put(w, &check, argv[i].p, argv[i].n);
+        w_put(w, &check, "\r\n", 2);
+    }
+    unsigned char c[4];
+    put_u32(c, check);
+    uint32_t ignored = 0;
+    w_put(w, &ignored, c, 4);
+    w->chain = check;
 }
 
 /* One frame: u32 length | the record (RESP) | u32 check, the CRC-32 of length and record seeded
@@ -221,64 +300,39 @@ void aof_writer_record(aof_writer *w, size_t argc, const kv_arg *argv, uint64_t 
         return;
     }
     uint64_t frame = FRAME_OVERHEAD + rec_len;
-    if (frame <= AOF_CHUNK - w->fill) {
-        unsigned char *start = w->buf + w->fill;
-        unsigned char *p = start;
-        put_u32(p, (uint32_t)rec_len);
-        p += 4;
-        p += put_prefix(p, '*', (long long)argc);
-        for (size_t i = 0; i < argc; i++) {
-            p += put_prefix(p, '$', (long long)argv[i].n);
-            memcpy(p, argv[i].p, argv[i].n);
-            p += argv[i].n;
-            p[0] = '\r';
-            p[1] = '\n';
-            p += 2;
-        }
-        uint32_t check = crc32_update(w->chain, start, (size_t)(p - start));
-        put_u32(p, check);
-        w->chain = check;
-        w->pos += frame;
-        w->fill += (size_t)frame;
-        if (w->fill == AOF_CHUNK) {
-            w_write_stage(w, AOF_CHUNK);
-            w->stage_off += AOF_CHUNK;
-            w->fill = 0;
-        }
+    if (frame > AOF_CHUNK - w->fill) {
+        writer_record_split(w, argc, argv, rec_len);
         return;
     }
-    unsigned char len[4];
-    put_u32(len, (uint32_t)rec_len);
-    uint32_t check = w->chain;
-    w_put(w, &check, len, 4);
-    unsigned char num[KV_LL_STR_SIZE + 3];
-    w_put(w, &check, num, put_prefix(num, '*', (long long)argc));
+    unsigned char *start = w->buf + w->fill;
+    unsigned char *p = start;
+    store_u32(p, (uint32_t)rec_len);
+    p += 4;
+    p += put_prefix(p, '*', argc);
     for (size_t i = 0; i < argc; i++) {
-        w_put(w, &check, num, put_prefix(num, '$', (long long)argv[i].n));
-        w_put(w, &check, argv[i].p, argv[i].n);
-        w_put(w, &check, "\r\n", 2);
+        p += put_prefix(p, '$', argv[i].n);
+        memcpy(p, argv[i].p, argv[i].n);
+        p += argv[i].n;
+        store_u16(p, 0x0a0d);
+        p += 2;
     }
-    unsigned char c[4];
-    put_u32(c, check);
-    uint32_t ignored = 0;
-    w_put(w, &ignored, c, 4);
+    uint32_t check = crc32_update(w->chain, start, (size_t)(p - start));
+    store_u32(p, check);
     w->chain = check;
-}
-
-static uint64_t digits(uint64_t v) {
-    uint64_t d = 1;
-    while (v >= 10) {
-        v /= 10;
-        d++;
+    w->pos += frame;
+    w->fill += (size_t)frame;
+    if (w->fill == AOF_CHUNK) {
+        w_write_stage(w, AOF_CHUNK);
+        w->stage_off += AOF_CHUNK;
+        w->fill = 0;
     }
-    return d;
 }
 
 /* Bytes of a record's RESP encoding (its frame adds FRAME_OVERHEAD). */
 uint64_t aof_record_len(size_t argc, const kv_arg *argv) {
-    uint64_t len = 1 + digits(argc) + 2;
+    uint64_t len = 1 + dec_len(argc) + 2;
     for (size_t i = 0; i < argc; i++) {
-        len += 1 + digits(argv[i].n) + 2 + (uint64_t)argv[i].n + 2;
+        len += 1 + dec_len(argv[i].n) + 2 + (uint64_t)argv[i].n + 2;
     }
     return len;
 }
@@ -290,12 +344,13 @@ static int batch_open;
 
 static uint64_t log_len_now(void) { return batch_open ? batch.pos : aof.end; }
 
-static int64_t mono_ms(void) { return colo_clock_monotonic() / 1000000; }
-
-/* A second since the last flush. The time may come from another host's clock (a secondary runs
- * on the memory of its primary's checkpoint): a time in the future counts as passed. */
+/* A second since the last flush, by the event's clock (db_now_ms: the wall clock the event read
+ * when it began, for expiry; no host call of its own per event, issue 18). The time may come from
+ * another host's clock (a secondary runs on the memory of its primary's checkpoint) or step: a time
+ * before the last flush counts as passed (one early flush), and an event that runs long is caught
+ * by the expiry timer's tick (aof_tick, every 100 ms). */
 static int second_passed(void) {
-    int64_t d = mono_ms() - aof.last_flush_ms;
+    int64_t d = db_now_ms() - aof.last_flush_ms;
     return d < 0 || d >= 1000;
 }
 
@@ -313,7 +368,7 @@ _Noreturn void aof_disk_failed(const char *what, int32_t err) {
 
 void aof_flush_now(void) {
     aof.dirty = 0;
-    aof.last_flush_ms = mono_ms();
+    aof.last_flush_ms = db_now_ms();
     int r = colo_disk_flush();
     if (r != COLO_OK) {
         aof_disk_failed("kv: disk flush failed, error -", r);
@@ -325,14 +380,13 @@ int aof_commit(void) {
         return AOF_OK;
     }
     batch_open = 0;
-    unsigned char tail[SECTOR];
-    if (aof_writer_end(&batch, tail) != AOF_OK) {
+    /* the batch copied aof.tail into its stage when it began: the new tail goes straight there */
+    if (aof_writer_end(&batch, aof.tail) != AOF_OK) {
         aof_disk_failed("kv: cannot write the log, error -", COLO_E_IO);
     }
     /* no header: boot finds the frames by their checks */
     aof.end = batch.pos;
     aof.chain = batch.chain;
-    memcpy(aof.tail, tail, SECTOR);
     return AOF_OK;
 }
 

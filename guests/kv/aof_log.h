@@ -36,7 +36,7 @@ typedef struct {
     int dirty;                  /* written since the last colo_disk_flush */
     int fsync;                  /* AOF_FSYNC_* */
     int boot_fsync;             /* the policy the VM was created with (COLO_APPENDFSYNC) */
-    int64_t last_flush_ms;      /* monotonic time of the last colo_disk_flush (everysec) */
+    int64_t last_flush_ms;      /* event time (db_now_ms) of the last colo_disk_flush (everysec) */
     uint64_t reserve;           /* bytes only AOF_APPEND_SHRINK records may use */
     uint64_t appended_since_compact;
     uint64_t data_at_compact;   /* kv_db.data_bytes when the last compaction ran */

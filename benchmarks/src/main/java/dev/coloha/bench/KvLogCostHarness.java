@@ -181,7 +181,8 @@ public final class KvLogCostHarness {
       for (int i = 0; i < events.length; i++) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         for (int j = 0; j < pipeline; j++, n++) {
-          String key = "key:" + String.format("%06d", n % 100_000);
+          // redis-benchmark -r 100000's keys: "key:__rand_int__" with 12 digits
+          String key = "key:" + String.format("%012d", n % 100_000);
           b.writeBytes(
               ("*3\r\n$3\r\nSET\r\n$" + key.length() + "\r\n" + key + "\r\n$3\r\nxxx\r\n")
                   .getBytes(StandardCharsets.US_ASCII));

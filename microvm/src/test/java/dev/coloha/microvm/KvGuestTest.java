@@ -362,8 +362,10 @@ class KvGuestTest {
   /**
    * The log's frame checks are the zlib CRC-32 (the guest computes it eight bytes at a time): every
    * record of every length from 1 to 80 bytes of value, at every alignment in the stage, and
-   * records that cross a 64 KiB chunk of one batch, are checked here with a bit-wise CRC-32 (itself
-   * checked against {@link java.util.zip.CRC32}), frame after frame from the region's origin.
+   * records that cross a 64 KiB chunk of one batch, and records whose keys and values have length
+   * prefixes of one to six digits, are checked here byte for byte against what the client sent and
+   * with a bit-wise CRC-32 (itself checked against {@link java.util.zip.CRC32}), frame after frame
+   * from the region's origin.
    */
   @Test
   void everyFrameCarriesTheCrc32OfItsLengthAndRecordChainedFromTheRegionsOrigin() throws Exception {
@@ -392,6 +394,17 @@ class KvGuestTest {
       c.send(batch.toByteArray());
       int want = replies + 150;
       await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == want);
+      // length prefixes of one to six digits at each digit count's edges (the guest writes a
+      // prefix under 10 and under 100 as whole words, longer ones two digits at a time), in keys
+      // and in values
+      int[] lengths = {9, 10, 11, 99, 100, 101, 999, 1000, 9999, 10_000, 99_999, 100_000, 123_457};
+      for (int n : lengths) {
+        byte[] record = Resp.command("SET", "K".repeat(Math.min(n, 1000)), "w".repeat(n));
+        records.add(record);
+        c.send(record);
+        int wantEdges = count(out.text(1), "+OK") + 1;
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(out.text(1), "+OK") == wantEdges);
+      }
     } finally {
       vm.stop();
     }
