@@ -34,7 +34,8 @@ public final class OutputComparator {
    * @param compareTimeoutNanos how long one side may stay ahead before a TIMEOUT mismatch
    * @param commitWaitNanos how long output may wait while a checkpoint is under way (the primary is
    *     past the compared interval, the commit has not come) before a TIMEOUT mismatch: what waits
-   *     then is resolved by the commit, not by the replicas catching up
+   *     then is resolved by the commit, not by the replicas catching up; a value below {@code
+   *     compareTimeoutNanos} counts as {@code compareTimeoutNanos}
    * @param heldPerConnection buffered bytes of one connection above which it is under pressure
    * @param heldPerGroup buffered bytes of the group above which the group is under pressure
    * @param sampleSize bytes of each side in a mismatch's sample

@@ -232,7 +232,7 @@ public final class Group implements ClientEvents, AutoCloseable {
   private OutputComparator.Settings settings(GroupSpec s) {
     return new OutputComparator.Settings(
         s.compareTimeout().toNanos(),
-        Math.max(s.compareTimeout().toNanos(), props.compare().commitWait().toNanos()),
+        props.compare().commitWait().toNanos(),
         s.limits().heldPerConnection(),
         s.limits().heldPerGroup(),
         (int) props.compare().sampleSize(),
