@@ -131,10 +131,12 @@ class AgentApiIT {
         api.post("/v1/vms/copy/restore", "{\"file\":\"life-1.ckpt\"}"), 409, "checkpoint-mismatch");
 
     // stop, start: boots again from its disk image
-    assertThat(api.post("/v1/vms/life/stop", "").json().get("state").asString())
-        .isEqualTo("STOPPED");
-    assertThat(api.post("/v1/vms/life/start", "").json().get("state").asString())
-        .isEqualTo("RUNNING");
+    Reply stopped = api.post("/v1/vms/life/stop", "");
+    assertThat(stopped.status()).as(stopped.body()).isEqualTo(200);
+    assertThat(stopped.json().get("state").asString()).isEqualTo("STOPPED");
+    Reply restarted = api.post("/v1/vms/life/start", "");
+    assertThat(restarted.status()).as(restarted.body()).isEqualTo(200);
+    assertThat(restarted.json().get("state").asString()).isEqualTo("RUNNING");
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
