@@ -5,6 +5,7 @@
 #
 #   benchmarks/system-benchmark.sh [--dir DIR] [--rounds R] [--failovers F] [--requests N] [--no-disk]
 #                                  [--targets T,T...] [--tests set|set,get] [--warmup N]
+#                                  [--set SERVICE:PROPERTY=VALUE]...
 #
 #   --dir DIR        lab directory (default target/bench-lab; it is started fresh and stopped at exit)
 #   --rounds R       throughput rounds; each round runs every target once, interleaved: per
@@ -19,6 +20,8 @@
 #                    same time, e.g. --targets colo,colo+disk --rounds 9
 #   --tests LIST     redis-benchmark tests, set or set,get (default set,get)
 #   --warmup N       warm-up requests per target without pipelining (default 10000; -P 16 runs 2 N)
+#   --set S:P=V      passed to scripts/lab.sh up (e.g. --set
+#                    host-2/agent:colo.agent.mirror.secondary-hold-bytes=128MB): a setting's A/B
 #
 # Needs the service jars (./colo build), redis-benchmark, curl, python3. Everything listens on
 # 127.0.0.1. Prints a markdown report on stdout (also written to DIR/results.md); progress goes to
@@ -37,6 +40,7 @@ DISK=1
 TARGETS=all
 TESTS=set,get
 WARMUP=10000
+SETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR="$2"; shift 2 ;;
@@ -47,7 +51,8 @@ while [ $# -gt 0 ]; do
     --targets) TARGETS="$2"; shift 2 ;;
     --tests) TESTS="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --set) SETS+=(--set "$2"); shift 2 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "system-benchmark: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +75,7 @@ echo "system-benchmark: starting a 3-host lab in $DIR (this takes a minute or tw
 # the passthrough and standalone targets are VMs, volumes and proxy groups the coordinator does not
 # know: a service that registers again (a restarted agent, a mirror silent under load) must keep them
 "$ROOT/scripts/lab.sh" up --hosts 3 --no-groups --dir "$DIR" \
-  --set coordinator:colo.coordinator.sweep-on-registration=false >&2
+  --set coordinator:colo.coordinator.sweep-on-registration=false ${SETS[@]+"${SETS[@]}"} >&2
 echo "system-benchmark: lab up in $(( $(date +%s) - started )) s" >&2
 
 PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$FAILOVERS" "$REQUESTS" "$DISK" "$ROOT/scripts/lab.sh" \
