@@ -4,7 +4,8 @@
 # (agents, mirrors, proxy, coordinator), so this prints that sum and where it goes, next to SET/s.
 #
 #   benchmarks/disk-cpu-per-set.sh [--dir DIR] [--keep] [--hosts H] [--rounds R] [--requests N]
-#                                  [--cases T,...] [--set SERVICE:PROPERTY=VALUE]...
+#                                  [--cases T,...] [--pipelines P,...] [--threads]
+#                                  [--set SERVICE:PROPERTY=VALUE]...
 #
 #   --dir DIR       lab directory (default target/cpu-lab). A lab already up there with the groups
 #                   and VMs of an earlier run is used as it is; otherwise one is started
@@ -14,6 +15,9 @@
 #   --requests N    SETs of a run without pipelining (default 100000; -P 16 runs 5 N)
 #   --cases T,...   only these targets (colo+disk, colo, passthrough+disk, passthrough+file,
 #                   passthrough, standalone+disk)
+#   --pipelines P,...  only these pipeline depths (1 = none, 16 = -P 16; default 1,16)
+#   --threads       also print each lab thread's CPU per SET (/proc/PID/task/TID/stat; a thread's
+#                   name with its trailing digits as #: a pool's threads summed), the largest first
 #   --set S:P=V     passed to scripts/lab.sh up when a lab is started (e.g.
 #                   host-2/agent:colo.agent.mirror.secondary-hold-bytes=0)
 #
@@ -42,6 +46,8 @@ HOSTS=2
 ROUNDS=3
 REQUESTS=100000
 CASES=""
+PIPELINES="1,16"
+THREADS=0
 SETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -51,8 +57,10 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS="$2"; shift 2 ;;
     --requests) REQUESTS="$2"; shift 2 ;;
     --cases) CASES="$2"; shift 2 ;;
+    --pipelines) PIPELINES="$2"; shift 2 ;;
+    --threads) THREADS=1; shift ;;
     --set) SETS+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "disk-cpu-per-set: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -84,12 +92,14 @@ if ! lab_up; then
     --set coordinator:colo.coordinator.sweep-on-registration=false ${SETS[@]+"${SETS[@]}"} >&2
 fi
 
-PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$REQUESTS" "$CASES" <<'PY'
-import json, os, resource, socket, statistics, subprocess, sys, time, urllib.request
+PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$REQUESTS" "$CASES" "$PIPELINES" "$THREADS" <<'PY'
+import json, os, re, resource, socket, statistics, subprocess, sys, time, urllib.request
 from labapi import LabApi, free_port
 
 DIR, ROUNDS, REQUESTS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 ONLY = [c for c in sys.argv[4].split(",") if c]
+PIPELINES = [int(p) for p in sys.argv[5].split(",") if p]
+THREADS = sys.argv[6] == "1"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -187,6 +197,26 @@ def prom(url, prefix):
                if line.startswith(prefix))
 
 
+def thread_cpu():
+    """(process, thread name with trailing digits as #) -> CPU seconds, summed over the lab's threads."""
+    out = {}
+    for name, pid in procs:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    s = f.read()
+            except OSError:
+                continue  # ended meanwhile
+            comm = re.sub(r"[0-9]+$", "#", s[s.index("(") + 1:s.rindex(")")])
+            fields = s.rsplit(")", 1)[1].split()
+            out[(name, comm, tid)] = (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
 def mirror_writes():
     """VM writes and bytes each host's mirror applied to the kv volume (colo+disk's)."""
     out = {}
@@ -226,7 +256,7 @@ def bench(port, n, pipeline):
 
 procs = processes()
 names = [n for n, _ in procs] + ["redis-benchmark"]
-CASES = [(t, p) for p in (1, 16) for t in ("colo+disk", "colo", "passthrough+disk", "passthrough+file", "passthrough",
+CASES = [(t, p) for p in PIPELINES for t in ("colo+disk", "colo", "passthrough+disk", "passthrough+file", "passthrough",
                             "standalone+disk")
          if not ONLY or t in ONLY]
 written = {}  # (pipeline, host) -> (writes, bytes) the host's mirror applied to kv in colo+disk's runs
@@ -239,11 +269,13 @@ time.sleep(10)
 idle = {name: (cpu(pid) - before[name]) * 1000 / 10 for name, pid in procs}
 disturbed = {}  # (target, pipeline, group) -> (TIMEOUT mismatches, timeout checkpoints) in the runs
 results = {}  # case -> list of (rps, {name: us per SET})
+threads = {}  # case -> list of {(process, thread): us per SET}
 for t, p in CASES:
     n = REQUESTS * (5 if p > 1 else 1)
     log(f"{t} -P {p}: warm-up")
     bench(T[t], max(n // 5, 10000), p)
     for r in range(ROUNDS):
+        th0 = thread_cpu() if THREADS else {}
         before = {name: cpu(pid) for name, pid in procs}
         rb0 = children_cpu()
         d0 = disturbances()
@@ -256,6 +288,11 @@ for t, p in CASES:
         for g in d1:
             disturbed[(t, p, g)] = tuple(a + (y - x) for a, x, y in zip(disturbed.get((t, p, g), (0, 0)), d0[g], d1[g]))
         after = {name: cpu(pid) for name, pid in procs}
+        if THREADS:
+            th = {}
+            for k, v in thread_cpu().items():
+                th[k[:2]] = th.get(k[:2], 0) + (v - th0.get(k, 0)) * 1e6 / n
+            threads.setdefault((t, p), []).append(th)
         us = {name: (after[name] - before[name]) * 1e6 / n for name, _ in procs}
         us["redis-benchmark"] = (children_cpu() - rb0) * 1e6 / n
         results.setdefault((t, p), []).append((rps, us))
@@ -263,7 +300,7 @@ for t, p in CASES:
 load1 = os.getloadavg()
 
 print(f"## CPU per SET by process ({ROUNDS} runs a case, medians; {REQUESTS} SETs without pipelining, "
-      f"{REQUESTS * 5} with -P 16; redis-benchmark -c 50 -r 100000)\n")
+      f"{REQUESTS * 5} with -P P; redis-benchmark -c 50 -r 100000)\n")
 print(f"Load average before: {load0[0]:.1f} / {load0[1]:.1f} / {load0[2]:.1f}; after: "
       f"{load1[0]:.1f} / {load1[1]:.1f} / {load1[2]:.1f} (1 / 5 / 15 min). Replicas: kv on "
       f"{' then '.join(T['roles']['kv'])} (primary first), kvnd on {' then '.join(T['roles']['kvnd'])}; "
@@ -275,7 +312,7 @@ for t, p in CASES:
     med = {name: statistics.median(u[name] for _, u in rs) for name in names}
     total = statistics.median(sum(v for k, v in u.items() if k != "redis-benchmark") for _, u in rs)
     cells = " | ".join(f"{med[name]:.2f}" for name in names)
-    print(f"| {t} | {'-P 16' if p > 1 else 'none'} | {statistics.median(r for r, _ in rs):,.0f} | {cells} | **{total:.2f}** |")
+    print(f"| {t} | {'-P ' + str(p) if p > 1 else 'none'} | {statistics.median(r for r, _ in rs):,.0f} | {cells} | **{total:.2f}** |")
 print("| idle lab | — | CPU ms per second: | " + " | ".join(f"{idle[n]:.0f}" for n, _ in procs) + " | — | "
       f"**{sum(idle.values()):.0f}** |")
 print("\nTIMEOUT mismatches / timeout checkpoints during the measured runs (kv is colo+disk's group, "
@@ -287,6 +324,17 @@ if written:
           "; ".join(f"{'-P 16' if p > 1 else 'none'}, {host}: {w:,.0f} writes, {b / 1e6:.1f} MB"
                     for (p, host), (w, b) in sorted(written.items())) +
           f" (kv's primary first: {' then '.join(T['roles']['kv'])})")
+if THREADS:
+    print("\n## CPU per SET by thread (µs, median of the runs; threads of a pool summed, their name's "
+          "trailing digits as #; those of 0.02 µs or more in some case)\n")
+    keys = sorted({k for rs in threads.values() for th in rs for k in th})
+    med = {c: {k: statistics.median(th.get(k, 0) for th in threads[c]) for k in keys} for c in CASES}
+    keys = [k for k in keys if max(med[c][k] for c in CASES) >= 0.02]
+    keys.sort(key=lambda k: -max(med[c][k] for c in CASES))
+    print("| process | thread | " + " | ".join(f"{t} {'-P ' + str(p) if p > 1 else 'none'}" for t, p in CASES) + " |")
+    print("|---|---|" + "---|" * len(CASES))
+    for k in keys:
+        print(f"| {k[0]} | `{k[1]}` | " + " | ".join(f"{med[c][k]:.2f}" for c in CASES) + " |")
 print("\nCPU in µs per SET (utime + stime of the process over the run / SETs). SET/s runs: " +
       "; ".join(f"{t} {'-P 16' if p > 1 else 'none'}: " + ", ".join(f"{r:,.0f}" for r, _ in results[(t, p)])
                 for t, p in CASES))
