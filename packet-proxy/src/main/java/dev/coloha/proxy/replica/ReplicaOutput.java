@@ -62,8 +62,14 @@ public final class ReplicaOutput implements AutoCloseable {
     this.awaitRoom = awaitRoom;
   }
 
+  /**
+   * Starts the reader on a platform thread: it blocks in the kernel's read, one system call per
+   * read. A virtual thread's read that finds nothing yet costs a failed read, a registration with a
+   * poller and the poller's wake-up besides (per request at a low pipeline depth), and a group has
+   * only one reader per replica.
+   */
   public void start() {
-    Thread.ofVirtual().name("output-" + ref.vm()).start(this::run);
+    Thread.ofPlatform().daemon().name("output-" + ref.vm()).start(this::run);
   }
 
   public boolean connected() {
