@@ -61,8 +61,15 @@ final class InputFanOut {
     }
   }
 
-  /** Client bytes, on the connection's reader thread. */
+  /**
+   * Client bytes, on the connection's reader thread: queued for the replicas under the connection's
+   * input lock (its order), then written to their streams by this thread unless another one is
+   * writing already ({@link ReplicaLink#drain()}, out of the lock: a commit or a replay never waits
+   * for a socket).
+   */
   void input(ClientConnection c, byte[] bytes) {
+    Roles r;
+    boolean toSecondary;
     c.inputLock.lock();
     try {
       if (c.closeSent) {
@@ -72,10 +79,11 @@ final class InputFanOut {
       c.advanceInput(bytes.length);
       c.retention().add(d);
       retained.addAndGet(bytes.length);
-      Roles r = roles.get();
-      r.primary().send(d);
-      if (r.secondaryIs(c.fedSecondary)) {
-        r.secondary().send(d);
+      r = roles.get();
+      r.primary().offer(d);
+      toSecondary = r.secondaryIs(c.fedSecondary);
+      if (toSecondary) {
+        r.secondary().offer(d);
       }
       if (r.secondary() == null) {
         slideWindow(c);
@@ -84,6 +92,10 @@ final class InputFanOut {
       }
     } finally {
       c.inputLock.unlock();
+    }
+    r.primary().drain();
+    if (toSecondary) {
+      r.secondary().drain();
     }
   }
 
