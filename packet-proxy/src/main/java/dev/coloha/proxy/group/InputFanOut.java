@@ -62,14 +62,10 @@ final class InputFanOut {
   }
 
   /**
-   * Client bytes, on the connection's reader thread: queued for the replicas under the connection's
-   * input lock (its order), then written to their streams by this thread unless another one is
-   * writing already ({@link ReplicaLink#drain()}, out of the lock: a commit or a replay never waits
-   * for a socket).
+   * Client bytes, on the group's client loop: queued for the replicas under the connection's input
+   * lock (its order); the loop's round ends with {@link #flush()}, which writes them.
    */
   void input(ClientConnection c, byte[] bytes) {
-    Roles r;
-    boolean toSecondary;
     c.inputLock.lock();
     try {
       if (c.closeSent) {
@@ -79,10 +75,9 @@ final class InputFanOut {
       c.advanceInput(bytes.length);
       c.retention().add(d);
       retained.addAndGet(bytes.length);
-      r = roles.get();
+      Roles r = roles.get();
       r.primary().offer(d);
-      toSecondary = r.secondaryIs(c.fedSecondary);
-      if (toSecondary) {
+      if (r.secondaryIs(c.fedSecondary)) {
         r.secondary().offer(d);
       }
       if (r.secondary() == null) {
@@ -93,8 +88,19 @@ final class InputFanOut {
     } finally {
       c.inputLock.unlock();
     }
+  }
+
+  /**
+   * The end of a client loop's round: what its reads queued is written to the replicas' streams,
+   * every client's frames in one write per stream, on the loop's thread unless another thread is
+   * writing the stream already ({@link ReplicaLink#drain()}, out of every lock: a commit or a
+   * replay never waits for a socket). A frame offered to a link that has since left the roles is
+   * dropped with it.
+   */
+  void flush() {
+    Roles r = roles.get();
     r.primary().drain();
-    if (toSecondary) {
+    if (r.secondary() != null) {
       r.secondary().drain();
     }
   }

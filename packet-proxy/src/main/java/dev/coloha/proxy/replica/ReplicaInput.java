@@ -17,14 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The proxy's input stream to one replica ({@code POST .../input?epoch=E}): frames are queued by
- * the client readers (never blocking them while another thread writes) and written in queue order
- * by whichever thread owns the stream at the time, flushed as soon as the queue is empty, so that a
- * burst from many clients goes out in few chunks. A client reader that queued a frame and finds
- * nobody writing writes the queue itself ({@link #drain()}): a request costs no hand-off to another
- * thread, and the owner yields once before it writes so that the readers woken with it add their
- * frames to the same write. The stream's own virtual thread opens it, writes what was queued before
- * it opened, and carries heartbeats while it is idle. The agent answers only when the stream ends;
- * that answer (or a write failure) is a broken stream, reported once.
+ * the group's client loop (never blocking it while another thread writes) and written in queue
+ * order by whichever thread owns the stream at the time, flushed as soon as the queue is empty, so
+ * that a burst from many clients goes out in few chunks. The client loop queues the frames of all
+ * the clients it read in one round and then writes the queue itself ({@link #drain()}): a request
+ * costs no hand-off to another thread, and the round's frames go out in one write. The stream's own
+ * virtual thread opens it, writes what was queued before it opened, and carries heartbeats while it
+ * is idle. The agent answers only when the stream ends; that answer (or a write failure) is a
+ * broken stream, reported once.
  */
 public final class ReplicaInput implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicaInput.class);
@@ -114,8 +114,9 @@ public final class ReplicaInput implements AutoCloseable {
   /**
    * Writes what is queued, on the caller's thread, unless another thread is writing already (it
    * writes the queue to its end) or the stream is not open yet (its own thread writes it once
-   * open). Blocks only while the agent does not read (its socket buffer full): then the other
-   * client readers queue without waiting, and the input queue's gate stops them over its limit.
+   * open). Blocks only while the agent does not read (its socket buffer full): the client loop then
+   * reads no client of the group until the agent reads again (their input could go nowhere else);
+   * replies are still written by the threads that release them.
    */
   public void drain() {
     lock.lock();
@@ -126,11 +127,6 @@ public final class ReplicaInput implements AutoCloseable {
       writing = true;
     } finally {
       lock.unlock();
-    }
-    if (Thread.currentThread().isVirtual()) {
-      // the other client readers the poller woke with this one queue their frames first: they go
-      // out in the same write (the agent reads them at once) instead of one write each
-      Thread.yield();
     }
     String why;
     try {
