@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two proxy builds side by side on one lab (issue 18's passthrough hop): proxy A and proxy B, each
 # a packet-proxy exec jar started with the same JVM options, each serving its own passthrough VM
-# with a mirrored disk (passdA, passdB: the same guest, disk and agent as passthrough+disk), with
+# with a mirrored disk (passd-a, passd-b: the same guest, disk and agent as passthrough+disk), with
 # standalone+disk (the lab's solod, no proxy) measured between them. The runs alternate A, B (and
 # B, A on the next round), so that drift of a shared machine falls on both; each run prints the
 # SET/s, the proxy's CPU per SET and the ratio to the standalone run next to it.
@@ -18,7 +18,7 @@
 #
 # Each run: redis-benchmark -t set -c 50 -r 100000 [-P 16], after one warm-up run per target and
 # pipeline; the proxy's CPU = utime + stime of its process (/proc/PID/stat) over the run / SETs.
-# The two proxies are stopped at the end (the VMs passdA and passdB stay on the lab's agent).
+# The two proxies are stopped at the end (the VMs passd-a and passd-b stay on the lab's agent).
 # Needs redis-benchmark, curl, python3. Report on stdout.
 set -euo pipefail
 
@@ -94,7 +94,7 @@ def start_proxy(name, jar):
 
 
 def passthrough(name, url):
-    vm = "passd" + name
+    vm = "passd-" + name.lower()
     for url_, body in ((f"{MIRROR}/v1/volumes", {"id": vm, "sizeBytes": 67108864, "role": "PRIMARY", "epoch": 1}),
                        (f"{AGENT}/v1/vms", {"id": vm, "guest": "kv", "diskBytes": 67108864, "start": True,
                                             "mirror": {"url": MIRROR, "volume": vm, "epoch": 1}})):

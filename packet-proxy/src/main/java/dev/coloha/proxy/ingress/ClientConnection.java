@@ -4,6 +4,7 @@ import dev.coloha.proxy.compare.Chunk;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -220,8 +221,12 @@ public final class ClientConnection implements ClientActivity {
   /** The gates opened again: the connection is read again. */
   void resume(long now) {
     SelectionKey k = key;
-    if (k != null && k.isValid() && !inputClosed) {
-      k.interestOpsOr(SelectionKey.OP_READ);
+    if (k != null && !inputClosed) {
+      try {
+        k.interestOpsOr(SelectionKey.OP_READ);
+      } catch (CancelledKeyException e) {
+        return; // finished meanwhile by another thread
+      }
     }
     events.pausedFor(this, now - pausedAt);
   }
@@ -322,12 +327,16 @@ public final class ClientConnection implements ClientActivity {
     if (rest != awaitingWritable) {
       awaitingWritable = rest;
       SelectionKey k = key;
-      if (k != null && k.isValid()) {
-        if (rest) {
-          k.interestOpsOr(SelectionKey.OP_WRITE);
-          loop.wakeup();
-        } else {
-          k.interestOpsAnd(~SelectionKey.OP_WRITE);
+      if (k != null) {
+        try {
+          if (rest) {
+            k.interestOpsOr(SelectionKey.OP_WRITE);
+            loop.wakeup();
+          } else {
+            k.interestOpsAnd(~SelectionKey.OP_WRITE);
+          }
+        } catch (CancelledKeyException e) {
+          return "closed"; // finished meanwhile by another thread
         }
       }
     }

@@ -130,7 +130,11 @@ public final class ClientLoop implements AutoCloseable {
           }
         }
         if (read) {
-          events.readsDone();
+          try {
+            events.readsDone();
+          } catch (RuntimeException e) {
+            log.error("client loop {}: writing the round's input failed", name, e);
+          }
         }
       }
     } catch (IOException | ClosedSelectorException e) {
