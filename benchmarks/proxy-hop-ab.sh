@@ -12,7 +12,7 @@
 #   --dir DIR        a lab left up by `benchmarks/disk-cpu-per-set.sh --dir DIR --keep --cases
 #                    standalone+disk` (its targets.json names solod and kvnd's primary host)
 #   --jar-a, --jar-b the two packet-proxy exec jars (e.g. main's and this branch's)
-#   --rounds R       measured rounds (default 3): each runs A, standalone, B (B first on odd rounds)
+#   --rounds R       measured rounds (default 3): each runs A, standalone, B (B first on even rounds)
 #   --requests N     SETs of a run without pipelining (default 50000; -P 16 runs 6 N)
 #   --pipelines L    redis-benchmark -P values (default 1,16; 1 is no pipelining)
 #
