@@ -42,7 +42,6 @@ public final class ClientLoop implements AutoCloseable {
   private final ConcurrentLinkedQueue<Ending> ending = new ConcurrentLinkedQueue<>();
   private final List<ClientConnection> paused = new ArrayList<>();
   private volatile boolean closed;
-  private long rounds;
 
   /**
    * @param readBuffer the most bytes one read of one client takes ({@code client.read-buffer})
@@ -92,16 +91,10 @@ public final class ClientLoop implements AutoCloseable {
     }
   }
 
-  /** Rounds run so far (each one select and the reads of all ready clients). */
-  public long rounds() {
-    return rounds;
-  }
-
   private void run() {
     try {
       while (!closed) {
         selector.select(paused.isEmpty() ? 0 : PAUSED_CHECK_MILLIS);
-        rounds++;
         joinNew();
         for (Ending e = ending.poll(); e != null; e = ending.poll()) {
           e.c().finish(e.why());
