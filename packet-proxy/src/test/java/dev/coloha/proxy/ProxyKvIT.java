@@ -270,6 +270,64 @@ class ProxyKvIT {
     assertThat(proxy.delete("/v1/groups/anew").status()).isEqualTo(204);
   }
 
+  /**
+   * A client that pipelines GETs of a 64 KiB value and reads nothing (26 MB of replies, far more
+   * than its `limits.client-buffer` and the loopback sockets hold) holds up no other client of the
+   * group: the client loop keeps reading them and their replies go out. Once it reads, it gets
+   * every reply whole and in order.
+   */
+  @Test
+  void aClientThatDoesNotReadHoldsUpNoOtherClient() throws Exception {
+    int p = group("stuck", "COLO");
+    byte[] value = new byte[64 * 1024];
+    Arrays.fill(value, (byte) 'v');
+    try (Socket slow = new Socket("127.0.0.1", p)) {
+      slow.setSoTimeout((int) LONG.toMillis());
+      OutputStream out = slow.getOutputStream();
+      out.write(("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$" + value.length + "\r\n").getBytes());
+      out.write(value);
+      out.write("\r\n".getBytes());
+      out.flush();
+      InputStream in = slow.getInputStream();
+      assertThat(new String(in.readNBytes(5), StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
+      int gets = 400;
+      Thread writer =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      for (int i = 0; i < gets; i++) {
+                        out.write("*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n".getBytes());
+                      }
+                      out.flush();
+                    } catch (java.io.IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  });
+      await()
+          .atMost(LONG)
+          .until(
+              () ->
+                  view("stuck").get("counters").get("releasedMatchedBytes").asLong()
+                      > 1_500_000); // its replies fill the client buffer: its gate is closed
+
+      for (int i = 0; i < 20; i++) {
+        assertThat(cli(p, "SET", "k" + i, "x" + i)).isEqualTo("OK");
+        assertThat(cli(p, "GET", "k" + i)).isEqualTo("x" + i);
+      }
+
+      byte[] header = ("$" + value.length + "\r\n").getBytes();
+      for (int i = 0; i < gets; i++) {
+        assertThat(in.readNBytes(header.length)).as("reply %d", i).isEqualTo(header);
+        assertThat(in.readNBytes(value.length)).isEqualTo(value);
+        assertThat(in.readNBytes(2)).isEqualTo("\r\n".getBytes());
+      }
+      writer.join();
+    }
+    assertThat(view("stuck").get("counters").get("mismatches").asLong()).isZero();
+    agents.delete("stuck");
+  }
+
   @Test
   void passthroughRelaysOneReplica() {
     int p = group("pass", "PASSTHROUGH");

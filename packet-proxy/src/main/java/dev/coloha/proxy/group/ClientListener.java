@@ -2,12 +2,14 @@ package dev.coloha.proxy.group;
 
 import dev.coloha.proxy.ingress.ClientConnection;
 import dev.coloha.proxy.ingress.ClientEvents;
+import dev.coloha.proxy.ingress.ClientLoop;
 import dev.coloha.proxy.ingress.Gate;
 import dev.coloha.wire.GroupConflictException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -17,18 +19,19 @@ import org.slf4j.LoggerFactory;
  * A group's client listener: accepts clients while a connection slot is free ({@link
  * ConnectionSlots}, {@code maxConnections}, resizable by a reconfiguration), numbers them strictly
  * increasing from 1 (u31, never reused while the group lives) and hands each new {@link
- * ClientConnection} to the group.
+ * ClientConnection} to the group, whose {@link ClientLoop} (started here, one per group) reads it.
  */
 final class ClientListener {
   private static final Logger log = LoggerFactory.getLogger(ClientListener.class);
 
   private final String group;
-  private final ServerSocket server;
+  private final ServerSocketChannel server;
+  private volatile ClientLoop loop;
   private final ConnectionSlots slots;
   private final AtomicInteger nextConn = new AtomicInteger(1);
   private volatile boolean closed;
 
-  private ClientListener(String group, ServerSocket server, int maxConnections) {
+  private ClientListener(String group, ServerSocketChannel server, int maxConnections) {
     this.group = group;
     this.server = server;
     this.slots = new ConnectionSlots(maxConnections);
@@ -36,12 +39,19 @@ final class ClientListener {
 
   /** Binds {@code address:port} (0 picks a port); a port that cannot be bound is a conflict. */
   static ClientListener bind(String group, String address, int port, int maxConnections) {
-    ServerSocket server;
+    ServerSocketChannel server = null;
     try {
-      server = new ServerSocket();
-      server.setReuseAddress(true);
+      server = ServerSocketChannel.open();
+      server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       server.bind(new InetSocketAddress(address, port), 1024);
     } catch (IOException e) {
+      if (server != null) {
+        try {
+          server.close();
+        } catch (IOException ignored) {
+          // closing
+        }
+      }
       throw new GroupConflictException(
           "listen.port", "cannot listen on " + address + ":" + port + ": " + e.getMessage());
     }
@@ -49,7 +59,7 @@ final class ClientListener {
   }
 
   int port() {
-    return server.getLocalPort();
+    return server.socket().getLocalPort();
   }
 
   /** New clients are numbered from {@code next} (a restarted proxy: above the replicas' ids). */
@@ -57,20 +67,29 @@ final class ClientListener {
     nextConn.set(next);
   }
 
-  /** Accepts clients on a virtual thread until {@link #close()}. */
+  /**
+   * Starts the group's client loop and accepts clients on a virtual thread until {@link #close()}.
+   */
   void start(
       ProxySettings.Client client,
       long clientBuffer,
       ClientEvents events,
       Gate groupGate,
       Consumer<ClientConnection> accepted) {
+    ClientLoop l = new ClientLoop(group, events, groupGate, (int) client.readBuffer());
+    loop = l;
+    l.start();
+    if (closed) {
+      l.close();
+      return;
+    }
     Thread.ofVirtual()
         .name("listen-" + group)
-        .start(() -> acceptLoop(client, clientBuffer, events, groupGate, accepted));
+        .start(() -> acceptLoop(l, clientBuffer, events, groupGate, accepted));
   }
 
   private void acceptLoop(
-      ProxySettings.Client client,
+      ClientLoop loop,
       long clientBuffer,
       ClientEvents events,
       Gate groupGate,
@@ -83,7 +102,7 @@ final class ClientListener {
       } catch (InterruptedException e) {
         return;
       }
-      Socket s;
+      SocketChannel s;
       try {
         s = server.accept();
       } catch (IOException e) {
@@ -106,12 +125,11 @@ final class ClientListener {
         continue;
       }
       try {
-        s.setTcpNoDelay(true);
+        s.setOption(StandardSocketOptions.TCP_NODELAY, true);
       } catch (IOException ignored) {
         // best effort
       }
-      accepted.accept(
-          new ClientConnection(id, s, events, groupGate, (int) client.readBuffer(), clientBuffer));
+      accepted.accept(new ClientConnection(id, s, events, loop, groupGate, clientBuffer));
     }
   }
 
@@ -128,7 +146,7 @@ final class ClientListener {
     slots.resize(limit);
   }
 
-  private static void close(Socket s) {
+  private static void close(SocketChannel s) {
     try {
       s.close();
     } catch (IOException ignored) {
@@ -145,5 +163,9 @@ final class ClientListener {
       // closing
     }
     slots.close();
+    ClientLoop l = loop;
+    if (l != null) {
+      l.close();
+    }
   }
 }

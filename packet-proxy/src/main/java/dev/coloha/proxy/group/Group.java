@@ -301,6 +301,11 @@ public final class Group implements ClientEvents, AutoCloseable {
   }
 
   @Override
+  public void readsDone() {
+    input.flush();
+  }
+
+  @Override
   public void inputClosed(ClientConnection c) {
     input.inputClosed(c);
     timeouts.inputClosed(c);

@@ -61,7 +61,10 @@ final class InputFanOut {
     }
   }
 
-  /** Client bytes, on the connection's reader thread. */
+  /**
+   * Client bytes, on the group's client loop: queued for the replicas under the connection's input
+   * lock (its order); the loop's round ends with {@link #flush()}, which writes them.
+   */
   void input(ClientConnection c, byte[] bytes) {
     c.inputLock.lock();
     try {
@@ -73,9 +76,9 @@ final class InputFanOut {
       c.retention().add(d);
       retained.addAndGet(bytes.length);
       Roles r = roles.get();
-      r.primary().send(d);
+      r.primary().offer(d);
       if (r.secondaryIs(c.fedSecondary)) {
-        r.secondary().send(d);
+        r.secondary().offer(d);
       }
       if (r.secondary() == null) {
         slideWindow(c);
@@ -84,6 +87,21 @@ final class InputFanOut {
       }
     } finally {
       c.inputLock.unlock();
+    }
+  }
+
+  /**
+   * The end of a client loop's round: what its reads queued is written to the replicas' streams,
+   * every client's frames in one write per stream, on the loop's thread unless another thread is
+   * writing the stream already ({@link ReplicaLink#drain()}, out of every lock: a commit or a
+   * replay never waits for a socket). A frame offered to a link that has since left the roles is
+   * dropped with it.
+   */
+  void flush() {
+    Roles r = roles.get();
+    r.primary().drain();
+    if (r.secondary() != null) {
+      r.secondary().drain();
     }
   }
 

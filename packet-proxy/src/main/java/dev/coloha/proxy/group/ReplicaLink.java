@@ -79,9 +79,19 @@ final class ReplicaLink {
     return out.awaitSubscribed(timeout);
   }
 
-  /** Queues a frame for the replica's input stream. */
+  /** Queues a frame for the replica's input stream (its own thread writes it). */
   void send(IoFrame f) {
     in.send(f);
+  }
+
+  /** Queues a frame for the replica's input stream; the caller {@link #drain()}s next. */
+  void offer(IoFrame f) {
+    in.offer(f);
+  }
+
+  /** Writes the input stream's queue on the caller's thread unless another thread writes it. */
+  void drain() {
+    in.drain();
   }
 
   /** The replica lost its role: no more output is read, queued input is dropped. */

@@ -1,30 +1,35 @@
 package dev.coloha.proxy.ingress;
 
 import dev.coloha.proxy.compare.Chunk;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
+import java.util.Iterator;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One client's TCP connection: a reader (client bytes to the group, stopped while its gate or the
- * group's gate is closed) and a writer (released output to the client, in order). Both are virtual
- * threads. Nothing is dropped: a slow client closes its own gate instead.
+ * One client's TCP connection, a non-blocking socket of its group's {@link ClientLoop}: the loop
+ * reads it (client bytes to the group, not while its gate or the group's gate is closed); released
+ * output is written, in order, by the thread that releases it, without blocking, and what the
+ * socket does not take waits in the connection's queue for the loop to write it once the socket is
+ * writable. Nothing is dropped: a slow client closes its own gate instead.
  */
 public final class ClientConnection implements ClientActivity {
   private final int id;
-  private final Socket socket;
+  private final SocketChannel socket;
   private final ClientEvents events;
+  private final ClientLoop loop;
   private final Gate gate = new Gate();
   private final Gate groupGate;
-  private final int readBuffer;
   private final long clientBuffer;
+  private volatile SelectionKey key;
+  private long pausedAt;
 
   /** Guards the input side (offset, retention, what was sent to which agent). */
   public final ReentrantLock inputLock = new ReentrantLock();
@@ -43,26 +48,39 @@ public final class ClientConnection implements ClientActivity {
   /** Whether CLOSE was sent to the agents (under {@link #inputLock}). */
   public boolean closeSent;
 
+  /** Guards the output side: the queue, its counts, and every write to the socket. */
   private final ReentrantLock outLock = new ReentrantLock();
-  private final Condition outReady = outLock.newCondition();
+
   private final ArrayDeque<Chunk> out = new ArrayDeque<>();
+
+  /** Bytes of the queue's first chunk already written. */
+  private int headWritten;
+
   private long queued;
   private long written;
   private boolean closeAfterOutput;
+
+  /** Whether the socket did not take everything: the loop writes the rest once it is writable. */
+  private boolean awaitingWritable;
+
   private volatile boolean over;
 
+  /**
+   * @param socket the accepted client socket (made non-blocking when the loop takes it)
+   * @param loop the group's client loop, which reads the connection once {@link #start()}ed
+   */
   public ClientConnection(
       int id,
-      Socket socket,
+      SocketChannel socket,
       ClientEvents events,
+      ClientLoop loop,
       Gate groupGate,
-      int readBuffer,
       long clientBuffer) {
     this.id = id;
     this.socket = socket;
     this.events = events;
+    this.loop = loop;
     this.groupGate = groupGate;
-    this.readBuffer = readBuffer;
     this.clientBuffer = clientBuffer;
     this.retention = new InputRetention(id);
     this.acceptedAt = System.nanoTime();
@@ -132,57 +150,95 @@ public final class ClientConnection implements ClientActivity {
   }
 
   public String remote() {
-    return String.valueOf(socket.getRemoteSocketAddress());
+    return String.valueOf(socket.socket().getRemoteSocketAddress());
   }
 
+  /** The group's client loop reads the connection from its next round on. */
   public void start() {
-    Thread.ofVirtual().name("client-" + id + "-in").start(this::readLoop);
-    Thread.ofVirtual().name("client-" + id + "-out").start(this::writeLoop);
+    gate.onOpen(loop::wakeup);
+    loop.join(this);
   }
 
-  // ---- input ----------------------------------------------------------------------------------
+  // ---- input (on the loop's thread) ----------------------------------------------------------
 
-  private void readLoop() {
-    byte[] buf = new byte[readBuffer];
+  /** On the loop: the socket becomes non-blocking and is read (and written when it must be). */
+  void register(Selector selector) throws IOException {
+    socket.configureBlocking(false);
+    outLock.lock();
     try {
-      InputStream in = socket.getInputStream();
-      while (true) {
-        waitForGates();
-        int n = in.read(buf);
-        if (n < 0) {
-          inputClosedAt = System.nanoTime();
-          inputClosed = true;
-          events.inputClosed(this);
-          return;
-        }
-        if (n > 0) {
-          lastInputAt = System.nanoTime();
-          events.input(this, Arrays.copyOf(buf, n));
-        }
+      if (over) {
+        return;
       }
+      key =
+          socket.register(
+              selector,
+              SelectionKey.OP_READ | (awaitingWritable ? SelectionKey.OP_WRITE : 0),
+              this);
+    } finally {
+      outLock.unlock();
+    }
+  }
+
+  boolean gatesOpen() {
+    return gate.isOpen() && groupGate.isOpen();
+  }
+
+  /**
+   * The socket has bytes (or its end): one read of at most the buffer's size goes to the group,
+   * unless a gate is closed (then the connection is not read until it opens).
+   */
+  ClientLoop.Read readReady(ByteBuffer buffer) {
+    if (!gatesOpen()) {
+      key.interestOpsAnd(~SelectionKey.OP_READ);
+      pausedAt = System.nanoTime();
+      return ClientLoop.Read.PAUSED;
+    }
+    buffer.clear();
+    int n;
+    try {
+      n = socket.read(buffer);
     } catch (IOException e) {
       finish("read: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      finish("interrupted");
+      return ClientLoop.Read.NOTHING;
     }
+    if (n < 0) {
+      key.interestOpsAnd(~SelectionKey.OP_READ);
+      inputClosedAt = System.nanoTime();
+      inputClosed = true;
+      events.inputClosed(this);
+      return ClientLoop.Read.NOTHING;
+    }
+    if (n == 0) {
+      return ClientLoop.Read.NOTHING;
+    }
+    lastInputAt = System.nanoTime();
+    byte[] bytes = new byte[n];
+    buffer.flip().get(bytes);
+    events.input(this, bytes);
+    return ClientLoop.Read.READ;
   }
 
-  private void waitForGates() throws InterruptedException {
-    if (gate.isOpen() && groupGate.isOpen()) {
-      return;
+  /** The gates opened again: the connection is read again. */
+  void resume(long now) {
+    SelectionKey k = key;
+    if (k != null && !inputClosed) {
+      try {
+        k.interestOpsOr(SelectionKey.OP_READ);
+      } catch (CancelledKeyException e) {
+        return; // finished meanwhile by another thread
+      }
     }
-    long t0 = System.nanoTime();
-    while (!over && !(gate.await(TimeUnit.MILLISECONDS.toNanos(200)) && groupGate.isOpen())) {
-      groupGate.await(TimeUnit.MILLISECONDS.toNanos(200));
-    }
-    events.pausedFor(this, System.nanoTime() - t0);
+    events.pausedFor(this, now - pausedAt);
   }
 
   // ---- output ---------------------------------------------------------------------------------
 
-  /** Queues released bytes for the client (never blocks). */
+  /**
+   * Queues released bytes for the client and writes what the socket takes now (never blocks: the
+   * rest waits for the loop to find the socket writable).
+   */
   public void send(Chunk c) {
+    String failed;
     outLock.lock();
     try {
       if (over || closeAfterOutput) {
@@ -191,13 +247,100 @@ public final class ClientConnection implements ClientActivity {
       out.add(c);
       queued += c.remaining();
       lastOutputAt = System.nanoTime();
+      failed = awaitingWritable ? null : writeQueued();
       if (queued > clientBuffer) {
         gate.close(Gate.Reason.CLIENT_SLOW);
       }
-      outReady.signal();
     } finally {
       outLock.unlock();
     }
+    if (failed != null) {
+      loop.finishLater(this, "write: " + failed); // the caller may hold the comparator's locks
+    }
+  }
+
+  /** The socket is writable again (on the loop): the queue's rest goes out. */
+  void writeReady() {
+    String failed;
+    boolean done;
+    outLock.lock();
+    try {
+      if (over) {
+        return;
+      }
+      failed = writeQueued();
+      done = failed == null && closeAfterOutput && out.isEmpty();
+    } finally {
+      outLock.unlock();
+    }
+    if (failed != null) {
+      finish("write: " + failed);
+    } else if (done) {
+      finish("closed by the guest");
+    }
+  }
+
+  private final ByteBuffer[] gather = new ByteBuffer[16];
+
+  /**
+   * Writes the queue in order (up to 16 chunks a call) until it is empty or the socket takes no
+   * more; then the loop is asked to write the rest when the socket is writable (under {@link
+   * #outLock}).
+   *
+   * @return null, or why the write failed
+   */
+  private String writeQueued() {
+    try {
+      while (!out.isEmpty()) {
+        int n = 0;
+        Iterator<Chunk> it = out.iterator();
+        while (it.hasNext() && n < gather.length) {
+          Chunk c = it.next();
+          int skip = n == 0 ? headWritten : 0;
+          gather[n++] = ByteBuffer.wrap(c.array(), c.from() + skip, c.remaining() - skip);
+        }
+        long w = socket.write(gather, 0, n);
+        queued -= w;
+        written += w;
+        boolean full = false;
+        for (int i = 0; i < n; i++) {
+          if (gather[i].hasRemaining()) {
+            headWritten = gather[i].position() - out.peek().from();
+            full = true;
+            break;
+          }
+          out.poll();
+          headWritten = 0;
+        }
+        Arrays.fill(gather, 0, n, null);
+        if (full) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      return e.getMessage();
+    }
+    if (queued <= clientBuffer / 2) {
+      gate.open(Gate.Reason.CLIENT_SLOW);
+    }
+    boolean rest = !out.isEmpty();
+    if (rest != awaitingWritable) {
+      awaitingWritable = rest;
+      SelectionKey k = key;
+      if (k != null) {
+        try {
+          if (rest) {
+            k.interestOpsOr(SelectionKey.OP_WRITE);
+            loop.wakeup();
+          } else {
+            k.interestOpsAnd(~SelectionKey.OP_WRITE);
+          }
+        } catch (CancelledKeyException e) {
+          return "closed"; // finished meanwhile by another thread
+        }
+      }
+    }
+    return null;
   }
 
   /** Marks output activity for this connection (used for the linger after the client closed). */
@@ -205,14 +348,21 @@ public final class ClientConnection implements ClientActivity {
     lastOutputAt = System.nanoTime();
   }
 
-  /** Closes the socket once everything queued is written (the guest closed the connection). */
+  /**
+   * Closes the socket once everything queued is written (the guest closed the connection): at once
+   * if nothing is queued, on the loop's thread (the caller may hold the comparator's locks).
+   */
   public void closeAfterOutput() {
+    boolean done;
     outLock.lock();
     try {
       closeAfterOutput = true;
-      outReady.signal();
+      done = !over && out.isEmpty();
     } finally {
       outLock.unlock();
+    }
+    if (done) {
+      loop.finishLater(this, "closed by the guest");
     }
   }
 
@@ -235,60 +385,12 @@ public final class ClientConnection implements ClientActivity {
     }
   }
 
-  private void writeLoop() {
-    try {
-      OutputStream os = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
-      while (true) {
-        Chunk c;
-        outLock.lock();
-        try {
-          while (out.isEmpty() && !closeAfterOutput && !over) {
-            outReady.await();
-          }
-          if (over) {
-            return;
-          }
-          c = out.poll();
-          if (c == null) {
-            // closeAfterOutput and everything written
-            os.flush();
-            finish("closed by the guest");
-            return;
-          }
-        } finally {
-          outLock.unlock();
-        }
-        os.write(c.array(), c.from(), c.remaining());
-        boolean idle;
-        outLock.lock();
-        try {
-          queued -= c.remaining();
-          written += c.remaining();
-          idle = out.isEmpty();
-          if (queued <= clientBuffer / 2) {
-            gate.open(Gate.Reason.CLIENT_SLOW);
-          }
-        } finally {
-          outLock.unlock();
-        }
-        if (idle) {
-          os.flush();
-        }
-      }
-    } catch (IOException e) {
-      finish("write: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      finish("interrupted");
-    }
-  }
-
   // ---- the end --------------------------------------------------------------------------------
 
   /** Resets the connection (TCP RST): it cannot go on without a gap or a duplicate. */
   public void reset() {
     try {
-      socket.setSoLinger(true, 0);
+      socket.setOption(StandardSocketOptions.SO_LINGER, 0);
     } catch (IOException ignored) {
       // closing anyway
     }
@@ -305,7 +407,7 @@ public final class ClientConnection implements ClientActivity {
       over = true;
       out.clear();
       queued = 0;
-      outReady.signalAll();
+      headWritten = 0;
     } finally {
       outLock.unlock();
     }
@@ -314,6 +416,7 @@ public final class ClientConnection implements ClientActivity {
     } catch (IOException ignored) {
       // already closed
     }
+    loop.wakeup(); // a registered socket is closed for good by the loop's next select
     gate.open(Gate.Reason.CLIENT_SLOW);
     gate.open(Gate.Reason.HELD);
     gate.open(Gate.Reason.RETAINED);

@@ -26,6 +26,15 @@ public final class Gate {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition opened = lock.newCondition();
   private final EnumSet<Reason> reasons = EnumSet.noneOf(Reason.class);
+  private volatile Runnable onOpen = () -> {};
+
+  /**
+   * Runs {@code r} whenever the gate opens (the last reason dropped), on the thread that opened it,
+   * holding no lock: the group's client loop is woken to read again.
+   */
+  public void onOpen(Runnable r) {
+    onOpen = r;
+  }
 
   /** Closes the gate for {@code reason}; true if that reason was not holding it already. */
   public boolean close(Reason reason) {
@@ -39,16 +48,22 @@ public final class Gate {
 
   /** Drops {@code reason}; true if it was holding the gate. */
   public boolean open(Reason reason) {
+    boolean was;
+    boolean nowOpen;
     lock.lock();
     try {
-      boolean was = reasons.remove(reason);
-      if (reasons.isEmpty()) {
+      was = reasons.remove(reason);
+      nowOpen = reasons.isEmpty();
+      if (nowOpen) {
         opened.signalAll();
       }
-      return was;
     } finally {
       lock.unlock();
     }
+    if (was && nowOpen) {
+      onOpen.run();
+    }
+    return was;
   }
 
   public boolean isOpen() {

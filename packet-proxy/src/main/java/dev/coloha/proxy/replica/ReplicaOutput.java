@@ -62,8 +62,14 @@ public final class ReplicaOutput implements AutoCloseable {
     this.awaitRoom = awaitRoom;
   }
 
+  /**
+   * Starts the reader on a platform thread: it waits for data in the kernel itself ({@code poll},
+   * the socket has a read timeout). A virtual thread's read that finds nothing yet costs a
+   * registration with a poller and the poller's wake-up besides (per request at a low pipeline
+   * depth); a group has one reader per replica, a proxy at most {@code limits.max-groups} groups.
+   */
   public void start() {
-    Thread.ofVirtual().name("output-" + ref.vm()).start(this::run);
+    Thread.ofPlatform().daemon().name("output-" + ref.vm()).start(this::run);
   }
 
   public boolean connected() {
