@@ -124,7 +124,8 @@ public final class BlockClient implements BlockPipe {
   private final Object turn = new Object(); // who reads the stream
   private volatile boolean reading; // a thread holds the turn to read (changed under turn)
   private volatile int waiting; // threads waiting on turn for a reply or the turn (under turn)
-  private volatile long leaderDeadline; // when the reading caller gives up (0: no caller reads)
+  private volatile boolean leaderTimed; // a caller with a deadline reads the stream
+  private volatile long leaderDeadline; // its deadline (System.nanoTime)
   private volatile long answerWanted = Long.MAX_VALUE; // least answeredUpTo a waiter waits for
   private volatile long lastReplyNanos = System.nanoTime();
   private final AtomicLong readByCallers = new AtomicLong(); // replies read by waiting callers
@@ -688,7 +689,8 @@ public final class BlockClient implements BlockPipe {
         reading = true;
       }
       // this thread reads until its reply has come; the reply thread stays parked
-      leaderDeadline = deadline == Long.MAX_VALUE ? 0 : Math.max(1, deadline);
+      leaderDeadline = deadline;
+      leaderTimed = deadline != Long.MAX_VALUE;
       try {
         while (!done.getAsBoolean() && broken == null) {
           if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
@@ -700,7 +702,7 @@ public final class BlockClient implements BlockPipe {
         }
         return done.getAsBoolean();
       } finally {
-        leaderDeadline = 0;
+        leaderTimed = false;
         passTurn();
       }
     }
@@ -862,8 +864,7 @@ public final class BlockClient implements BlockPipe {
     if (awaiting.get() == 0) {
       lastReceivedNanos = now; // nothing awaited: no one reads, and silence is no failure
     }
-    long leader = leaderDeadline;
-    if (leader != 0 && now - leader > 0) {
+    if (leaderTimed && now - leaderDeadline > 0) {
       // a caller reading the socket for its reply cannot stop waiting by itself: the stream breaks
       fail(
           new MirrorTimeoutException(
