@@ -14,7 +14,6 @@ import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,6 +29,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * One attachment of a volume on a disk mirror: a persistent full-duplex stream carrying request
@@ -43,16 +43,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * buffer (frames are batched) until a later request that needs an answer, {@link #push()}, or a
  * full buffer sends it.
  *
+ * <p>Who reads the replies: on the HTTP stream, the client's reply thread, always. On the
+ * Unix-domain socket, the stream's reader changes hands (leader and followers): a caller that waits
+ * for a reply while no other thread reads the socket reads it itself, dispatching the replies of
+ * other requests on the way, until its own has come; the reply thread reads only while replies are
+ * awaited and no caller reads (writes pushed without a wait, heartbeats), and no one reads while
+ * nothing is awaited. A flush's reply then wakes the waiting thread itself, not the reply thread
+ * which then wakes the caller (one wake-up and hand-off less per request; issue 18). Before a
+ * request goes out on an idle socket, {@link #probe()} checks without blocking that the mirror has
+ * not ended the stream meanwhile, as the reading reply thread would have noticed at once.
+ *
  * <p>Every failure is a typed {@link ColoException}: the mirror's own (stale epoch, sector range,
  * limits, volume state, barrier order...) rebuilt from its FAIL frame, {@link
  * MirrorTimeoutException} when no reply came in time, {@link MirrorUnavailableException} once the
  * connection is gone (the client is then broken for good: open a new one).
  *
- * <p>Over 400 lines on purpose: both transports, the pipelining and the matching of replies share
- * one connection state (pending requests by id, the send buffer, broken for good); the frames are
- * BlockFrame's.
+ * <p>Over 400 lines on purpose: both transports, the pipelining, the matching of replies and the
+ * turn to read the stream share one connection state (pending requests by id, replies awaited, the
+ * send buffer, who reads, broken for good); the frames are BlockFrame's.
  */
 public final class BlockClient implements BlockPipe {
+  // an idle socket is probed before a request when its last reply is older than this
+  private static final long PROBE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final ScheduledExecutorService HEARTBEATS =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().daemon().name("block-client-heartbeat").factory());
@@ -102,12 +114,25 @@ public final class BlockClient implements BlockPipe {
   private final BlockFrameCodec encoder = new BlockFrameCodec();
   private final Options options;
   private final Map<Long, CompletableFuture<BlockFrame>> pending = new ConcurrentHashMap<>();
+  private final FrameInput in;
+  private final BlockFrameCodec decoder = new BlockFrameCodec(); // used by the reader only
+  // the Unix-domain socket's input (the HTTP stream's reply thread reads it all the time)
+  private final ChannelInput channelInput;
+  private final boolean callersRead;
+  // replies awaited: one per request, queued write and heartbeat sent, less one per reply read
+  private final AtomicLong awaiting = new AtomicLong();
+  private final Object turn = new Object(); // who reads the stream
+  private volatile boolean reading; // a thread holds the turn to read (changed under turn)
+  private volatile int waiting; // threads waiting on turn for a reply or the turn (under turn)
+  private volatile boolean leaderTimed; // a caller with a deadline reads the stream
+  private volatile long leaderDeadline; // its deadline (System.nanoTime)
+  private volatile long answerWanted = Long.MAX_VALUE; // least answeredUpTo a waiter waits for
+  private volatile long lastReplyNanos = System.nanoTime();
+  private final AtomicLong readByCallers = new AtomicLong(); // replies read by waiting callers
   private final AtomicLong ids = new AtomicLong();
   // replies come in request order: the last one's id says every request up to it was answered
   private volatile long answeredUpTo;
   private volatile ColoException writeRefusal; // the first queued write the mirror refused
-  private final Object answered = new Object();
-  private volatile int answerWaiters; // changed under answered only
   private final long sizeBytes;
   private final VolumeRole role;
   private final int maxRequest;
@@ -122,9 +147,13 @@ public final class BlockClient implements BlockPipe {
       OutputStream body,
       AutoCloseable connection,
       FrameInput in,
+      ChannelInput channelInput,
       BlockFrame.Hello hello,
       Options options) {
     this.volume = volume;
+    this.in = in;
+    this.channelInput = channelInput;
+    this.callersRead = channelInput != null;
     this.body = body;
     this.connection = connection;
     this.out = FrameOutput.unchecked(body); // block frames carry no checksum
@@ -137,7 +166,7 @@ public final class BlockClient implements BlockPipe {
     this.heartbeat =
         HEARTBEATS.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
     // a platform thread: it blocks in the socket read itself, one scheduler hop less per reply
-    Thread.ofPlatform().daemon().name("block-client-" + volume).start(() -> readReplies(in));
+    Thread.ofPlatform().daemon().name("block-client-" + volume).start(this::readReplies);
   }
 
   /**
@@ -180,7 +209,7 @@ public final class BlockClient implements BlockPipe {
       if (!(first instanceof BlockFrame.Hello hello)) {
         throw new CorruptStreamException("the mirror's I/O stream did not start with HELLO");
       }
-      return new BlockClient(volume, s.body(), s, in, hello, options);
+      return new BlockClient(volume, s.body(), s, in, null, hello, options);
     } catch (IOException e) {
       s.close();
       throw new MirrorUnavailableException("the mirror at " + mirror + " failed: " + e, e);
@@ -211,12 +240,12 @@ public final class BlockClient implements BlockPipe {
       BlockFrameCodec codec = new BlockFrameCodec();
       codec.write(new BlockFrame.Attach(volume, epoch), FrameOutput.unchecked(body));
       body.flush();
-      InputStream replies = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16);
+      ChannelInput replies = new ChannelInput(ch, 1 << 16);
       FrameInput in = FrameInput.unchecked(replies, options.maxFrame());
       BlockFrame first = codec.read(in);
       switch (first) {
         case BlockFrame.Hello hello -> {
-          return new BlockClient(volume, body, ch, in, hello, options);
+          return new BlockClient(volume, body, ch, in, replies, hello, options);
         }
         case BlockFrame.Error e -> throw BlockErrors.fromWire(e.type(), e.message(), e.details());
         case null -> throw new MirrorUnavailableException("the mirror closed unix:" + socket);
@@ -353,11 +382,20 @@ public final class BlockClient implements BlockPipe {
       return ids.incrementAndGet(); // never answered: the caller sees the pipe broken
     }
     try {
+      long id;
+      boolean sent;
       synchronized (this) {
-        long id = ids.incrementAndGet(); // numbered in the order sent
+        id = ids.incrementAndGet(); // numbered in the order sent
+        awaiting.incrementAndGet();
         encoder.writeWrite(id, offset, data, length, out);
-        return id;
+        // a write larger than the buffer's room went onto the socket with the frames before it:
+        // their replies will come, someone must read them
+        sent = body instanceof GatheringOutput g && g.sentSince();
       }
+      if (sent) {
+        wakeReader();
+      }
+      return id;
     } catch (IOException e) {
       fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
       return ids.get();
@@ -379,22 +417,8 @@ public final class BlockClient implements BlockPipe {
     if (answeredUpTo >= n) {
       return true;
     }
-    long deadline = System.nanoTime() + nanos;
-    synchronized (answered) {
-      answerWaiters++;
-      try {
-        while (answeredUpTo < n && broken == null) {
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            break;
-          }
-          TimeUnit.NANOSECONDS.timedWait(answered, left);
-        }
-        return answeredUpTo >= n;
-      } finally {
-        answerWaiters--;
-      }
-    }
+    push(); // it may still be in the send buffer
+    return await(() -> answeredUpTo >= n, n, nanos);
   }
 
   @Override
@@ -452,6 +476,46 @@ public final class BlockClient implements BlockPipe {
     } catch (IOException e) {
       fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
     }
+    wakeReader(); // nobody waits for these replies: the reply thread reads them
+  }
+
+  /**
+   * On the Unix-domain socket, when nothing is awaited and no thread reads: checks, without
+   * blocking, whether the mirror ended the stream (or sent a frame) since the last reply, so that a
+   * stream that broke while idle is known broken ({@link #isBroken()}) before requests are sent on
+   * it. The reply thread, which reads the HTTP stream all the time, notices that at once there.
+   */
+  @Override
+  public void probe() {
+    if (!callersRead
+        || broken != null
+        || awaiting.get() > 0
+        || System.nanoTime() - lastReplyNanos < PROBE_AFTER_NANOS) {
+      return; // read or answered just now: a stream that ended since is a race as with a reader
+    }
+    synchronized (turn) {
+      if (reading) {
+        return;
+      }
+      reading = true;
+    }
+    try {
+      int ready;
+      synchronized (this) { // no write while the channel is briefly non-blocking
+        ready = channelInput.probe();
+      }
+      if (ready < 0) {
+        fail(new MirrorUnavailableException("the mirror ended the stream of " + volume));
+        return;
+      }
+      while (broken == null && channelInput.available() > 0) {
+        readOne(); // a frame the mirror sent unasked (END, ERROR) or a late heartbeat's reply
+      }
+    } catch (IOException e) {
+      fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
+    } finally {
+      passTurn();
+    }
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
@@ -486,7 +550,7 @@ public final class BlockClient implements BlockPipe {
   }
 
   private CompletableFuture<BlockFrame> submit(BlockFrame.Request request, boolean push) {
-    CompletableFuture<BlockFrame> f = new CompletableFuture<>();
+    CompletableFuture<BlockFrame> f = new Reply<>();
     ColoException b = broken;
     if (b != null) {
       f.completeExceptionally(b);
@@ -509,6 +573,9 @@ public final class BlockClient implements BlockPipe {
   }
 
   private synchronized void send(BlockFrame frame, boolean push) throws IOException {
+    if (!(frame instanceof BlockFrame.End)) {
+      awaiting.incrementAndGet(); // a request or a heartbeat: the mirror answers each
+    }
     encoder.write(frame, out);
     if (push) {
       out.flush();
@@ -527,67 +594,249 @@ public final class BlockClient implements BlockPipe {
     return f == null ? "none" : f.getClass().getSimpleName();
   }
 
-  private void readReplies(FrameInput in) {
-    BlockFrameCodec decoder = new BlockFrameCodec();
-    try {
-      while (true) {
-        BlockFrame f = decoder.read(in);
-        lastReceivedNanos = System.nanoTime();
-        switch (f) {
-          case null -> {
-            fail(new MirrorUnavailableException("the mirror ended the stream of " + volume));
-            return;
-          }
-          case BlockFrame.Data d -> complete(d.id(), d);
-          case BlockFrame.Done d -> complete(d.id(), d);
-          case BlockFrame.Fail fa -> {
-            ColoException error = BlockErrors.fromWire(fa.type(), fa.message(), fa.details());
-            CompletableFuture<BlockFrame> p = pending.isEmpty() ? null : pending.remove(fa.id());
-            if (p == null && writeRefusal == null) {
-              writeRefusal = error; // a queued write (or a request given up on)
-            }
-            answered(fa.id());
-            if (p != null) {
-              p.completeExceptionally(error);
-            }
-          }
-          case BlockFrame.Heartbeat h -> {
-            // the mirror is alive
-          }
-          case BlockFrame.Error e -> {
-            fail(BlockErrors.fromWire(e.type(), e.message(), e.details()));
-            return;
-          }
-          case BlockFrame.End e -> {
-            fail(new MirrorUnavailableException("the mirror closed the stream of " + volume));
-            return;
-          }
-          default -> throw new CorruptStreamException("unexpected frame " + describe(f));
-        }
+  /**
+   * A future whose {@code get} waits for the reply by reading the stream itself while no other
+   * thread reads it ({@link #await}); what is derived from it ({@code thenApply}...) is one too.
+   */
+  private final class Reply<T> extends CompletableFuture<T> {
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new Reply<>();
+    }
+
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+      awaitReply(Long.MAX_VALUE);
+      return super.get();
+    }
+
+    @Override
+    public T get(long timeout, TimeUnit unit)
+        throws InterruptedException, ExecutionException, TimeoutException {
+      if (!awaitReply(unit.toNanos(timeout))) {
+        throw new TimeoutException();
       }
-    } catch (IOException e) {
-      fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
-    } catch (ColoException e) {
-      fail(e);
+      return super.get();
+    }
+
+    @Override
+    public T join() {
+      try {
+        awaitReply(Long.MAX_VALUE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return super.join();
+    }
+
+    private boolean awaitReply(long nanos) throws InterruptedException {
+      if (!await(this::isDone, Long.MAX_VALUE, nanos)) {
+        ColoException b = broken;
+        if (b == null) {
+          return false;
+        }
+        completeExceptionally(b); // broken while its request was pending: failed with it
+      }
+      return true;
     }
   }
 
-  private void complete(long id, BlockFrame reply) {
+  /**
+   * Waits until {@code done}, the stream breaks or {@code nanos} pass. On the Unix-domain socket,
+   * while no other thread reads the stream, the caller reads it itself (it holds the turn),
+   * dispatching every reply that comes before its own; otherwise it waits to be woken by the reader
+   * (a reply) or for the turn.
+   *
+   * @param answer the request whose answer {@code done} waits for, else {@link Long#MAX_VALUE} (a
+   *     future: its completion wakes the waiter)
+   * @return whether {@code done} holds
+   */
+  private boolean await(BooleanSupplier done, long answer, long nanos) throws InterruptedException {
+    long start = System.nanoTime();
+    long deadline = nanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : start + nanos;
+    while (true) {
+      if (done.getAsBoolean()) {
+        return true;
+      }
+      if (broken != null) {
+        return done.getAsBoolean();
+      }
+      synchronized (turn) {
+        if (!callersRead || reading) {
+          long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+          if (left <= 0) {
+            return done.getAsBoolean();
+          }
+          waiting++;
+          if (answer < answerWanted) {
+            answerWanted = answer;
+          }
+          try {
+            if (!done.getAsBoolean() && broken == null && (!callersRead || reading)) {
+              if (left == Long.MAX_VALUE) {
+                turn.wait();
+              } else {
+                TimeUnit.NANOSECONDS.timedWait(turn, left);
+              }
+            }
+          } finally {
+            if (--waiting == 0) {
+              answerWanted = Long.MAX_VALUE;
+            }
+          }
+          continue;
+        }
+        reading = true;
+      }
+      // this thread reads until its reply has come; the reply thread stays parked
+      leaderDeadline = deadline;
+      leaderTimed = deadline != Long.MAX_VALUE;
+      try {
+        while (!done.getAsBoolean() && broken == null) {
+          if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
+            return done.getAsBoolean();
+          }
+          if (readOne()) {
+            readByCallers.incrementAndGet();
+          }
+        }
+        return done.getAsBoolean();
+      } finally {
+        leaderTimed = false;
+        passTurn();
+      }
+    }
+  }
+
+  /** Gives the turn up: to a waiting caller, or the reply thread if replies are still awaited. */
+  private void passTurn() {
+    synchronized (turn) {
+      reading = false;
+      if (waiting > 0 || awaiting.get() > 0) {
+        turn.notifyAll();
+      }
+    }
+  }
+
+  /** Wakes the reply thread when replies are awaited and no thread reads them. */
+  private void wakeReader() {
+    if (callersRead && !reading && awaiting.get() > 0) {
+      synchronized (turn) {
+        turn.notifyAll();
+      }
+    }
+  }
+
+  /**
+   * The reply thread. On the HTTP stream it reads all the time; on the Unix-domain socket only
+   * while replies are awaited and no caller reads (it is woken by {@link #push()}, a heartbeat, a
+   * caller that gives the turn up, and looks every heartbeat interval).
+   */
+  private void readReplies() {
+    long every = Math.max(1, options.heartbeatInterval().toMillis());
+    try {
+      while (broken == null) {
+        synchronized (turn) {
+          while (broken == null
+              && (reading || (callersRead && (awaiting.get() == 0 || waiting > 0)))) {
+            turn.wait(every);
+          }
+          if (broken != null) {
+            return;
+          }
+          reading = true;
+        }
+        try {
+          while (readOne() && (!callersRead || awaiting.get() > 0)) {
+            // the next reply
+          }
+        } finally {
+          passTurn();
+        }
+      }
+    } catch (InterruptedException e) {
+      fail(new MirrorUnavailableException("the reply thread of " + volume + " was interrupted"));
+    }
+  }
+
+  /**
+   * Reads and dispatches one frame (by the thread holding the turn).
+   *
+   * @return false if the stream ended or failed (the client is broken)
+   */
+  private boolean readOne() {
+    try {
+      BlockFrame f = decoder.read(in);
+      long now = System.nanoTime();
+      lastReceivedNanos = now;
+      lastReplyNanos = now;
+      boolean wake = false;
+      switch (f) {
+        case null -> {
+          fail(new MirrorUnavailableException("the mirror ended the stream of " + volume));
+          return false;
+        }
+        case BlockFrame.Data d -> wake = complete(d.id(), d);
+        case BlockFrame.Done d -> wake = complete(d.id(), d);
+        case BlockFrame.Fail fa -> {
+          awaiting.decrementAndGet();
+          ColoException error = BlockErrors.fromWire(fa.type(), fa.message(), fa.details());
+          CompletableFuture<BlockFrame> p = pending.isEmpty() ? null : pending.remove(fa.id());
+          if (p == null && writeRefusal == null) {
+            writeRefusal = error; // a queued write (or a request given up on)
+          }
+          answered(fa.id());
+          if (p != null) {
+            p.completeExceptionally(error);
+          }
+          wake = true;
+        }
+        case BlockFrame.Heartbeat h -> awaiting.decrementAndGet(); // the mirror is alive
+        case BlockFrame.Error e -> {
+          fail(BlockErrors.fromWire(e.type(), e.message(), e.details()));
+          return false;
+        }
+        case BlockFrame.End e -> {
+          fail(new MirrorUnavailableException("the mirror closed the stream of " + volume));
+          return false;
+        }
+        default -> throw new CorruptStreamException("unexpected frame " + describe(f));
+      }
+      if (waiting > 0 && (wake || answeredUpTo >= answerWanted)) {
+        synchronized (turn) {
+          turn.notifyAll(); // a waiting caller's reply, or the answer it waits for, has come
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
+      return false;
+    } catch (ColoException e) {
+      fail(e);
+      return false;
+    }
+  }
+
+  /** Replies read by a waiting caller itself rather than the reply thread (for tests). */
+  long repliesReadByCallers() {
+    return readByCallers.get();
+  }
+
+  /** Completes the request's future; whether it had one (a queued write has none). */
+  private boolean complete(long id, BlockFrame reply) {
+    awaiting.decrementAndGet();
     // a queued write has no entry: no map work per write while no other request is in flight
     CompletableFuture<BlockFrame> p = pending.isEmpty() ? null : pending.remove(id);
     answered(id);
     if (p != null) {
       p.complete(reply);
+      return true;
     }
+    return false;
   }
 
   private void answered(long id) {
     answeredUpTo = id;
-    if (answerWaiters > 0) {
-      synchronized (answered) {
-        answered.notifyAll();
-      }
-    }
   }
 
   private void fail(ColoException cause) {
@@ -596,14 +845,14 @@ public final class BlockClient implements BlockPipe {
     }
     heartbeat.cancel(false);
     close(connection);
-    synchronized (answered) {
-      answered.notifyAll();
-    }
     for (Long id : pending.keySet()) {
       CompletableFuture<BlockFrame> p = pending.remove(id);
       if (p != null) {
         p.completeExceptionally(broken);
       }
+    }
+    synchronized (turn) {
+      turn.notifyAll();
     }
   }
 
@@ -611,7 +860,19 @@ public final class BlockClient implements BlockPipe {
     if (broken != null) {
       return;
     }
-    long silent = System.nanoTime() - lastReceivedNanos;
+    long now = System.nanoTime();
+    if (awaiting.get() == 0) {
+      lastReceivedNanos = now; // nothing awaited: no one reads, and silence is no failure
+    }
+    if (leaderTimed && now - leaderDeadline > 0) {
+      // a caller reading the socket for its reply cannot stop waiting by itself: the stream breaks
+      fail(
+          new MirrorTimeoutException(
+              "no reply from the mirror in time to the request of a caller reading the stream of "
+                  + volume));
+      return;
+    }
+    long silent = now - lastReceivedNanos;
     if (silent > options.streamTimeout().toNanos()) {
       // the HTTP socket has a read timeout; a Unix-domain socket has none
       fail(
@@ -626,6 +887,7 @@ public final class BlockClient implements BlockPipe {
       } catch (IOException e) {
         fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
       }
+      wakeReader(); // its reply: nobody else may be reading
     }
   }
 

@@ -139,26 +139,19 @@ public final class BlockFrameCodec {
       return withData(in, h, fixed);
     }
     Payload p = new Payload(in.body(h));
-    BlockFrame f =
+    BlockFrame f = // frames with data (WRITE, DATA, REPLICA_WRITE, RESYNC_DATA) went to withData
         switch (h.type()) {
           case ATTACH -> new BlockFrame.Attach(p.utf8(MAX_STRING), p.i64());
           case READ -> new BlockFrame.Read(p.i64(), offset(p.i64()), length(p.i32()));
-          case WRITE -> new BlockFrame.Write(p.i64(), offset(p.i64()), p.bytes(p.remaining()));
           case FLUSH -> new BlockFrame.Flush(p.i64());
           case BARRIER -> new BlockFrame.Barrier(p.i64(), p.i64());
           case COMMIT -> new BlockFrame.Commit(p.i64(), p.i64());
           case FAILOVER -> new BlockFrame.Failover(p.i64(), p.i64());
           case HELLO -> new BlockFrame.Hello(p.i64(), p.i64(), role(p.u8()), length(p.i32()));
-          case DATA -> new BlockFrame.Data(p.i64(), p.bytes(p.remaining()));
           case DONE -> new BlockFrame.Done(p.i64(), p.i64());
           case FAIL -> fail(p);
-          case REPLICA_WRITE ->
-              new BlockFrame.ReplicaWrite(
-                  p.i64(), p.i64(), offset(p.i64()), p.bytes(p.remaining()));
           case REPLICA_BARRIER -> new BlockFrame.ReplicaBarrier(p.i64(), p.i64());
           case RESYNC_BEGIN -> new BlockFrame.ResyncBegin(p.i64(), offset(p.i64()));
-          case RESYNC_DATA ->
-              new BlockFrame.ResyncData(p.i64(), offset(p.i64()), p.bytes(p.remaining()));
           case RESYNC_END -> new BlockFrame.ResyncEnd(p.i64());
           case REPLICA_HELLO -> new BlockFrame.ReplicaHello(p.i64(), p.u8() != 0, p.i64(), p.i64());
           case ACK -> new BlockFrame.Ack(p.i64(), p.i64());

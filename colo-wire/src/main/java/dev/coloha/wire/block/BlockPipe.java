@@ -71,6 +71,15 @@ public interface BlockPipe extends AutoCloseable {
 
   CompletableFuture<Long> sendFailover(long newEpoch);
 
+  /**
+   * Checks, when nothing is in flight, that the stream has not ended while idle (a pipe whose
+   * reader only reads while a reply is awaited: {@link BlockClient} on the Unix-domain socket);
+   * {@link #isBroken()} tells the result. Called before writes and requests go out on a pipe that
+   * may have been idle, so that a stream that broke with nothing in flight is reopened rather than
+   * written to.
+   */
+  default void probe() {}
+
   /** Sends the requests waiting in the send buffer. */
   void push();
 

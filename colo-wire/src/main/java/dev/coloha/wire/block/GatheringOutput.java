@@ -21,6 +21,7 @@ final class GatheringOutput extends OutputStream {
   private final byte[] buf;
   private int count;
   private final ByteBuffer[] pair = new ByteBuffer[2];
+  private boolean sent; // a write larger than the room went out since the last sentSince()
 
   GatheringOutput(GatheringByteChannel channel, int size) {
     this.channel = channel;
@@ -45,6 +46,7 @@ final class GatheringOutput extends OutputStream {
     pair[0] = ByteBuffer.wrap(buf, 0, count);
     pair[1] = ByteBuffer.wrap(b, off, len);
     count = 0;
+    sent = true;
     try {
       writeFully(pair);
     } finally {
@@ -72,6 +74,16 @@ final class GatheringOutput extends OutputStream {
     } finally {
       channel.close();
     }
+  }
+
+  /**
+   * Whether a write larger than the buffer's room went onto the channel (with the bytes buffered
+   * before it) since the last call; {@link #flush()} does not count (its caller knows).
+   */
+  boolean sentSince() {
+    boolean s = sent;
+    sent = false;
+    return s;
   }
 
   /** Bytes waiting in the buffer (for tests). */

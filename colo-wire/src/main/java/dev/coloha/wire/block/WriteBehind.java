@@ -296,10 +296,12 @@ public final class WriteBehind implements AutoCloseable {
         // past the bound: only the oldest go, as many as bring the hold back under it by a
         // primary's hold, not all of it at once (a burst the size of the hold would stall the
         // secondary, and its commit waits for every overlay write it sent)
+        probed();
         sendOldest(limits.secondaryHoldBytes() - Math.max(1, limits.holdBytes()));
         pipe.push();
       }
     } else if (heldBytes >= limits.holdBytes() || limits.holdTime().isZero()) {
+      probed();
       sendHeld();
       pipe.push();
     }
@@ -312,7 +314,7 @@ public final class WriteBehind implements AutoCloseable {
    */
   public synchronized void read(long offset, byte[] dst, int dstOffset, int length) {
     checkRange(offset, length);
-    BlockPipe p = holdsOverlay ? live() : send();
+    BlockPipe p = holdsOverlay ? probed() : send();
     byte[] data = await(p.sendRead(offset, length), "read");
     checkFailure(); // an earlier write failed: the data may miss it
     if (holdsOverlay) {
@@ -352,7 +354,7 @@ public final class WriteBehind implements AutoCloseable {
    * between them and the commit).
    */
   public synchronized long commit(long n) {
-    long b = await(live().sendCommit(n), "commit " + n);
+    long b = await(probed().sendCommit(n), "commit " + n);
     checkFailure();
     for (Held h : held) {
       if (h.data != null) {
@@ -388,7 +390,7 @@ public final class WriteBehind implements AutoCloseable {
     }
     try {
       if (heldWrites > 0 && !holdsOverlay) {
-        live();
+        probed();
         sendHeld();
       }
       if (!pipe.isBroken()) {
@@ -548,9 +550,18 @@ public final class WriteBehind implements AutoCloseable {
 
   /** The pipe with every held write sent on it, for a request that needs an answer. */
   private BlockPipe send() {
-    BlockPipe p = live();
+    BlockPipe p = probed();
     sendHeld();
     return p;
+  }
+
+  /**
+   * The pipe, checked for a stream that ended while idle before writes go out on it ({@link
+   * BlockPipe#probe()}): one that did with nothing in flight is reopened, not written to.
+   */
+  private BlockPipe probed() {
+    pipe.probe();
+    return live();
   }
 
   /** Forgets the sent writes the mirror answered; a refusal fails the disk. */
