@@ -94,7 +94,7 @@ fi
 
 PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$REQUESTS" "$CASES" "$PIPELINES" "$THREADS" <<'PY'
 import json, os, re, resource, socket, statistics, subprocess, sys, time, urllib.request
-from labapi import LabApi, free_port
+from labapi import LabApi, free_port, set_benchmark as bench
 
 DIR, ROUNDS, REQUESTS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 ONLY = [c for c in sys.argv[4].split(",") if c]
@@ -239,19 +239,6 @@ def disturbances():
 def children_cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
-
-
-def bench(port, n, pipeline):
-    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", "set", "-n", str(n), "-c", "50",
-           "-r", "100000", "--csv"]
-    if pipeline > 1:
-        cmd += ["-P", str(pipeline)]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1200).stdout
-    for line in out.splitlines()[1:]:
-        f = [x.strip('"') for x in line.split(",")]
-        if f[0] == "SET":
-            return float(f[1])
-    raise RuntimeError(f"no SET line from redis-benchmark: {out!r}")
 
 
 procs = processes()

@@ -7,6 +7,7 @@ calls and Prometheus text, and a free loopback port. Standard library only.
 import json
 import os
 import socket
+import subprocess
 import urllib.request
 
 
@@ -52,3 +53,17 @@ def free_port():
     p = s.getsockname()[1]
     s.close()
     return p
+
+
+def set_benchmark(port, n, pipeline):
+    """SET/s of one redis-benchmark run (-c 50 -r 100000, -P pipeline when above 1) on 127.0.0.1:port."""
+    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", "set", "-n", str(n), "-c", "50",
+           "-r", "100000", "--csv"]
+    if pipeline > 1:
+        cmd += ["-P", str(pipeline)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1200).stdout
+    for line in out.splitlines()[1:]:
+        f = [x.strip('"') for x in line.split(",")]
+        if f[0] == "SET":
+            return float(f[1])
+    raise RuntimeError(f"no SET line from redis-benchmark: {out!r}")

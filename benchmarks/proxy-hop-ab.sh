@@ -48,7 +48,7 @@ done
 PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$JAR_A" "$JAR_B" "$ROUNDS" "$REQUESTS" "$PIPELINES" \
   "$JAVA_HOME/bin/java" <<'PY'
 import json, os, statistics, subprocess, sys, time, urllib.error
-from labapi import LabApi, free_port
+from labapi import LabApi, free_port, set_benchmark as bench
 
 DIR, JAR_A, JAR_B, ROUNDS, REQUESTS = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 PIPELINES = [int(p) for p in sys.argv[6].split(",")]
@@ -107,19 +107,6 @@ def passthrough(name, url):
     L.api("PUT", f"{url}/v1/groups/{vm}", {"epoch": 1, "listen": {"address": "127.0.0.1", "port": port},
                                           "mode": "PASSTHROUGH", "primary": {"agentUrl": AGENT, "vm": vm}})
     return port
-
-
-def bench(port, n, pipeline):
-    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", "set", "-n", str(n), "-c", "50",
-           "-r", "100000", "--csv"]
-    if pipeline > 1:
-        cmd += ["-P", str(pipeline)]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1200).stdout
-    for line in out.splitlines()[1:]:
-        f = [x.strip('"') for x in line.split(",")]
-        if f[0] == "SET":
-            return float(f[1])
-    raise RuntimeError(f"no SET line from redis-benchmark: {out!r}")
 
 
 try:
