@@ -213,6 +213,9 @@ public record AgentProperties(
    * @param secondaryHoldBytes a secondary's overlay writes held back in the agent until the commit
    *     that discards them (no hold time; past it they are sent as a primary's); 0: held as a
    *     primary's. At most {@code maxQueuedBytes}
+   * @param replyPoll on the Unix-domain socket, how long the VM thread waiting for a flush's (or
+   *     read's, barrier's) reply polls the socket, yielding its CPU, before it sleeps; 0: sleeps at
+   *     once. At most {@code requestTimeout}
    */
   public record Mirror(
       @DefaultValue("2s") Duration connectTimeout,
@@ -224,7 +227,8 @@ public record AgentProperties(
       @DefaultValue("64MB") DataSize maxQueuedBytes,
       @DefaultValue("100ms") Duration writeHoldTime,
       @DefaultValue("64KB") DataSize writeHoldBytes,
-      @DefaultValue("32MB") DataSize secondaryHoldBytes) {}
+      @DefaultValue("32MB") DataSize secondaryHoldBytes,
+      @DefaultValue("250us") Duration replyPoll) {}
 
   /**
    * @param linkFaults fault points of the checkpoint link armed for tests, {@code POINT@VM} each
@@ -280,6 +284,12 @@ public record AgentProperties(
         notNegative(pm + "secondary-hold-bytes", mirror.secondaryHoldBytes()),
         pm + "max-queued-bytes",
         positive(pm + "max-queued-bytes", mirror.maxQueuedBytes()));
+    notAbove(
+        pm + "reply-poll",
+        mirror.replyPoll(),
+        notNegative(pm + "reply-poll", mirror.replyPoll()).toNanos(),
+        pm + "request-timeout",
+        positive(pm + "request-timeout", mirror.requestTimeout()).toNanos());
     return new VmSettings(
         dataDir,
         new VmSettings.Vm(
@@ -322,7 +332,8 @@ public record AgentProperties(
             positive(pm + "max-queued-bytes", mirror.maxQueuedBytes()),
             notNegative(pm + "write-hold-time", mirror.writeHoldTime()),
             notNegative(pm + "write-hold-bytes", mirror.writeHoldBytes()),
-            mirror.secondaryHoldBytes().toBytes()));
+            mirror.secondaryHoldBytes().toBytes(),
+            mirror.replyPoll()));
   }
 
   /**

@@ -218,7 +218,8 @@ public final class VmService implements AutoCloseable {
                 m.heartbeatInterval(),
                 m.streamTimeout(),
                 (int) props.vm().maxDiskRequest() + BlockFrameCodec.MAX_HEADER,
-                headers.get()),
+                headers.get(),
+                m.replyPoll()),
             new WriteBehind.Limits(
                 m.maxQueuedWrites(),
                 m.maxQueuedBytes(),

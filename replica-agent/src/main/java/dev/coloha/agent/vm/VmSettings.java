@@ -60,5 +60,6 @@ public record VmSettings(Path dataDir, Vm vm, Stream stream, Standalone standalo
       long maxQueuedBytes,
       Duration writeHoldTime,
       long writeHoldBytes,
-      long secondaryHoldBytes) {}
+      long secondaryHoldBytes,
+      Duration replyPoll) {}
 }

@@ -34,6 +34,7 @@ class AgentSettingsTest {
     assertThat(vm.mirror().writeHoldBytes()).isEqualTo(64L << 10);
     assertThat(vm.mirror().secondaryHoldBytes()).isEqualTo(32L << 20);
     assertThat(vm.mirror().maxQueuedBytes()).isEqualTo(64L << 20);
+    assertThat(vm.mirror().replyPoll()).isEqualTo(Duration.ofNanos(250_000));
     ReplicationSettings r = p.replicationSettings();
     assertThat(r.checkpointTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(r.precopyBatchPages()).isEqualTo(256);
@@ -59,6 +60,19 @@ class AgentSettingsTest {
             InvalidSettingException.class,
             e -> assertThat(e.property()).isEqualTo("colo.agent.mirror.secondary-hold-bytes"))
         .hasMessageContaining("colo.agent.mirror.max-queued-bytes");
+  }
+
+  @Test
+  void aReplyPollThatIsNegativeOrLongerThanARequestNamesItsProperty() {
+    for (String poll : new String[] {"-1ms", "31s"}) {
+      AgentProperties p = bind(Map.of("colo.agent.mirror.reply-poll", poll));
+      assertThatThrownBy(p::vmSettings)
+          .isInstanceOfSatisfying(
+              InvalidSettingException.class,
+              e -> assertThat(e.property()).isEqualTo("colo.agent.mirror.reply-poll"));
+    }
+    assertThat(bind(Map.of("colo.agent.mirror.reply-poll", "0")).vmSettings().mirror().replyPoll())
+        .isZero();
   }
 
   @Test
