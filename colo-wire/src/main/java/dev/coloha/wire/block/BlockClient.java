@@ -29,7 +29,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
 /**
  * One attachment of a volume on a disk mirror: a persistent full-duplex stream carrying request
@@ -43,24 +42,24 @@ import java.util.function.BooleanSupplier;
  * buffer (frames are batched) until a later request that needs an answer, {@link #push()}, or a
  * full buffer sends it.
  *
- * <p>Who reads the replies: on the HTTP stream, the client's reply thread, always. On the
- * Unix-domain socket, the stream's reader changes hands (leader and followers): a caller that waits
- * for a reply while no other thread reads the socket reads it itself, dispatching the replies of
- * other requests on the way, until its own has come; the reply thread reads only while replies are
+ * <p>Who reads the replies is the {@link ReadTurn}'s: on the HTTP stream, the client's reply
+ * thread, always. On the Unix-domain socket, the stream's reader changes hands (leader and
+ * followers): a caller that waits for a reply while no other thread reads the socket reads it
+ * itself (after polling it for {@link Options#replyPoll}), dispatching the replies of other
+ * requests on the way, until its own has come; the reply thread reads only while replies are
  * awaited and no caller reads (writes pushed without a wait, heartbeats), and no one reads while
- * nothing is awaited. A flush's reply then wakes the waiting thread itself, not the reply thread
- * which then wakes the caller (one wake-up and hand-off less per request; issue 18). Before a
- * request goes out on an idle socket, {@link #probe()} checks without blocking that the mirror has
- * not ended the stream meanwhile, as the reading reply thread would have noticed at once.
+ * nothing is awaited (issue 18). Before a request goes out on an idle socket, {@link #probe()}
+ * checks without blocking that the mirror has not ended the stream meanwhile, as the reading reply
+ * thread would have noticed at once.
  *
  * <p>Every failure is a typed {@link ColoException}: the mirror's own (stale epoch, sector range,
  * limits, volume state, barrier order...) rebuilt from its FAIL frame, {@link
  * MirrorTimeoutException} when no reply came in time, {@link MirrorUnavailableException} once the
  * connection is gone (the client is then broken for good: open a new one).
  *
- * <p>Over 400 lines on purpose: both transports, the pipelining, the matching of replies and the
- * turn to read the stream share one connection state (pending requests by id, replies awaited, the
- * send buffer, who reads, broken for good); the frames are BlockFrame's.
+ * <p>Over 400 lines on purpose: both transports, the pipelining and the matching of replies share
+ * one connection state (pending requests by id, replies awaited, the send buffer, broken for good);
+ * the frames are BlockFrame's, the turn to read ReadTurn's.
  */
 public final class BlockClient implements BlockPipe {
   // an idle socket is probed before a request when its last reply is older than this
@@ -163,16 +162,8 @@ public final class BlockClient implements BlockPipe {
   private final boolean callersRead;
   // replies awaited: one per request, queued write and heartbeat sent, less one per reply read
   private final AtomicLong awaiting = new AtomicLong();
-  private final Object turn = new Object(); // who reads the stream
-  private volatile boolean reading; // a thread holds the turn to read (changed under turn)
-  private volatile int waiting; // threads waiting on turn for a reply or the turn (under turn)
-  private volatile boolean leaderTimed; // a caller with a deadline reads the stream
-  private volatile long leaderDeadline; // its deadline (System.nanoTime)
-  private volatile long answerWanted = Long.MAX_VALUE; // least answeredUpTo a waiter waits for
+  private final ReadTurn readTurn; // who reads the stream
   private volatile long lastReplyNanos = System.nanoTime();
-  private final AtomicLong readByCallers = new AtomicLong(); // replies read by waiting callers
-  private final AtomicLong repliesPolled = new AtomicLong(); // reply bytes found by polling
-  private final long replyPollNanos;
   private final AtomicLong ids = new AtomicLong();
   // replies come in request order: the last one's id says every request up to it was answered
   private volatile long answeredUpTo;
@@ -202,7 +193,34 @@ public final class BlockClient implements BlockPipe {
     this.connection = connection;
     this.out = FrameOutput.unchecked(body); // block frames carry no checksum
     this.options = options;
-    this.replyPollNanos = channelInput == null ? 0 : options.replyPoll().toNanos();
+    this.readTurn =
+        new ReadTurn(
+            new ReadTurn.Stream() {
+              @Override
+              public boolean readOne() {
+                return BlockClient.this.readOne();
+              }
+
+              @Override
+              public boolean isBroken() {
+                return broken != null;
+              }
+
+              @Override
+              public boolean buffered() {
+                return channelInput.available() > 0;
+              }
+
+              @Override
+              public int look() throws IOException {
+                synchronized (BlockClient.this) { // no write while the channel is non-blocking
+                  return channelInput.probe();
+                }
+              }
+            },
+            callersRead,
+            options.replyPoll().toNanos(),
+            awaiting);
     this.epoch = hello.epoch();
     this.sizeBytes = hello.sizeBytes();
     this.role = hello.role();
@@ -438,7 +456,7 @@ public final class BlockClient implements BlockPipe {
         sent = body instanceof GatheringOutput g && g.sentSince();
       }
       if (sent) {
-        wakeReader();
+        readTurn.wakeReader();
       }
       return id;
     } catch (IOException e) {
@@ -463,7 +481,7 @@ public final class BlockClient implements BlockPipe {
       return true;
     }
     push(); // it may still be in the send buffer
-    return await(() -> answeredUpTo >= n, n, nanos);
+    return readTurn.await(() -> answeredUpTo >= n, n, nanos);
   }
 
   @Override
@@ -521,7 +539,7 @@ public final class BlockClient implements BlockPipe {
     } catch (IOException e) {
       fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
     }
-    wakeReader(); // nobody waits for these replies: the reply thread reads them
+    readTurn.wakeReader(); // nobody waits for these replies: the reply thread reads them
   }
 
   /**
@@ -538,11 +556,8 @@ public final class BlockClient implements BlockPipe {
         || System.nanoTime() - lastReplyNanos < PROBE_AFTER_NANOS) {
       return; // read or answered just now: a stream that ended since is a race as with a reader
     }
-    synchronized (turn) {
-      if (reading) {
-        return;
-      }
-      reading = true;
+    if (!readTurn.tryTake()) {
+      return;
     }
     try {
       int ready;
@@ -559,7 +574,7 @@ public final class BlockClient implements BlockPipe {
     } catch (IOException e) {
       fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
     } finally {
-      passTurn();
+      readTurn.passTurn();
     }
   }
 
@@ -641,7 +656,8 @@ public final class BlockClient implements BlockPipe {
 
   /**
    * A future whose {@code get} waits for the reply by reading the stream itself while no other
-   * thread reads it ({@link #await}); what is derived from it ({@code thenApply}...) is one too.
+   * thread reads it ({@link ReadTurn#await}); what is derived from it ({@code thenApply}...) is one
+   * too.
    */
   private final class Reply<T> extends CompletableFuture<T> {
     @Override
@@ -675,7 +691,7 @@ public final class BlockClient implements BlockPipe {
     }
 
     private boolean awaitReply(long nanos) throws InterruptedException {
-      if (!await(this::isDone, Long.MAX_VALUE, nanos)) {
+      if (!readTurn.await(this::isDone, Long.MAX_VALUE, nanos)) {
         ColoException b = broken;
         if (b == null) {
           return false;
@@ -686,157 +702,10 @@ public final class BlockClient implements BlockPipe {
     }
   }
 
-  /**
-   * Waits until {@code done}, the stream breaks or {@code nanos} pass. On the Unix-domain socket,
-   * while no other thread reads the stream, the caller reads it itself (it holds the turn),
-   * dispatching every reply that comes before its own; otherwise it waits to be woken by the reader
-   * (a reply) or for the turn.
-   *
-   * @param answer the request whose answer {@code done} waits for, else {@link Long#MAX_VALUE} (a
-   *     future: its completion wakes the waiter)
-   * @return whether {@code done} holds
-   */
-  private boolean await(BooleanSupplier done, long answer, long nanos) throws InterruptedException {
-    long start = System.nanoTime();
-    long deadline = nanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : start + nanos;
-    while (true) {
-      if (done.getAsBoolean()) {
-        return true;
-      }
-      if (broken != null) {
-        return done.getAsBoolean();
-      }
-      synchronized (turn) {
-        if (!callersRead || reading) {
-          long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
-          if (left <= 0) {
-            return done.getAsBoolean();
-          }
-          waiting++;
-          if (answer < answerWanted) {
-            answerWanted = answer;
-          }
-          try {
-            if (!done.getAsBoolean() && broken == null && (!callersRead || reading)) {
-              if (left == Long.MAX_VALUE) {
-                turn.wait();
-              } else {
-                TimeUnit.NANOSECONDS.timedWait(turn, left);
-              }
-            }
-          } finally {
-            if (--waiting == 0) {
-              answerWanted = Long.MAX_VALUE;
-            }
-          }
-          continue;
-        }
-        reading = true;
-      }
-      // this thread reads until its reply has come; the reply thread stays parked
-      leaderDeadline = deadline;
-      leaderTimed = deadline != Long.MAX_VALUE;
-      // a request's reply is polled for a while before this thread sleeps in the read
-      long pollUntil = answer == Long.MAX_VALUE ? System.nanoTime() + replyPollNanos : 0;
-      try {
-        while (!done.getAsBoolean() && broken == null) {
-          if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
-            return done.getAsBoolean();
-          }
-          if (replyPollNanos > 0 && answer == Long.MAX_VALUE) {
-            pollForReply(pollUntil, deadline);
-          }
-          if (readOne()) {
-            readByCallers.incrementAndGet();
-          }
-        }
-        return done.getAsBoolean();
-      } finally {
-        leaderTimed = false;
-        passTurn();
-      }
-    }
-  }
-
-  /**
-   * Looks at the socket without blocking until bytes are ready, it ended, or {@code until} (or the
-   * caller's {@code deadline}) passes, yielding the CPU between looks: the reading caller's reply
-   * then needs no wake-up of a sleeping thread ({@link Options#replyPoll}). Holds the send lock for
-   * each look only (the socket is non-blocking meanwhile).
-   */
-  private void pollForReply(long until, long deadline) {
-    if (channelInput.available() > 0) {
-      return;
-    }
-    try {
-      while (true) {
-        long now = System.nanoTime();
-        if (now - until >= 0 || (deadline != Long.MAX_VALUE && now - deadline >= 0)) {
-          return;
-        }
-        int ready;
-        synchronized (this) {
-          ready = channelInput.probe();
-        }
-        if (ready != 0) {
-          if (ready > 0) {
-            repliesPolled.incrementAndGet();
-          }
-          return; // bytes to read, or the end, which the read that follows reports
-        }
-        Thread.yield();
-      }
-    } catch (IOException e) {
-      // the blocking read that follows meets the same failure and reports it
-    }
-  }
-
-  /** Gives the turn up: to a waiting caller, or the reply thread if replies are still awaited. */
-  private void passTurn() {
-    synchronized (turn) {
-      reading = false;
-      if (waiting > 0 || awaiting.get() > 0) {
-        turn.notifyAll();
-      }
-    }
-  }
-
-  /** Wakes the reply thread when replies are awaited and no thread reads them. */
-  private void wakeReader() {
-    if (callersRead && !reading && awaiting.get() > 0) {
-      synchronized (turn) {
-        turn.notifyAll();
-      }
-    }
-  }
-
-  /**
-   * The reply thread. On the HTTP stream it reads all the time; on the Unix-domain socket only
-   * while replies are awaited and no caller reads (it is woken by {@link #push()}, a heartbeat, a
-   * caller that gives the turn up, and looks every heartbeat interval).
-   */
+  /** The reply thread: see {@link ReadTurn#runReplyThread}. */
   private void readReplies() {
-    long every = Math.max(1, options.heartbeatInterval().toMillis());
     try {
-      while (broken == null) {
-        synchronized (turn) {
-          while (broken == null
-              && (reading || (callersRead && (awaiting.get() == 0 || waiting > 0)))) {
-            turn.wait(every);
-          }
-          if (broken != null) {
-            return;
-          }
-          reading = true;
-        }
-        try {
-          while (readOne() && (!callersRead || awaiting.get() > 0)) {
-            // the next reply
-          }
-        } finally {
-          passTurn();
-        }
-      }
+      readTurn.runReplyThread(Math.max(1, options.heartbeatInterval().toMillis()));
     } catch (InterruptedException e) {
       fail(new MirrorUnavailableException("the reply thread of " + volume + " was interrupted"));
     }
@@ -885,11 +754,7 @@ public final class BlockClient implements BlockPipe {
         }
         default -> throw new CorruptStreamException("unexpected frame " + describe(f));
       }
-      if (waiting > 0 && (wake || answeredUpTo >= answerWanted)) {
-        synchronized (turn) {
-          turn.notifyAll(); // a waiting caller's reply, or the answer it waits for, has come
-        }
-      }
+      readTurn.replyRead(wake, answeredUpTo); // a waiting caller's reply, or its answer
       return true;
     } catch (IOException e) {
       fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
@@ -902,12 +767,12 @@ public final class BlockClient implements BlockPipe {
 
   /** Replies read by a waiting caller itself rather than the reply thread (for tests). */
   long repliesReadByCallers() {
-    return readByCallers.get();
+    return readTurn.repliesReadByCallers();
   }
 
   /** Times a waiting caller's polling found its reply's bytes ready, before a blocking read. */
   long repliesPolled() {
-    return repliesPolled.get();
+    return readTurn.repliesPolled();
   }
 
   /** Completes the request's future; whether it had one (a queued write has none). */
@@ -939,9 +804,7 @@ public final class BlockClient implements BlockPipe {
         p.completeExceptionally(broken);
       }
     }
-    synchronized (turn) {
-      turn.notifyAll();
-    }
+    readTurn.broken();
   }
 
   private void heartbeat() {
@@ -952,7 +815,7 @@ public final class BlockClient implements BlockPipe {
     if (awaiting.get() == 0) {
       lastReceivedNanos = now; // nothing awaited: no one reads, and silence is no failure
     }
-    if (leaderTimed && now - leaderDeadline > 0) {
+    if (readTurn.readerOverdue(now)) {
       // a caller reading the socket for its reply cannot stop waiting by itself: the stream breaks
       fail(
           new MirrorTimeoutException(
@@ -975,7 +838,7 @@ public final class BlockClient implements BlockPipe {
       } catch (IOException e) {
         fail(new MirrorUnavailableException("lost the connection to the mirror: " + e, e));
       }
-      wakeReader(); // its reply: nobody else may be reading
+      readTurn.wakeReader(); // its reply: nobody else may be reading
     }
   }
 
