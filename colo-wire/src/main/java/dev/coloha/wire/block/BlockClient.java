@@ -770,6 +770,11 @@ public final class BlockClient implements BlockPipe {
     return readTurn.repliesReadByCallers();
   }
 
+  /** Replies awaited: requests, queued writes and heartbeats sent and not answered (for tests). */
+  long repliesAwaited() {
+    return awaiting.get();
+  }
+
   /** Times a waiting caller's polling found its reply's bytes ready, before a blocking read. */
   long repliesPolled() {
     return readTurn.repliesPolled();

@@ -146,7 +146,8 @@ class BlockClientUnixTest {
       CompletableFuture<Void> reading = CompletableFuture.runAsync(client::flush);
       assertThat(seen.poll(5, TimeUnit.SECONDS)).isInstanceOf(BlockFrame.Flush.class);
       CompletableFuture<Void> waiting = CompletableFuture.runAsync(client::flush);
-      Thread.sleep(100); // its FLUSH is on the socket; the mirror, busy, does not read it
+      // its FLUSH is on the socket (two replies awaited); the mirror, busy, does not read it
+      await().atMost(Duration.ofSeconds(5)).until(() -> client.repliesAwaited() >= 2);
       long t0 = System.nanoTime();
       mirror.killConnections(); // kill -9 in the middle of the flush
       for (CompletableFuture<Void> f : java.util.List.of(reading, waiting)) {
@@ -223,7 +224,7 @@ class BlockClientUnixTest {
       disk.flush();
       // the mirror restarts between two flushes: nothing is in flight, and nobody reads the socket
       mirror.killConnections();
-      Thread.sleep(20);
+      Thread.sleep(20); // a restart takes time; a socket is probed 1 ms or more after its reply
       disk.write(512, block, 0, 512);
       disk.flush(); // the write goes on a new stream: the disk has not failed
       assertThat(connects.get()).isEqualTo(2);
