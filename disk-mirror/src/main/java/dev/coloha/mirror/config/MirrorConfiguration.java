@@ -68,6 +68,10 @@ public class MirrorConfiguration {
   UnixIoServer unixIoServer(MirrorProperties props, Volumes volumes, MirrorMetrics metrics)
       throws IOException {
     return UnixIoServer.start(
-        props.io().unixSocket(), volumes, metrics, (int) props.io().maxFrame().toBytes());
+        props.io().unixSocket(),
+        volumes,
+        metrics,
+        (int) props.io().maxFrame().toBytes(),
+        props.io().pollAfterFlush());
   }
 }

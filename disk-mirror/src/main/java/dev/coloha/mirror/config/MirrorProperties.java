@@ -3,6 +3,7 @@ package dev.coloha.mirror.config;
 import dev.coloha.mirror.volume.FaultPoint;
 import dev.coloha.mirror.volume.FlushPolicy;
 import dev.coloha.mirror.volume.VolumeSettings;
+import dev.coloha.web.settings.InvalidSettingException;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -45,12 +46,24 @@ public record MirrorProperties(
    * @param socketBuffer the HTTP server reads and writes its sockets in buffers of this size
    *     (Tomcat's {@code socket.appReadBufSize} and {@code appWriteBufSize}, 8 KiB by default: a
    *     replica stream of 4 KiB writes then costs a socket read and a wake-up every other write)
+   * @param pollAfterFlush on the Unix-domain socket, how long a stream's thread looks for the next
+   *     request after it answered a flush, without sleeping (yielding its CPU between looks),
+   *     before it sleeps in a blocking read: the agent waited for that reply and sends its next
+   *     request soon (issue 18, {@code appendfsync always}); 0: sleeps at once
    */
   public record Io(
       @DefaultValue("1MB") DataSize maxRequest,
       @DefaultValue("4MB") DataSize maxFrame,
       Path unixSocket,
-      @DefaultValue("64KB") DataSize socketBuffer) {}
+      @DefaultValue("64KB") DataSize socketBuffer,
+      @DefaultValue("100us") Duration pollAfterFlush) {
+    public Io {
+      if (pollAfterFlush != null && pollAfterFlush.isNegative()) {
+        throw new InvalidSettingException(
+            "colo.mirror.io.poll-after-flush", pollAfterFlush, "must not be negative");
+      }
+    }
+  }
 
   /**
    * @param maxPendingBytes primary writes held hidden until their barrier commits; above it the

@@ -90,6 +90,9 @@ public final class IoSession {
         }
         if (buffered.buffered() == 0) {
           out.flush();
+          if (f instanceof BlockFrame.Flush) {
+            buffered.pollForMore(); // the agent waited for this reply: its next request is near
+          }
         }
       }
     } catch (ColoException e) {

@@ -22,6 +22,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -45,16 +46,19 @@ public final class UnixIoServer implements AutoCloseable {
   private final Volumes volumes;
   private final VolumeObserver observer;
   private final int maxFrame;
+  private final Duration pollAfterFlush;
   private final ServerSocketChannel server;
   private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  private UnixIoServer(Path path, Volumes volumes, VolumeObserver observer, int maxFrame)
+  private UnixIoServer(
+      Path path, Volumes volumes, VolumeObserver observer, int maxFrame, Duration pollAfterFlush)
       throws IOException {
     this.path = path;
     this.volumes = volumes;
     this.observer = observer;
     this.maxFrame = maxFrame;
+    this.pollAfterFlush = pollAfterFlush;
     Files.createDirectories(path.toAbsolutePath().getParent());
     Files.deleteIfExists(path); // a socket file left by an earlier process
     this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -69,7 +73,17 @@ public final class UnixIoServer implements AutoCloseable {
   /** Listens on {@code path} and serves every connection on a virtual thread. */
   public static UnixIoServer start(
       Path path, Volumes volumes, VolumeObserver observer, int maxFrame) throws IOException {
-    UnixIoServer s = new UnixIoServer(path, volumes, observer, maxFrame);
+    return start(path, volumes, observer, maxFrame, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #start(Path, Volumes, VolumeObserver, int)}; after answering a flush, a stream's
+   * thread polls its socket for the next request for up to {@code pollAfterFlush}.
+   */
+  public static UnixIoServer start(
+      Path path, Volumes volumes, VolumeObserver observer, int maxFrame, Duration pollAfterFlush)
+      throws IOException {
+    UnixIoServer s = new UnixIoServer(path, volumes, observer, maxFrame, pollAfterFlush);
     Thread.ofPlatform().daemon().name("mirror-unix-io").start(s::acceptLoop);
     log.info("I/O streams also on unix:{}", path.toAbsolutePath());
     return s;
@@ -102,7 +116,7 @@ public final class UnixIoServer implements AutoCloseable {
     String volume = "?";
     try (ch) {
       // the session reads on through the same buffer, after the ATTACH frame
-      InputStream in = new FrameBuffer(Channels.newInputStream(ch), 1 << 16);
+      InputStream in = new FrameBuffer(ch, 1 << 16, pollAfterFlush);
       OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
       BlockFrameCodec codec = new BlockFrameCodec();
       FrameInput frames = FrameInput.unchecked(in, maxFrame);

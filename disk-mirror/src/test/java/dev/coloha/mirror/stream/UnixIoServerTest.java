@@ -15,9 +15,11 @@ import dev.coloha.wire.block.VolumeNotFoundException;
 import dev.coloha.wire.block.WriteBehind;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The local transport: I/O streams on the mirror's Unix-domain socket carry the same requests,
@@ -26,8 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
 class UnixIoServerTest {
   @TempDir Path dir;
 
-  @Test
-  void aVolumeIsReadAndWrittenOverTheSocketAndRefusalsAreTyped() throws Exception {
+  /** With and without the stream thread's poll for the next request after a flush. */
+  @ParameterizedTest
+  @ValueSource(longs = {0, 1000})
+  void aVolumeIsReadAndWrittenOverTheSocketAndRefusalsAreTyped(long pollAfterFlushMillis)
+      throws Exception {
     try (Volumes volumes =
             new Volumes(
                 dir.resolve("data"),
@@ -37,7 +42,12 @@ class UnixIoServerTest {
                 VolumeObserver.NONE,
                 (u, v) -> null);
         UnixIoServer server =
-            UnixIoServer.start(dir.resolve("io.sock"), volumes, VolumeObserver.NONE, 4 << 20)) {
+            UnixIoServer.start(
+                dir.resolve("io.sock"),
+                volumes,
+                VolumeObserver.NONE,
+                4 << 20,
+                Duration.ofMillis(pollAfterFlushMillis))) {
       volumes.create(new CreateVolume("v", 1 << 20, VolumeRole.PRIMARY, 2));
       assertThat(Files.getPosixFilePermissions(server.path()))
           .allMatch(p -> p.name().startsWith("OWNER"));
