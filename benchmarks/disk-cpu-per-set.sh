@@ -17,7 +17,10 @@
 #                   passthrough, standalone+disk)
 #   --pipelines P,...  only these pipeline depths (1 = none, 16 = -P 16; default 1,16)
 #   --threads       also print each lab thread's CPU per SET (/proc/PID/task/TID/stat; a thread's
-#                   name with its trailing digits as #: a pool's threads summed), the largest first
+#                   name with its trailing digits as #: a pool's threads summed), the largest first,
+#                   then the same threads' system calls (/proc/.../io syscr + syscw) and context
+#                   switches (/proc/.../status) per 1,000 SETs, and the SETs per guest event of
+#                   colo+disk's and colo's primary VM (colo_vm_events_total)
 #   --set S:P=V     passed to scripts/lab.sh up when a lab is started (e.g.
 #                   host-2/agent:colo.agent.mirror.secondary-hold-bytes=0)
 #
@@ -60,7 +63,7 @@ while [ $# -gt 0 ]; do
     --pipelines) PIPELINES="$2"; shift 2 ;;
     --threads) THREADS=1; shift ;;
     --set) SETS+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "disk-cpu-per-set: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -197,8 +200,23 @@ def prom(url, prefix):
                if line.startswith(prefix))
 
 
+def thread_counts(pid, tid):
+    """(system calls, context switches) of one thread so far: /proc's syscr + syscw (reads and
+    writes of any kind: sockets, files, pipes) and its voluntary + involuntary switches."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/io") as f:
+            io = dict(line.split(": ") for line in f.read().splitlines() if ": " in line)
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            st = dict(line.split(":\t") for line in f.read().splitlines() if ":\t" in line)
+        return (int(io["syscr"]) + int(io["syscw"]),
+                int(st["voluntary_ctxt_switches"]) + int(st["nonvoluntary_ctxt_switches"]))
+    except (OSError, KeyError, ValueError):
+        return (0, 0)  # ended meanwhile, or no access to its io
+
+
 def thread_cpu():
-    """(process, thread name with trailing digits as #) -> CPU seconds, summed over the lab's threads."""
+    """(process, thread name with trailing digits as #, tid) -> (CPU seconds, system calls,
+    context switches), over the lab's threads."""
     out = {}
     for name, pid in procs:
         try:
@@ -213,7 +231,19 @@ def thread_cpu():
                 continue  # ended meanwhile
             comm = re.sub(r"[0-9]+$", "#", s[s.index("(") + 1:s.rindex(")")])
             fields = s.rsplit(")", 1)[1].split()
-            out[(name, comm, tid)] = (int(fields[11]) + int(fields[12])) / TICK
+            out[(name, comm, tid)] = ((int(fields[11]) + int(fields[12])) / TICK,) + thread_counts(pid, tid)
+    return out
+
+
+def vm_events():
+    """Guest events (colo_vm_events_total) of the kv and kvnd VMs on each agent: the SETs an event
+    handles show whether the two targets batch alike."""
+    out = {}
+    for h in lab()["hosts"]:
+        text = _LAB.text(h["agent"]["url"] + "/actuator/prometheus").splitlines()
+        for vm in ("kv", "kvnd"):
+            out[(h["name"], vm)] = sum(float(line.rsplit(" ", 1)[1]) for line in text
+                                       if line.startswith("colo_vm_events_total{") and f'vm="{vm}"' in line)
     return out
 
 
@@ -256,7 +286,8 @@ time.sleep(10)
 idle = {name: (cpu(pid) - before[name]) * 1000 / 10 for name, pid in procs}
 disturbed = {}  # (target, pipeline, group) -> (TIMEOUT mismatches, timeout checkpoints) in the runs
 results = {}  # case -> list of (rps, {name: us per SET})
-threads = {}  # case -> list of {(process, thread): us per SET}
+threads = {}  # case -> list of {(process, thread): (us, system calls per 1,000, switches per 1,000) per SET}
+events = {}  # case -> list of SETs per guest event of the target's primary VM
 for t, p in CASES:
     n = REQUESTS * (5 if p > 1 else 1)
     log(f"{t} -P {p}: warm-up")
@@ -267,7 +298,12 @@ for t, p in CASES:
         rb0 = children_cpu()
         d0 = disturbances()
         w0 = mirror_writes() if t == "colo+disk" else {}
+        e0 = vm_events() if t in ("colo+disk", "colo") else {}
         rps = bench(T[t], n, p)
+        if e0:
+            key = (T["roles"]["kv" if t == "colo+disk" else "kvnd"][0], "kv" if t == "colo+disk" else "kvnd")
+            e = vm_events()[key] - e0[key]
+            events.setdefault((t, p), []).append(n / e if e else 0)
         d1 = disturbances()
         for host, (w, b) in (mirror_writes().items() if t == "colo+disk" else ()):
             pw, pb = written.get((p, host), (0, 0))
@@ -278,7 +314,10 @@ for t, p in CASES:
         if THREADS:
             th = {}
             for k, v in thread_cpu().items():
-                th[k[:2]] = th.get(k[:2], 0) + (v - th0.get(k, 0)) * 1e6 / n
+                v0 = th0.get(k, (0, 0, 0))
+                u, c, w = th.get(k[:2], (0, 0, 0))
+                th[k[:2]] = (u + (v[0] - v0[0]) * 1e6 / n, c + (v[1] - v0[1]) * 1e3 / n,
+                             w + (v[2] - v0[2]) * 1e3 / n)
             threads.setdefault((t, p), []).append(th)
         us = {name: (after[name] - before[name]) * 1e6 / n for name, _ in procs}
         us["redis-benchmark"] = (children_cpu() - rb0) * 1e6 / n
@@ -315,13 +354,28 @@ if THREADS:
     print("\n## CPU per SET by thread (µs, median of the runs; threads of a pool summed, their name's "
           "trailing digits as #; those of 0.02 µs or more in some case)\n")
     keys = sorted({k for rs in threads.values() for th in rs for k in th})
-    med = {c: {k: statistics.median(th.get(k, 0) for th in threads[c]) for k in keys} for c in CASES}
+    counts = {c: {k: (statistics.median(th.get(k, (0, 0, 0))[1] for th in threads[c]),
+                      statistics.median(th.get(k, (0, 0, 0))[2] for th in threads[c])) for k in keys}
+              for c in CASES}
+    med = {c: {k: statistics.median(th.get(k, (0, 0, 0))[0] for th in threads[c]) for k in keys} for c in CASES}
     keys = [k for k in keys if max(med[c][k] for c in CASES) >= 0.02]
     keys.sort(key=lambda k: -max(med[c][k] for c in CASES))
     print("| process | thread | " + " | ".join(f"{t} {'-P ' + str(p) if p > 1 else 'none'}" for t, p in CASES) + " |")
     print("|---|---|" + "---|" * len(CASES))
     for k in keys:
         print(f"| {k[0]} | `{k[1]}` | " + " | ".join(f"{med[c][k]:.2f}" for c in CASES) + " |")
+    print("\n## System calls and context switches per 1,000 SETs by thread (the same threads, medians): "
+          "a thread that handles the same bytes in more, smaller pieces shows here\n")
+    print("| process | thread | " + " | ".join(f"{t} {'-P ' + str(p) if p > 1 else 'none'} calls / switches"
+                                             for t, p in CASES) + " |")
+    print("|---|---|" + "---|" * len(CASES))
+    for k in keys:
+        print(f"| {k[0]} | `{k[1]}` | " + " | ".join(f"{counts[c][k][0]:.1f} / {counts[c][k][1]:.1f}"
+                                                     for c in CASES) + " |")
+if events:
+    print("\nSETs per guest event of the primary VM (median of the runs): " +
+          "; ".join(f"{t} {'-P ' + str(p) if p > 1 else 'none'}: {statistics.median(events[(t, p)]):.1f}"
+                    for t, p in CASES if (t, p) in events))
 print("\nCPU in µs per SET (utime + stime of the process over the run / SETs). SET/s runs: " +
       "; ".join(f"{t} {'-P 16' if p > 1 else 'none'}: " + ", ".join(f"{r:,.0f}" for r, _ in results[(t, p)])
                 for t, p in CASES))

@@ -302,6 +302,15 @@ public final class MicroVm implements AutoCloseable {
   }
 
   /**
+   * Whether the calling thread is this VM's own thread: output it queues between two events may
+   * wait to wake its reader until the thread settles ({@link OutputSink#settle()}), after a burst
+   * of events or when it runs out of them.
+   */
+  public boolean onVmThread() {
+    return thread.isCurrent();
+  }
+
+  /**
    * Finishes a {@link #captureThenSettle} or {@link #applyThenSettle} (any thread): the apply's
    * copy of the checkpoint's pages into the memory cache, then the VM thread's wake-up if the
    * operation left it something to do (else the output's deferred wake-up, on this thread).

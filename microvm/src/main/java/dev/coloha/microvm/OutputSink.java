@@ -24,7 +24,11 @@ public interface OutputSink {
    */
   default void interval(long interval) {}
 
-  /** The checkpoint's pause is over: deliver what {@link #interval} deferred. VM thread only. */
+  /**
+   * The checkpoint's pause is over, or the VM thread ended a burst of events (at most {@code
+   * VmThread.OUTPUT_WAKE_EVENTS} back to back) or ran out of them: deliver what {@link #interval}
+   * or output queued by the VM thread deferred. VM thread only.
+   */
   default void settle() {}
 
   /** The guest trapped; the VM receives no further events. */

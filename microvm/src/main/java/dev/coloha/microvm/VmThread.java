@@ -83,6 +83,14 @@ final class VmThread {
    */
   private static final Object NUDGE = new Object();
 
+  /**
+   * Events the thread dispatches back to back before it settles ({@link Work#settled}): a sink may
+   * defer waking its reader for output queued by this thread until then (issue 18: with `-P 16` the
+   * output stream's writer was woken once per event, a few SETs each). The thread also settles
+   * whenever it runs out of events, before it waits.
+   */
+  static final int OUTPUT_WAKE_EVENTS = 8;
+
   VmThread(String vmId, long stackBytes, Work work) {
     this.vmId = vmId;
     this.work = work;
@@ -96,6 +104,11 @@ final class VmThread {
 
   void start() {
     thread.start();
+  }
+
+  /** Whether the calling thread is this VM's thread. */
+  boolean isCurrent() {
+    return Thread.currentThread() == thread;
   }
 
   boolean alive() {
@@ -224,6 +237,7 @@ final class VmThread {
   }
 
   private void loop() {
+    int burst = 0; // events dispatched since the output's reader was last woken
     running.lock();
     try {
       while (!stopping) {
@@ -234,7 +248,16 @@ final class VmThread {
           continue;
         }
         if (work.dispatching() && work.dispatchOne()) {
+          if (++burst >= OUTPUT_WAKE_EVENTS) {
+            burst = 0;
+            work.settled();
+          }
           continue;
+        }
+        if (burst > 0) {
+          // the burst of events is over: wake the output's reader once for all of them
+          burst = 0;
+          work.settled();
         }
         long wait = work.dispatching() ? work.nanosUntilTimer() : -1;
         waitingUntil = wait < 0 ? Long.MAX_VALUE : System.nanoTime() + wait;
@@ -253,6 +276,9 @@ final class VmThread {
       Thread.currentThread().interrupt();
     } finally {
       try {
+        if (burst > 0) {
+          work.settled(); // the last events' output, deferred: its reader must not wait for it
+        }
         work.ended();
         failPending();
       } finally {

@@ -19,6 +19,11 @@ class VmThreadTest {
   private final AtomicInteger dispatched = new AtomicInteger();
   private final AtomicLong timerDue = new AtomicLong(-1);
   private volatile CountDownLatch busy;
+  // events the loop finds back to back (a burst), and how many it had dispatched at each settle
+  private final AtomicInteger burstLeft = new AtomicInteger();
+  private final AtomicInteger burstDone = new AtomicInteger();
+  private final java.util.List<Integer> settledAfter =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean inputWaiting;
   private final java.util.List<Thread> settledOn =
       new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -49,6 +54,10 @@ class VmThreadTest {
                 }
                 return true;
               }
+              if (burstLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                burstDone.incrementAndGet();
+                return true;
+              }
               long due = timerDue.get();
               if (due >= 0 && System.nanoTime() >= due) {
                 timerDue.set(-1);
@@ -72,6 +81,7 @@ class VmThreadTest {
             @Override
             public void settled() {
               settledOn.add(Thread.currentThread());
+              settledAfter.add(burstDone.get());
             }
 
             @Override
@@ -91,6 +101,24 @@ class VmThreadTest {
 
   private Thread vmThread() {
     return VmThread.await(thread.control("who", Thread::currentThread));
+  }
+
+  @Test
+  void aBurstOfEventsSettlesAfterEveryEighthAndWhenTheEventsRunOut() {
+    Thread vm = waitingVm(-1);
+    settledAfter.clear();
+    burstLeft.set(2 * VmThread.OUTPUT_WAKE_EVENTS + 4);
+    thread.post("wake"); // the loop dispatches the 20 events back to back
+    await().atMost(Duration.ofSeconds(5)).until(() -> settledAfter.size() == 3);
+    // a sink's deferred output wakes its reader once per 8 events, and once for the last 4
+    assertThat(settledAfter)
+        .containsExactly(
+            VmThread.OUTPUT_WAKE_EVENTS,
+            2 * VmThread.OUTPUT_WAKE_EVENTS,
+            2 * VmThread.OUTPUT_WAKE_EVENTS + 4);
+    assertThat(settledOn).containsOnly(vm);
+    await().atMost(Duration.ofSeconds(5)).until(() -> vm.getState() == Thread.State.WAITING);
+    assertThat(settledAfter).hasSize(3); // waiting with nothing dispatched since: no settle
   }
 
   @Test

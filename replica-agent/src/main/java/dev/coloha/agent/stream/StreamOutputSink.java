@@ -146,6 +146,7 @@ public final class StreamOutputSink implements OutputSink {
   @Override
   public void crashed(GuestTrapException cause) {
     enqueue(new IoFrame.Crashed(epoch.getAsLong(), cause.getMessage()), 0);
+    settle(); // the VM thread dispatches nothing more: the proxy learns it now
   }
 
   private void enqueue(IoFrame frame, int bytes) {
@@ -157,8 +158,14 @@ public final class StreamOutputSink implements OutputSink {
       if (!gated && queuedBytes > highWatermark) {
         gated = gate = true;
       }
-      wakeOwed = false;
-      changed.signalAll();
+      if (!gate && vm != null && vm.onVmThread()) {
+        // the VM thread settles after its burst of events (or when it runs out of them): one
+        // wake-up of the writer for the burst's output, not one per event (issue 18)
+        wakeOwed = true;
+      } else {
+        wakeOwed = false;
+        changed.signalAll();
+      }
     } finally {
       lock.unlock();
     }
