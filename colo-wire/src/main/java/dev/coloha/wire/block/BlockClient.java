@@ -213,9 +213,7 @@ public final class BlockClient implements BlockPipe {
 
               @Override
               public int look() throws IOException {
-                synchronized (BlockClient.this) { // no write while the channel is non-blocking
-                  return channelInput.probe();
-                }
+                return BlockClient.this.look();
               }
             },
             callersRead,
@@ -560,10 +558,7 @@ public final class BlockClient implements BlockPipe {
       return;
     }
     try {
-      int ready;
-      synchronized (this) { // no write while the channel is briefly non-blocking
-        ready = channelInput.probe();
-      }
+      int ready = look();
       if (ready < 0) {
         fail(new MirrorUnavailableException("the mirror ended the stream of " + volume));
         return;
@@ -579,6 +574,11 @@ public final class BlockClient implements BlockPipe {
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
+
+  /** Looks at the Unix-domain socket without blocking; no write while it is non-blocking. */
+  private synchronized int look() throws IOException {
+    return channelInput.probe();
+  }
 
   private BlockFrame call(BlockFrame.Request request) {
     CompletableFuture<BlockFrame> f = submit(request);
