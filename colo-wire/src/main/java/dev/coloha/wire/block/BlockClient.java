@@ -780,6 +780,11 @@ public final class BlockClient implements BlockPipe {
     return readTurn.repliesPolled();
   }
 
+  /** Whether the reply thread waits to be woken (for tests): see {@link ReadTurn}. */
+  boolean replyThreadParked() {
+    return readTurn.replyThreadParked();
+  }
+
   /** Completes the request's future; whether it had one (a queued write has none). */
   private boolean complete(long id, BlockFrame reply) {
     awaiting.decrementAndGet();

@@ -52,6 +52,7 @@ final class ReadTurn {
   private volatile long answerWanted = Long.MAX_VALUE; // least answeredUpTo a waiter waits for
   private final AtomicLong readByCallers = new AtomicLong(); // replies read by waiting callers
   private final AtomicLong repliesPolled = new AtomicLong(); // reply bytes found by polling
+  private volatile boolean replyThreadParked; // the reply thread waits on turn (for tests)
 
   /**
    * @param callersRead whether callers take the turn (the Unix-domain socket), else only the reply
@@ -236,7 +237,12 @@ final class ReadTurn {
       synchronized (turn) {
         while (!stream.isBroken()
             && (reading || (callersRead && (awaiting.get() == 0 || waiting > 0)))) {
-          turn.wait(everyMillis);
+          replyThreadParked = true;
+          try {
+            turn.wait(everyMillis);
+          } finally {
+            replyThreadParked = false;
+          }
         }
         if (stream.isBroken()) {
           return;
@@ -256,6 +262,11 @@ final class ReadTurn {
   /** Replies read by a waiting caller itself rather than the reply thread (for tests). */
   long repliesReadByCallers() {
     return readByCallers.get();
+  }
+
+  /** Whether the reply thread waits to be woken rather than reads or is about to (for tests). */
+  boolean replyThreadParked() {
+    return replyThreadParked;
   }
 
   /** Times a waiting caller's polling found its reply's bytes ready, before a blocking read. */

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,6 +75,15 @@ class BlockClientReplyPollTest {
     };
   }
 
+  /**
+   * Waits until the reply thread, having read the first reply, waits to be woken. Until then it may
+   * take the turn to read a caller's next reply itself (it passed the turn and found a reply
+   * awaited before the caller came for it: a race of one wake-up, not an error).
+   */
+  private static void awaitReplyThreadParked(BlockClient client) {
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(client::replyThreadParked);
+  }
+
   @Test
   void aReplyThatComesWithinThePollIsFoundWithoutSleepingAndWithNoPollNeverIs() throws Exception {
     for (Duration poll : new Duration[] {Duration.ofSeconds(5), Duration.ZERO}) {
@@ -81,7 +91,8 @@ class BlockClientReplyPollTest {
               new FakeUnixMirror(
                   slowFlushes(20, new CountDownLatch(0), new LinkedBlockingQueue<>()));
           BlockClient client = BlockClient.connect(mirror.uri(), "v", 4, options(poll))) {
-        client.flush(); // the reply thread, just started, may read this one; it is parked after
+        client.flush(); // the reply thread, just started, may read this one
+        awaitReplyThreadParked(client); // else it may take the next turn before the caller does
         long before = client.repliesPolled();
         for (int i = 0; i < 5; i++) {
           long write = client.queueWrite(512L * i, new byte[512]);
@@ -105,7 +116,8 @@ class BlockClientReplyPollTest {
                 slowFlushes(200, new CountDownLatch(0), new LinkedBlockingQueue<>()));
         BlockClient client =
             BlockClient.connect(mirror.uri(), "v", 4, options(Duration.ofMillis(1)))) {
-      client.flush(); // the reply thread, just started, may read this one; it is parked after
+      client.flush(); // the reply thread, just started, may read this one
+      awaitReplyThreadParked(client); // else it may take the next turn before the caller does
       long before = client.repliesReadByCallers();
       for (int i = 0; i < 3; i++) {
         client.flush();
