@@ -6,6 +6,7 @@ import dev.coloha.testkit.Ports;
 import dev.coloha.testkit.Resp;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -15,6 +16,7 @@ import tools.jackson.databind.JsonNode;
  * CONFIG GET appendfsync} with {@code always} through the proxy, and so does the new primary after
  * {@code kill -9} of the primary's agent, with the writes acknowledged before the kill.
  */
+@Tag("long") // ./colo test --long (CI runs it after ./colo test): docs/testing.md
 class AppendfsyncGroupIT {
 
   @Test

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -31,6 +32,7 @@ import tools.jackson.databind.JsonNode;
  * group whose agent calls are refused (4xx) beside a loaded good group changes nothing of the good
  * group (epoch, state, checkpoint failures).
  */
+@Tag("long") // ./colo test --long (CI runs it after ./colo test): docs/testing.md
 class GroupDeletionIT {
   private static final String[] HOSTS = {"host-1", "host-2"};
   private static Lab lab;
