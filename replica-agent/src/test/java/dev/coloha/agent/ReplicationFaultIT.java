@@ -321,8 +321,17 @@ class ReplicationFaultIT {
       try {
         long t0 = System.nanoTime();
         Http.Reply r = hostA.api().post("/v1/vms/p3/checkpoint", "{\"epoch\":1}");
-        assertThat(r.status()).as(r.body()).isEqualTo(504);
-        assertThat(r.json().get("type").asString()).endsWith("/timeout");
+        if (r.status() == 503) {
+          // a link heartbeat under way when the secondary froze timed out first ("no answer from
+          // the secondary within the timeout", link DEGRADED): the checkpoint, on its turn after
+          // it, tried to reconnect, and that timed out too (seen once in CI on 2026-12-07)
+          assertThat(r.json().get("type").asString()).as(r.body()).endsWith("/unavailable");
+          assertThat(r.json().get("linkState").asString()).isEqualTo("DEGRADED");
+          assertThat(r.json().get("detail").asString()).contains("reconnect failed");
+        } else {
+          assertThat(r.status()).as(r.body()).isEqualTo(504);
+          assertThat(r.json().get("type").asString()).endsWith("/timeout");
+        }
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
         // the primary VM never stopped serving
         dirty(io, 1, 5);
