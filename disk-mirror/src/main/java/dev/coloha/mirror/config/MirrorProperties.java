@@ -73,10 +73,11 @@ public record MirrorProperties(
    * @param journalCompactBytes committed journal prefix above which a commit rewrites the journal
    * @param receiveStallTimeout how long a full journal may hold the replica stream before the
    *     stream is refused
-   * @param maxHeldBytes primary writes held in memory until a commit needs them, then written to
-   *     the journal in one batch (also when more arrive, or when the replica stream is idle); only
-   *     written ones are acknowledged, so keep it well below the primary's {@code
-   *     replication.max-pending-bytes}; 0 writes each one as it arrives
+   * @param maxHeldBytes primary writes held in memory, then written to the journal in one batch
+   *     (when more would pass it, at a commit, or when the replica stream is idle); a cache-sized
+   *     batch, so that it is written while still in the CPU's cache; only written ones are
+   *     acknowledged, so keep it well below the primary's {@code replication.max-pending-bytes}; 0
+   *     writes each one as it arrives
    */
   public record Secondary(
       @DefaultValue("1GB") DataSize maxPendingBytes,
@@ -84,7 +85,7 @@ public record MirrorProperties(
       @DefaultValue("10s") Duration commitTimeout,
       @DefaultValue("64MB") DataSize journalCompactBytes,
       @DefaultValue("30s") Duration receiveStallTimeout,
-      @DefaultValue("8MB") DataSize maxHeldBytes) {}
+      @DefaultValue("256KB") DataSize maxHeldBytes) {}
 
   /**
    * @param maxPendingBytes bytes forwarded but not yet acknowledged; a write waits above it
