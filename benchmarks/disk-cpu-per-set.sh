@@ -97,7 +97,7 @@ fi
 
 PYTHONPATH="$ROOT/benchmarks" python3 - "$DIR" "$ROUNDS" "$REQUESTS" "$CASES" "$PIPELINES" "$THREADS" <<'PY'
 import json, os, re, resource, socket, statistics, subprocess, sys, time, urllib.request
-from labapi import LabApi, free_port, set_benchmark as bench
+from labapi import LabApi, free_port, set_benchmark as bench, thread_cpu
 
 DIR, ROUNDS, REQUESTS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 ONLY = [c for c in sys.argv[4].split(",") if c]
@@ -224,14 +224,10 @@ def thread_cpu():
         except OSError:
             continue
         for tid in tids:
-            try:
-                with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                    s = f.read()
-            except OSError:
+            t = thread_cpu(pid, tid)
+            if t is None:
                 continue  # ended meanwhile
-            comm = re.sub(r"[0-9]+$", "#", s[s.index("(") + 1:s.rindex(")")])
-            fields = s.rsplit(")", 1)[1].split()
-            out[(name, comm, tid)] = ((int(fields[11]) + int(fields[12])) / TICK,) + thread_counts(pid, tid)
+            out[(name, t[0], tid)] = (t[1],) + thread_counts(pid, tid)
     return out
 
 

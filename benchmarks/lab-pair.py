@@ -16,12 +16,11 @@ median is 0.02 µs a SET or more. Used for A/B of a setting or a build: start tw
 import collections
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 
-HZ = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from labapi import set_benchmark, thread_cpu  # noqa: E402
 
 
 def lab_pids(lab):
@@ -37,15 +36,12 @@ def lab_pids(lab):
 
 
 def threads(pid):
+    """CPU seconds so far of each thread name of a process (a pool's threads summed)."""
     r = collections.Counter()
-    for t in os.listdir(f"/proc/{pid}/task"):
-        try:
-            s = open(f"/proc/{pid}/task/{t}/stat").read()
-        except OSError:
-            continue
-        comm = s[s.index("(") + 1 : s.rindex(")")]
-        f = s[s.rindex(")") + 2 :].split()
-        r[re.sub(r"\d+$", "#", comm)] += int(f[11]) + int(f[12])
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        t = thread_cpu(pid, tid)
+        if t is not None:
+            r[t[0]] += t[1]
     return r
 
 
@@ -58,13 +54,9 @@ def main():
         for lab in labs if r % 2 == 0 else labs[::-1]:
             port = json.load(open(f"{lab}/targets.json"))[target]
             before = {k: threads(p) for k, p in pids[lab].items()}
-            out = subprocess.run(
-                ["redis-benchmark", "-p", str(port), "-t", "set", "-c", "50", "-P", "16",
-                 "-r", "100000", "-n", str(n), "-q"],
-                capture_output=True, text=True, check=True).stdout
+            rps = set_benchmark(port, n, 16)
             after = {k: threads(p) for k, p in pids[lab].items()}
-            rps = float(re.findall(r"([\d.]+) requests per second", out.replace("\r", "\n"))[-1])
-            d = {(k, t): (after[k][t] - before[k].get(t, 0)) * 1e6 / HZ / n
+            d = {(k, t): (after[k][t] - before[k].get(t, 0)) * 1e6 / n
                  for k in after for t in after[k]}
             res[lab].append((rps, d))
             print(f"round {r} {lab}: {rps:,.0f} SET/s, lab {sum(d.values()):.2f} us/SET", flush=True)

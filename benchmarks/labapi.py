@@ -6,6 +6,7 @@ calls and Prometheus text, and a free loopback port. Standard library only.
 
 import json
 import os
+import re
 import socket
 import subprocess
 import urllib.request
@@ -53,6 +54,19 @@ def free_port():
     p = s.getsockname()[1]
     s.close()
     return p
+
+
+def thread_cpu(pid, tid):
+    """(the thread's name with its trailing digits as #, its CPU seconds so far: utime + stime of
+    /proc/PID/task/TID/stat), or None if it ended meanwhile. A pool's threads share a name."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            s = f.read()
+    except OSError:
+        return None
+    fields = s.rsplit(")", 1)[1].split()
+    return (re.sub(r"[0-9]+$", "#", s[s.index("(") + 1:s.rindex(")")]),
+            (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
 
 
 def set_benchmark(port, n, pipeline):
